@@ -1,0 +1,95 @@
+// matmul v3 (shared-memory tiles + register blocks): out[m,n] (+)= sum_k A[m,k]·B[k,n] (+ bias[n]).
+// Shapes: A (M,K), or (K,M) with TRANS_A; B (K,N), or (N,K) with TRANS_B; out (M,N); bias (N).
+// Parallel: a 16x16 workgroup computes a 64x64 tile of out, each invocation a 4x4 block; K is walked in
+// steps of 16, each step staged through workgroup memory (As, Bs) between two barriers.
+// This version loads every global element once per workgroup instead of once per invocation: the
+// fastest form on GPUs; on CPU adapters the barriers make it slow (see ../../shared/ENV.md).
+override M: u32;
+override K: u32;
+override N: u32;
+
+@group(0) @binding(0) var<storage, read_write> out: array<f32>; // (M,N)
+@group(0) @binding(1) var<storage, read> a: array<f32>;         // (M,K) or (K,M)
+@group(0) @binding(2) var<storage, read> b: array<f32>;         // (K,N) or (N,K)
+#if ${BIAS}
+@group(0) @binding(3) var<storage, read> bias: array<f32>;      // (N)
+#endif
+
+const BM = 64u;
+const BN = 64u;
+const BK = 16u;
+var<workgroup> As: array<vec4f, 256>; // [BK][BM/4]: As[k*16 + i] = A[tile_m + 4i .. 4i+3, k0 + k]
+var<workgroup> Bs: array<vec4f, 256>; // [BK][BN/4]: Bs[k*16 + j] = B[k0 + k, tile_n + 4j .. 4j+3]
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(local_invocation_index) li: u32) {
+  let tile_m = wid.y * BM;
+  let tile_n = wid.x * BN;
+  // Which (k, 4-block) this invocation stages: the index along the contiguous axis of the stored
+  // matrix varies fastest across invocations, so neighbouring invocations read neighbouring addresses.
+#if ${TRANS_A}
+  let ak = li / 16u; let ai = li % 16u;
+#else
+  let ak = li % 16u; let ai = li / 16u;
+#endif
+#if ${TRANS_B}
+  let bk = li % 16u; let bj = li / 16u;
+#else
+  let bk = li / 16u; let bj = li % 16u;
+#endif
+  var acc: array<vec4f, 4>; // acc[i][j] = out[tile_m + 4*lid.y + i, tile_n + 4*lid.x + j]
+  for (var k0 = 0u; k0 < K; k0 += BK) {
+    let am = tile_m + 4u * ai;
+    As[ak * 16u + ai] = vec4f(a_at(am, k0 + ak), a_at(am + 1u, k0 + ak), a_at(am + 2u, k0 + ak), a_at(am + 3u, k0 + ak));
+    let bn = tile_n + 4u * bj;
+    Bs[bk * 16u + bj] = vec4f(b_at(k0 + bk, bn), b_at(k0 + bk, bn + 1u), b_at(k0 + bk, bn + 2u), b_at(k0 + bk, bn + 3u));
+    workgroupBarrier();
+    for (var k = 0u; k < BK; k++) {
+      let av = As[k * 16u + lid.y];
+      let bv = Bs[k * 16u + lid.x];
+      acc[0] += av.x * bv;
+      acc[1] += av.y * bv;
+      acc[2] += av.z * bv;
+      acc[3] += av.w * bv;
+    }
+    workgroupBarrier();
+  }
+  let m0 = tile_m + 4u * lid.y;
+  let n0 = tile_n + 4u * lid.x;
+  for (var i = 0u; i < 4u; i++) {
+    let row = m0 + i;
+    if (row >= M) { break; }
+    for (var j = 0u; j < 4u; j++) {
+      let col = n0 + j;
+      if (col >= N) { break; }
+      var v = acc[i][j];
+#if ${BIAS}
+      v += bias[col];
+#endif
+#if ${ACCUMULATE}
+      v += out[row * N + col];
+#endif
+      out[row * N + col] = v;
+    }
+  }
+}
+
+// Zero outside the matrix, so partial tiles add nothing.
+fn a_at(m: u32, k: u32) -> f32 {
+  if (m >= M || k >= K) { return 0.0; }
+#if ${TRANS_A}
+  return a[k * M + m];
+#else
+  return a[m * K + k];
+#endif
+}
+
+fn b_at(k: u32, n: u32) -> f32 {
+  if (k >= K || n >= N) { return 0.0; }
+#if ${TRANS_B}
+  return b[n * K + k];
+#else
+  return b[k * N + n];
+#endif
+}

@@ -1,0 +1,295 @@
+// The GPU context every launcher records into: device, adapter facts, a pipeline cache, tensors, and
+// one command encoder per step. Host-agnostic: the GPU object is passed in by src/node/gpu.ts or the
+// browser worker, so this file never touches navigator, process or fs.
+import { preprocess, formatCompileMessages, type Defines } from './wgsl.ts';
+import { describeAdapter, type AdapterSummary } from './adapter.ts';
+
+/** A float32 array on the GPU: a byte range of a buffer. */
+export interface Tensor {
+  readonly buffer: GPUBuffer;
+  readonly offset: number; // bytes, a multiple of minStorageBufferOffsetAlignment
+  readonly length: number; // float32 elements
+  readonly label: string;
+}
+
+/** Where a kernel comes from: one versioned .wgsl file, specialised by defines and overrides. */
+export interface KernelSource {
+  name: string; // the kernel's one name, e.g. "matmul"; also the GPU label prefix
+  file: string; // e.g. "kernels/matmul/matmul.v2.wgsl", for error messages
+  code: string; // the file's text
+  defines?: Defines; // `#if ${FLAG}` and `${NAME}` values
+  overrides?: Record<string, number>; // WGSL `override` constants (shapes, tile sizes)
+  entryPoint?: string;
+}
+
+export class GpuError extends Error {
+  override name = 'GpuError';
+}
+
+/** The device was lost (driver reset, tab backgrounded too long, destroy()). Recreate the Gpu and resume. */
+export class GpuDeviceLostError extends GpuError {
+  override name = 'GpuDeviceLostError';
+}
+
+export interface GpuOptions {
+  /** Ask for timestamp-query when the adapter has it (kernel timing). Default true. */
+  timestamps?: boolean;
+}
+
+export class Gpu {
+  readonly adapter: AdapterSummary;
+  readonly hasTimestamps: boolean;
+  readonly limits: GPUSupportedLimits;
+  /** Kernel versions picked for this adapter (by measurement or by the user), by kernel name. */
+  choices: Record<string, number> = {};
+  /** Set once the device is lost; every later sync point throws. */
+  lost: GPUDeviceLostInfo | null = null;
+
+  private pipelines = new Map<string, GPUComputePipeline>();
+  private pending: Promise<string | null>[] = [];
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private lastKernel = '';
+  private uncaptured: string[] = [];
+
+  constructor(readonly device: GPUDevice, gpuAdapter: GPUAdapter) {
+    this.adapter = describeAdapter(gpuAdapter);
+    this.limits = device.limits;
+    this.hasTimestamps = device.features.has('timestamp-query');
+    device.lost.then((info) => {
+      this.lost = info;
+    });
+    device.addEventListener('uncapturederror', (e) => {
+      const err = (e as GPUUncapturedErrorEvent).error;
+      this.uncaptured.push(`after kernel "${this.lastKernel}": ${err.message}`);
+    });
+  }
+
+  /** Request a device with the adapter's real limits and the optional features t2lab uses. */
+  static async fromAdapter(adapter: GPUAdapter, opts: GpuOptions = {}): Promise<Gpu> {
+    const wanted: GPUFeatureName[] = ['subgroups', 'shader-f16'];
+    if (opts.timestamps !== false) wanted.push('timestamp-query');
+    const requiredFeatures = wanted.filter((f) => adapter.features.has(f));
+    const requiredLimits: Record<string, number> = {};
+    for (const key of [
+      'maxStorageBufferBindingSize',
+      'maxBufferSize',
+      'maxComputeWorkgroupStorageSize',
+      'maxComputeInvocationsPerWorkgroup',
+      'maxComputeWorkgroupSizeX',
+      'maxComputeWorkgroupSizeY',
+      'maxComputeWorkgroupsPerDimension',
+      'maxStorageBuffersPerShaderStage',
+    ] as const) {
+      requiredLimits[key] = adapter.limits[key];
+    }
+    const device = await adapter.requestDevice({ label: 't2lab', requiredFeatures, requiredLimits });
+    return new Gpu(device, adapter);
+  }
+
+  // ---------------------------------------------------------------- kernels
+
+  /** A compute pipeline for `src`, compiled once per distinct (file, defines, overrides). */
+  pipeline(src: KernelSource): GPUComputePipeline {
+    const key = `${src.file}|${JSON.stringify(src.defines ?? {})}|${JSON.stringify(src.overrides ?? {})}|${src.entryPoint ?? 'main'}`;
+    let p = this.pipelines.get(key);
+    if (p) return p;
+    const code = preprocess(src.file, src.code, src.defines);
+    const label = `${src.name} (${src.file.split('/').pop()})`;
+    this.device.pushErrorScope('validation');
+    const module = this.device.createShaderModule({ label, code });
+    p = this.device.createComputePipeline({
+      label,
+      layout: 'auto',
+      compute: { module, entryPoint: src.entryPoint ?? 'main', constants: src.overrides },
+    });
+    this.pending.push(
+      this.device.popErrorScope().then(async (err) => {
+        if (!err) return null;
+        const info = await module.getCompilationInfo();
+        const messages = formatCompileMessages(src.file, code, info.messages.filter((m) => m.type === 'error'));
+        return `kernel "${src.name}" failed to build (${JSON.stringify(src.overrides ?? {})}):\n${messages || err.message}`;
+      }),
+    );
+    this.pipelines.set(key, p);
+    return p;
+  }
+
+  /** Record one dispatch into the open compute pass. Bindings are @binding(0..n-1) of group 0, in order. */
+  dispatch(kernel: string, pipeline: GPUComputePipeline, bindings: (Tensor | GPUBuffer)[], workgroups: readonly [number, number?, number?]): void {
+    const [x, y = 1, z = 1] = workgroups;
+    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    if (x > max || y > max || z > max) throw new GpuError(`kernel "${kernel}": dispatch ${x}x${y}x${z} exceeds ${max} workgroups per dimension`);
+    if (x === 0 || y === 0 || z === 0) return;
+    const bindGroup = this.device.createBindGroup({
+      label: kernel,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: bindings.map((b, binding) =>
+        'buffer' in b ? { binding, resource: { buffer: b.buffer, offset: b.offset, size: b.length * 4 } } : { binding, resource: { buffer: b } },
+      ),
+    });
+    const pass = this.computePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
+    this.lastKernel = kernel;
+  }
+
+  /** 1-D workgroup grid for `n` workgroups, folded into y when x would exceed the per-dimension limit. */
+  grid(n: number): [number, number] {
+    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    if (n <= max) return [n, 1];
+    const y = Math.ceil(n / max);
+    return [Math.ceil(n / y), y];
+  }
+
+  private computePass(): GPUComputePassEncoder {
+    if (!this.pass) {
+      this.encoder ??= this.device.createCommandEncoder({ label: 't2lab step' });
+      this.pass = this.encoder.beginComputePass({ label: 't2lab step' });
+    }
+    return this.pass;
+  }
+
+  /** The open encoder with no pass open, for copies and timestamp passes. */
+  commandEncoder(): GPUCommandEncoder {
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    this.encoder ??= this.device.createCommandEncoder({ label: 't2lab step' });
+    return this.encoder;
+  }
+
+  /** Submit everything recorded so far as one command buffer. */
+  submit(): void {
+    if (!this.encoder) return;
+    const enc = this.commandEncoder();
+    this.encoder = null;
+    this.device.queue.submit([enc.finish()]);
+  }
+
+  /** Submit, wait for the GPU, and throw any build, validation or device-loss error, naming the kernel. */
+  async sync(): Promise<void> {
+    this.submit();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.throwErrors();
+  }
+
+  private async throwErrors(): Promise<void> {
+    if (this.lost) throw new GpuDeviceLostError(`GPU device lost (${this.lost.reason}): ${this.lost.message || 'no message'}. Recreate the device and resume from the last checkpoint.`);
+    const built = (await Promise.all(this.pending.splice(0))).filter((m): m is string => m !== null);
+    const errors = [...built, ...this.uncaptured.splice(0)];
+    if (errors.length) throw new GpuError(errors.join('\n'));
+  }
+
+  // ---------------------------------------------------------------- tensors
+
+  get alignment(): number {
+    return this.limits.minStorageBufferOffsetAlignment;
+  }
+
+  /** A new zero-filled tensor of `length` floats (or holding `data`). */
+  tensor(label: string, length: number, data?: ArrayLike<number>): Tensor {
+    const size = Math.max(4, Math.ceil((length * 4) / 16) * 16);
+    if (size > this.limits.maxStorageBufferBindingSize) {
+      throw new GpuError(`tensor "${label}" needs ${size} bytes, over this adapter's maxStorageBufferBindingSize of ${this.limits.maxStorageBufferBindingSize}`);
+    }
+    const buffer = this.device.createBuffer({
+      label,
+      size,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
+    const t: Tensor = { buffer, offset: 0, length, label };
+    if (data) this.write(t, data);
+    return t;
+  }
+
+  /** A view of `length` floats starting at float `start` of `t`; the byte offset must meet the binding alignment. */
+  view(t: Tensor, start: number, length: number, label = `${t.label}[${start}:${start + length}]`): Tensor {
+    const offset = t.offset + start * 4;
+    if (offset % this.alignment !== 0) throw new GpuError(`view "${label}": byte offset ${offset} is not a multiple of ${this.alignment}`);
+    if (start + length > t.length) throw new GpuError(`view "${label}" runs past the end of "${t.label}" (${t.length} floats)`);
+    return { buffer: t.buffer, offset, length, label };
+  }
+
+  write(t: Tensor, data: ArrayLike<number>, start = 0): void {
+    if (start + data.length > t.length) throw new GpuError(`write of ${data.length} floats at ${start} overflows "${t.label}" (${t.length} floats)`);
+    const f = data instanceof Float32Array ? data : Float32Array.from(data);
+    this.device.queue.writeBuffer(t.buffer, t.offset + start * 4, f.buffer, f.byteOffset, f.byteLength);
+  }
+
+  /** Submit pending work and read `t` back. */
+  async read(t: Tensor): Promise<Float32Array> {
+    const bytes = t.length * 4;
+    const staging = this.device.createBuffer({ label: `read ${t.label}`, size: Math.max(4, Math.ceil(bytes / 4) * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    this.commandEncoder().copyBufferToBuffer(t.buffer, t.offset, staging, 0, bytes);
+    this.submit();
+    try {
+      await staging.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      await this.throwErrors();
+      throw e;
+    }
+    const out = new Float32Array(staging.getMappedRange().slice(0, bytes));
+    staging.unmap();
+    staging.destroy();
+    await this.throwErrors();
+    return out;
+  }
+
+  // ---------------------------------------------------------------- timing
+
+  /**
+   * Median GPU time of `record` in nanoseconds over `reps` timed repetitions, after `warmup` untimed ones.
+   * Uses timestamp queries around a compute pass when the device has them, else the wall clock around
+   * submit + onSubmittedWorkDone (which includes submission overhead). `clock` says which was used.
+   */
+  async time(record: () => void, reps = 5, warmup = 1): Promise<{ ns: number; clock: 'timestamp' | 'wall'; samples: number[] }> {
+    for (let i = 0; i < warmup; i++) record();
+    await this.sync();
+    const samples: number[] = [];
+    if (this.hasTimestamps) {
+      const querySet = this.device.createQuerySet({ label: 'time', type: 'timestamp', count: 2 * reps });
+      const resolve = this.device.createBuffer({ label: 'time resolve', size: 16 * reps, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+      const staging = this.device.createBuffer({ label: 'time read', size: 16 * reps, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      for (let i = 0; i < reps; i++) {
+        const enc = this.commandEncoder();
+        this.pass = enc.beginComputePass({ label: 'timed', timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+        record();
+        this.submit();
+      }
+      const enc = this.commandEncoder();
+      enc.resolveQuerySet(querySet, 0, 2 * reps, resolve, 0);
+      enc.copyBufferToBuffer(resolve, 0, staging, 0, 16 * reps);
+      this.submit();
+      await staging.mapAsync(GPUMapMode.READ);
+      const t = new BigInt64Array(staging.getMappedRange());
+      for (let i = 0; i < reps; i++) samples.push(Number(t[2 * i + 1]! - t[2 * i]!));
+      staging.unmap();
+      for (const b of [querySet, resolve, staging]) b.destroy();
+      await this.throwErrors();
+      // Some drivers return zeros for timestamps they cannot honour; fall back to the wall clock.
+      if (samples.some((s) => s > 0)) return { ns: median(samples), clock: 'timestamp', samples };
+      samples.length = 0;
+    }
+    for (let i = 0; i < reps; i++) {
+      const t0 = performance.now();
+      record();
+      await this.sync();
+      samples.push((performance.now() - t0) * 1e6);
+    }
+    return { ns: median(samples), clock: 'wall', samples };
+  }
+
+  destroy(): void {
+    this.pipelines.clear();
+    this.device.destroy();
+  }
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}

@@ -1,0 +1,80 @@
+// Shared test helpers: one GPU per test worker, deterministic data, comparisons that say where they fail,
+// and central finite differences for checking CPU backwards.
+import { describe, expect } from 'vitest';
+import type { Gpu } from '../src/gpu/context.ts';
+import { createNodeGpu } from '../src/node/gpu.ts';
+import { Rng } from '../src/util/rng.ts';
+
+let gpuPromise: Promise<Gpu | null> | null = null;
+
+/**
+ * The test GPU (software in CI). A missing adapter fails under CI=true, so a broken driver install can
+ * never make the suite pass vacuously; elsewhere the GPU suites are skipped with a loud warning.
+ */
+export function testGpu(): Promise<Gpu | null> {
+  gpuPromise ??= (async () => {
+    try {
+      return await createNodeGpu();
+    } catch (e) {
+      if (process.env.CI) throw e;
+      console.warn(`\n*** WebGPU unavailable, GPU tests SKIPPED: ${(e as Error).message}\n`);
+      return null;
+    }
+  })();
+  return gpuPromise;
+}
+
+const gpu = await testGpu();
+
+/** describe() for suites that need a GPU; `fn` gets the device. Skips (loudly) only outside CI. */
+export function describeGpu(name: string, fn: (gpu: Gpu) => void): void {
+  if (gpu) describe(name, () => fn(gpu));
+  else describe.skip(`${name} [no WebGPU adapter]`, () => {});
+}
+
+/** `n` uniform values in [lo, hi), exactly representable in float32 so CPU and GPU see the same inputs. */
+export function randArray(n: number, seed: number, lo = -1, hi = 1): Float64Array {
+  const r = new Rng(seed);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.fround(lo + (hi - lo) * r.next());
+  return out;
+}
+
+/** Assert |got - want| <= atol + rtol·|want| elementwise; the message names the first failing index. */
+export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol = 0, what = 'value'): void {
+  expect(got.length, `${what}: length`).toBe(want.length);
+  let worst = -1;
+  let worstErr = 0;
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i]! - want[i]!) - (atol + rtol * Math.abs(want[i]!));
+    if (!(err <= worstErr)) {
+      worst = i;
+      worstErr = Number.isNaN(err) ? Infinity : err;
+    }
+  }
+  if (worst >= 0) {
+    expect.fail(`${what}[${worst}] = ${got[worst]}, expected ${want[worst]} (|diff| ${Math.abs(got[worst]! - want[worst]!).toExponential(3)} > atol ${atol} + rtol ${rtol}·|expected|)`);
+  }
+}
+
+/** d f / d x by central differences in float64, for each element of x (x is restored after). */
+export function finiteDiff(f: () => number, x: Float64Array, h = 1e-6): Float64Array {
+  const g = new Float64Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const x0 = x[i]!;
+    x[i] = x0 + h;
+    const fp = f();
+    x[i] = x0 - h;
+    const fm = f();
+    x[i] = x0;
+    g[i] = (fp - fm) / (2 * h);
+  }
+  return g;
+}
+
+/** Σ w·y: a scalar loss whose gradient with respect to y is w, for checking backwards. */
+export function dot(w: ArrayLike<number>, y: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < w.length; i++) s += w[i]! * y[i]!;
+  return s;
+}
