@@ -3,7 +3,7 @@
 import { describe, expect } from 'vitest';
 import type { Gpu } from '../src/gpu/context.ts';
 import { createNodeGpu } from '../src/node/gpu.ts';
-import { Rng } from '../src/util/rng.ts';
+import { seededArray } from '../src/bench/data.ts';
 
 let gpuPromise: Promise<Gpu | null> | null = null;
 
@@ -33,12 +33,7 @@ export function describeGpu(name: string, fn: (gpu: Gpu) => void): void {
 }
 
 /** `n` uniform values in [lo, hi), exactly representable in float32 so CPU and GPU see the same inputs. */
-export function randArray(n: number, seed: number, lo = -1, hi = 1): Float64Array {
-  const r = new Rng(seed);
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.fround(lo + (hi - lo) * r.next());
-  return out;
-}
+export const randArray = seededArray;
 
 /** Assert |got - want| <= atol + rtol·|want| elementwise; the message names the first failing index. */
 export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol = 0, what = 'value'): void {

@@ -205,6 +205,18 @@ export class Gpu {
     return t;
   }
 
+  /** A tensor of u32 values (token ids, targets); `length` counts 4-byte elements as for floats. */
+  tensorU32(label: string, data: Uint32Array): Tensor {
+    const t = this.tensor(label, data.length);
+    this.device.queue.writeBuffer(t.buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return t;
+  }
+
+  /** A uniform buffer for values that change between steps (learning rate, step count). */
+  uniform(label: string, bytes: number): GPUBuffer {
+    return this.device.createBuffer({ label, size: Math.ceil(bytes / 16) * 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  }
+
   /** A view of `length` floats starting at float `start` of `t`; the byte offset must meet the binding alignment. */
   view(t: Tensor, start: number, length: number, label = `${t.label}[${start}:${start + length}]`): Tensor {
     const offset = t.offset + start * 4;
@@ -217,6 +229,12 @@ export class Gpu {
     if (start + data.length > t.length) throw new GpuError(`write of ${data.length} floats at ${start} overflows "${t.label}" (${t.length} floats)`);
     const f = data instanceof Float32Array ? data : Float32Array.from(data);
     this.device.queue.writeBuffer(t.buffer, t.offset + start * 4, f.buffer, f.byteOffset, f.byteLength);
+  }
+
+  /** Submit pending work and read `t` back as u32. */
+  async readU32(t: Tensor): Promise<Uint32Array> {
+    const f = await this.read(t);
+    return new Uint32Array(f.buffer, f.byteOffset, f.length);
   }
 
   /** Submit pending work and read `t` back. */
