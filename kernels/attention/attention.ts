@@ -1,0 +1,98 @@
+// attention launchers: causal multi-head self-attention in the llm.c layout, fused (no T×T matrix in memory).
+//   forward  attention_forward(out, lse, qkv, B, T, C, H)
+//   backward attention_backward(dqkv, delta, dout, qkv, out, lse, B, T, C, H), two dispatches (dq, then dk and dv)
+// qkv (B,T,3C) holds q, k, v in channels [0,C), [C,2C), [2C,3C); head h uses h·hs..(h+1)·hs of each, hs = C/H.
+// lse (B,H,T) is the forward's log-sum-exp per query row; the backward recomputes probabilities from it.
+// Versions: v1 one invocation per (b,h,row) with the row in registers, no shared memory, no atomics.
+import type { Gpu, Tensor } from '../../src/gpu/context.ts';
+import forwardV1 from './attention_forward.v1.wgsl?raw';
+import backwardV1 from './attention_backward.v1.wgsl?raw';
+
+export const attention_versions = {
+  1: { forward: forwardV1, backward: backwardV1, workgroup: 64 },
+} as const;
+export type AttentionVersion = keyof typeof attention_versions;
+
+/** Largest head size: each invocation holds up to four hs-long rows in function-scope arrays. */
+export const ATTENTION_MAX_HS = 128;
+
+export interface AttentionOptions {
+  version?: AttentionVersion;
+}
+
+/** The version used when none is asked for: the adapter's measured choice, else v1 (the only one). */
+export function attention_default_version(gpu: Gpu): AttentionVersion {
+  return (gpu.choices.attention as AttentionVersion | undefined) ?? 1;
+}
+
+// out: (B,T,C); lse: (B,H,T); qkv: (B,T,3C)
+export function attention_forward(gpu: Gpu, out: Tensor, lse: Tensor, qkv: Tensor, B: number, T: number, C: number, H: number, opts: AttentionOptions = {}): void {
+  const hs = attention_check('attention_forward', B, T, C, H, { out: [out, B * T * C], lse: [lse, B * H * T], qkv: [qkv, B * T * 3 * C] });
+  const version = opts.version ?? attention_default_version(gpu);
+  const v = attention_versions[version];
+  const pipeline = gpu.pipeline({
+    name: 'attention_forward',
+    file: `kernels/attention/attention_forward.v${version}.wgsl`,
+    code: v.forward,
+    defines: { HS: hs },
+    overrides: { B, T, C, H },
+  });
+  gpu.dispatch(`attention_forward.v${version}`, pipeline, [out, lse, qkv], gpu.grid(Math.ceil((B * H * T) / v.workgroup)));
+}
+
+// dqkv: (B,T,3C), overwritten; delta: (B,H,T) scratch (D_i = dout_i·out_i, written by the dq pass, read by
+// the dkv pass), passed in so no call allocates; dout: (B,T,C); qkv: (B,T,3C); out: (B,T,C); lse: (B,H,T)
+export function attention_backward(gpu: Gpu, dqkv: Tensor, delta: Tensor, dout: Tensor, qkv: Tensor, out: Tensor, lse: Tensor,
+  B: number, T: number, C: number, H: number, opts: AttentionOptions = {}): void {
+  const hs = attention_check('attention_backward', B, T, C, H, {
+    dqkv: [dqkv, B * T * 3 * C], delta: [delta, B * H * T], dout: [dout, B * T * C], qkv: [qkv, B * T * 3 * C], out: [out, B * T * C], lse: [lse, B * H * T],
+  });
+  const version = opts.version ?? attention_default_version(gpu);
+  const v = attention_versions[version];
+  const src = {
+    name: 'attention_backward',
+    file: `kernels/attention/attention_backward.v${version}.wgsl`,
+    code: v.backward,
+    defines: { HS: hs },
+    overrides: { B, T, C, H },
+  };
+  const grid = gpu.grid(Math.ceil((B * H * T) / v.workgroup));
+  // WGSL binding order: out is last, so the dkv entry point (which never reads it) binds 0..4.
+  gpu.dispatch(`attention_backward.v${version}`, gpu.pipeline({ ...src, entryPoint: 'dq' }), [dqkv, delta, dout, qkv, lse, out], grid);
+  gpu.dispatch(`attention_backward.v${version}`, gpu.pipeline({ ...src, entryPoint: 'dkv' }), [dqkv, delta, dout, qkv, lse], grid);
+}
+
+/** Validate the shape and tensor sizes; return hs. */
+function attention_check(who: string, B: number, T: number, C: number, H: number, tensors: Record<string, [Tensor, number]>): number {
+  if (![B, T, C, H].every((n) => Number.isInteger(n) && n >= 1)) throw new Error(`${who}: B, T, C, H must be integers >= 1 (got B=${B} T=${T} C=${C} H=${H})`);
+  if (C % H !== 0) throw new Error(`${who}: C=${C} is not divisible by H=${H} heads`);
+  const hs = C / H;
+  if (hs > ATTENTION_MAX_HS) throw new Error(`${who}: head size C/H = ${hs} exceeds the supported maximum of ${ATTENTION_MAX_HS}`);
+  for (const [what, [t, need]] of Object.entries(tensors)) {
+    if (t.length < need) throw new Error(`${who}: ${what} "${t.label}" has ${t.length} floats, needs ${need} for B=${B} T=${T} C=${C} H=${H}`);
+  }
+  return hs;
+}
+
+/** Causal (query, key) pairs per head and batch row: T(T+1)/2. */
+const pairs = (T: number) => (T * (T + 1)) / 2;
+
+/**
+ * Forward FLOPs = B·H·T(T+1)/2 · (4·hs + 3): per causal pair, q·k (2·hs) and p·v (2·hs), plus the softmax's
+ * subtract-max, exp and add-to-sum (3, an exp counted as 1). Per-row work (scaling q, normalising) is ignored.
+ */
+export const attention_forward_flops = (B: number, T: number, C: number, H: number) => B * H * pairs(T) * (4 * (C / H) + 3);
+
+/**
+ * Backward FLOPs = B·H·T(T+1)/2 · (10·hs + 4) + 2·B·T·C: per causal pair, recomputing q·k, dout·v, and the
+ * three products dv += p·dout, dq += dS·k, dk += dS·q (2·hs each), plus subtract-lse, exp, subtract-D and the
+ * multiply by p (4); and D_i = dout_i·out_i per row. This is the algorithm's count: v1 computes q·k and
+ * dout·v in both of its passes (14·hs per pair), so its achieved FLOP/s understates its arithmetic rate.
+ */
+export const attention_backward_flops = (B: number, T: number, C: number, H: number) => B * H * pairs(T) * (10 * (C / H) + 4) + 2 * B * T * C;
+
+/** Minimum bytes moved: read qkv, write out and lse. */
+export const attention_forward_bytes = (B: number, T: number, C: number, H: number) => 4 * (3 * B * T * C + B * T * C + B * H * T);
+
+/** Minimum bytes moved: read dout, qkv, out, lse, write dqkv (the delta scratch is not counted). */
+export const attention_backward_bytes = (B: number, T: number, C: number, H: number) => 4 * (B * T * C + 3 * B * T * C + B * T * C + B * H * T + 3 * B * T * C);

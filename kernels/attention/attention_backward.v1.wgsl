@@ -1,0 +1,102 @@
+// attention_backward v1: with P_ij = exp(scale·q_i·k_j - lse_i) and D_i = dout_i·out_i (j<=i),
+// dv_j = sum_i P_ij dout_i, dq_i = scale·sum_j P_ij (dout_i·v_j - D_i) k_j, dk_j = scale·sum_i P_ij (dout_i·v_j - D_i) q_i.
+// Shapes: qkv, dqkv (B,T,3C) as in the forward; dout, out (B,T,C); lse, delta (B,H,T); hs = C/H.
+// Parallel: two entry points, 64 invocations per workgroup on 1-D grids; each output element has one owner, no atomics.
+//   dq:  one invocation per (b,h,i) query row: writes D_i to delta, then walks keys 0..i.
+//   dkv: one invocation per (b,h,j) key row, dispatched after dq (it reads delta): walks queries j..T-1.
+// This version keeps rows in registers and recomputes P from lse in both passes (q·k, dout·v twice); HS is
+// interpolated, not an override (function-scope array sizes must be const). out is bound last: dkv binds 0..4.
+override B: u32;
+override T: u32;
+override C: u32;
+override H: u32;
+const HS = ${HS}u;
+
+@group(0) @binding(0) var<storage, read_write> dqkv: array<f32>;  // (B,T,3C)
+@group(0) @binding(1) var<storage, read_write> delta: array<f32>; // (B,H,T) scratch: D_i
+@group(0) @binding(2) var<storage, read> dout: array<f32>;        // (B,T,C)
+@group(0) @binding(3) var<storage, read> qkv: array<f32>;         // (B,T,3C)
+@group(0) @binding(4) var<storage, read> lse: array<f32>;         // (B,H,T)
+@group(0) @binding(5) var<storage, read> out: array<f32>;         // (B,T,C), dq only
+
+@compute @workgroup_size(64)
+fn dq(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let row = (wid.y * nwg.x + wid.x) * 64u + li; // = (b*H + h)*T + i
+  if (row >= B * H * T) { return; }
+  let i = row % T;
+  let h = (row / T) % H;
+  let b = row / (T * H);
+  let C3 = 3u * C;
+  let seq = b * T * C3 + h * HS; // q channel 0 of head h at t = 0; keys at +C, values at +2C
+  let scale = inverseSqrt(f32(HS));
+
+  var q: array<f32, HS>;   // scale·q_i
+  var g: array<f32, HS>;   // dout_i
+  var acc: array<f32, HS>; // sum_j dS_ij k_j
+  let qi = seq + i * C3;
+  let oi = (b * T + i) * C + h * HS;
+  var Di = 0.0;
+  for (var d = 0u; d < HS; d++) {
+    q[d] = scale * qkv[qi + d];
+    g[d] = dout[oi + d];
+    Di += g[d] * out[oi + d];
+  }
+  delta[row] = Di;
+  let L = lse[row];
+  for (var j = 0u; j <= i; j++) {
+    let kj = seq + j * C3 + C;
+    let vj = kj + C;
+    var s = 0.0;
+    var dp = 0.0;
+    for (var d = 0u; d < HS; d++) {
+      s += q[d] * qkv[kj + d];
+      dp += g[d] * qkv[vj + d];
+    }
+    let ds = exp(s - L) * (dp - Di);
+    for (var d = 0u; d < HS; d++) { acc[d] += ds * qkv[kj + d]; }
+  }
+  for (var d = 0u; d < HS; d++) { dqkv[qi + d] = scale * acc[d]; }
+}
+
+@compute @workgroup_size(64)
+fn dkv(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let row = (wid.y * nwg.x + wid.x) * 64u + li; // = (b*H + h)*T + j
+  if (row >= B * H * T) { return; }
+  let j = row % T;
+  let h = (row / T) % H;
+  let b = row / (T * H);
+  let C3 = 3u * C;
+  let seq = b * T * C3 + h * HS;
+  let row0 = row - j; // delta and lse index of query 0 in this (b,h)
+  let scale = inverseSqrt(f32(HS));
+
+  var k: array<f32, HS>;  // scale·k_j
+  var v: array<f32, HS>;  // v_j
+  var dk: array<f32, HS>; // sum_i dS_ij q_i
+  var dv: array<f32, HS>; // sum_i P_ij dout_i
+  let kj = seq + j * C3 + C;
+  for (var d = 0u; d < HS; d++) {
+    k[d] = scale * qkv[kj + d];
+    v[d] = qkv[kj + C + d];
+  }
+  for (var i = j; i < T; i++) {
+    let qi = seq + i * C3;
+    let oi = (b * T + i) * C + h * HS;
+    var s = 0.0;
+    var dp = 0.0;
+    for (var d = 0u; d < HS; d++) {
+      s += k[d] * qkv[qi + d];
+      dp += v[d] * dout[oi + d];
+    }
+    let p = exp(s - lse[row0 + i]);
+    let ds = p * (dp - delta[row0 + i]);
+    for (var d = 0u; d < HS; d++) {
+      dv[d] += p * dout[oi + d];
+      dk[d] += ds * qkv[qi + d];
+    }
+  }
+  for (var d = 0u; d < HS; d++) {
+    dqkv[kj + d] = scale * dk[d];
+    dqkv[kj + C + d] = dv[d];
+  }
+}
