@@ -1,0 +1,86 @@
+import type { BenchCase, CheckCase } from '../../src/bench/types.ts';
+import { seededArray, maxAbsDiff } from '../../src/bench/data.ts';
+import {
+  encoder_backward, encoder_backward_bytes, encoder_backward_flops, encoder_forward, encoder_forward_bytes, encoder_forward_flops,
+  encoder_forward_versions, type EncoderVersion,
+} from './encoder.ts';
+import * as cpu from './encoder.cpu.ts';
+
+const versions = Object.keys(encoder_forward_versions).map(Number) as EncoderVersion[];
+
+/** `n` token ids in [0, V), from `seed`. */
+function seededTokens(n: number, V: number, seed: number): Uint32Array {
+  return Uint32Array.from(seededArray(n, seed, 0, V), (x) => Math.min(V - 1, Math.floor(x)));
+}
+
+// Bench scale: B·T = 256 positions (B=4, T=64), C=128, a character vocabulary V=64.
+const [B, T, C, V] = [4, 64, 128, 64];
+const shape = `B=${B} T=${T} C=${C} V=${V}`;
+
+export const bench: BenchCase[] = versions.flatMap((version): BenchCase[] => [
+  {
+    kernel: 'encoder_forward',
+    version: `v${version}`,
+    shape,
+    flops: encoder_forward_flops(B, T, C),
+    bytes: encoder_forward_bytes(B, T, C),
+    setup(gpu) {
+      const out = gpu.tensor('out', B * T * C), tokens = gpu.tensorU32('tokens', seededTokens(B * T, V, 1));
+      const wte = gpu.tensor('wte', V * C, seededArray(V * C, 2)), wpe = gpu.tensor('wpe', T * C, seededArray(T * C, 3));
+      return {
+        record: () => encoder_forward(gpu, out, tokens, wte, wpe, B, T, C, { version }),
+        dispose: () => [out, tokens, wte, wpe].forEach((t) => t.buffer.destroy()),
+      };
+    },
+  },
+  {
+    kernel: 'encoder_backward',
+    version: `v${version}`,
+    shape,
+    flops: encoder_backward_flops(B, T, C, V),
+    bytes: encoder_backward_bytes(B, T, C, V),
+    setup(gpu) {
+      const dwte = gpu.tensor('dwte', V * C), dwpe = gpu.tensor('dwpe', T * C);
+      const dout = gpu.tensor('dout', B * T * C, seededArray(B * T * C, 4)), tokens = gpu.tensorU32('tokens', seededTokens(B * T, V, 1));
+      return {
+        record: () => encoder_backward(gpu, dwte, dwpe, dout, tokens, B, T, C, V, { version }),
+        dispose: () => [dwte, dwpe, dout, tokens].forEach((t) => t.buffer.destroy()),
+      };
+    },
+  },
+]);
+
+export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => {
+  const [b, t, c, v, maxT] = [3, 17, 33, 11, 20];
+  const tokens = seededTokens(b * t, v, 1);
+  const shape = `B=${b} T=${t} C=${c} V=${v} maxT=${maxT}`;
+  return [
+    {
+      kernel: 'encoder_forward',
+      version: `v${version}`,
+      shape,
+      tolerance: 1e-6,
+      async run(gpu) {
+        const wte = seededArray(v * c, 2), wpe = seededArray(maxT * c, 3);
+        const want = new Float64Array(b * t * c);
+        cpu.encoder_forward(want, tokens, wte, wpe, b, t, c);
+        const out = gpu.tensor('out', b * t * c);
+        encoder_forward(gpu, out, gpu.tensorU32('tokens', tokens), gpu.tensor('wte', v * c, wte), gpu.tensor('wpe', maxT * c, wpe), b, t, c, { version });
+        return maxAbsDiff(await gpu.read(out), want);
+      },
+    },
+    {
+      kernel: 'encoder_backward',
+      version: `v${version}`,
+      shape: `${shape} accumulating`,
+      tolerance: 1e-5,
+      async run(gpu) {
+        const dout = seededArray(b * t * c, 4), dwte = seededArray(v * c, 5), dwpe = seededArray(maxT * c, 6);
+        const g = { dwte: gpu.tensor('dwte', v * c, dwte), dwpe: gpu.tensor('dwpe', maxT * c, dwpe) };
+        cpu.encoder_backward(dwte, dwpe, dout, tokens, b, t, c, v);
+        encoder_backward(gpu, g.dwte, g.dwpe, gpu.tensor('dout', b * t * c, dout), gpu.tensorU32('tokens', tokens), b, t, c, v, { version });
+        return Math.max(maxAbsDiff(await gpu.read(g.dwte), dwte), maxAbsDiff(await gpu.read(g.dwpe), dwpe));
+      },
+    },
+  ];
+});

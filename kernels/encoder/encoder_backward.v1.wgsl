@@ -1,0 +1,41 @@
+// encoder_backward v1: dwte[v,c] += sum over (b,t) with tokens[b,t] = v of dout[b,t,c];  dwpe[t,c] += sum_b dout[b,t,c].
+// Shapes: dwte (V,C); dwpe (maxT,C), only its first T rows touched; dout (B,T,C); tokens (B,T) u32.
+// Parallel: one dispatch, 256 invocations per workgroup: the first ceil(V·C/256) workgroups give one invocation
+// per (v,c), which scans all B·T tokens in order and adds the matching dout; the rest give one per (t,c),
+// summing over b in order. Deterministic, no float atomics. This version is the baseline: it reads the tokens
+// V·C times (V·C·B·T reads), cheap for a character vocabulary (V ~ 64) and hopeless for V ~ 50k, where
+// sorting positions by token first would be needed.
+override B: u32;
+override T: u32;
+override C: u32;
+override V: u32;
+
+@group(0) @binding(0) var<storage, read_write> dwte: array<f32>; // (V,C)
+@group(0) @binding(1) var<storage, read_write> dwpe: array<f32>; // (maxT,C)
+@group(0) @binding(2) var<storage, read> dout: array<f32>;       // (B,T,C)
+@group(0) @binding(3) var<storage, read> tokens: array<u32>;     // (B,T)
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let group = wid.y * nwg.x + wid.x;
+  let wte_groups = (V * C + 255u) / 256u;
+  if (group < wte_groups) {
+    let i = group * 256u + lid;
+    if (i >= V * C) { return; }
+    let v = i / C;
+    let c = i % C;
+    var acc = 0.0;
+    for (var bt = 0u; bt < B * T; bt++) {
+      if (tokens[bt] == v) { acc += dout[bt * C + c]; }
+    }
+    dwte[i] += acc;
+  } else {
+    let i = (group - wte_groups) * 256u + lid;
+    if (i >= T * C) { return; }
+    let t = i / C;
+    let c = i % C;
+    var acc = 0.0;
+    for (var b = 0u; b < B; b++) { acc += dout[(b * T + t) * C + c]; }
+    dwpe[i] += acc;
+  }
+}

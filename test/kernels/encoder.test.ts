@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { encoder_backward, encoder_forward, encoder_forward_versions, type EncoderVersion } from '../../kernels/encoder/encoder.ts';
+import * as cpu from '../../kernels/encoder/encoder.cpu.ts';
+import { describeGpu, dot, expectClose, finiteDiff, randArray } from '../helpers.ts';
+
+// Awkward (B, T, C, V): every dimension 1; sizes that are not multiples of the 256-invocation workgroup;
+// V·C and T·C larger than one workgroup, so both halves of the backward span several workgroups.
+const SHAPES: [number, number, number, number][] = [
+  [1, 1, 1, 1],
+  [2, 3, 5, 7],
+  [1, 9, 1, 3],
+  [3, 17, 33, 11],
+  [4, 9, 70, 65],
+];
+
+/** `n` token ids in [0, V) from `seed`; the first few pinned to 0 and V-1 so both ends of the table are used. */
+function tokensFor(n: number, V: number, seed: number): Uint32Array {
+  const t = Uint32Array.from(randArray(n, seed, 0, V), (x) => Math.min(V - 1, Math.floor(x)));
+  t[0] = V - 1;
+  if (n > 2) t[2] = 0;
+  return t;
+}
+
+// The forward is one float32 add; the backward sums up to B·T terms of size < 1 into a value of size < 1.
+const FWD_TOL = 2.5e-7;
+const bwdTol = (terms: number) => 1e-6 * (1 + terms / 8);
+
+describeGpu('encoder', (gpu) => {
+  const versions = Object.keys(encoder_forward_versions).map(Number) as EncoderVersion[];
+  for (const version of versions) {
+    it(`v${version} encoder_forward matches the float64 reference (wpe longer than T)`, async () => {
+      for (const [B, T, C, V] of SHAPES) {
+        const maxT = T + 2;
+        const tokens = tokensFor(B * T, V, 1), wte = randArray(V * C, 2), wpe = randArray(maxT * C, 3);
+        const want = new Float64Array(B * T * C);
+        cpu.encoder_forward(want, tokens, wte, wpe, B, T, C);
+        const out = gpu.tensor('out', B * T * C);
+        encoder_forward(gpu, out, gpu.tensorU32('tokens', tokens), gpu.tensor('wte', V * C, wte), gpu.tensor('wpe', maxT * C, wpe), B, T, C, { version });
+        expectClose(await gpu.read(out), want, FWD_TOL, 0, `v${version} B=${B} T=${T} C=${C} V=${V}`);
+      }
+    });
+
+    it(`v${version} encoder_backward matches the float64 reference and accumulates into dwte, dwpe`, async () => {
+      for (const [B, T, C, V] of SHAPES) {
+        const maxT = T + 2;
+        const tokens = tokensFor(B * T, V, 4), dout = randArray(B * T * C, 5);
+        // Non-zero starting gradients: both must be added to; the rows of dwpe past T must stay as they were.
+        const dwte = randArray(V * C, 6), dwpe = randArray(maxT * C, 7);
+        const g = { dwte: gpu.tensor('dwte', V * C, dwte), dwpe: gpu.tensor('dwpe', maxT * C, dwpe) };
+        cpu.encoder_backward(dwte, dwpe, dout, tokens, B, T, C, V);
+        encoder_backward(gpu, g.dwte, g.dwpe, gpu.tensor('dout', B * T * C, dout), gpu.tensorU32('tokens', tokens), B, T, C, V, { version });
+        const where = `v${version} B=${B} T=${T} C=${C} V=${V}`;
+        expectClose(await gpu.read(g.dwte), dwte, bwdTol(B * T), 0, `${where} dwte`);
+        expectClose(await gpu.read(g.dwpe), dwpe, bwdTol(B), 0, `${where} dwpe`);
+      }
+    });
+
+    it(`v${version} encoder_backward is bit-reproducible`, async () => {
+      const [B, T, C, V] = [4, 9, 70, 65];
+      const tokens = gpu.tensorU32('tokens', tokensFor(B * T, V, 8)), dout = gpu.tensor('dout', B * T * C, randArray(B * T * C, 9));
+      const runs: Float32Array[][] = [];
+      for (let k = 0; k < 2; k++) {
+        const dwte = gpu.tensor('dwte', V * C), dwpe = gpu.tensor('dwpe', T * C);
+        encoder_backward(gpu, dwte, dwpe, dout, tokens, B, T, C, V, { version });
+        runs.push([await gpu.read(dwte), await gpu.read(dwpe)]);
+      }
+      expect(runs[1]).toEqual(runs[0]);
+    });
+  }
+
+  it('refuses bad shapes and tensors too small for the shape', () => {
+    const big = gpu.tensor('big', 256), tok = gpu.tensorU32('tokens', new Uint32Array(6));
+    expect(() => encoder_forward(gpu, big, tok, big, big, 2, 0, 4)).toThrow(/encoder_forward: B, T, C must be integers >= 1 \(got T=0\)/);
+    expect(() => encoder_forward(gpu, big, tok, big, big, 2, 4, 4)).toThrow(/encoder_forward: tokens "tokens" has 6 floats, needs 8 for B=2 T=4 C=4/);
+    expect(() => encoder_forward(gpu, big, tok, big, gpu.tensor('wpe', 11), 2, 3, 4)).toThrow(/wpe "wpe" has 11 floats, needs 12/);
+    expect(() => encoder_backward(gpu, gpu.tensor('dwte', 15), big, big, tok, 2, 3, 4, 4)).toThrow(/encoder_backward: dwte "dwte" has 15 floats, needs 16 for B=2 T=3 C=4 V=4/);
+    expect(() => encoder_backward(gpu, big, big, big, tok, 2, 3, 4, 0)).toThrow(/encoder_backward: B, T, C, V must be integers >= 1 \(got V=0\)/);
+  });
+});
+
+describe('encoder CPU reference', () => {
+  it('encoder_backward gives dwte and dwpe (finite differences), with repeated tokens', () => {
+    const [B, T, C, V, maxT] = [2, 3, 4, 5, 4];
+    const tokens = Uint32Array.of(1, 4, 1, 0, 1, 4); // token 1 three times, 2 and 3 never
+    const wte = randArray(V * C, 8), wpe = randArray(maxT * C, 9), w = randArray(B * T * C, 10);
+    const loss = () => {
+      const out = new Float64Array(B * T * C);
+      cpu.encoder_forward(out, tokens, wte, wpe, B, T, C);
+      return dot(w, out);
+    };
+    const dwte = new Float64Array(V * C), dwpe = new Float64Array(maxT * C);
+    cpu.encoder_backward(dwte, dwpe, w, tokens, B, T, C, V);
+    expectClose(dwte, finiteDiff(loss, wte), 1e-8, 1e-7, 'dwte');
+    expectClose(dwpe, finiteDiff(loss, wpe), 1e-8, 1e-7, 'dwpe');
+  });
+
+  it('encoder_backward refuses a token outside the vocabulary', () => {
+    expect(() => cpu.encoder_backward(new Float64Array(8), new Float64Array(4), new Float64Array(4), Uint32Array.of(2), 1, 1, 4, 2)).toThrow(/token 2 at \(0,0\) is not below V=2/);
+  });
+});
