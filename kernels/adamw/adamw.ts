@@ -1,0 +1,104 @@
+// adamw launcher: one AdamW step over a flat parameter buffer, gradients scaled by the clip scale that
+// global_norm left in norm[1] (no readback). Decoupled weight decay on the first n_decay elements only:
+// the model lays the decayed tensors (matrices) first and the undecayed ones (biases, norms) after.
+//   g = grads·norm[1]; m = β1 m + (1-β1) g; v = β2 v + (1-β2) g²; m̂ = m/(1-β1^t); v̂ = v/(1-β2^t)
+//   params -= lr·(m̂/(sqrt(v̂)+eps) + wd·params)   (the wd term only for i < n_decay)
+// Per-step values live in a uniform buffer (adamw_hyper / adamw_write_hyper); shapes are overrides.
+// Versions: v1 baseline, one invocation per element.
+import type { Gpu, Tensor } from '../../src/gpu/context.ts';
+import v1 from './adamw_update.v1.wgsl?raw';
+
+export const adamw_versions = {
+  1: { code: v1 },
+} as const;
+export type AdamwVersion = keyof typeof adamw_versions;
+
+const WG = 256; // must match WG in the .wgsl file
+
+/** The optimizer's settings for one step; `step` is t, counted from 1. */
+export interface AdamwHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  step: number;
+}
+
+/**
+ * The uniform's layout, nine f32 at these float indices (struct Hyper in adamw_update.v1.wgsl), padded
+ * to 48 bytes: lr, beta1, beta2, eps, weight_decay, bc1 = 1-β1^t, bc2 = 1-β2^t, 1-β1, 1-β2.
+ * The last four are computed in float64 here, so the GPU never forms 1-β in float32.
+ */
+export const ADAMW_HYPER_LAYOUT = { lr: 0, beta1: 1, beta2: 2, eps: 3, weight_decay: 4, bc1: 5, bc2: 6, one_minus_beta1: 7, one_minus_beta2: 8 } as const;
+export const ADAMW_HYPER_BYTES = 48;
+
+/** A new uniform buffer for adamw_update's per-step values; fill it with adamw_write_hyper. */
+export function adamw_hyper(gpu: Gpu): GPUBuffer {
+  return gpu.uniform('adamw hyper', ADAMW_HYPER_BYTES);
+}
+
+/**
+ * Write one step's values into `buf` (queue.writeBuffer). The write lands at the next submit, ahead of
+ * everything recorded but not yet submitted: write step t+1's values only after step t is submitted.
+ */
+export function adamw_write_hyper(gpu: Gpu, buf: GPUBuffer, h: AdamwHyper): void {
+  adamw_check_hyper(h);
+  if (buf.size < ADAMW_HYPER_BYTES) throw new Error(`adamw_write_hyper: buffer "${buf.label}" has ${buf.size} bytes, needs ${ADAMW_HYPER_BYTES}`);
+  const f = new Float32Array(ADAMW_HYPER_BYTES / 4);
+  const L = ADAMW_HYPER_LAYOUT;
+  f[L.lr] = h.lr;
+  f[L.beta1] = h.beta1;
+  f[L.beta2] = h.beta2;
+  f[L.eps] = h.eps;
+  f[L.weight_decay] = h.weightDecay;
+  f[L.bc1] = 1 - Math.pow(h.beta1, h.step);
+  f[L.bc2] = 1 - Math.pow(h.beta2, h.step);
+  f[L.one_minus_beta1] = 1 - h.beta1;
+  f[L.one_minus_beta2] = 1 - h.beta2;
+  gpu.device.queue.writeBuffer(buf, 0, f.buffer, f.byteOffset, f.byteLength);
+}
+
+/** Throw a clear error for hyperparameters AdamW cannot use (shared with the CPU reference). */
+export function adamw_check_hyper(h: AdamwHyper): void {
+  const bad = (what: string) => {
+    throw new Error(`adamw: ${what} (got ${JSON.stringify(h)})`);
+  };
+  if (!(Number.isFinite(h.lr) && h.lr >= 0)) bad('lr must be a finite number >= 0');
+  if (!(h.beta1 >= 0 && h.beta1 < 1)) bad('beta1 must be in [0, 1)');
+  if (!(h.beta2 >= 0 && h.beta2 < 1)) bad('beta2 must be in [0, 1)');
+  if (!(Number.isFinite(h.eps) && h.eps > 0)) bad('eps must be a finite number > 0');
+  if (!(Number.isFinite(h.weightDecay) && h.weightDecay >= 0)) bad('weightDecay must be a finite number >= 0');
+  if (!(Number.isInteger(h.step) && h.step >= 1)) bad('step must be an integer >= 1 (t counts from 1)');
+}
+
+// params, grads, m, v: (n); norm: (2), reads the clip scale norm[1]; hyper: uniform from adamw_hyper
+export function adamw_update(gpu: Gpu, params: Tensor, grads: Tensor, m: Tensor, v: Tensor, norm: Tensor, hyper: GPUBuffer, n: number, n_decay: number, opts: { version?: AdamwVersion } = {}): void {
+  const version = opts.version ?? 1;
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`adamw_update: n must be an integer >= 1 (got ${n})`);
+  if (!(Number.isInteger(n_decay) && n_decay >= 0 && n_decay <= n)) throw new Error(`adamw_update: n_decay must be an integer in [0, n=${n}] (got ${n_decay})`);
+  for (const [t, what] of [[params, 'params'], [grads, 'grads'], [m, 'm'], [v, 'v']] as const) {
+    if (t.length < n) throw new Error(`adamw_update: ${what} "${t.label}" has ${t.length} floats, needs n = ${n}`);
+  }
+  if (norm.length < 2) throw new Error(`adamw_update: norm "${norm.label}" has ${norm.length} floats, needs 2 (global_norm's output)`);
+  if (hyper.size < ADAMW_HYPER_BYTES) throw new Error(`adamw_update: hyper "${hyper.label}" has ${hyper.size} bytes, needs ${ADAMW_HYPER_BYTES} (make it with adamw_hyper)`);
+  const named = [[params, 'params'], [grads, 'grads'], [m, 'm'], [v, 'v'], [norm, 'norm']] as const;
+  for (let a = 0; a < named.length; a++) {
+    for (let b = a + 1; b < named.length; b++) {
+      if (overlap(named[a]![0], named[b]![0])) throw new Error(`adamw_update: ${named[a]![1]} "${named[a]![0].label}" and ${named[b]![1]} "${named[b]![0].label}" overlap in one buffer`);
+    }
+  }
+  const src = adamw_versions[version];
+  if (!src) throw new Error(`adamw_update: no version ${version} (have ${Object.keys(adamw_versions).join(', ')})`);
+  const pipeline = gpu.pipeline({ name: 'adamw_update', file: `kernels/adamw/adamw_update.v${version}.wgsl`, code: src.code, overrides: { N: n, N_DECAY: n_decay } });
+  gpu.dispatch(`adamw_update.v${version}`, pipeline, [params, grads, m, v, norm, hyper], gpu.grid(Math.ceil(n / WG)));
+}
+
+function overlap(a: Tensor, b: Tensor): boolean {
+  return a.buffer === b.buffer && a.offset < b.offset + b.length * 4 && b.offset < a.offset + a.length * 4;
+}
+
+/** Per element: scale, two moment updates, bias corrections, sqrt, divide, decay, step: ~16. */
+export const adamw_flops = (n: number) => 16 * n;
+/** Minimum bytes moved: read params, grads, m, v; write params, m, v. */
+export const adamw_bytes = (n: number) => 4 * 7 * n;

@@ -1,0 +1,47 @@
+// adamw_update v1: g = grads·s; m = β1·m + (1-β1)·g; v = β2·v + (1-β2)·g²; p -= lr·(m/bc1 / (sqrt(v/bc2) + eps) + wd·p [i < N_DECAY]).
+// Shapes: params, grads, m, v (N), one flat buffer with the N_DECAY decayed elements first; norm (2) from
+// global_norm, s = norm[1] is the clip scale; hyper: the per-step uniform below (48 bytes).
+// Parallel: one invocation per element, 256-invocation workgroups, folded into y past 65535 workgroups.
+// This version: the baseline elementwise update, f32 state, decoupled weight decay.
+override N: u32;       // elements
+override N_DECAY: u32; // elements [0, N_DECAY) get weight decay, [N_DECAY, N) do not
+
+// Layout (byte offsets) must match adamw_write_hyper in adamw.ts. bc1, bc2 and the (1-β) terms are
+// computed in float64 on the CPU: 1 - f32(0.999) in f32 would be 1.3e-5 off in relative terms.
+struct Hyper {
+  lr: f32,              // 0
+  beta1: f32,           // 4
+  beta2: f32,           // 8
+  eps: f32,             // 12
+  weight_decay: f32,    // 16
+  bc1: f32,             // 20: 1 - beta1^t
+  bc2: f32,             // 24: 1 - beta2^t
+  one_minus_beta1: f32, // 28
+  one_minus_beta2: f32, // 32
+}
+
+@group(0) @binding(0) var<storage, read_write> params: array<f32>; // (N)
+@group(0) @binding(1) var<storage, read> grads: array<f32>;        // (N)
+@group(0) @binding(2) var<storage, read_write> m: array<f32>;      // (N) first moment
+@group(0) @binding(3) var<storage, read_write> v: array<f32>;      // (N) second moment
+@group(0) @binding(4) var<storage, read> norm: array<f32>;         // (2): [0] grad norm, [1] clip scale
+@group(0) @binding(5) var<uniform> hyper: Hyper;                  // per step
+
+const WG = 256u;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (i >= N) { return; }
+  let g = grads[i] * norm[1];
+  let mi = hyper.beta1 * m[i] + hyper.one_minus_beta1 * g;
+  let vi = hyper.beta2 * v[i] + hyper.one_minus_beta2 * (g * g);
+  m[i] = mi;
+  v[i] = vi;
+  let m_hat = mi / hyper.bc1;
+  let v_hat = vi / hyper.bc2;
+  var step = m_hat / (sqrt(v_hat) + hyper.eps);
+  let p = params[i];
+  if (i < N_DECAY) { step += hyper.weight_decay * p; }
+  params[i] = p - hyper.lr * step;
+}

@@ -1,0 +1,51 @@
+// global_norm launcher: out = (‖grads‖₂, min(1, max_norm / (‖grads‖₂ + 1e-6))), the gradient-clipping
+// statistic. Two dispatches recorded into the open pass, no readback: adamw_update reads the clip scale
+// from out[1] on the GPU.
+//   stage 1: global_norm_partials.v1.wgsl, one partial sum of squares per block of GLOBAL_NORM_BLOCK grads
+//   stage 2: global_norm_finish.v1.wgsl, one workgroup adds the partials in a fixed order
+// Deterministic: the order of every addition depends only on n, so two runs give the same bits.
+// Versions: v1 baseline (256-invocation workgroups, tree reduction in workgroup memory).
+import type { Gpu, Tensor } from '../../src/gpu/context.ts';
+import partialsV1 from './global_norm_partials.v1.wgsl?raw';
+import finishV1 from './global_norm_finish.v1.wgsl?raw';
+
+export const global_norm_versions = {
+  1: { partials: partialsV1, finish: finishV1 },
+} as const;
+export type GlobalNormVersion = keyof typeof global_norm_versions;
+
+const WG = 256; // must match WG in the .wgsl files
+const ITEMS = 8; // grads per invocation in stage 1
+/** Grads summed by one stage-1 workgroup into one partial. */
+export const GLOBAL_NORM_BLOCK = WG * ITEMS;
+
+/** Floats of scratch the `partials` tensor needs for `n` grads. */
+export function global_norm_partials(n: number): number {
+  checkN(n);
+  return Math.ceil(n / GLOBAL_NORM_BLOCK);
+}
+
+// out: (2); partials: (global_norm_partials(n)) scratch; grads: (n)
+export function global_norm(gpu: Gpu, out: Tensor, partials: Tensor, grads: Tensor, n: number, max_norm: number, opts: { version?: GlobalNormVersion } = {}): void {
+  const version = opts.version ?? 1;
+  const P = global_norm_partials(n);
+  if (!(Number.isFinite(max_norm) && max_norm > 0)) throw new Error(`global_norm: max_norm must be a finite number > 0 (got ${max_norm})`);
+  if (out.length < 2) throw new Error(`global_norm: out "${out.label}" has ${out.length} floats, needs 2 (norm, clip scale)`);
+  if (partials.length < P) throw new Error(`global_norm: partials "${partials.label}" has ${partials.length} floats, needs global_norm_partials(${n}) = ${P}`);
+  if (grads.length < n) throw new Error(`global_norm: grads "${grads.label}" has ${grads.length} floats, needs n = ${n}`);
+  const v = global_norm_versions[version];
+  if (!v) throw new Error(`global_norm: no version ${version} (have ${Object.keys(global_norm_versions).join(', ')})`);
+  const stage1 = gpu.pipeline({ name: 'global_norm', file: `kernels/global_norm/global_norm_partials.v${version}.wgsl`, code: v.partials, overrides: { N: n, P, ITEMS } });
+  const stage2 = gpu.pipeline({ name: 'global_norm', file: `kernels/global_norm/global_norm_finish.v${version}.wgsl`, code: v.finish, overrides: { P, MAX_NORM: max_norm } });
+  gpu.dispatch(`global_norm_partials.v${version}`, stage1, [gpu.view(partials, 0, P), grads], gpu.grid(P));
+  gpu.dispatch(`global_norm_finish.v${version}`, stage2, [gpu.view(out, 0, 2), gpu.view(partials, 0, P)], [1]);
+}
+
+function checkN(n: number): void {
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`global_norm: n must be an integer >= 1 (got ${n})`);
+}
+
+/** One FMA per grad, then P additions and a sqrt/div: ~2n. */
+export const global_norm_flops = (n: number) => 2 * n + global_norm_partials(n) + 4;
+/** Minimum bytes moved: read grads, write and read the partials, write out. */
+export const global_norm_bytes = (n: number) => 4 * (n + 2 * global_norm_partials(n) + 2);

@@ -1,0 +1,36 @@
+// global_norm stage 1 (v1): partials[w] = sum of grads[i]^2 over block w, block w = [w·BLOCK, (w+1)·BLOCK), BLOCK = 256·ITEMS.
+// Shapes: grads (N); partials (P), P = ceil(N / BLOCK) = global_norm_partials(N).
+// Parallel: one 256-invocation workgroup per block, folded into y past 65535 workgroups; each invocation
+// sums ITEMS strided elements (coalesced), then a fixed binary tree in workgroup memory adds the 256.
+// This version: the baseline deterministic reduction; the order of additions depends only on N, no atomics.
+override N: u32;     // elements in grads
+override P: u32;     // workgroups = partial sums
+override ITEMS: u32; // elements per invocation
+const WG = 256u;
+
+@group(0) @binding(0) var<storage, read_write> partials: array<f32>; // (P)
+@group(0) @binding(1) var<storage, read> grads: array<f32>;          // (N)
+
+var<workgroup> sums: array<f32, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let w = wid.y * nwg.x + wid.x;
+  if (w >= P) { return; } // whole workgroups only: w is uniform, so the barriers below stay legal
+  let base = w * WG * ITEMS;
+  var acc = 0.0;
+  for (var k = 0u; k < ITEMS; k++) {
+    let i = base + k * WG + lid;
+    if (i < N) {
+      let g = grads[i];
+      acc = fma(g, g, acc);
+    }
+  }
+  sums[lid] = acc;
+  workgroupBarrier();
+  for (var s = WG / 2u; s > 0u; s = s / 2u) {
+    if (lid < s) { sums[lid] = sums[lid] + sums[lid + s]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) { partials[w] = sums[0]; }
+}
