@@ -1,0 +1,48 @@
+// The kernel benchmark, host-agnostic: the CLI prints its rows, the Kernels page draws them.
+import type { Gpu } from '../gpu/context.ts';
+import type { BenchCase } from './types.ts';
+
+export interface BenchRow {
+  kernel: string;
+  version: string;
+  shape: string;
+  ms: number; // median time per run
+  gflops: number; // achieved, from the kernel's exact FLOP count
+  gbs: number; // achieved, from the kernel's minimum bytes moved
+  peakFraction: number; // gflops / the adapter's FMA ceiling measured in this process
+  clock: 'timestamp' | 'wall';
+}
+
+export interface BenchReport {
+  adapter: Gpu['adapter'];
+  peakGflops: number; // FMA-only ceiling measured on the spot
+  peakClock: string;
+  rows: BenchRow[];
+}
+
+export async function benchKernel(gpu: Gpu, c: BenchCase, peakGflops: number, reps: number): Promise<BenchRow> {
+  const { record, dispose } = c.setup(gpu);
+  try {
+    const t = await gpu.time(record, reps, 1);
+    const s = t.ns / 1e9;
+    const gflops = c.flops / s / 1e9;
+    return { kernel: c.kernel, version: c.version, shape: c.shape, ms: t.ns / 1e6, gflops, gbs: c.bytes / s / 1e9, peakFraction: peakGflops > 0 ? gflops / peakGflops : NaN, clock: t.clock };
+  } finally {
+    dispose();
+  }
+}
+
+/** Column-aligned text table of a report, with the clock and ceiling it was measured against. */
+export function formatBench(r: BenchReport): string {
+  const head = ['kernel', 'version', 'shape', 'median ms', 'GFLOP/s', 'GB/s', '% of FMA peak'];
+  const body = r.rows.map((x) => [x.kernel, x.version, x.shape, x.ms.toFixed(3), x.gflops.toFixed(2), x.gbs.toFixed(2), (100 * x.peakFraction).toFixed(1)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  const clocks = [...new Set(r.rows.map((x) => x.clock))].join('+') || 'none';
+  return [
+    `FMA ceiling: ${r.peakGflops.toFixed(2)} GFLOP/s (fma_peak, ${r.peakClock} clock); kernel clock: ${clocks === 'timestamp' ? 'GPU timestamp queries' : clocks === 'wall' ? 'wall clock around submit (no timestamp-query)' : clocks}`,
+    line(head),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
+  ].join('\n');
+}
