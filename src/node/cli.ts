@@ -1,5 +1,11 @@
 // `npx t2lab <command>`: the Node front end. Host code lives in src/node/ only.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import cliProgress from 'cli-progress';
+import { DEFAULTS, makeConfig, ConfigError } from '../config.ts';
+import { Trainer, modelShape } from '../train/trainer.ts';
+import { saveCheckpoint } from '../checkpoint/checkpoint.ts';
+import { paramCount } from '../model/gpt.ts';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { createNodeGpu, ADAPTER_CHOICES, type AdapterChoice } from './gpu.ts';
 import { adapterLine } from '../gpu/adapter.ts';
@@ -20,12 +26,84 @@ Commands:
       --json                print the table as JSON instead of text
       --out FILE            also write the JSON to FILE
 
+  train [--key=value ...]  Train a GPT on exactly --tokens tokens of the task mix; progress bar, checkpoint, log.
+      --out FILE            checkpoint (safetensors; default out/model.safetensors)
+      --log FILE            JSONL log, one line per logged step and one for the result (default out/train.jsonl)
+      config keys (default):
+${'${config}'}
+
 Options for every command:
   --adapter auto|hardware|lavapipe|swiftshader|null   which adapter (default auto: a GPU, else software)
   --help`;
 
 function usage(): string {
-  return USAGE.replace('${kernels}', kernelNames.join(', '));
+  const config = Object.entries(DEFAULTS).map(([k, v]) => `        --${k}=${v}`).join('\n');
+  return USAGE.replace('${kernels}', kernelNames.join(', ')).replace('${config}', config);
+}
+
+/** --key=value and --key value pairs; bare --flag is "true". */
+function keyValues(args: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}": options are --key=value`);
+    const eq = a.indexOf('=');
+    if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1);
+    else if (i + 1 < args.length && !args[i + 1]!.startsWith('--')) out[a.slice(2)] = args[++i]!;
+    else out[a.slice(2)] = 'true';
+  }
+  return out;
+}
+
+async function train(args: string[]): Promise<number> {
+  const { out = 'out/model.safetensors', log = 'out/train.jsonl', adapter, ...keys } = keyValues(args);
+  let config;
+  try {
+    config = makeConfig(keys);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+  const gpu = await openGpu(adapter);
+  console.log(`adapter: ${adapterLine(gpu.adapter)}`);
+  const shape = modelShape(config);
+  const N = paramCount(shape);
+  const trainer = new Trainer(gpu, config);
+  console.log(`model:   L=${shape.n_layer} C=${shape.n_embd} H=${shape.n_head} T=${shape.block_size} V=${shape.vocab_size}; N = ${N.total.toLocaleString()} params (${N.nonEmbedding.toLocaleString()} without embeddings)`);
+  console.log(`budget:  D = ${config.tokens.toLocaleString()} tokens (${(config.tokens / N.nonEmbedding).toFixed(1)} per non-embedding param) in ${trainer.steps} steps of ${config.batch_size}x${config.block_size}; tasks ${config.tasks}`);
+  for (const f of [out, log]) mkdirSync(dirname(f), { recursive: true });
+  writeFileSync(log, '');
+  const bar = new cliProgress.SingleBar(
+    { format: 'train [{bar}] {percentage}% | {value}/{total} tokens | loss {loss} | eval {eval} | {tps} tok/s | {gflops} GFLOP/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 20 },
+    cliProgress.Presets.shades_classic,
+  );
+  const evalStart = await trainer.evalLoss();
+  let lastEval = evalStart;
+  bar.start(config.tokens, 0, { loss: '-', eval: evalStart.toFixed(3), tps: '-', gflops: '-' });
+  let result;
+  try {
+    result = await trainer.run((p) => {
+      if (p.evalLoss !== undefined) lastEval = p.evalLoss;
+      bar.update(p.tokens, { loss: p.loss.toFixed(3), eval: lastEval.toFixed(3), tps: p.tokensPerSec.toFixed(0), gflops: p.gflops.toFixed(2) });
+      appendFileSync(log, JSON.stringify({ type: 'step', ...p }) + '\n');
+    });
+  } finally {
+    bar.stop();
+  }
+  appendFileSync(log, JSON.stringify({ type: 'result', ...result }) + '\n');
+  if (result.diverged) {
+    console.error(`DIVERGED at step ${result.diverged.step}: loss ${result.diverged.loss}. Lower --lr (now ${config.lr}) or raise --warmup_frac. No checkpoint written.`);
+    trainer.dispose();
+    return 1;
+  }
+  const params = await trainer.parameters();
+  writeFileSync(out, saveCheckpoint({ config, params, state: { step: result.steps, tokens: result.tokens, finalEvalLoss: result.finalEvalLoss } }));
+  trainer.dispose();
+  console.log(`trained on ${result.tokens.toLocaleString()} tokens in ${result.steps} steps, ${result.seconds.toFixed(1)} s (${(result.tokens / result.seconds).toFixed(0)} tok/s, ${(result.trainFlops / result.seconds / 1e9).toFixed(2)} GFLOP/s)`);
+  console.log(`compute: ${result.trainFlops.toExponential(3)} FLOPs exact (matmuls + attention), 6ND = ${result.trainFlops6ND.toExponential(3)}`);
+  console.log(`held-out loss: ${result.finalEvalLoss.toFixed(4)} (untrained: ${evalStart.toFixed(4)})`);
+  console.log(`checkpoint: ${out}\nlog: ${log}`);
+  return 0;
 }
 
 /** Thrown for bad command lines: printed without a stack trace, exit code 2. */
@@ -93,7 +171,7 @@ async function bench(args: string[]): Promise<number> {
   return 0;
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { devices, bench };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { devices, bench, train };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -1,0 +1,82 @@
+// One flat, typed config for a training run: every key with its default and the reason for it.
+// `npx t2lab train --key=value`, experiment files and the browser all override this one object;
+// unknown keys and wrong types are errors that name the key.
+
+export const DEFAULTS = {
+  // ---- model (a decoder-only GPT, pre-LayerNorm, tied unembedding)
+  n_layer: 2, // L: two blocks already learn the tasks' algorithms at toy scale
+  n_embd: 64, // C: width; params grow ~12·L·C²
+  n_head: 4, // H: C / H = 16 channels per head
+  block_size: 64, // T: context length; holds several task examples per sequence
+  // ---- data
+  tasks: 'add:1,chain:1', // task mix as name:weight,... (see src/data/tasks.ts)
+  add_digits: 3, // digits per addend for the `add` task: the main difficulty knob
+  // ---- training
+  tokens: 200_000, // D: the run's exact token budget; the schedule ends exactly here
+  batch_size: 16, // B: sequences per step (B·T tokens per step)
+  lr: 3e-3, // peak learning rate; tiny models tolerate a high one
+  warmup_frac: 0.05, // linear warmup over this fraction of the steps, then cosine to zero at D
+  weight_decay: 0.1, // decoupled (AdamW), on matrices and embeddings only
+  beta1: 0.9, // AdamW β1 (T² setting)
+  beta2: 0.95, // AdamW β2 (T² setting)
+  grad_clip: 1.0, // global gradient-norm clip
+  seed: 1337, // initialisation and data order; same seed + device = same numbers
+  // ---- evaluation and logging
+  eval_interval: 50, // steps between held-out loss evaluations (each one is a readback)
+  eval_batches: 4, // held-out batches per evaluation
+  log_interval: 10, // steps between training-loss readbacks
+};
+
+export type Config = typeof DEFAULTS;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** DEFAULTS with `overrides` applied: strings are parsed to the key's type; bad keys or values throw. */
+export function makeConfig(overrides: Record<string, unknown> = {}, base: Config = DEFAULTS): Config {
+  const cfg: Record<string, unknown> = { ...base };
+  for (const [key, raw] of Object.entries(overrides)) {
+    if (!(key in DEFAULTS)) {
+      const near = Object.keys(DEFAULTS).filter((k) => k.includes(key) || key.includes(k));
+      throw new ConfigError(`unknown config key "${key}"${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}; keys: ${Object.keys(DEFAULTS).join(', ')}`);
+    }
+    const want = typeof DEFAULTS[key as keyof Config];
+    let v = raw;
+    if (want === 'number' && typeof raw === 'string') v = raw.trim() === '' ? NaN : Number(raw.replace(/_/g, ''));
+    if (typeof v !== want || (want === 'number' && !Number.isFinite(v as number))) {
+      throw new ConfigError(`config key "${key}" must be a ${want}, got ${JSON.stringify(raw)}`);
+    }
+    cfg[key] = v;
+  }
+  const c = cfg as Config;
+  validate(c);
+  return c;
+}
+
+function validate(c: Config): void {
+  const int = (k: keyof Config, min: number) => {
+    const v = c[k] as number;
+    if (!Number.isInteger(v) || v < min) throw new ConfigError(`config key "${k}" must be an integer >= ${min}, got ${v}`);
+  };
+  for (const k of ['n_layer', 'n_embd', 'n_head', 'block_size', 'batch_size', 'tokens', 'eval_interval', 'eval_batches', 'log_interval', 'add_digits'] as const) int(k, 1);
+  int('seed', 0);
+  if (c.n_embd % c.n_head !== 0) throw new ConfigError(`n_embd (${c.n_embd}) must be divisible by n_head (${c.n_head})`);
+  if (c.n_embd / c.n_head > 128) throw new ConfigError(`head size n_embd/n_head = ${c.n_embd / c.n_head} exceeds the attention kernel's 128; raise n_head`);
+  if (c.block_size > 1024) throw new ConfigError(`block_size ${c.block_size} exceeds the attention kernel's 1024`);
+  if (c.tokens < c.batch_size * c.block_size) throw new ConfigError(`tokens (${c.tokens}) is less than one step of batch_size·block_size = ${c.batch_size * c.block_size}`);
+  if (!(c.lr > 0)) throw new ConfigError(`lr must be > 0, got ${c.lr}`);
+  if (!(c.warmup_frac >= 0 && c.warmup_frac < 1)) throw new ConfigError(`warmup_frac must be in [0, 1), got ${c.warmup_frac}`);
+  for (const k of ['beta1', 'beta2'] as const) if (!(c[k] >= 0 && c[k] < 1)) throw new ConfigError(`${k} must be in [0, 1), got ${c[k]}`);
+  if (!(c.weight_decay >= 0)) throw new ConfigError(`weight_decay must be >= 0, got ${c.weight_decay}`);
+  if (!(c.grad_clip > 0)) throw new ConfigError(`grad_clip must be > 0, got ${c.grad_clip}`);
+}
+
+/** The model-shape part of a config. */
+export interface ModelShape {
+  vocab_size: number;
+  n_layer: number;
+  n_embd: number;
+  n_head: number;
+  block_size: number;
+}

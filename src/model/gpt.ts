@@ -1,0 +1,218 @@
+// The GPT, written once against Ops<T>: token + learned position embeddings, L pre-LayerNorm blocks
+// (causal multi-head attention, 4x GELU MLP), a final LayerNorm, and an unembedding TIED to the token
+// embedding (logits = lnf·wteᵀ): at character-level vocabularies the saving is small, but it is
+// GPT-2's choice and keeps N honest (wte is counted once).
+//
+// All parameters live in one flat buffer, matrices and embeddings first (weight-decayed), then biases
+// and LayerNorm gains (not decayed), each tensor aligned for GPU binding offsets; gradients mirror it.
+// One AdamW and one gradient-norm dispatch then cover the whole model.
+import type { ModelShape } from '../config.ts';
+import type { Ops } from './ops.ts';
+import { Rng } from '../util/rng.ts';
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  decay: boolean;
+  offset: number; // floats into the flat buffer
+  length: number;
+}
+
+/** Names, shapes and flat offsets of every parameter; decayed tensors first. */
+export function paramLayout(s: ModelShape, align: number): { specs: ParamSpec[]; total: number; nDecay: number } {
+  const { vocab_size: V, n_layer: L, n_embd: C, block_size: T } = s;
+  const decayed: [string, number[]][] = [['wte', [V, C]], ['wpe', [T, C]]];
+  const other: [string, number[]][] = [];
+  for (let l = 0; l < L; l++) {
+    decayed.push([`h${l}.qkvw`, [3 * C, C]], [`h${l}.attprojw`, [C, C]], [`h${l}.fcw`, [4 * C, C]], [`h${l}.fcprojw`, [C, 4 * C]]);
+    other.push([`h${l}.ln1w`, [C]], [`h${l}.ln1b`, [C]], [`h${l}.qkvb`, [3 * C]], [`h${l}.attprojb`, [C]], [`h${l}.ln2w`, [C]], [`h${l}.ln2b`, [C]], [`h${l}.fcb`, [4 * C]], [`h${l}.fcprojb`, [C]]);
+  }
+  other.push(['lnfw', [C]], ['lnfb', [C]]);
+  const specs: ParamSpec[] = [];
+  let offset = 0;
+  let nDecay = 0;
+  for (const [list, decay] of [[decayed, true], [other, false]] as const) {
+    for (const [name, shape] of list) {
+      const length = shape.reduce((a, b) => a * b, 1);
+      specs.push({ name, shape, decay, offset, length });
+      offset += Math.ceil(length / align) * align;
+    }
+    if (decay) nDecay = offset;
+  }
+  return { specs, total: offset, nDecay };
+}
+
+/** Parameter count N, with and without the embeddings (wte, which is also the unembedding, and wpe). */
+export function paramCount(s: ModelShape): { total: number; nonEmbedding: number } {
+  const { specs } = paramLayout(s, 1);
+  const total = specs.reduce((a, p) => a + p.length, 0);
+  const emb = specs.filter((p) => p.name === 'wte' || p.name === 'wpe').reduce((a, p) => a + p.length, 0);
+  return { total, nonEmbedding: total - emb };
+}
+
+/**
+ * Exact FLOPs per training token of the matmuls and attention, forward and backward (elementwise
+ * kernels excluded: a few % at these sizes). Compare with the 6N rule: at toy scale the unembedding
+ * and attention are a large share (T2.md).
+ */
+export function trainingFlopsPerToken(s: ModelShape, T = s.block_size): number {
+  const { vocab_size: V, n_layer: L, n_embd: C } = s;
+  const matmulFwd = L * 2 * C * (3 * C + C + 4 * C + 4 * C) + 2 * C * V; // per token
+  const attnFwd = L * 2 * 2 * C * ((T + 1) / 2); // q·k and p·v over the causal triangle, averaged per token
+  // Backward: two matmuls (dx, dW) per forward one; attention backward recomputes q·k and does four more products.
+  return 3 * matmulFwd + attnFwd + 2.5 * attnFwd;
+}
+
+const ACT = (s: ModelShape, B: number) => {
+  const { n_layer: L, n_embd: C, n_head: H, vocab_size: V } = s;
+  const T = s.block_size;
+  const BT = B * T;
+  const list: [string, number][] = [['encoded', BT * C]];
+  for (let l = 0; l < L; l++) {
+    list.push(
+      [`h${l}.ln1`, BT * C], [`h${l}.ln1_mean`, BT], [`h${l}.ln1_rstd`, BT], [`h${l}.qkv`, BT * 3 * C], [`h${l}.atty`, BT * C], [`h${l}.att_lse`, B * H * T],
+      [`h${l}.attproj`, BT * C], [`h${l}.residual2`, BT * C], [`h${l}.ln2`, BT * C], [`h${l}.ln2_mean`, BT], [`h${l}.ln2_rstd`, BT],
+      [`h${l}.fch`, BT * 4 * C], [`h${l}.fch_gelu`, BT * 4 * C], [`h${l}.fcproj`, BT * C], [`h${l}.residual3`, BT * C],
+    );
+  }
+  list.push(['lnf', BT * C], ['lnf_mean', BT], ['lnf_rstd', BT], ['logits', BT * V], ['losses', BT]);
+  return list;
+};
+
+export class GPT<T> {
+  readonly params: Record<string, T> = {};
+  readonly grads: Record<string, T> = {};
+  readonly acts: Record<string, T> = {};
+  /** Gradients of activations kept for inspection (the GPU-vs-CPU test compares them by name). */
+  readonly dacts: Record<string, T> = {};
+  readonly paramsFlat: T;
+  readonly gradsFlat: T;
+  readonly specs: ParamSpec[];
+  readonly nParamsFlat: number;
+  readonly nDecay: number;
+  readonly tokens: T;
+  readonly targets: T;
+  readonly dlosses: T;
+  private readonly ones: T;
+  readonly T: number;
+
+  constructor(readonly ops: Ops<T>, readonly shape: ModelShape, readonly B: number) {
+    const { specs, total, nDecay } = paramLayout(shape, ops.align);
+    this.specs = specs;
+    this.nParamsFlat = total;
+    this.nDecay = nDecay;
+    this.paramsFlat = ops.alloc('params', total);
+    this.gradsFlat = ops.alloc('grads', total);
+    for (const p of specs) {
+      this.params[p.name] = ops.view(this.paramsFlat, p.offset, p.length, p.name);
+      this.grads[p.name] = ops.view(this.gradsFlat, p.offset, p.length, `d${p.name}`);
+    }
+    for (const [name, n] of ACT(shape, B)) this.acts[name] = ops.alloc(name, n);
+    const { n_embd: C, vocab_size: V } = shape;
+    this.T = shape.block_size;
+    const BT = B * this.T;
+    for (const [name, n] of [['dlogits', BT * V], ['dlnf', BT * C], ['dresidual', BT * C], ['dfch_gelu', BT * 4 * C], ['dfch', BT * 4 * C], ['dln', BT * C], ['datty', BT * C], ['dqkv', BT * 3 * C], ['attn_scratch', B * shape.n_head * this.T]] as const) {
+      this.dacts[name] = ops.alloc(name, n);
+    }
+    this.tokens = ops.alloc('tokens', BT);
+    this.targets = ops.alloc('targets', BT);
+    this.dlosses = ops.alloc('dlosses', BT);
+    this.ones = ops.alloc('ones', BT);
+    ops.write(this.ones, new Float32Array(BT).fill(1));
+  }
+
+  /** GPT-2 initialisation from `seed`, as float32 values (identical on every backend). */
+  init(seed: number): Float32Array {
+    const rng = new Rng(seed);
+    const flat = new Float32Array(this.nParamsFlat);
+    const residualScale = 1 / Math.sqrt(2 * this.shape.n_layer);
+    for (const p of this.specs) {
+      const dst = flat.subarray(p.offset, p.offset + p.length);
+      if (/ln.w$|lnfw$/.test(p.name)) dst.fill(1);
+      else if (p.decay) {
+        const std = /attprojw|fcprojw/.test(p.name) ? 0.02 * residualScale : 0.02;
+        for (let i = 0; i < dst.length; i++) dst[i] = rng.normal() * std;
+      } // biases stay 0
+    }
+    this.ops.write(this.paramsFlat, flat);
+    return flat;
+  }
+
+  /** Upload one batch: inputs and next-token targets (0xFFFFFFFF = not counted), B·T each. */
+  setBatch(inputs: Uint32Array, targets: Uint32Array): void {
+    const BT = this.B * this.T;
+    if (inputs.length !== BT || targets.length !== BT) throw new Error(`batch must hold B·T = ${BT} tokens, got ${inputs.length} inputs and ${targets.length} targets`);
+    this.ops.writeU32(this.tokens, inputs);
+    this.ops.writeU32(this.targets, targets);
+    let counted = 0;
+    for (const t of targets) if (t !== 0xffffffff) counted++;
+    this.ops.write(this.dlosses, new Float32Array(BT).fill(counted ? 1 / counted : 0));
+  }
+
+  /** Forward pass to per-position losses (acts.losses); the mean loss needs a readback. */
+  forward(): void {
+    const { ops, acts: a, params: p, B, T } = this;
+    const { n_layer: L, n_embd: C, n_head: H, vocab_size: V } = this.shape;
+    const BT = B * T;
+    ops.encoder_forward(a.encoded!, this.tokens, p.wte!, p.wpe!, B, T, C);
+    let residual = a.encoded!;
+    for (let l = 0; l < L; l++) {
+      const h = (n: string) => a[`h${l}.${n}`]!;
+      const w = (n: string) => p[`h${l}.${n}`]!;
+      ops.layernorm_forward(h('ln1'), h('ln1_mean'), h('ln1_rstd'), residual, w('ln1w'), w('ln1b'), BT, C);
+      ops.matmul(h('qkv'), h('ln1'), w('qkvw'), w('qkvb'), BT, C, 3 * C, { transB: true });
+      ops.attention_forward(h('atty'), h('att_lse'), h('qkv'), B, T, C, H);
+      ops.matmul(h('attproj'), h('atty'), w('attprojw'), w('attprojb'), BT, C, C, { transB: true });
+      ops.residual_forward(h('residual2'), residual, h('attproj'), BT * C);
+      ops.layernorm_forward(h('ln2'), h('ln2_mean'), h('ln2_rstd'), h('residual2'), w('ln2w'), w('ln2b'), BT, C);
+      ops.matmul(h('fch'), h('ln2'), w('fcw'), w('fcb'), BT, C, 4 * C, { transB: true });
+      ops.gelu_forward(h('fch_gelu'), h('fch'), BT * 4 * C);
+      ops.matmul(h('fcproj'), h('fch_gelu'), w('fcprojw'), w('fcprojb'), BT, 4 * C, C, { transB: true });
+      ops.residual_forward(h('residual3'), h('residual2'), h('fcproj'), BT * C);
+      residual = h('residual3');
+    }
+    ops.layernorm_forward(a.lnf!, a.lnf_mean!, a.lnf_rstd!, residual, p.lnfw!, p.lnfb!, BT, C);
+    ops.matmul(a.logits!, a.lnf!, p.wte!, null, BT, C, V, { transB: true });
+    ops.crossentropy_forward(a.losses!, a.logits!, this.targets, BT, V);
+  }
+
+  /** Backward pass: fills `grads` (zeroed here first) from the last forward. */
+  backward(): void {
+    const { ops, acts: a, params: p, grads: g, dacts: d, B, T } = this;
+    const { n_layer: L, n_embd: C, n_head: H, vocab_size: V } = this.shape;
+    const BT = B * T;
+    const acc = { accumulate: true };
+    ops.zero(this.gradsFlat);
+    ops.zero(d.dresidual!);
+    ops.crossentropy_backward(d.dlogits!, a.logits!, this.targets, this.dlosses, BT, V);
+    ops.matmul(d.dlnf!, d.dlogits!, p.wte!, null, BT, V, C);
+    ops.matmul(g.wte!, d.dlogits!, a.lnf!, null, V, BT, C, { transA: true, accumulate: true });
+    const residualL = L > 0 ? a[`h${L - 1}.residual3`]! : a.encoded!;
+    ops.layernorm_backward(d.dresidual!, g.lnfw!, g.lnfb!, d.dlnf!, residualL, p.lnfw!, a.lnf_mean!, a.lnf_rstd!, BT, C);
+    for (let l = L - 1; l >= 0; l--) {
+      const h = (n: string) => a[`h${l}.${n}`]!;
+      const w = (n: string) => p[`h${l}.${n}`]!;
+      const dw = (n: string) => g[`h${l}.${n}`]!;
+      const residual = l > 0 ? a[`h${l - 1}.residual3`]! : a.encoded!;
+      // residual3 = residual2 + fcproj: d(fcproj) = d(residual3) = dresidual; d(residual2) gets it too.
+      ops.matmul(d.dfch_gelu!, d.dresidual!, w('fcprojw'), null, BT, C, 4 * C);
+      ops.matmul(dw('fcprojw'), d.dresidual!, h('fch_gelu'), null, C, BT, 4 * C, { transA: true, accumulate: true });
+      ops.matmul(dw('fcprojb'), this.ones, d.dresidual!, null, 1, BT, C, acc);
+      ops.gelu_backward(d.dfch!, h('fch'), d.dfch_gelu!, BT * 4 * C);
+      ops.matmul(d.dln!, d.dfch!, w('fcw'), null, BT, 4 * C, C);
+      ops.matmul(dw('fcw'), d.dfch!, h('ln2'), null, 4 * C, BT, C, { transA: true, accumulate: true });
+      ops.matmul(dw('fcb'), this.ones, d.dfch!, null, 1, BT, 4 * C, acc);
+      ops.layernorm_backward(d.dresidual!, dw('ln2w'), dw('ln2b'), d.dln!, h('residual2'), w('ln2w'), h('ln2_mean'), h('ln2_rstd'), BT, C);
+      // residual2 = residual + attproj: dresidual now holds d(residual2) = d(attproj).
+      ops.matmul(d.datty!, d.dresidual!, w('attprojw'), null, BT, C, C);
+      ops.matmul(dw('attprojw'), d.dresidual!, h('atty'), null, C, BT, C, { transA: true, accumulate: true });
+      ops.matmul(dw('attprojb'), this.ones, d.dresidual!, null, 1, BT, C, acc);
+      ops.attention_backward(d.dqkv!, d.attn_scratch!, d.datty!, h('qkv'), h('atty'), h('att_lse'), B, T, C, H);
+      ops.matmul(d.dln!, d.dqkv!, w('qkvw'), null, BT, 3 * C, C);
+      ops.matmul(dw('qkvw'), d.dqkv!, h('ln1'), null, 3 * C, BT, C, { transA: true, accumulate: true });
+      ops.matmul(dw('qkvb'), this.ones, d.dqkv!, null, 1, BT, 3 * C, acc);
+      ops.layernorm_backward(d.dresidual!, dw('ln1w'), dw('ln1b'), d.dln!, residual, w('ln1w'), h('ln1_mean'), h('ln1_rstd'), BT, C);
+    }
+    ops.encoder_backward(g.wte!, g.wpe!, d.dresidual!, this.tokens, B, T, C, V);
+  }
+}

@@ -1,0 +1,38 @@
+// Ops on the float64 CPU references: slow, obviously right, the model's root of trust.
+import type { Ops } from './ops.ts';
+import * as matmul from '../../kernels/matmul/matmul.cpu.ts';
+import * as encoder from '../../kernels/encoder/encoder.cpu.ts';
+import * as layernorm from '../../kernels/layernorm/layernorm.cpu.ts';
+import * as attention from '../../kernels/attention/attention.cpu.ts';
+import * as gelu from '../../kernels/gelu/gelu.cpu.ts';
+import * as residual from '../../kernels/residual/residual.cpu.ts';
+import * as crossentropy from '../../kernels/crossentropy/crossentropy.cpu.ts';
+import * as global_norm from '../../kernels/global_norm/global_norm.cpu.ts';
+import * as adamw from '../../kernels/adamw/adamw.cpu.ts';
+
+export function cpuOps(): Ops<Float64Array> {
+  return {
+    align: 1,
+    alloc: (_name, length) => new Float64Array(length),
+    view: (t, start, length) => t.subarray(start, start + length),
+    write: (t, data) => t.set(data instanceof Float32Array || data instanceof Float64Array ? data : Array.from(data)),
+    writeU32: (t, data) => t.set(data),
+    read: async (t) => Float64Array.from(t),
+    zero: (t) => t.fill(0),
+    dispose: () => {},
+    matmul: (out, a, b, bias, M, K, N, flags) => matmul.matmul(out, a, b, bias, M, K, N, flags),
+    encoder_forward: encoder.encoder_forward,
+    encoder_backward: encoder.encoder_backward,
+    layernorm_forward: layernorm.layernorm_forward,
+    layernorm_backward: layernorm.layernorm_backward,
+    attention_forward: attention.attention_forward,
+    attention_backward: attention.attention_backward,
+    gelu_forward: gelu.gelu_forward,
+    gelu_backward: gelu.gelu_backward,
+    residual_forward: residual.residual_forward,
+    crossentropy_forward: crossentropy.crossentropy_forward,
+    crossentropy_backward: crossentropy.crossentropy_backward,
+    global_norm: (norm, scratch, grads, n, max_norm) => global_norm.global_norm(norm, scratch, grads, n, max_norm),
+    adamw_update: adamw.adamw_update,
+  };
+}

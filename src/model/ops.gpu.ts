@@ -1,0 +1,55 @@
+// Ops on the WGSL kernels: every call records a dispatch into the Gpu's open command encoder; nothing
+// here waits for the GPU except read().
+import type { Gpu, Tensor } from '../gpu/context.ts';
+import type { AdamwHyper, Ops } from './ops.ts';
+import { matmul } from '../../kernels/matmul/matmul.ts';
+import { encoder_backward, encoder_forward } from '../../kernels/encoder/encoder.ts';
+import { layernorm_backward, layernorm_forward } from '../../kernels/layernorm/layernorm.ts';
+import { attention_backward, attention_forward } from '../../kernels/attention/attention.ts';
+import { gelu_backward, gelu_forward } from '../../kernels/gelu/gelu.ts';
+import { residual_forward } from '../../kernels/residual/residual.ts';
+import { crossentropy_backward, crossentropy_forward } from '../../kernels/crossentropy/crossentropy.ts';
+import { global_norm } from '../../kernels/global_norm/global_norm.ts';
+import { adamw_hyper, adamw_update, adamw_write_hyper } from '../../kernels/adamw/adamw.ts';
+
+export function gpuOps(gpu: Gpu): Ops<Tensor> {
+  let hyper: GPUBuffer | null = null;
+  const owned: GPUBuffer[] = [];
+  return {
+    align: gpu.alignment / 4,
+    alloc: (name, length) => {
+      const t = gpu.tensor(name, length);
+      owned.push(t.buffer);
+      return t;
+    },
+    dispose: () => {
+      for (const b of owned.splice(0)) b.destroy();
+      hyper?.destroy();
+      hyper = null;
+    },
+    view: (t, start, length, name) => gpu.view(t, start, length, name),
+    write: (t, data) => gpu.write(t, data),
+    writeU32: (t, data) => gpu.device.queue.writeBuffer(t.buffer, t.offset, data.buffer, data.byteOffset, data.byteLength),
+    read: async (t) => Float64Array.from(await gpu.read(t)),
+    zero: (t) => gpu.commandEncoder().clearBuffer(t.buffer, t.offset, t.length * 4),
+    matmul: (out, a, b, bias, M, K, N, flags) => matmul(gpu, out, a, b, bias, M, K, N, flags),
+    encoder_forward: (...a) => encoder_forward(gpu, ...a),
+    encoder_backward: (...a) => encoder_backward(gpu, ...a),
+    layernorm_forward: (...a) => layernorm_forward(gpu, ...a),
+    layernorm_backward: (...a) => layernorm_backward(gpu, ...a),
+    attention_forward: (...a) => attention_forward(gpu, ...a),
+    attention_backward: (...a) => attention_backward(gpu, ...a),
+    gelu_forward: (...a) => gelu_forward(gpu, ...a),
+    gelu_backward: (...a) => gelu_backward(gpu, ...a),
+    residual_forward: (...a) => residual_forward(gpu, ...a),
+    crossentropy_forward: (...a) => crossentropy_forward(gpu, ...a),
+    crossentropy_backward: (...a) => crossentropy_backward(gpu, ...a),
+    global_norm: (norm, scratch, grads, n, max_norm) => global_norm(gpu, norm, scratch, grads, n, max_norm),
+    adamw_update: (params, grads, m, v, norm, h: AdamwHyper, n, n_decay) => {
+      hyper ??= adamw_hyper(gpu);
+      // Written before this step's submit; one step per submit, so each step sees its own values.
+      adamw_write_hyper(gpu, hyper, h);
+      adamw_update(gpu, params, grads, m, v, norm, hyper, n, n_decay);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// The ops interface the GPT is written against, once. Two backends implement it: the WGSL kernels
+// (ops.gpu.ts) and the float64 CPU references (ops.cpu.ts); the same model code runs on either,
+// which is what makes the GPU-against-CPU test of every activation and gradient possible.
+// Argument order everywhere: outputs, inputs, then shape letters (llm.c).
+
+export interface MatmulFlags {
+  transA?: boolean;
+  transB?: boolean;
+  accumulate?: boolean;
+}
+
+export interface Ops<T> {
+  /** A zero-filled float tensor. */
+  alloc(name: string, length: number): T;
+  /** A view of floats [start, start+length) of `t`; start must be a multiple of `align`. */
+  view(t: T, start: number, length: number, name: string): T;
+  /** Float alignment of views (GPU binding offsets). */
+  readonly align: number;
+  write(t: T, data: ArrayLike<number>): void;
+  writeU32(t: T, data: Uint32Array): void;
+  read(t: T): Promise<Float64Array>;
+  zero(t: T): void;
+  /** Release every tensor this backend allocated (a run's buffers do not outlive it). */
+  dispose(): void;
+
+  matmul(out: T, a: T, b: T, bias: T | null, M: number, K: number, N: number, flags?: MatmulFlags): void;
+  encoder_forward(out: T, tokens: T, wte: T, wpe: T, B: number, T: number, C: number): void;
+  encoder_backward(dwte: T, dwpe: T, dout: T, tokens: T, B: number, T: number, C: number, V: number): void;
+  layernorm_forward(out: T, mean: T, rstd: T, inp: T, weight: T, bias: T, N: number, C: number): void;
+  layernorm_backward(dinp: T, dweight: T, dbias: T, dout: T, inp: T, weight: T, mean: T, rstd: T, N: number, C: number): void;
+  attention_forward(out: T, lse: T, qkv: T, B: number, T: number, C: number, H: number): void;
+  attention_backward(dqkv: T, scratch: T, dout: T, qkv: T, out: T, lse: T, B: number, T: number, C: number, H: number): void;
+  gelu_forward(out: T, inp: T, n: number): void;
+  gelu_backward(dinp: T, inp: T, dout: T, n: number): void;
+  residual_forward(out: T, inp1: T, inp2: T, n: number): void;
+  crossentropy_forward(losses: T, logits: T, targets: T, BT: number, V: number): void;
+  crossentropy_backward(dlogits: T, logits: T, targets: T, dlosses: T, BT: number, V: number): void;
+  /** norm = [‖grads‖₂, min(1, max_norm/‖grads‖₂)] */
+  global_norm(norm: T, scratch: T, grads: T, n: number, max_norm: number): void;
+  adamw_update(params: T, grads: T, m: T, v: T, norm: T, hyper: AdamwHyper, n: number, n_decay: number): void;
+}
+
+export interface AdamwHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  step: number; // t >= 1, for bias correction
+}

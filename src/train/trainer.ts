@@ -1,0 +1,229 @@
+// One training run on the GPU: a GPT trained on exactly `tokens` (D) tokens of the task stream with
+// AdamW, linear warmup and a cosine decay that reaches zero exactly at D, gradient clipping, and
+// held-out loss at intervals. A step is one command buffer; the only readbacks are scheduled logs.
+import type { Config, ModelShape } from '../config.ts';
+import type { Gpu, Tensor } from '../gpu/context.ts';
+import { GPT, paramCount, trainingFlopsPerToken } from '../model/gpt.ts';
+import { gpuOps } from '../model/ops.gpu.ts';
+import { TrainStream, IGNORE, type TrainStreamOptions } from '../data/stream.ts';
+import { VOCAB_SIZE, EOS, encode } from '../data/tokenizer.ts';
+import { evalQuestions, type Difficulty, type TaskName, taskNames } from '../data/tasks.ts';
+import { global_norm_partials } from '../../kernels/global_norm/global_norm.ts';
+import { ConfigError } from '../config.ts';
+
+export function modelShape(c: Config): ModelShape {
+  return { vocab_size: VOCAB_SIZE, n_layer: c.n_layer, n_embd: c.n_embd, n_head: c.n_head, block_size: c.block_size };
+}
+
+/** 'add:1,chain:2' -> { add: 1, chain: 2 }, refusing unknown tasks and bad weights. */
+export function parseMix(spec: string): Record<string, number> {
+  const mix: Record<string, number> = {};
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, w = '1'] = part.split(':');
+    if (!taskNames.includes(name as TaskName)) throw new ConfigError(`tasks: unknown task "${name}"; known: ${taskNames.join(', ')}`);
+    const weight = Number(w);
+    if (!(weight > 0)) throw new ConfigError(`tasks: weight of "${name}" must be > 0, got "${w}"`);
+    mix[name!] = weight;
+  }
+  if (!Object.keys(mix).length) throw new ConfigError(`tasks: no task given (e.g. --tasks=add:1,chain:1)`);
+  return mix;
+}
+
+function streamOptions(c: Config): TrainStreamOptions {
+  const mix = parseMix(c.tasks);
+  const difficulty: Record<string, Difficulty> = 'add' in mix ? { add: [1, c.add_digits] } : {};
+  return { seed: c.seed, mix, difficulty };
+}
+
+/** Learning rate at step s (0-based) of S: linear warmup over W steps, then cosine reaching 0 at step S (= token D). */
+export function lrAt(s: number, S: number, c: Pick<Config, 'lr' | 'warmup_frac'>): number {
+  const W = Math.min(Math.ceil(c.warmup_frac * S), S - 1);
+  if (s < W) return (c.lr * (s + 1)) / W;
+  return 0.5 * c.lr * (1 + Math.cos((Math.PI * (s - W)) / (S - W)));
+}
+
+export interface TrainPoint {
+  step: number; // steps done
+  tokens: number; // training tokens consumed so far
+  loss: number;
+}
+
+export interface TrainProgress extends TrainPoint {
+  steps: number;
+  lr: number;
+  tokensPerSec: number;
+  gflops: number; // achieved, from the exact FLOP count of matmuls and attention
+  evalLoss?: number;
+}
+
+export interface TrainResult {
+  config: Config;
+  params: number; // N, embeddings included
+  paramsNonEmbedding: number;
+  tokens: number; // D actually consumed (counted targets)
+  flopsPerToken: number; // exact, matmuls + attention, forward + backward
+  trainFlops: number; // flopsPerToken · D
+  trainFlops6ND: number; // the 6·N·D rule, N without embeddings
+  steps: number;
+  curve: TrainPoint[];
+  evals: TrainPoint[];
+  finalEvalLoss: number;
+  diverged: { step: number; loss: number } | null;
+  seconds: number;
+  adapter: string;
+}
+
+export class Trainer {
+  readonly shape: ModelShape;
+  readonly model: GPT<Tensor>;
+  readonly steps: number;
+  readonly stream: TrainStream;
+  step = 0;
+  tokens = 0;
+  private readonly m: Tensor;
+  private readonly v: Tensor;
+  private readonly norm: Tensor;
+  private readonly normScratch: Tensor;
+  private readonly evalSet: { inputs: Uint32Array; targets: Uint32Array }[];
+
+  constructor(readonly gpu: Gpu, readonly config: Config) {
+    this.shape = modelShape(config);
+    const ops = gpuOps(gpu);
+    this.model = new GPT(ops, this.shape, config.batch_size);
+    this.model.init(config.seed);
+    const n = this.model.nParamsFlat;
+    this.m = ops.alloc('adam_m', n);
+    this.v = ops.alloc('adam_v', n);
+    this.norm = ops.alloc('grad_norm', 2);
+    this.normScratch = ops.alloc('grad_norm_partials', global_norm_partials(n));
+    this.steps = Math.ceil(config.tokens / (config.batch_size * config.block_size));
+    this.stream = new TrainStream(streamOptions(config));
+    this.evalSet = evalBatches(config);
+  }
+
+  /** One optimizer step on the next batch; the last step counts only the tokens left in the budget. */
+  private recordStep(): number {
+    const { batch_size: B, block_size: T } = this.config;
+    const { inputs, targets } = this.stream.nextBatch(B, T);
+    const left = this.config.tokens - this.tokens;
+    for (let i = left; i < targets.length; i++) targets[i] = IGNORE;
+    let counted = 0;
+    for (const t of targets) if (t !== IGNORE) counted++;
+    const { model } = this;
+    const ops = model.ops;
+    model.setBatch(inputs, targets);
+    model.forward();
+    model.backward();
+    ops.global_norm(this.norm, this.normScratch, model.gradsFlat, model.nParamsFlat, this.config.grad_clip);
+    const c = this.config;
+    ops.adamw_update(model.paramsFlat, model.gradsFlat, this.m, this.v, this.norm,
+      { lr: lrAt(this.step, this.steps, c), beta1: c.beta1, beta2: c.beta2, eps: 1e-8, weightDecay: c.weight_decay, step: this.step + 1 }, model.nParamsFlat, model.nDecay);
+    this.gpu.submit();
+    this.step++;
+    this.tokens += counted;
+    return counted;
+  }
+
+  /** Mean loss over the counted positions of the last forward pass (one readback). */
+  private async lastLoss(counted: number): Promise<number> {
+    const losses = await this.gpu.read(this.model.acts.losses!);
+    let s = 0;
+    for (const x of losses) s += x;
+    return s / counted;
+  }
+
+  /** Held-out loss: forward passes over the fixed evaluation batches (questions never trained on). */
+  async evalLoss(): Promise<number> {
+    let sum = 0, count = 0;
+    for (const b of this.evalSet) {
+      this.model.setBatch(b.inputs, b.targets);
+      this.model.forward();
+      const losses = await this.gpu.read(this.model.acts.losses!);
+      for (let i = 0; i < losses.length; i++) if (b.targets[i] !== IGNORE) { sum += losses[i]!; count++; }
+    }
+    return sum / count;
+  }
+
+  async run(onProgress?: (p: TrainProgress) => void): Promise<TrainResult> {
+    const c = this.config;
+    const N = paramCount(this.shape);
+    const flopsPerToken = trainingFlopsPerToken(this.shape);
+    const curve: TrainPoint[] = [];
+    const evals: TrainPoint[] = [{ step: 0, tokens: 0, loss: await this.evalLoss() }];
+    let diverged: TrainResult['diverged'] = null;
+    const t0 = performance.now();
+    while (this.step < this.steps) {
+      const counted = this.recordStep();
+      const last = this.step === this.steps;
+      if (this.step % c.log_interval !== 0 && this.step % c.eval_interval !== 0 && !last) continue;
+      const loss = await this.lastLoss(counted);
+      curve.push({ step: this.step, tokens: this.tokens, loss });
+      const p: TrainProgress = { step: this.step, steps: this.steps, tokens: this.tokens, loss, lr: lrAt(this.step - 1, this.steps, c), tokensPerSec: 0, gflops: 0 };
+      if (!Number.isFinite(loss)) {
+        diverged = { step: this.step, loss };
+        break;
+      }
+      if (this.step % c.eval_interval === 0 || last) {
+        p.evalLoss = await this.evalLoss();
+        evals.push({ step: this.step, tokens: this.tokens, loss: p.evalLoss });
+      }
+      const sec = (performance.now() - t0) / 1000;
+      p.tokensPerSec = this.tokens / sec;
+      p.gflops = (p.tokensPerSec * flopsPerToken) / 1e9;
+      onProgress?.(p);
+    }
+    await this.gpu.sync();
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      config: c,
+      params: N.total,
+      paramsNonEmbedding: N.nonEmbedding,
+      tokens: this.tokens,
+      flopsPerToken,
+      trainFlops: flopsPerToken * this.tokens,
+      trainFlops6ND: 6 * N.nonEmbedding * this.tokens,
+      steps: this.step,
+      curve,
+      evals,
+      finalEvalLoss: diverged ? NaN : evals[evals.length - 1]!.loss,
+      diverged,
+      seconds,
+      adapter: `${this.gpu.adapter.vendor} ${this.gpu.adapter.architecture} ${this.gpu.adapter.description}`.trim(),
+    };
+  }
+
+  /** Named float32 parameters, for checkpoints. */
+  async parameters(): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
+    const flat = await this.gpu.read(this.model.paramsFlat);
+    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+    for (const p of this.model.specs) out[p.name] = { shape: p.shape, data: flat.slice(p.offset, p.offset + p.length) };
+    return out;
+  }
+
+  /** Release every GPU buffer of the run. */
+  dispose(): void {
+    this.model.ops.dispose();
+  }
+}
+
+/** Fixed held-out batches: evaluation questions of the mix's tasks, packed like the training stream. */
+function evalBatches(c: Config): { inputs: Uint32Array; targets: Uint32Array }[] {
+  const { batch_size: B, block_size: T } = c;
+  const need = c.eval_batches * B * T + 1;
+  const mix = parseMix(c.tasks);
+  const names = Object.keys(mix).sort();
+  const ids: number[] = [];
+  const per = Math.ceil(need / (8 * names.length)) + 8;
+  const questions = names.map((name) => evalQuestions(name as TaskName, Math.min(per, 400), c.seed, name === 'add' ? [1, c.add_digits] : undefined));
+  for (let i = 0; ids.length < need; i++) {
+    const q = questions[i % names.length]![Math.floor(i / names.length) % questions[i % names.length]!.length]!;
+    ids.push(...encode(q.prompt + q.answer), EOS);
+  }
+  const out = [];
+  for (let b = 0; b < c.eval_batches; b++) {
+    const s = b * B * T;
+    out.push({ inputs: Uint32Array.from(ids.slice(s, s + B * T)), targets: Uint32Array.from(ids.slice(s + 1, s + B * T + 1)) });
+  }
+  return out;
+}
+

@@ -1,0 +1,81 @@
+// The twin test (micrograd/llm.c style): the same GPT through the GPU kernels and the float64 CPU
+// references, every activation and gradient compared by name; then the GPU model must overfit a batch.
+import { describe, expect, it } from 'vitest';
+import { GPT, paramCount, paramLayout, trainingFlopsPerToken } from '../../src/model/gpt.ts';
+import { cpuOps } from '../../src/model/ops.cpu.ts';
+import { gpuOps } from '../../src/model/ops.gpu.ts';
+import { TrainStream } from '../../src/data/stream.ts';
+import { VOCAB_SIZE } from '../../src/data/tokenizer.ts';
+import type { ModelShape } from '../../src/config.ts';
+import { describeGpu, expectClose } from '../helpers.ts';
+
+const shape: ModelShape = { vocab_size: VOCAB_SIZE, n_layer: 2, n_embd: 32, n_head: 2, block_size: 16 };
+const B = 2;
+
+function batch(seed = 7) {
+  return new TrainStream({ seed, mix: { add: 1, chain: 1 } }).nextBatch(B, shape.block_size);
+}
+
+/** |got − want| <= 1e-4·max|want| + 1e-6: float32 kernels against float64, scaled to each tensor. */
+function expectTensorClose(got: Float64Array, want: Float64Array, name: string) {
+  let scale = 0;
+  for (const x of want) scale = Math.max(scale, Math.abs(x));
+  expect(scale, `${name} is all zeros: the comparison would be vacuous`).toBeGreaterThan(0);
+  expectClose(got, want, 1e-4 * scale + 1e-6, 0, name);
+}
+
+describeGpu('GPT: GPU kernels against CPU references', (gpu) => {
+  it('loss, every activation and every parameter gradient match by name', async () => {
+    const cpu = new GPT(cpuOps(), shape, B);
+    const gpuModel = new GPT(gpuOps(gpu), shape, B);
+    const { inputs, targets } = batch();
+    // The same float32 initial values on both backends.
+    const init = gpuModel.init(42);
+    const cpuFlat = new Float64Array(cpu.nParamsFlat);
+    for (const p of cpu.specs) {
+      const g = gpuModel.specs.find((s) => s.name === p.name)!;
+      cpuFlat.set(init.subarray(g.offset, g.offset + g.length), p.offset);
+    }
+    cpu.ops.write(cpu.paramsFlat, cpuFlat);
+    for (const m of [cpu, gpuModel] as const) {
+      (m as GPT<unknown>).setBatch(inputs, targets);
+      (m as GPT<unknown>).forward();
+      (m as GPT<unknown>).backward();
+    }
+    const names = Object.keys(cpu.acts);
+    expect(names.length).toBeGreaterThan(20);
+    for (const name of names) expectTensorClose(await gpuModel.ops.read(gpuModel.acts[name]!), cpu.acts[name]!, `activation ${name}`);
+    for (const name of Object.keys(cpu.dacts)) {
+      if (name === 'attn_scratch') continue; // scratch, not a gradient
+      expectTensorClose(await gpuModel.ops.read(gpuModel.dacts[name]!), cpu.dacts[name]!, `activation gradient ${name} (last layer written)`);
+    }
+    for (const p of cpu.specs) expectTensorClose(await gpuModel.ops.read(gpuModel.grads[p.name]!), cpu.grads[p.name]!, `gradient of ${p.name}`);
+    // The untrained loss is near ln(V): the model starts uniform.
+    const losses = cpu.acts.losses!;
+    const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
+    expect(mean).toBeGreaterThan(0.8 * Math.log(VOCAB_SIZE));
+    expect(mean).toBeLessThan(1.2 * Math.log(VOCAB_SIZE));
+  });
+});
+
+describe('GPT: shape and accounting', () => {
+  it('counts parameters with and without embeddings; the tied unembedding is counted once', () => {
+    const { total, nonEmbedding } = paramCount(shape);
+    const C = shape.n_embd, L = shape.n_layer;
+    expect(nonEmbedding).toBe(L * (12 * C * C + 13 * C) + 2 * C);
+    expect(total - nonEmbedding).toBe(VOCAB_SIZE * C + shape.block_size * C);
+  });
+
+  it('lays decayed tensors first, each aligned', () => {
+    const { specs, nDecay } = paramLayout(shape, 64);
+    for (const p of specs) {
+      expect(p.offset % 64).toBe(0);
+      expect(p.decay).toBe(p.offset < nDecay);
+      expect(p.decay).toBe(p.shape.length === 2);
+    }
+  });
+
+  it('training FLOPs per token exceed 6N at toy scale (unembedding and attention)', () => {
+    expect(trainingFlopsPerToken(shape)).toBeGreaterThan(6 * paramCount(shape).nonEmbedding);
+  });
+});
