@@ -10,8 +10,9 @@ import * as crossentropy from '../../kernels/crossentropy/crossentropy.bench.ts'
 import * as global_norm from '../../kernels/global_norm/global_norm.bench.ts';
 import * as adamw from '../../kernels/adamw/adamw.bench.ts';
 import * as fma_peak from '../../kernels/fma_peak/fma_peak.bench.ts';
+import * as train_step from '../train/train.bench.ts';
 
-const families: { bench: BenchCase[]; checks?: CheckCase[] }[] = [matmul, attention, layernorm, gelu, residual, encoder, crossentropy, global_norm, adamw, fma_peak];
+const families: { bench: BenchCase[]; checks?: CheckCase[] }[] = [matmul, attention, layernorm, gelu, residual, encoder, crossentropy, global_norm, adamw, fma_peak, train_step];
 
 export const benchCases: BenchCase[] = families.flatMap((f) => f.bench);
 export const checkCases: CheckCase[] = families.flatMap((f) => f.checks ?? []);

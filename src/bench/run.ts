@@ -10,7 +10,9 @@ export interface BenchRow {
   gflops: number; // achieved, from the kernel's exact FLOP count
   gbs: number; // achieved, from the kernel's minimum bytes moved
   peakFraction: number; // gflops / the adapter's FMA ceiling measured in this process
+  tokensPerSec?: number;
   clock: 'timestamp' | 'wall';
+  bytes: number;
 }
 
 export interface BenchReport {
@@ -26,7 +28,8 @@ export async function benchKernel(gpu: Gpu, c: BenchCase, peakGflops: number, re
     const t = await gpu.time(record, reps, 1);
     const s = t.ns / 1e9;
     const gflops = c.flops / s / 1e9;
-    return { kernel: c.kernel, version: c.version, shape: c.shape, ms: t.ns / 1e6, gflops, gbs: c.bytes / s / 1e9, peakFraction: peakGflops > 0 ? gflops / peakGflops : NaN, clock: t.clock };
+    return { kernel: c.kernel, version: c.version, shape: c.shape, ms: t.ns / 1e6, gflops, gbs: c.bytes / s / 1e9, bytes: c.bytes, peakFraction: peakGflops > 0 ? gflops / peakGflops : NaN, clock: t.clock,
+      ...(c.tokens ? { tokensPerSec: c.tokens / s } : {}) };
   } finally {
     dispose();
   }
@@ -34,8 +37,8 @@ export async function benchKernel(gpu: Gpu, c: BenchCase, peakGflops: number, re
 
 /** Column-aligned text table of a report, with the clock and ceiling it was measured against. */
 export function formatBench(r: BenchReport): string {
-  const head = ['kernel', 'version', 'shape', 'median ms', 'GFLOP/s', 'GB/s', '% of FMA peak'];
-  const body = r.rows.map((x) => [x.kernel, x.version, x.shape, x.ms.toFixed(3), x.gflops.toFixed(2), x.gbs.toFixed(2), (100 * x.peakFraction).toFixed(1)]);
+  const head = ['kernel', 'version', 'shape', 'median ms', 'GFLOP/s', 'GB/s', '% of FMA peak', 'tokens/s'];
+  const body = r.rows.map((x) => [x.kernel, x.version, x.shape, x.ms.toFixed(3), x.gflops.toFixed(2), x.bytes === 0 ? '-' : x.gbs.toFixed(2), (100 * x.peakFraction).toFixed(1), x.tokensPerSec ? x.tokensPerSec.toFixed(0) : '-']);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   const clocks = [...new Set(r.rows.map((x) => x.clock))].join('+') || 'none';

@@ -7,7 +7,8 @@ export interface BenchCase {
   version: string; // "v1", "v2", ...
   shape: string; // human-readable, e.g. "M=512 K=512 N=512 A·Bᵀ"
   flops: number; // floating-point operations per run (an FMA counts 2)
-  bytes: number; // minimum bytes read + written per run
+  bytes: number; // minimum bytes read + written per run (0: not meaningful)
+  tokens?: number; // tokens processed per run, for training and sampling rows
   /** Allocate inputs on `gpu`; return a function recording one run, and a cleanup. */
   setup(gpu: Gpu): { record: () => void; dispose: () => void };
 }

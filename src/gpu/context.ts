@@ -51,6 +51,7 @@ export class Gpu {
   private pass: GPUComputePassEncoder | null = null;
   private lastKernel = '';
   private uncaptured: string[] = [];
+  private timing: { querySet: GPUQuerySet; next: number; capacity: number } | null = null;
 
   constructor(readonly device: GPUDevice, gpuAdapter: GPUAdapter) {
     this.adapter = describeAdapter(gpuAdapter);
@@ -146,7 +147,14 @@ export class Gpu {
   private computePass(): GPUComputePassEncoder {
     if (!this.pass) {
       this.encoder ??= this.device.createCommandEncoder({ label: 't2lab step' });
-      this.pass = this.encoder.beginComputePass({ label: 't2lab step' });
+      let timestampWrites: GPUComputePassTimestampWrites | undefined;
+      if (this.timing) {
+        const { querySet, next, capacity } = this.timing;
+        if (next + 2 > capacity) throw new GpuError(`time(): the recording opened more than ${capacity / 2} compute passes`);
+        timestampWrites = { querySet, beginningOfPassWriteIndex: next, endOfPassWriteIndex: next + 1 };
+        this.timing.next += 2;
+      }
+      this.pass = this.encoder.beginComputePass({ label: 't2lab step', timestampWrites });
     }
     return this.pass;
   }
@@ -268,24 +276,38 @@ export class Gpu {
     await this.sync();
     const samples: number[] = [];
     if (this.hasTimestamps) {
-      const querySet = this.device.createQuerySet({ label: 'time', type: 'timestamp', count: 2 * reps });
-      const resolve = this.device.createBuffer({ label: 'time resolve', size: 16 * reps, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-      const staging = this.device.createBuffer({ label: 'time read', size: 16 * reps, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-      for (let i = 0; i < reps; i++) {
-        const enc = this.commandEncoder();
-        this.pass = enc.beginComputePass({ label: 'timed', timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
-        record();
-        this.submit();
+      // Every compute pass opened while timing gets begin/end timestamps (a recording may span several
+      // passes, e.g. around clearBuffer); a repetition's time is its first begin to its last end.
+      const capacity = Math.min(4096, 256 * reps);
+      const querySet = this.device.createQuerySet({ label: 'time', type: 'timestamp', count: capacity });
+      this.timing = { querySet, next: 0, capacity };
+      const spans: [number, number][] = [];
+      try {
+        for (let i = 0; i < reps; i++) {
+          const first = this.timing.next;
+          record();
+          this.submit();
+          if (this.timing.next > first) spans.push([first, this.timing.next - 1]);
+        }
+      } finally {
+        this.timing = null;
       }
-      const enc = this.commandEncoder();
-      enc.resolveQuerySet(querySet, 0, 2 * reps, resolve, 0);
-      enc.copyBufferToBuffer(resolve, 0, staging, 0, 16 * reps);
-      this.submit();
-      await staging.mapAsync(GPUMapMode.READ);
-      const t = new BigInt64Array(staging.getMappedRange());
-      for (let i = 0; i < reps; i++) samples.push(Number(t[2 * i + 1]! - t[2 * i]!));
-      staging.unmap();
-      for (const b of [querySet, resolve, staging]) b.destroy();
+      const used = spans.length ? spans[spans.length - 1]![1] + 1 : 0;
+      if (used > 0) {
+        const resolve = this.device.createBuffer({ label: 'time resolve', size: 8 * used, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+        const staging = this.device.createBuffer({ label: 'time read', size: 8 * used, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+        const enc = this.commandEncoder();
+        enc.resolveQuerySet(querySet, 0, used, resolve, 0);
+        enc.copyBufferToBuffer(resolve, 0, staging, 0, 8 * used);
+        this.submit();
+        await staging.mapAsync(GPUMapMode.READ);
+        const t = new BigInt64Array(staging.getMappedRange());
+        for (const [a, b] of spans) samples.push(Number(t[b]! - t[a]!));
+        staging.unmap();
+        resolve.destroy();
+        staging.destroy();
+      }
+      querySet.destroy();
       await this.throwErrors();
       // Some drivers return zeros for timestamps they cannot honour; fall back to the wall clock.
       if (samples.some((s) => s > 0)) return { ns: median(samples), clock: 'timestamp', samples };

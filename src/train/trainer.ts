@@ -102,7 +102,7 @@ export class Trainer {
   }
 
   /** One optimizer step on the next batch; the last step counts only the tokens left in the budget. */
-  private recordStep(): number {
+  private recordStep(submit = true): number {
     const { batch_size: B, block_size: T } = this.config;
     const { inputs, targets } = this.stream.nextBatch(B, T);
     const left = this.config.tokens - this.tokens;
@@ -118,10 +118,16 @@ export class Trainer {
     const c = this.config;
     ops.adamw_update(model.paramsFlat, model.gradsFlat, this.m, this.v, this.norm,
       { lr: lrAt(this.step, this.steps, c), beta1: c.beta1, beta2: c.beta2, eps: 1e-8, weightDecay: c.weight_decay, step: this.step + 1 }, model.nParamsFlat, model.nDecay);
-    this.gpu.submit();
+    if (submit) this.gpu.submit();
     this.step++;
     this.tokens += counted;
     return counted;
+  }
+
+  /** Record one step without submitting, for timing (the budget and schedule still advance). */
+  benchStep(): void {
+    if (this.step >= this.steps) throw new Error("benchStep: the run's token budget is spent");
+    this.recordStep(false);
   }
 
   /** Mean loss over the counted positions of the last forward pass (one readback). */

@@ -49,6 +49,24 @@ describeGpu('Trainer', (gpu) => {
     expect(r.curve[r.curve.length - 1]!.loss).toBeLessThan(0.25 * r.curve[0]!.loss);
   });
 
+  it('releases its buffers: consecutive runs do not grow memory', async () => {
+    // ~20 MiB of activations and optimizer state per run; on a software adapter GPU buffers are
+    // process memory, so a leak would add that much per run.
+    const config = makeConfig({ n_layer: 2, n_embd: 128, n_head: 4, block_size: 64, batch_size: 16, tokens: 16 * 64, eval_batches: 1 });
+    const rss: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const t = new Trainer(gpu, config);
+      await t.run();
+      t.dispose();
+      await gpu.sync();
+      rss.push(process.memoryUsage().rss);
+    }
+    // Runs 1-3 warm caches (pipelines, allocator pools); a leak of >= 20 MiB a run would add >= 60 MiB over runs 4-6.
+    const growth = (rss[5]! - rss[2]!) / 2 ** 20;
+    console.log(`RSS after each of 6 consecutive runs (MiB): ${rss.map((x) => (x / 2 ** 20).toFixed(0)).join(', ')}`);
+    expect(growth).toBeLessThan(20);
+  });
+
   it('a checkpoint round-trips, and damaged copies are refused with clear messages', async () => {
     const config = makeConfig({ ...tiny, tokens: 4 * 32 * 2 });
     const t = new Trainer(gpu, config);
