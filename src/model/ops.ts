@@ -2,6 +2,9 @@
 // (ops.gpu.ts) and the float64 CPU references (ops.cpu.ts); the same model code runs on either,
 // which is what makes the GPU-against-CPU test of every activation and gradient possible.
 // Argument order everywhere: outputs, inputs, then shape letters (llm.c).
+import type { AdamwHyper } from '../../kernels/adamw/adamw.ts';
+
+export type { AdamwHyper };
 
 export interface MatmulFlags {
   transA?: boolean;
@@ -38,13 +41,4 @@ export interface Ops<T> {
   /** norm = [‖grads‖₂, min(1, max_norm/‖grads‖₂)] */
   global_norm(norm: T, scratch: T, grads: T, n: number, max_norm: number): void;
   adamw_update(params: T, grads: T, m: T, v: T, norm: T, hyper: AdamwHyper, n: number, n_decay: number): void;
-}
-
-export interface AdamwHyper {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  step: number; // t >= 1, for bias correction
 }

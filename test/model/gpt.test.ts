@@ -58,6 +58,40 @@ describeGpu('GPT: GPU kernels against CPU references', (gpu) => {
   });
 });
 
+describe('GPT: the CPU model against finite differences', () => {
+  it('gradients of the mean loss match central differences for sampled parameters of every tensor', async () => {
+    // The twin test cannot see a wiring bug in gpt.ts (both backends share it); this can.
+    const small: ModelShape = { vocab_size: VOCAB_SIZE, n_layer: 2, n_embd: 8, n_head: 2, block_size: 6 };
+    const model = new GPT(cpuOps(), small, 2);
+    model.init(3);
+    // Non-trivial biases and gains, so their gradients are exercised away from the initial values.
+    const flat = model.paramsFlat;
+    for (let i = model.nDecay; i < flat.length; i++) flat[i] = flat[i]! + 0.1 * Math.sin(i);
+    const { inputs, targets } = new TrainStream({ seed: 5, mix: { add: 1 } }).nextBatch(2, 6);
+    model.setBatch(inputs, targets);
+    const loss = () => {
+      model.forward();
+      return model.acts.losses!.reduce((a, b) => a + b, 0) / targets.length;
+    };
+    loss();
+    model.backward();
+    const grads = Float64Array.from(model.gradsFlat);
+    for (const p of model.specs) {
+      for (const j of [0, Math.floor(p.length / 2), p.length - 1]) {
+        const i = p.offset + j;
+        const x0 = flat[i]!;
+        flat[i] = x0 + 1e-5;
+        const lp = loss();
+        flat[i] = x0 - 1e-5;
+        const lm = loss();
+        flat[i] = x0;
+        const fd = (lp - lm) / 2e-5;
+        expect(Math.abs(grads[i]! - fd), `d loss / d ${p.name}[${j}]: backward ${grads[i]}, finite difference ${fd}`).toBeLessThan(1e-7 + 1e-5 * Math.abs(fd));
+      }
+    }
+  });
+});
+
 describe('GPT: shape and accounting', () => {
   it('counts parameters with and without embeddings; the tied unembedding is counted once', () => {
     const { total, nonEmbedding } = paramCount(shape);
