@@ -77,9 +77,8 @@ async function train(args: string[]): Promise<number> {
     { format: 'train [{bar}] {percentage}% | {value}/{total} tokens | loss {loss} | eval {eval} | {tps} tok/s | {gflops} GFLOP/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 20 },
     cliProgress.Presets.shades_classic,
   );
-  const evalStart = await trainer.evalLoss();
-  let lastEval = evalStart;
-  bar.start(config.tokens, 0, { loss: '-', eval: evalStart.toFixed(3), tps: '-', gflops: '-' });
+  let lastEval = NaN;
+  bar.start(config.tokens, 0, { loss: '-', eval: '-', tps: '-', gflops: '-' });
   let result;
   try {
     result = await trainer.run((p) => {
@@ -101,7 +100,7 @@ async function train(args: string[]): Promise<number> {
   trainer.dispose();
   console.log(`trained on ${result.tokens.toLocaleString()} tokens in ${result.steps} steps, ${result.seconds.toFixed(1)} s (${(result.tokens / result.seconds).toFixed(0)} tok/s, ${(result.trainFlops / result.seconds / 1e9).toFixed(2)} GFLOP/s)`);
   console.log(`compute: ${result.trainFlops.toExponential(3)} FLOPs exact (matmuls + attention), 6ND = ${result.trainFlops6ND.toExponential(3)}`);
-  console.log(`held-out loss: ${result.finalEvalLoss.toFixed(4)} (untrained: ${evalStart.toFixed(4)})`);
+  console.log(`held-out loss: ${result.finalEvalLoss.toFixed(4)} (untrained: ${result.evals[0]!.loss.toFixed(4)})`);
   console.log(`checkpoint: ${out}\nlog: ${log}`);
   return 0;
 }
