@@ -1,0 +1,152 @@
+// What the fits consume: one point per run (N, D, final held-out loss, and optionally its pass@k table
+// and per-question likelihoods), read from a sweep's RunRecords or from a plain CSV.
+import { RECORD_FORMAT, type RunRecord } from '../sweep/record.ts';
+
+export interface FitPoint {
+  N: number;
+  D: number;
+  /** Final held-out loss. */
+  loss: number;
+  /** pass@k (mean over questions) at each k. */
+  pass?: { k: number[]; value: number[] };
+  /** Per-question single-sample success probabilities p_i (likelihood of the gold answer). */
+  p?: number[];
+  /** A label for tables and plots (the run id), when known. */
+  id?: string;
+}
+
+export class DataError extends Error {
+  override name = 'DataError';
+}
+
+/**
+ * Points from CSV text with a header naming at least N, D, loss (any order, extra columns ignored),
+ * and optionally k and pass_at_k together. Without k, each row is one run. With k, rows with the same
+ * N, D and loss are one run's pass@k table (so seeds at the same N, D with different losses stay apart).
+ * Blank lines and lines starting with # are skipped. Errors name the line.
+ */
+export function pointsFromCsv(text: string): FitPoint[] {
+  const lines = text.split(/\r?\n/);
+  let h = 0;
+  while (h < lines.length && (lines[h]!.trim() === '' || lines[h]!.trim().startsWith('#'))) h++;
+  if (h === lines.length) throw new DataError('CSV: empty file (expected a header with N,D,loss)');
+  const header = lines[h]!.split(',').map((c) => c.trim());
+  const col = (name: string) => header.indexOf(name);
+  const missing = ['N', 'D', 'loss'].filter((c) => col(c) < 0);
+  if (missing.length) throw new DataError(`CSV line ${h + 1}: header lacks column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (got ${header.join(',')}; need N,D,loss[,k,pass_at_k])`);
+  const hasK = col('k') >= 0, hasPass = col('pass_at_k') >= 0;
+  if (hasK !== hasPass) throw new DataError(`CSV line ${h + 1}: columns k and pass_at_k come together (header has only ${hasK ? 'k' : 'pass_at_k'})`);
+
+  const points: FitPoint[] = [];
+  const groups = new Map<string, { point: FitPoint; line: Map<number, number> }>();
+  for (let i = h + 1; i < lines.length; i++) {
+    const raw = lines[i]!.trim();
+    if (raw === '' || raw.startsWith('#')) continue;
+    const where = `CSV line ${i + 1}`;
+    const cells = raw.split(',').map((c) => c.trim());
+    if (cells.length !== header.length) throw new DataError(`${where}: ${cells.length} fields, header has ${header.length}`);
+    const num = (name: string, check: (v: number) => boolean, want: string) => {
+      const s = cells[col(name)]!;
+      const v = s === '' ? NaN : Number(s);
+      if (!Number.isFinite(v) || !check(v)) throw new DataError(`${where}: ${name} = "${s}" is not ${want}`);
+      return v;
+    };
+    const N = num('N', (v) => v > 0, 'a positive number');
+    const D = num('D', (v) => v > 0, 'a positive number');
+    const loss = num('loss', (v) => v > 0, 'a positive number');
+    if (!hasK) {
+      points.push({ N, D, loss });
+      continue;
+    }
+    const k = num('k', (v) => v >= 1, 'a number >= 1');
+    const pass = num('pass_at_k', (v) => v >= 0 && v <= 1, 'a probability in [0, 1]');
+    const key = `${N},${D},${loss}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { point: { N, D, loss, pass: { k: [], value: [] } }, line: new Map() };
+      groups.set(key, g);
+      points.push(g.point);
+    }
+    const prev = g.line.get(k);
+    if (prev !== undefined) throw new DataError(`${where}: k = ${k} repeats line ${prev} for the run N=${N} D=${D} loss=${loss}`);
+    g.line.set(k, i + 1);
+    g.point.pass!.k.push(k);
+    g.point.pass!.value.push(pass);
+  }
+  if (points.length === 0) throw new DataError('CSV: header but no data rows');
+  for (const p of points) {
+    if (!p.pass) continue;
+    const order = p.pass.k.map((_, i) => i).sort((a, b) => p.pass!.k[a]! - p.pass!.k[b]!);
+    p.pass = { k: order.map((i) => p.pass!.k[i]!), value: order.map((i) => p.pass!.value[i]!) };
+  }
+  return points;
+}
+
+export interface RecordOptions {
+  /** Which N: non-embedding (default, as in C_train = 6·N·D of the records) or total. */
+  n?: 'nonemb' | 'total';
+  /** Which pass@k table becomes FitPoint.pass (default likelihood: exact at every k). */
+  method?: 'likelihood' | 'sampling';
+}
+
+/** Points from finished runs; diverged runs and runs without a finite loss are skipped and named in `skipped`. */
+export function pointsFromRecords(records: RunRecord[], opts: RecordOptions = {}): { points: FitPoint[]; skipped: string[] } {
+  const points: FitPoint[] = [];
+  const skipped: string[] = [];
+  for (const r of records) {
+    if (r.diverged) {
+      skipped.push(`${r.id}: diverged, left out of the fits`);
+      continue;
+    }
+    if (!(r.eval_loss > 0) || !Number.isFinite(r.eval_loss)) {
+      skipped.push(`${r.id}: eval_loss ${r.eval_loss} is not a positive number, left out of the fits`);
+      continue;
+    }
+    const table = r.pass_at_k?.[opts.method ?? 'likelihood'];
+    const point: FitPoint = { N: opts.n === 'total' ? r.N : r.N_nonemb, D: r.D, loss: r.eval_loss, id: r.id };
+    if (table && table.k.length > 0) point.pass = { k: [...table.k], value: [...table.value] };
+    if (r.questions?.length) point.p = r.questions.map((q) => q.p);
+    points.push(point);
+  }
+  return { points, skipped };
+}
+
+/**
+ * RunRecords from a sweep's JSONL. A corrupt line does not lose the others: it is left out and named in
+ * `errors` with its line number and what is wrong. Only the fields the fits and plots rely on are checked.
+ */
+export function parseRecordsJsonl(text: string): { records: RunRecord[]; errors: string[] } {
+  const records: RunRecord[] = [];
+  const errors: string[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim() === '') return;
+    const where = `line ${i + 1}`;
+    let r: Record<string, unknown>;
+    try {
+      r = JSON.parse(line);
+    } catch (e) {
+      errors.push(`${where}: not valid JSON (${(e as Error).message})`);
+      return;
+    }
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) {
+      errors.push(`${where}: not a JSON object`);
+      return;
+    }
+    if (r.format !== RECORD_FORMAT) {
+      errors.push(`${where}: format is ${JSON.stringify(r.format)}, expected "${RECORD_FORMAT}"`);
+      return;
+    }
+    const bad: string[] = [];
+    if (typeof r.id !== 'string') bad.push('id (string)');
+    for (const k of ['N', 'N_nonemb', 'D']) if (!(typeof r[k] === 'number' && (r[k] as number) > 0)) bad.push(`${k} (positive number)`);
+    if (typeof r.diverged !== 'boolean') bad.push('diverged (boolean)');
+    // A diverged run may carry a null loss (NaN does not survive JSON); a finished one needs a number.
+    if (!(typeof r.eval_loss === 'number' || (r.diverged === true && r.eval_loss === null))) bad.push('eval_loss (number)');
+    if (bad.length) {
+      errors.push(`${where}: missing or wrong ${bad.join(', ')}${typeof r.id === 'string' ? ` in run ${r.id}` : ''}`);
+      return;
+    }
+    records.push(r as unknown as RunRecord);
+  });
+  return { records, errors };
+}

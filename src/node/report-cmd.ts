@@ -1,0 +1,89 @@
+// `t2lab report FILE.jsonl`: fit the sweep and write ONE self-contained HTML file (Chart.js inlined).
+// Exit codes: 0 written (even when some fits were impossible: the page says why), 1 no usable data, 2 bad arguments.
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { fitAll, type FitOptions } from '../fit/fit.ts';
+import { parseRecordsJsonl, pointsFromRecords } from '../fit/points.ts';
+import { buildReportHtml } from '../report/html.ts';
+
+export const REPORT_USAGE = `Usage: npx t2lab report FILE.jsonl [--out report.html] [--c-inf X] [--n nonemb|total] [--bootstrap B] [--held-out-ratio R]
+
+Fits the sweep in FILE.jsonl (RunRecord lines) and writes one self-contained HTML page: loss curves,
+isoFLOP curves, pass@k per model, the fitted laws against the observations, the compute-optimal
+frontier for Chinchilla and T², held-out errors, and the best overtrained model against the
+Chinchilla-optimal one at the largest budget.
+  --out F          the HTML file (default: report.html beside FILE)
+  --c-inf X        inference FLOPs per token served (default: 2·largest N, so that model gets k = 1)
+  --n nonemb|total which N to fit on (default nonemb)
+  --bootstrap B    bootstrap resamples for the Chinchilla intervals (default 200)
+  --held-out-ratio R  fit on runs with D/N <= R, predict the rest (default 100)`;
+
+/** Chart.js's UMD bundle (defines window.Chart), found wherever npm put the package. */
+export function chartJsSource(): string {
+  const entry = createRequire(import.meta.url).resolve('chart.js'); // .../chart.js/dist/chart.cjs
+  return readFileSync(join(dirname(entry), 'chart.umd.js'), 'utf8');
+}
+
+export async function reportCommand(args: string[]): Promise<number> {
+  let values, positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: { out: { type: 'string' }, 'c-inf': { type: 'string' }, n: { type: 'string' }, bootstrap: { type: 'string' }, 'held-out-ratio': { type: 'string' }, help: { type: 'boolean' } },
+    }));
+  } catch (e) {
+    console.error(`t2lab report: ${(e as Error).message}\n\n${REPORT_USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(REPORT_USAGE);
+    return 0;
+  }
+  const usage = (msg: string) => {
+    console.error(`t2lab report: ${msg}\n\n${REPORT_USAGE}`);
+    return 2;
+  };
+  if (positionals.length !== 1) return usage(positionals.length ? `expected one FILE, got ${positionals.join(' ')}` : 'missing FILE');
+  const file = positionals[0]!;
+  if (!file.endsWith('.jsonl')) return usage(`FILE must be a .jsonl of RunRecords, got ${file}`);
+  const cInf = values['c-inf'] === undefined ? undefined : Number(values['c-inf']);
+  if (cInf !== undefined && !(cInf > 0 && Number.isFinite(cInf))) return usage(`--c-inf must be a positive number, got "${values['c-inf']}"`);
+  const n = values.n ?? 'nonemb';
+  if (n !== 'nonemb' && n !== 'total') return usage(`--n must be nonemb or total, got "${n}"`);
+  const bootstrap = values.bootstrap === undefined ? 200 : Number(values.bootstrap);
+  if (!Number.isInteger(bootstrap) || bootstrap < 0) return usage(`--bootstrap must be an integer >= 0, got "${values.bootstrap}"`);
+  const heldOutRatio = values['held-out-ratio'] === undefined ? undefined : Number(values['held-out-ratio']);
+  if (heldOutRatio !== undefined && !(heldOutRatio > 0)) return usage(`--held-out-ratio must be a positive number, got "${values['held-out-ratio']}"`);
+  const out = values.out ?? join(dirname(file), 'report.html');
+
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    console.error(`t2lab report: cannot read ${file}: ${(e as Error).message}`);
+    return 1;
+  }
+  const { records, errors } = parseRecordsJsonl(text);
+  const warnings = errors.map((e) => `${file} ${e}; line skipped`);
+  if (records.length === 0) {
+    for (const w of warnings) console.error(`warning: ${w}`);
+    console.error(`t2lab report: ${file} has no valid run record`);
+    return 1;
+  }
+  const { points, skipped } = pointsFromRecords(records, { n });
+  warnings.push(...skipped);
+  for (const w of warnings) console.error(`warning: ${w}`);
+  const opts: FitOptions = { cInf, heldOutRatio, bootstrap, nKind: n, passMethod: 'likelihood' };
+  console.error(`fitting ${points.length} runs from ${file} ...`);
+  const fit = points.length ? fitAll(points, opts) : null;
+  const html = buildReportHtml({ records, fit, chartJs: chartJsSource(), warnings, generatedAt: new Date().toISOString() });
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, html);
+  const gaps = fit ? Object.entries(fit.skipped).map(([k, v]) => `${k}: ${v}`) : ['no finished run to fit'];
+  console.log(`report: ${out} (${records.length} runs${gaps.length ? `; not fitted: ${gaps.join('; ')}` : ''})`);
+  return 0;
+}

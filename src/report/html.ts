@@ -1,0 +1,91 @@
+// The sweep report as ONE self-contained HTML file: the fit summary, every plot (Chart.js, inlined by the
+// caller as a string so this module stays host-free) and the overtrained-vs-Chinchilla table.
+import type { RunRecord } from '../sweep/record.ts';
+import { fmt, formatFitReport, type FitReport } from '../fit/fit.ts';
+import { allCharts, overtrainedTable, type ChartSpec, type ComparisonTable } from './charts.ts';
+
+export interface ReportInput {
+  records: RunRecord[];
+  /** null when the fits could not run at all. */
+  fit: FitReport | null;
+  /** Source of Chart.js's UMD bundle (defines the global `Chart`). */
+  chartJs: string;
+  title?: string;
+  /** Lines to show under the title: skipped runs, corrupt input lines. */
+  warnings?: string[];
+  /** Shown as "generated at"; passed in so the same input gives the same file. */
+  generatedAt?: string;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** JSON safe inside a <script>: no "</script>" or "<!--" can close or confuse the element. */
+export function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+
+function figure(c: ChartSpec): string {
+  const msg = c.message ? `<p class="note">${escapeHtml(c.message)}</p>` : '';
+  const body = c.config ? `<div class="chart"><canvas id="${escapeHtml(c.id)}" aria-label="${escapeHtml(c.title)}"></canvas></div>` : '';
+  return `<figure id="fig-${escapeHtml(c.id)}"><h2>${escapeHtml(c.title)}</h2>${msg}${body}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>`;
+}
+
+function comparisonHtml(t: ComparisonTable): string {
+  const head = ['', 'run', 'N', 'D', 'D/N', 'held-out loss', 'k = C_inf/(2N)', 'pass@1', 'pass@k (likelihood)', 'pass@k (sampling)'];
+  const rows = t.rows.map((r) =>
+    [r.role, r.id, fmt(r.N), fmt(r.D), fmt(r.ratio), fmt(r.loss), fmt(r.k), pct(r.pass1), pct(r.passK_likelihood), r.passK_sampling === null ? '-' : `${pct(r.passK_sampling)} (k=${r.k_sampling})`],
+  );
+  const tr = (cells: string[], tag: string) => `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
+  const msg = t.message ? `<p class="note">${escapeHtml(t.message)}</p>` : '';
+  return `<section id="overtrained"><h2>Best overtrained model against the Chinchilla-optimal one at the largest C_train</h2>
+<p>C_train ≈ ${escapeHtml(fmt(t.C_train))} FLOPs, C_inf = ${escapeHtml(fmt(t.C_inf))} FLOPs per token served: each model samples k = C_inf/(2N) times per question (pass@k from the likelihood uses fractional k; sampling uses the largest integer k it measured up to that).</p>
+${msg}<table class="comparison">${tr(head, 'th')}${rows.map((r) => tr(r, 'td')).join('')}</table></section>`;
+}
+
+export function buildReportHtml(input: ReportInput): string {
+  const { records, fit } = input;
+  const charts = allCharts(records, fit);
+  const table = overtrainedTable(records, fit);
+  const title = input.title ?? `t2lab report: ${records[0]?.sweep ?? 'sweep'}`;
+  const warnings = input.warnings?.length ? `<ul class="warnings">${input.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '';
+  const summary = fit ? `<pre class="summary">${escapeHtml(formatFitReport(fit))}</pre>` : '<p class="note">No fit was run.</p>';
+  const configs = Object.fromEntries(charts.filter((c) => c.config).map((c) => [c.id, c.config]));
+  // The library's own source may hold "</script" only inside strings or regexes, where "<\/" means the same.
+  const lib = input.chartJs.replace(/<\/script/gi, '<\\/script').replace(/\/\/# sourceMappingURL=\S+\s*$/, '');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1000px; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.1rem; margin: 0 0 .4rem; }
+figure { margin: 2rem 0; } figcaption, .meta { color: #555; font-size: .9rem; }
+.chart { position: relative; }
+.note { background: #fff6df; border-left: 3px solid #e0a800; padding: .4rem .7rem; }
+.warnings { color: #8a4b00; }
+pre.summary { background: #f6f6f6; padding: 1rem; overflow-x: auto; font-size: 12px; }
+table.comparison { border-collapse: collapse; font-size: .9rem; } table.comparison td, table.comparison th { border: 1px solid #ccc; padding: .25rem .5rem; text-align: right; }
+</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<p class="meta">${records.length} runs${input.generatedAt ? `, generated ${escapeHtml(input.generatedAt)}` : ''}. N is ${fit?.n_kind === 'total' ? 'the total parameter count (embeddings included)' : 'the non-embedding parameter count'}; C_train = 6·N·D.</p>
+${warnings}
+<section id="fits"><h2>Fits</h2>${summary}</section>
+${comparisonHtml(table)}
+${charts.map(figure).join('\n')}
+<script>${lib}</script>
+<script>
+const configs = ${scriptJson(configs)};
+for (const [id, config] of Object.entries(configs)) new Chart(id, config);
+</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,88 @@
+// fitAll end to end on synthetic sweeps: every section fitted, recovered and JSON-able; sections that the
+// data cannot support are skipped with a reason; the printed table carries the numbers.
+import { describe, expect, it } from 'vitest';
+import { CHINCHILLA_GRID, chinchillaFrontier } from '../../src/fit/chinchilla.ts';
+import { fitAll, fmt, formatFitReport } from '../../src/fit/fit.ts';
+import { pointsFromRecords } from '../../src/fit/points.ts';
+import { syntheticRecords, TRUE_ACCURACY } from '../report/fixture.ts';
+import { TRUE_CHINCHILLA } from './synthetic.ts';
+
+// Every 9th start of the 4500-point grid: the same basins at a ninth of the time.
+const STARTS = CHINCHILLA_GRID.filter((_, i) => i % 9 === 0);
+const FAST = { starts: STARTS, bootstrap: 30, restarts: 12, seed: 1 };
+
+describe('fitAll', () => {
+  const records = syntheticRecords({ sizes: [1e3, 4e3, 1.6e4, 6.4e4, 2.56e5, 1.024e6], budgets: [1e10, 1e11, 1e12, 1e13], questions: 40 });
+  const { points } = pointsFromRecords(records);
+  const report = fitAll(points, FAST);
+
+  it('fits every section from RunRecords and recovers the generating laws', () => {
+    expect(report.skipped).toEqual({});
+    expect(report.points).toBe(24);
+    const c = report.chinchilla!;
+    expect(c.params.alpha).toBeCloseTo(TRUE_CHINCHILLA.alpha, 1);
+    expect(c.params.beta).toBeCloseTo(TRUE_CHINCHILLA.beta, 1);
+    expect(c.intervals!.alpha.lo).toBeLessThan(c.intervals!.alpha.hi);
+    expect(report.t2_loss!.target).toMatch(/mean over questions of −log pass@k_i/);
+    const a = report.t2_accuracy!;
+    expect(a.r2).toBeGreaterThan(0.95);
+    expect(a.params.theta0).toBeCloseTo(TRUE_ACCURACY.theta0, 0);
+    expect(report.coverage.length).toBe(24);
+    expect(report.coverage.every((x) => x.fit === null || (x.fit.a < 0 && x.fit.b < 0))).toBe(true);
+  });
+
+  it('the optimum table: Chinchilla closed form, k from C_inf, and T² optima at smaller N', () => {
+    const o = report.optimum!;
+    expect(o.C_inf).toBe(2 * 1.024e6); // the largest model gets k = 1
+    expect(o.rows.length).toBeGreaterThan(3);
+    for (const row of o.rows) {
+      const want = chinchillaFrontier(report.chinchilla!.params, row.C_train);
+      expect(row.chinchilla.N / want.N).toBeCloseTo(1, 10);
+      expect(row.chinchilla.k).toBeCloseTo(o.C_inf / (2 * want.N), 6);
+      const acc = row.t2_accuracy!;
+      expect(acc.N).toBeLessThan(row.chinchilla.N);
+      expect(acc.ratio).toBeGreaterThan(row.chinchilla.ratio);
+      expect(acc.accuracy!).toBeGreaterThanOrEqual(row.chinchilla.accuracy! - 1e-12);
+    }
+  });
+
+  it('held-out validation predicts the overtrained runs', () => {
+    const h = report.held_out!;
+    expect(h.ratio).toBe(100);
+    expect(h.fit_runs + h.test_runs).toBe(24);
+    expect(h.rows.every((r) => r.ratio > 100)).toBe(true);
+    expect(h.loss_err).toBeLessThan(0.1);
+    expect(h.accuracy_err!).toBeLessThan(0.3);
+  });
+
+  it('is plain JSON and prints a table with the fitted numbers', () => {
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+    const text = formatFitReport(report);
+    for (const s of ['Chinchilla Approach 3', 'T² Approach 1', 'T² Approach 2', 'Coverage per model', 'Optimum per C_train', 'Held out']) expect(text).toContain(s);
+    expect(text).toContain(fmt(report.chinchilla!.params.alpha));
+    expect(text).toContain(fmt(report.optimum!.rows[0]!.chinchilla.N));
+  });
+});
+
+describe('fitAll with less data', () => {
+  it('only N, D, loss: Chinchilla alone, and the T² fits say why they were skipped', () => {
+    const points = syntheticRecords({ budgets: [1e10, 1e11], sizes: [1e3, 4e3, 1.6e4] }).map((r) => ({ N: r.N_nonemb, D: r.D, loss: r.eval_loss }));
+    const r = fitAll(points, FAST);
+    expect(r.chinchilla).not.toBeNull();
+    expect(r.t2_loss).toBeNull();
+    expect(r.skipped.t2_loss).toMatch(/only N, D, loss/);
+    expect(r.optimum!.rows[0]!.t2_loss).toBeNull();
+    expect(formatFitReport(r)).toMatch(/T² Approach 1 skipped: the data has only N, D, loss/);
+  });
+
+  it('three runs: nothing can be fitted, and the report still prints the reasons', () => {
+    const points = syntheticRecords({ budgets: [1e10], sizes: [1e3, 4e3, 1.6e4] }).map((r) => pointsFromRecords([r]).points[0]!);
+    const r = fitAll(points, FAST);
+    expect(r.chinchilla).toBeNull();
+    expect(r.skipped.chinchilla).toMatch(/at least 5 runs/);
+    expect(r.optimum).toBeNull();
+    const text = formatFitReport(r);
+    expect(text).toMatch(/Chinchilla fit skipped: Chinchilla fit needs at least 5 runs/);
+    expect(text).toMatch(/T² Approach 2 skipped/);
+  });
+});
