@@ -1,12 +1,14 @@
 import type { BenchCase, CheckCase } from '../../src/bench/types.ts';
 import { seededArray, maxAbsDiff } from '../../src/bench/data.ts';
 import {
-  encoder_backward, encoder_backward_bytes, encoder_backward_flops, encoder_forward, encoder_forward_bytes, encoder_forward_flops,
-  encoder_forward_versions, type EncoderVersion,
+  encoder_backward, encoder_backward_bytes, encoder_backward_flops, encoder_decode, encoder_decode_bytes, encoder_decode_flops, encoder_decode_versions,
+  encoder_forward, encoder_forward_bytes, encoder_forward_flops, encoder_forward_versions, type EncoderVersion,
 } from './encoder.ts';
+import { seqs_table } from '../sample/seqs.ts';
 import * as cpu from './encoder.cpu.ts';
 
 const versions = Object.keys(encoder_forward_versions).map(Number) as EncoderVersion[];
+const decodeVersions = Object.keys(encoder_decode_versions).map(Number) as EncoderVersion[];
 
 /** `n` token ids in [0, V), from `seed`. */
 function seededTokens(n: number, V: number, seed: number): Uint32Array {
@@ -84,3 +86,47 @@ export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => {
     },
   ];
 });
+
+/** A seqs table for `S` running sequences at positions in [0, maxT), from `seed`; every `doneEvery`-th row finished. */
+function seededSeqs(S: number, maxT: number, seed: number, doneEvery = 0): Uint32Array {
+  const pos = seededTokens(S, maxT, seed);
+  return seqs_table(Array.from(pos, (p, s) => ({ prefix_row: 0, question: s, sample: 0, prefix_len: 1, pos: p, done: doneEvery && s % doneEvery === 0 ? 1 : 0, n_gen: 0 })));
+}
+
+// Decode scale: S = 1024 sequences (questions × samples), one token each, C=128, V=64, context 256.
+const DEC = { S: 1024, C: 128, V: 64, maxT: 256 };
+
+bench.push(...decodeVersions.map((version): BenchCase => ({
+  kernel: 'encoder_decode',
+  version: `v${version}`,
+  shape: `S=${DEC.S} C=${DEC.C} V=${DEC.V}`,
+  flops: encoder_decode_flops(DEC.S, DEC.C),
+  bytes: encoder_decode_bytes(DEC.S, DEC.C),
+  setup(gpu) {
+    const { S, C, V, maxT } = DEC;
+    const out = gpu.tensor('out', S * C), tokens = gpu.tensorU32('tokens', seededTokens(S, V, 1)), seqs = gpu.tensorU32('seqs', seededSeqs(S, maxT, 4));
+    const wte = gpu.tensor('wte', V * C, seededArray(V * C, 2)), wpe = gpu.tensor('wpe', maxT * C, seededArray(maxT * C, 3));
+    return {
+      record: () => encoder_decode(gpu, out, tokens, seqs, wte, wpe, S, C, { version }),
+      dispose: () => [out, tokens, seqs, wte, wpe].forEach((t) => t.buffer.destroy()),
+    };
+  },
+})));
+
+checks.push(...decodeVersions.map((version): CheckCase => {
+  const [S, C, V, maxT] = [37, 33, 11, 20];
+  return {
+    kernel: 'encoder_decode',
+    version: `v${version}`,
+    shape: `S=${S} C=${C} V=${V} maxT=${maxT}, every 5th row done`,
+    tolerance: 1e-6,
+    async run(gpu) {
+      const tokens = seededTokens(S, V, 1), seqs = seededSeqs(S, maxT, 4, 5), wte = seededArray(V * C, 2), wpe = seededArray(maxT * C, 3);
+      const want = seededArray(S * C, 7); // done rows must keep these
+      const out = gpu.tensor('out', S * C, want);
+      cpu.encoder_decode(want, tokens, seqs, wte, wpe, S, C);
+      encoder_decode(gpu, out, gpu.tensorU32('tokens', tokens), gpu.tensorU32('seqs', seqs), gpu.tensor('wte', V * C, wte), gpu.tensor('wpe', maxT * C, wpe), S, C, { version });
+      return maxAbsDiff(await gpu.read(out), want);
+    },
+  };
+}));

@@ -1,5 +1,6 @@
 // encoder CPU reference, float64: out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:], and its accumulating backward.
 // tokens are integers held in any numeric array (a Uint32Array, as uploaded with gpu.tensorU32).
+import { SEQ, SEQ_STRIDE } from '../sample/seqs.ts';
 
 // out: (B,T,C); tokens: (B,T); wte: (V,C); wpe: (maxT,C)
 export function encoder_forward(out: Float64Array, tokens: ArrayLike<number>, wte: Float64Array, wpe: Float64Array, B: number, T: number, C: number): void {
@@ -23,5 +24,16 @@ export function encoder_backward(dwte: Float64Array, dwpe: Float64Array, dout: F
         dwpe[t * C + c] += dout[(b * T + t) * C + c]!;
       }
     }
+  }
+}
+
+// out: (S,C); tokens: (S); seqs: (S, SEQ_STRIDE) table of kernels/sample/seqs.ts; wte: (V,C); wpe: (maxT,C).
+// out[s,:] = wte[tokens[s],:] + wpe[pos_s,:]; rows with done = 1 are left as they were.
+export function encoder_decode(out: Float64Array, tokens: ArrayLike<number>, seqs: ArrayLike<number>, wte: Float64Array, wpe: Float64Array, S: number,
+  C: number): void {
+  for (let s = 0; s < S; s++) {
+    if (seqs[s * SEQ_STRIDE + SEQ.done] !== 0) continue;
+    const v = tokens[s]!, t = seqs[s * SEQ_STRIDE + SEQ.pos]!;
+    for (let c = 0; c < C; c++) out[s * C + c] = wte[v * C + c]! + wpe[t * C + c]!;
   }
 }

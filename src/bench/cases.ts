@@ -2,17 +2,19 @@
 import type { BenchCase, CheckCase } from './types.ts';
 import * as matmul from '../../kernels/matmul/matmul.bench.ts';
 import * as attention from '../../kernels/attention/attention.bench.ts';
+import * as attention_decode from '../../kernels/attention_decode/attention_decode.bench.ts';
 import * as layernorm from '../../kernels/layernorm/layernorm.bench.ts';
 import * as gelu from '../../kernels/gelu/gelu.bench.ts';
 import * as residual from '../../kernels/residual/residual.bench.ts';
 import * as encoder from '../../kernels/encoder/encoder.bench.ts';
 import * as crossentropy from '../../kernels/crossentropy/crossentropy.bench.ts';
+import * as sample from '../../kernels/sample/sample.bench.ts';
 import * as global_norm from '../../kernels/global_norm/global_norm.bench.ts';
 import * as adamw from '../../kernels/adamw/adamw.bench.ts';
 import * as fma_peak from '../../kernels/fma_peak/fma_peak.bench.ts';
 import * as train_step from '../train/train.bench.ts';
 
-const families: { bench: BenchCase[]; checks?: CheckCase[] }[] = [matmul, attention, layernorm, gelu, residual, encoder, crossentropy, global_norm, adamw, fma_peak, train_step];
+const families: { bench: BenchCase[]; checks?: CheckCase[] }[] = [matmul, attention, attention_decode, layernorm, gelu, residual, encoder, crossentropy, sample, global_norm, adamw, fma_peak, train_step];
 
 export const benchCases: BenchCase[] = families.flatMap((f) => f.bench);
 export const checkCases: CheckCase[] = families.flatMap((f) => f.checks ?? []);

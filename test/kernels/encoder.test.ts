@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { encoder_backward, encoder_forward, encoder_forward_versions, type EncoderVersion } from '../../kernels/encoder/encoder.ts';
+import { encoder_backward, encoder_decode, encoder_decode_versions, encoder_forward, encoder_forward_versions, type EncoderVersion } from '../../kernels/encoder/encoder.ts';
 import * as cpu from '../../kernels/encoder/encoder.cpu.ts';
+import { checks } from '../../kernels/encoder/encoder.bench.ts';
+import { SEQ, SEQ_STRIDE, seqs_table } from '../../kernels/sample/seqs.ts';
 import { describeGpu, dot, expectClose, finiteDiff, randArray } from '../helpers.ts';
 
 // Awkward (B, T, C, V): every dimension 1; sizes that are not multiples of the 256-invocation workgroup;
@@ -96,5 +98,67 @@ describe('encoder CPU reference', () => {
 
   it('encoder_backward refuses a token outside the vocabulary', () => {
     expect(() => cpu.encoder_backward(new Float64Array(8), new Float64Array(4), new Float64Array(4), Uint32Array.of(2), 1, 1, 4, 2)).toThrow(/token 2 at \(0,0\) is not below V=2/);
+  });
+});
+
+/** A seqs table of S sequences at positions from `seed` in [0, maxT), the first at maxT-1; rows s % 3 == 1 are done. */
+function decodeSeqs(S: number, maxT: number, seed: number): Uint32Array {
+  const pos = tokensFor(S, maxT, seed);
+  return seqs_table(Array.from(pos, (p, s) => ({ prefix_row: 0, question: s, sample: 0, prefix_len: 1, pos: p, done: s % 3 === 1 ? 1 : 0, n_gen: 0 })));
+}
+
+describeGpu('encoder_decode', (gpu) => {
+  const versions = Object.keys(encoder_decode_versions).map(Number) as EncoderVersion[];
+  // (S, C, V, maxT): one sequence of one channel; S·C not a multiple of 256; S·C past several workgroups.
+  const DECODE_SHAPES: [number, number, number, number][] = [
+    [1, 1, 1, 1],
+    [5, 7, 3, 4],
+    [37, 33, 11, 20],
+    [300, 70, 65, 9],
+  ];
+  for (const version of versions) {
+    it(`v${version} encoder_decode matches the float64 reference; done rows keep their old values`, async () => {
+      for (const [S, C, V, maxT] of DECODE_SHAPES) {
+        const tokens = tokensFor(S, V, 11), seqs = decodeSeqs(S, maxT, 12), wte = randArray(V * C, 13), wpe = randArray(maxT * C, 14);
+        const want = randArray(S * C, 15, 5, 6); // outside the range of any embedding sum, so a stray write shows
+        const out = gpu.tensor('out', S * C, want);
+        cpu.encoder_decode(want, tokens, seqs, wte, wpe, S, C);
+        encoder_decode(gpu, out, gpu.tensorU32('tokens', tokens), gpu.tensorU32('seqs', seqs), gpu.tensor('wte', V * C, wte), gpu.tensor('wpe', maxT * C, wpe), S, C, { version });
+        expectClose(await gpu.read(out), want, FWD_TOL, 0, `v${version} S=${S} C=${C} V=${V} maxT=${maxT}`);
+      }
+    });
+  }
+
+  it('the bench checks pass (encoder_forward, encoder_backward, encoder_decode)', async () => {
+    expect(checks.map((c) => c.kernel)).toContain('encoder_decode');
+    for (const c of checks) expect(await c.run(gpu), `${c.kernel} ${c.version} ${c.shape}`).toBeLessThanOrEqual(c.tolerance);
+  });
+
+  it('refuses bad shapes and tensors too small for the shape', () => {
+    const big = gpu.tensor('big', 256), tok = gpu.tensorU32('tokens', new Uint32Array(3)), seqs = gpu.tensorU32('seqs', new Uint32Array(3 * SEQ_STRIDE - 1));
+    expect(() => encoder_decode(gpu, big, tok, big, big, big, 0, 4)).toThrow(/encoder_decode: S, C must be integers >= 1 \(got S=0\)/);
+    expect(() => encoder_decode(gpu, big, tok, big, big, big, 4, 4)).toThrow(/encoder_decode: tokens "tokens" has 3 floats, needs 4 for S=4 C=4/);
+    expect(() => encoder_decode(gpu, big, tok, seqs, big, big, 3, 4)).toThrow(/seqs "seqs" has 23 floats, needs 24/);
+  });
+});
+
+describe('encoder_decode CPU reference', () => {
+  it('equals encoder_forward at each running sequence\'s own position (the twin), and skips done rows', () => {
+    const [B, T, C, V] = [3, 6, 5, 7];
+    const tokens = tokensFor(B * T, V, 16), wte = randArray(V * C, 17), wpe = randArray(T * C, 18);
+    const full = new Float64Array(B * T * C);
+    cpu.encoder_forward(full, tokens, wte, wpe, B, T, C);
+    // Sequence s decodes batch row b = s % B at position t = (2s + 1) % T; row 4 is done.
+    const S = 5;
+    const seqs = seqs_table(Array.from({ length: S }, (_, s) => ({ prefix_row: s % B, question: s, sample: 0, prefix_len: 1, pos: (2 * s + 1) % T, done: s === 4 ? 1 : 0, n_gen: 0 })));
+    const dtok = Uint32Array.from({ length: S }, (_, s) => tokens[(s % B) * T + seqs[s * SEQ_STRIDE + SEQ.pos]!]!);
+    const out = new Float64Array(S * C).fill(-7);
+    cpu.encoder_decode(out, dtok, seqs, wte, wpe, S, C);
+    for (let s = 0; s < S; s++) {
+      const row = out.subarray(s * C, (s + 1) * C);
+      const t = seqs[s * SEQ_STRIDE + SEQ.pos]!;
+      if (s === 4) expect([...row]).toEqual(new Array(C).fill(-7));
+      else expect([...row]).toEqual([...full.subarray(((s % B) * T + t) * C, ((s % B) * T + t + 1) * C)]);
+    }
   });
 });

@@ -1,0 +1,101 @@
+// attention_decode v1: out[s,h,:] = Σ_{j<=pos} softmax_j(scale·q·k_j)·v_j for each sequence's newest token; cache[s,pos] = its k, v.
+// Shapes: out (S,C); cache (S,T,2C) keys in [0,C), values in [C,2C); qkv (S,3C) the newest tokens; prefix (Q,Tp,3C) the
+// prefill's qkv (keys at +C, values at +2C); seqs (S) of struct Seq. Key j < P comes from prefix[prefix_row, j],
+// P <= j < pos from cache[s, j], j = pos from qkv[s]. Rows with done = 1 or pos >= T are skipped (nothing written).
+// Parallel: one invocation per (s,h), 64 per workgroup, 1-D grid folded into y; each walks its pos+1 keys
+// with an online softmax (as attention_forward.v1) and writes its head's slice of the new k, v into the cache.
+// This version is the simple one: the query, accumulator and key loop live in one invocation's registers.
+override S: u32;
+override T: u32;
+override C: u32;
+override H: u32;
+override Tp: u32;
+const HS = ${HS}u; // interpolated: function-scope array sizes must be const-expressions
+
+// Field order must match SEQ in kernels/sample/seqs.ts.
+struct Seq {
+  prefix_row: u32,
+  question: u32,
+  sample: u32,
+  prefix_len: u32,
+  pos: u32,
+  done: u32,
+  n_gen: u32,
+  reserved: u32,
+}
+
+@group(0) @binding(0) var<storage, read_write> out: array<f32>;   // (S,C)
+@group(0) @binding(1) var<storage, read_write> cache: array<f32>; // (S,T,2C)
+@group(0) @binding(2) var<storage, read> qkv: array<f32>;         // (S,3C)
+@group(0) @binding(3) var<storage, read> prefix: array<f32>;      // (Q,Tp,3C)
+@group(0) @binding(4) var<storage, read> seqs: array<Seq>;        // (S)
+
+var<private> q: array<f32, HS>;   // scale·q
+var<private> acc: array<f32, HS>; // Σ_j exp(s_j - m)·v_j
+var<private> m: f32;              // running max of the scores
+var<private> l: f32;              // running Σ_j exp(s_j - m)
+
+// Fold key j (k at keys[kj..], v at keys[vj..]) into the running softmax. One function per source buffer:
+// WGSL cannot pass a storage pointer of either buffer to one function.
+fn visit_prefix(kj: u32, vj: u32) {
+  var s = 0.0;
+  for (var d = 0u; d < HS; d++) { s += q[d] * prefix[kj + d]; }
+  let p = rescale(s);
+  for (var d = 0u; d < HS; d++) { acc[d] += p * prefix[vj + d]; }
+}
+
+fn visit_cache(kj: u32, vj: u32) {
+  var s = 0.0;
+  for (var d = 0u; d < HS; d++) { s += q[d] * cache[kj + d]; }
+  let p = rescale(s);
+  for (var d = 0u; d < HS; d++) { acc[d] += p * cache[vj + d]; }
+}
+
+// Move the running max to cover score s (rescaling l and acc only when it grows); return exp(s - m).
+fn rescale(s: f32) -> f32 {
+  if (s > m) {
+    let r = exp(m - s);
+    l *= r;
+    for (var d = 0u; d < HS; d++) { acc[d] *= r; }
+    m = s;
+  }
+  let p = exp(s - m);
+  l += p;
+  return p;
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
+  let i = (wid.y * nwg.x + wid.x) * 64u + li; // = s*H + h
+  if (i >= S * H) { return; }
+  let s = i / H;
+  let h = i % H;
+  let seq = seqs[s];
+  if (seq.done != 0u || seq.pos >= T) { return; }
+  let pos = seq.pos;
+  let P = seq.prefix_len;
+  let C3 = 3u * C;
+  let scale = inverseSqrt(f32(HS));
+
+  // The newest token's own key is always visible: it starts the running max, so no -inf sentinel is needed.
+  let qi = s * C3 + h * HS;
+  for (var d = 0u; d < HS; d++) { q[d] = scale * qkv[qi + d]; }
+  var s0 = 0.0;
+  for (var d = 0u; d < HS; d++) { s0 += q[d] * qkv[qi + C + d]; }
+  m = s0;
+  l = 1.0;
+  for (var d = 0u; d < HS; d++) { acc[d] = qkv[qi + 2u * C + d]; }
+
+  let pre = seq.prefix_row * Tp * C3 + C + h * HS; // key of head h at prompt position 0; its value at +C
+  for (var j = 0u; j < min(P, pos); j++) { visit_prefix(pre + j * C3, pre + j * C3 + C); }
+  let c2 = 2u * C;
+  let cs = s * T * c2 + h * HS; // key of head h at cache position 0; its value at +C
+  for (var j = P; j < pos; j++) { visit_cache(cs + j * c2, cs + j * c2 + C); }
+
+  let inv = 1.0 / l;
+  for (var d = 0u; d < HS; d++) {
+    out[s * C + h * HS + d] = acc[d] * inv;
+    cache[cs + pos * c2 + d] = qkv[qi + C + d];
+    cache[cs + pos * c2 + C + d] = qkv[qi + 2u * C + d];
+  }
+}

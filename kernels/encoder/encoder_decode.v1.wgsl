@@ -1,0 +1,35 @@
+// encoder_decode v1: out[s,c] = wte[tokens[s], c] + wpe[seqs[s].pos, c], the embedding of each decoded sequence's newest token.
+// Shapes: out (S,C); tokens (S) u32; seqs (S) rows of struct Seq (kernels/sample/seqs.ts); wte (V,C); wpe (maxT,C).
+// Rows with done = 1 are skipped (out keeps its old values): a finished row's pos may be T, past wpe.
+// Parallel: one invocation per output element, 256 per workgroup, on a 1-D grid folded into y.
+// This version is the baseline: a gather, bandwidth-bound, like encoder_forward.v1.
+override S: u32;
+override C: u32;
+
+// Field order must match SEQ in kernels/sample/seqs.ts.
+struct Seq {
+  prefix_row: u32,
+  question: u32,
+  sample: u32,
+  prefix_len: u32,
+  pos: u32,
+  done: u32,
+  n_gen: u32,
+  reserved: u32,
+}
+
+@group(0) @binding(0) var<storage, read_write> out: array<f32>; // (S,C)
+@group(0) @binding(1) var<storage, read> tokens: array<u32>;    // (S)
+@group(0) @binding(2) var<storage, read> seqs: array<Seq>;      // (S)
+@group(0) @binding(3) var<storage, read> wte: array<f32>;       // (V,C)
+@group(0) @binding(4) var<storage, read> wpe: array<f32>;       // (maxT,C)
+
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.y * nwg.x + wid.x) * 256u + lid;
+  if (i >= S * C) { return; }
+  let s = i / C;
+  let c = i % C;
+  if (seqs[s].done != 0u) { return; }
+  out[i] = wte[tokens[s] * C + c] + wpe[seqs[s].pos * C + c];
+}
