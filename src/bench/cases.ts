@@ -13,8 +13,9 @@ import * as global_norm from '../../kernels/global_norm/global_norm.bench.ts';
 import * as adamw from '../../kernels/adamw/adamw.bench.ts';
 import * as fma_peak from '../../kernels/fma_peak/fma_peak.bench.ts';
 import * as train_step from '../train/train.bench.ts';
+import * as decode_step from '../sample/sample.bench.ts';
 
-const families: { bench: BenchCase[]; checks?: CheckCase[] }[] = [matmul, attention, attention_decode, layernorm, gelu, residual, encoder, crossentropy, sample, global_norm, adamw, fma_peak, train_step];
+const families: { bench: BenchCase[]; checks?: CheckCase[] }[] = [matmul, attention, attention_decode, layernorm, gelu, residual, encoder, crossentropy, sample, global_norm, adamw, fma_peak, train_step, decode_step];
 
 export const benchCases: BenchCase[] = families.flatMap((f) => f.bench);
 export const checkCases: CheckCase[] = families.flatMap((f) => f.checks ?? []);

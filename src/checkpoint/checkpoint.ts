@@ -5,7 +5,8 @@ import { CheckpointError, expectTensors, loadSafetensors, saveSafetensors, type 
 import { makeConfig, type Config } from '../config.ts';
 import { VOCAB } from '../data/tokenizer.ts';
 import { paramLayout } from '../model/gpt.ts';
-import { modelShape } from '../train/trainer.ts';
+import { modelShape, type TrainPoint } from '../train/trainer.ts';
+import type { TrainStreamState } from '../data/stream.ts';
 
 export const CHECKPOINT_FORMAT = 't2lab-gpt-1';
 
@@ -13,16 +14,36 @@ export interface TrainState {
   step: number;
   tokens: number;
   finalEvalLoss: number;
+  /** Present in resume checkpoints (mid-run): what the trainer needs beyond parameters and moments. */
+  resume?: ResumeState;
+}
+
+export interface ResumeState {
+  stream: TrainStreamState;
+  curve: TrainPoint[];
+  evals: TrainPoint[];
+  /** Training seconds spent before the checkpoint (so throughput figures stay honest after a resume). */
+  seconds: number;
 }
 
 export interface Checkpoint {
   config: Config;
   params: Record<string, Tensor>;
   state: TrainState;
+  /** AdamW moments by parameter name; resume checkpoints only. */
+  optimizer?: { m: Record<string, Tensor>; v: Record<string, Tensor> };
 }
 
+/** Tensor-name prefixes of the AdamW moments in a resume checkpoint. */
+const MOMENTS = { m: 'adamw.m.', v: 'adamw.v.' } as const;
+
 export function saveCheckpoint(c: Checkpoint): Uint8Array {
-  return saveSafetensors(c.params, {
+  const tensors: Record<string, Tensor> = { ...c.params };
+  if (c.optimizer) {
+    for (const [name, t] of Object.entries(c.optimizer.m)) tensors[MOMENTS.m + name] = t;
+    for (const [name, t] of Object.entries(c.optimizer.v)) tensors[MOMENTS.v + name] = t;
+  }
+  return saveSafetensors(tensors, {
     format: CHECKPOINT_FORMAT,
     config: JSON.stringify(c.config),
     vocab: JSON.stringify(VOCAB),
@@ -51,7 +72,11 @@ export function loadCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Checkp
   if (JSON.stringify(json('vocab')) !== JSON.stringify(VOCAB)) throw new CheckpointError(`${source}: its tokenizer vocabulary differs from this version's; retrain with this version`);
   const state = json('train_state') as TrainState;
   if (!state || !Number.isInteger(state.step) || !Number.isInteger(state.tokens)) throw new CheckpointError(`${source}: train_state is malformed: ${metadata.train_state}`);
-  const expected = Object.fromEntries(paramLayout(modelShape(config), 1).specs.map((p) => [p.name, p.shape]));
+  const expected: Record<string, number[]> = Object.fromEntries(paramLayout(modelShape(config), 1).specs.map((p) => [p.name, p.shape]));
+  const resumable = state.resume !== undefined;
+  if (resumable) {
+    for (const [name, shape] of Object.entries(expected)) expected[MOMENTS.m + name] = expected[MOMENTS.v + name] = shape;
+  }
   try {
     expectTensors({ tensors }, expected);
   } catch (e) {
@@ -60,5 +85,12 @@ export function loadCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Checkp
   for (const [name, t] of Object.entries(tensors)) {
     for (const x of t.data) if (!Number.isFinite(x)) throw new CheckpointError(`${source}: tensor "${name}" holds a non-finite value (NaN or Inf): the run diverged or the file is damaged`);
   }
-  return { config, params: tensors, state };
+  if (!resumable) return { config, params: tensors, state };
+  const params: Record<string, Tensor> = {}, m: Record<string, Tensor> = {}, v: Record<string, Tensor> = {};
+  for (const [name, t] of Object.entries(tensors)) {
+    if (name.startsWith(MOMENTS.m)) m[name.slice(MOMENTS.m.length)] = t;
+    else if (name.startsWith(MOMENTS.v)) v[name.slice(MOMENTS.v.length)] = t;
+    else params[name] = t;
+  }
+  return { config, params, state, optimizer: { m, v } };
 }

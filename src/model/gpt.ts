@@ -96,12 +96,13 @@ export class GPT<T> {
   private readonly ones: T;
   readonly T: number;
 
-  constructor(readonly ops: Ops<T>, readonly shape: ModelShape, readonly B: number) {
+  /** `params`: share an existing flat parameter buffer (same layout), e.g. a trained model's, for evaluation. */
+  constructor(readonly ops: Ops<T>, readonly shape: ModelShape, readonly B: number, params?: T) {
     const { specs, total, nDecay } = paramLayout(shape, ops.align);
     this.specs = specs;
     this.nParamsFlat = total;
     this.nDecay = nDecay;
-    this.paramsFlat = ops.alloc('params', total);
+    this.paramsFlat = params ?? ops.alloc('params', total);
     this.gradsFlat = ops.alloc('grads', total);
     for (const p of specs) {
       this.params[p.name] = ops.view(this.paramsFlat, p.offset, p.length, p.name);

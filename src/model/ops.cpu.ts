@@ -9,6 +9,8 @@ import * as residual from '../../kernels/residual/residual.cpu.ts';
 import * as crossentropy from '../../kernels/crossentropy/crossentropy.cpu.ts';
 import * as global_norm from '../../kernels/global_norm/global_norm.cpu.ts';
 import * as adamw from '../../kernels/adamw/adamw.cpu.ts';
+import * as attention_decode from '../../kernels/attention_decode/attention_decode.cpu.ts';
+import * as sample from '../../kernels/sample/sample.cpu.ts';
 
 export function cpuOps(): Ops<Float64Array> {
   return {
@@ -18,6 +20,7 @@ export function cpuOps(): Ops<Float64Array> {
     write: (t, data) => t.set(data instanceof Float32Array || data instanceof Float64Array ? data : Array.from(data)),
     writeU32: (t, data) => t.set(data),
     read: async (t) => Float64Array.from(t),
+    readU32: async (t) => Uint32Array.from(t),
     zero: (t) => t.fill(0),
     dispose: () => {},
     matmul: (out, a, b, bias, M, K, N, flags) => matmul.matmul(out, a, b, bias, M, K, N, flags),
@@ -34,5 +37,15 @@ export function cpuOps(): Ops<Float64Array> {
     crossentropy_backward: crossentropy.crossentropy_backward,
     global_norm: (norm, scratch, grads, n, max_norm) => global_norm.global_norm(norm, scratch, grads, n, max_norm),
     adamw_update: adamw.adamw_update,
+    encoder_decode: encoder.encoder_decode,
+    attention_decode: attention_decode.attention_decode,
+    sample: (tokens, generated, seqs, logits, p, S, V, maxNew, prefillT) => {
+      // The reference works on u32 arrays; this backend keeps every tensor as float64.
+      const [t, g, q] = [tokens, generated, seqs].map((x) => Uint32Array.from(x)) as [Uint32Array, Uint32Array, Uint32Array];
+      sample.sample(t, g, q, logits, p, S, V, maxNew, { prefillT });
+      tokens.set(t);
+      generated.set(g);
+      seqs.set(q);
+    },
   };
 }

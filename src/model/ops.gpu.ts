@@ -11,9 +11,13 @@ import { residual_forward } from '../../kernels/residual/residual.ts';
 import { crossentropy_backward, crossentropy_forward } from '../../kernels/crossentropy/crossentropy.ts';
 import { global_norm } from '../../kernels/global_norm/global_norm.ts';
 import { adamw_hyper, adamw_update, adamw_write_hyper } from '../../kernels/adamw/adamw.ts';
+import { encoder_decode } from '../../kernels/encoder/encoder.ts';
+import { attention_decode } from '../../kernels/attention_decode/attention_decode.ts';
+import { sample, sample_params, sample_write_params } from '../../kernels/sample/sample.ts';
 
 export function gpuOps(gpu: Gpu): Ops<Tensor> {
   let hyper: GPUBuffer | null = null;
+  let sampling: GPUBuffer | null = null;
   const owned: GPUBuffer[] = [];
   return {
     align: gpu.alignment / 4,
@@ -25,12 +29,14 @@ export function gpuOps(gpu: Gpu): Ops<Tensor> {
     dispose: () => {
       for (const b of owned.splice(0)) b.destroy();
       hyper?.destroy();
-      hyper = null;
+      sampling?.destroy();
+      hyper = sampling = null;
     },
     view: (t, start, length, name) => gpu.view(t, start, length, name),
     write: (t, data) => gpu.write(t, data),
     writeU32: (t, data) => gpu.device.queue.writeBuffer(t.buffer, t.offset, data.buffer, data.byteOffset, data.byteLength),
     read: async (t) => Float64Array.from(await gpu.read(t)),
+    readU32: (t) => gpu.readU32(t),
     zero: (t) => gpu.commandEncoder().clearBuffer(t.buffer, t.offset, t.length * 4),
     matmul: (out, a, b, bias, M, K, N, flags) => matmul(gpu, out, a, b, bias, M, K, N, flags),
     encoder_forward: (...a) => encoder_forward(gpu, ...a),
@@ -50,6 +56,14 @@ export function gpuOps(gpu: Gpu): Ops<Tensor> {
       // Written before this step's submit; one step per submit, so each step sees its own values.
       adamw_write_hyper(gpu, hyper, h);
       adamw_update(gpu, params, grads, m, v, norm, hyper, n, n_decay);
+    },
+    encoder_decode: (...a) => encoder_decode(gpu, ...a),
+    attention_decode: (...a) => attention_decode(gpu, ...a),
+    sample: (tokens, generated, seqs, logits, p, S, V, maxNew, prefillT) => {
+      sampling ??= sample_params(gpu);
+      // Constant over a decode, so one buffer serves every step recorded before a submit.
+      sample_write_params(gpu, sampling, p);
+      sample(gpu, tokens, generated, seqs, logits, sampling, S, V, maxNew, { prefillT });
     },
   };
 }

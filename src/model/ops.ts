@@ -3,8 +3,9 @@
 // which is what makes the GPU-against-CPU test of every activation and gradient possible.
 // Argument order everywhere: outputs, inputs, then shape letters (llm.c).
 import type { AdamwHyper } from '../../kernels/adamw/adamw.ts';
+import type { SampleParams } from '../../kernels/sample/sample.ts';
 
-export type { AdamwHyper };
+export type { AdamwHyper, SampleParams };
 
 export interface MatmulFlags {
   transA?: boolean;
@@ -22,6 +23,7 @@ export interface Ops<T> {
   write(t: T, data: ArrayLike<number>): void;
   writeU32(t: T, data: Uint32Array): void;
   read(t: T): Promise<Float64Array>;
+  readU32(t: T): Promise<Uint32Array>;
   zero(t: T): void;
   /** Release every tensor this backend allocated (a run's buffers do not outlive it). */
   dispose(): void;
@@ -41,4 +43,10 @@ export interface Ops<T> {
   /** norm = [‖grads‖₂, min(1, max_norm/‖grads‖₂)] */
   global_norm(norm: T, scratch: T, grads: T, n: number, max_norm: number): void;
   adamw_update(params: T, grads: T, m: T, v: T, norm: T, hyper: AdamwHyper, n: number, n_decay: number): void;
+
+  // ---- decoding (kernels/encoder encoder_decode, kernels/attention_decode, kernels/sample); seqs: see sample.ts
+  encoder_decode(out: T, tokens: T, seqs: T, wte: T, wpe: T, S: number, C: number): void;
+  attention_decode(out: T, cache: T, qkv: T, prefix: T, seqs: T, S: number, T: number, C: number, H: number, Tp: number): void;
+  /** Draw each running sequence's next token; `params` is constant over a decode (one uniform buffer on the GPU). */
+  sample(tokens: T, generated: T, seqs: T, logits: T, params: SampleParams, S: number, V: number, maxNew: number, prefillT: number): void;
 }

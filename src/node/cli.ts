@@ -6,10 +6,12 @@ import { DEFAULTS, makeConfig, ConfigError } from '../config.ts';
 import { Trainer, modelShape } from '../train/trainer.ts';
 import { saveCheckpoint } from '../checkpoint/checkpoint.ts';
 import { paramCount } from '../model/gpt.ts';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { createNodeGpu, ADAPTER_CHOICES, type AdapterChoice } from './gpu.ts';
+import { UsageError, parse, keyValues, openGpu } from './args.ts';
+import { SAMPLE_USAGE, sampleCommand } from './sample-cmd.ts';
+import { mergeCommand, sweepCommand } from './sweep-cmd.ts';
+import { fitCommand } from './fit-cmd.ts';
+import { reportCommand } from './report-cmd.ts';
 import { adapterLine } from '../gpu/adapter.ts';
-import type { Gpu } from '../gpu/context.ts';
 import { benchCases, kernelNames } from '../bench/cases.ts';
 import { benchKernel, formatBench, type BenchReport } from '../bench/run.ts';
 import { fma_peak_gflops } from '../../kernels/fma_peak/fma_peak.ts';
@@ -32,27 +34,26 @@ Commands:
       config keys (default):
 ${'${config}'}
 
+${'${sample}'}
+
+  sweep experiments/NAME.ts   Run a grid of sizes × budgets × seeds, each trained then sampled; resumable.
+      --out DIR             results directory (default out/NAME): results.jsonl, models/, resume/, report.html
+      --shard i/n           run runs i, i+n, ... (also from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX + T2LAB_SHARDS)
+      --dry-run             list the runs and stop
+      --no-report           skip the report at the end
+  merge DIR | FILE.jsonl ...  Unite shards' results files (one record per run) into DIR/results.jsonl or --out FILE.
+
+  fit FILE.jsonl|FILE.csv     Fit Chinchilla and T² laws (intervals) and print the compute-optimal (N, D, k) table.
+  report FILE.jsonl           Write one self-contained HTML report: curves, fits, frontier, held-out errors.
+      (\`npx t2lab fit --help\` and \`npx t2lab report --help\` list their options)
+
 Options for every command:
   --adapter auto|hardware|lavapipe|swiftshader|null   which adapter (default auto: a GPU, else software)
   --help`;
 
 function usage(): string {
   const config = Object.entries(DEFAULTS).map(([k, v]) => `        --${k}=${v}`).join('\n');
-  return USAGE.replace('${kernels}', kernelNames.join(', ')).replace('${config}', config);
-}
-
-/** --key=value and --key value pairs; bare --flag is "true". */
-function keyValues(args: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}": options are --key=value`);
-    const eq = a.indexOf('=');
-    if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1);
-    else if (i + 1 < args.length && !args[i + 1]!.startsWith('--')) out[a.slice(2)] = args[++i]!;
-    else out[a.slice(2)] = 'true';
-  }
-  return out;
+  return USAGE.replace('${kernels}', kernelNames.join(', ')).replace('${config}', config).replace('${sample}', SAMPLE_USAGE);
 }
 
 async function train(args: string[]): Promise<number> {
@@ -105,28 +106,6 @@ async function train(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Thrown for bad command lines: printed without a stack trace, exit code 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-const COMMON = { adapter: { type: 'string' }, help: { type: 'boolean' } } as const;
-
-function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
-  try {
-    return parseArgs({ args, options: { ...COMMON, ...options }, strict: true, allowPositionals: true });
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\nRun \`npx t2lab --help\` for the options.`);
-  }
-}
-
-async function openGpu(adapter: string | undefined): Promise<Gpu> {
-  if (adapter !== undefined && !ADAPTER_CHOICES.includes(adapter as AdapterChoice)) {
-    throw new UsageError(`--adapter=${adapter} is not one of ${ADAPTER_CHOICES.join(', ')}`);
-  }
-  return createNodeGpu({ adapter: adapter as AdapterChoice | undefined });
-}
-
 async function devices(args: string[]): Promise<number> {
   const { values } = parse(args, {});
   const gpu = await openGpu(values.adapter);
@@ -170,7 +149,7 @@ async function bench(args: string[]): Promise<number> {
   return 0;
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { devices, bench, train };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { devices, bench, train, sample: sampleCommand, sweep: sweepCommand, merge: mergeCommand, fit: fitCommand, report: reportCommand };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -183,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`t2lab: unknown command "${command}". Commands: ${Object.keys(COMMANDS).join(', ')}.\n`);
     return 2;
   }
-  if (rest.includes('--help')) {
+  if (rest.includes('--help') && command !== 'fit' && command !== 'report') {
     console.log(usage());
     return 0;
   }

@@ -10,6 +10,8 @@ import { VOCAB_SIZE, EOS, encode } from '../data/tokenizer.ts';
 import { evalQuestions, type Difficulty, type TaskName, taskNames } from '../data/tasks.ts';
 import { global_norm_partials } from '../../kernels/global_norm/global_norm.ts';
 import { ConfigError } from '../config.ts';
+import { saveCheckpoint, loadCheckpoint } from '../checkpoint/checkpoint.ts';
+import { CheckpointError } from '../checkpoint/safetensors.ts';
 
 export function modelShape(c: Config): ModelShape {
   return { vocab_size: VOCAB_SIZE, n_layer: c.n_layer, n_embd: c.n_embd, n_head: c.n_head, block_size: c.block_size };
@@ -29,9 +31,18 @@ export function parseMix(spec: string): Record<string, number> {
   return mix;
 }
 
+/** The difficulty a run trains (and is evaluated) at, per task: add's digits come from the config. */
+export function difficultyOf(c: Config, task: string): Difficulty | undefined {
+  return task === 'add' ? [1, c.add_digits] : undefined;
+}
+
 function streamOptions(c: Config): TrainStreamOptions {
   const mix = parseMix(c.tasks);
-  const difficulty: Record<string, Difficulty> = 'add' in mix ? { add: [1, c.add_digits] } : {};
+  const difficulty: Record<string, Difficulty> = {};
+  for (const name of Object.keys(mix)) {
+    const d = difficultyOf(c, name);
+    if (d !== undefined) difficulty[name] = d;
+  }
   return { seed: c.seed, mix, difficulty };
 }
 
@@ -71,15 +82,27 @@ export interface TrainResult {
   diverged: { step: number; loss: number } | null;
   seconds: number;
   adapter: string;
+  /** true when the run stopped early on its AbortSignal (a pause); the other fields describe it so far. */
+  paused: boolean;
+}
+
+export interface RunOptions {
+  /** Pause: the loop stops after the current step (calling `checkpoint` first) and returns paused. */
+  signal?: AbortSignal;
+  /** Called after every logged step and at a pause; typically saves snapshot() every so often. */
+  checkpoint?: () => Promise<void>;
 }
 
 export class Trainer {
   readonly shape: ModelShape;
   readonly model: GPT<Tensor>;
   readonly steps: number;
-  readonly stream: TrainStream;
+  stream: TrainStream;
   step = 0;
   tokens = 0;
+  private curve: TrainPoint[] = [];
+  private evals: TrainPoint[] = [];
+  private secondsBefore = 0;
   private readonly m: Tensor;
   private readonly v: Tensor;
   private readonly norm: Tensor;
@@ -150,15 +173,23 @@ export class Trainer {
     return sum / count;
   }
 
-  async run(onProgress?: (p: TrainProgress) => void): Promise<TrainResult> {
+  async run(onProgress?: (p: TrainProgress) => void, opts: RunOptions = {}): Promise<TrainResult> {
     const c = this.config;
     const N = paramCount(this.shape);
     const flopsPerToken = trainingFlopsPerToken(this.shape);
-    const curve: TrainPoint[] = [];
-    const evals: TrainPoint[] = [{ step: 0, tokens: 0, loss: await this.evalLoss() }];
+    const { curve, evals } = this;
+    if (this.step === 0 && !evals.length) evals.push({ step: 0, tokens: 0, loss: await this.evalLoss() });
     let diverged: TrainResult['diverged'] = null;
-    const t0 = performance.now();
+    let paused = false;
+    const t0 = performance.now() - this.secondsBefore * 1000;
+    const elapsed = () => (performance.now() - t0) / 1000;
     while (this.step < this.steps) {
+      if (opts.signal?.aborted) {
+        paused = true;
+        this.secondsBefore = elapsed();
+        await opts.checkpoint?.();
+        break;
+      }
       const counted = this.recordStep();
       const last = this.step === this.steps;
       if (this.step % c.log_interval !== 0 && this.step % c.eval_interval !== 0 && !last) continue;
@@ -173,13 +204,17 @@ export class Trainer {
         p.evalLoss = await this.evalLoss();
         evals.push({ step: this.step, tokens: this.tokens, loss: p.evalLoss });
       }
-      const sec = (performance.now() - t0) / 1000;
+      const sec = elapsed();
       p.tokensPerSec = this.tokens / sec;
       p.gflops = (p.tokensPerSec * flopsPerToken) / 1e9;
       onProgress?.(p);
+      if (opts.checkpoint && !last) {
+        this.secondsBefore = elapsed();
+        await opts.checkpoint();
+      }
     }
     await this.gpu.sync();
-    const seconds = (performance.now() - t0) / 1000;
+    const seconds = elapsed();
     return {
       config: c,
       params: N.total,
@@ -191,9 +226,10 @@ export class Trainer {
       steps: this.step,
       curve,
       evals,
-      finalEvalLoss: diverged ? NaN : evals[evals.length - 1]!.loss,
+      finalEvalLoss: diverged || paused ? NaN : evals[evals.length - 1]!.loss,
       diverged,
       seconds,
+      paused,
       adapter: `${this.gpu.adapter.vendor} ${this.gpu.adapter.architecture} ${this.gpu.adapter.description}`.trim(),
     };
   }
@@ -204,6 +240,48 @@ export class Trainer {
     const out: Record<string, { shape: number[]; data: Float32Array }> = {};
     for (const p of this.model.specs) out[p.name] = { shape: p.shape, data: flat.slice(p.offset, p.offset + p.length) };
     return out;
+  }
+
+  /**
+   * A resume checkpoint (safetensors bytes): parameters, AdamW moments, stream position, curve so far.
+   * restore() of it continues the run exactly as if it had never stopped.
+   */
+  async snapshot(): Promise<Uint8Array> {
+    const [params, m, v] = await Promise.all([this.model.paramsFlat, this.m, this.v].map((t) => this.gpu.read(t)));
+    const named = (flat: Float32Array) => Object.fromEntries(this.model.specs.map((p) => [p.name, { shape: p.shape, data: flat.slice(p.offset, p.offset + p.length) }]));
+    return saveCheckpoint({
+      config: this.config,
+      params: named(params!),
+      optimizer: { m: named(m!), v: named(v!) },
+      state: {
+        step: this.step,
+        tokens: this.tokens,
+        finalEvalLoss: this.evals[this.evals.length - 1]?.loss ?? NaN,
+        resume: { stream: this.stream.state(), curve: this.curve, evals: this.evals, seconds: this.secondsBefore },
+      },
+    });
+  }
+
+  /** Continue from a snapshot() of a run with the same config (anything else is refused, saying why). */
+  restore(bytes: Uint8Array, source = 'resume checkpoint'): void {
+    const ck = loadCheckpoint(bytes, source);
+    if (JSON.stringify(ck.config) !== JSON.stringify(this.config)) throw new CheckpointError(`${source}: it was saved from another config; delete it to start the run over`);
+    const r = ck.state.resume;
+    if (!r || !ck.optimizer) throw new CheckpointError(`${source}: it holds no optimizer state (a final checkpoint, not a resume checkpoint)`);
+    const flat = (named: Record<string, { data: Float32Array }>) => {
+      const out = new Float32Array(this.model.nParamsFlat);
+      for (const p of this.model.specs) out.set(named[p.name]!.data, p.offset);
+      return out;
+    };
+    this.stream = new TrainStream(streamOptions(this.config), r.stream);
+    this.gpu.write(this.model.paramsFlat, flat(ck.params));
+    this.gpu.write(this.m, flat(ck.optimizer.m));
+    this.gpu.write(this.v, flat(ck.optimizer.v));
+    this.step = ck.state.step;
+    this.tokens = ck.state.tokens;
+    this.curve = [...r.curve];
+    this.evals = [...r.evals];
+    this.secondsBefore = r.seconds;
   }
 
   /** Release every GPU buffer of the run. */
@@ -220,7 +298,7 @@ function evalBatches(c: Config): { inputs: Uint32Array; targets: Uint32Array }[]
   const names = Object.keys(mix).sort();
   const ids: number[] = [];
   const per = Math.ceil(need / (8 * names.length)) + 8;
-  const questions = names.map((name) => evalQuestions(name as TaskName, Math.min(per, 400), c.seed, name === 'add' ? [1, c.add_digits] : undefined));
+  const questions = names.map((name) => evalQuestions(name as TaskName, Math.min(per, 400), c.seed, difficultyOf(c, name)));
   for (let i = 0; ids.length < need; i++) {
     const q = questions[i % names.length]![Math.floor(i / names.length) % questions[i % names.length]!.length]!;
     ids.push(...encode(q.prompt + q.answer), EOS);

@@ -31,6 +31,48 @@ describeGpu('Trainer', (gpu) => {
     expect(a).not.toEqual(c);
   });
 
+  it('a paused run resumed from its snapshot ends exactly where an uninterrupted run does', async () => {
+    const config = makeConfig({ ...tiny, tokens: 4 * 32 * 9 + 5, lr: 1e-2 });
+    const whole = new Trainer(gpu, config);
+    const want = await whole.run();
+    const wantParams = await whole.parameters();
+    whole.dispose();
+
+    const first = new Trainer(gpu, config);
+    const controller = new AbortController();
+    let saved: Uint8Array | null = null;
+    const paused = await first.run((p) => { if (p.step === 4) controller.abort(); }, {
+      signal: controller.signal,
+      checkpoint: async () => { saved = await first.snapshot(); },
+    });
+    first.dispose();
+    expect(paused.paused).toBe(true);
+    expect(paused.steps).toBe(4);
+    expect(saved).not.toBeNull();
+
+    const second = new Trainer(gpu, config);
+    second.restore(saved!);
+    const got = await second.run();
+    const gotParams = await second.parameters();
+    second.dispose();
+    expect(got.paused).toBe(false);
+    expect(got.tokens).toBe(want.tokens);
+    expect(got.curve.map((p) => p.loss)).toEqual(want.curve.map((p) => p.loss));
+    expect(got.finalEvalLoss).toBe(want.finalEvalLoss);
+    for (const name of Object.keys(wantParams)) expect(gotParams[name]!.data, name).toEqual(wantParams[name]!.data);
+  });
+
+  it('refuses a snapshot of another config or a final checkpoint, saying why', async () => {
+    const a = new Trainer(gpu, makeConfig({ ...tiny, tokens: 4 * 32 * 2 }));
+    const snap = await a.snapshot();
+    a.dispose();
+    const b = new Trainer(gpu, makeConfig({ ...tiny, tokens: 4 * 32 * 3 }));
+    expect(() => b.restore(snap)).toThrow(/another config/);
+    const final = saveCheckpoint({ config: b.config, params: await b.parameters(), state: { step: 0, tokens: 0, finalEvalLoss: NaN } });
+    expect(() => b.restore(final)).toThrow(/no optimizer state/);
+    b.dispose();
+  });
+
   it('a NaN loss ends the run, marked diverged at that step', async () => {
     const t = new Trainer(gpu, makeConfig({ ...tiny, tokens: 4 * 32 * 6 }));
     gpu.write(t.model.params.lnfw!, new Float32Array(32).fill(NaN));

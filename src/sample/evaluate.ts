@@ -1,0 +1,207 @@
+// The test half of train-to-test: k samples per question, generated together, graded, turned into pass@k.
+//
+// generate() is backend-generic (Ops<T>): prefill questions in chunks, then decode their sequences
+// (question × sample) in batches sized from the adapter's limits. evaluateModel() is the GPU entry point:
+// it draws the evaluation questions of a run's task mix, grades every sample with the task's verifier and
+// reports pass@k both ways (T2.md): the unbiased estimator from the samples, and the exact pass@k from
+// p_i = exp(−NLL of the gold answer and its EOS), teacher-forced in the prefill.
+import type { Config, ModelShape } from '../config.ts';
+import type { Gpu, Tensor } from '../gpu/context.ts';
+import type { Ops, SampleParams } from '../model/ops.ts';
+import { GPT } from '../model/gpt.ts';
+import { gpuOps } from '../model/ops.gpu.ts';
+import { Decoder } from './decoder.ts';
+import { SEQ_STRIDE, SEQ } from '../../kernels/sample/seqs.ts';
+import { EOS, PAD, decode, encode } from '../data/tokenizer.ts';
+import { IGNORE } from '../data/stream.ts';
+import { TASKS, answerOf, evalQuestions, type Example, type TaskName } from '../data/tasks.ts';
+import { difficultyOf, modelShape, parseMix } from '../train/trainer.ts';
+import { passAtKTable } from '../stats/passk.ts';
+import type { PassAtK, QuestionResult } from '../sweep/record.ts';
+import type { SamplingSpec } from '../sweep/experiment.ts';
+
+export interface EvalProgress {
+  phase: 'prefill' | 'decode';
+  /** Sequences finished and in all. */
+  done: number;
+  total: number;
+  fraction: number;
+}
+
+export interface GenerateOptions {
+  /** Most sequences decoded together (default: as many as the adapter's buffer limits allow, ≤ 1024). */
+  maxSequences?: number;
+  /** Largest storage buffer binding, bytes (the adapter's limit; default 128 MiB). */
+  maxBinding?: number;
+  /** Id of the first question, for the sampler's counter-based randomness (default 0). */
+  questionBase?: number;
+  /** Steps between looks at which sequences are done (each look is a readback; default 4). */
+  checkEvery?: number;
+  onProgress?: (p: EvalProgress) => void;
+}
+
+export interface Generation {
+  /** samples[q][j]: the tokens generated for sample j of question q, EOS included when drawn. */
+  samples: Uint32Array[][];
+  /** Teacher-forced negative log-likelihood of each question's gold answer + EOS. */
+  nll: Float64Array;
+  /** Tokens generated in all (for tokens/s). */
+  generatedTokens: number;
+  /** Sequences decoded together per batch. */
+  batch: number;
+}
+
+/** Sampling settings one decode uses. */
+export type DecodeSpec = Pick<SamplingSpec, 'n' | 'temperature' | 'top_k' | 'top_p' | 'max_new' | 'seed'>;
+
+/** How many sequences fit in one decode batch: the cache and the widest activation stay within one binding. */
+export function decodeBatchSize(shape: ModelShape, maxBinding: number, cap = 1024): number {
+  const { n_embd: C, block_size: T, vocab_size: V } = shape;
+  const perSeq = 4 * Math.max(T * 2 * C, 4 * C, V);
+  return Math.max(1, Math.min(cap, Math.floor(maxBinding / perSeq)));
+}
+
+/**
+ * Prefill every question once (its text = prompt + answer + EOS, so the same pass gives the gold answer's
+ * NLL), then decode n samples of each. Deterministic: a sample depends on (seed, question id, sample
+ * index, position) only, never on batch size or order.
+ */
+export async function generate<T>(ops: Ops<T>, shape: ModelShape, paramsFlat: T, questions: { prompt: Uint32Array; answer: Uint32Array }[],
+  spec: DecodeSpec, opts: GenerateOptions = {}): Promise<Generation> {
+  const { block_size: T, vocab_size: V } = shape;
+  const Q = questions.length;
+  const n = spec.n;
+  for (const [i, q] of questions.entries()) {
+    if (q.prompt.length < 1) throw new Error(`question ${i}: empty prompt`);
+    if (q.prompt.length + q.answer.length + 1 > T) {
+      throw new Error(`question ${i} needs ${q.prompt.length + q.answer.length + 1} positions (prompt, answer, EOS) but block_size is ${T}; train with a larger block_size or an easier difficulty`);
+    }
+  }
+  const maxBinding = opts.maxBinding ?? 128 * 2 ** 20;
+  // Prefill chunk: the widest prefill activation (logits or the MLP's 4C) must fit one binding.
+  const perRow = 4 * T * Math.max(V, 4 * shape.n_embd);
+  const Qb = Math.max(1, Math.min(Q, 256, Math.floor(maxBinding / perRow)));
+  const S = Math.min(decodeBatchSize(shape, maxBinding, opts.maxSequences ?? 1024), Qb * n);
+  // No sequence may run past the block: its last token sits at position P − 1 + max_new ≤ T − 1.
+  const longestPrompt = Math.max(...questions.map((q) => q.prompt.length));
+  const maxNew = Math.min(spec.max_new, T - longestPrompt);
+  const params: SampleParams = { seed: spec.seed, temperature: spec.temperature, topK: spec.top_k, topP: spec.top_p, eos: EOS, T, maxNew };
+
+  const gpt = new GPT(ops, shape, Qb, paramsFlat);
+  const decoder = new Decoder(ops, shape, paramsFlat, S, maxNew);
+  const prefix = Array.from({ length: shape.n_layer }, (_, l) => gpt.acts[`h${l}.qkv`]!);
+  const samples: Uint32Array[][] = questions.map(() => []);
+  const nll = new Float64Array(Q);
+  let generatedTokens = 0, finished = 0;
+  const total = Q * n;
+  const checkEvery = opts.checkEvery ?? 4;
+
+  for (let q0 = 0; q0 < Q; q0 += Qb) {
+    const chunk = questions.slice(q0, q0 + Qb);
+    // ---- prefill: text padded with PAD; targets only on the answer and its EOS
+    const inputs = new Uint32Array(Qb * T).fill(PAD);
+    const targets = new Uint32Array(Qb * T).fill(IGNORE);
+    chunk.forEach((q, b) => {
+      const text = [...q.prompt, ...q.answer, EOS];
+      inputs.set(text.slice(0, T), b * T);
+      for (let t = q.prompt.length - 1; t < text.length - 1; t++) targets[b * T + t] = text[t + 1]!;
+    });
+    gpt.setBatch(inputs, targets);
+    gpt.forward();
+    const losses = await ops.read(gpt.acts.losses!);
+    chunk.forEach((q, b) => {
+      let s = 0;
+      for (let t = q.prompt.length - 1; t < q.prompt.length + q.answer.length; t++) s += losses[b * T + t]!;
+      nll[q0 + b] = s;
+    });
+    opts.onProgress?.({ phase: 'prefill', done: finished, total, fraction: finished / total });
+
+    // ---- decode the chunk's sequences, S at a time, in (question, sample) order
+    const seqCount = chunk.length * n;
+    for (let s0 = 0; s0 < seqCount; s0 += S) {
+      const Sb = Math.min(S, seqCount - s0);
+      const table = new Uint32Array(Sb * SEQ_STRIDE);
+      for (let i = 0; i < Sb; i++) {
+        const b = Math.floor((s0 + i) / n), j = (s0 + i) % n;
+        const row = table.subarray(i * SEQ_STRIDE, (i + 1) * SEQ_STRIDE);
+        row[SEQ.prefix_row] = b;
+        row[SEQ.question] = (opts.questionBase ?? 0) + q0 + b;
+        row[SEQ.sample] = j;
+        row[SEQ.prefix_len] = chunk[b]!.prompt.length;
+        row[SEQ.pos] = chunk[b]!.prompt.length - 1;
+      }
+      ops.writeU32(decoder.seqs, table);
+      decoder.sample(gpt.acts.logits!, params, T, Sb);
+      for (let step = 1; step < maxNew; step++) {
+        decoder.step(prefix, T, Sb);
+        decoder.sample(decoder.acts.logits!, params, 0, Sb);
+        if (step % checkEvery === 0 && step + 1 < maxNew) {
+          const st = await ops.readU32(decoder.seqs);
+          let running = false;
+          for (let i = 0; i < Sb && !running; i++) running = st[i * SEQ_STRIDE + SEQ.done] === 0;
+          if (!running) break;
+        }
+      }
+      const [st, gen] = [await ops.readU32(decoder.seqs), await ops.readU32(decoder.generated)];
+      for (let i = 0; i < Sb; i++) {
+        const b = Math.floor((s0 + i) / n);
+        const len = st[i * SEQ_STRIDE + SEQ.n_gen]!;
+        samples[q0 + b]!.push(gen.slice(i * maxNew, i * maxNew + len));
+        generatedTokens += len;
+      }
+      finished += Sb;
+      opts.onProgress?.({ phase: 'decode', done: finished, total, fraction: finished / total });
+    }
+  }
+  return { samples, nll, generatedTokens, batch: S };
+}
+
+export interface Evaluation {
+  questions: QuestionResult[];
+  pass_at_k: { sampling: PassAtK; likelihood: PassAtK };
+  seconds: number;
+  samplesPerSec: number;
+  tokensPerSec: number;
+  batch: number;
+}
+
+/** The evaluation questions of a run: `count` per task (default: each task of its mix), at its training difficulty. */
+export function evaluationQuestions(config: Config, count: number, seed: number, tasks = Object.keys(parseMix(config.tasks)).sort()): (Example & { task: string })[] {
+  return tasks.flatMap((task) => evalQuestions(task as TaskName, count, seed, difficultyOf(config, task)).map((q) => ({ ...q, task })));
+}
+
+/** Sample, grade and score a trained model (GPU parameters in the trainer's flat layout). */
+export async function evaluateModel(gpu: Gpu, config: Config, paramsFlat: Tensor, spec: SamplingSpec, onProgress?: (p: EvalProgress) => void,
+  opts: Pick<GenerateOptions, 'maxSequences'> & { tasks?: string[] } = {}): Promise<Evaluation> {
+  const shape = modelShape(config);
+  const qs = evaluationQuestions(config, spec.questions, spec.seed, opts.tasks);
+  const ops = gpuOps(gpu);
+  const t0 = performance.now();
+  try {
+    const gen = await generate(ops, shape, paramsFlat, qs.map((q) => ({ prompt: encode(q.prompt), answer: encode(q.answer) })), spec, {
+      maxBinding: gpu.device.limits.maxStorageBufferBindingSize, maxSequences: opts.maxSequences, onProgress,
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const questions: QuestionResult[] = qs.map((q, i) => {
+      const task = TASKS[q.task as TaskName];
+      // A sample counts only if it finished (drew EOS) and the verifier accepts it: p_i is the probability
+      // of the gold answer AND its EOS, so both methods grade the same event. Cut samples show a trailing '…'.
+      const graded = gen.samples[i]!.map((t) => {
+        const ended = t.includes(EOS);
+        const text = answerOf(decode(t));
+        return { text: ended ? text : `${text}…`, ok: ended && task.check(q.prompt, text) };
+      });
+      return { task: q.task, prompt: q.prompt, answer: q.answer, n: graded.length, c: graded.filter((g) => g.ok).length, p: Math.exp(-gen.nll[i]!), samples: graded.map((g) => g.text), correct: graded.map((g) => g.ok) };
+    });
+    return {
+      questions,
+      pass_at_k: passAtKTable(questions, spec.k, { seed: spec.seed }),
+      seconds,
+      samplesPerSec: (qs.length * spec.n) / seconds,
+      tokensPerSec: gen.generatedTokens / seconds,
+      batch: gen.batch,
+    };
+  } finally {
+    ops.dispose();
+  }
+}
