@@ -5,8 +5,8 @@ import type { Experiment } from '../src/sweep/experiment.ts';
 
 export default {
   name: 'classroom',
-  description: 'Four GPT sizes × three D/N ratios on 3-digit addition and chains; a few minutes on a laptop GPU.',
-  base: { tasks: 'add:2,chain:1', add_digits: 3, block_size: 64, batch_size: 32, lr: 3e-3, eval_interval: 100, eval_batches: 4, log_interval: 20 },
+  description: 'Four GPT sizes × three D/N ratios on addition of up to 3 digits; a few minutes on a laptop GPU.',
+  base: { tasks: 'add:1', add_digits: 3, block_size: 32, batch_size: 64, lr: 3e-3, eval_interval: 100, eval_batches: 4, log_interval: 20 },
   models: [
     { n_layer: 1, n_embd: 32, n_head: 2 },
     { n_layer: 2, n_embd: 32, n_head: 2 },

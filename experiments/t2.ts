@@ -1,20 +1,19 @@
 // t2: the full toy reproduction of the train-to-test tradeoff (T2.md, "Designing a toy grid").
-// Six sizes over ~2.3 decades of N (3e3 to 7e5 non-embedding parameters), seven isoFLOP levels that
+// Five sizes over ~2.4 decades of N (3.3e3 to 7.9e5 non-embedding parameters), seven isoFLOP levels that
 // double, D/N from ~1 to ~1e3 and beyond (capped at 2e7 tokens a run), three seeds at the smallest sizes,
 // and the overtrained runs (D/N > 100) held out from the fits to test their predictions. Hours on a GPU.
 import type { Experiment } from '../src/sweep/experiment.ts';
 
 export default {
   name: 't2',
-  description: 'Six sizes × seven doubling isoFLOP levels, D/N ~1 to 1e3+, pass@k to 256; hours on a GPU.',
-  base: { tasks: 'add:2,chain:1,arith:1', add_digits: 4, block_size: 64, batch_size: 32, lr: 3e-3, eval_interval: 200, eval_batches: 8, log_interval: 50 },
+  description: 'Five sizes × seven doubling isoFLOP levels, D/N ~1 to 1e3+, pass@k to 256; hours on a GPU.',
+  base: { tasks: 'add:2,arith:1', add_digits: 4, block_size: 64, batch_size: 32, lr: 3e-3, eval_interval: 200, eval_batches: 8, log_interval: 50 },
   models: [
     { n_layer: 1, n_embd: 16, n_head: 2 },
     { n_layer: 2, n_embd: 32, n_head: 2 },
     { n_layer: 2, n_embd: 64, n_head: 4 },
     { n_layer: 3, n_embd: 96, n_head: 4 },
     { n_layer: 4, n_embd: 128, n_head: 4 },
-    { n_layer: 4, n_embd: 192, n_head: 6 },
   ],
   budgets: { flops: [6.25e10, 1.25e11, 2.5e11, 5e11, 1e12, 2e12, 4e12] },
   seeds: [1],

@@ -52,6 +52,7 @@ describe('experiments', () => {
     [{ base: { tasks: 'nope:1' } }, /unknown task "nope"/],
     [{ base: { lr: -1 } }, /base: lr must be > 0/],
     [{ budgets: { tokens_per_param: [0.001] } }, /no runs/],
+    [{ base: { tasks: 'chain:1', block_size: 32 } }, /a chain question needs \d+ positions .* but base.block_size is 32/],
   ])('refuses %j with a message naming the field', (patch, message) => {
     expect(() => validateExperiment({ ...base, ...patch }, 'experiments/x.ts')).toThrow(ExperimentError);
     expect(() => validateExperiment({ ...base, ...patch }, 'experiments/x.ts')).toThrow(message);
