@@ -46,6 +46,8 @@ export interface SweepProgress {
 export interface SweepOptions {
   /** Run only runs i, i+n, i+2n, ... of the grid (0-based i of n shards). */
   shard?: { index: number; count: number };
+  /** Only the first `limit` runs of this shard's list (a quick look, a classroom demo, a test). */
+  limit?: number;
   /** Pause: the current run saves a resume checkpoint and the sweep returns. */
   signal?: AbortSignal;
   /** Seconds between resume checkpoints of a training run (default 30). */
@@ -81,7 +83,7 @@ function runCost(e: Experiment, r: RunSpec): number {
 }
 
 export async function runSweep(gpu: Gpu, e: Experiment, store: SweepStore, opts: SweepOptions = {}): Promise<SweepResult> {
-  const runs = shardRuns(expandRuns(e), opts.shard);
+  const runs = shardRuns(expandRuns(e), opts.shard).slice(0, opts.limit ?? Infinity);
   const done = new Set((await store.records()).filter((r) => r.sweep === e.name).map((r) => r.id));
   const todo = runs.filter((r) => !done.has(r.id));
   const totalCost = todo.reduce((a, r) => a + runCost(e, r), 0);
