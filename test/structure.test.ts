@@ -66,3 +66,22 @@ describe('src/ is host-agnostic', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('declarations WGSL cannot share', () => {
+  // Each decode kernel declares `struct Seq` itself (WGSL has no includes; a reader sees the layout where
+  // it is used). This keeps every copy in the field order of SEQ, the one definition (kernels/sample/seqs.ts).
+  it('every struct Seq has the fields of SEQ, in order', async () => {
+    const { SEQ } = await import('../kernels/sample/seqs.ts');
+    const want = Object.entries(SEQ).sort((a, b) => a[1] - b[1]).map(([k]) => k);
+    const wgsl = files('kernels').filter((f) => f.endsWith('.wgsl'));
+    let found = 0;
+    for (const f of wgsl) {
+      const m = /struct Seq \{([^}]*)\}/.exec(readFileSync(f, 'utf8'));
+      if (!m) continue;
+      found++;
+      const fields = [...m[1]!.matchAll(/(\w+)\s*:\s*u32/g)].map((x) => x[1]);
+      expect(fields, f).toEqual(want);
+    }
+    expect(found).toBeGreaterThanOrEqual(3);
+  });
+});
