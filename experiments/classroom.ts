@@ -18,5 +18,5 @@ export default {
   extra_seeds: { max_params: 20_000, seeds: [2] },
   max_tokens: 4_000_000,
   sampling: { questions: 48, n: 64, k: [1, 2, 4, 8, 16, 32, 64], temperature: 1, top_k: 0, top_p: 1, max_new: 6, seed: 0 },
-  holdout_ratio: 64,
+  holdout_ratio: 16,
 } satisfies Experiment;
