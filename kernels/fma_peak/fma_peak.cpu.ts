@@ -1,4 +1,4 @@
-// fma_peak CPU reference, float64: what each invocation of fma_peak.v1.wgsl stores, for checking that
+// fma_peak CPU reference, float64: what each invocation of fma_peak.v1.wgsl and .v2.wgsl stores, for checking that
 // the GPU really ran ITERS steps of every chain.
 export function fma_peak(out: Float64Array, n: number, iters: number): void {
   for (let i = 0; i < n; i++) {

@@ -2,30 +2,57 @@
 //   forward  y  = x·Wᵀ + b  -> matmul(y, x, W, b, BT, C, OC, { transB: true })
 //   backward dx = dy·W      -> matmul(dx, dy, W, null, BT, OC, C, { accumulate })
 //            dW = dyᵀ·x     -> matmul(dW, dy, x, null, OC, BT, C, { transA: true, accumulate: true })
-// Versions: v1 naive, v2 register-blocked without barriers (CPU adapters), v3 shared tiles (GPUs).
+// Versions: v1 naive, v2 register-blocked without barriers, v3 shared tiles (GPUs), v4 subgroup
+// broadcast of A, vec4 loads, ROWS×4 blocks per invocation (CPU adapters; ROWS is its tile setting).
+// Which one runs is measured per adapter (src/gpu/autotune.ts) and kept in gpu.choices.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import v1 from './matmul.v1.wgsl?raw';
 import v2 from './matmul.v2.wgsl?raw';
 import v3 from './matmul.v3.wgsl?raw';
+import v4 from './matmul.v4.wgsl?raw';
 
-/** Each version's source and the (N, M) extent of out that one workgroup covers. */
+/** Each version's source and the (N, M) extent of out that one workgroup covers (v4: M is its ROWS). */
 export const matmul_versions = {
   1: { code: v1, tile: [8, 8] },
   2: { code: v2, tile: [32, 32] },
   3: { code: v3, tile: [64, 64] },
+  4: { code: v4, tile: [32, 16] }, // 4 columns × WG = 8 lanes
 } as const;
 export type MatmulVersion = keyof typeof matmul_versions;
+
+/** v4's tile setting: rows of out per workgroup, each lane keeping ROWS×4 accumulators. */
+export const MATMUL_V4_ROWS = [8, 16, 24, 32] as const;
+export type MatmulRows = (typeof MATMUL_V4_ROWS)[number];
 
 export interface MatmulOptions {
   transA?: boolean; // A is stored (K,M)
   transB?: boolean; // B is stored (N,K)
   accumulate?: boolean; // out += result instead of out = result
   version?: MatmulVersion;
+  rows?: MatmulRows; // v4 only; default gpu.choices.matmul_rows, else 16
+  wide?: boolean; // v4 only: broadcast A across 8 lanes (default: when the adapter's subgroups are >= 8 wide)
 }
 
-/** The version used when none is asked for: the adapter's measured choice, else a guess by adapter kind. */
+/**
+ * The version used when none is asked for: the adapter's measured choice (autotune), else a guess by
+ * adapter kind: v4 on software adapters with 8-wide subgroups, v2 on other software ones, v3 on GPUs.
+ */
 export function matmul_default_version(gpu: Gpu): MatmulVersion {
-  return (gpu.choices.matmul as MatmulVersion | undefined) ?? (gpu.adapter.software ? 2 : 3);
+  const chosen = gpu.choices.matmul as MatmulVersion | undefined;
+  if (chosen !== undefined) return chosen;
+  if (!gpu.adapter.software) return 3;
+  return matmul_unsupported(gpu, 4) === null && subgroupsAtLeast8(gpu) ? 4 : 2;
+}
+
+/** Why `version` cannot run on this device, or null when it can. */
+export function matmul_unsupported(gpu: Gpu, version: MatmulVersion): string | null {
+  if (version === 4 && !gpu.device.features.has('subgroups')) return 'matmul v4 needs the "subgroups" feature, which this device lacks';
+  return null;
+}
+
+/** Whether every subgroup has >= 8 invocations (v4's fast path); unknown sizes count as no. */
+function subgroupsAtLeast8(gpu: Gpu): boolean {
+  return Number(gpu.adapter.subgroupSize.split('-')[0]) >= 8;
 }
 
 // out: (M,N); a: (M,K) or (K,M); b: (K,N) or (N,K); bias: (N) or null
@@ -37,20 +64,53 @@ export function matmul(gpu: Gpu, out: Tensor, a: Tensor, b: Tensor, bias: Tensor
   check(b, K * N, 'b');
   if (bias) check(bias, N, 'bias');
   const v = matmul_versions[version];
+  if (!v) throw new Error(`matmul: no version ${version} (have ${Object.keys(matmul_versions).join(', ')})`);
+  const defines: Record<string, boolean | number> = { TRANS_A: transA, TRANS_B: transB, BIAS: bias !== null, ACCUMULATE: accumulate };
+  const overrides: Record<string, number> = version === 4 ? {} : { M, K, N };
+  let tile: readonly [number, number] = v.tile;
+  if (version === 4) {
+    const why = matmul_unsupported(gpu, 4);
+    if (why) throw new Error(why);
+    const rows = opts.rows ?? (gpu.choices.matmul_rows as MatmulRows | undefined) ?? 16;
+    if (!MATMUL_V4_ROWS.includes(rows)) throw new Error(`matmul v4: rows must be one of ${MATMUL_V4_ROWS.join(', ')} (got ${rows})`);
+    // vec4 loads along each operand's contiguous axis when its length is a multiple of 4
+    const aVec = !transA && K % 4 === 0;
+    const bVec = transB ? K % 4 === 0 : N % 4 === 0;
+    Object.assign(defines, { ROWS: rows, R16: rows >= 16, R24: rows >= 24, R32: rows >= 32, A_VEC: aVec, B_VEC: bVec, B_VEC_T: bVec && transB, OUT_VEC: N % 4 === 0 });
+    overrides.WIDE = (opts.wide ?? subgroupsAtLeast8(gpu)) ? 1 : 0;
+    tile = [v.tile[0], rows];
+  }
   const pipeline = gpu.pipeline({
     name: 'matmul',
     file: `kernels/matmul/matmul.v${version}.wgsl`,
     code: v.code,
-    defines: { TRANS_A: transA, TRANS_B: transB, BIAS: bias !== null, ACCUMULATE: accumulate },
-    overrides: { M, K, N },
+    defines,
+    overrides,
   });
-  const bindings = bias ? [out, a, b, bias] : [out, a, b];
-  gpu.dispatch(`matmul.v${version}`, pipeline, bindings, [Math.ceil(N / v.tile[0]), Math.ceil(M / v.tile[1])]);
+  const bindings: (Tensor | GPUBuffer)[] = [out, a, b];
+  if (version === 4) bindings.push(dimsUniform(gpu, M, K, N));
+  if (bias) bindings.push(bias);
+  gpu.dispatch(`matmul.v${version}`, pipeline, bindings, [Math.ceil(N / tile[0]), Math.ceil(M / tile[1])]);
 
   function check(t: Tensor, need: number, what: string) {
     if (!(M >= 1 && K >= 1 && N >= 1 && Number.isInteger(M * K * N))) throw new Error(`matmul: M, K, N must be integers >= 1 (got ${M}, ${K}, ${N})`);
     if (t.length < need) throw new Error(`matmul: ${what} "${t.label}" has ${t.length} floats, needs ${need} for M=${M} K=${K} N=${N}`);
   }
+}
+
+// v4 reads M, K, N from a uniform: one small buffer per shape and device, written once.
+const dimsBuffers = new WeakMap<Gpu, Map<string, GPUBuffer>>();
+function dimsUniform(gpu: Gpu, M: number, K: number, N: number): GPUBuffer {
+  let perGpu = dimsBuffers.get(gpu);
+  if (!perGpu) dimsBuffers.set(gpu, (perGpu = new Map()));
+  const key = `${M},${K},${N}`;
+  let buf = perGpu.get(key);
+  if (!buf) {
+    buf = gpu.uniform(`matmul dims ${key}`, 16);
+    gpu.device.queue.writeBuffer(buf, 0, new Uint32Array([M, K, N, 0]));
+    perGpu.set(key, buf);
+  }
+  return buf;
 }
 
 export const matmul_flops = (M: number, K: number, N: number) => 2 * M * K * N;

@@ -1,6 +1,7 @@
 // The kernel benchmark, host-agnostic: the CLI prints its rows, the Kernels page draws them.
 import type { Gpu } from '../gpu/context.ts';
 import type { BenchCase } from './types.ts';
+import type { StepOverhead } from '../train/train.bench.ts';
 
 export interface BenchRow {
   kernel: string;
@@ -19,7 +20,9 @@ export interface BenchReport {
   adapter: Gpu['adapter'];
   peakGflops: number; // FMA-only ceiling measured on the spot
   peakClock: string;
+  kernelChoices?: string; // the kernel versions default-version rows (train_step) ran with, and why
   rows: BenchRow[];
+  overhead?: StepOverhead[]; // the smallest models' step time, GPU against the rest
 }
 
 export async function benchKernel(gpu: Gpu, c: BenchCase, peakGflops: number, reps: number): Promise<BenchRow> {
@@ -44,8 +47,23 @@ export function formatBench(r: BenchReport): string {
   const clocks = [...new Set(r.rows.map((x) => x.clock))].join('+') || 'none';
   return [
     `FMA ceiling: ${r.peakGflops.toFixed(2)} GFLOP/s (fma_peak, ${r.peakClock} clock); kernel clock: ${clocks === 'timestamp' ? 'GPU timestamp queries' : clocks === 'wall' ? 'wall clock around submit (no timestamp-query)' : clocks}`,
+    ...(r.kernelChoices ? [`kernel choices: ${r.kernelChoices}`] : []),
     line(head),
     line(widths.map((w) => '-'.repeat(w))),
     ...body.map(line),
+    ...(r.overhead?.length ? ['', formatOverhead(r.overhead)] : []),
+  ].join('\n');
+}
+
+/** Per-step overhead: step time split into the GPU's time (timestamp queries) and the rest. */
+export function formatOverhead(rows: StepOverhead[]): string {
+  const head = ['train step', 'dispatches', 'step ms', 'GPU ms', 'GPU %', 'else ms', 'host record ms', 'pipelined ms/step'];
+  const body = rows.map((o) => [o.shape, o.dispatches.toFixed(0), o.stepMs.toFixed(2), Number.isNaN(o.gpuMs) ? 'n/a' : o.gpuMs.toFixed(2),
+    Number.isNaN(o.gpuMs) ? 'n/a' : ((100 * o.gpuMs) / o.stepMs).toFixed(0), Number.isNaN(o.gpuMs) ? 'n/a' : (o.stepMs - o.gpuMs).toFixed(2), o.hostMs.toFixed(2), o.pipelinedMs.toFixed(2)]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [
+    'per-step overhead, fastest of the repetitions (step = one step recorded, submitted and waited for; GPU = first pass begin to last pass end by timestamp queries; else = the rest: recording, submission, waiting):',
+    line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line),
   ].join('\n');
 }

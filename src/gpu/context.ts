@@ -36,6 +36,9 @@ export interface GpuOptions {
   timestamps?: boolean;
 }
 
+/** Bind groups kept per pipeline before the cache starts over (a model step uses a handful per pipeline). */
+const BIND_GROUPS_PER_PIPELINE = 256;
+
 export class Gpu {
   readonly adapter: AdapterSummary;
   readonly hasTimestamps: boolean;
@@ -52,6 +55,9 @@ export class Gpu {
   private lastKernel = '';
   private uncaptured: string[] = [];
   private timing: { querySet: GPUQuerySet; next: number; capacity: number } | null = null;
+  private bindGroups = new WeakMap<GPUComputePipeline, { layout: GPUBindGroupLayout; groups: Map<string, GPUBindGroup> }>();
+  private bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 0;
 
   constructor(readonly device: GPUDevice, gpuAdapter: GPUAdapter) {
     this.adapter = describeAdapter(gpuAdapter);
@@ -122,18 +128,43 @@ export class Gpu {
     const max = this.limits.maxComputeWorkgroupsPerDimension;
     if (x > max || y > max || z > max) throw new GpuError(`kernel "${kernel}": dispatch ${x}x${y}x${z} exceeds ${max} workgroups per dimension`);
     if (x === 0 || y === 0 || z === 0) return;
-    const bindGroup = this.device.createBindGroup({
-      label: kernel,
-      layout: pipeline.getBindGroupLayout(0),
-      entries: bindings.map((b, binding) =>
-        'buffer' in b ? { binding, resource: { buffer: b.buffer, offset: b.offset, size: b.length * 4 } } : { binding, resource: { buffer: b } },
-      ),
-    });
+    const bindGroup = this.bindGroup(kernel, pipeline, bindings);
     const pass = this.computePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     this.lastKernel = kernel;
+  }
+
+  /**
+   * The bind group for these bindings, made once and reused: a training step binds the same buffers
+   * every time, and creating ~40 bind groups per step was most of its CPU cost on small models.
+   * Keyed by buffer identity, offset and size; each pipeline keeps at most BIND_GROUPS_PER_PIPELINE.
+   */
+  private bindGroup(kernel: string, pipeline: GPUComputePipeline, bindings: (Tensor | GPUBuffer)[]): GPUBindGroup {
+    let cache = this.bindGroups.get(pipeline);
+    if (!cache) this.bindGroups.set(pipeline, (cache = { layout: pipeline.getBindGroupLayout(0), groups: new Map() }));
+    let key = '';
+    for (const b of bindings) key += 'buffer' in b ? `${this.bufferId(b.buffer)}@${b.offset}+${b.length},` : `${this.bufferId(b)},`;
+    let group = cache.groups.get(key);
+    if (!group) {
+      if (cache.groups.size >= BIND_GROUPS_PER_PIPELINE) cache.groups.clear(); // buffers made per call (tests): no unbounded growth
+      group = this.device.createBindGroup({
+        label: kernel,
+        layout: cache.layout,
+        entries: bindings.map((b, binding) =>
+          'buffer' in b ? { binding, resource: { buffer: b.buffer, offset: b.offset, size: b.length * 4 } } : { binding, resource: { buffer: b } },
+        ),
+      });
+      cache.groups.set(key, group);
+    }
+    return group;
+  }
+
+  private bufferId(b: GPUBuffer): number {
+    let id = this.bufferIds.get(b);
+    if (id === undefined) this.bufferIds.set(b, (id = this.nextBufferId++));
+    return id;
   }
 
   /** 1-D workgroup grid for `n` workgroups, folded into y when x would exceed the per-dimension limit. */
@@ -324,6 +355,7 @@ export class Gpu {
 
   destroy(): void {
     this.pipelines.clear();
+    this.bindGroups = new WeakMap();
     this.device.destroy();
   }
 }

@@ -7,6 +7,8 @@ import { Trainer, modelShape } from '../train/trainer.ts';
 import { saveCheckpoint } from '../checkpoint/checkpoint.ts';
 import { paramCount } from '../model/gpt.ts';
 import { UsageError, parse, keyValues, openGpu } from './args.ts';
+import { autotuneNode } from './autotune-store.ts';
+import { describeChoices, modelMatmulShapes } from '../gpu/autotune.ts';
 import { SAMPLE_USAGE, sampleCommand } from './sample-cmd.ts';
 import { mergeCommand, sweepCommand } from './sweep-cmd.ts';
 import { fitCommand } from './fit-cmd.ts';
@@ -15,22 +17,33 @@ import { adapterLine } from '../gpu/adapter.ts';
 import { benchCases, kernelNames } from '../bench/cases.ts';
 import { benchKernel, formatBench, type BenchReport } from '../bench/run.ts';
 import { fma_peak_gflops } from '../../kernels/fma_peak/fma_peak.ts';
+import { applyKernelChoices, printKernelChoices } from './autotune-store.ts';
+import { benchPeers } from './peers.ts';
+import { stepOverhead } from '../train/train.bench.ts';
 
 const USAGE = `t2lab: train tiny GPTs on WebGPU and sample them k times per question (T² scaling laws).
 
 Usage: npx t2lab <command> [options]
 
 Commands:
-  devices                 Which WebGPU adapter runs, its features and limits.
+  devices                 Which WebGPU adapter runs, its features and limits, and the kernel versions chosen for it.
+      --tune                measure the kernel choice now (for the default model), replacing the stored one
   bench                   Time every kernel and version; GFLOP/s, GB/s, fraction of the FMA ceiling.
       --kernel NAME[,NAME]  only these kernels (${'${kernels}'})
       --reps N              timed repetitions per row (default 5; the median is printed)
       --json                print the table as JSON instead of text
       --out FILE            also write the JSON to FILE
+      --peers               instead: our kernels against jax-js and TF.js on this adapter (matmul, attention,
+                            a training step); they must agree first; prints medians and the speed ratios
+      --quick               with --peers: the smallest shape of each kind only
+  devices, bench (and train): --kernels matmul:2[,matmul_rows:24]  use these kernel versions instead of the
+                            measured choice (also T2LAB_KERNELS); the choice is measured once per adapter
+                            and kept in ~/.cache/t2lab/kernels.json
 
   train [--key=value ...]  Train a GPT on exactly --tokens tokens of the task mix; progress bar, checkpoint, log.
       --out FILE            checkpoint (safetensors; default out/model.safetensors)
       --log FILE            JSONL log, one line per logged step and one for the result (default out/train.jsonl)
+      --kernels matmul:V[,matmul_rows:R]  use these kernel versions instead of the measured choice
       config keys (default):
 ${'${config}'}
 
@@ -41,6 +54,7 @@ ${'${sample}'}
       --shard i/n           run runs i, i+n, ... (also from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX + T2LAB_SHARDS)
       --dry-run             list the runs and stop
       --no-report           skip the report at the end
+      --kernels matmul:V    use this kernel version instead of the measured choice (also T2LAB_KERNELS)
   merge DIR | FILE.jsonl ...  Unite shards' results files (one record per run) into DIR/results.jsonl or --out FILE.
 
   fit FILE.jsonl|FILE.csv     Fit Chinchilla and T² laws (intervals) and print the compute-optimal (N, D, k) table.
@@ -57,7 +71,7 @@ function usage(): string {
 }
 
 async function train(args: string[]): Promise<number> {
-  const { out = 'out/model.safetensors', log = 'out/train.jsonl', adapter, ...keys } = keyValues(args);
+  const { out = 'out/model.safetensors', log = 'out/train.jsonl', adapter, kernels, ...keys } = keyValues(args);
   let config;
   try {
     config = makeConfig(keys);
@@ -69,6 +83,9 @@ async function train(args: string[]): Promise<number> {
   console.log(`adapter: ${adapterLine(gpu.adapter)}`);
   const shape = modelShape(config);
   const N = paramCount(shape);
+  // The fastest matmul version for this model's shapes on this adapter: measured once, then cached.
+  const tuned = await autotuneNode(gpu, modelMatmulShapes(shape, config.batch_size), { kernels });
+  console.log(`kernels: ${describeChoices(gpu)} (${tuned.source})`);
   const trainer = new Trainer(gpu, config);
   console.log(`model:   L=${shape.n_layer} C=${shape.n_embd} H=${shape.n_head} T=${shape.block_size} V=${shape.vocab_size}; N = ${N.total.toLocaleString()} params (${N.nonEmbedding.toLocaleString()} without embeddings)`);
   console.log(`budget:  D = ${config.tokens.toLocaleString()} tokens (${(config.tokens / N.nonEmbedding).toFixed(1)} per non-embedding param) in ${trainer.steps} steps of ${config.batch_size}x${config.block_size}; tasks ${config.tasks}`);
@@ -107,7 +124,7 @@ async function train(args: string[]): Promise<number> {
 }
 
 async function devices(args: string[]): Promise<number> {
-  const { values } = parse(args, {});
+  const { values } = parse(args, { kernels: { type: 'string' }, tune: { type: 'boolean' } });
   const gpu = await openGpu(values.adapter);
   const a = gpu.adapter;
   console.log(`adapter:      ${adapterLine(a)}`);
@@ -119,12 +136,13 @@ async function devices(args: string[]): Promise<number> {
   console.log(`subgroups:    ${a.subgroupSize || 'unknown size'}`);
   console.log(`limits:       ${a.maxWorkgroupSize} invocations/workgroup, ${a.maxWorkgroupStorage} B workgroup storage, ${(a.maxStorageBinding / 2 ** 20).toFixed(0)} MiB per storage binding`);
   console.log(`timestamps:   ${gpu.hasTimestamps ? 'yes (kernel times from GPU timestamp queries)' : 'no (kernel times from the wall clock)'}`);
+  await printKernelChoices(gpu, { kernels: values.kernels, tune: values.tune });
   gpu.destroy();
   return 0;
 }
 
 async function bench(args: string[]): Promise<number> {
-  const { values } = parse(args, { kernel: { type: 'string' }, reps: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' } });
+  const { values } = parse(args, { kernel: { type: 'string' }, reps: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, kernels: { type: 'string' }, peers: { type: 'boolean' }, quick: { type: 'boolean' } });
   const reps = values.reps === undefined ? 5 : Number(values.reps);
   if (!Number.isInteger(reps) || reps < 1) throw new UsageError(`--reps must be an integer >= 1 (got ${values.reps})`);
   const only = values.kernel?.split(',');
@@ -135,13 +153,17 @@ async function bench(args: string[]): Promise<number> {
   const gpu = await openGpu(values.adapter);
   const log = values.json ? console.error : console.log;
   log(`adapter: ${adapterLine(gpu.adapter)}`);
+  const kernelChoices = await applyKernelChoices(gpu, values.kernels);
+  log(`kernels: ${kernelChoices}`);
+  if (values.peers) return benchPeers(gpu, { reps, json: values.json, out: values.out, quick: values.quick });
   const peak = await fma_peak_gflops(gpu);
-  const report: BenchReport = { adapter: gpu.adapter, peakGflops: peak.gflops, peakClock: peak.clock, rows: [] };
+  const report: BenchReport = { adapter: gpu.adapter, peakGflops: peak.gflops, peakClock: peak.clock, kernelChoices, rows: [] };
   for (const c of cases) {
     const row = await benchKernel(gpu, c, peak.gflops, reps);
     report.rows.push(row);
     if (!values.json) process.stderr.write(`  ${c.kernel} ${c.version} ${c.shape}: ${row.ms.toFixed(2)} ms\n`);
   }
+  if (cases.some((c) => c.kernel === 'train_step')) report.overhead = await stepOverhead(gpu, reps);
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else console.log(formatBench(report));
   if (values.out) writeFileSync(values.out, JSON.stringify(report, null, 2));

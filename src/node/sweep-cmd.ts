@@ -10,6 +10,9 @@ import { DirStore, readResultsFile } from './store.ts';
 import { validateExperiment, expandRuns, inferenceBudget, type Experiment } from '../sweep/experiment.ts';
 import { runSweep, shardRuns } from '../sweep/runner.ts';
 import { adapterLine } from '../gpu/adapter.ts';
+import { autotuneNode } from './autotune-store.ts';
+import { describeChoices, modelMatmulShapes } from '../gpu/autotune.ts';
+import { modelShape } from '../train/trainer.ts';
 import { GpuDeviceLostError } from '../gpu/context.ts';
 import type { RunRecord } from '../sweep/record.ts';
 
@@ -64,7 +67,7 @@ function codeVersion(): string {
 const fmtTime = (s: number | null) => (s === null ? '--' : s >= 3600 ? `${(s / 3600).toFixed(1)} h` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.round(s)} s`);
 
 export async function sweepCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { out: { type: 'string' }, shard: { type: 'string' }, 'no-report': { type: 'boolean' }, 'dry-run': { type: 'boolean' } });
+  const { values, positionals } = parse(args, { out: { type: 'string' }, shard: { type: 'string' }, kernels: { type: 'string' }, 'no-report': { type: 'boolean' }, 'dry-run': { type: 'boolean' } });
   if (positionals.length !== 1) throw new UsageError('usage: t2lab sweep experiments/NAME.ts [--out DIR] [--shard i/n] [--dry-run] [--no-report]');
   const exp = await loadExperiment(positionals[0]!);
   const shard = shardFromEnv(values.shard, process.env);
@@ -96,6 +99,11 @@ export async function sweepCommand(args: string[]): Promise<number> {
       shard,
       signal: controller.signal,
       codeVersion: codeVersion(),
+      // The fastest matmul for each model size's shapes on this adapter (measured once, then cached).
+      prepare: async (run) => {
+        const tuned = await autotuneNode(gpu, modelMatmulShapes(modelShape(run.config), run.config.batch_size), { kernels: values.kernels, quiet: true });
+        if (tuned.source === 'measured') say(`${run.model}: kernels ${describeChoices(gpu)} (measured now)`);
+      },
       onLog: (m) => say(m),
       onProgress: (p) => {
         const detail = p.phase === 'train' && p.train ? `loss ${p.train.loss.toFixed(3)} ${p.train.tokensPerSec.toFixed(0)} tok/s` : p.sample ? `${p.sample.done}/${p.sample.total} samples` : '';

@@ -50,6 +50,8 @@ export interface SweepOptions {
   limit?: number;
   /** Pause: the current run saves a resume checkpoint and the sweep returns. */
   signal?: AbortSignal;
+  /** Called before each run trains, e.g. to pick the fastest kernels for its shapes (autotune). */
+  prepare?: (run: RunSpec) => Promise<void>;
   /** Seconds between resume checkpoints of a training run (default 30). */
   checkpointSeconds?: number;
   codeVersion?: string;
@@ -120,6 +122,7 @@ async function runOne(gpu: Gpu, e: Experiment, run: RunSpec, store: SweepStore, 
   progress: (phase: SweepProgress['phase'], f: number, extra: Partial<SweepProgress>) => void, log: (m: string) => void): Promise<RunRecord | null> {
   const cost = runCost(e, run);
   const trainShare = (6 * run.N * run.config.tokens) / cost;
+  await opts.prepare?.(run);
   const trainer = new Trainer(gpu, run.config);
   try {
     let resumedAt: number | undefined;

@@ -1,22 +1,28 @@
 // Training throughput for `npx t2lab bench`: one full step (forward, backward, clip, AdamW) of a few
-// model sizes, as tokens/s and achieved GFLOP/s from the exact FLOP count.
+// model sizes, as tokens/s and achieved GFLOP/s from the exact FLOP count; and, for the smallest
+// models, where a step's time goes: the GPU's own time against everything else.
 import type { BenchCase } from '../bench/types.ts';
+import type { Gpu } from '../gpu/context.ts';
 import { makeConfig } from '../config.ts';
 import { trainingFlopsPerToken } from '../model/gpt.ts';
 import { Trainer, modelShape } from './trainer.ts';
 
 const SIZES = [
-  { n_layer: 2, n_embd: 64, n_head: 4 },
-  { n_layer: 4, n_embd: 128, n_head: 4 },
+  { n_layer: 1, n_embd: 16, n_head: 2, block_size: 32, batch_size: 32 }, // smoke's smallest
+  { n_layer: 2, n_embd: 64, n_head: 4, block_size: 64, batch_size: 16 },
+  { n_layer: 4, n_embd: 128, n_head: 4, block_size: 64, batch_size: 16 },
 ];
 
+const configOf = (s: (typeof SIZES)[number]) => makeConfig({ ...s, tokens: s.batch_size * s.block_size * 10_000, eval_batches: 1 });
+const shapeOf = (s: (typeof SIZES)[number]) => `L=${s.n_layer} C=${s.n_embd} H=${s.n_head} B=${s.batch_size} T=${s.block_size}`;
+
 export const bench: BenchCase[] = SIZES.map((s) => {
-  const config = makeConfig({ ...s, block_size: 64, batch_size: 16, tokens: 16 * 64 * 1000, eval_batches: 1 });
+  const config = configOf(s);
   const tokens = config.batch_size * config.block_size;
   return {
     kernel: 'train_step',
     version: 'default',
-    shape: `L=${s.n_layer} C=${s.n_embd} H=${s.n_head} B=16 T=64`,
+    shape: shapeOf(s),
     flops: trainingFlopsPerToken(modelShape(config)) * tokens,
     bytes: 0,
     tokens,
@@ -26,3 +32,57 @@ export const bench: BenchCase[] = SIZES.map((s) => {
     },
   };
 });
+
+/**
+ * One model's step time, split: the GPU's time against the host's (recording, submitting, waiting).
+ * Each figure is the fastest of its repetitions: on a shared machine (and a software adapter shares the
+ * CPU with everything) the least disturbed run is the one that measures the step itself.
+ */
+export interface StepOverhead {
+  shape: string;
+  stepMs: number; // one step recorded, submitted and waited for
+  gpuMs: number; // first pass begin to last pass end, from timestamp queries (NaN without them)
+  hostMs: number; // recording and submitting one step on the CPU
+  pipelinedMs: number; // per step, steps submitted back to back with one wait at the end (how training runs)
+  dispatches: number; // kernel dispatches per step
+}
+
+/** Where the time of one training step goes, for the smallest models (L=1 C=16 and L=2 C=64). */
+export async function stepOverhead(gpu: Gpu, reps = 10): Promise<StepOverhead[]> {
+  const out: StepOverhead[] = [];
+  for (const s of SIZES.slice(0, 2)) {
+    const trainer = new Trainer(gpu, configOf(s));
+    try {
+      for (let i = 0; i < 2; i++) trainer.benchStep(); // compile every pipeline first
+      await gpu.sync();
+      // Timed steps (timestamps) and waited-for steps alternate, so load on a shared machine hits both alike.
+      const gpuNs: number[] = [], host: number[] = [], step: number[] = [];
+      let dispatches = 0;
+      const dispatch = gpu.dispatch;
+      for (let i = 0; i < reps; i++) {
+        const t = await gpu.time(() => trainer.benchStep(), 1, 0);
+        if (t.clock === 'timestamp') gpuNs.push(t.samples[0]!);
+        gpu.dispatch = (...a) => (dispatches++, dispatch.apply(gpu, a));
+        const t0 = performance.now();
+        trainer.benchStep();
+        gpu.submit();
+        const t1 = performance.now();
+        gpu.dispatch = dispatch;
+        await gpu.sync();
+        host.push(t1 - t0);
+        step.push(performance.now() - t0);
+      }
+      const gpuMs = gpuNs.length ? Math.min(...gpuNs) / 1e6 : NaN;
+      const t0 = performance.now();
+      for (let i = 0; i < reps; i++) {
+        trainer.benchStep();
+        gpu.submit();
+      }
+      await gpu.sync();
+      out.push({ shape: shapeOf(s), stepMs: Math.min(...step), gpuMs, hostMs: Math.min(...host), pipelinedMs: (performance.now() - t0) / reps, dispatches: dispatches / reps });
+    } finally {
+      trainer.dispose();
+    }
+  }
+  return out;
+}

@@ -1,0 +1,288 @@
+// Measured kernel choice per adapter. The fastest matmul differs between a CPU adapter (no barriers,
+// subgroup broadcast: v4) and a GPU (shared-memory tiles: v3), and between tile settings, so the first
+// run on an adapter times every candidate at the shapes the run needs, keeps the fastest in gpu.choices
+// and in a store (Node: ~/.cache/t2lab, browser: the page's local storage), and later runs read
+// the stored choice. The user sees the choice (`t2lab devices`, `t2lab bench`) and can override it.
+// Host-agnostic: the store is passed in.
+import type { Gpu, Tensor } from './context.ts';
+import { adapterKey } from './adapter.ts';
+import type { ModelShape } from '../config.ts';
+import type { Ops } from '../model/ops.ts';
+import { GPT } from '../model/gpt.ts';
+import { matmul, matmul_default_version, matmul_unsupported, matmul_versions, MATMUL_V4_ROWS, type MatmulRows, type MatmulVersion } from '../../kernels/matmul/matmul.ts';
+import * as matmul_cpu from '../../kernels/matmul/matmul.cpu.ts';
+import { maxAbsDiff, seededArray } from '../bench/data.ts';
+
+/** One matmul call of a run: shape, form, and how many times a step makes it. */
+export interface MatmulShape {
+  M: number;
+  K: number;
+  N: number;
+  transA: boolean;
+  transB: boolean;
+  bias: boolean;
+  accumulate: boolean;
+  count: number;
+}
+
+export interface MatmulCandidate {
+  version: MatmulVersion;
+  rows?: MatmulRows; // v4's tile setting
+}
+
+/** A string key-value store: the page's local storage, a JSON file in Node, a Map in tests. */
+export interface ChoiceStore {
+  get(key: string): Promise<string | null> | string | null;
+  set(key: string, value: string): Promise<void> | void;
+}
+
+export interface TuneTiming {
+  candidate: string; // "v4 rows=16"
+  ms: number; // Σ count × time over the shapes; Infinity when dropped as too slow
+  perShapeMs: number[]; // fastest of the repetitions, per call, in the order of the shapes (cut short when dropped)
+}
+
+/** What the store keeps per adapter and set of shapes. */
+export interface TuneRecord {
+  choices: Record<string, number>;
+  shapes: string; // shapesKey(shapes)
+  timings: TuneTiming[];
+  rejected: { candidate: string; reason: string }[];
+  clock: 'timestamp' | 'wall';
+  measuredAt: string; // ISO time
+  kernels: string; // KERNELS_STAMP when measured: a record from other kernel code is measured again
+}
+
+export interface TuneResult {
+  key: string; // the store key: the adapter
+  choices: Record<string, number>; // what gpu.choices now holds for matmul
+  source: 'measured' | 'cached' | 'override';
+  record?: TuneRecord;
+}
+
+export interface AutotuneOptions {
+  store?: ChoiceStore;
+  /** Choices that win over any measurement, e.g. parseKernelChoices('matmul:2'); an overridden kernel is not timed. */
+  overrides?: Record<string, number>;
+  /** Measure even when the store has a record for these shapes. */
+  retune?: boolean;
+  /** Timed repetitions per shape and candidate (the fastest counts); default 3. */
+  reps?: number;
+  candidates?: MatmulCandidate[];
+  log?: (line: string) => void;
+}
+
+const STORE_PREFIX = 't2lab.kernels|';
+
+/** A fingerprint of every matmul version's WGSL: editing a kernel invalidates the stored choices. */
+export const KERNELS_STAMP = (() => {
+  let h = 2166136261;
+  for (const v of Object.values(matmul_versions)) for (let i = 0; i < v.code.length; i++) h = Math.imul(h ^ v.code.charCodeAt(i), 16777619) >>> 0;
+  return h.toString(16);
+})();
+/** A candidate whose running total passes this multiple of the best is dropped. */
+const GIVE_UP = 2;
+
+export const candidateName = (c: MatmulCandidate): string => (c.rows ? `v${c.version} rows=${c.rows}` : `v${c.version}`);
+
+function candidateChoices(c: MatmulCandidate): Record<string, number> {
+  return c.rows ? { matmul: c.version, matmul_rows: c.rows } : { matmul: c.version };
+}
+
+/** The versions worth timing here: v1 (naive) never wins; v3's barriers make it slow and seconds-long to compile on CPU adapters. */
+export function matmulCandidates(gpu: Gpu): MatmulCandidate[] {
+  const out: MatmulCandidate[] = [{ version: 2 }];
+  if (!gpu.adapter.software) out.push({ version: 3 });
+  if (matmul_unsupported(gpu, 4) === null) out.push(...MATMUL_V4_ROWS.map((rows) => ({ version: 4 as const, rows })));
+  return out;
+}
+
+/**
+ * Every matmul one training step of this model makes (forward, backward), with multiplicities: read off
+ * the model itself by running its forward and backward against ops that only record matmul calls.
+ */
+export function modelMatmulShapes(shape: ModelShape, B: number): MatmulShape[] {
+  type Fake = { length: number };
+  const seen = new Map<string, MatmulShape>();
+  const nothing = () => {};
+  // Every op but matmul does nothing (a Proxy, so ops added to the interface later need no change here).
+  const recorder: Partial<Ops<Fake>> = {
+    align: 1,
+    alloc: (_name, length) => ({ length }),
+    view: (_t, _start, length) => ({ length }),
+    matmul: (_out, _a, _b, bias, M, K, N, flags = {}) => {
+      const s = { M, K, N, transA: !!flags.transA, transB: !!flags.transB, bias: bias !== null, accumulate: !!flags.accumulate, count: 1 };
+      const key = shapeName(s);
+      const had = seen.get(key);
+      if (had) had.count++;
+      else seen.set(key, s);
+    },
+  };
+  const ops = new Proxy(recorder, { get: (t, p) => (p in t ? t[p as keyof Ops<Fake>] : nothing) }) as Ops<Fake>;
+  const model = new GPT(ops, shape, B);
+  model.forward();
+  model.backward();
+  return [...seen.values()];
+}
+
+/** "1024x64x192 A·Bᵀ+bias" */
+export function shapeName(s: Omit<MatmulShape, 'count'>): string {
+  return `${s.M}x${s.K}x${s.N} ${s.transA ? 'Aᵀ' : 'A'}·${s.transB ? 'Bᵀ' : 'B'}${s.bias ? '+bias' : ''}${s.accumulate ? ' acc' : ''}`;
+}
+
+export function shapesKey(shapes: MatmulShape[]): string {
+  return shapes.map((s) => `${shapeName(s)} ×${s.count}`).sort().join('; ');
+}
+
+/** 'matmul:4,matmul_rows:24' -> { matmul: 4, matmul_rows: 24 }; the form of T2LAB_KERNELS and --kernels. */
+export function parseKernelChoices(spec: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^([a-z_][a-z0-9_]*):(\d+)$/.exec(part);
+    if (!m) throw new Error(`kernel choice "${part}" is not name:number (e.g. matmul:2, matmul_rows:24)`);
+    out[m[1]!] = Number(m[2]);
+  }
+  if (out.matmul !== undefined && !(out.matmul in matmul_versions)) throw new Error(`matmul:${out.matmul}: no such version (have ${Object.keys(matmul_versions).join(', ')})`);
+  if (out.matmul_rows !== undefined && !MATMUL_V4_ROWS.includes(out.matmul_rows as MatmulRows)) throw new Error(`matmul_rows:${out.matmul_rows}: must be one of ${MATMUL_V4_ROWS.join(', ')}`);
+  return out;
+}
+
+/** gpu.choices in words: "matmul v4 rows=16". */
+export function describeChoices(gpu: Gpu): string {
+  const version = matmul_default_version(gpu);
+  const rows = version === 4 ? (gpu.choices.matmul_rows ?? 16) : undefined;
+  const rest = Object.entries(gpu.choices).filter(([k]) => k !== 'matmul' && k !== 'matmul_rows').map(([k, v]) => `${k} v${v}`);
+  return [`matmul ${candidateName({ version, rows: rows as MatmulRows | undefined })}`, ...rest].join(', ');
+}
+
+/** Every record the store holds for this adapter, by shapes key. */
+export async function storedRecords(gpu: Gpu, store: ChoiceStore): Promise<Record<string, TuneRecord>> {
+  const raw = await store.get(STORE_PREFIX + adapterKey(gpu.adapter));
+  if (!raw) return {};
+  try {
+    return JSON.parse(raw) as Record<string, TuneRecord>;
+  } catch {
+    return {}; // a corrupt entry is measured again and overwritten
+  }
+}
+
+/**
+ * Pick the matmul version (and v4 tile setting) for `shapes` on this adapter and put it in gpu.choices:
+ * from `overrides`, else the store, else by timing every candidate (each first checked against the
+ * float64 reference; a wrong one is never chosen). Call once when a run starts, before the first step.
+ */
+export async function autotune(gpu: Gpu, shapes: MatmulShape[], opts: AutotuneOptions = {}): Promise<TuneResult> {
+  const key = adapterKey(gpu.adapter);
+  const overrides = opts.overrides ?? {};
+  const apply = (choices: Record<string, number>) => {
+    const next = { ...gpu.choices };
+    delete next.matmul;
+    delete next.matmul_rows;
+    gpu.choices = { ...next, ...choices, ...overrides };
+    return { matmul: gpu.choices.matmul!, ...(gpu.choices.matmul_rows !== undefined ? { matmul_rows: gpu.choices.matmul_rows } : {}) };
+  };
+  if (overrides.matmul !== undefined) return { key, choices: apply({}), source: 'override' };
+
+  const sk = shapesKey(shapes);
+  const records = opts.store ? await storedRecords(gpu, opts.store) : {};
+  const cached = records[sk];
+  if (cached && cached.kernels === KERNELS_STAMP && !opts.retune) return { key, choices: apply(cached.choices), source: 'cached', record: cached };
+
+  const record = await measure(gpu, shapes, opts);
+  if (opts.store) {
+    records[sk] = record;
+    await opts.store.set(STORE_PREFIX + key, JSON.stringify(records));
+  }
+  return { key, choices: apply(record.choices), source: 'measured', record };
+}
+
+async function measure(gpu: Gpu, shapes: MatmulShape[], opts: AutotuneOptions): Promise<TuneRecord> {
+  const log = opts.log ?? (() => {});
+  const reps = opts.reps ?? 3;
+  const candidates = opts.candidates ?? matmulCandidates(gpu);
+  const rejected: TuneRecord['rejected'] = [];
+  let clock: 'timestamp' | 'wall' = 'wall';
+  const alive: { c: MatmulCandidate; t: TuneTiming }[] = [];
+  for (const c of candidates) {
+    const wrong = await checkCandidate(gpu, c);
+    if (wrong) {
+      rejected.push({ candidate: candidateName(c), reason: wrong });
+      log(`autotune matmul ${candidateName(c)}: rejected (${wrong})`);
+    } else alive.push({ c, t: { candidate: candidateName(c), ms: 0, perShapeMs: [] } });
+  }
+  const timings = alive.map((x) => x.t);
+  const max = (f: (s: MatmulShape) => number) => Math.max(1, ...shapes.map(f));
+  const out = gpu.tensor('autotune out', max((s) => s.M * s.N));
+  const a = gpu.tensor('autotune a', max((s) => s.M * s.K), seededArray(max((s) => s.M * s.K), 1));
+  const b = gpu.tensor('autotune b', max((s) => s.K * s.N), seededArray(max((s) => s.K * s.N), 2));
+  const bias = gpu.tensor('autotune bias', max((s) => s.N), seededArray(max((s) => s.N), 3));
+  try {
+    // Shape by shape, every candidate still in the race, so a burst of load on a shared machine hits
+    // them alike; the fastest of `reps` runs, the figure least disturbed by other work. A candidate
+    // whose running total passes GIVE_UP × the best is dropped.
+    for (const s of shapes) {
+      for (const { c, t } of alive) {
+        const r = await gpu.time(() => matmul(gpu, out, a, b, s.bias ? bias : null, s.M, s.K, s.N, { ...s, ...c }), reps, 1);
+        clock = r.clock;
+        const ms = Math.min(...r.samples) / 1e6;
+        t.perShapeMs.push(ms);
+        t.ms += s.count * ms;
+      }
+      const best = Math.min(...alive.map((x) => x.t.ms));
+      for (const x of alive.filter((x) => x.t.ms > GIVE_UP * best)) {
+        x.t.ms = Infinity;
+        alive.splice(alive.indexOf(x), 1);
+      }
+    }
+  } finally {
+    for (const t of [out, a, b, bias]) t.buffer.destroy();
+  }
+  for (const t of timings) log(`autotune matmul ${t.candidate}: ${Number.isFinite(t.ms) ? `${t.ms.toFixed(2)} ms per step` : `dropped, over ${GIVE_UP}x the best`}`);
+  const winner = timings.reduce<TuneTiming | null>((w, t) => (!w || t.ms < w.ms ? t : w), null);
+  if (!winner || !Number.isFinite(winner.ms)) throw new Error(`autotune: no matmul candidate ran correctly (${rejected.map((r) => `${r.candidate}: ${r.reason}`).join('; ')})`);
+  const chosen = candidates.find((c) => candidateName(c) === winner.candidate)!;
+  return { choices: candidateChoices(chosen), shapes: shapesKey(shapes), timings, rejected, clock, measuredAt: new Date().toISOString(), kernels: KERNELS_STAMP };
+}
+
+/** Null when `c` matches the float64 reference in all three forms on an awkward shape, else why not. */
+async function checkCandidate(gpu: Gpu, c: MatmulCandidate): Promise<string | null> {
+  const [M, K, N] = [37, 29, 45];
+  const forms = [
+    { transA: false, transB: false, bias: false, accumulate: false },
+    { transA: false, transB: true, bias: true, accumulate: false },
+    { transA: true, transB: false, bias: false, accumulate: true },
+  ];
+  const made: Tensor[] = [];
+  const tensor = (label: string, data: Float64Array) => {
+    const t = gpu.tensor(label, data.length, data);
+    made.push(t);
+    return t;
+  };
+  try {
+    for (const f of forms) {
+      const a = seededArray(M * K, 4), b = seededArray(K * N, 5), bias = seededArray(N, 6), prior = seededArray(M * N, 7);
+      const want = f.accumulate ? Float64Array.from(prior) : new Float64Array(M * N);
+      matmul_cpu.matmul(want, a, b, f.bias ? bias : null, M, K, N, f);
+      const out = tensor('autotune check out', f.accumulate ? prior : new Float64Array(M * N));
+      matmul(gpu, out, tensor('a', a), tensor('b', b), f.bias ? tensor('bias', bias) : null, M, K, N, { ...f, ...c });
+      const err = maxAbsDiff(await gpu.read(out), want);
+      if (!(err <= 1e-4)) return `${shapeName({ M, K, N, ...f })}: max |error| ${err.toExponential(2)} > 1e-4`;
+    }
+    return null;
+  } catch (e) {
+    return (e as Error).message.split('\n')[0]!;
+  } finally {
+    for (const t of made) t.buffer.destroy();
+  }
+}
+
+/** A store that lives as long as the page or the Node process does. */
+export function memoryStore(): ChoiceStore {
+  const m = new Map<string, string>();
+  return { get: (k) => m.get(k) ?? null, set: (k, v) => void m.set(k, v) };
+}
+
+/** A store over anything shaped like the Web Storage API (getItem, setItem): the page passes its own; src/ never touches it. */
+export function storageStore(s: { getItem(key: string): string | null; setItem(key: string, value: string): void }): ChoiceStore {
+  return { get: (k) => s.getItem(k), set: (k, v) => s.setItem(k, v) };
+}

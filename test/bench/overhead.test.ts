@@ -1,0 +1,25 @@
+// Per-step overhead: the smallest models' step time split into GPU time and the rest, and its table.
+import { expect, it } from 'vitest';
+import { stepOverhead } from '../../src/train/train.bench.ts';
+import { formatOverhead } from '../../src/bench/run.ts';
+import { describeGpu } from '../helpers.ts';
+
+describeGpu('stepOverhead', (gpu) => {
+  it('splits a step of the smallest models into GPU time and the rest', async () => {
+    const rows = await stepOverhead(gpu, 2);
+    expect(rows.map((r) => r.shape)).toEqual(['L=1 C=16 H=2 B=32 T=32', 'L=2 C=64 H=4 B=16 T=64']);
+    for (const r of rows) {
+      expect(r.stepMs).toBeGreaterThan(0);
+      expect(r.hostMs).toBeGreaterThan(0);
+      expect(r.hostMs).toBeLessThan(r.stepMs);
+      expect(r.pipelinedMs).toBeGreaterThan(0);
+      if (gpu.hasTimestamps) expect(r.gpuMs).toBeGreaterThan(0);
+    }
+    // a second block adds its forward and backward kernels
+    expect(rows[0]!.dispatches).toBeGreaterThan(10);
+    expect(rows[1]!.dispatches).toBeGreaterThan(rows[0]!.dispatches);
+    const table = formatOverhead(rows);
+    expect(table).toMatch(new RegExp(`L=1 C=16 H=2 B=32 T=32\\s+${rows[0]!.dispatches}\\s`));
+    expect(table.split('\n')).toHaveLength(5);
+  });
+});

@@ -1,0 +1,118 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { autotune, describeChoices, KERNELS_STAMP, memoryStore, modelMatmulShapes, parseKernelChoices, storedRecords, type MatmulCandidate } from '../../src/gpu/autotune.ts';
+import { adapterKey } from '../../src/gpu/adapter.ts';
+import { fileChoiceStore, kernelOverrides } from '../../src/node/autotune-store.ts';
+import type { ModelShape } from '../../src/config.ts';
+import { describeGpu } from '../helpers.ts';
+
+const TINY: ModelShape = { vocab_size: 11, n_layer: 2, n_embd: 8, n_head: 2, block_size: 4 };
+
+describe('modelMatmulShapes', () => {
+  it("reads every matmul of a step off the model, and they add up to the model's FLOP count", () => {
+    const B = 3, BT = B * TINY.block_size, { n_layer: L, n_embd: C, vocab_size: V } = TINY;
+    const shapes = modelMatmulShapes(TINY, B);
+    const calls = shapes.reduce((n, s) => n + s.count, 0);
+    // forward: 4 per block + logits; backward: dx, dW and db (a 1×BT×N matmul) per linear layer, dx and dW for logits.
+    expect(calls).toBe(L * 4 + 1 + L * 4 * 3 + 2);
+    const flops = shapes.filter((s) => s.M > 1).reduce((f, s) => f + s.count * 2 * s.M * s.K * s.N, 0);
+    expect(flops).toBe(3 * BT * (L * 2 * C * 12 * C + 2 * C * V));
+    expect(shapes.find((s) => s.M === BT && s.K === C && s.N === 3 * C)).toMatchObject({ transB: true, bias: true, count: L });
+    expect(shapes.find((s) => s.M === V && s.K === BT && s.N === C)).toMatchObject({ transA: true, accumulate: true, count: 1 });
+  });
+});
+
+describe('kernel choice overrides', () => {
+  const saved = process.env.T2LAB_KERNELS;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.T2LAB_KERNELS;
+    else process.env.T2LAB_KERNELS = saved;
+  });
+
+  it('parses name:number lists and refuses unknown matmul versions and tile settings', () => {
+    expect(parseKernelChoices('matmul:4, matmul_rows:24')).toEqual({ matmul: 4, matmul_rows: 24 });
+    expect(parseKernelChoices('')).toEqual({});
+    expect(() => parseKernelChoices('matmul=2')).toThrow(/not name:number/);
+    expect(() => parseKernelChoices('matmul:9')).toThrow(/no such version/);
+    expect(() => parseKernelChoices('matmul_rows:12')).toThrow(/must be one of 8, 16, 24, 32/);
+  });
+
+  it('T2LAB_KERNELS applies, and --kernels wins over it', () => {
+    process.env.T2LAB_KERNELS = 'matmul:2,attention:1';
+    expect(kernelOverrides()).toEqual({ matmul: 2, attention: 1 });
+    expect(kernelOverrides('matmul:3')).toEqual({ matmul: 3, attention: 1 });
+  });
+
+  it('the file store keeps values across instances', () => {
+    const dir = mkdtempSync(join(tmpdir(), 't2lab-store-'));
+    try {
+      const path = join(dir, 'sub', 'kernels.json');
+      fileChoiceStore(path).set('k', 'v1');
+      expect(fileChoiceStore(path).get('k')).toBe('v1');
+      expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual({ k: 'v1' });
+      expect(fileChoiceStore(join(dir, 'missing.json')).get('k')).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+});
+
+describeGpu('autotune', (gpu) => {
+  // Two candidates keep the test short: on a software adapter each v4 variant takes seconds to compile.
+  const candidates: MatmulCandidate[] = [{ version: 2 }, { version: 4, rows: 8 }];
+  const shapes = modelMatmulShapes(TINY, 2);
+
+  it('measures once, keeps the fastest, and later runs read the stored choice', async () => {
+    const store = memoryStore();
+    const first = await autotune(gpu, shapes, { store, candidates });
+    expect(first.source).toBe('measured');
+    const timings = first.record!.timings;
+    expect(timings.map((t) => t.candidate)).toEqual(['v2', 'v4 rows=8']);
+    const fastest = timings.reduce((a, b) => (b.ms < a.ms ? b : a));
+    expect(fastest.ms).toBeGreaterThan(0);
+    expect(first.choices.matmul).toBe(fastest.candidate === 'v2' ? 2 : 4);
+    expect(gpu.choices.matmul).toBe(first.choices.matmul);
+    expect(describeChoices(gpu)).toMatch(/^matmul v[24]/);
+
+    const second = await autotune(gpu, shapes, { store, candidates });
+    expect(second.source).toBe('cached');
+    expect(second.choices).toEqual(first.choices);
+    expect(Object.values(await storedRecords(gpu, store))).toHaveLength(1);
+
+    const other = await autotune(gpu, modelMatmulShapes({ ...TINY, n_layer: 1 }, 2), { store, candidates: [{ version: 2 }] });
+    expect(other.source).toBe('measured'); // different shapes: measured and stored beside the first
+    expect(Object.values(await storedRecords(gpu, store))).toHaveLength(2);
+  });
+
+  it('a record measured with other kernel code is measured again', async () => {
+    const store = memoryStore();
+    const one: MatmulCandidate[] = [{ version: 2 }];
+    expect((await autotune(gpu, shapes, { store, candidates: one })).source).toBe('measured');
+    expect((await autotune(gpu, shapes, { store, candidates: one })).source).toBe('cached');
+    const key = `t2lab.kernels|${adapterKey(gpu.adapter)}`;
+    const records = JSON.parse((await store.get(key))!) as Record<string, { kernels: string }>;
+    for (const r of Object.values(records)) r.kernels = 'an older build';
+    await store.set(key, JSON.stringify(records));
+    const again = await autotune(gpu, shapes, { store, candidates: one });
+    expect(again.source).toBe('measured');
+    expect(again.record!.kernels).toBe(KERNELS_STAMP);
+    gpu.choices = {};
+  });
+
+  it('an override wins without timing anything; other choices stay', async () => {
+    gpu.choices = { attention: 1 };
+    const r = await autotune(gpu, shapes, { store: memoryStore(), overrides: { matmul: 1 } });
+    expect(r).toMatchObject({ source: 'override', choices: { matmul: 1 } });
+    expect(gpu.choices).toEqual({ attention: 1, matmul: 1 });
+    gpu.choices = {};
+  });
+
+  it('a candidate that fails its check against the float64 reference is rejected, never chosen', async () => {
+    const r = await autotune(gpu, shapes, { candidates: [{ version: 9 as 2 }, { version: 2 }] });
+    expect(r.record!.rejected).toEqual([{ candidate: 'v9', reason: expect.stringMatching(/no version 9/) }]);
+    expect(r.choices.matmul).toBe(2);
+    gpu.choices = {};
+  });
+});
