@@ -5,8 +5,9 @@ export default defineConfig({
   root: 'web',
   base: './', // relative asset paths: the build works from any static host or sub-folder
   server: { fs: { allow: ['..'] } },
-  // Pre-bundled up front, so the first visit never reloads the page mid-run to add them.
-  optimizeDeps: { include: ['lit', 'comlink'] },
+  // Pre-bundled up front, so the first visit never reloads the page mid-run to add them (the peers are
+  // imported only when the Kernels page compares libraries, which would otherwise reload the page then).
+  optimizeDeps: { include: ['lit', 'comlink', 'chart.js', 'idb', '@jax-js/jax', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu'] },
   worker: { format: 'es' },
   build: { outDir: '../dist', emptyOutDir: true, target: 'es2022' },
 });

@@ -1,11 +1,15 @@
 // <t2-kernels>: the kernel profiler. Checks every kernel version against its float64 CPU reference on
-// this GPU, and benchmarks them: median time, GFLOP/s, GB/s, and the fraction of the adapter's own
-// FMA ceiling, versions side by side (naive -> tiled is itself the lesson).
-import { LitElement, css, html } from 'lit';
+// this GPU, and profiles them: time per run from GPU timestamp queries (or the wall clock, said so),
+// GFLOP/s, GB/s, and the fraction of the adapter's own FMA ceiling, versions side by side (naive ->
+// tiled is itself the lesson). The profile downloads as a Chrome/Perfetto trace.
+import { LitElement, html } from 'lit';
 import { proxy } from 'comlink';
 import { api } from './api.ts';
-import type { CheckResult } from '../src/worker/api.ts';
-import type { BenchReport, BenchRow } from '../src/bench/run.ts';
+import { shared } from './styles.ts';
+import { download, hashParam, onHash, setHash } from './state.ts';
+import type { CheckResult, ProfileReport } from '../src/worker/api.ts';
+import type { ProfileRow } from '../src/bench/trace.ts';
+import type { PeerReport, PeerRow } from '../src/bench/peers/peers.ts';
 
 export class T2Kernels extends LitElement {
   static override properties = {
@@ -17,15 +21,22 @@ export class T2Kernels extends LitElement {
     error: { state: true },
     kernels: { state: true },
     selected: { state: true },
+    reps: { state: true },
+    peerRows: { state: true },
+    peerReport: { state: true },
   };
   declare ready: boolean;
   declare checks: CheckResult[];
-  declare rows: BenchRow[];
-  declare report: BenchReport | null;
-  declare busy: '' | 'check' | 'bench';
+  declare rows: ProfileRow[];
+  declare report: ProfileReport | null;
+  declare busy: '' | 'check' | 'profile' | 'peers';
   declare error: string;
   declare kernels: string[];
   declare selected: string;
+  declare reps: number;
+  declare peerRows: PeerRow[];
+  declare peerReport: PeerReport | null;
+  private unsubscribe: (() => void) | null = null;
 
   constructor() {
     super();
@@ -36,12 +47,37 @@ export class T2Kernels extends LitElement {
     this.busy = '';
     this.error = '';
     this.kernels = [];
-    this.selected = '';
+    this.selected = hashParam('kernel') ?? '';
+    this.reps = 5;
+    this.peerRows = [];
+    this.peerReport = null;
   }
+
+  static override styles = [shared];
 
   override connectedCallback(): void {
     super.connectedCallback();
-    api.kernels().then((k) => (this.kernels = k));
+    api.kernels().then((k) => (this.kernels = k.filter((n) => n !== 'train_step')));
+    this.unsubscribe = onHash(() => {
+      this.selected = hashParam('kernel') ?? '';
+      this.maybeAutorun();
+    });
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.unsubscribe?.();
+  }
+
+  override updated(changed: Map<string, unknown>): void {
+    if (changed.has('ready')) this.maybeAutorun();
+  }
+
+  /** A lab links here with `run=profile`: start the profile once the device is ready. */
+  private maybeAutorun(): void {
+    if (!this.ready || this.busy || hashParam('run') !== 'profile' || hashParam('view') !== 'kernels') return;
+    setHash({ run: null });
+    void this.profile();
   }
 
   private async check() {
@@ -56,37 +92,37 @@ export class T2Kernels extends LitElement {
     this.busy = '';
   }
 
-  private async bench() {
-    this.busy = 'bench';
+  private async profile() {
+    this.busy = 'profile';
     this.rows = [];
     this.report = null;
     this.error = '';
     try {
       const kernels = this.selected ? [this.selected] : undefined;
-      this.report = await api.bench({ kernels, reps: 5 }, proxy((r: BenchRow) => (this.rows = [...this.rows, r])));
+      this.report = await api.profile({ kernels, reps: this.reps }, proxy((r: ProfileRow) => (this.rows = [...this.rows, r])));
     } catch (e) {
       this.error = (e as Error).message;
     }
     this.busy = '';
   }
 
-  static override styles = css`
-    :host { display: block; }
-    h2 { font-size: 1.25rem; margin: 1.5rem 0 0.5rem; }
-    p { max-width: 60rem; line-height: 1.45; }
-    .controls { display: flex; gap: 0.75rem; align-items: center; flex-wrap: wrap; }
-    button, select { font: inherit; padding: 0.4rem 0.9rem; border-radius: 6px; border: 1px solid var(--line); background: #fff; }
-    button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }
-    button:disabled { opacity: 0.5; }
-    button:focus-visible, select:focus-visible { outline: 3px solid #f0b400; outline-offset: 2px; }
-    table { border-collapse: collapse; margin-top: 0.75rem; font-variant-numeric: tabular-nums; }
-    th, td { padding: 0.3rem 0.75rem; border-bottom: 1px solid var(--line); text-align: left; }
-    td.num, th.num { text-align: right; }
-    .ok { color: var(--ok); font-weight: 600; }
-    .bad { color: var(--bad); font-weight: 600; }
-    .bar { display: inline-block; height: 0.7rem; background: var(--accent); vertical-align: middle; margin-left: 0.4rem; }
-    .error { color: var(--bad); white-space: pre-wrap; }
-  `;
+  private async peers(quick: boolean) {
+    this.busy = 'peers';
+    this.peerRows = [];
+    this.peerReport = null;
+    this.error = '';
+    try {
+      this.peerReport = await api.peers({ quick, reps: this.reps }, proxy((r: PeerRow) => (this.peerRows = [...this.peerRows, r])));
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+    this.busy = '';
+  }
+
+  private async exportTrace() {
+    if (!this.report) return;
+    download(`t2lab-profile-${this.selected || 'all'}.trace.json`, await api.traceJson(this.report), 'application/json');
+  }
 
   override render() {
     const disabled = !this.ready || this.busy !== '';
@@ -94,20 +130,30 @@ export class T2Kernels extends LitElement {
     return html`
       <h2>Kernels</h2>
       <p>Every WGSL kernel t2lab trains with, on your GPU. <em>Check</em> runs each version against its float64 CPU reference;
-        <em>Benchmark</em> times them and compares with this adapter's FMA ceiling, measured on the spot.</p>
+        <em>Profile</em> times each version on the GPU and compares it with this adapter's FMA ceiling, measured on the spot.</p>
       <div class="controls">
         <button class="primary" @click=${this.check} ?disabled=${disabled} data-testid="check">${this.busy === 'check' ? 'Checking…' : 'Check kernels'}</button>
         <label>Kernel
-          <select @change=${(e: Event) => (this.selected = (e.target as HTMLSelectElement).value)} ?disabled=${disabled}>
+          <select @change=${(e: Event) => { this.selected = (e.target as HTMLSelectElement).value; setHash({ kernel: this.selected || null }); }} ?disabled=${disabled} data-testid="kernel-select">
             <option value="">all</option>
-            ${this.kernels.map((k) => html`<option value=${k}>${k}</option>`)}
+            ${this.kernels.map((k) => html`<option value=${k} ?selected=${k === this.selected}>${k}</option>`)}
           </select>
         </label>
-        <button @click=${this.bench} ?disabled=${disabled} data-testid="bench">${this.busy === 'bench' ? 'Benchmarking…' : 'Benchmark'}</button>
+        <label>Repetitions <select @change=${(e: Event) => (this.reps = Number((e.target as HTMLSelectElement).value))} ?disabled=${disabled}>
+          ${[3, 5, 10, 20].map((n) => html`<option value=${n} ?selected=${n === this.reps}>${n}</option>`)}</select></label>
+        <button @click=${this.profile} ?disabled=${disabled} data-testid="profile">${this.busy === 'profile' ? 'Profiling…' : 'Profile'}</button>
+        <button @click=${this.exportTrace} ?disabled=${!this.report || this.busy !== ''} data-testid="export-trace">Export trace (Perfetto / chrome://tracing)</button>
+      </div>
+      <div class="controls">
+        <button @click=${() => this.peers(true)} ?disabled=${disabled} data-testid="peers-quick">${this.busy === 'peers' ? 'Comparing…' : 'Compare with jax-js and TensorFlow.js (small shapes)'}</button>
+        <button @click=${() => this.peers(false)} ?disabled=${disabled}>Compare (all shapes, slow)</button>
       </div>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
+      ${this.rows.length ? this.renderProfile() : ''}
+      ${this.peerRows.length ? this.renderPeers() : ''}
       ${this.checks.length
-        ? html`<table data-testid="checks" data-done=${this.busy !== 'check'} data-all-ok=${allOk}>
+        ? html`<h3>Check against the float64 reference</h3>
+          <table data-testid="checks" data-done=${this.busy !== 'check'} data-all-ok=${allOk}>
             <thead><tr><th>kernel</th><th>version</th><th>shape</th><th class="num">max |GPU − CPU|</th><th class="num">tolerance</th><th>result</th></tr></thead>
             <tbody>
               ${this.checks.map(
@@ -120,26 +166,59 @@ export class T2Kernels extends LitElement {
             </tbody>
           </table>`
         : ''}
-      ${this.rows.length ? this.renderBench() : ''}
     `;
   }
 
-  private renderBench() {
-    const best = Math.max(...this.rows.map((r) => r.gflops));
+  /** Same operation, same adapter: ours against each peer, after checking they agree. */
+  private renderPeers() {
+    const names = [...new Set(this.peerRows.flatMap((r) => r.peers.map((p) => p.name)))];
+    const versions = this.peerReport ? Object.entries(this.peerReport.versions).map(([n, v]) => `${n} ${v}`).join(', ') : '';
     return html`
-      ${this.report ? html`<p>FMA ceiling of this adapter: <strong>${this.report.peakGflops.toFixed(1)} GFLOP/s</strong> (${this.report.peakClock} clock).</p>` : ''}
-      <table data-testid="bench-table">
-        <thead><tr><th>kernel</th><th>version</th><th>shape</th><th class="num">median ms</th><th class="num">GFLOP/s</th><th class="num">GB/s</th><th class="num">% of FMA peak</th></tr></thead>
+      <h3>Against other WebGPU libraries</h3>
+      <p>Each row first checks that every library computes the same result (within the stated tolerance), then times them alternately on this adapter: median milliseconds, and how many times faster t2lab is (× &gt; 1: t2lab faster). ${versions}</p>
+      <table data-testid="peers-table" data-done=${this.busy !== 'peers'}>
+        <thead><tr><th>operation</th><th>shape</th><th class="num">t2lab ms</th><th class="num">GFLOP/s</th><th>kernel</th>
+          ${names.map((n) => html`<th class="num">${n} ms</th><th class="num">× vs ${n}</th>`)}</tr></thead>
+        <tbody>${this.peerRows.map((r) => html`<tr><td>${r.kind}</td><td>${r.shape}</td><td class="num">${r.ours.ms.toFixed(2)}</td><td class="num">${r.ours.gflops.toFixed(2)}</td><td>${r.ours.label ?? ''}</td>
+          ${names.map((n) => {
+            const p = r.peers.find((x) => x.name === n);
+            if (!p) return html`<td></td><td></td>`;
+            if (p.ms === null) return html`<td class="bad" colspan="2" title=${p.error ?? ''}>${p.error ? `failed: ${p.error}` : `disagrees (${p.maxDiff.toExponential(1)} > ${p.tolerance.toExponential(0)})`}</td>`;
+            return html`<td class="num">${p.ms.toFixed(2)}</td><td class="num">${p.speedup!.toFixed(2)}×</td>`;
+          })}</tr>`)}</tbody>
+      </table>
+    `;
+  }
+
+  /** Rows grouped by (kernel, shape) so the versions of one operation sit together, fastest marked. */
+  private renderProfile() {
+    const groups = new Map<string, ProfileRow[]>();
+    for (const r of this.rows) groups.set(`${r.kernel}|${r.shape}`, [...(groups.get(`${r.kernel}|${r.shape}`) ?? []), r]);
+    const clocks = [...new Set(this.rows.map((r) => r.clock))];
+    const best = Math.max(...this.rows.map((r) => r.peakFraction).filter(Number.isFinite), 1e-9);
+    return html`
+      <h3>Profile</h3>
+      ${this.report ? html`<p>FMA ceiling of this adapter: <strong>${this.report.peakGflops.toFixed(1)} GFLOP/s</strong> (${this.report.peakClock} clock).
+        Kernel times: ${clocks.map((c) => (c === 'timestamp' ? 'GPU timestamp queries' : 'wall clock around submit (this adapter has no timestamp-query)')).join(' and ')}.</p>` : ''}
+      <table data-testid="profile-table" data-done=${this.busy !== 'profile'}>
+        <thead><tr><th>kernel</th><th>shape</th><th>version</th><th class="num">median ms</th><th class="num">min–max ms</th><th class="num">GFLOP/s</th><th class="num">GB/s</th><th class="num">% of FMA peak</th><th class="num">× v1 (or slowest)</th></tr></thead>
         <tbody>
-          ${this.rows.map(
-            (r) => html`<tr>
-              <td>${r.kernel}</td><td>${r.version}</td><td>${r.shape}</td>
+          ${[...groups.values()].flatMap((g) => {
+            // Speed-ups against v1, or against the slowest version where v1 was not timed at this shape.
+            const v1 = g.find((r) => r.version === 'v1') ?? g.reduce((a, b) => (b.ms > a.ms ? b : a));
+            const fastest = g.reduce((a, b) => (b.ms < a.ms ? b : a));
+            return g.map((r, i) => html`<tr class=${i === 0 ? 'first' : ''}>
+              <td>${i === 0 ? r.kernel : ''}</td><td>${i === 0 ? r.shape : ''}</td>
+              <td>${r.version}${g.length > 1 && r === fastest ? html` <span class="ok">fastest</span>` : ''}</td>
               <td class="num">${r.ms.toFixed(3)}</td>
-              <td class="num">${r.gflops.toFixed(2)}<span class="bar" style="width:${(60 * r.gflops) / best}px"></span></td>
-              <td class="num">${r.gbs.toFixed(2)}</td>
-              <td class="num">${Number.isFinite(r.peakFraction) ? (100 * r.peakFraction).toFixed(1) : '–'}</td>
-            </tr>`,
-          )}
+              <td class="num">${Math.min(...r.samplesMs).toFixed(3)}–${Math.max(...r.samplesMs).toFixed(3)}</td>
+              <td class="num">${r.gflops.toFixed(2)}</td>
+              <td class="num">${r.bytes === 0 ? '–' : r.gbs.toFixed(2)}</td>
+              <td class="num">${Number.isFinite(r.peakFraction) ? (100 * r.peakFraction).toFixed(1) : '–'}
+                <span aria-hidden="true" style="display:inline-block;height:0.7rem;vertical-align:middle;background:var(--accent);width:${Number.isFinite(r.peakFraction) ? (60 * r.peakFraction) / best : 0}px"></span></td>
+              <td class="num">${g.length > 1 ? `${(v1.ms / r.ms).toFixed(2)}×` : ''}</td>
+            </tr>`);
+          })}
         </tbody>
       </table>
     `;

@@ -1,5 +1,9 @@
-// The browser's GPU worker: training, sampling and benchmarks run here, off the main thread.
+// The browser's GPU worker: training, sampling and benchmarks run here, off the main thread. Results
+// and checkpoints go to IndexedDB, which workers can open too. (If this script fails to load, the page
+// hears of it through the worker's error event: web/api.ts.)
 import { expose } from 'comlink';
 import { createApi } from '../src/worker/api.ts';
+import { openIdb } from './store.ts';
 
-expose(createApi((self as unknown as { navigator: Navigator }).navigator.gpu));
+const nav = (self as unknown as { navigator: Navigator }).navigator;
+expose(createApi(nav.gpu, { openDb: () => openIdb(), codeVersion: import.meta.env.VITE_T2LAB_VERSION ?? 'web' }));

@@ -1,11 +1,22 @@
 // The one interface between the page and its worker (comlink). The worker file only calls expose();
-// the UI only calls wrap(); the page never holds a GPUDevice.
+// the UI only calls wrap(); the page never holds a GPUDevice. Everything heavy (training, sampling,
+// benchmarks, parsing results files) runs behind this interface, off the page's main thread.
 import type { Gpu } from '../gpu/context.ts';
-import type { AdapterSummary } from '../gpu/adapter.ts';
+import { adapterLine, type AdapterSummary } from '../gpu/adapter.ts';
 import { createBrowserGpu } from '../gpu/browser.ts';
 import { benchCases, checkCases, kernelNames } from '../bench/cases.ts';
 import { benchKernel, type BenchReport, type BenchRow } from '../bench/run.ts';
+import { profileCase, toTraceEvents, type ProfileRow } from '../bench/trace.ts';
+import { runPeerBench, type PeerReport, type PeerRow } from '../bench/peers/peers.ts';
 import { fma_peak_gflops } from '../../kernels/fma_peak/fma_peak.ts';
+import type { RunRecord, QuestionResult } from '../sweep/record.ts';
+import { fitAll, type FitReport } from '../fit/fit.ts';
+import { pointsFromRecords } from '../fit/points.ts';
+import { memoryDb, type BlobInfo, type LabDb } from './db.ts';
+import { parseResultsJsonl, toCsv, toJsonl } from './results.ts';
+import { SweepSession, type ActiveSweep, type SweepEvent, type SweepStartOptions, type SweepState } from './session.ts';
+
+export type { SweepEvent, ActiveSweep, SweepState, SweepStartOptions };
 
 export interface CheckResult {
   kernel: string;
@@ -17,22 +28,102 @@ export interface CheckResult {
   error?: string;
 }
 
+export interface ProfileReport {
+  adapter: AdapterSummary;
+  peakGflops: number;
+  peakClock: string;
+  rows: ProfileRow[];
+}
+
+/** One sweep in the store, for pickers. */
+export interface SweepSummary {
+  name: string;
+  runs: number;
+  lastFinished: string;
+}
+
 export interface T2Api {
   /** Open the device; throws a message saying what to do when WebGPU is missing. */
   init(): Promise<AdapterSummary>;
+  /** Where results are kept: 'indexeddb', or 'memory' (with the reason) when the browser refuses storage. */
+  storage(): Promise<{ kind: 'indexeddb' | 'memory'; reason?: string }>;
+
+  // ---- kernels
   kernels(): Promise<string[]>;
   /** Every kernel version against its float64 CPU reference on small shapes. */
   checkKernels(onResult: (r: CheckResult) => void): Promise<CheckResult[]>;
   /** The kernel benchmark; rows stream to onRow as they finish. */
   bench(opts: { kernels?: string[]; reps?: number }, onRow: (r: BenchRow) => void): Promise<BenchReport>;
+  /** The benchmark keeping every repetition, for the profiler and its trace export. */
+  profile(opts: { kernels?: string[]; reps?: number }, onRow: (r: ProfileRow) => void): Promise<ProfileReport>;
+  /** A profile as Chrome/Perfetto trace-event JSON. */
+  traceJson(report: ProfileReport): Promise<string>;
+  /**
+   * Our kernels against jax-js and TensorFlow.js on the same adapter (the GPU entry point this worker was given):
+   * each row checks the results agree, then times all of them. `quick`: the small shapes only.
+   */
+  peers(opts: { quick?: boolean; reps?: number }, onRow: (r: PeerRow) => void): Promise<PeerReport>;
+
+  // ---- sweeps
+  /** Run (or resume) a sweep until done or paused; events stream to onEvent. Validation errors name the field. */
+  sweepStart(experiment: unknown, opts: SweepStartOptions, onEvent: (e: SweepEvent) => void): Promise<void>;
+  /** Stop after the current run saves a resume checkpoint. */
+  sweepPause(): Promise<void>;
+  /** The sweep last started in this browser (kept across reloads), and whether this worker runs it now. */
+  sweepActive(): Promise<{ active: ActiveSweep | null; running: boolean }>;
+
+  // ---- results
+  sweeps(): Promise<SweepSummary[]>;
+  /** Finished runs of a sweep, without the sampled completions (see samples()). */
+  results(sweep: string): Promise<RunRecord[]>;
+  /** One run's questions with their samples. */
+  samples(sweep: string, id: string): Promise<QuestionResult[]>;
+  /**
+   * Every law of `t2lab fit` on the sweep's finished runs (null when none can be fitted); sections that
+   * cannot be fitted say why in `skipped`. Seconds of CPU for a small sweep, so it runs here, not on the page.
+   */
+  fit(sweep: string, opts?: { heldOutRatio?: number; bootstrap?: number }): Promise<{ fit: FitReport | null; skipped: string[] }>;
+  exportResults(sweep: string, format: 'jsonl' | 'csv'): Promise<string>;
+  /** Import a results JSONL written by the CLI; bad lines are reported by number, the rest imported. */
+  importResults(text: string): Promise<{ imported: number; sweeps: string[]; errors: { line: number; message: string }[] }>;
+  deleteSweep(sweep: string): Promise<void>;
+  /** Checkpoints of finished runs, downloadable as .safetensors. */
+  checkpoints(sweep: string): Promise<BlobInfo[]>;
+  checkpoint(sweep: string, id: string): Promise<Uint8Array | null>;
 }
 
-export function createApi(navigatorGpu: GPU | undefined): T2Api {
-  let gpu: Gpu | null = null;
-  const device = async () => (gpu ??= await createBrowserGpu(navigatorGpu));
+export interface ApiOptions {
+  /** Opens the results store; when it fails the worker keeps results in memory and says so. */
+  openDb?: () => Promise<LabDb>;
+  codeVersion?: string;
+}
+
+const withoutSamples = (r: RunRecord): RunRecord => ({ ...r, questions: r.questions.map(({ samples: _, ...q }) => q) });
+
+export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}): T2Api {
+  let gpu: Promise<Gpu> | null = null;
+  const device = () => (gpu ??= createBrowserGpu(navigatorGpu).catch((e) => {
+    gpu = null; // let a later call try again
+    throw e;
+  }));
+  let storage: { kind: 'indexeddb' | 'memory'; reason?: string } = { kind: 'memory', reason: 'no store configured' };
+  const db: Promise<LabDb> = (opts.openDb ?? (() => Promise.reject(new Error('no store configured'))))().then(
+    (d) => ((storage = { kind: 'indexeddb' }), d),
+    (e: Error) => ((storage = { kind: 'memory', reason: e.message }), memoryDb()),
+  );
+  let session: SweepSession | null = null;
+  const sweepSession = async () => (session ??= new SweepSession(await db, device, () => {
+    void gpu?.then((g) => g.destroy(), () => {});
+    gpu = null;
+  }));
+
   return {
     async init() {
       return (await device()).adapter;
+    },
+    async storage() {
+      await db;
+      return storage;
     },
     async kernels() {
       return kernelNames;
@@ -63,6 +154,78 @@ export function createApi(navigatorGpu: GPU | undefined): T2Api {
         onRow(row);
       }
       return report;
+    },
+    async profile({ kernels, reps = 5 }, onRow) {
+      const g = await device();
+      const peak = await fma_peak_gflops(g);
+      const report: ProfileReport = { adapter: g.adapter, peakGflops: peak.gflops, peakClock: peak.clock, rows: [] };
+      for (const c of benchCases.filter((c) => (!kernels || kernels.includes(c.kernel)) && c.kernel !== 'train_step')) {
+        const row = await profileCase(g, c, peak.gflops, reps);
+        report.rows.push(row);
+        onRow(row);
+      }
+      return report;
+    },
+    async traceJson(report) {
+      return JSON.stringify(toTraceEvents(report.rows, adapterLine(report.adapter)));
+    },
+    async peers({ quick = true, reps = 5 }, onRow) {
+      return runPeerBench(await device(), { quick, reps }, onRow);
+    },
+
+    async sweepStart(experiment, startOpts, onEvent) {
+      const s = await sweepSession();
+      await s.start(experiment, { codeVersion: opts.codeVersion, ...startOpts }, onEvent);
+    },
+    async sweepPause() {
+      await session?.pause();
+    },
+    async sweepActive() {
+      const s = await sweepSession();
+      return { active: (await s.active()) ?? null, running: s.state === 'running' || s.state === 'pausing' };
+    },
+
+    async sweeps() {
+      const by = new Map<string, SweepSummary>();
+      for (const r of await (await db).records()) {
+        const s = by.get(r.sweep) ?? { name: r.sweep, runs: 0, lastFinished: '' };
+        s.runs++;
+        if (r.finished_at > s.lastFinished) s.lastFinished = r.finished_at;
+        by.set(r.sweep, s);
+      }
+      return [...by.values()].sort((a, b) => (a.lastFinished < b.lastFinished ? 1 : -1));
+    },
+    async results(sweep) {
+      return (await (await db).records(sweep)).map(withoutSamples);
+    },
+    async samples(sweep, id) {
+      const r = (await (await db).records(sweep)).find((x) => x.id === id);
+      if (!r) throw new Error(`no run "${id}" in sweep "${sweep}"`);
+      return r.questions;
+    },
+    async fit(sweep, { heldOutRatio, bootstrap } = {}) {
+      const { points, skipped } = pointsFromRecords(await (await db).records(sweep), { n: 'nonemb' });
+      const fit = points.length ? fitAll(points, { heldOutRatio, bootstrap, nKind: 'nonemb', passMethod: 'likelihood' }) : null;
+      return { fit, skipped };
+    },
+    async exportResults(sweep, format) {
+      const records = await (await db).records(sweep);
+      return format === 'csv' ? toCsv(records) : toJsonl(records);
+    },
+    async importResults(text) {
+      const d = await db;
+      const { records, errors } = parseResultsJsonl(text);
+      for (const r of records) await d.putRecord(r);
+      return { imported: records.length, sweeps: [...new Set(records.map((r) => r.sweep))], errors };
+    },
+    async deleteSweep(sweep) {
+      await (await db).deleteSweep(sweep);
+    },
+    async checkpoints(sweep) {
+      return (await db).listBlobs('final', sweep);
+    },
+    async checkpoint(sweep, id) {
+      return (await db).getBlob('final', sweep, id);
     },
   };
 }

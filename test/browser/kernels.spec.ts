@@ -5,7 +5,7 @@ import { expect, test } from '@playwright/test';
 test('the Kernels page checks every kernel against its CPU reference in the browser', async ({ page }, info) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto('/');
+  await page.goto('/#view=kernels');
   await expect(page.getByTestId('adapter')).toContainText('GPU:', { timeout: 60_000 });
   await expect(page.getByTestId('adapter')).toContainText('software adapter');
   await page.getByTestId('check').click();
