@@ -36,15 +36,16 @@ test('a sweep of the smoke preset runs from the page, draws its plots, and survi
   test.setTimeout(420_000);
   const errors = watchErrors(page);
   // First 3 runs of smoke; resume checkpoints every second, so a reload mid-run has one to resume from.
-  await page.goto('/#preset=smoke&limit=3&checkpoint=1');
-  await expect(page.getByTestId('adapter')).toContainText('GPU:', { timeout: 60_000 });
-  await expect(page.getByTestId('limit-notice')).toContainText(/first 3 of the \d+ runs of "smoke"/);
-  // Long tasks on the page's main thread while the sweep runs (the work belongs in the worker).
-  await page.evaluate(() => {
+  // Long tasks on the page's main thread while the sweep runs (the work belongs in the worker). Installed
+  // before every load: on a fresh clone the dev server may reload the page once while it bundles deps.
+  await page.addInitScript(() => {
     const w = window as unknown as { longTasks: number[] };
     w.longTasks = [];
     new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: 'longtask' });
   });
+  await page.goto('/#preset=smoke&limit=3&checkpoint=1');
+  await expect(page.getByTestId('adapter')).toContainText('GPU:', { timeout: 60_000 });
+  await expect(page.getByTestId('limit-notice')).toContainText(/first 3 of the \d+ runs of "smoke"/);
 
   await page.getByTestId('start').click();
   await expect(page.getByTestId('sweep-state')).toHaveAttribute('data-state', 'running');
