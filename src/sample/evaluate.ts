@@ -165,9 +165,29 @@ export interface Evaluation {
   batch: number;
 }
 
-/** The evaluation questions of a run: `count` per task (default: each task of its mix), at its training difficulty. */
+/**
+ * The evaluation questions of a run: `count` per task (default: each task of its mix), at its training
+ * difficulty, keeping only questions whose prompt, answer and EOS fit the model's context (block_size):
+ * a model cannot be asked what it cannot read. When every question fits, these are exactly the first
+ * `count` evaluation questions; otherwise the longest ones are skipped (e.g. the longest chains at T = 64).
+ */
 export function evaluationQuestions(config: Config, count: number, seed: number, tasks = Object.keys(parseMix(config.tasks)).sort()): (Example & { task: string })[] {
-  return tasks.flatMap((task) => evalQuestions(task as TaskName, count, seed, difficultyOf(config, task)).map((q) => ({ ...q, task })));
+  const fits = (q: Example) => encode(q.prompt).length + encode(q.answer).length + 1 <= config.block_size;
+  return tasks.flatMap((task) => {
+    const difficulty = difficultyOf(config, task);
+    for (const factor of [1, 2, 4, 8]) {
+      let drawn: Example[];
+      try {
+        drawn = evalQuestions(task as TaskName, count * factor, seed, difficulty); // a longer draw extends the shorter one
+      } catch (e) {
+        if (factor === 1) throw e;
+        break;
+      }
+      const ok = drawn.filter(fits);
+      if (ok.length >= count) return ok.slice(0, count).map((q) => ({ ...q, task }));
+    }
+    throw new Error(`task ${task}: fewer than ${count} of its evaluation questions fit block_size ${config.block_size} (prompt, answer and EOS); raise block_size or drop ${task}`);
+  });
 }
 
 /** Sample, grade and score a trained model (GPU parameters in the trainer's flat layout). */

@@ -13,6 +13,9 @@ import { presets } from '../../experiments/index.ts';
 import { paramCount } from '../../src/model/gpt.ts';
 import { modelShape } from '../../src/train/trainer.ts';
 import { makeConfig } from '../../src/config.ts';
+import { evaluationQuestions } from '../../src/sample/evaluate.ts';
+import { evalQuestions } from '../../src/data/tasks.ts';
+import { encode } from '../../src/data/tokenizer.ts';
 
 const base = {
   name: 'tiny',
@@ -22,6 +25,19 @@ const base = {
   seeds: [1],
   sampling: { questions: 4, n: 4, k: [1, 2, 4] },
 };
+
+describe('evaluation questions', () => {
+  it('skip questions longer than the context, and are the plain draw when all fit', () => {
+    const c64 = makeConfig({ tasks: 'add:1,chain:1', block_size: 64 });
+    const qs = evaluationQuestions(c64, 20, 3);
+    expect(qs.filter((q) => q.task === 'chain')).toHaveLength(20);
+    for (const q of qs) expect(encode(q.prompt).length + encode(q.answer).length + 1).toBeLessThanOrEqual(64);
+    const plain = evalQuestions('chain', 20, 3);
+    expect(plain.some((q) => q.prompt.length + q.answer.length + 1 > 64)).toBe(true); // the filter did something
+    const c128 = makeConfig({ tasks: 'chain:1', block_size: 128 });
+    expect(evaluationQuestions(c128, 20, 3).map((q) => q.prompt)).toEqual(plain.map((q) => q.prompt));
+  });
+});
 
 describe('experiments', () => {
   it('expands sizes × budgets × seeds into runs with exact D', () => {
@@ -52,7 +68,7 @@ describe('experiments', () => {
     [{ base: { tasks: 'nope:1' } }, /unknown task "nope"/],
     [{ base: { lr: -1 } }, /base: lr must be > 0/],
     [{ budgets: { tokens_per_param: [0.001] } }, /no runs/],
-    [{ base: { tasks: 'chain:1', block_size: 32 } }, /a chain question needs \d+ positions .* but base.block_size is 32/],
+    [{ base: { tasks: 'chain:1', block_size: 32 } }, /task chain: fewer than 4 of its evaluation questions fit block_size 32/],
   ])('refuses %j with a message naming the field', (patch, message) => {
     expect(() => validateExperiment({ ...base, ...patch }, 'experiments/x.ts')).toThrow(ExperimentError);
     expect(() => validateExperiment({ ...base, ...patch }, 'experiments/x.ts')).toThrow(message);
