@@ -42,6 +42,18 @@ export function paramLayout(s: ModelShape, align: number): { specs: ParamSpec[];
   return { specs, total: offset, nDecay };
 }
 
+/** Named copies of the tensors of a flat buffer in `specs`' layout (parameters, gradients, AdamW moments). */
+export function unflattenParams(specs: ParamSpec[], flat: Float32Array): Record<string, { shape: number[]; data: Float32Array }> {
+  return Object.fromEntries(specs.map((p) => [p.name, { shape: p.shape, data: flat.slice(p.offset, p.offset + p.length) }]));
+}
+
+/** The flat buffer (`total` floats, `specs`' layout) holding named tensors: unflattenParams inverted. */
+export function flattenParams(specs: ParamSpec[], total: number, named: Record<string, { data: Float32Array }>): Float32Array {
+  const flat = new Float32Array(total);
+  for (const p of specs) flat.set(named[p.name]!.data, p.offset);
+  return flat;
+}
+
 /** Parameter count N, with and without the embeddings (wte, which is also the unembedding, and wpe). */
 export function paramCount(s: ModelShape): { total: number; nonEmbedding: number } {
   const { specs } = paramLayout(s, 1);

@@ -4,7 +4,6 @@ import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import { DEFAULTS, makeConfig, ConfigError } from '../config.ts';
 import { Trainer, modelShape } from '../train/trainer.ts';
-import { saveCheckpoint } from '../checkpoint/checkpoint.ts';
 import { paramCount } from '../model/gpt.ts';
 import { UsageError, parse, keyValues, openGpu } from './args.ts';
 import { autotuneNode } from './autotune-store.ts';
@@ -113,8 +112,7 @@ async function train(args: string[]): Promise<number> {
     trainer.dispose();
     return 1;
   }
-  const params = await trainer.parameters();
-  writeFileSync(out, saveCheckpoint({ config, params, state: { step: result.steps, tokens: result.tokens, finalEvalLoss: result.finalEvalLoss } }));
+  writeFileSync(out, await trainer.checkpoint(result));
   trainer.dispose();
   console.log(`trained on ${result.tokens.toLocaleString()} tokens in ${result.steps} steps, ${result.seconds.toFixed(1)} s (${(result.tokens / result.seconds).toFixed(0)} tok/s, ${(result.trainFlops / result.seconds / 1e9).toFixed(2)} GFLOP/s)`);
   console.log(`compute: ${result.trainFlops.toExponential(3)} FLOPs exact (matmuls + attention), 6ND = ${result.trainFlops6ND.toExponential(3)}`);

@@ -6,7 +6,7 @@ import { UsageError, intOption, numberOption, openGpu, parse } from './args.ts';
 import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
 import { CheckpointError } from '../checkpoint/safetensors.ts';
 import { taskNames } from '../data/tasks.ts';
-import { paramLayout } from '../model/gpt.ts';
+import { flattenParams, paramLayout } from '../model/gpt.ts';
 import { modelShape } from '../train/trainer.ts';
 import { evaluateModel } from '../sample/evaluate.ts';
 import { adapterLine } from '../gpu/adapter.ts';
@@ -29,10 +29,8 @@ export const SAMPLE_USAGE = `  sample --checkpoint FILE --task NAME   n samples 
 /** Upload a checkpoint's tensors into one flat GPU buffer in the model's layout. */
 export function uploadParams(gpu: Gpu, ck: Checkpoint): Tensor {
   const { specs, total } = paramLayout(modelShape(ck.config), gpu.alignment / 4);
-  const flat = new Float32Array(total);
-  for (const p of specs) flat.set(ck.params[p.name]!.data, p.offset);
   const t = gpu.tensor('params', total);
-  gpu.write(t, flat);
+  gpu.write(t, flattenParams(specs, total, ck.params));
   return t;
 }
 

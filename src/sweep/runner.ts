@@ -12,7 +12,6 @@ import { evaluateModel, type EvalProgress } from '../sample/evaluate.ts';
 import { expandRuns, type Experiment, type RunSpec } from './experiment.ts';
 import { RECORD_FORMAT, type RunRecord } from './record.ts';
 import { adapterLine } from '../gpu/adapter.ts';
-import { saveCheckpoint } from '../checkpoint/checkpoint.ts';
 
 export interface SweepStore {
   /** Completed runs of this sweep. */
@@ -99,13 +98,13 @@ export async function runSweep(gpu: Gpu, e: Experiment, store: SweepStore, opts:
     const cost = runCost(e, run);
     const t0 = performance.now();
     const progress = (phase: SweepProgress['phase'], runFraction: number, extra: Partial<SweepProgress>) => {
-      const overall = totalCost ? (doneCost + runFraction * cost) / totalCost : 1;
-      const elapsed = spentSeconds + (performance.now() - t0) / 1000;
       const doneNow = doneCost + runFraction * cost;
+      const overall = totalCost ? doneNow / totalCost : 1;
+      const elapsed = spentSeconds + (performance.now() - t0) / 1000;
       const eta = doneNow > 0 && elapsed > 1 ? ((totalCost - doneNow) * elapsed) / doneNow : null;
       opts.onProgress?.({ run, index: i, total: todo.length, phase, runFraction, overallFraction: overall, etaSeconds: eta, ...extra });
     };
-    const record = await runOne(gpu, e, run, store, opts, progress, log);
+    const record = await runOne(gpu, e, run, (6 * run.N * run.config.tokens) / cost, store, opts, progress, log);
     spentSeconds += (performance.now() - t0) / 1000;
     if (!record) return { skipped: runs.length - todo.length, ran, remaining: todo.length - i, paused: true };
     doneCost += cost;
@@ -117,11 +116,9 @@ export async function runSweep(gpu: Gpu, e: Experiment, store: SweepStore, opts:
   return { skipped: runs.length - todo.length, ran, remaining: 0, paused: false };
 }
 
-/** Train (resuming if a checkpoint exists) and evaluate one run; null when paused. */
-async function runOne(gpu: Gpu, e: Experiment, run: RunSpec, store: SweepStore, opts: SweepOptions,
+/** Train (resuming if a checkpoint exists) and evaluate one run; null when paused. trainShare: training's part of its cost. */
+async function runOne(gpu: Gpu, e: Experiment, run: RunSpec, trainShare: number, store: SweepStore, opts: SweepOptions,
   progress: (phase: SweepProgress['phase'], f: number, extra: Partial<SweepProgress>) => void, log: (m: string) => void): Promise<RunRecord | null> {
-  const cost = runCost(e, run);
-  const trainShare = (6 * run.N * run.config.tokens) / cost;
   await opts.prepare?.(run);
   const trainer = new Trainer(gpu, run.config);
   try {
@@ -152,10 +149,10 @@ async function runOne(gpu: Gpu, e: Experiment, run: RunSpec, store: SweepStore, 
     const t1 = performance.now();
     const evaluation = result.diverged
       ? null
-      : await evaluateModel(gpu, run.config, trainer.model.paramsFlat, { ...e.sampling, seed: e.sampling.seed }, (p) => progress('sample', trainShare + (1 - trainShare) * p.fraction, { sample: p }));
+      : await evaluateModel(gpu, run.config, trainer.model.paramsFlat, e.sampling, (p) => progress('sample', trainShare + (1 - trainShare) * p.fraction, { sample: p }));
     const sample_s = (performance.now() - t1) / 1000;
     if (store.saveModel && !result.diverged) {
-      await store.saveModel(run.id, saveCheckpoint({ config: run.config, params: await trainer.parameters(), state: { step: result.steps, tokens: result.tokens, finalEvalLoss: result.finalEvalLoss } }));
+      await store.saveModel(run.id, await trainer.checkpoint(result));
     }
     const empty = { k: e.sampling.k, value: e.sampling.k.map(() => NaN), lo: e.sampling.k.map(() => NaN), hi: e.sampling.k.map(() => NaN) };
     return {

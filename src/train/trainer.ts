@@ -3,7 +3,7 @@
 // held-out loss at intervals. A step is one command buffer; the only readbacks are scheduled logs.
 import type { Config, ModelShape } from '../config.ts';
 import type { Gpu, Tensor } from '../gpu/context.ts';
-import { GPT, paramCount, trainingFlopsPerToken } from '../model/gpt.ts';
+import { GPT, flattenParams, paramCount, trainingFlopsPerToken, unflattenParams } from '../model/gpt.ts';
 import { gpuOps } from '../model/ops.gpu.ts';
 import { TrainStream, IGNORE, type TrainStreamOptions } from '../data/stream.ts';
 import { VOCAB_SIZE, EOS, encode } from '../data/tokenizer.ts';
@@ -236,10 +236,12 @@ export class Trainer {
 
   /** Named float32 parameters, for checkpoints. */
   async parameters(): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
-    const flat = await this.gpu.read(this.model.paramsFlat);
-    const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const p of this.model.specs) out[p.name] = { shape: p.shape, data: flat.slice(p.offset, p.offset + p.length) };
-    return out;
+    return unflattenParams(this.model.specs, await this.gpu.read(this.model.paramsFlat));
+  }
+
+  /** The model as a t2lab checkpoint (safetensors bytes) after `result`: what `t2lab sample` loads. */
+  async checkpoint(result: TrainResult): Promise<Uint8Array> {
+    return saveCheckpoint({ config: this.config, params: await this.parameters(), state: { step: result.steps, tokens: result.tokens, finalEvalLoss: result.finalEvalLoss } });
   }
 
   /**
@@ -248,7 +250,7 @@ export class Trainer {
    */
   async snapshot(): Promise<Uint8Array> {
     const [params, m, v] = await Promise.all([this.model.paramsFlat, this.m, this.v].map((t) => this.gpu.read(t)));
-    const named = (flat: Float32Array) => Object.fromEntries(this.model.specs.map((p) => [p.name, { shape: p.shape, data: flat.slice(p.offset, p.offset + p.length) }]));
+    const named = (flat: Float32Array) => unflattenParams(this.model.specs, flat);
     return saveCheckpoint({
       config: this.config,
       params: named(params!),
@@ -268,11 +270,7 @@ export class Trainer {
     if (JSON.stringify(ck.config) !== JSON.stringify(this.config)) throw new CheckpointError(`${source}: it was saved from another config; delete it to start the run over`);
     const r = ck.state.resume;
     if (!r || !ck.optimizer) throw new CheckpointError(`${source}: it holds no optimizer state (a final checkpoint, not a resume checkpoint)`);
-    const flat = (named: Record<string, { data: Float32Array }>) => {
-      const out = new Float32Array(this.model.nParamsFlat);
-      for (const p of this.model.specs) out.set(named[p.name]!.data, p.offset);
-      return out;
-    };
+    const flat = (named: Record<string, { data: Float32Array }>) => flattenParams(this.model.specs, this.model.nParamsFlat, named);
     this.stream = new TrainStream(streamOptions(this.config), r.stream);
     this.gpu.write(this.model.paramsFlat, flat(ck.params));
     this.gpu.write(this.m, flat(ck.optimizer.m));
