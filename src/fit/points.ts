@@ -1,6 +1,6 @@
 // What the fits consume: one point per run (N, D, final held-out loss, and optionally its pass@k table
 // and per-question likelihoods), read from a sweep's RunRecords or from a plain CSV.
-import { RECORD_FORMAT, type RunRecord } from '../sweep/record.ts';
+import type { RunRecord } from '../sweep/record.ts';
 
 export interface FitPoint {
   N: number;
@@ -109,44 +109,4 @@ export function pointsFromRecords(records: RunRecord[], opts: RecordOptions = {}
     points.push(point);
   }
   return { points, skipped };
-}
-
-/**
- * RunRecords from a sweep's JSONL. A corrupt line does not lose the others: it is left out and named in
- * `errors` with its line number and what is wrong. Only the fields the fits and plots rely on are checked.
- */
-export function parseRecordsJsonl(text: string): { records: RunRecord[]; errors: string[] } {
-  const records: RunRecord[] = [];
-  const errors: string[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (line.trim() === '') return;
-    const where = `line ${i + 1}`;
-    let r: Record<string, unknown>;
-    try {
-      r = JSON.parse(line);
-    } catch (e) {
-      errors.push(`${where}: not valid JSON (${(e as Error).message})`);
-      return;
-    }
-    if (typeof r !== 'object' || r === null || Array.isArray(r)) {
-      errors.push(`${where}: not a JSON object`);
-      return;
-    }
-    if (r.format !== RECORD_FORMAT) {
-      errors.push(`${where}: format is ${JSON.stringify(r.format)}, expected "${RECORD_FORMAT}"`);
-      return;
-    }
-    const bad: string[] = [];
-    if (typeof r.id !== 'string') bad.push('id (string)');
-    for (const k of ['N', 'N_nonemb', 'D']) if (!(typeof r[k] === 'number' && (r[k] as number) > 0)) bad.push(`${k} (positive number)`);
-    if (typeof r.diverged !== 'boolean') bad.push('diverged (boolean)');
-    // A diverged run may carry a null loss (NaN does not survive JSON); a finished one needs a number.
-    if (!(typeof r.eval_loss === 'number' || (r.diverged === true && r.eval_loss === null))) bad.push('eval_loss (number)');
-    if (bad.length) {
-      errors.push(`${where}: missing or wrong ${bad.join(', ')}${typeof r.id === 'string' ? ` in run ${r.id}` : ''}`);
-      return;
-    }
-    records.push(r as unknown as RunRecord);
-  });
-  return { records, errors };
 }

@@ -3,7 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fitAll, formatFitReport, type FitOptions } from '../fit/fit.ts';
-import { DataError, parseRecordsJsonl, pointsFromCsv, pointsFromRecords, type FitPoint } from '../fit/points.ts';
+import { DataError, pointsFromCsv, pointsFromRecords, type FitPoint } from '../fit/points.ts';
+import { parseRecordsJsonl } from '../sweep/record.ts';
 
 export const FIT_USAGE = `Usage: npx t2lab fit FILE [--json] [--out F] [--c-inf X] [--n nonemb|total] [--method likelihood|sampling] [--bootstrap B]
 
@@ -55,7 +56,7 @@ export function loadPoints(file: string, kind: 'jsonl' | 'csv', n: 'nonemb' | 't
   const text = readFileSync(file, 'utf8');
   if (kind === 'csv') return pointsFromCsv(text);
   const { records, errors } = parseRecordsJsonl(text);
-  for (const e of errors) console.error(`warning: ${file} ${e}; line skipped`);
+  for (const e of errors) console.error(`warning: ${file} line ${e.line}: ${e.message}; line skipped`);
   const { points, skipped } = pointsFromRecords(records, { n, method });
   for (const s of skipped) console.error(`warning: ${s}`);
   if (points.length === 0) throw new DataError(`${file}: no usable run (${records.length} records read, ${errors.length} corrupt lines, ${skipped.length} runs skipped)`);

@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fitAll, type FitOptions } from '../fit/fit.ts';
-import { parseRecordsJsonl, pointsFromRecords } from '../fit/points.ts';
+import { pointsFromRecords } from '../fit/points.ts';
+import { parseRecordsJsonl } from '../sweep/record.ts';
 import { buildReportHtml } from '../report/html.ts';
 
 export const REPORT_USAGE = `Usage: npx t2lab report FILE.jsonl [--out report.html] [--c-inf X] [--n nonemb|total] [--bootstrap B] [--held-out-ratio R]
@@ -68,7 +69,7 @@ export async function reportCommand(args: string[]): Promise<number> {
     return 1;
   }
   const { records, errors } = parseRecordsJsonl(text);
-  const warnings = errors.map((e) => `${file} ${e}; line skipped`);
+  const warnings = errors.map((e) => `${file} line ${e.line}: ${e.message}; line skipped`);
   if (records.length === 0) {
     for (const w of warnings) console.error(`warning: ${w}`);
     console.error(`t2lab report: ${file} has no valid run record`);

@@ -7,7 +7,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SweepStore } from '../sweep/runner.ts';
-import { parseRecordLine, type RunRecord } from '../sweep/record.ts';
+import { parseRecordsJsonl, type RunRecord } from '../sweep/record.ts';
 
 /** File-system-safe name for a run id ("L1-C16-H2/D=20/s1" → "L1-C16-H2_D=20_s1"). */
 const fileName = (id: string) => id.replace(/[^\w.=-]+/g, '_');
@@ -20,16 +20,9 @@ export function readResultsDir(dir: string, warn: (m: string) => void): RunRecor
 }
 
 export function readResultsFile(path: string, warn: (m: string) => void): RunRecord[] {
-  const out: RunRecord[] = [];
-  readFileSync(path, 'utf8').split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    try {
-      out.push(parseRecordLine(line));
-    } catch (e) {
-      warn(`${path}:${i + 1}: skipped: ${(e as Error).message}`);
-    }
-  });
-  return out;
+  const { records, errors } = parseRecordsJsonl(readFileSync(path, 'utf8'));
+  for (const e of errors) warn(`${path}:${e.line}: skipped: ${e.message}`);
+  return records;
 }
 
 export class DirStore implements SweepStore {

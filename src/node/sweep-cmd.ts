@@ -1,7 +1,7 @@
 // `t2lab sweep FILE` runs an experiment's grid into a results directory (resumable, shardable);
 // `t2lab merge` unites the shards' results files.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
@@ -151,7 +151,6 @@ export async function mergeCommand(args: string[]): Promise<number> {
     if (!existsSync(p)) throw new UsageError(`"${p}" not found`);
     if (p.endsWith('.jsonl')) files.push(p);
     else {
-      const { readdirSync } = await import('node:fs');
       const found = readdirSync(p).filter((f) => /^results\.shard-.*\.jsonl$/.test(f)).map((f) => join(p, f));
       if (!found.length) throw new UsageError(`${p} holds no results.shard-*.jsonl files`);
       files.push(...found);

@@ -1,7 +1,7 @@
 // Results files in and out of the browser: the JSONL the CLI writes (one RunRecord a line) is imported
 // line by line, a bad line named by its number while the rest still import; export is the same JSONL or
 // a flat CSV table (one row per run, pass@k in columns) for spreadsheets.
-import { parseRecordLine, type RunRecord } from '../sweep/record.ts';
+import { parseRecordsJsonl, type RunRecord } from '../sweep/record.ts';
 
 export interface ImportResult {
   records: RunRecord[];
@@ -10,19 +10,7 @@ export interface ImportResult {
 }
 
 /** Parse a results JSONL file; blank lines are skipped, bad lines reported (by number) and left out. */
-export function parseResultsJsonl(text: string): ImportResult {
-  const records: RunRecord[] = [];
-  const errors: ImportResult['errors'] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (!line.trim()) return;
-    try {
-      records.push(parseRecordLine(line));
-    } catch (e) {
-      errors.push({ line: i + 1, message: (e as Error).message });
-    }
-  });
-  return { records, errors };
-}
+export const parseResultsJsonl: (text: string) => ImportResult = parseRecordsJsonl;
 
 /** One JSON line per record, as the CLI writes them (NaN, which JSON lacks, becomes null). */
 export function toJsonl(records: readonly RunRecord[]): string {

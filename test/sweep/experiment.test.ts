@@ -127,7 +127,7 @@ describe('results store', () => {
     expect(readFileSync(store.results, 'utf8')).toContain('"id":"torn'); // nothing deleted
   });
 
-  it('resume checkpoints are saved atomically and deleted; NaN survives as null', async () => {
+  it('resume checkpoints are saved atomically and deleted; a diverged run\'s NaN loss survives as null, a finished run\'s may not', async () => {
     const dir = mkdtempSync(join(tmpdir(), 't2lab-store-'));
     const store = new DirStore(dir);
     expect(await store.loadCheckpoint('L1/x/s1')).toBeNull();
@@ -135,7 +135,8 @@ describe('results store', () => {
     expect([...(await store.loadCheckpoint('L1/x/s1'))!]).toEqual([1, 2, 3]);
     await store.deleteCheckpoint('L1/x/s1');
     expect(await store.loadCheckpoint('L1/x/s1')).toBeNull();
-    const r = parseRecordLine(JSON.stringify({ ...record('d'), eval_loss: NaN }));
+    const r = parseRecordLine(JSON.stringify({ ...record('d'), diverged: true, eval_loss: NaN }));
     expect(r.eval_loss).toBeNaN();
+    expect(() => parseRecordLine(JSON.stringify({ ...record('e'), eval_loss: NaN }))).toThrow(/eval_loss/);
   });
 });
