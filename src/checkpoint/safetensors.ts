@@ -26,6 +26,8 @@ export interface Tensor {
 export interface LoadedSafetensors {
   tensors: Record<string, Tensor>;
   metadata: Record<string, string>;
+  /** The data buffer as stored (the bytes after the header): what a checksum of the tensor data covers. */
+  data: Uint8Array;
 }
 
 /** The dtypes of the safetensors spec: known, but only F32 is read here. */
@@ -41,7 +43,7 @@ const fail = (what: string): never => {
 
 /** Serialise F32 tensors and string metadata to safetensors bytes. */
 export function saveSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
-  const names = Object.keys(tensors).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const names = sortedNames(tensors);
   const entries: string[] = [];
   const metaKeys = Object.keys(metadata).sort();
   for (const k of metaKeys) {
@@ -67,13 +69,27 @@ export function saveSafetensors(tensors: Record<string, Tensor>, metadata: Recor
   view.setUint32(4, Math.floor(N / 2 ** 32), true);
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + N);
-  let at = 8 + N;
+  writeData(tensors, names, out, 8 + N);
+  return out;
+}
+
+const sortedNames = (tensors: Record<string, Tensor>) => Object.keys(tensors).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+function writeData(tensors: Record<string, Tensor>, names: string[], out: Uint8Array, at: number): void {
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   for (const name of names) {
     const data = tensors[name]!.data;
     if (LITTLE_ENDIAN_HOST) out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
     else for (let i = 0; i < data.length; i++) view.setFloat32(at + 4 * i, data[i]!, true);
     at += data.byteLength;
   }
+}
+
+/** The data buffer saveSafetensors writes for `tensors` (name order, little-endian), e.g. to checksum before saving. */
+export function safetensorsData(tensors: Record<string, Tensor>): Uint8Array {
+  const names = sortedNames(tensors);
+  const out = new Uint8Array(names.reduce((a, n) => a + 4 * tensors[n]!.data.length, 0));
+  writeData(tensors, names, out, 0);
   return out;
 }
 
@@ -152,7 +168,7 @@ export function loadSafetensors(bytes: Uint8Array): LoadedSafetensors {
     }
     tensors[name] = { shape: [...shape], data };
   }
-  return { tensors, metadata };
+  return { tensors, metadata, data: bytes.subarray(base) };
 }
 
 /** Refuse a checkpoint whose tensors are not exactly `expected` (name → shape), listing every difference. */

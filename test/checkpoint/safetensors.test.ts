@@ -38,7 +38,8 @@ describe('safetensors', () => {
       expect(bits(loaded.tensors[name]!.data)).toEqual(bits(t.data));
     }
     expect(loaded.metadata).toEqual(metadata);
-    expect(loadSafetensors(saveSafetensors({}, {}))).toEqual({ tensors: {}, metadata: {} });
+    const empty = loadSafetensors(saveSafetensors({}, {}));
+    expect([empty.tensors, empty.metadata, empty.data.length]).toEqual([{}, {}, 0]);
   });
 
   it('writes the byte layout of the reference implementation', () => {
