@@ -11,10 +11,13 @@
 // anything but an optional '-' and digits is wrong, and so is an empty answer. chain's answer is a name,
 // compared exactly, with one optional trailing '.'.
 //
-// Held-out evaluation: a question is an EVALUATION question when hash32 of its prompt's char codes is
-// < EVAL_PERCENT mod 100. For tasks with inTraining = false the training stream rejects every evaluation
-// question and evalQuestions() returns only evaluation questions, so the split is exact in both directions
-// by prompt text (the same chain under another statement order is another prompt). recall is inTraining:
+// Held-out evaluation: a question is an EVALUATION question when hash32 of its split key's char codes is
+// < EVAL_PERCENT mod 100. The split key is the prompt, except where two prompts are the same question in
+// another form: add's key is its unordered operand pair, so "add 12+9=" and "add 9+12=" fall on one side
+// together (split by prompt, ~90% of held-out add questions were trained on with their operands swapped).
+// For tasks with inTraining = false the training stream rejects every evaluation question and
+// evalQuestions() returns only evaluation questions, so the split is exact in both directions (the same
+// chain under another statement order is another question: its hops must be followed anew). recall is inTraining:
 // a fact can only be recalled if it was seen, so its evaluation questions come from the same table the model
 // trains on; it measures capacity, not generalisation.
 
@@ -43,6 +46,8 @@ export interface Task {
   /** true when evaluation questions are (necessarily) also trained on; false: held out by prompt hash. */
   readonly inTraining: boolean;
   readonly difficulty: DifficultySpec;
+  /** What the train/eval split hashes (default: the prompt); one key for every form of one question. */
+  splitKey?(prompt: string): string;
   example(rng: Rng, difficulty?: Difficulty): Example;
   check(prompt: string, completion: string): boolean;
 }
@@ -50,10 +55,11 @@ export interface Task {
 /** Percent of each held-out task's question space reserved for evaluation. */
 export const EVAL_PERCENT = 10;
 
-/** Whether `prompt` belongs to the evaluation side of the split (hash32 over its char codes). */
-export function isEvalPrompt(prompt: string): boolean {
-  const codes = new Array<number>(prompt.length);
-  for (let i = 0; i < prompt.length; i++) codes[i] = prompt.charCodeAt(i);
+/** Whether `prompt` of `task` is on the evaluation side of the split (hash32 over its split key's char codes). */
+export function isEvalPrompt(task: Pick<Task, 'splitKey'>, prompt: string): boolean {
+  const key = task.splitKey ? task.splitKey(prompt) : prompt;
+  const codes = new Array<number>(key.length);
+  for (let i = 0; i < key.length; i++) codes[i] = key.charCodeAt(i);
   return hash32(...codes) % 100 < EVAL_PERCENT;
 }
 
@@ -112,6 +118,10 @@ export const add: Task = {
   description: 'multi-digit addition, all numbers written least significant digit first: "add 12+9=" -> "03" (21+9=30)',
   inTraining: false,
   difficulty: { what: 'digits in the longer operand (the other has 1..level digits)', min: 1, max: 20, default: [1, 5] },
+  splitKey(prompt) {
+    const m = /^add (\d+)\+(\d+)=$/.exec(prompt);
+    return m ? `add ${[m[1]!, m[2]!].sort().join('+')}=` : prompt;
+  },
   example(rng, difficulty) {
     const d = drawLevel(add, rng, difficulty);
     const long = reverse(randomDigits(rng, d));
@@ -355,7 +365,7 @@ export function trainingExample(task: Task | TaskName, rng: Rng, difficulty?: Di
   const t = resolve(task);
   for (let attempt = 0; attempt < 10_000; attempt++) {
     const ex = t.example(rng, difficulty);
-    if (t.inTraining || !isEvalPrompt(ex.prompt)) return ex;
+    if (t.inTraining || !isEvalPrompt(t, ex.prompt)) return ex;
   }
   throw new Error(`task ${t.name}: found no training (non-evaluation) question in 10000 draws at difficulty ${JSON.stringify(difficulty)}`);
 }
@@ -373,7 +383,7 @@ export function evalQuestions(task: Task | TaskName, count: number, seed: number
   const maxAttempts = 10_000 + 200 * count;
   for (let attempt = 0; out.length < count && attempt < maxAttempts; attempt++) {
     const ex = t.example(rng, difficulty);
-    if (seen.has(ex.prompt) || (!t.inTraining && !isEvalPrompt(ex.prompt))) continue;
+    if (seen.has(ex.prompt) || (!t.inTraining && !isEvalPrompt(t, ex.prompt))) continue;
     seen.add(ex.prompt);
     out.push(ex);
   }

@@ -82,9 +82,9 @@ export async function generate<T>(ops: Ops<T>, shape: ModelShape, paramsFlat: T,
   const perRow = 4 * T * Math.max(V, 4 * shape.n_embd);
   const Qb = Math.max(1, Math.min(Q, 256, Math.floor(maxBinding / perRow)));
   const S = Math.min(decodeBatchSize(shape, maxBinding, opts.maxSequences ?? 1024), Qb * n);
-  // No sequence may run past the block: its last token sits at position P − 1 + max_new ≤ T − 1.
-  const longestPrompt = Math.max(...questions.map((q) => q.prompt.length));
-  const maxNew = Math.min(spec.max_new, T - longestPrompt);
+  // Each sequence is capped by its own prompt: the sampler ends a row when its position reaches the block
+  // (kernels/sample), so a long prompt of one question never cuts the answers of another.
+  const maxNew = spec.max_new;
   const params: SampleParams = { seed: spec.seed, temperature: spec.temperature, topK: spec.top_k, topP: spec.top_p, eos: EOS, T, maxNew };
 
   const gpt = new GPT(ops, shape, Qb, paramsFlat);
@@ -204,14 +204,21 @@ export async function evaluateModel(gpu: Gpu, config: Config, paramsFlat: Tensor
     const seconds = (performance.now() - t0) / 1000;
     const questions: QuestionResult[] = qs.map((q, i) => {
       const task = TASKS[q.task as TaskName];
-      // A sample counts only if it finished (drew EOS) and the verifier accepts it: p_i is the probability
-      // of the gold answer AND its EOS, so both methods grade the same event. Cut samples show a trailing '…'.
+      // p_i is the probability of the gold answer string AND its EOS, so a sample counts (c) only if it is
+      // exactly that: both pass@k methods measure one event. The verifier also accepts value-equal forms
+      // (a trailing zero of a reversed number, a final '.'): those are counted apart (c_verifier ≥ c), so
+      // the gap between the two events is measured, not hidden. Cut samples show a trailing '…'.
+      const gold = [...encode(q.answer), EOS];
       const graded = gen.samples[i]!.map((t) => {
         const ended = t.includes(EOS);
         const text = answerOf(decode(t));
-        return { text: ended ? text : `${text}…`, ok: ended && task.check(q.prompt, text) };
+        return { text: ended ? text : `${text}…`, ok: t.length === gold.length && gold.every((g, j) => t[j] === g), accepted: ended && task.check(q.prompt, text) };
       });
-      return { task: q.task, prompt: q.prompt, answer: q.answer, n: graded.length, c: graded.filter((g) => g.ok).length, p: Math.exp(-gen.nll[i]!), samples: graded.map((g) => g.text), correct: graded.map((g) => g.ok) };
+      const count = (f: (g: (typeof graded)[number]) => boolean) => graded.filter(f).length;
+      return {
+        task: q.task, prompt: q.prompt, answer: q.answer, n: graded.length, c: count((g) => g.ok), c_verifier: count((g) => g.accepted), p: Math.exp(-gen.nll[i]!),
+        samples: graded.map((g) => g.text), correct: graded.map((g) => g.ok),
+      };
     });
     return {
       questions,

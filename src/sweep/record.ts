@@ -13,13 +13,16 @@ export interface PassAtK {
   hi: number[]; // 97.5% bootstrap quantile
 }
 
-/** Per-question results: n samples drawn, c graded correct, p = exp(−NLL of the gold answer + EOS). */
+/** Per-question results: n samples drawn, c exactly the gold answer, p = exp(−NLL of the gold answer + EOS). */
 export interface QuestionResult {
   task: string;
   prompt: string;
   answer: string;
   n: number;
+  /** Samples that are exactly the gold answer followed by EOS: the event p is the probability of. */
   c: number;
+  /** Samples the task's verifier accepts (value-equal forms too, so ≥ c); absent in older records. */
+  c_verifier?: number;
   p: number;
   /** The sampled completions (cut at EOS), in sample-index order; kept for browsing. */
   samples?: string[];

@@ -69,7 +69,7 @@ describe('TrainStream', () => {
       const e = s.exampleAt(i);
       if (e.task === 'add') expect(Math.max(...e.prompt.slice(4, -1).split('+').map((x) => x.length))).toBe(7);
       else expect(big.table.has(e.prompt.slice(7, -1))).toBe(true);
-      if (e.task === 'add') expect(isEvalPrompt(e.prompt)).toBe(false);
+      if (e.task === 'add') expect(isEvalPrompt(TASKS.add, e.prompt)).toBe(false);
     }
   });
 

@@ -172,7 +172,7 @@ describe('held-out evaluation split', () => {
       expect(new Set(qs.map((q) => q.prompt)).size).toBe(200);
       for (const q of qs) {
         expect(TASKS[name].check(q.prompt, q.answer)).toBe(true);
-        if (name !== 'recall') expect(isEvalPrompt(q.prompt)).toBe(true);
+        if (name !== 'recall') expect(isEvalPrompt(TASKS[name], q.prompt)).toBe(true);
       }
     }
     expect(() => evalQuestions('add', 50, 1, 1)).toThrow(/only \d+ distinct evaluation questions/);
@@ -180,9 +180,24 @@ describe('held-out evaluation split', () => {
     expect(() => evalQuestions('nope' as 'add', 1, 1)).toThrow(/unknown task "nope"/);
   });
 
+  it('add splits by the unordered operand pair: a question and its swapped form fall on one side', () => {
+    const rng = new Rng(5);
+    let swappedDiffer = 0, evalSide = 0;
+    for (let i = 0; i < 4000; i++) {
+      const { prompt } = add.example(rng, [1, 3]);
+      const swapped = prompt.replace(/^add (\d+)\+(\d+)=$/, 'add $2+$1=');
+      expect(isEvalPrompt(add, swapped)).toBe(isEvalPrompt(add, prompt));
+      if (isEvalPrompt(add, prompt)) evalSide++;
+      // Hashing the prompt text alone (the old split) separates most swapped pairs.
+      if (isEvalPrompt({}, swapped) !== isEvalPrompt({}, prompt)) swappedDiffer++;
+    }
+    expect(evalSide).toBeGreaterThan(0);
+    expect(swappedDiffer).toBeGreaterThan(100);
+  });
+
   it('the split is not vacuous: about EVAL_PERCENT% of raw questions hash to the evaluation side', () => {
     for (const task of [add, arith, chain]) {
-      const frac = mean(examples(task, 10, 4000).map((e) => Number(isEvalPrompt(e.prompt))));
+      const frac = mean(examples(task, 10, 4000).map((e) => Number(isEvalPrompt(task, e.prompt))));
       expect(frac).toBeGreaterThan(EVAL_PERCENT / 100 - 0.03);
       expect(frac).toBeLessThan(EVAL_PERCENT / 100 + 0.03);
     }
@@ -196,9 +211,11 @@ describe('held-out evaluation split', () => {
     }
     let overlapIfUnfiltered = 0;
     for (let i = 0; i < 20_000; i++) {
-      const { prompt } = stream.exampleAt(i);
-      expect(isEvalPrompt(prompt)).toBe(false);
+      const { task, prompt } = stream.exampleAt(i);
+      expect(isEvalPrompt(TASKS[task as keyof typeof TASKS], prompt)).toBe(false);
       expect(held.has(prompt)).toBe(false);
+      // Nor in another form: add's operands swapped are the same question.
+      if (task === 'add') expect(held.has(prompt.replace(/^add (\d+)\+(\d+)=$/, 'add $2+$1='))).toBe(false);
     }
     // Small question spaces mean the raw generator would hit the held-out questions quickly.
     const rng = new Rng(77);
@@ -206,6 +223,6 @@ describe('held-out evaluation split', () => {
     expect(overlapIfUnfiltered).toBeGreaterThan(0);
     // trainingExample keeps recall questions whatever their hash: they are necessarily trained on.
     const rr = new Rng(1);
-    expect(Array.from({ length: 2000 }, () => trainingExample('recall', rr)).some((e) => isEvalPrompt(e.prompt))).toBe(true);
+    expect(Array.from({ length: 2000 }, () => trainingExample('recall', rr)).some((e) => isEvalPrompt(recall, e.prompt))).toBe(true);
   });
 });
