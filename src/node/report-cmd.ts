@@ -8,11 +8,13 @@ import { fitAll, type FitOptions } from '../fit/fit.ts';
 import { pointsFromRecords } from '../fit/points.ts';
 import { parseRecordsJsonl } from '../sweep/record.ts';
 import { buildReportHtml } from '../report/html.ts';
+import { isoflopAnalysis } from '../fit/isoflop.ts';
 
 export const REPORT_USAGE = `Usage: npx t2lab report FILE.jsonl [--out report.html] [--c-inf X] [--n nonemb|total] [--bootstrap B] [--held-out-ratio R]
 
-Fits the sweep in FILE.jsonl (RunRecord lines) and writes one self-contained HTML page: loss curves,
-isoFLOP curves, pass@k per model, the fitted laws against the observations, the compute-optimal
+Fits the sweep in FILE.jsonl (RunRecord lines) and writes one self-contained HTML page: the direct
+answer per isoFLOP level (N*, D*/N*, k* of the loss and the T² optimum, their ratio, the isoFLOP figure
+with both optima marked), loss curves, isoFLOP curves, pass@k per model, the fitted laws against the observations, the compute-optimal
 frontier for Chinchilla and T², held-out errors, and the best overtrained model against the
 Chinchilla-optimal one at the largest budget.
   --out F          the HTML file (default: report.html beside FILE)
@@ -81,7 +83,9 @@ export async function reportCommand(args: string[]): Promise<number> {
   const opts: FitOptions = { cInf, heldOutRatio, bootstrap, nKind: n, passMethod: 'likelihood' };
   console.error(`fitting ${points.length} runs from ${file} ...`);
   const fit = points.length ? fitAll(points, opts) : null;
-  const html = buildReportHtml({ records, fit, chartJs: chartJsSource(), warnings, generatedAt: new Date().toISOString() });
+  // The direct per-level answer at the same C_inf as the fits (default: the largest model gets k = 1).
+  const isoflop = isoflopAnalysis(records, { C_inf: cInf ?? fit?.optimum?.C_inf });
+  const html = buildReportHtml({ records, fit, chartJs: chartJsSource(), warnings, generatedAt: new Date().toISOString(), isoflop });
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, html);
   const gaps = fit ? Object.entries(fit.skipped).map(([k, v]) => `${k}: ${v}`) : ['no finished run to fit'];

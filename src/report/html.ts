@@ -1,8 +1,10 @@
-// The sweep report as ONE self-contained HTML file: the fit summary, every plot (Chart.js, inlined by the
-// caller as a string so this module stays host-free) and the overtrained-vs-Chinchilla table.
+// The sweep report as ONE self-contained HTML file: the direct per-level answer (isoFLOP table and figure),
+// the fit summary with its trust warnings, every plot (Chart.js, inlined by the caller as a string so this
+// module stays host-free) and the overtrained-vs-Chinchilla table.
 import type { RunRecord } from '../sweep/record.ts';
 import { fmt, formatFitReport, type FitReport } from '../fit/fit.ts';
-import { allCharts, overtrainedTable, type ChartSpec, type ComparisonTable } from './charts.ts';
+import { isoflopAnalysis, type IsoflopAnalysis } from '../fit/isoflop.ts';
+import { allCharts, chartRuntime, fitWarnings, isoflopLossChart, isoflopT2Chart, isoflopTable, overtrainedTable, type ChartSpec, type ComparisonTable } from './charts.ts';
 
 export interface ReportInput {
   records: RunRecord[];
@@ -15,6 +17,8 @@ export interface ReportInput {
   warnings?: string[];
   /** Shown as "generated at"; passed in so the same input gives the same file. */
   generatedAt?: string;
+  /** The direct per-level answer; computed here (C_inf of the fit, 1000 resamples) when not given. */
+  isoflop?: IsoflopAnalysis;
 }
 
 export function escapeHtml(s: string): string {
@@ -46,14 +50,31 @@ function comparisonHtml(t: ComparisonTable): string {
 ${msg}<table class="comparison">${tr(head, 'th')}${rows.map((r) => tr(r, 'td')).join('')}</table></section>`;
 }
 
+/** The headline: per isoFLOP level, N* and D:N* and k* of the loss optimum and of the T² optimum, and their ratio. */
+function isoflopHtml(a: IsoflopAnalysis): string {
+  if (a.levels.length === 0) {
+    return `<section id="isoflop-direct"><h2>The direct answer per isoFLOP level</h2><p class="note">No isoFLOP levels in these runs: the direct answer needs budgets given as FLOPs (runs named …/C=…/…, as in experiments/t2.ts). The laws below are extrapolations from the grid.</p></section>`;
+  }
+  const t = isoflopTable(a);
+  const tr = (cells: string[], tag: string, cls = '') => `<tr${cls ? ` class="${cls}"` : ''}>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
+  const notes = t.notes.length ? `<ul class="warnings">${t.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
+  return `<section id="isoflop-direct"><h2>The direct answer per isoFLOP level (no law in between)</h2>
+<p>Each level holds C_train = 6ND fixed. N_loss* is the minimum of a parabola in log N through the held-out losses (Chinchilla's Approach 2); N_T²* the maximum of a parabola through log pass@k at the k each size can afford, k = C_inf/(2N) with C_inf = ${escapeHtml(fmt(a.C_inf))} FLOPs per token served. Intervals: ${a.bootstrap} bootstrap resamples over questions and seeds. The ratio column is (D*/N*)_T² ÷ (D*/N*)_loss: above 1, paying for samples favours smaller models trained on more tokens per parameter. A row marked ⚠ has an optimum outside its level's sizes: that is not a measurement.</p>
+<table class="comparison isoflop">${tr(t.head, 'th')}${t.rows.map((r) => tr(r.cells, 'td', r.flagged ? 'flagged' : '')).join('')}</table>${notes}
+${[isoflopLossChart(a), isoflopT2Chart(a)].map(figure).join('\n')}</section>`;
+}
+
 export function buildReportHtml(input: ReportInput): string {
   const { records, fit } = input;
-  const charts = allCharts(records, fit);
+  const iso = input.isoflop ?? isoflopAnalysis(records, { C_inf: fit?.optimum?.C_inf });
+  const charts = allCharts(records, fit, iso);
+  const isoCharts = iso.levels.length ? [isoflopLossChart(iso), isoflopT2Chart(iso)] : [];
+  const trust = fitWarnings(fit);
   const table = overtrainedTable(records, fit);
   const title = input.title ?? `t2lab report: ${records[0]?.sweep ?? 'sweep'}`;
   const warnings = input.warnings?.length ? `<ul class="warnings">${input.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '';
   const summary = fit ? `<pre class="summary">${escapeHtml(formatFitReport(fit))}</pre>` : '<p class="note">No fit was run.</p>';
-  const configs = Object.fromEntries(charts.filter((c) => c.config).map((c) => [c.id, c.config]));
+  const configs = Object.fromEntries([...isoCharts, ...charts].filter((c) => c.config).map((c) => [c.id, c.config]));
   // The library's own source may hold "</script" only inside strings or regexes, where "<\/" means the same.
   const lib = input.chartJs.replace(/<\/script/gi, '<\\/script').replace(/\/\/# sourceMappingURL=\S+\s*$/, '');
   return `<!doctype html>
@@ -70,20 +91,27 @@ figure { margin: 2rem 0; } figcaption, .meta { color: #555; font-size: .9rem; }
 .note { background: #fff6df; border-left: 3px solid #e0a800; padding: .4rem .7rem; }
 .warnings { color: #8a4b00; }
 pre.summary { background: #f6f6f6; padding: 1rem; overflow-x: auto; font-size: 12px; }
-table.comparison { border-collapse: collapse; font-size: .9rem; } table.comparison td, table.comparison th { border: 1px solid #ccc; padding: .25rem .5rem; text-align: right; }
+table.comparison { border-collapse: collapse; font-size: .9rem; display: block; overflow-x: auto; } table.comparison td, table.comparison th { border: 1px solid #ccc; padding: .25rem .5rem; text-align: right; }
+tr.flagged td { background: #fff6df; }
+.trust { background: #fde8e6; border-left: 3px solid #c4271d; padding: .4rem .7rem; }
 </style>
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p class="meta">${records.length} runs${input.generatedAt ? `, generated ${escapeHtml(input.generatedAt)}` : ''}. N is ${fit?.n_kind === 'total' ? 'the total parameter count (embeddings included)' : 'the non-embedding parameter count'}; C_train = 6·N·D.</p>
 ${warnings}
-<section id="fits"><h2>Fits</h2>${summary}</section>
+${isoflopHtml(iso)}
+<section id="fits"><h2>Fits</h2>${trust.length ? `<ul class="trust">${trust.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : ''}${summary}</section>
 ${comparisonHtml(table)}
 ${charts.map(figure).join('\n')}
 <script>${lib}</script>
 <script>
+// The same chart runtime as the app's (src/report/charts.ts, chartRuntime); __name is what a TypeScript
+// loader may wrap inner functions in, and means nothing here.
+var __name = (f) => f;
+const chartRuntime = ${chartRuntime.toString()};
 const configs = ${scriptJson(configs)};
-for (const [id, config] of Object.entries(configs)) new Chart(id, config);
+for (const [id, config] of Object.entries(configs)) new Chart(id, chartRuntime(config));
 </script>
 </body>
 </html>

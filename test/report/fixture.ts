@@ -1,6 +1,7 @@
 // Synthetic RunRecords from known laws: the loss from a Chinchilla law, per-question p_i from the T²
 // Approach-2 Beta at that loss, c_i ~ Binomial(n, p_i), pass@k tables by src/stats/passk.ts. Budgets are
-// isoFLOP levels, so the runs group into C_train curves like a real sweep's.
+// isoFLOP levels, named as a sweep names them (…/C=1.0e+10/s1), so the runs group into C_train curves and
+// into the direct per-level analysis (src/fit/isoflop.ts) like a real sweep's.
 import { DEFAULTS } from '../../src/config.ts';
 import { RECORD_FORMAT, type RunRecord } from '../../src/sweep/record.ts';
 import { chinchillaLoss, type ChinchillaParams } from '../../src/fit/chinchilla.ts';
@@ -21,6 +22,10 @@ export interface FixtureOptions {
   n?: number;
   seed?: number;
   law?: ChinchillaParams;
+  /** Seeds per (size, level): each one its own run with its own noise (default 1). */
+  seeds?: number;
+  /** Replaces the law's held-out loss (before noise): e.g. a known parabola in ln N per level. */
+  lossOf?: (N: number, D: number, C: number) => number;
 }
 
 export function syntheticRecords(opts: FixtureOptions = {}): RunRecord[] {
@@ -33,9 +38,9 @@ export function syntheticRecords(opts: FixtureOptions = {}): RunRecord[] {
   const ks = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
   const records: RunRecord[] = [];
   for (const C of budgets) {
-    for (const N of sizes) {
+    for (const N of sizes) for (let seed = 1; seed <= (opts.seeds ?? 1); seed++) {
       const D = Math.round(C / (6 * N));
-      const loss = chinchillaLoss(law, N, D) * Math.exp(0.01 * rng.normal());
+      const loss = (opts.lossOf ? opts.lossOf(N, D, C) : chinchillaLoss(law, N, D)) * Math.exp(0.01 * rng.normal());
       const { a, b } = t2BetaShape(TRUE_ACCURACY, loss);
       const questions = Array.from({ length: Q }, (_, i) => {
         const p = betaSample(rng, a, b);
@@ -46,9 +51,9 @@ export function syntheticRecords(opts: FixtureOptions = {}): RunRecord[] {
       const curve = Array.from({ length: 8 }, (_, i) => ({ tokens: Math.round((D * (i + 1)) / 8), loss: loss * (1 + 2 / (i + 1)) }));
       records.push({
         format: RECORD_FORMAT,
-        id: `N${N}-C${C.toExponential(1)}`,
+        id: `N${N}/C=${C.toExponential(1)}/s${seed}`,
         sweep: 'fixture',
-        config: { ...DEFAULTS, tokens: D },
+        config: { ...DEFAULTS, tokens: D, seed },
         N: Math.round(N * 1.25),
         N_nonemb: N,
         D,
