@@ -128,6 +128,21 @@ describe('generation (CPU)', () => {
     expect(Math.max(...distinct)).toBeGreaterThan(1);
   });
 
+  it('caps each sequence by its own prompt: a long prompt in the set does not cut a short one\'s answers', async () => {
+    const ops = cpuOps();
+    const gpt = model(ops, 2);
+    const rng = new Rng(21);
+    const tokens = (n: number) => Uint32Array.from({ length: n }, () => 2 + rng.int(VOCAB_SIZE - 2));
+    const qs = [{ prompt: tokens(2), answer: tokens(1) }, { prompt: tokens(13), answer: tokens(1) }];
+    const gen = await generate(ops, shape, gpt.paramsFlat, qs, spec({ n: 16, max_new: 8 }));
+    const longest = (q: number) => Math.max(...gen.samples[q]!.map((x) => x.length));
+    // Capped by the longest prompt of the set (13 of T = 16), no sample could pass 3 tokens.
+    expect(longest(0)).toBeGreaterThan(3);
+    expect(longest(0)).toBeLessThanOrEqual(8);
+    // The long prompt's samples end at the block: the last sampled token is predicted at position T − 1.
+    expect(longest(1)).toBeLessThanOrEqual(shape.block_size - 13 + 1);
+  });
+
   it('the prefill gives each question\'s gold-answer NLL, the sum of its teacher-forced token losses', async () => {
     const ops = cpuOps();
     const gpt = model(ops, 6);
