@@ -1,0 +1,235 @@
+// The direct answer, with no law in between (T2.md, "Measuring the shift directly"): per isoFLOP level
+// (runs with the same C_train = 6·N·D), a parabola in log N through the held-out losses gives N_loss*
+// (Chinchilla's Approach 2), and a parabola in log N through log pass@k at k = C_inf/(2N) gives N_T²*
+// (exact from p_i for any k, fractional k included). Since D/N = C/(6N²), the ratio of the two D*/N* is
+// (N_loss*/N_T²*)². Intervals come from a bootstrap over questions (every run of a sweep is graded on the
+// same questions, so they are resampled jointly) and over seeds (resampled per size). An optimum at or
+// beyond the edge of the level's range of N is not an optimum, and is marked so (inside: false).
+import type { RunRecord } from '../sweep/record.ts';
+import { passAtKFromP } from '../stats/passk.ts';
+import { Rng } from '../util/rng.ts';
+
+/** One size of one level: its runs' seeds averaged. */
+export interface IsoflopPoint {
+  N: number;
+  D: number;
+  /** D/N with N non-embedding. */
+  ratio: number;
+  /** Held-out loss, mean over seeds. */
+  loss: number;
+  /** k = C_inf/(2N) (fractional) and the measured pass@k there, from p_i, mean over seeds. */
+  k: number;
+  pass: number;
+  /** pass@k from samples at k rounded to an integer, log-interpolated between the sampled k (null when k > n). */
+  pass_sampled: number | null;
+  seeds: number;
+  ids: string[];
+}
+
+/** The vertex of a parabola y = a·x² + b·x + c in x = ln N, with its bootstrap interval. */
+export interface IsoflopOptimum {
+  N: number;
+  lo: number;
+  hi: number;
+  D_over_N: number;
+  /** D/N at the interval's ends (D/N falls as N grows, so lo comes from hi and vice versa). */
+  D_over_N_lo: number;
+  D_over_N_hi: number;
+  /** Samples per question at the optimum, C_inf/(2N*) (1 for the loss optimum, which ignores inference). */
+  k: number;
+  /** Parabola coefficients in ln N: [a, b, c]. */
+  parabola: [number, number, number];
+  /** True when the vertex is an extremum of the right kind and lies strictly inside the level's N range. */
+  inside: boolean;
+  /** Fraction of bootstrap resamples whose vertex was of the right kind and inside the range. */
+  inside_frac: number;
+}
+
+export interface IsoflopLevel {
+  /** The level's C_train (6·N·D, N non-embedding), as the experiment named it. */
+  C_train: number;
+  label: string;
+  points: IsoflopPoint[];
+  N_range: [number, number];
+  loss: IsoflopOptimum | null;
+  t2: IsoflopOptimum | null;
+  /** (D*:N*)_T² over (D*:N*)_loss, = (N_loss* / N_T²*)², with its bootstrap interval. */
+  ratio: { value: number; lo: number; hi: number } | null;
+  /** Why an optimum is missing or not to be trusted. */
+  notes: string[];
+}
+
+export interface IsoflopAnalysis {
+  C_inf: number;
+  levels: IsoflopLevel[];
+  bootstrap: number;
+}
+
+export interface IsoflopOptions {
+  /** Inference FLOPs per served token (2·N·k); default 2·(largest N among the records): k ≈ 1 for it. */
+  C_inf?: number;
+  /** Bootstrap resamples (default 1000). */
+  bootstrap?: number;
+  seed?: number;
+}
+
+/** Level of a run: its experiment budget label "C=6.0e+10" (isoFLOP runs only; D/N runs are on no level). */
+export function levelOf(r: RunRecord): number | null {
+  const m = /\/C=([0-9.e+-]+)\//.exec(r.id);
+  return m ? Number(m[1]) : null;
+}
+
+/** Least-squares parabola through (x, y); null with fewer than 3 distinct x. */
+export function fitParabola(x: ArrayLike<number>, y: ArrayLike<number>): [number, number, number] | null {
+  const n = x.length;
+  if (new Set(Array.from(x)).size < 3) return null;
+  // Normal equations on centred x (better conditioned), solved by Cramer's rule on the 3×3 system.
+  let mx = 0;
+  for (let i = 0; i < n; i++) mx += x[i]!;
+  mx /= n;
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, t0 = 0, t1 = 0, t2 = 0;
+  for (let i = 0; i < n; i++) {
+    const u = x[i]! - mx, v = y[i]!;
+    s0 += 1; s1 += u; s2 += u * u; s3 += u * u * u; s4 += u * u * u * u;
+    t0 += v; t1 += u * v; t2 += u * u * v;
+  }
+  const det3 = (m: number[]) => m[0]! * (m[4]! * m[8]! - m[5]! * m[7]!) - m[1]! * (m[3]! * m[8]! - m[5]! * m[6]!) + m[2]! * (m[3]! * m[7]! - m[4]! * m[6]!);
+  const M = [s4, s3, s2, s3, s2, s1, s2, s1, s0];
+  const det = det3(M);
+  if (!(Math.abs(det) > 0)) return null;
+  const A = det3([t2, s3, s2, t1, s2, s1, t0, s1, s0]) / det;
+  const B = det3([s4, t2, s2, s3, t1, s1, s2, t0, s0]) / det;
+  const C = det3([s4, s3, t2, s3, s2, t1, s2, s1, t0]) / det;
+  // Back from u = x − mx: a·x² + (b − 2a·mx)·x + (a·mx² − b·mx + c).
+  return [A, B - 2 * A * mx, A * mx * mx - B * mx + C];
+}
+
+/** x of the vertex when the parabola opens the right way (min: a > 0, max: a < 0), else null. */
+function vertex(p: [number, number, number] | null, mode: 'min' | 'max'): number | null {
+  if (!p) return null;
+  const [a, b] = p;
+  if (mode === 'min' ? !(a > 0) : !(a < 0)) return null;
+  return -b / (2 * a);
+}
+
+const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const i = (s.length - 1) * q, lo = Math.floor(i), hi = Math.ceil(i);
+  return s[lo]! + (s[hi]! - s[lo]!) * (i - lo);
+};
+
+/** Mean over questions of pass@k from p_i (exact, fractional k allowed), with an optional resample of question indices. */
+function passFromP(r: RunRecord, k: number, idx?: Int32Array): number {
+  const qs = r.questions;
+  if (!idx) return qs.reduce((s, q) => s + passAtKFromP(q.p, k), 0) / qs.length;
+  let s = 0;
+  for (let i = 0; i < idx.length; i++) s += passAtKFromP(qs[idx[i]!]!.p, k);
+  return s / idx.length;
+}
+
+/** pass@k from the samples' table at fractional k: linear in ln k between the sampled k; null past the largest. */
+function passSampled(r: RunRecord, k: number): number | null {
+  const t = r.pass_at_k.sampling;
+  if (!t.k.length || k > t.k[t.k.length - 1]! || k < t.k[0]!) return k < (t.k[0] ?? 1) ? (t.value[0] ?? null) : null;
+  for (let j = 0; j < t.k.length; j++) {
+    if (t.k[j] === k) return t.value[j]!;
+    if (t.k[j]! > k) {
+      const k0 = t.k[j - 1]!, k1 = t.k[j]!, w = Math.log(k / k0) / Math.log(k1 / k0);
+      return t.value[j - 1]! * (1 - w) + t.value[j]! * w;
+    }
+  }
+  return null;
+}
+
+/** Every isoFLOP level of a sweep's records, analysed directly. Diverged runs are left out (and named). */
+export function isoflopAnalysis(records: RunRecord[], opts: IsoflopOptions = {}): IsoflopAnalysis {
+  const usable = records.filter((r) => !r.diverged && Number.isFinite(r.eval_loss) && r.questions.length > 0);
+  const C_inf = opts.C_inf ?? 2 * Math.max(...usable.map((r) => r.N_nonemb));
+  const B = opts.bootstrap ?? 1000;
+  const byLevel = new Map<number, RunRecord[]>();
+  for (const r of usable) {
+    const c = levelOf(r);
+    if (c !== null) byLevel.set(c, [...(byLevel.get(c) ?? []), r]);
+  }
+  const levels: IsoflopLevel[] = [];
+  for (const [C, runs] of [...byLevel].sort((a, b) => a[0] - b[0])) {
+    levels.push(analyseLevel(C, runs, C_inf, B, new Rng(opts.seed ?? 0)));
+    const skipped = records.filter((r) => levelOf(r) === C && !usable.includes(r));
+    if (skipped.length) levels[levels.length - 1]!.notes.push(`left out (diverged or not evaluated): ${skipped.map((r) => r.id).join(', ')}`);
+  }
+  return { C_inf, levels, bootstrap: B };
+}
+
+function analyseLevel(C: number, runs: RunRecord[], C_inf: number, B: number, rng: Rng): IsoflopLevel {
+  const sizes = [...new Set(runs.map((r) => r.N_nonemb))].sort((a, b) => a - b);
+  const bySize = sizes.map((N) => runs.filter((r) => r.N_nonemb === N));
+  const Q = Math.min(...runs.map((r) => r.questions.length));
+  const kOf = (N: number) => C_inf / (2 * N);
+  const points: IsoflopPoint[] = bySize.map((rs) => {
+    const N = rs[0]!.N_nonemb, k = kOf(N);
+    const sampled = rs.map((r) => passSampled(r, k));
+    return {
+      N,
+      D: rs.reduce((s, r) => s + r.D, 0) / rs.length,
+      ratio: rs.reduce((s, r) => s + r.D, 0) / rs.length / N,
+      loss: rs.reduce((s, r) => s + r.eval_loss, 0) / rs.length,
+      k,
+      pass: rs.reduce((s, r) => s + passFromP(r, k), 0) / rs.length,
+      pass_sampled: sampled.every((v) => v !== null) ? sampled.reduce((s, v) => s + v!, 0) / rs.length : null,
+      seeds: rs.length,
+      ids: rs.map((r) => r.id),
+    };
+  });
+  const lnN = sizes.map(Math.log);
+  const [xlo, xhi] = [lnN[0]!, lnN[lnN.length - 1]!];
+  const inside = (x: number | null) => x !== null && x > xlo && x < xhi;
+  const PASS_FLOOR = 1e-12; // log pass@k of a level where a size solves nothing would be −∞
+
+  const solve = (loss: number[], pass: number[]) => {
+    const xl = vertex(fitParabola(lnN, loss), 'min');
+    const xt = vertex(fitParabola(lnN, pass.map((p) => Math.log(Math.max(p, PASS_FLOOR)))), 'max');
+    return { xl, xt };
+  };
+  const pointLoss = points.map((p) => p.loss), pointPass = points.map((p) => p.pass);
+  const base = solve(pointLoss, pointPass);
+  const notes: string[] = [];
+  if (sizes.length < 3) notes.push(`only ${sizes.length} sizes: a parabola needs at least 3`);
+
+  // Bootstrap: resample question indices (jointly across runs: the same questions grade every run) and,
+  // per size, its seeds. Both vertices come from the same resample, so the ratio's interval is paired.
+  const bootL: number[] = [], bootT: number[] = [], bootRatio: number[] = [];
+  let okL = 0, okT = 0;
+  const idx = new Int32Array(Q);
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < Q; i++) idx[i] = rng.int(Q);
+    const loss: number[] = [], pass: number[] = [];
+    for (const rs of bySize) {
+      const pick = rs.map(() => rs[rng.int(rs.length)]!);
+      const k = kOf(rs[0]!.N_nonemb);
+      loss.push(pick.reduce((s, r) => s + r.eval_loss, 0) / pick.length);
+      pass.push(pick.reduce((s, r) => s + passFromP(r, k, idx), 0) / pick.length);
+    }
+    const { xl, xt } = solve(loss, pass);
+    if (inside(xl)) (okL++, bootL.push(xl!));
+    if (inside(xt)) (okT++, bootT.push(xt!));
+    if (xl !== null && xt !== null) bootRatio.push(Math.exp(2 * (xl - xt)));
+  }
+  const optimum = (x: number | null, boot: number[], ok: number, isT2: boolean, what: string): IsoflopOptimum | null => {
+    const p = fitParabola(lnN, isT2 ? pointPass.map((v) => Math.log(Math.max(v, PASS_FLOOR))) : pointLoss);
+    if (x === null || !p) {
+      notes.push(`${what}: the parabola has no ${isT2 ? 'maximum' : 'minimum'} (it opens the wrong way)`);
+      return null;
+    }
+    const N = Math.exp(x);
+    const lo = boot.length ? Math.exp(quantile(boot, 0.025)) : NaN, hi = boot.length ? Math.exp(quantile(boot, 0.975)) : NaN;
+    const ratio = (n: number) => C / (6 * n * n);
+    if (!inside(x)) notes.push(`${what}: N* = ${N.toPrecision(3)} lies outside the level's sizes [${sizes[0]}, ${sizes[sizes.length - 1]}]: widen the level`);
+    else if (ok < 0.95 * B) notes.push(`${what}: only ${((100 * ok) / B).toFixed(0)}% of bootstrap resamples put the optimum inside the level`);
+    return { N, lo, hi, D_over_N: ratio(N), D_over_N_lo: ratio(hi), D_over_N_hi: ratio(lo), k: isT2 ? kOf(N) : 1, parabola: p, inside: inside(x), inside_frac: ok / B };
+  };
+  const loss = optimum(base.xl, bootL, okL, false, 'loss optimum');
+  const t2 = optimum(base.xt, bootT, okT, true, 'T² optimum');
+  const ratio = loss && t2 ? { value: (loss.N / t2.N) ** 2, lo: quantile(bootRatio, 0.025), hi: quantile(bootRatio, 0.975) } : null;
+  return { C_train: C, label: `C=${C.toExponential(1)}`, points, N_range: [sizes[0]!, sizes[sizes.length - 1]!], loss, t2, ratio, notes };
+}
