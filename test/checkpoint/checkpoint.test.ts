@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { CHECKPOINT_FORMAT, loadCheckpoint, modelDescription, saveCheckpoint, type Checkpoint, type TrainState } from '../../src/checkpoint/checkpoint.ts';
+import { CHECKPOINT_FORMAT, loadCheckpoint, modelDescription, saveCheckpoint, type TrainState } from '../../src/checkpoint/checkpoint.ts';
 import { CheckpointError, loadSafetensors, saveSafetensors } from '../../src/checkpoint/safetensors.ts';
 import { sha256Hex } from '../../src/checkpoint/sha256.ts';
-import { makeConfig } from '../../src/config.ts';
-import { paramLayout } from '../../src/model/gpt.ts';
 import { modelShape } from '../../src/train/trainer.ts';
-import { Rng } from '../../src/util/rng.ts';
+import { randomCheckpoint } from './random.ts';
 
 const FIXTURE = new URL('../fixtures/add2-L1-C32.safetensors', import.meta.url);
-
-/** A checkpoint of random weights (no GPU needed): what a trained model's file looks like. */
-export function randomCheckpoint(overrides: Record<string, unknown> = {}, seed = 1): Checkpoint {
-  const config = makeConfig({ n_layer: 2, n_embd: 16, n_head: 2, block_size: 16, batch_size: 4, tokens: 4 * 16 * 10, ...overrides });
-  const rng = new Rng(seed);
-  const params = Object.fromEntries(paramLayout(modelShape(config), 1).specs.map((p) => [p.name, { shape: p.shape, data: Float32Array.from({ length: p.length }, () => rng.normal() * 0.1) }]));
-  return { config, params, state: { step: 10, tokens: config.tokens, finalEvalLoss: 1.25 } };
-}
 
 /** The header length and data offset of a safetensors file. */
 const dataStart = (b: Uint8Array) => 8 + new DataView(b.buffer, b.byteOffset).getUint32(0, true);
