@@ -50,7 +50,8 @@ export interface Experiment {
   extra_seeds?: { max_params: number; seeds: number[] };
   /**
    * Heavily overtrained runs beside the grid (T2.md: fit near the Chinchilla ratio, predict these): the
-   * models at these indices of `models`, each at these D/N ratios. They are on no isoFLOP level.
+   * models at these indices of `models`, each at these D/N ratios, with `seeds` only (extra_seeds are for the
+   * grid). They are on no isoFLOP level.
    */
   overtrained?: { models: number[]; tokens_per_param: number[] };
   /**
@@ -62,6 +63,8 @@ export interface Experiment {
   max_tokens?: number;
   /** isoFLOP levels skip runs below this D/N (default 1: T2.md's grids start at ~1 token per parameter). */
   min_tokens_per_param?: number;
+  /** isoFLOP levels skip runs above this D/N (default none): a level's most overtrained end, beside `overtrained`. */
+  max_tokens_per_param?: number;
   sampling: SamplingSpec;
   /** Inference FLOPs per served token, 2·N·k; default: the largest model gets k = 1. */
   C_inf?: number;
@@ -92,7 +95,7 @@ const modelLabel = (m: ModelSize) => `L${m.n_layer}-C${m.n_embd}-H${m.n_head}`;
 // `satisfies Record<keyof ...>` makes a field added to the interface without its line here a type error.
 const EXPERIMENT_KEYS = {
   name: 1, description: 1, base: 1, models: 1, budgets: 1, seeds: 1, extra_seeds: 1, overtrained: 1, scan: 1,
-  max_tokens: 1, min_tokens_per_param: 1, sampling: 1, C_inf: 1, holdout_ratio: 1,
+  max_tokens: 1, min_tokens_per_param: 1, max_tokens_per_param: 1, sampling: 1, C_inf: 1, holdout_ratio: 1,
 } satisfies Record<keyof Experiment, 1>;
 const MODEL_KEYS = { n_layer: 1, n_embd: 1, n_head: 1, lr: 1 } satisfies Record<keyof ModelSize, 1>;
 const BLOCK_KEYS: Record<string, readonly string[]> = {
@@ -227,6 +230,7 @@ export function validateExperiment(e: unknown, source = 'experiment'): Experimen
   }
   if (x.max_tokens !== undefined && !(Number.isInteger(x.max_tokens) && (x.max_tokens as number) > 0)) fail('"max_tokens" must be an integer > 0');
   if (x.min_tokens_per_param !== undefined && !(typeof x.min_tokens_per_param === 'number' && x.min_tokens_per_param >= 0)) fail('"min_tokens_per_param" must be a number >= 0');
+  if (x.max_tokens_per_param !== undefined && !(typeof x.max_tokens_per_param === 'number' && x.max_tokens_per_param > 0)) fail('"max_tokens_per_param" must be a number > 0');
   const s = { ...SAMPLING_DEFAULTS, ...((x.sampling ?? {}) as object) } as SamplingSpec;
   const posInt = (k: keyof SamplingSpec) => {
     if (!Number.isInteger(s[k]) || (s[k] as number) < 1) fail(`sampling.${k} must be an integer >= 1, got ${JSON.stringify(s[k])}`);
@@ -269,14 +273,14 @@ export function expandRuns(e: Experiment): RunSpec[] {
   const runs: RunSpec[] = [];
   const ratios = 'tokens_per_param' in e.budgets;
   const levels = 'tokens_per_param' in e.budgets ? e.budgets.tokens_per_param : e.budgets.flops;
-  const add = (m: ModelSize, level: number, isRatio: boolean) => {
+  const add = (m: ModelSize, level: number, isRatio: boolean, extraSeeds = true) => {
     const probe = makeConfig({ ...e.base, ...m, tokens: 1e9 });
     const N = paramCount(modelShape(probe));
     const D = Math.round(isRatio ? level * N.nonEmbedding : level / (6 * N.nonEmbedding));
     const step = probe.batch_size * probe.block_size;
-    if (D < step || (e.max_tokens !== undefined && D > e.max_tokens) || (!isRatio && D < (e.min_tokens_per_param ?? 1) * N.nonEmbedding)) return;
+    if (D < step || (e.max_tokens !== undefined && D > e.max_tokens) || (!isRatio && D < (e.min_tokens_per_param ?? 1) * N.nonEmbedding) || (!isRatio && D > (e.max_tokens_per_param ?? Infinity) * N.nonEmbedding)) return;
     const seeds = [...e.seeds];
-    if (e.extra_seeds && N.nonEmbedding <= e.extra_seeds.max_params) for (const s of e.extra_seeds.seeds) if (!seeds.includes(s)) seeds.push(s);
+    if (extraSeeds && e.extra_seeds && N.nonEmbedding <= e.extra_seeds.max_params) for (const s of e.extra_seeds.seeds) if (!seeds.includes(s)) seeds.push(s);
     const budget = isRatio ? `D/N=${level}` : `C=${level.toExponential(1)}`;
     for (const over of scanCombinations(e.scan)) {
       const tag = Object.entries(over).map(([k, v]) => `${k}=${v}`).join(',');
@@ -287,7 +291,7 @@ export function expandRuns(e: Experiment): RunSpec[] {
     }
   };
   for (const level of levels) for (const m of e.models) add(m, level, ratios);
-  for (const i of e.overtrained?.models ?? []) for (const r of e.overtrained!.tokens_per_param) add(e.models[i]!, r, true);
+  for (const i of e.overtrained?.models ?? []) for (const r of e.overtrained!.tokens_per_param) add(e.models[i]!, r, true, false);
   return runs;
 }
 
