@@ -7,6 +7,7 @@ import { api } from './api.ts';
 import { shared } from './styles.ts';
 import { hashParam, setHash, download, si } from './state.ts';
 import { allCharts, overtrainedTable, type ChartSpec } from '../src/report/charts.ts';
+import { tidyPassAtKCsv, tidyQuestionsCsv } from '../src/report/tidy.ts';
 import { fmt, type FitReport } from '../src/fit/fit.ts';
 import { presets } from '../experiments/index.ts';
 import type { RunRecord } from '../src/sweep/record.ts';
@@ -201,6 +202,10 @@ export class T2Results extends LitElement {
         </label>
         <button @click=${() => this.exportAs('jsonl')} ?disabled=${!rs.length} data-testid="export-jsonl">Export JSONL</button>
         <button @click=${() => this.exportAs('csv')} ?disabled=${!rs.length} data-testid="export-csv">Export CSV</button>
+        <button @click=${() => download(`${this.sweep}_pass_at_k.csv`, tidyPassAtKCsv(this.records), 'text/csv')} ?disabled=${!rs.length} data-testid="export-tidy-pass-at-k"
+          title="one row per (run, k), for pandas: docs/results-csv.md">Tidy CSV: pass@k</button>
+        <button @click=${() => download(`${this.sweep}_questions.csv`, tidyQuestionsCsv(this.records), 'text/csv')} ?disabled=${!rs.length} data-testid="export-tidy-questions"
+          title="one row per (run, question), for pandas: docs/results-csv.md">Tidy CSV: questions</button>
         <label class="file">Import results (.jsonl from <code>t2lab sweep</code>)
           <input type="file" accept=".jsonl,.json,.txt,application/jsonl" @change=${this.importFile} ?disabled=${this.busy} data-testid="import"></label>
         <button @click=${this.deleteSweep} ?disabled=${!this.sweep}>Delete sweep</button>
