@@ -217,7 +217,8 @@ function analyseLevel(C: number, runs: RunRecord[], C_inf: number, B: number, rn
   }
   const optimum = (x: number | null, boot: number[], ok: number, isT2: boolean, what: string): IsoflopOptimum | null => {
     const p = fitParabola(lnN, isT2 ? pointPass.map((v) => Math.log(Math.max(v, PASS_FLOOR))) : pointLoss);
-    if (x === null || !p) {
+    if (!p) return null; // fewer than 3 sizes: already noted
+    if (x === null) {
       notes.push(`${what}: the parabola has no ${isT2 ? 'maximum' : 'minimum'} (it opens the wrong way)`);
       return null;
     }
@@ -232,4 +233,21 @@ function analyseLevel(C: number, runs: RunRecord[], C_inf: number, B: number, rn
   const t2 = optimum(base.xt, bootT, okT, true, 'T² optimum');
   const ratio = loss && t2 ? { value: (loss.N / t2.N) ** 2, lo: quantile(bootRatio, 0.025), hi: quantile(bootRatio, 0.975) } : null;
   return { C_train: C, label: `C=${C.toExponential(1)}`, points, N_range: [sizes[0]!, sizes[sizes.length - 1]!], loss, t2, ratio, notes };
+}
+
+// The per-level table `t2lab fit` prints: N*, D*/N* and k* of both optima with intervals, and their ratio.
+export function formatIsoflop(a: IsoflopAnalysis): string {
+  if (!a.levels.length) return 'isoFLOP levels: none (budgets given as D/N ratios, not FLOPs): no direct answer; the laws below extrapolate.';
+  const g = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3)) : '–');
+  const opt = (o: IsoflopOptimum | null, t2: boolean) =>
+    o ? `${g(o.N)} [${g(o.lo)}, ${g(o.hi)}]  D/N ${g(o.D_over_N)} [${g(o.D_over_N_lo)}, ${g(o.D_over_N_hi)}]${t2 ? `  k ${g(o.k)}` : ''}${o.inside ? '' : '  (NOT inside the level)'}` : 'none';
+  const lines = [`isoFLOP levels, the direct answer (parabolas in log N; C_inf = ${a.C_inf.toExponential(2)}; ${a.bootstrap} bootstrap resamples over questions and seeds):`];
+  for (const l of a.levels) {
+    lines.push(`  C_train ${l.C_train.toExponential(1)}: ${l.points.length} sizes, N ${g(l.N_range[0])}–${g(l.N_range[1])}, D/N ${g(Math.min(...l.points.map((p) => p.ratio)))}–${g(Math.max(...l.points.map((p) => p.ratio)))}`);
+    lines.push(`    loss optimum  N* ${opt(l.loss, false)}`);
+    lines.push(`    T² optimum    N* ${opt(l.t2, true)}`);
+    if (l.ratio) lines.push(`    (D*/N*)_T² / (D*/N*)_loss = ${g(l.ratio.value)} [${g(l.ratio.lo)}, ${g(l.ratio.hi)}]`);
+    for (const n of l.notes) lines.push(`    note: ${n}`);
+  }
+  return lines.join('\n');
 }
