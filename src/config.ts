@@ -61,6 +61,8 @@ function validate(c: Config): void {
   };
   for (const k of ['n_layer', 'n_embd', 'n_head', 'block_size', 'batch_size', 'tokens', 'eval_interval', 'eval_batches', 'log_interval', 'add_digits'] as const) int(k, 1);
   int('seed', 0);
+  // Seeds are hashed as 32-bit words (src/util/rng.ts), so 2^32 would silently be seed 0.
+  if (c.seed > 0xffffffff) throw new ConfigError(`config key "seed" must be at most 4294967295 (seeds are 32-bit), got ${c.seed}`);
   if (c.n_embd % c.n_head !== 0) throw new ConfigError(`n_embd (${c.n_embd}) must be divisible by n_head (${c.n_head})`);
   if (c.n_embd / c.n_head > 128) throw new ConfigError(`head size n_embd/n_head = ${c.n_embd / c.n_head} exceeds the attention kernel's 128; raise n_head`);
   if (c.block_size > 1024) throw new ConfigError(`block_size ${c.block_size} exceeds the attention kernel's 1024`);

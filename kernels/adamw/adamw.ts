@@ -3,15 +3,22 @@
 // the model lays the decayed tensors (matrices) first and the undecayed ones (biases, norms) after.
 //   g = grads·norm[1]; m = β1 m + (1-β1) g; v = β2 v + (1-β2) g²; m̂ = m/(1-β1^t); v̂ = v/(1-β2^t)
 //   params -= lr·(m̂/(sqrt(v̂)+eps) + wd·params)   (the wd term only for i < n_decay)
-// Per-step values live in a uniform buffer (adamw_hyper / adamw_write_hyper); shapes are overrides.
+// Per-step values live in a uniform buffer (adamw_hyper / adamw_write_hyper); shapes in another (dims).
 // Versions: v1 baseline, one invocation per element.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
+import { defineKernel } from '../../src/gpu/kernel.ts';
 import v1 from './adamw_update.v1.wgsl?raw';
 
 export const adamw_versions = {
   1: { code: v1 },
 } as const;
 export type AdamwVersion = keyof typeof adamw_versions;
+export const adamw_update_kernel = defineKernel({ name: 'adamw_update', folder: 'adamw', versions: { 1: v1 } as Record<AdamwVersion, string> });
+declare module '../../src/gpu/context.ts' {
+  interface KernelChoices {
+    adamw_update?: AdamwVersion;
+  }
+}
 
 const WG = 256; // must match WG in the .wgsl file
 
@@ -74,7 +81,8 @@ export function adamw_check_hyper(h: AdamwHyper): void {
 
 // params, grads, m, v: (n); norm: (2), reads the clip scale norm[1]; hyper: uniform from adamw_hyper
 export function adamw_update(gpu: Gpu, params: Tensor, grads: Tensor, m: Tensor, v: Tensor, norm: Tensor, hyper: GPUBuffer, n: number, n_decay: number, opts: { version?: AdamwVersion } = {}): void {
-  const version = opts.version ?? 1;
+  const k = adamw_update_kernel;
+  const version = k.version(gpu, opts.version);
   if (!(Number.isInteger(n) && n >= 1)) throw new Error(`adamw_update: n must be an integer >= 1 (got ${n})`);
   if (!(Number.isInteger(n_decay) && n_decay >= 0 && n_decay <= n)) throw new Error(`adamw_update: n_decay must be an integer in [0, n=${n}] (got ${n_decay})`);
   for (const [t, what] of [[params, 'params'], [grads, 'grads'], [m, 'm'], [v, 'v']] as const) {
@@ -88,10 +96,7 @@ export function adamw_update(gpu: Gpu, params: Tensor, grads: Tensor, m: Tensor,
       if (overlap(named[a]![0], named[b]![0])) throw new Error(`adamw_update: ${named[a]![1]} "${named[a]![0].label}" and ${named[b]![1]} "${named[b]![0].label}" overlap in one buffer`);
     }
   }
-  const src = adamw_versions[version];
-  if (!src) throw new Error(`adamw_update: no version ${version} (have ${Object.keys(adamw_versions).join(', ')})`);
-  const pipeline = gpu.pipeline({ name: 'adamw_update', file: `kernels/adamw/adamw_update.v${version}.wgsl`, code: src.code, overrides: { N: n, N_DECAY: n_decay } });
-  gpu.dispatch(`adamw_update.v${version}`, pipeline, [params, grads, m, v, norm, hyper], gpu.grid(Math.ceil(n / WG)));
+  k.dispatch(gpu, version, { bindings: [params, grads, m, v, norm, hyper, gpu.dims([n, n_decay])], workgroups: gpu.grid(Math.ceil(n / WG)) });
 }
 
 function overlap(a: Tensor, b: Tensor): boolean {

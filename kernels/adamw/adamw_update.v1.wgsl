@@ -3,8 +3,10 @@
 // global_norm, s = norm[1] is the clip scale; hyper: the per-step uniform below (48 bytes).
 // Parallel: one invocation per element, 256-invocation workgroups, folded into y past 65535 workgroups.
 // This version: the baseline elementwise update, f32 state, decoupled weight decay.
-override N: u32;       // elements
-override N_DECAY: u32; // elements [0, N_DECAY) get weight decay, [N_DECAY, N) do not
+struct Dims { // shapes: a uniform, so every size shares this pipeline
+  N: u32,       // elements
+  N_DECAY: u32, // elements [0, N_DECAY) get weight decay, [N_DECAY, N) do not
+}
 
 // Layout (byte offsets) must match adamw_write_hyper in adamw.ts. bc1, bc2 and the (1-β) terms are
 // computed in float64 on the CPU: 1 - f32(0.999) in f32 would be 1.3e-5 off in relative terms.
@@ -26,13 +28,14 @@ struct Hyper {
 @group(0) @binding(3) var<storage, read_write> v: array<f32>;      // (N) second moment
 @group(0) @binding(4) var<storage, read> norm: array<f32>;         // (2): [0] grad norm, [1] clip scale
 @group(0) @binding(5) var<uniform> hyper: Hyper;                  // per step
+@group(0) @binding(6) var<uniform> dims: Dims;
 
 const WG = 256u;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = (wid.y * nwg.x + wid.x) * WG + lid;
-  if (i >= N) { return; }
+  if (i >= dims.N) { return; }
   let g = grads[i] * norm[1];
   let mi = hyper.beta1 * m[i] + hyper.one_minus_beta1 * g;
   let vi = hyper.beta2 * v[i] + hyper.one_minus_beta2 * (g * g);
@@ -42,6 +45,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let v_hat = vi / hyper.bc2;
   var step = m_hat / (sqrt(v_hat) + hyper.eps);
   let p = params[i];
-  if (i < N_DECAY) { step += hyper.weight_decay * p; }
+  if (i < dims.N_DECAY) { step += hyper.weight_decay * p; }
   params[i] = p - hyper.lr * step;
 }

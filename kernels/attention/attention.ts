@@ -5,6 +5,7 @@
 // lse (B,H,T) is the forward's log-sum-exp per query row; the backward recomputes probabilities from it.
 // Versions: v1 one invocation per (b,h,row) with the row in registers, no shared memory, no atomics.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
+import { defineKernel } from '../../src/gpu/kernel.ts';
 import forwardV1 from './attention_forward.v1.wgsl?raw';
 import backwardV1 from './attention_backward.v1.wgsl?raw';
 
@@ -16,28 +17,36 @@ export type AttentionVersion = keyof typeof attention_versions;
 /** Largest head size: each invocation holds up to four hs-long rows in function-scope arrays. */
 export const ATTENTION_MAX_HS = 128;
 
+/**
+ * The row-array size for head size `hs`: the next of 16, 32, 64, 128. Head sizes in one class share a
+ * pipeline (the shapes themselves are a uniform), so a sweep of widths compiles each version a few times at most.
+ */
+export const attention_hs_cap = (hs: number): number => [16, 32, 64, 128].find((c) => hs <= c) ?? ATTENTION_MAX_HS;
+
+export const attention_forward_kernel = defineKernel({ name: 'attention_forward', folder: 'attention', versions: { 1: forwardV1 } as Record<AttentionVersion, string>, fallback: (gpu) => attention_default_version(gpu) });
+export const attention_backward_kernel = defineKernel({ name: 'attention_backward', folder: 'attention', versions: { 1: backwardV1 } as Record<AttentionVersion, string>, fallback: (gpu) => attention_default_version(gpu) });
+declare module '../../src/gpu/context.ts' {
+  interface KernelChoices {
+    attention?: AttentionVersion; // forward and backward together: the backward reads the forward's lse
+  }
+}
+
 export interface AttentionOptions {
   version?: AttentionVersion;
 }
 
 /** The version used when none is asked for: the adapter's measured choice, else v1 (the only one). */
 export function attention_default_version(gpu: Gpu): AttentionVersion {
-  return (gpu.choices.attention as AttentionVersion | undefined) ?? 1;
+  return gpu.choices.attention ?? 1;
 }
 
 // out: (B,T,C); lse: (B,H,T); qkv: (B,T,3C)
 export function attention_forward(gpu: Gpu, out: Tensor, lse: Tensor, qkv: Tensor, B: number, T: number, C: number, H: number, opts: AttentionOptions = {}): void {
   const hs = attention_check('attention_forward', B, T, C, H, { out: [out, B * T * C], lse: [lse, B * H * T], qkv: [qkv, B * T * 3 * C] });
-  const version = opts.version ?? attention_default_version(gpu);
+  const k = attention_forward_kernel;
+  const version = k.version(gpu, opts.version);
   const v = attention_versions[version];
-  const pipeline = gpu.pipeline({
-    name: 'attention_forward',
-    file: `kernels/attention/attention_forward.v${version}.wgsl`,
-    code: v.forward,
-    defines: { HS: hs },
-    overrides: { B, T, C, H },
-  });
-  gpu.dispatch(`attention_forward.v${version}`, pipeline, [out, lse, qkv], gpu.grid(Math.ceil((B * H * T) / v.workgroup)));
+  k.dispatch(gpu, version, { bindings: [out, lse, qkv, gpu.dims([B, T, C, H, hs])], workgroups: gpu.grid(Math.ceil((B * H * T) / v.workgroup)), defines: { HS_CAP: attention_hs_cap(hs) } });
 }
 
 // dqkv: (B,T,3C), overwritten; delta: (B,H,T) scratch (D_i = dout_i·out_i, written by the dq pass, read by
@@ -47,19 +56,15 @@ export function attention_backward(gpu: Gpu, dqkv: Tensor, delta: Tensor, dout: 
   const hs = attention_check('attention_backward', B, T, C, H, {
     dqkv: [dqkv, B * T * 3 * C], delta: [delta, B * H * T], dout: [dout, B * T * C], qkv: [qkv, B * T * 3 * C], out: [out, B * T * C], lse: [lse, B * H * T],
   });
-  const version = opts.version ?? attention_default_version(gpu);
+  const k = attention_backward_kernel;
+  const version = k.version(gpu, opts.version);
   const v = attention_versions[version];
-  const src = {
-    name: 'attention_backward',
-    file: `kernels/attention/attention_backward.v${version}.wgsl`,
-    code: v.backward,
-    defines: { HS: hs },
-    overrides: { B, T, C, H },
-  };
-  const grid = gpu.grid(Math.ceil((B * H * T) / v.workgroup));
-  // WGSL binding order: out is last, so the dkv entry point (which never reads it) binds 0..4.
-  gpu.dispatch(`attention_backward.v${version}`, gpu.pipeline({ ...src, entryPoint: 'dq' }), [dqkv, delta, dout, qkv, lse, out], grid);
-  gpu.dispatch(`attention_backward.v${version}`, gpu.pipeline({ ...src, entryPoint: 'dkv' }), [dqkv, delta, dout, qkv, lse], grid);
+  const dims = gpu.dims([B, T, C, H, hs]);
+  const workgroups = gpu.grid(Math.ceil((B * H * T) / v.workgroup));
+  const defines = { HS_CAP: attention_hs_cap(hs) };
+  // WGSL binding order: out is last, so the dkv entry point (which never reads it) binds 0..5.
+  k.dispatch(gpu, version, { bindings: [dqkv, delta, dout, qkv, lse, dims, out], workgroups, defines, entryPoint: 'dq' });
+  k.dispatch(gpu, version, { bindings: [dqkv, delta, dout, qkv, lse, dims], workgroups, defines, entryPoint: 'dkv' });
 }
 
 /** Validate the shape and tensor sizes; return hs. */

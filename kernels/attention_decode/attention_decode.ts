@@ -7,6 +7,8 @@
 // Versions: v1 one invocation per (s,h), online softmax in registers (as attention_forward.v1);
 //           v2 one 64-invocation workgroup per (s,h), keys split across it, workgroup-memory reductions.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
+import { defineKernel } from '../../src/gpu/kernel.ts';
+import { attention_hs_cap } from '../attention/attention.ts';
 import { SEQ_STRIDE } from '../sample/seqs.ts';
 import v1 from './attention_decode.v1.wgsl?raw';
 import v2 from './attention_decode.v2.wgsl?raw';
@@ -16,6 +18,20 @@ export const attention_decode_versions = {
   2: { code: v2, workgroup: 64, perWorkgroup: 1 },
 } as const;
 export type AttentionDecodeVersion = keyof typeof attention_decode_versions;
+export const attention_decode_kernel = defineKernel({
+  name: 'attention_decode',
+  folder: 'attention_decode',
+  versions: { 1: v1, 2: v2 } as Record<AttentionDecodeVersion, string>,
+  fallback: (gpu) => attention_decode_default_version(gpu),
+});
+declare module '../../src/gpu/context.ts' {
+  interface KernelChoices {
+    attention_decode?: AttentionDecodeVersion;
+  }
+}
+
+/** v2's score array size: T rounded up to a power of two (>= 64), so contexts in one class share its pipeline. */
+const tCap = (T: number) => Math.max(64, 2 ** Math.ceil(Math.log2(T)));
 
 /** Largest head size: v1 holds two hs-long rows per invocation in private arrays. */
 export const ATTENTION_DECODE_MAX_HS = 128;
@@ -26,7 +42,7 @@ export interface AttentionDecodeOptions {
 
 /** The version used when none is asked for: the adapter's measured choice, else v1. */
 export function attention_decode_default_version(gpu: Gpu): AttentionDecodeVersion {
-  return (gpu.choices.attention_decode as AttentionDecodeVersion | undefined) ?? 1;
+  return gpu.choices.attention_decode ?? 1;
 }
 
 // out: (S,C); cache: (S,T,2C), keys in [0,C) and values in [C,2C), row pos of each running sequence written;
@@ -46,22 +62,18 @@ export function attention_decode(gpu: Gpu, out: Tensor, cache: Tensor, qkv: Tens
     if (t.length < n) throw new Error(`${who}: ${what} "${t.label}" has ${t.length} floats, needs ${n} for ${shape}`);
   }
   if (prefix.length % (Tp * 3 * C) !== 0) throw new Error(`${who}: prefix "${prefix.label}" has ${prefix.length} floats, not a whole number of (Tp,3C) = (${Tp},${3 * C}) rows`);
-  const version = opts.version ?? attention_decode_default_version(gpu);
+  const k = attention_decode_kernel;
+  const version = k.version(gpu, opts.version);
   const v = attention_decode_versions[version];
-  if (!v) throw new Error(`${who}: no version ${version} (have ${Object.keys(attention_decode_versions).join(', ')})`);
   if (version === 2) {
-    const bytes = 4 * (T + 64 + Math.max(64, hs)); // sc, red, part (attention_decode.v2.wgsl)
+    const bytes = 4 * (tCap(T) + 64 + Math.max(64, hs)); // sc, red, part (attention_decode.v2.wgsl)
     const max = gpu.limits.maxComputeWorkgroupStorageSize;
     if (bytes > max) throw new Error(`${who}: v2 keeps T=${T} scores in workgroup memory (${bytes} bytes), over this adapter's ${max}; use v1`);
   }
-  const pipeline = gpu.pipeline({
-    name: who,
-    file: `kernels/attention_decode/attention_decode.v${version}.wgsl`,
-    code: v.code,
-    defines: { HS: hs },
-    overrides: { S, T, C, H, Tp },
-  });
-  gpu.dispatch(`${who}.v${version}`, pipeline, [out, cache, qkv, prefix, seqs], gpu.grid(Math.ceil((S * H) / v.perWorkgroup)));
+  // v1: shapes and head size in the uniform, arrays sized by class; v2 sizes workgroup memory by HS and T's class.
+  const defines: Record<string, number> = version === 1 ? { HS_CAP: attention_hs_cap(hs) } : { HS: hs, T_CAP: tCap(T) };
+  const dims = gpu.dims(version === 1 ? [S, T, C, H, Tp, hs] : [S, T, C, H, Tp]);
+  k.dispatch(gpu, version, { bindings: [out, cache, qkv, prefix, seqs, dims], workgroups: gpu.grid(Math.ceil((S * H) / v.perWorkgroup)), defines });
 }
 
 /**

@@ -5,12 +5,15 @@
 // over a strided slice of the keys for one channel and the slices are added in workgroup memory.
 // This version changes the parallelism: one sequence's keys are spread over 64 invocations instead of one,
 // so a few long sequences still fill the device; it costs barriers and T floats of workgroup memory.
-override S: u32;
-override T: u32;
-override C: u32;
-override H: u32;
-override Tp: u32;
-const HS = ${HS}u;
+struct Dims { // shapes: a uniform, so every size shares this pipeline
+  S: u32,
+  T: u32,
+  C: u32,
+  H: u32,
+  Tp: u32,
+}
+const HS = ${HS}u;     // interpolated: sizes the arrays below, so each head size is its own pipeline
+const T_CAP = ${T_CAP}u; // T rounded up (attention_decode.ts): contexts up to it share one pipeline
 const WG = 64u;
 const NC = max(1u, WG / HS); // key slices per channel in the p·v sum
 const PARTS = HS * NC;        // (channel, slice) partial sums, <= max(WG, HS)
@@ -33,16 +36,17 @@ struct Seq {
 @group(0) @binding(2) var<storage, read> qkv: array<f32>;         // (S,3C)
 @group(0) @binding(3) var<storage, read> prefix: array<f32>;      // (Q,Tp,3C)
 @group(0) @binding(4) var<storage, read> seqs: array<Seq>;        // (S); read-only, so its fields are workgroup-uniform
+@group(0) @binding(5) var<uniform> dims: Dims;
 
-var<workgroup> sc: array<f32, T>;      // scores, then exp(score - max)
+var<workgroup> sc: array<f32, T_CAP>;  // scores, then exp(score - max); T <= T_CAP
 var<workgroup> red: array<f32, WG>;    // tree reductions
 var<workgroup> part: array<f32, PARTS>; // partial Σ p_j·v_j per (slice, channel)
 
 // Channel ch (0..2C: keys, then values) of head-relative key/value j of sequence s.
 fn kv(s: u32, seq: Seq, j: u32, ch: u32) -> f32 {
-  if (j == seq.pos) { return qkv[s * 3u * C + C + ch]; }
-  if (j < seq.prefix_len) { return prefix[(seq.prefix_row * Tp + j) * 3u * C + C + ch]; }
-  return cache[(s * T + j) * 2u * C + ch];
+  if (j == seq.pos) { return qkv[s * 3u * dims.C + dims.C + ch]; }
+  if (j < seq.prefix_len) { return prefix[(seq.prefix_row * dims.Tp + j) * 3u * dims.C + dims.C + ch]; }
+  return cache[(s * dims.T + j) * 2u * dims.C + ch];
 }
 
 // Tree-reduce red[0..WG) into red[0] by max (take_max) or sum; every invocation calls it.
@@ -60,29 +64,29 @@ fn reduce(li: u32, take_max: bool) -> f32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
   let g = wid.y * nwg.x + wid.x; // = s*H + h
-  if (g >= S * H) { return; }
-  let s = g / H;
-  let h = g % H;
+  if (g >= dims.S * dims.H) { return; }
+  let s = g / dims.H;
+  let h = g % dims.H;
   let seq = seqs[s];
-  if (seq.done != 0u || seq.pos >= T) { return; }
+  if (seq.done != 0u || seq.pos >= dims.T) { return; }
   let pos = seq.pos;
   let hc = h * HS; // head h's channel offset
   let scale = inverseSqrt(f32(HS));
 
   var q: array<f32, HS>;
-  for (var d = 0u; d < HS; d++) { q[d] = scale * qkv[s * 3u * C + hc + d]; }
+  for (var d = 0u; d < HS; d++) { q[d] = scale * qkv[s * 3u * dims.C + hc + d]; }
 
   // Scores of this invocation's keys j = li, li+WG, ...
   var m = LOWEST;
   for (var j = li; j <= pos; j += WG) {
     var x = 0.0;
     if (j == pos) {
-      for (var d = 0u; d < HS; d++) { x += q[d] * qkv[s * 3u * C + C + hc + d]; }
+      for (var d = 0u; d < HS; d++) { x += q[d] * qkv[s * 3u * dims.C + dims.C + hc + d]; }
     } else if (j < seq.prefix_len) {
-      let k = (seq.prefix_row * Tp + j) * 3u * C + C + hc;
+      let k = (seq.prefix_row * dims.Tp + j) * 3u * dims.C + dims.C + hc;
       for (var d = 0u; d < HS; d++) { x += q[d] * prefix[k + d]; }
     } else {
-      let k = (s * T + j) * 2u * C + hc;
+      let k = (s * dims.T + j) * 2u * dims.C + hc;
       for (var d = 0u; d < HS; d++) { x += q[d] * cache[k + d]; }
     }
     sc[j] = x;
@@ -105,7 +109,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     let d = pair % HS;
     let c = pair / HS;
     var a = 0.0;
-    for (var j = c; j <= pos; j += NC) { a += sc[j] * kv(s, seq, j, C + hc + d); }
+    for (var j = c; j <= pos; j += NC) { a += sc[j] * kv(s, seq, j, dims.C + hc + d); }
     part[pair] = a;
   }
   workgroupBarrier();
@@ -113,9 +117,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   for (var d = li; d < HS; d += WG) {
     var a = 0.0;
     for (var c = 0u; c < NC; c++) { a += part[c * HS + d]; }
-    out[s * C + hc + d] = a / L;
-    let cp = (s * T + pos) * 2u * C + hc + d;
-    cache[cp] = qkv[s * 3u * C + C + hc + d];
-    cache[cp + C] = qkv[s * 3u * C + 2u * C + hc + d];
+    out[s * dims.C + hc + d] = a / L;
+    let cp = (s * dims.T + pos) * 2u * dims.C + hc + d;
+    cache[cp] = qkv[s * 3u * dims.C + dims.C + hc + d];
+    cache[cp + dims.C] = qkv[s * 3u * dims.C + 2u * dims.C + hc + d];
   }
 }

@@ -7,6 +7,7 @@
 // for a character vocabulary, where it costs less than one matmul; a GPT-2 vocabulary would need a sort first.
 // Versions: v1 one invocation per output element.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
+import { checkSizes, defineKernel } from '../../src/gpu/kernel.ts';
 import forward1 from './encoder_forward.v1.wgsl?raw';
 import backward1 from './encoder_backward.v1.wgsl?raw';
 import decode1 from './encoder_decode.v1.wgsl?raw';
@@ -16,47 +17,35 @@ export const encoder_forward_versions = { 1: forward1 } as const;
 export const encoder_backward_versions = { 1: backward1 } as const;
 export const encoder_decode_versions = { 1: decode1 } as const;
 export type EncoderVersion = keyof typeof encoder_forward_versions;
-
-const WORKGROUP = 256; // invocations per workgroup, as in the .wgsl files
-
-function check(kernel: string, dims: Record<string, number>, tensors: [Tensor, string, number][]): void {
-  const shape = Object.entries(dims).map(([k, v]) => `${k}=${v}`).join(' ');
-  for (const [k, v] of Object.entries(dims)) {
-    if (!(Number.isInteger(v) && v >= 1)) throw new Error(`${kernel}: ${Object.keys(dims).join(', ')} must be integers >= 1 (got ${k}=${v})`);
-  }
-  for (const [t, what, need] of tensors) {
-    if (t.length < need) throw new Error(`${kernel}: ${what} "${t.label}" has ${t.length} floats, needs ${need} for ${shape}`);
+export const encoder_forward_kernel = defineKernel({ name: 'encoder_forward', folder: 'encoder', versions: encoder_forward_versions });
+export const encoder_backward_kernel = defineKernel({ name: 'encoder_backward', folder: 'encoder', versions: encoder_backward_versions });
+export const encoder_decode_kernel = defineKernel({ name: 'encoder_decode', folder: 'encoder', versions: encoder_decode_versions });
+declare module '../../src/gpu/context.ts' {
+  interface KernelChoices {
+    encoder_forward?: EncoderVersion;
+    encoder_backward?: EncoderVersion;
+    encoder_decode?: EncoderVersion;
   }
 }
+
+const WORKGROUP = 256; // invocations per workgroup, as in the .wgsl files
 
 // out: (B,T,C); tokens: (B,T) u32, each < V; wte: (V,C); wpe: (maxT,C), T <= maxT
 export function encoder_forward(gpu: Gpu, out: Tensor, tokens: Tensor, wte: Tensor, wpe: Tensor, B: number, T: number, C: number,
   opts: { version?: EncoderVersion } = {}): void {
-  const version = opts.version ?? (gpu.choices.encoder_forward as EncoderVersion | undefined) ?? 1;
-  check('encoder_forward', { B, T, C }, [[out, 'out', B * T * C], [tokens, 'tokens', B * T], [wte, 'wte', C], [wpe, 'wpe', T * C]]);
-  const pipeline = gpu.pipeline({
-    name: 'encoder_forward',
-    file: `kernels/encoder/encoder_forward.v${version}.wgsl`,
-    code: encoder_forward_versions[version],
-    overrides: { B, T, C },
-  });
-  gpu.dispatch(`encoder_forward.v${version}`, pipeline, [out, tokens, wte, wpe], gpu.grid(Math.ceil((B * T * C) / WORKGROUP)));
+  const k = encoder_forward_kernel;
+  checkSizes(k.name, { B, T, C }, { out: [out, B * T * C], tokens: [tokens, B * T], wte: [wte, C], wpe: [wpe, T * C] });
+  k.dispatch(gpu, k.version(gpu, opts.version), { bindings: [out, tokens, wte, wpe, gpu.dims([B, T, C])], workgroups: gpu.grid(Math.ceil((B * T * C) / WORKGROUP)) });
 }
 
 // dwte: (V,C) +=; dwpe: (maxT,C) +=, first T rows; dout: (B,T,C); tokens: (B,T) u32
 export function encoder_backward(gpu: Gpu, dwte: Tensor, dwpe: Tensor, dout: Tensor, tokens: Tensor, B: number, T: number, C: number, V: number,
   opts: { version?: EncoderVersion } = {}): void {
-  const version = opts.version ?? (gpu.choices.encoder_backward as EncoderVersion | undefined) ?? 1;
-  check('encoder_backward', { B, T, C, V }, [[dwte, 'dwte', V * C], [dwpe, 'dwpe', T * C], [dout, 'dout', B * T * C], [tokens, 'tokens', B * T]]);
-  const pipeline = gpu.pipeline({
-    name: 'encoder_backward',
-    file: `kernels/encoder/encoder_backward.v${version}.wgsl`,
-    code: encoder_backward_versions[version],
-    overrides: { B, T, C, V },
-  });
+  const k = encoder_backward_kernel;
+  checkSizes(k.name, { B, T, C, V }, { dwte: [dwte, V * C], dwpe: [dwpe, T * C], dout: [dout, B * T * C], tokens: [tokens, B * T] });
   // dwte workgroups first, then dwpe workgroups: the split the .wgsl computes from V·C.
   const workgroups = Math.ceil((V * C) / WORKGROUP) + Math.ceil((T * C) / WORKGROUP);
-  gpu.dispatch(`encoder_backward.v${version}`, pipeline, [dwte, dwpe, dout, tokens], gpu.grid(workgroups));
+  k.dispatch(gpu, k.version(gpu, opts.version), { bindings: [dwte, dwpe, dout, tokens, gpu.dims([B, T, C, V])], workgroups: gpu.grid(workgroups) });
 }
 
 // out: (S,C); tokens: (S) u32, each < V; seqs: (S, SEQ_STRIDE) u32 (kernels/sample/seqs.ts), reads pos and done;
@@ -64,15 +53,9 @@ export function encoder_backward(gpu: Gpu, dwte: Tensor, dwpe: Tensor, dout: Ten
 // Rows with done = 1 are skipped: out keeps whatever it held there.
 export function encoder_decode(gpu: Gpu, out: Tensor, tokens: Tensor, seqs: Tensor, wte: Tensor, wpe: Tensor, S: number, C: number,
   opts: { version?: EncoderVersion } = {}): void {
-  const version = opts.version ?? (gpu.choices.encoder_decode as EncoderVersion | undefined) ?? 1;
-  check('encoder_decode', { S, C }, [[out, 'out', S * C], [tokens, 'tokens', S], [seqs, 'seqs', S * SEQ_STRIDE], [wte, 'wte', C], [wpe, 'wpe', C]]);
-  const pipeline = gpu.pipeline({
-    name: 'encoder_decode',
-    file: `kernels/encoder/encoder_decode.v${version}.wgsl`,
-    code: encoder_decode_versions[version],
-    overrides: { S, C },
-  });
-  gpu.dispatch(`encoder_decode.v${version}`, pipeline, [out, tokens, seqs, wte, wpe], gpu.grid(Math.ceil((S * C) / WORKGROUP)));
+  const k = encoder_decode_kernel;
+  checkSizes(k.name, { S, C }, { out: [out, S * C], tokens: [tokens, S], seqs: [seqs, S * SEQ_STRIDE], wte: [wte, C], wpe: [wpe, C] });
+  k.dispatch(gpu, k.version(gpu, opts.version), { bindings: [out, tokens, seqs, wte, wpe, gpu.dims([S, C])], workgroups: gpu.grid(Math.ceil((S * C) / WORKGROUP)) });
 }
 
 export const encoder_forward_flops = (B: number, T: number, C: number) => B * T * C;

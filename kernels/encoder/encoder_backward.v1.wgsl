@@ -5,37 +5,40 @@
 // summing over b in order. Deterministic, no float atomics. This version is the baseline: it reads the tokens
 // V·C times (V·C·B·T reads), cheap for a character vocabulary (V ~ 64) and hopeless for V ~ 50k, where
 // sorting positions by token first would be needed.
-override B: u32;
-override T: u32;
-override C: u32;
-override V: u32;
+struct Dims { // shapes: a uniform, so every size shares this pipeline
+  B: u32,
+  T: u32,
+  C: u32,
+  V: u32,
+}
 
 @group(0) @binding(0) var<storage, read_write> dwte: array<f32>; // (V,C)
 @group(0) @binding(1) var<storage, read_write> dwpe: array<f32>; // (maxT,C)
 @group(0) @binding(2) var<storage, read> dout: array<f32>;       // (B,T,C)
 @group(0) @binding(3) var<storage, read> tokens: array<u32>;     // (B,T)
+@group(0) @binding(4) var<uniform> dims: Dims;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let group = wid.y * nwg.x + wid.x;
-  let wte_groups = (V * C + 255u) / 256u;
+  let wte_groups = (dims.V * dims.C + 255u) / 256u;
   if (group < wte_groups) {
     let i = group * 256u + lid;
-    if (i >= V * C) { return; }
-    let v = i / C;
-    let c = i % C;
+    if (i >= dims.V * dims.C) { return; }
+    let v = i / dims.C;
+    let c = i % dims.C;
     var acc = 0.0;
-    for (var bt = 0u; bt < B * T; bt++) {
-      if (tokens[bt] == v) { acc += dout[bt * C + c]; }
+    for (var bt = 0u; bt < dims.B * dims.T; bt++) {
+      if (tokens[bt] == v) { acc += dout[bt * dims.C + c]; }
     }
     dwte[i] += acc;
   } else {
     let i = (group - wte_groups) * 256u + lid;
-    if (i >= T * C) { return; }
-    let t = i / C;
-    let c = i % C;
+    if (i >= dims.T * dims.C) { return; }
+    let t = i / dims.C;
+    let c = i % dims.C;
     var acc = 0.0;
-    for (var b = 0u; b < B; b++) { acc += dout[(b * T + t) * C + c]; }
+    for (var b = 0u; b < dims.B; b++) { acc += dout[(b * dims.T + t) * dims.C + c]; }
     dwpe[i] += acc;
   }
 }

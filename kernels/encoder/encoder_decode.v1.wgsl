@@ -3,8 +3,10 @@
 // Rows with done = 1 are skipped (out keeps its old values): a finished row's pos may be T, past wpe.
 // Parallel: one invocation per output element, 256 per workgroup, on a 1-D grid folded into y.
 // This version is the baseline: a gather, bandwidth-bound, like encoder_forward.v1.
-override S: u32;
-override C: u32;
+struct Dims { // shapes: a uniform, so every size shares this pipeline
+  S: u32,
+  C: u32,
+}
 
 // Field order must match SEQ in kernels/sample/seqs.ts.
 struct Seq {
@@ -23,13 +25,14 @@ struct Seq {
 @group(0) @binding(2) var<storage, read> seqs: array<Seq>;      // (S)
 @group(0) @binding(3) var<storage, read> wte: array<f32>;       // (V,C)
 @group(0) @binding(4) var<storage, read> wpe: array<f32>;       // (maxT,C)
+@group(0) @binding(5) var<uniform> dims: Dims;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = (wid.y * nwg.x + wid.x) * 256u + lid;
-  if (i >= S * C) { return; }
-  let s = i / C;
-  let c = i % C;
+  if (i >= dims.S * dims.C) { return; }
+  let s = i / dims.C;
+  let c = i % dims.C;
   if (seqs[s].done != 0u) { return; }
-  out[i] = wte[tokens[s] * C + c] + wpe[seqs[s].pos * C + c];
+  out[i] = wte[tokens[s] * dims.C + c] + wpe[seqs[s].pos * dims.C + c];
 }

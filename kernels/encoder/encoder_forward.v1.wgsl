@@ -3,21 +3,24 @@
 // out-of-range token reads whatever WebGPU's bounds clamping gives, never memory outside wte.
 // Parallel: one invocation per output element, 256 per workgroup, on a 1-D grid folded into y past 65535 workgroups.
 // This version is the baseline: a gather, bandwidth-bound.
-override B: u32;
-override T: u32;
-override C: u32;
+struct Dims { // shapes: a uniform, so every size shares this pipeline
+  B: u32,
+  T: u32,
+  C: u32,
+}
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>; // (B,T,C)
 @group(0) @binding(1) var<storage, read> tokens: array<u32>;    // (B,T)
 @group(0) @binding(2) var<storage, read> wte: array<f32>;       // (V,C)
 @group(0) @binding(3) var<storage, read> wpe: array<f32>;       // (maxT,C)
+@group(0) @binding(4) var<uniform> dims: Dims;
 
 @compute @workgroup_size(256)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let i = (wid.y * nwg.x + wid.x) * 256u + lid;
-  if (i >= B * T * C) { return; }
-  let bt = i / C;
-  let c = i % C;
-  let t = bt % T;
-  out[i] = wte[tokens[bt] * C + c] + wpe[t * C + c];
+  if (i >= dims.B * dims.T * dims.C) { return; }
+  let bt = i / dims.C;
+  let c = i % dims.C;
+  let t = bt % dims.T;
+  out[i] = wte[tokens[bt] * dims.C + c] + wpe[t * dims.C + c];
 }

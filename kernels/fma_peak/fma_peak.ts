@@ -7,26 +7,26 @@
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import v1 from './fma_peak.v1.wgsl?raw';
 import v2 from './fma_peak.v2.wgsl?raw';
+import { defineKernel } from '../../src/gpu/kernel.ts';
 
 export const fma_peak_versions = {
   1: { code: v1 },
   2: { code: v2 },
 } as const;
 export type FmaPeakVersion = keyof typeof fma_peak_versions;
+export const fma_peak_kernel = defineKernel({ name: 'fma_peak', folder: 'fma_peak', versions: { 1: v1, 2: v2 } as Record<FmaPeakVersion, string> });
 
 const WG = 64; // must match WG in the .wgsl files
 const CHAINS = 8 * 4; // scalar FMA chains per invocation: 8 vec4 accumulators
 
 // out: (n), one value per invocation
 export function fma_peak(gpu: Gpu, out: Tensor, n: number, iters: number, opts: { version?: FmaPeakVersion } = {}): void {
-  const version = opts.version ?? 1;
+  const k = fma_peak_kernel;
+  const version = k.version(gpu, opts.version ?? 1); // not gpu.choices: the ceiling measures every version
   if (!(Number.isInteger(n) && n >= 1)) throw new Error(`fma_peak: n must be an integer >= 1 (got ${n})`);
   if (!(Number.isInteger(iters) && iters >= 0 && iters < 2 ** 32)) throw new Error(`fma_peak: iters must be an integer in [0, 2^32) (got ${iters})`);
   if (out.length < n) throw new Error(`fma_peak: out "${out.label}" has ${out.length} floats, needs n = ${n}`);
-  const src = fma_peak_versions[version];
-  if (!src) throw new Error(`fma_peak: no version ${version} (have ${Object.keys(fma_peak_versions).join(', ')})`);
-  const pipeline = gpu.pipeline({ name: 'fma_peak', file: `kernels/fma_peak/fma_peak.v${version}.wgsl`, code: src.code, overrides: { N: n, ITERS: iters } });
-  gpu.dispatch(`fma_peak.v${version}`, pipeline, [out], gpu.grid(Math.ceil(n / WG)));
+  k.dispatch(gpu, version, { bindings: [out, gpu.dims([n, iters])], workgroups: gpu.grid(Math.ceil(n / WG)) });
 }
 
 /** Exact FLOPs of one dispatch: 2 per scalar FMA. The final 31 additions per invocation are not counted. */
@@ -51,8 +51,7 @@ async function fma_peak_version_gflops(gpu: Gpu, version: FmaPeakVersion): Promi
   let out = gpu.tensor('fma_peak out', MAX_N);
   try {
     for (;;) {
-      // One warm-up run: a new (n, iters) is a new pipeline, and software adapters compile it on first
-      // use. The median of 3 keeps one slow sample on a busy machine from stopping the growth early.
+      // One warm-up run (the first compiles the pipeline; later sizes reuse it). The median of 3 keeps one slow sample on a busy machine from stopping the growth early.
       const t = await gpu.time(() => fma_peak(gpu, out, n, iters, { version }), 3, 1);
       if (t.ns >= TARGET_NS) break;
       // Jump most of the way when far off, then double: few steps on a GPU, no overshoot past ~2x.

@@ -1,13 +1,16 @@
 // fma_peak v1: a_k ← fma(a_k, MUL, ADD) ITERS times for 8 vec4 accumulators; out[i] = sum of all 32 lanes.
-// Shapes: out (N), one value per invocation; ITERS and N are overrides. FLOPs: N·ITERS·8·4·2.
+// Shapes: out (N), one value per invocation; ITERS and N are a uniform (dims). FLOPs: N·ITERS·8·4·2.
 // Parallel: one invocation per output, 64-invocation workgroups, folded into y past 65535 workgroups.
 // This version: 32 independent scalar chains per invocation hide FMA latency; the seeds depend on the
 // invocation index and the result is stored, so the compiler can neither fold nor drop the loop.
 // The recurrence contracts towards ADD/(1-MUL) = 1, so values stay finite and normal for any ITERS.
-override N: u32;     // invocations that store a result
-override ITERS: u32; // fma steps per accumulator
+struct Dims { // shapes: a uniform, so every size shares this pipeline
+  N: u32,     // invocations that store a result
+  ITERS: u32, // fma steps per accumulator
+}
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>; // (N)
+@group(0) @binding(1) var<uniform> dims: Dims;
 
 const WG = 64u;
 const MUL = vec4f(0.9);
@@ -25,7 +28,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   var a5 = a0 + vec4f(2.5);
   var a6 = a0 + vec4f(3.0);
   var a7 = a0 + vec4f(3.5);
-  for (var k = 0u; k < ITERS; k++) {
+  for (var k = 0u; k < dims.ITERS; k++) {
     a0 = fma(a0, MUL, ADD);
     a1 = fma(a1, MUL, ADD);
     a2 = fma(a2, MUL, ADD);
@@ -36,5 +39,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     a7 = fma(a7, MUL, ADD);
   }
   let total = (a0 + a1) + (a2 + a3) + ((a4 + a5) + (a6 + a7));
-  if (i < N) { out[i] = (total.x + total.y) + (total.z + total.w); }
+  if (i < dims.N) { out[i] = (total.x + total.y) + (total.z + total.w); }
 }

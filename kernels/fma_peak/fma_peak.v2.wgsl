@@ -1,15 +1,18 @@
 // fma_peak v2: the same values as v1 (8 vec4 accumulators, ITERS fma steps each, summed), computed
 // two accumulators at a time with eight chained fma per assignment.
-// Shapes: out (N), one value per invocation; ITERS and N are overrides. FLOPs: N·ITERS·8·4·2, as v1.
+// Shapes: out (N), one value per invocation; ITERS and N are a uniform (dims). FLOPs: N·ITERS·8·4·2, as v1.
 // Parallel: one invocation per output, 64-invocation workgroups, folded into y past 65535 workgroups.
 // This version: a software adapter (lavapipe) writes every variable assigned inside a loop through a
 // masked blend that costs as much as the FMA, so v1's one FMA per assignment measures the blend as
 // much as the arithmetic; eight per assignment, on 2 accumulators (no register spills), measure the
 // arithmetic. fma_peak_gflops reports the better of the versions.
-override N: u32;     // invocations that store a result
-override ITERS: u32; // fma steps per accumulator
+struct Dims { // shapes: a uniform, so every size shares this pipeline
+  N: u32,     // invocations that store a result
+  ITERS: u32, // fma steps per accumulator
+}
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>; // (N)
+@group(0) @binding(1) var<uniform> dims: Dims;
 
 const WG = 64u;
 const MUL = vec4f(0.9);
@@ -25,18 +28,18 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let a45 = steps(a0 + vec4f(2.0), a0 + vec4f(2.5));
   let a67 = steps(a0 + vec4f(3.0), a0 + vec4f(3.5));
   let total = (a01[0] + a01[1]) + (a23[0] + a23[1]) + ((a45[0] + a45[1]) + (a67[0] + a67[1]));
-  if (i < N) { out[i] = (total.x + total.y) + (total.z + total.w); }
+  if (i < dims.N) { out[i] = (total.x + total.y) + (total.z + total.w); }
 }
 
 // ITERS fma steps of x and y: eight per loop step, then the remainder one at a time.
 fn steps(x0: vec4f, y0: vec4f) -> array<vec4f, 2> {
   var x = x0;
   var y = y0;
-  for (var k = 0u; k < ITERS / 8u; k++) {
+  for (var k = 0u; k < dims.ITERS / 8u; k++) {
     x = fma(fma(fma(fma(fma(fma(fma(fma(x, MUL, ADD), MUL, ADD), MUL, ADD), MUL, ADD), MUL, ADD), MUL, ADD), MUL, ADD), MUL, ADD);
     y = fma(fma(fma(fma(fma(fma(fma(fma(y, MUL, ADD), MUL, ADD), MUL, ADD), MUL, ADD), MUL, ADD), MUL, ADD), MUL, ADD), MUL, ADD);
   }
-  for (var k = 0u; k < ITERS % 8u; k++) {
+  for (var k = 0u; k < dims.ITERS % 8u; k++) {
     x = fma(x, MUL, ADD);
     y = fma(y, MUL, ADD);
   }

@@ -3,36 +3,36 @@
 //   backward dinp = gelu'(inp)·dout       -> gelu_backward(dinp, inp, dout, n)   (overwrites dinp)
 // Versions: v1 one invocation per element.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
+import { checkSizes, defineKernel } from '../../src/gpu/kernel.ts';
 import forward1 from './gelu_forward.v1.wgsl?raw';
 import backward1 from './gelu_backward.v1.wgsl?raw';
 
 export const gelu_forward_versions = { 1: forward1 } as const;
 export const gelu_backward_versions = { 1: backward1 } as const;
 export type GeluVersion = keyof typeof gelu_forward_versions;
-
-const WORKGROUP = 256; // invocations per workgroup, as in the .wgsl files
-
-function check(kernel: string, n: number, tensors: [Tensor, string][]): void {
-  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`${kernel}: n must be an integer >= 1 (got ${n})`);
-  for (const [t, what] of tensors) {
-    if (t.length < n) throw new Error(`${kernel}: ${what} "${t.label}" has ${t.length} floats, needs ${n} for n=${n}`);
+export const gelu_forward_kernel = defineKernel({ name: 'gelu_forward', folder: 'gelu', versions: gelu_forward_versions });
+export const gelu_backward_kernel = defineKernel({ name: 'gelu_backward', folder: 'gelu', versions: gelu_backward_versions });
+declare module '../../src/gpu/context.ts' {
+  interface KernelChoices {
+    gelu_forward?: GeluVersion;
+    gelu_backward?: GeluVersion;
   }
 }
 
+const WORKGROUP = 256; // invocations per workgroup, as in the .wgsl files
+
 // out, inp: (n)
 export function gelu_forward(gpu: Gpu, out: Tensor, inp: Tensor, n: number, opts: { version?: GeluVersion } = {}): void {
-  const version = opts.version ?? (gpu.choices.gelu_forward as GeluVersion | undefined) ?? 1;
-  check('gelu_forward', n, [[out, 'out'], [inp, 'inp']]);
-  const pipeline = gpu.pipeline({ name: 'gelu_forward', file: `kernels/gelu/gelu_forward.v${version}.wgsl`, code: gelu_forward_versions[version], overrides: { n } });
-  gpu.dispatch(`gelu_forward.v${version}`, pipeline, [out, inp], gpu.grid(Math.ceil(n / WORKGROUP)));
+  const k = gelu_forward_kernel;
+  checkSizes(k.name, { n }, { out: [out, n], inp: [inp, n] });
+  k.dispatch(gpu, k.version(gpu, opts.version), { bindings: [out, inp, gpu.dims([n])], workgroups: gpu.grid(Math.ceil(n / WORKGROUP)) });
 }
 
 // dinp, inp, dout: (n)
 export function gelu_backward(gpu: Gpu, dinp: Tensor, inp: Tensor, dout: Tensor, n: number, opts: { version?: GeluVersion } = {}): void {
-  const version = opts.version ?? (gpu.choices.gelu_backward as GeluVersion | undefined) ?? 1;
-  check('gelu_backward', n, [[dinp, 'dinp'], [inp, 'inp'], [dout, 'dout']]);
-  const pipeline = gpu.pipeline({ name: 'gelu_backward', file: `kernels/gelu/gelu_backward.v${version}.wgsl`, code: gelu_backward_versions[version], overrides: { n } });
-  gpu.dispatch(`gelu_backward.v${version}`, pipeline, [dinp, inp, dout], gpu.grid(Math.ceil(n / WORKGROUP)));
+  const k = gelu_backward_kernel;
+  checkSizes(k.name, { n }, { dinp: [dinp, n], inp: [inp, n], dout: [dout, n] });
+  k.dispatch(gpu, k.version(gpu, opts.version), { bindings: [dinp, inp, dout, gpu.dims([n])], workgroups: gpu.grid(Math.ceil(n / WORKGROUP)) });
 }
 
 // Counting tanh as one operation: x^3 (2), the polynomial and scale (3), tanh, 1 + t, 0.5·x·(...) (2).

@@ -3,19 +3,22 @@
 // Parallel: a single 256-invocation workgroup; invocation j adds partials j, j+256, j+512, ... in order,
 // then a fixed binary tree in workgroup memory adds the 256 sums. Deterministic, no atomics.
 // This version: the baseline; the result stays on the GPU for adamw_update to read out[1].
-override P: u32;        // partial sums from stage 1
-override MAX_NORM: f32; // clip threshold on the global L2 norm
+struct Dims { // shapes: a uniform, so every size shares this pipeline
+  P: u32,        // partial sums from stage 1
+  MAX_NORM: u32, // clip threshold on the global L2 norm (f32 bits: read with bitcast<f32>)
+}
 const WG = 256u;
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;   // (2)
 @group(0) @binding(1) var<storage, read> partials: array<f32>;    // (P)
+@group(0) @binding(2) var<uniform> dims: Dims;
 
 var<workgroup> sums: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(local_invocation_index) lid: u32) {
   var acc = 0.0;
-  for (var i = lid; i < P; i += WG) {
+  for (var i = lid; i < dims.P; i += WG) {
     acc += partials[i];
   }
   sums[lid] = acc;
@@ -27,6 +30,6 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   if (lid == 0u) {
     let norm = sqrt(sums[0]);
     out[0] = norm;
-    out[1] = min(1.0, MAX_NORM / (norm + 1e-6));
+    out[1] = min(1.0, bitcast<f32>(dims.MAX_NORM) / (norm + 1e-6));
   }
 }

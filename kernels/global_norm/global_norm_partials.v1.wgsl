@@ -3,25 +3,28 @@
 // Parallel: one 256-invocation workgroup per block, folded into y past 65535 workgroups; each invocation
 // sums ITEMS strided elements (coalesced), then a fixed binary tree in workgroup memory adds the 256.
 // This version: the baseline deterministic reduction; the order of additions depends only on N, no atomics.
-override N: u32;     // elements in grads
-override P: u32;     // workgroups = partial sums
+struct Dims { // shapes: a uniform, so every size shares this pipeline
+  N: u32, // elements in grads
+  P: u32, // workgroups = partial sums
+}
 override ITEMS: u32; // elements per invocation
 const WG = 256u;
 
 @group(0) @binding(0) var<storage, read_write> partials: array<f32>; // (P)
 @group(0) @binding(1) var<storage, read> grads: array<f32>;          // (N)
+@group(0) @binding(2) var<uniform> dims: Dims;
 
 var<workgroup> sums: array<f32, WG>;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let w = wid.y * nwg.x + wid.x;
-  if (w >= P) { return; } // whole workgroups only: w is uniform, so the barriers below stay legal
+  if (w >= dims.P) { return; } // whole workgroups only: w is uniform, so the barriers below stay legal
   let base = w * WG * ITEMS;
   var acc = 0.0;
   for (var k = 0u; k < ITEMS; k++) {
     let i = base + k * WG + lid;
-    if (i < N) {
+    if (i < dims.N) {
       let g = grads[i];
       acc = fma(g, g, acc);
     }

@@ -5,8 +5,10 @@
 // invocation per row (dinp); the next ceil(C/64) give one invocation per channel, which sums its N rows in
 // order 0..N-1 (dweight, dbias): deterministic, no atomics, and neighbouring invocations read neighbouring
 // addresses. This version is the baseline; the channel part has only C invocations, each N long.
-override N: u32;
-override C: u32;
+struct Dims { // shapes: a uniform, so every size shares this pipeline
+  N: u32,
+  C: u32,
+}
 
 @group(0) @binding(0) var<storage, read_write> dinp: array<f32>;    // (N,C)
 @group(0) @binding(1) var<storage, read_write> dweight: array<f32>; // (C)
@@ -16,34 +18,35 @@ override C: u32;
 @group(0) @binding(5) var<storage, read> weight: array<f32>;        // (C)
 @group(0) @binding(6) var<storage, read> mean: array<f32>;          // (N)
 @group(0) @binding(7) var<storage, read> rstd: array<f32>;          // (N)
+@group(0) @binding(8) var<uniform> dims: Dims;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let group = wid.y * nwg.x + wid.x;
-  let row_groups = (N + 63u) / 64u;
+  let row_groups = (dims.N + 63u) / 64u;
   if (group < row_groups) {
     let r = group * 64u + lid;
-    if (r < N) { row_backward(r); }
+    if (r < dims.N) { row_backward(r); }
   } else {
     let c = (group - row_groups) * 64u + lid;
-    if (c < C) { channel_backward(c); }
+    if (c < dims.C) { channel_backward(c); }
   }
 }
 
 fn row_backward(r: u32) {
-  let row = r * C;
+  let row = r * dims.C;
   let m = mean[r];
   let s = rstd[r];
   var g_sum = 0.0;
   var gn_sum = 0.0;
-  for (var c = 0u; c < C; c++) {
+  for (var c = 0u; c < dims.C; c++) {
     let g = weight[c] * dout[row + c];
     g_sum += g;
     gn_sum += g * (inp[row + c] - m) * s;
   }
-  let g_mean = g_sum / f32(C);
-  let gn_mean = gn_sum / f32(C);
-  for (var c = 0u; c < C; c++) {
+  let g_mean = g_sum / f32(dims.C);
+  let gn_mean = gn_sum / f32(dims.C);
+  for (var c = 0u; c < dims.C; c++) {
     let norm = (inp[row + c] - m) * s;
     let g = weight[c] * dout[row + c];
     dinp[row + c] += (g - g_mean - norm * gn_mean) * s;
@@ -53,10 +56,10 @@ fn row_backward(r: u32) {
 fn channel_backward(c: u32) {
   var dw = 0.0;
   var db = 0.0;
-  for (var r = 0u; r < N; r++) {
-    let d = dout[r * C + c];
+  for (var r = 0u; r < dims.N; r++) {
+    let d = dout[r * dims.C + c];
     db += d;
-    dw += d * (inp[r * C + c] - mean[r]) * rstd[r];
+    dw += d * (inp[r * dims.C + c] - mean[r]) * rstd[r];
   }
   dweight[c] += dw;
   dbias[c] += db;

@@ -3,8 +3,10 @@
 // Parallel: one invocation per row, 64 per workgroup, on a 1-D grid folded into y past 65535 workgroups.
 // This version is the baseline: three passes over the row (mean, variance about the mean, normalize), no
 // shared memory and no barriers. Two-pass variance avoids the cancellation of E[x^2] - E[x]^2.
-override N: u32;
-override C: u32;
+struct Dims { // shapes: a uniform, so every size shares this pipeline
+  N: u32,
+  C: u32,
+}
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;  // (N,C)
 @group(0) @binding(1) var<storage, read_write> mean: array<f32>; // (N)
@@ -12,24 +14,25 @@ override C: u32;
 @group(0) @binding(3) var<storage, read> inp: array<f32>;        // (N,C)
 @group(0) @binding(4) var<storage, read> weight: array<f32>;     // (C)
 @group(0) @binding(5) var<storage, read> bias: array<f32>;       // (C)
+@group(0) @binding(6) var<uniform> dims: Dims;
 
 const EPS = 1e-5;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let r = (wid.y * nwg.x + wid.x) * 64u + lid;
-  if (r >= N) { return; }
-  let row = r * C;
+  if (r >= dims.N) { return; }
+  let row = r * dims.C;
   var sum = 0.0;
-  for (var c = 0u; c < C; c++) { sum += inp[row + c]; }
-  let m = sum / f32(C);
+  for (var c = 0u; c < dims.C; c++) { sum += inp[row + c]; }
+  let m = sum / f32(dims.C);
   var sq = 0.0;
-  for (var c = 0u; c < C; c++) {
+  for (var c = 0u; c < dims.C; c++) {
     let d = inp[row + c] - m;
     sq += d * d;
   }
-  let s = 1.0 / sqrt(sq / f32(C) + EPS);
-  for (var c = 0u; c < C; c++) {
+  let s = 1.0 / sqrt(sq / f32(dims.C) + EPS);
+  for (var c = 0u; c < dims.C; c++) {
     out[row + c] = (inp[row + c] - m) * s * weight[c] + bias[c];
   }
   mean[r] = m;

@@ -4,8 +4,10 @@
 //            dW = dyᵀ·x     -> matmul(dW, dy, x, null, OC, BT, C, { transA: true, accumulate: true })
 // Versions: v1 naive, v2 register-blocked without barriers, v3 shared tiles (GPUs), v4 subgroup
 // broadcast of A, vec4 loads, ROWS×4 blocks per invocation (CPU adapters; ROWS is its tile setting).
-// Which one runs is measured per adapter (src/gpu/autotune.ts) and kept in gpu.choices.
+// Which one runs is measured per adapter (src/gpu/autotune.ts) and kept in gpu.choices. Every version
+// reads M, K, N from a uniform, so one pipeline per (version, form, tile setting) serves every shape.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
+import { defineKernel } from '../../src/gpu/kernel.ts';
 import v1 from './matmul.v1.wgsl?raw';
 import v2 from './matmul.v2.wgsl?raw';
 import v3 from './matmul.v3.wgsl?raw';
@@ -24,6 +26,20 @@ export type MatmulVersion = keyof typeof matmul_versions;
 export const MATMUL_V4_ROWS = [8, 16, 24, 32] as const;
 export type MatmulRows = (typeof MATMUL_V4_ROWS)[number];
 
+export const matmul_kernel = defineKernel({
+  name: 'matmul',
+  folder: 'matmul',
+  versions: { 1: v1, 2: v2, 3: v3, 4: v4 } as Record<MatmulVersion, string>,
+  fallback: (gpu) => matmul_default_version(gpu),
+  unsupported: (gpu, version) => matmul_unsupported(gpu, version),
+});
+declare module '../../src/gpu/context.ts' {
+  interface KernelChoices {
+    matmul?: MatmulVersion;
+    matmul_rows?: MatmulRows; // v4's tile setting
+  }
+}
+
 export interface MatmulOptions {
   transA?: boolean; // A is stored (K,M)
   transB?: boolean; // B is stored (N,K)
@@ -38,7 +54,7 @@ export interface MatmulOptions {
  * adapter kind: v4 on software adapters with 8-wide subgroups, v2 on other software ones, v3 on GPUs.
  */
 export function matmul_default_version(gpu: Gpu): MatmulVersion {
-  const chosen = gpu.choices.matmul as MatmulVersion | undefined;
+  const chosen = gpu.choices.matmul;
   if (chosen !== undefined) return chosen;
   if (!gpu.adapter.software) return 3;
   return matmul_unsupported(gpu, 4) === null && subgroupsAtLeast8(gpu) ? 4 : 2;
@@ -58,20 +74,18 @@ function subgroupsAtLeast8(gpu: Gpu): boolean {
 // out: (M,N); a: (M,K) or (K,M); b: (K,N) or (N,K); bias: (N) or null
 export function matmul(gpu: Gpu, out: Tensor, a: Tensor, b: Tensor, bias: Tensor | null, M: number, K: number, N: number, opts: MatmulOptions = {}): void {
   const { transA = false, transB = false, accumulate = false } = opts;
-  const version = opts.version ?? matmul_default_version(gpu);
+  const k = matmul_kernel;
   check(out, M * N, 'out');
   check(a, M * K, 'a');
   check(b, K * N, 'b');
   if (bias) check(bias, N, 'bias');
+  const version = k.version(gpu, opts.version);
   const v = matmul_versions[version];
-  if (!v) throw new Error(`matmul: no version ${version} (have ${Object.keys(matmul_versions).join(', ')})`);
   const defines: Record<string, boolean | number> = { TRANS_A: transA, TRANS_B: transB, BIAS: bias !== null, ACCUMULATE: accumulate };
-  const overrides: Record<string, number> = version === 4 ? {} : { M, K, N };
+  const overrides: Record<string, number> = {};
   let tile: readonly [number, number] = v.tile;
   if (version === 4) {
-    const why = matmul_unsupported(gpu, 4);
-    if (why) throw new Error(why);
-    const rows = opts.rows ?? (gpu.choices.matmul_rows as MatmulRows | undefined) ?? 16;
+    const rows = opts.rows ?? gpu.choices.matmul_rows ?? 16;
     if (!MATMUL_V4_ROWS.includes(rows)) throw new Error(`matmul v4: rows must be one of ${MATMUL_V4_ROWS.join(', ')} (got ${rows})`);
     // vec4 loads along each operand's contiguous axis when its length is a multiple of 4
     const aVec = !transA && K % 4 === 0;
@@ -80,37 +94,14 @@ export function matmul(gpu: Gpu, out: Tensor, a: Tensor, b: Tensor, bias: Tensor
     overrides.WIDE = (opts.wide ?? subgroupsAtLeast8(gpu)) ? 1 : 0;
     tile = [v.tile[0], rows];
   }
-  const pipeline = gpu.pipeline({
-    name: 'matmul',
-    file: `kernels/matmul/matmul.v${version}.wgsl`,
-    code: v.code,
-    defines,
-    overrides,
-  });
-  const bindings: (Tensor | GPUBuffer)[] = [out, a, b];
-  if (version === 4) bindings.push(dimsUniform(gpu, M, K, N));
+  const bindings: (Tensor | GPUBuffer)[] = [out, a, b, gpu.dims([M, K, N, 0])];
   if (bias) bindings.push(bias);
-  gpu.dispatch(`matmul.v${version}`, pipeline, bindings, [Math.ceil(N / tile[0]), Math.ceil(M / tile[1])]);
+  k.dispatch(gpu, version, { bindings, workgroups: [Math.ceil(N / tile[0]), Math.ceil(M / tile[1])], defines, overrides });
 
   function check(t: Tensor, need: number, what: string) {
     if (!(M >= 1 && K >= 1 && N >= 1 && Number.isInteger(M * K * N))) throw new Error(`matmul: M, K, N must be integers >= 1 (got ${M}, ${K}, ${N})`);
     if (t.length < need) throw new Error(`matmul: ${what} "${t.label}" has ${t.length} floats, needs ${need} for M=${M} K=${K} N=${N}`);
   }
-}
-
-// v4 reads M, K, N from a uniform: one small buffer per shape and device, written once.
-const dimsBuffers = new WeakMap<Gpu, Map<string, GPUBuffer>>();
-function dimsUniform(gpu: Gpu, M: number, K: number, N: number): GPUBuffer {
-  let perGpu = dimsBuffers.get(gpu);
-  if (!perGpu) dimsBuffers.set(gpu, (perGpu = new Map()));
-  const key = `${M},${K},${N}`;
-  let buf = perGpu.get(key);
-  if (!buf) {
-    buf = gpu.uniform(`matmul dims ${key}`, 16);
-    gpu.device.queue.writeBuffer(buf, 0, new Uint32Array([M, K, N, 0]));
-    perGpu.set(key, buf);
-  }
-  return buf;
 }
 
 export const matmul_flops = (M: number, K: number, N: number) => 2 * M * K * N;

@@ -4,36 +4,39 @@
 // This version reuses each loaded A value 4 times and each B value 4 times from registers (8 loads per
 // 16 FMAs instead of 32), and clamps edge indices instead of branching, so the inner loop has no
 // bounds checks. No barriers: the fastest form on CPU (software) adapters, where barriers are costly.
-override M: u32;
-override K: u32;
-override N: u32;
+struct Dims { // shapes: a uniform, so every size shares this pipeline
+  M: u32,
+  K: u32,
+  N: u32,
+}
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>; // (M,N)
 @group(0) @binding(1) var<storage, read> a: array<f32>;         // (M,K) or (K,M)
 @group(0) @binding(2) var<storage, read> b: array<f32>;         // (K,N) or (N,K)
+@group(0) @binding(3) var<uniform> dims: Dims;                 // (M, K, N)
 #if ${BIAS}
-@group(0) @binding(3) var<storage, read> bias: array<f32>;      // (N)
+@group(0) @binding(4) var<storage, read> bias: array<f32>;      // (N)
 #endif
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let n0 = gid.x * 4u;
   let m0 = gid.y * 4u;
-  if (m0 >= M || n0 >= N) { return; }
+  if (m0 >= dims.M || n0 >= dims.N) { return; }
   // Rows and columns past the edge read the last valid one; their results are never stored.
-  let m = min(vec4u(m0, m0 + 1u, m0 + 2u, m0 + 3u), vec4u(M - 1u));
-  let n = min(vec4u(n0, n0 + 1u, n0 + 2u, n0 + 3u), vec4u(N - 1u));
+  let m = min(vec4u(m0, m0 + 1u, m0 + 2u, m0 + 3u), vec4u(dims.M - 1u));
+  let n = min(vec4u(n0, n0 + 1u, n0 + 2u, n0 + 3u), vec4u(dims.N - 1u));
   var acc: array<vec4f, 4>; // acc[i][j] = out[m0+i, n0+j]
-  for (var k = 0u; k < K; k++) {
+  for (var k = 0u; k < dims.K; k++) {
 #if ${TRANS_A}
-    let av = vec4f(a[k * M + m.x], a[k * M + m.y], a[k * M + m.z], a[k * M + m.w]);
+    let av = vec4f(a[k * dims.M + m.x], a[k * dims.M + m.y], a[k * dims.M + m.z], a[k * dims.M + m.w]);
 #else
-    let av = vec4f(a[m.x * K + k], a[m.y * K + k], a[m.z * K + k], a[m.w * K + k]);
+    let av = vec4f(a[m.x * dims.K + k], a[m.y * dims.K + k], a[m.z * dims.K + k], a[m.w * dims.K + k]);
 #endif
 #if ${TRANS_B}
-    let bv = vec4f(b[n.x * K + k], b[n.y * K + k], b[n.z * K + k], b[n.w * K + k]);
+    let bv = vec4f(b[n.x * dims.K + k], b[n.y * dims.K + k], b[n.z * dims.K + k], b[n.w * dims.K + k]);
 #else
-    let bv = vec4f(b[k * N + n.x], b[k * N + n.y], b[k * N + n.z], b[k * N + n.w]);
+    let bv = vec4f(b[k * dims.N + n.x], b[k * dims.N + n.y], b[k * dims.N + n.z], b[k * dims.N + n.w]);
 #endif
     acc[0] += av.x * bv;
     acc[1] += av.y * bv;
@@ -42,18 +45,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   }
   for (var i = 0u; i < 4u; i++) {
     let row = m0 + i;
-    if (row >= M) { break; }
+    if (row >= dims.M) { break; }
     for (var j = 0u; j < 4u; j++) {
       let col = n0 + j;
-      if (col >= N) { break; }
+      if (col >= dims.N) { break; }
       var v = acc[i][j];
 #if ${BIAS}
       v += bias[col];
 #endif
 #if ${ACCUMULATE}
-      v += out[row * N + col];
+      v += out[row * dims.N + col];
 #endif
-      out[row * N + col] = v;
+      out[row * dims.N + col] = v;
     }
   }
 }

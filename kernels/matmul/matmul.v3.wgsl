@@ -4,15 +4,18 @@
 // steps of 16, each step staged through workgroup memory (As, Bs) between two barriers.
 // This version loads every global element once per workgroup instead of once per invocation: the
 // fastest form on GPUs; on CPU adapters the barriers make it slow (see ../../shared/ENV.md).
-override M: u32;
-override K: u32;
-override N: u32;
+struct Dims { // shapes: a uniform, so every size shares this pipeline
+  M: u32,
+  K: u32,
+  N: u32,
+}
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>; // (M,N)
 @group(0) @binding(1) var<storage, read> a: array<f32>;         // (M,K) or (K,M)
 @group(0) @binding(2) var<storage, read> b: array<f32>;         // (K,N) or (N,K)
+@group(0) @binding(3) var<uniform> dims: Dims;                 // (M, K, N)
 #if ${BIAS}
-@group(0) @binding(3) var<storage, read> bias: array<f32>;      // (N)
+@group(0) @binding(4) var<storage, read> bias: array<f32>;      // (N)
 #endif
 
 const BM = 64u;
@@ -39,7 +42,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let bk = li / 16u; let bj = li % 16u;
 #endif
   var acc: array<vec4f, 4>; // acc[i][j] = out[tile_m + 4*lid.y + i, tile_n + 4*lid.x + j]
-  for (var k0 = 0u; k0 < K; k0 += BK) {
+  for (var k0 = 0u; k0 < dims.K; k0 += BK) {
     let am = tile_m + 4u * ai;
     As[ak * 16u + ai] = vec4f(a_at(am, k0 + ak), a_at(am + 1u, k0 + ak), a_at(am + 2u, k0 + ak), a_at(am + 3u, k0 + ak));
     let bn = tile_n + 4u * bj;
@@ -59,37 +62,37 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let n0 = tile_n + 4u * lid.x;
   for (var i = 0u; i < 4u; i++) {
     let row = m0 + i;
-    if (row >= M) { break; }
+    if (row >= dims.M) { break; }
     for (var j = 0u; j < 4u; j++) {
       let col = n0 + j;
-      if (col >= N) { break; }
+      if (col >= dims.N) { break; }
       var v = acc[i][j];
 #if ${BIAS}
       v += bias[col];
 #endif
 #if ${ACCUMULATE}
-      v += out[row * N + col];
+      v += out[row * dims.N + col];
 #endif
-      out[row * N + col] = v;
+      out[row * dims.N + col] = v;
     }
   }
 }
 
 // Zero outside the matrix, so partial tiles add nothing.
 fn a_at(m: u32, k: u32) -> f32 {
-  if (m >= M || k >= K) { return 0.0; }
+  if (m >= dims.M || k >= dims.K) { return 0.0; }
 #if ${TRANS_A}
-  return a[k * M + m];
+  return a[k * dims.M + m];
 #else
-  return a[m * K + k];
+  return a[m * dims.K + k];
 #endif
 }
 
 fn b_at(k: u32, n: u32) -> f32 {
-  if (k >= K || n >= N) { return 0.0; }
+  if (k >= dims.K || n >= dims.N) { return 0.0; }
 #if ${TRANS_B}
-  return b[n * K + k];
+  return b[n * dims.K + k];
 #else
-  return b[k * N + n];
+  return b[k * dims.N + n];
 #endif
 }

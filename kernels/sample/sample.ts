@@ -8,6 +8,7 @@
 // The knobs live in a uniform (sample_params / sample_write_params): changing them never recompiles.
 // Versions: v1 one invocation per sequence (a character vocabulary; see the .wgsl for larger ones).
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
+import { defineKernel } from '../../src/gpu/kernel.ts';
 import { SEQ_STRIDE } from './seqs.ts';
 import v1 from './sample.v1.wgsl?raw';
 
@@ -17,6 +18,12 @@ export const sample_versions = {
   1: { code: v1, workgroup: 64 },
 } as const;
 export type SampleVersion = keyof typeof sample_versions;
+export const sample_kernel = defineKernel({ name: 'sample', folder: 'sample', versions: { 1: v1 } as Record<SampleVersion, string> });
+declare module '../../src/gpu/context.ts' {
+  interface KernelChoices {
+    sample?: SampleVersion;
+  }
+}
 
 /** Largest vocabulary v1 takes: each invocation keeps V floats and 2V flags in private memory. */
 export const SAMPLE_MAX_V = 1024;
@@ -92,17 +99,11 @@ export function sample(gpu: Gpu, tokens: Tensor, generated: Tensor, seqs: Tensor
     if (t.length < n) throw new Error(`sample: ${what} "${t.label}" has ${t.length} elements, needs ${n} for ${shape}`);
   }
   if (params.size < SAMPLE_PARAMS_BYTES) throw new Error(`sample: params "${params.label}" has ${params.size} bytes, needs ${SAMPLE_PARAMS_BYTES} (make it with sample_params)`);
-  const version = opts.version ?? (gpu.choices.sample as SampleVersion | undefined) ?? 1;
+  const k = sample_kernel;
+  const version = k.version(gpu, opts.version);
   const v = sample_versions[version];
-  if (!v) throw new Error(`sample: no version ${version} (have ${Object.keys(sample_versions).join(', ')})`);
-  const pipeline = gpu.pipeline({
-    name: 'sample',
-    file: `kernels/sample/sample.v${version}.wgsl`,
-    code: v.code,
-    defines: { V },
-    overrides: { S, MAX_NEW: maxNew, PREFILL_T: prefillT },
-  });
-  gpu.dispatch(`sample.v${version}`, pipeline, [tokens, generated, seqs, logits, params], gpu.grid(Math.ceil(S / v.workgroup)));
+  // V sizes private arrays (a const-expression), so it stays in the text: one pipeline per vocabulary, which a sweep keeps.
+  k.dispatch(gpu, version, { bindings: [tokens, generated, seqs, logits, params, gpu.dims([S, maxNew, prefillT])], workgroups: gpu.grid(Math.ceil(S / v.workgroup)), defines: { V } });
 }
 
 /**

@@ -8,9 +8,11 @@
 // Parallel: one invocation per sequence, 64 per workgroup; top_k/top_p rank by counting, O(V²) per sequence.
 // This version suits a character vocabulary (V ~ 64). A GPT-2 vocabulary (V ~ 50k) needs a workgroup per sequence:
 // tree-reduced max and sums, and a radix select or a partial sort for top_k/top_p instead of counting.
-override S: u32;
-override MAX_NEW: u32;   // row stride of generated; a row never gets more tokens than this
-override PREFILL_T: u32; // 0: logits row s; else logits row prefix_row·PREFILL_T + pos
+struct Dims { // shapes: a uniform, so every size shares this pipeline
+  S: u32,
+  MAX_NEW: u32,   // row stride of generated; a row never gets more tokens than this
+  PREFILL_T: u32, // 0: logits row s; else logits row prefix_row·PREFILL_T + pos
+}
 const V = ${V}u;         // interpolated: the private arrays below need a const size
 
 // Field order must match SEQ in kernels/sample/seqs.ts.
@@ -41,6 +43,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> seqs: array<Seq>;      // (S)
 @group(0) @binding(3) var<storage, read> logits: array<f32>;          // (S,V) or (Q,PREFILL_T,V)
 @group(0) @binding(4) var<uniform> params: Params;
+@group(0) @binding(5) var<uniform> dims: Dims;
 
 var<private> l: array<f32, V>;     // this row's logits, read once: the top_k/top_p loops visit each V times
 var<private> w: array<f32, V>;     // exp((l_j - max l)/temperature)
@@ -118,17 +121,17 @@ fn choose(base: u32, u: f32) -> u32 {
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) li: u32) {
   let s = (wid.y * nwg.x + wid.x) * 64u + li;
-  if (s >= S) { return; }
+  if (s >= dims.S) { return; }
   var seq = seqs[s];
   if (seq.done != 0u) { return; }
-  let row = select(s, seq.prefix_row * PREFILL_T + seq.pos, PREFILL_T > 0u);
+  let row = select(s, seq.prefix_row * dims.PREFILL_T + seq.pos, dims.PREFILL_T > 0u);
   let u = f32(hash32(params.seed, seq.question, seq.sample, seq.pos + 1u) >> 8u) * (1.0 / 16777216.0);
   let tok = choose(row * V, u);
 
   tokens[s] = tok;
-  if (seq.n_gen < MAX_NEW) { generated[s * MAX_NEW + seq.n_gen] = tok; }
+  if (seq.n_gen < dims.MAX_NEW) { generated[s * dims.MAX_NEW + seq.n_gen] = tok; }
   seq.n_gen += 1u;
   seq.pos += 1u;
-  if (tok == params.eos || seq.n_gen >= min(params.max_new, MAX_NEW) || seq.pos >= params.T) { seq.done = 1u; }
+  if (tok == params.eos || seq.n_gen >= min(params.max_new, dims.MAX_NEW) || seq.pos >= params.T) { seq.done = 1u; }
   seqs[s] = seq;
 }

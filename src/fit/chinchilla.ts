@@ -42,6 +42,8 @@ export interface ChinchillaOptions {
   starts?: number[][];
   /** Bootstrap resamples of the runs (default 200; 0 for none). */
   bootstrap?: number;
+  /** Called after each bootstrap refit (done, total). */
+  onProgress?: (done: number, total: number) => void;
   /** Full-data optima that seed each bootstrap refit (default 4). */
   bootstrapStarts?: number;
   seed?: number;
@@ -167,6 +169,7 @@ export function fitChinchilla(points: { N: number; D: number; loss: number }[], 
       const ex = exponents(p);
       samples.a.push(ex ? ex.a : NaN);
       samples.b.push(ex ? ex.b : NaN);
+      opts.onProgress?.(r + 1, B);
     }
     const interval = (v: number[]): Interval => {
       const s = v.filter(Number.isFinite).sort((x, y) => x - y);

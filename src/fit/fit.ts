@@ -4,7 +4,7 @@
 import { FitError, fitChinchilla, chinchillaLoss, type ChinchillaFit, type ChinchillaParams } from './chinchilla.ts';
 import { fitCoverage, fitT2Accuracy, fitT2Loss, t2Accuracy, t2Loss, type CoverageFit, type T2AccuracyFit, type T2AccuracyRow, type T2LossFit, type T2LossRow } from './t2.ts';
 import { computeGrid, optimumTable, type OptimumRow } from './optimum.ts';
-import type { FitPoint } from './points.ts';
+import { DataError, identifiability, pointProblems, type FitPoint } from './points.ts';
 import { passAtKFromP } from '../stats/passk.ts';
 
 export interface FitOptions {
@@ -25,6 +25,8 @@ export interface FitOptions {
   /** Labels for the report: which N the points carry ('nonemb' or 'total') and which pass@k table ('likelihood' or 'sampling'). */
   nKind?: 'nonemb' | 'total';
   passMethod?: 'likelihood' | 'sampling';
+  /** Bootstrap progress (done, total): a large --bootstrap takes minutes. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface HeldOutRow {
@@ -173,7 +175,13 @@ export function fitAll(points: FitPoint[], opts: FitOptions = {}): FitReport {
     optimum: null,
     held_out: null,
   };
-  report.chinchilla = tryFit('chinchilla', skipped, () => fitChinchilla(points, { starts: opts.starts, bootstrap: opts.bootstrap, seed: opts.seed }));
+  // Refused outright: data no fit should see (non-finite values, one run counted twice).
+  const problems = pointProblems(points);
+  if (problems.length) throw new DataError(`cannot fit these ${points.length} runs:\n  ${problems.join('\n  ')}`);
+  // Flagged per law: data that cannot identify it (one size, too few distinct (N, D) points).
+  const unidentified = identifiability(points, 'the Chinchilla fit');
+  if (unidentified) skipped.chinchilla = unidentified;
+  else report.chinchilla = tryFit('chinchilla', skipped, () => fitChinchilla(points, { starts: opts.starts, bootstrap: opts.bootstrap, seed: opts.seed, onProgress: opts.onProgress }));
 
   const hasPass = points.some((p) => p.pass || p.p?.length);
   if (!hasPass) {
@@ -181,7 +189,10 @@ export function fitAll(points: FitPoint[], opts: FitOptions = {}): FitReport {
     skipped.t2_loss = skipped.t2_accuracy = skipped.coverage = why;
   } else {
     const src = t2LossRows(points, ks)!;
-    const fit = tryFit('t2_loss', skipped, () => fitT2Loss(src.rows, { restarts: opts.restarts, seed: opts.seed }));
+    // Many k per run make many rows, but the law's N and D terms still see one point per (N, D).
+    const t2Unidentified = identifiability(points, 'the T² loss law (its N and D terms)');
+    if (t2Unidentified) skipped.t2_loss = t2Unidentified;
+    const fit = t2Unidentified ? null : tryFit('t2_loss', skipped, () => fitT2Loss(src.rows, { restarts: opts.restarts, seed: opts.seed }));
     if (fit) {
       report.t2_loss = { ...fit, target: src.target };
       notes.push(`T² Approach 1 fitted to ${src.target}.`);

@@ -110,3 +110,52 @@ export function pointsFromRecords(records: RunRecord[], opts: RecordOptions = {}
   }
   return { points, skipped };
 }
+
+/** A cross-entropy in nats far above any vocabulary's uniform loss is not a trained model's loss. */
+const MAX_LOSS = 1e3;
+
+const label = (p: FitPoint, i: number) => p.id ?? `point ${i + 1} (N=${p.N}, D=${p.D})`;
+const few = (xs: string[]) => `${xs.slice(0, 4).join(', ')}${xs.length > 4 ? `, … (${xs.length} in all)` : ''}`;
+
+/**
+ * What makes points unusable for any fit, each problem naming the runs: non-finite or absurd values,
+ * and duplicated records (the same run twice, e.g. two sweeps into one folder, or the same N, D and loss
+ * under two names), which would count one measurement as several. Empty when the points are usable.
+ */
+export function pointProblems(points: FitPoint[]): string[] {
+  const problems: string[] = [];
+  const bad = points.map((p, i) => ({ p, i })).filter(({ p }) => ![p.N, p.D, p.loss].every(Number.isFinite) || !(p.N > 0 && p.D > 0 && p.loss > 0)
+    || (p.pass?.value.some((v) => !(v >= 0 && v <= 1)) ?? false) || (p.p?.some((v) => !(v >= 0 && v <= 1)) ?? false));
+  if (bad.length) problems.push(`non-finite, non-positive or out-of-range values (N, D, loss > 0; pass@k and p in [0, 1]) in ${few(bad.map(({ p, i }) => `${label(p, i)}: N=${p.N} D=${p.D} loss=${p.loss}`))}`);
+  const huge = points.map((p, i) => ({ p, i })).filter(({ p }) => p.loss >= MAX_LOSS);
+  if (huge.length) problems.push(`losses of ${MAX_LOSS} nats or more, which no trained language model has (a diverged run, or not a cross-entropy): ${few(huge.map(({ p, i }) => `${label(p, i)} loss=${p.loss}`))}`);
+  const ids = new Map<string, number>();
+  const same = new Map<string, string[]>();
+  points.forEach((p, i) => {
+    if (p.id !== undefined) ids.set(p.id, (ids.get(p.id) ?? 0) + 1);
+    const key = `${p.N}|${p.D}|${p.loss}`;
+    same.set(key, [...(same.get(key) ?? []), label(p, i)]);
+  });
+  const twice = [...ids].filter(([, n]) => n > 1);
+  if (twice.length) problems.push(`duplicated records: ${few(twice.map(([id, n]) => `${id} ×${n}`))}; one run counted ${twice.length > 1 ? 'several times each' : 'several times'} would narrow the intervals falsely (two sweeps into one folder? keep one copy: \`t2lab merge\` does)`);
+  const copies = [...same.values()].filter((v) => v.length > 1 && new Set(v).size === v.length);
+  if (copies.length) problems.push(`identical N, D and loss under different names (copies of one run?): ${few(copies.map((v) => v.join(' = ')))}`);
+  return problems;
+}
+
+/**
+ * Why the points cannot identify an N–D law with `params` free parameters (Chinchilla's five; the T² loss
+ * law's N, D part is the same), or null: it needs at least 2 distinct N, 2 distinct D, and at least as
+ * many distinct (N, D) points as it has parameters. Seeds at one (N, D) are one point here.
+ */
+export function identifiability(points: FitPoint[], law: string, params = 5): string | null {
+  const key = (x: number) => x.toPrecision(6);
+  const Ns = new Set(points.map((p) => key(p.N)));
+  const Ds = new Set(points.map((p) => key(p.D)));
+  const pairs = new Set(points.map((p) => `${key(p.N)}|${key(p.D)}`));
+  const ids = few(points.map((p, i) => label(p, i)));
+  if (Ns.size < 2) return `${law} needs runs of at least 2 model sizes to separate A/N^α from E; every run has N = ${[...Ns][0]} (${ids})`;
+  if (Ds.size < 2) return `${law} needs at least 2 token budgets to separate B/D^β from E; every run has D = ${[...Ds][0]} (${ids})`;
+  if (pairs.size < params) return `${law} has ${params} parameters but the data has only ${pairs.size} distinct (N, D) points (${points.length} runs: ${ids}); seeds at one (N, D) add no point; add sizes or budgets`;
+  return null;
+}

@@ -31,6 +31,24 @@ export class GpuDeviceLostError extends GpuError {
   override name = 'GpuDeviceLostError';
 }
 
+/**
+ * Kernel versions (and tile settings) picked for this adapter, by kernel name: measured (autotune), stored,
+ * or set by the user. Each kernel adds its own typed key from its launcher (TypeScript declaration merging:
+ * `declare module '.../context.ts' { interface KernelChoices { matmul?: MatmulVersion } }`), so this layer
+ * names no kernel and a launcher still reads its choice typed.
+ */
+export interface KernelChoices {
+  [kernel: string]: number | undefined;
+}
+
+/** Pipelines this Gpu built and the time it spent building them (on a software adapter, most of a cold sweep). */
+export interface CompileStats {
+  pipelines: number;
+  ms: number;
+  /** Per kernel name: pipelines built and their milliseconds. */
+  byKernel: Record<string, { pipelines: number; ms: number }>;
+}
+
 export interface GpuOptions {
   /** Ask for timestamp-query when the adapter has it (kernel timing). Default true. */
   timestamps?: boolean;
@@ -44,7 +62,9 @@ export class Gpu {
   readonly hasTimestamps: boolean;
   readonly limits: GPUSupportedLimits;
   /** Kernel versions picked for this adapter (by measurement or by the user), by kernel name. */
-  choices: Record<string, number> = {};
+  choices: KernelChoices = {};
+  /** Every pipeline compile so far; a pipeline reused from the cache is not counted. */
+  readonly compiled: CompileStats = { pipelines: 0, ms: 0, byKernel: {} };
   /** Set once the device is lost; every later sync point throws. */
   lost: GPUDeviceLostInfo | null = null;
 
@@ -57,6 +77,7 @@ export class Gpu {
   private timing: { querySet: GPUQuerySet; next: number; capacity: number } | null = null;
   private bindGroups = new WeakMap<GPUComputePipeline, { layout: GPUBindGroupLayout; groups: Map<string, GPUBindGroup> }>();
   private bufferIds = new WeakMap<GPUBuffer, number>();
+  private dimsBuffers = new Map<string, GPUBuffer>();
   private nextBufferId = 0;
 
   constructor(readonly device: GPUDevice, gpuAdapter: GPUAdapter) {
@@ -103,6 +124,7 @@ export class Gpu {
     if (p) return p;
     const code = preprocess(src.file, src.code, src.defines);
     const label = `${src.name} (${src.file.split('/').pop()})`;
+    const t0 = performance.now();
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ label, code });
     p = this.device.createComputePipeline({
@@ -110,6 +132,13 @@ export class Gpu {
       layout: 'auto',
       compute: { module, entryPoint: src.entryPoint ?? 'main', constants: src.overrides },
     });
+    // Dawn builds the backend pipeline inside createComputePipeline (lavapipe: LLVM), so this is the compile.
+    const ms = performance.now() - t0;
+    this.compiled.pipelines++;
+    this.compiled.ms += ms;
+    const k = (this.compiled.byKernel[src.name] ??= { pipelines: 0, ms: 0 });
+    k.pipelines++;
+    k.ms += ms;
     this.pending.push(
       this.device.popErrorScope().then(async (err) => {
         if (!err) return null;
@@ -256,6 +285,25 @@ export class Gpu {
     return this.device.createBuffer({ label, size: Math.ceil(bytes / 16) * 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   }
 
+  /**
+   * A uniform holding `values` as u32 (a kernel's shape letters, in the order of its WGSL `struct Dims`),
+   * made once per distinct values and kept: a training step reuses the same few, and the bind-group cache
+   * keys on buffer identity, so one buffer per shape keeps those hits too.
+   */
+  dims(values: readonly number[]): GPUBuffer {
+    const key = values.join(',');
+    let buf = this.dimsBuffers.get(key);
+    if (!buf) {
+      for (const v of values) if (!(Number.isInteger(v) && v >= 0 && v < 2 ** 32)) throw new GpuError(`dims: ${v} is not a u32 (values ${key})`);
+      // Many shapes (a test sweeping sizes) only drop references; buffers already recorded stay valid.
+      if (this.dimsBuffers.size >= 4096) this.dimsBuffers.clear();
+      buf = this.uniform(`dims ${key}`, Math.max(16, 4 * values.length));
+      this.device.queue.writeBuffer(buf, 0, new Uint32Array(values));
+      this.dimsBuffers.set(key, buf);
+    }
+    return buf;
+  }
+
   /** A view of `length` floats starting at float `start` of `t`; the byte offset must meet the binding alignment. */
   view(t: Tensor, start: number, length: number, label = `${t.label}[${start}:${start + length}]`): Tensor {
     const offset = t.offset + start * 4;
@@ -355,6 +403,7 @@ export class Gpu {
 
   destroy(): void {
     this.pipelines.clear();
+    this.dimsBuffers.clear();
     this.bindGroups = new WeakMap();
     this.device.destroy();
   }

@@ -2,75 +2,88 @@
 import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
-import { DEFAULTS, makeConfig, ConfigError } from '../config.ts';
+import { DEFAULTS, makeConfig, ConfigError, type Config } from '../config.ts';
 import { Trainer, modelShape } from '../train/trainer.ts';
 import { paramCount } from '../model/gpt.ts';
-import { UsageError, parse, keyValues, openGpu } from './args.ts';
-import { autotuneNode } from './autotune-store.ts';
-import { describeChoices, modelMatmulShapes } from '../gpu/autotune.ts';
-import { SAMPLE_USAGE, sampleCommand } from './sample-cmd.ts';
-import { mergeCommand, sweepCommand } from './sweep-cmd.ts';
-import { fitCommand } from './fit-cmd.ts';
-import { reportCommand } from './report-cmd.ts';
+import { UsageError, commandHelp, intOption, keyValues, openGpu, parseCommand, str, type CommandSpec } from './args.ts';
+import { describeChoices } from '../gpu/autotune.ts';
+import { SAMPLE_SPEC, sampleCommand } from './sample-cmd.ts';
+import { MERGE_SPEC, SWEEP_SPEC, mergeCommand, sweepCommand } from './sweep-cmd.ts';
+import { FIT_SPEC, fitCommand } from './fit-cmd.ts';
+import { REPORT_SPEC, reportCommand } from './report-cmd.ts';
 import { adapterLine } from '../gpu/adapter.ts';
 import { benchCases, kernelNames } from '../bench/cases.ts';
 import { benchKernel, formatBench, type BenchReport } from '../bench/run.ts';
 import { fma_peak_gflops } from '../../kernels/fma_peak/fma_peak.ts';
-import { applyKernelChoices, printKernelChoices } from './autotune-store.ts';
+import { applyKernelChoices, kernelOverrides, printKernelChoices } from './autotune-store.ts';
 import { benchPeers } from './peers.ts';
 import { stepOverhead } from '../train/train.bench.ts';
+import { OutputError, checkOutput, writeFileAtomic } from './atomic.ts';
+import { LockedError } from './lock.ts';
+import { kernelChoiceStore } from './store.ts';
+import { chooseKernels } from '../sweep/driver.ts';
+import { checkRunLimits } from '../sweep/limits.ts';
+import { ExperimentError, didYouMean } from '../sweep/experiment.ts';
 
-const USAGE = `t2lab: train tiny GPTs on WebGPU and sample them k times per question (T² scaling laws).
+// One spec per command (args.ts): the parser and `npx t2lab CMD --help` read the same table.
+const CONFIG_KEYS = Object.entries(DEFAULTS).map(([k, v]) => `  --${k}=${v}`).join('\n');
 
-Usage: npx t2lab <command> [options]
+const TRAIN_SPEC: CommandSpec = {
+  name: 'train',
+  synopsis: '[--key=value ...]',
+  summary: 'Train a GPT on exactly --tokens tokens of the task mix; progress bar, checkpoint, JSONL log.',
+  options: {
+    out: { type: 'string', arg: 'FILE', help: 'checkpoint (safetensors; default out/model.safetensors)' },
+    log: { type: 'string', arg: 'FILE', help: 'JSONL log, one line per logged step and one for the result (default out/train.jsonl)' },
+    kernels: { type: 'string', arg: 'matmul:V[,...]', help: 'use these kernel versions instead of the measured choice (also T2LAB_KERNELS)' },
+  },
+  more: `Config keys (default), each also a --key=value option:\n${CONFIG_KEYS}`,
+};
 
-Commands:
-  devices                 Which WebGPU adapter runs, its features and limits, and the kernel versions chosen for it.
-      --tune                measure the kernel choice now (for the default model), replacing the stored one
-  bench                   Time every kernel and version; GFLOP/s, GB/s, fraction of the FMA ceiling.
-      --kernel NAME[,NAME]  only these kernels (${'${kernels}'})
-      --reps N              timed repetitions per row (default 5; the median is printed)
-      --json                print the table as JSON instead of text
-      --out FILE            also write the JSON to FILE
-      --peers               instead: our kernels against jax-js and TF.js on this adapter (matmul, attention,
-                            a training step); they must agree first; prints medians and the speed ratios
-      --quick               with --peers: the smallest shape of each kind only
-  devices, bench (and train): --kernels matmul:2[,matmul_rows:24]  use these kernel versions instead of the
-                            measured choice (also T2LAB_KERNELS); the choice is measured once per adapter
-                            and kept in ~/.cache/t2lab/kernels.json
+const DEVICES_SPEC: CommandSpec = {
+  name: 'devices',
+  synopsis: '',
+  summary: 'Which WebGPU adapter runs, its features and limits, and the kernel versions chosen for it.',
+  options: {
+    tune: { type: 'boolean', help: 'measure the kernel choice now (for the default model), replacing the stored one' },
+    kernels: { type: 'string', arg: 'matmul:V[,...]', help: 'show this override instead of the measured choice (also T2LAB_KERNELS)' },
+  },
+};
 
-  train [--key=value ...]  Train a GPT on exactly --tokens tokens of the task mix; progress bar, checkpoint, log.
-      --out FILE            checkpoint (safetensors; default out/model.safetensors)
-      --log FILE            JSONL log, one line per logged step and one for the result (default out/train.jsonl)
-      --kernels matmul:V[,matmul_rows:R]  use these kernel versions instead of the measured choice
-      config keys (default):
-${'${config}'}
+const BENCH_SPEC: CommandSpec = {
+  name: 'bench',
+  synopsis: '',
+  summary: 'Time every kernel and version; GFLOP/s, GB/s, fraction of the FMA ceiling.',
+  options: {
+    kernel: { type: 'string', arg: 'NAME[,NAME]', help: `only these kernels (${kernelNames.join(', ')})` },
+    reps: { type: 'string', arg: 'N', help: 'timed repetitions per row (default 5; the median is printed)' },
+    json: { type: 'boolean', help: 'print the table as JSON instead of text' },
+    out: { type: 'string', arg: 'FILE', help: 'also write the JSON to FILE' },
+    kernels: { type: 'string', arg: 'matmul:V[,...]', help: 'use these kernel versions instead of the measured choice (also T2LAB_KERNELS)' },
+    peers: { type: 'boolean', help: 'instead: our kernels against jax-js and TF.js on this adapter; they must agree first' },
+    quick: { type: 'boolean', help: 'with --peers: the smallest shape of each kind only' },
+  },
+};
 
-${'${sample}'}
-
-  sweep experiments/NAME.ts   Run a grid of sizes × budgets × seeds, each trained then sampled; resumable.
-      --out DIR             results directory (default out/NAME): results.jsonl, models/, resume/, report.html
-      --shard i/n           run runs i, i+n, ... (also from SLURM_ARRAY_TASK_ID/COUNT or JOB_COMPLETION_INDEX + T2LAB_SHARDS)
-      --dry-run             list the runs and stop
-      --no-report           skip the report at the end
-      --kernels matmul:V    use this kernel version instead of the measured choice (also T2LAB_KERNELS)
-  merge DIR | FILE.jsonl ...  Unite shards' results files (one record per run) into DIR/results.jsonl or --out FILE.
-
-  fit FILE.jsonl|FILE.csv     Fit Chinchilla and T² laws (intervals) and print the compute-optimal (N, D, k) table.
-  report FILE.jsonl           Write one self-contained HTML report: curves, fits, frontier, held-out errors.
-      (\`npx t2lab fit --help\` and \`npx t2lab report --help\` list their options)
-
-Options for every command:
-  --adapter auto|hardware|lavapipe|swiftshader|null   which adapter (default auto: a GPU, else software)
-  --help`;
+const SPECS: Record<string, CommandSpec> = { devices: DEVICES_SPEC, bench: BENCH_SPEC, train: TRAIN_SPEC, sample: SAMPLE_SPEC, sweep: SWEEP_SPEC, merge: MERGE_SPEC, fit: FIT_SPEC, report: REPORT_SPEC };
 
 function usage(): string {
-  const config = Object.entries(DEFAULTS).map(([k, v]) => `        --${k}=${v}`).join('\n');
-  return USAGE.replace('${kernels}', kernelNames.join(', ')).replace('${config}', config).replace('${sample}', SAMPLE_USAGE);
+  const rows = Object.values(SPECS).map((s) => `  ${`${s.name} ${s.synopsis}`.padEnd(36)}${s.summary.split('\n')[0]}`);
+  return `t2lab: train tiny GPTs on WebGPU and sample them k times per question (T² scaling laws).
+
+Usage: npx t2lab <command> [options]      npx t2lab <command> --help   lists a command's options
+
+Commands:
+${rows.join('\n')}
+
+Options are spelled like the keys they set, with underscores (--n_layer=2, --top_k 40, --dry_run); the
+dashed spelling (--top-k, --dry-run) is accepted too. Every command takes:
+  --adapter auto|hardware|lavapipe|swiftshader|null   which adapter (default auto: a GPU, else software)
+  --help`;
 }
 
 async function train(args: string[]): Promise<number> {
-  const { out = 'out/model.safetensors', log = 'out/train.jsonl', adapter, kernels, ...keys } = keyValues(args);
+  const { out = 'out/model.safetensors', log = 'out/train.jsonl', adapter, kernels, help: _, ...keys } = keyValues(args);
   let config;
   try {
     config = makeConfig(keys);
@@ -78,17 +91,27 @@ async function train(args: string[]): Promise<number> {
     if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
   }
+  // Before any work: a run must not train for minutes and then find it cannot write its model.
+  checkOutput(out, { option: '--out' });
+  checkOutput(log, { option: '--log', inputs: [{ option: '--out', path: out }] });
   const gpu = await openGpu(adapter);
   console.log(`adapter: ${adapterLine(gpu.adapter)}`);
+  try {
+    checkRunLimits(config, gpu.limits);
+  } catch (e) {
+    gpu.destroy();
+    throw new UsageError((e as Error).message);
+  }
   const shape = modelShape(config);
   const N = paramCount(shape);
   // The fastest matmul version for this model's shapes on this adapter: measured once, then cached.
-  const tuned = await autotuneNode(gpu, modelMatmulShapes(shape, config.batch_size), { kernels });
-  console.log(`kernels: ${describeChoices(gpu)} (${tuned.source})`);
+  const measured = await chooseKernels(gpu, config, { store: kernelChoiceStore((m) => console.error(`warning: ${m}`)), overrides: kernelOverrides(kernels) });
+  if (measured) console.error(measured);
+  console.log(`kernels: ${describeChoices(gpu)} (${measured ? 'measured now' : Object.keys(kernelOverrides(kernels)).length ? 'override' : 'cached'})`);
   const trainer = new Trainer(gpu, config);
   console.log(`model:   L=${shape.n_layer} C=${shape.n_embd} H=${shape.n_head} T=${shape.block_size} V=${shape.vocab_size}; N = ${N.total.toLocaleString()} params (${N.nonEmbedding.toLocaleString()} without embeddings)`);
   console.log(`budget:  D = ${config.tokens.toLocaleString()} tokens (${(config.tokens / N.nonEmbedding).toFixed(1)} per non-embedding param) in ${trainer.steps} steps of ${config.batch_size}x${config.block_size}; tasks ${config.tasks}`);
-  for (const f of [out, log]) mkdirSync(dirname(f), { recursive: true });
+  mkdirSync(dirname(log), { recursive: true });
   writeFileSync(log, '');
   const bar = new cliProgress.SingleBar(
     { format: 'train [{bar}] {percentage}% | {value}/{total} tokens | loss {loss} | eval {eval} | {tps} tok/s | {gflops} GFLOP/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 20 },
@@ -108,11 +131,11 @@ async function train(args: string[]): Promise<number> {
   }
   appendFileSync(log, JSON.stringify({ type: 'result', ...result }) + '\n');
   if (result.diverged) {
-    console.error(`DIVERGED at step ${result.diverged.step}: loss ${result.diverged.loss}. Lower --lr (now ${config.lr}) or raise --warmup_frac. No checkpoint written.`);
+    console.error(`DIVERGED at step ${result.diverged.step}: loss ${result.diverged.loss}. ${divergenceHint(config)} No checkpoint written.`);
     trainer.dispose();
     return 1;
   }
-  writeFileSync(out, await trainer.checkpoint(result));
+  writeFileAtomic(out, await trainer.checkpoint(result));
   trainer.dispose();
   console.log(`trained on ${result.tokens.toLocaleString()} tokens in ${result.steps} steps, ${result.seconds.toFixed(1)} s (${(result.tokens / result.seconds).toFixed(0)} tok/s, ${(result.trainFlops / result.seconds / 1e9).toFixed(2)} GFLOP/s)`);
   console.log(`compute: ${result.trainFlops.toExponential(3)} FLOPs exact (matmuls + attention), 6ND = ${result.trainFlops6ND.toExponential(3)}`);
@@ -121,8 +144,17 @@ async function train(args: string[]): Promise<number> {
   return 0;
 }
 
+/** The likely cause of a divergence, from the config: AdamW's decay step lr·weight_decay, else the lr. */
+export function divergenceHint(c: Config): string {
+  const decay = c.lr * c.weight_decay;
+  // Decoupled weight decay multiplies the weights by (1 − lr·wd) each step: at ≥ 1 it flips and grows them.
+  if (decay >= 0.5) return `weight_decay ${c.weight_decay} × lr ${c.lr} = ${decay.toPrecision(3)} per step scales the weights by ${(1 - decay).toPrecision(3)} each step: lower --weight_decay (the default is ${DEFAULTS.weight_decay}).`;
+  return `Lower --lr (now ${c.lr}), raise --warmup_frac (now ${c.warmup_frac}) or lower --grad_clip (now ${c.grad_clip}).`;
+}
+
 async function devices(args: string[]): Promise<number> {
-  const { values } = parse(args, { kernels: { type: 'string' }, tune: { type: 'boolean' } });
+  const { values: v } = parseCommand(DEVICES_SPEC, args);
+  const values = { adapter: str(v.adapter), kernels: str(v.kernels), tune: v.tune === true };
   const gpu = await openGpu(values.adapter);
   const a = gpu.adapter;
   console.log(`adapter:      ${adapterLine(a)}`);
@@ -140,9 +172,10 @@ async function devices(args: string[]): Promise<number> {
 }
 
 async function bench(args: string[]): Promise<number> {
-  const { values } = parse(args, { kernel: { type: 'string' }, reps: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' }, kernels: { type: 'string' }, peers: { type: 'boolean' }, quick: { type: 'boolean' } });
-  const reps = values.reps === undefined ? 5 : Number(values.reps);
-  if (!Number.isInteger(reps) || reps < 1) throw new UsageError(`--reps must be an integer >= 1 (got ${values.reps})`);
+  const { values: v } = parseCommand(BENCH_SPEC, args);
+  const values = { kernel: str(v.kernel), json: v.json === true, out: str(v.out), kernels: str(v.kernels), peers: v.peers === true, quick: v.quick === true, adapter: str(v.adapter) };
+  const reps = intOption('reps', v.reps, 5, 1, 10_000);
+  if (values.out) checkOutput(values.out, { option: '--out' });
   const only = values.kernel?.split(',');
   const unknown = only?.filter((k) => !kernelNames.includes(k));
   if (unknown?.length) throw new UsageError(`unknown kernel ${unknown.join(', ')}; known: ${kernelNames.join(', ')}`);
@@ -164,7 +197,7 @@ async function bench(args: string[]): Promise<number> {
   if (cases.some((c) => c.kernel === 'train_step')) report.overhead = await stepOverhead(gpu, reps);
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else console.log(formatBench(report));
-  if (values.out) writeFileSync(values.out, JSON.stringify(report, null, 2));
+  if (values.out) writeFileAtomic(values.out, JSON.stringify(report, null, 2));
   gpu.destroy();
   return 0;
 }
@@ -174,23 +207,25 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { devices,
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    console.log(usage());
+    if (command === 'help' && rest[0] && SPECS[rest[0]]) console.log(commandHelp(SPECS[rest[0]]!));
+    else console.log(usage());
     return command ? 0 : 2;
   }
   const run = COMMANDS[command];
   if (!run) {
-    console.error(`t2lab: unknown command "${command}". Commands: ${Object.keys(COMMANDS).join(', ')}.\n`);
+    console.error(`t2lab: unknown command "${command}"${didYouMean(command, Object.keys(COMMANDS))}. Commands: ${Object.keys(COMMANDS).join(', ')}.\n`);
     return 2;
   }
-  if (rest.includes('--help') && command !== 'fit' && command !== 'report') {
-    console.log(usage());
+  const spec = SPECS[command];
+  if (spec && (rest.includes('--help') || rest.includes('-h'))) {
+    console.log(commandHelp(spec));
     return 0;
   }
   try {
     return await run(rest);
   } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`t2lab ${command}: ${e.message}`);
+    if (e instanceof UsageError || e instanceof OutputError || e instanceof LockedError || e instanceof ExperimentError) {
+      console.error(`t2lab ${command}: ${e.message}${e instanceof UsageError ? `\n(npx t2lab ${command} --help lists the options)` : ''}`);
       return 2;
     }
     console.error(`t2lab ${command}: ${(e as Error).message}`);

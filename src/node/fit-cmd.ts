@@ -1,54 +1,68 @@
 // `t2lab fit FILE`: every scaling-law fit of a sweep's results (JSONL RunRecords) or of a plain CSV.
 // Exit codes: 0 fitted, 1 bad or insufficient data, 2 bad arguments.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { commandHelp, parseCommand, type CommandSpec } from './args.ts';
+import { OutputError, checkOutput, writeFileAtomic } from './atomic.ts';
 import { fitAll, formatFitReport, type FitOptions } from '../fit/fit.ts';
 import { DataError, pointsFromCsv, pointsFromRecords, type FitPoint } from '../fit/points.ts';
 import { parseRecordsJsonl } from '../sweep/record.ts';
 
-export const FIT_USAGE = `Usage: npx t2lab fit FILE [--json] [--out F] [--c-inf X] [--n nonemb|total] [--method likelihood|sampling] [--bootstrap B]
+/** Percentile intervals settle long before this; more would only spend minutes. */
+export const MAX_BOOTSTRAP = 100_000;
 
-Fits Chinchilla (Approach 3, with bootstrap intervals), the T² loss and accuracy laws, per-model
-coverage curves, the joint optimum per C_train and held-out validation.
-  FILE                 results.jsonl from a sweep (RunRecord lines), or a .csv with columns N,D,loss[,k,pass_at_k]
-  --json               print the fit report as JSON instead of the table
-  --out F              also write the JSON report to F
-  --c-inf X            inference FLOPs per token served (default: 2·largest N, so that model gets k = 1)
-  --held-out-ratio R   fit on runs with D/N <= R, predict the rest (default 100)
-  --n nonemb|total     which N to fit on, JSONL only (default nonemb, as in C_train = 6·N·D)
-  --method M           which pass@k table to fit, JSONL only (default likelihood; or sampling)
-  --bootstrap B        bootstrap resamples of the runs for the Chinchilla intervals (default 200)`;
+export const FIT_SPEC: CommandSpec = {
+  name: 'fit',
+  synopsis: 'FILE',
+  summary: `Fits Chinchilla (Approach 3, with bootstrap intervals), the T² loss and accuracy laws, per-model
+coverage curves, the joint optimum per C_train and held-out validation. FILE is a sweep's results.jsonl
+(RunRecord lines) or a .csv with columns N,D,loss[,k,pass_at_k]. Data that cannot identify a law (one
+model size, too few distinct (N, D) points) skips it with the reason; duplicated runs and non-finite
+values are refused, naming the runs. Exit codes: 0 fitted, 1 bad or insufficient data, 2 bad arguments.`,
+  options: {
+    json: { type: 'boolean', help: 'print the fit report as JSON instead of the table' },
+    out: { type: 'string', arg: 'F', help: 'also write the JSON report to F' },
+    c_inf: { type: 'string', arg: 'X', help: 'inference FLOPs per token served (default: 2·largest N, so that model gets k = 1)' },
+    held_out_ratio: { type: 'string', arg: 'R', help: 'fit on runs with D/N <= R, predict the rest (default 100)' },
+    n: { type: 'string', arg: 'nonemb|total', help: 'which N to fit on, JSONL only (default nonemb, as in C_train = 6·N·D)' },
+    method: { type: 'string', arg: 'likelihood|sampling', help: 'which pass@k table to fit, JSONL only (default likelihood)' },
+    bootstrap: { type: 'string', arg: 'B', help: `bootstrap resamples of the runs for the Chinchilla intervals (default 200, at most ${MAX_BOOTSTRAP.toLocaleString('en-US')}; progress is shown)` },
+  },
+};
+
+/** Back-compatible name: the usage text of `t2lab fit --help`. */
+export const FIT_USAGE = commandHelp(FIT_SPEC);
 
 class ArgError extends Error {}
 
 function parse(args: string[]) {
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { json: { type: 'boolean' }, out: { type: 'string' }, 'c-inf': { type: 'string' }, n: { type: 'string' }, method: { type: 'string' }, bootstrap: { type: 'string' }, 'held-out-ratio': { type: 'string' }, help: { type: 'boolean' } },
-    });
+    parsed = parseCommand(FIT_SPEC, args);
   } catch (e) {
     throw new ArgError((e as Error).message);
   }
-  const { values, positionals } = parsed;
+  const values = Object.fromEntries(Object.entries(parsed.values).map(([k, v]) => [k, typeof v === 'string' ? v : undefined])) as Record<string, string | undefined>;
+  const { positionals } = parsed;
+  if (parsed.values.help) return { help: true } as ReturnType<typeof parseRest>;
+  return parseRest(values, positionals, parsed.values.json === true);
+}
+
+function parseRest(values: Record<string, string | undefined>, positionals: string[], json: boolean) {
   if (positionals.length !== 1) throw new ArgError(positionals.length ? `expected one FILE, got ${positionals.join(' ')}` : 'missing FILE');
   const file = positionals[0]!;
   const kind = file.endsWith('.jsonl') ? 'jsonl' : file.endsWith('.csv') ? 'csv' : null;
   if (!kind) throw new ArgError(`FILE must end in .jsonl or .csv, got ${file}`);
-  const cInf = values['c-inf'] === undefined ? undefined : Number(values['c-inf']);
-  if (cInf !== undefined && !(cInf > 0 && Number.isFinite(cInf))) throw new ArgError(`--c-inf must be a positive number, got "${values['c-inf']}"`);
+  const cInf = values.c_inf === undefined ? undefined : Number(values.c_inf);
+  if (cInf !== undefined && !(cInf > 0 && Number.isFinite(cInf))) throw new ArgError(`--c_inf must be a positive number, got "${values.c_inf}"`);
   const n = values.n ?? 'nonemb';
   if (n !== 'nonemb' && n !== 'total') throw new ArgError(`--n must be nonemb or total, got "${n}"`);
   const method = values.method ?? 'likelihood';
   if (method !== 'likelihood' && method !== 'sampling') throw new ArgError(`--method must be likelihood or sampling, got "${method}"`);
   const bootstrap = values.bootstrap === undefined ? 200 : Number(values.bootstrap);
-  if (!Number.isInteger(bootstrap) || bootstrap < 0) throw new ArgError(`--bootstrap must be an integer >= 0, got "${values.bootstrap}"`);
-  const heldOutRatio = values['held-out-ratio'] === undefined ? undefined : Number(values['held-out-ratio']);
-  if (heldOutRatio !== undefined && !(heldOutRatio > 0)) throw new ArgError(`--held-out-ratio must be a positive number, got "${values['held-out-ratio']}"`);
-  return { file, kind, json: values.json === true, out: values.out, cInf, heldOutRatio, n: n as 'nonemb' | 'total', method: method as 'likelihood' | 'sampling', bootstrap, help: values.help === true };
+  if (!Number.isInteger(bootstrap) || bootstrap < 0 || bootstrap > MAX_BOOTSTRAP) throw new ArgError(`--bootstrap must be an integer in [0, ${MAX_BOOTSTRAP}], got "${values.bootstrap}"`);
+  const heldOutRatio = values.held_out_ratio === undefined ? undefined : Number(values.held_out_ratio);
+  if (heldOutRatio !== undefined && !(heldOutRatio > 0)) throw new ArgError(`--held_out_ratio must be a positive number, got "${values.held_out_ratio}"`);
+  return { file, kind, json, out: values.out, cInf, heldOutRatio, n: n as 'nonemb' | 'total', method: method as 'likelihood' | 'sampling', bootstrap, help: false };
 }
 
 /** Fit points from FILE; warnings (corrupt lines, skipped runs) go to stderr. Throws DataError when nothing usable is left. */
@@ -76,6 +90,13 @@ export async function fitCommand(args: string[]): Promise<number> {
     console.log(FIT_USAGE);
     return 0;
   }
+  try {
+    if (a.out) checkOutput(a.out, { option: '--out', inputs: [{ option: 'FILE', path: a.file }] });
+  } catch (e) {
+    if (!(e instanceof OutputError)) throw e;
+    console.error(`t2lab fit: ${e.message}`);
+    return 2;
+  }
   let points: FitPoint[];
   try {
     points = loadPoints(a.file, a.kind as 'jsonl' | 'csv', a.n, a.method);
@@ -91,10 +112,30 @@ export async function fitCommand(args: string[]): Promise<number> {
   }
   const opts: FitOptions = { cInf: a.cInf, heldOutRatio: a.heldOutRatio, bootstrap: a.bootstrap, nKind: a.n, passMethod: a.method };
   console.error(`fitting ${points.length} runs from ${a.file} ...`);
-  const report = fitAll(points, opts);
+  let report;
+  try {
+    report = fitAll(points, { ...opts, onProgress: bootstrapProgress(a.bootstrap) });
+  } catch (e) {
+    if (!(e instanceof DataError)) throw e;
+    console.error(`t2lab fit: ${a.file}: ${e.message}`);
+    return 1;
+  }
+  for (const [law, why] of Object.entries(report.skipped)) console.error(`warning: ${law} not fitted: ${why}`);
   if (a.json) console.log(JSON.stringify(report, null, 2));
   else console.log(formatFitReport(report));
-  if (a.out) writeFileSync(a.out, JSON.stringify(report, null, 2) + '\n');
+  if (a.out) writeFileAtomic(a.out, JSON.stringify(report, null, 2) + '\n');
   // Without a Chinchilla fit nothing else can be fitted: that is a data problem, not success.
   return report.chinchilla ? 0 : 1;
+}
+
+/** A progress line on stderr for long bootstraps (terminal only; Ctrl-C stops at once: no handler is installed). */
+export function bootstrapProgress(total: number): ((done: number, total: number) => void) | undefined {
+  if (total < 1000 || !process.stderr.isTTY) return undefined;
+  let last = 0;
+  return (done, all) => {
+    const now = performance.now();
+    if (now - last < 250 && done < all) return;
+    last = now;
+    process.stderr.write(`\r\x1b[Kbootstrap ${done.toLocaleString('en-US')}/${all.toLocaleString('en-US')} (${((100 * done) / all).toFixed(0)}%)${done === all ? '\n' : ''}`);
+  };
 }

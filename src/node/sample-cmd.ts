@@ -1,8 +1,10 @@
 // `t2lab sample --checkpoint FILE --task NAME --n 64 --k 1,2,4,...`: n samples per question from a
 // trained model, graded by the task's verifier, pass@k from the samples and from p_i, side by side.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { UsageError, intOption, numberOption, openGpu, parse } from './args.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import cliProgress from 'cli-progress';
+import { MAX_SEED, UsageError, intOption, numberOption, openGpu, parseCommand, type CommandSpec } from './args.ts';
+import { checkOutput, writeFileAtomic } from './atomic.ts';
 import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
 import { CheckpointError } from '../checkpoint/safetensors.ts';
 import { taskNames } from '../data/tasks.ts';
@@ -14,17 +16,32 @@ import { SAMPLING_DEFAULTS, type SamplingSpec } from '../sweep/experiment.ts';
 import type { Gpu, Tensor } from '../gpu/context.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 
-export const SAMPLE_USAGE = `  sample --checkpoint FILE --task NAME   n samples per question, graded; pass@k two ways (samples, and p_i)
-      --n N                 samples per question (default 64)
-      --k K,K,...           the k of pass@k, each <= n (default powers of two up to n)
-      --questions Q         evaluation questions (default 32)
-      --temperature T       0 = greedy (default 1; p_i-based pass@k assumes 1)
-      --top-k K --top-p P   truncation (default off: 0 and 1)
-      --seed S              keys the questions and every sample (default 0)
-      --max-new M           tokens per sample before it is cut (default 8)
-      --batch S             most sequences decoded together (default: from the adapter's limits, <= 1024)
-      --show N              print N samples per question, marked correct or wrong
-      --json                print everything as JSON; --out FILE writes it to FILE`;
+/** More questions than any task's held-out space holds at usual difficulties: drawing them would not end. */
+export const MAX_QUESTIONS = 10_000;
+/** Samples kept in memory at once (their text and verdicts): beyond this a run is refused, not swapped. */
+export const MAX_SAMPLES = 20_000_000;
+
+export const SAMPLE_SPEC: CommandSpec = {
+  name: 'sample',
+  synopsis: '--checkpoint FILE [--task NAME]',
+  summary: 'n samples per question from a trained model, graded by the task\'s verifier; pass@k two ways (from the samples, and from p_i).',
+  options: {
+    checkpoint: { type: 'string', arg: 'FILE', help: 'a model written by `t2lab train` or a sweep (models/*.safetensors)' },
+    task: { type: 'string', arg: 'NAME[,NAME]', help: 'tasks to ask (default: the mix the model was trained on)' },
+    n: { type: 'string', arg: 'N', help: 'samples per question (default 64)' },
+    k: { type: 'string', arg: 'K,K,...', help: 'the k of pass@k, each <= n (default powers of two up to n; sorted, repeats dropped)' },
+    questions: { type: 'string', arg: 'Q', help: `evaluation questions per task (default 32, at most ${MAX_QUESTIONS.toLocaleString('en-US')})` },
+    temperature: { type: 'string', arg: 'T', help: '0 = greedy (default 1; p_i-based pass@k assumes 1)' },
+    top_k: { type: 'string', arg: 'K', help: 'keep the K most likely tokens (default 0: off)' },
+    top_p: { type: 'string', arg: 'P', help: 'nucleus truncation (default 1: off)' },
+    seed: { type: 'string', arg: 'S', help: 'keys the questions and every sample (default 0; 32-bit)' },
+    max_new: { type: 'string', arg: 'M', help: 'tokens per sample before it is cut (default 8)' },
+    batch: { type: 'string', arg: 'S', help: 'most sequences decoded together (default: from the adapter\'s limits, <= 1024)' },
+    show: { type: 'string', arg: 'N', help: 'print N samples per question, marked correct or wrong' },
+    json: { type: 'boolean', help: 'print everything as JSON' },
+    out: { type: 'string', arg: 'FILE', help: 'also write the JSON to FILE' },
+  },
+};
 
 /** Upload a checkpoint's tensors into one flat GPU buffer in the model's layout. */
 export function uploadParams(gpu: Gpu, ck: Checkpoint): Tensor {
@@ -35,13 +52,13 @@ export function uploadParams(gpu: Gpu, ck: Checkpoint): Tensor {
 }
 
 export async function sampleCommand(args: string[]): Promise<number> {
-  const { values: v } = parse(args, {
-    checkpoint: { type: 'string' }, task: { type: 'string' }, n: { type: 'string' }, k: { type: 'string' }, questions: { type: 'string' },
-    temperature: { type: 'string' }, 'top-k': { type: 'string' }, 'top-p': { type: 'string' }, seed: { type: 'string' }, 'max-new': { type: 'string' },
-    batch: { type: 'string' }, show: { type: 'string' }, json: { type: 'boolean' }, out: { type: 'string' },
-  });
+  const { values } = parseCommand(SAMPLE_SPEC, args);
+  const v = Object.fromEntries(Object.entries(values).map(([k, x]) => [k, typeof x === 'string' ? x : undefined])) as Record<string, string | undefined>;
+  const json = values.json === true;
   if (!v.checkpoint) throw new UsageError('--checkpoint FILE is required (a model written by `npx t2lab train`, default out/model.safetensors)');
   if (!existsSync(v.checkpoint)) throw new UsageError(`checkpoint "${v.checkpoint}" not found; train one first: npx t2lab train`);
+  if (statSync(v.checkpoint).isDirectory()) throw new UsageError(`checkpoint "${v.checkpoint}" is a folder; give a .safetensors file (e.g. ${v.checkpoint.replace(/\/$/, '')}/model.safetensors)`);
+  if (v.out) checkOutput(v.out, { option: '--out', inputs: [{ option: '--checkpoint', path: v.checkpoint }] });
   let ck: Checkpoint;
   try {
     ck = loadCheckpoint(new Uint8Array(readFileSync(v.checkpoint)), v.checkpoint);
@@ -52,44 +69,58 @@ export async function sampleCommand(args: string[]): Promise<number> {
   const tasks = (v.task ?? ck.config.tasks.split(',').map((t) => t.split(':')[0]!.trim()).join(',')).split(',');
   for (const t of tasks) if (!taskNames.includes(t as never)) throw new UsageError(`unknown task "${t}"; known tasks: ${taskNames.join(', ')}`);
   const n = intOption('n', v.n, 64);
-  const ks = v.k === undefined ? powersOfTwoUpTo(n) : v.k.split(',').map((s) => {
+  // Sorted, each k once: `--k 2,2,1` means the table for k = 1 and 2.
+  const ks = v.k === undefined ? powersOfTwoUpTo(n) : [...new Set(v.k.split(',').map((s) => {
     const k = Number(s);
     if (!Number.isInteger(k) || k < 1) throw new UsageError(`--k must be a comma-separated list of integers >= 1, got "${v.k}"`);
     if (k > n) throw new UsageError(`--k ${k} exceeds --n ${n}: pass@k needs at least k samples per question; raise --n to ${k} or drop it`);
     return k;
-  });
+  }))].sort((a, b) => a - b);
   const spec: SamplingSpec = {
     ...SAMPLING_DEFAULTS,
     n, k: ks,
-    questions: intOption('questions', v.questions, 32),
+    questions: intOption('questions', v.questions, 32, 1, MAX_QUESTIONS),
     temperature: numberOption('temperature', v.temperature, 1, 0, 100),
-    top_k: intOption('top-k', v['top-k'], 0, 0),
-    top_p: numberOption('top-p', v['top-p'], 1, 1e-6, 1),
-    seed: intOption('seed', v.seed, 0, 0),
-    max_new: intOption('max-new', v['max-new'], 8),
+    top_k: intOption('top_k', v.top_k, 0, 0),
+    top_p: numberOption('top_p', v.top_p, 1, 1e-6, 1),
+    seed: intOption('seed', v.seed, 0, 0, MAX_SEED),
+    max_new: intOption('max_new', v.max_new, 8, 1, 1024),
   };
   const show = intOption('show', v.show, 0, 0);
+  const total = spec.questions * tasks.length * n;
+  if (total > MAX_SAMPLES) {
+    throw new UsageError(`${spec.questions.toLocaleString('en-US')} questions × ${tasks.length} task(s) × n = ${n.toLocaleString('en-US')} is ${total.toLocaleString('en-US')} samples, more than the ${MAX_SAMPLES.toLocaleString('en-US')} kept in memory at once; lower --n or --questions (pass@k at large k needs n ≥ k, not more)`);
+  }
+  const bad = Object.entries(ck.params).find(([, t]) => t.data.some((x) => !Number.isFinite(x)));
+  if (bad) throw new UsageError(`checkpoint ${v.checkpoint}: tensor ${bad[0]} holds NaN or infinite weights (a diverged run?); nothing to sample`);
   const gpu = await openGpu(v.adapter);
   try {
     const params = uploadParams(gpu, ck);
-    if (!v.json) {
+    if (!json) {
       console.log(`adapter:    ${adapterLine(gpu.adapter)}`);
       console.log(`checkpoint: ${v.checkpoint} (L=${ck.config.n_layer} C=${ck.config.n_embd}, trained on ${ck.state.tokens.toLocaleString()} tokens of ${ck.config.tasks})`);
       console.log(`sampling:   ${spec.questions} questions per task (${tasks.join(', ')}), n = ${n}, temperature ${spec.temperature}${spec.top_k ? `, top-k ${spec.top_k}` : ''}${spec.top_p < 1 ? `, top-p ${spec.top_p}` : ''}, seed ${spec.seed}`);
     }
     let ev;
+    // Progress on a terminal: a large n or many questions take minutes (Ctrl-C stops at once).
+    const bar = process.stderr.isTTY && !json ? new cliProgress.SingleBar({ format: 'sample [{bar}] {percentage}% | {value}/{total} sequences | {phase} | ETA {eta_formatted}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+    bar?.start(total, 0, { phase: 'prefill' });
     try {
-      ev = await evaluateModel(gpu, ck.config, params, spec, undefined, { tasks, maxSequences: v.batch === undefined ? undefined : intOption('batch', v.batch, 1024) });
+      ev = await evaluateModel(gpu, ck.config, params, spec, (p) => bar?.update(Math.round(p.fraction * total), { phase: p.phase }), { tasks, maxSequences: v.batch === undefined ? undefined : intOption('batch', v.batch, 1024) });
     } catch (e) {
-      if (/evaluation questions|block_size/.test((e as Error).message)) throw new UsageError((e as Error).message);
+      const m = (e as Error).message;
+      if (/evaluation questions|block_size/.test(m)) throw new UsageError(m);
+      if (/got NaN/.test(m)) {
+        const big = Math.max(...Object.values(ck.params).map((t) => t.data.reduce((a, x) => Math.max(a, Math.abs(x)), 0)));
+        throw new UsageError(`the model's outputs are not finite numbers (its largest weight is ${big.toExponential(2)}): float32 logits overflow, so no p_i or sample can be scored; this checkpoint's weights are too large to evaluate`);
+      }
       throw e;
+    } finally {
+      bar?.stop();
     }
     const result = { checkpoint: v.checkpoint, config: ck.config, sampling: spec, tasks, device: adapterLine(gpu.adapter), ...ev };
-    if (v.out) {
-      mkdirSync(dirname(v.out), { recursive: true });
-      writeFileSync(v.out, JSON.stringify(result, null, 1));
-    }
-    if (v.json) {
+    if (v.out) writeFileAtomic(v.out, JSON.stringify(result, null, 1));
+    if (json) {
       console.log(JSON.stringify(result));
       return 0;
     }

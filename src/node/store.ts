@@ -1,16 +1,59 @@
 // A sweep's results on disk: DIR/results.jsonl (or results.shard-i-of-n.jsonl when sharded), one
-// RunRecord per line, appended as each run finishes; DIR/resume/<run>.safetensors while a run is in
-// progress (deleted when it finishes); DIR/models/<run>.safetensors, each finished run's model.
+// RunRecord per line, appended (and fsynced) as each run finishes; DIR/resume/<run>.safetensors while a
+// run is in progress (deleted when it finishes); DIR/models/<run>.safetensors, each finished run's model;
+// DIR/experiment.json, each run's settings when the sweep last started (the driver refuses a changed
+// experiment against it). Every file but the results is written whole or not at all (src/node/atomic.ts).
 //
 // Reading never loses data: a line that does not parse (say, half-written when the machine died) is
 // reported with its file and line number and skipped; the file itself is left as it is.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SweepStore } from '../sweep/runner.ts';
+import type { DriverStore, SweepManifest } from '../sweep/driver.ts';
 import { parseRecordsJsonl, type RunRecord } from '../sweep/record.ts';
+import { appendDurable, checkOutput, writeFileAtomic } from './atomic.ts';
+import { choiceStorePath, fileChoiceStore } from './autotune-store.ts';
+import type { ChoiceStore } from '../gpu/autotune.ts';
+
+/**
+ * The kernel-choice file (~/.cache/t2lab/kernels.json) as a ChoiceStore that never fails a command: an
+ * unwritable cache folder is said once, up front, and the choice is simply measured again next time.
+ */
+export function kernelChoiceStore(warn: (m: string) => void): ChoiceStore {
+  const inner = fileChoiceStore();
+  let warned = false;
+  const tell = (e: unknown) => {
+    if (!warned) warn(`cannot write the kernel cache ${choiceStorePath()} (${(e as Error).message.split('\n')[0]}): choices and step times are measured again next time; set T2LAB_CACHE_DIR to a writable folder`);
+    warned = true;
+  };
+  try {
+    checkOutput(choiceStorePath(), { option: 'the kernel cache' });
+  } catch (e) {
+    tell(e);
+  }
+  return {
+    get: (key) => {
+      try {
+        return inner.get(key);
+      } catch {
+        return null;
+      }
+    },
+    set: async (key, value) => {
+      if (warned) return;
+      try {
+        await inner.set(key, value);
+      } catch (e) {
+        tell(e);
+      }
+    },
+  };
+}
 
 /** File-system-safe name for a run id ("L1-C16-H2/D=20/s1" → "L1-C16-H2_D=20_s1"). */
 const fileName = (id: string) => id.replace(/[^\w.=-]+/g, '_');
+
+/** results.jsonl and results.shard-i-of-n.jsonl: the files a sweep writes (every results*.jsonl is read back). */
+export const RESULTS_FILE = /^results(\.shard-\d+-of-\d+)?\.jsonl$/;
 
 /** Every record in the results files of `dir` (results*.jsonl), with a warning per unreadable line. */
 export function readResultsDir(dir: string, warn: (m: string) => void): RunRecord[] {
@@ -25,7 +68,7 @@ export function readResultsFile(path: string, warn: (m: string) => void): RunRec
   return records;
 }
 
-export class DirStore implements SweepStore {
+export class DirStore implements DriverStore {
   readonly results: string;
 
   constructor(readonly dir: string, shard = { index: 0, count: 1 }, private readonly warn: (m: string) => void = console.warn) {
@@ -40,11 +83,31 @@ export class DirStore implements SweepStore {
 
   async append(record: RunRecord): Promise<void> {
     // A line left unterminated by a crash must not swallow this one.
+    let sep = '';
     if (existsSync(this.results)) {
       const text = readFileSync(this.results, 'utf8');
-      if (text.length && !text.endsWith('\n')) appendFileSync(this.results, '\n');
+      if (text.length && !text.endsWith('\n')) sep = '\n';
     }
-    appendFileSync(this.results, JSON.stringify(record) + '\n');
+    appendDurable(this.results, sep + JSON.stringify(record) + '\n');
+  }
+
+  get manifestPath(): string {
+    return join(this.dir, 'experiment.json');
+  }
+
+  async loadManifest(): Promise<SweepManifest | null> {
+    if (!existsSync(this.manifestPath)) return null;
+    try {
+      return JSON.parse(readFileSync(this.manifestPath, 'utf8')) as SweepManifest;
+    } catch (e) {
+      // Written atomically, so this is damage from outside; the records still guard every finished run.
+      this.warn(`${this.manifestPath}: unreadable (${(e as Error).message}); it is rewritten, and finished runs are checked against their records`);
+      return null;
+    }
+  }
+
+  async saveManifest(m: SweepManifest): Promise<void> {
+    writeFileAtomic(this.manifestPath, JSON.stringify(m, null, 1) + '\n');
   }
 
   async loadCheckpoint(id: string): Promise<Uint8Array | null> {
@@ -53,10 +116,8 @@ export class DirStore implements SweepStore {
   }
 
   async saveCheckpoint(id: string, bytes: Uint8Array): Promise<void> {
-    // Write then rename, so a crash mid-write leaves the previous checkpoint intact.
-    const f = join(this.dir, 'resume', `${fileName(id)}.safetensors`);
-    writeFileSync(`${f}.tmp`, bytes);
-    renameSync(`${f}.tmp`, f);
+    // A crash or a full disk mid-write leaves the previous checkpoint intact.
+    writeFileAtomic(join(this.dir, 'resume', `${fileName(id)}.safetensors`), bytes);
   }
 
   async deleteCheckpoint(id: string): Promise<void> {
@@ -64,6 +125,6 @@ export class DirStore implements SweepStore {
   }
 
   async saveModel(id: string, bytes: Uint8Array): Promise<void> {
-    writeFileSync(join(this.dir, 'models', `${fileName(id)}.safetensors`), bytes);
+    writeFileAtomic(join(this.dir, 'models', `${fileName(id)}.safetensors`), bytes);
   }
 }

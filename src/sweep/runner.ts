@@ -53,6 +53,12 @@ export interface SweepOptions {
   prepare?: (run: RunSpec) => Promise<void>;
   /** Seconds between resume checkpoints of a training run (default 30). */
   checkpointSeconds?: number;
+  /**
+   * The time model of src/sweep/estimate.ts: a run's estimated seconds of training and sampling. With it
+   * the ETA starts from the estimate and is rescaled by what the finished part took; without it, from
+   * FLOPs once something has run. Null or NaN for a run falls back to FLOPs.
+   */
+  estimate?: (run: RunSpec) => { train_s: number; sample_s: number } | null;
   codeVersion?: string;
   onProgress?(p: SweepProgress): void;
   onRecord?(r: RunRecord): void;
@@ -87,7 +93,12 @@ export async function runSweep(gpu: Gpu, e: Experiment, store: SweepStore, opts:
   const runs = shardRuns(expandRuns(e), opts.shard).slice(0, opts.limit ?? Infinity);
   const done = new Set((await store.records()).filter((r) => r.sweep === e.name).map((r) => r.id));
   const todo = runs.filter((r) => !done.has(r.id));
-  const totalCost = todo.reduce((a, r) => a + runCost(e, r), 0);
+  // Cost in estimated seconds when every run has an estimate, else in FLOPs (a relative measure).
+  const est = todo.map((r) => opts.estimate?.(r) ?? null);
+  const seconds = est.length > 0 && est.every((x) => x !== null && Number.isFinite(x.train_s + x.sample_s));
+  const costOf = (r: RunSpec) => (seconds ? est[todo.indexOf(r)]!.train_s + est[todo.indexOf(r)]!.sample_s : runCost(e, r));
+  const trainShareOf = (r: RunSpec) => (seconds ? est[todo.indexOf(r)]!.train_s / Math.max(costOf(r), 1e-9) : (6 * r.N * r.config.tokens) / runCost(e, r));
+  const totalCost = todo.reduce((a, r) => a + costOf(r), 0);
   let doneCost = 0;
   let spentSeconds = 0; // wall time of the cost done in this call (for the ETA)
   const log = opts.onLog ?? (() => {});
@@ -95,16 +106,17 @@ export async function runSweep(gpu: Gpu, e: Experiment, store: SweepStore, opts:
   let ran = 0;
   for (const [i, run] of todo.entries()) {
     if (opts.signal?.aborted) return { skipped: runs.length - todo.length, ran, remaining: todo.length - i, paused: true };
-    const cost = runCost(e, run);
+    const cost = costOf(run);
     const t0 = performance.now();
     const progress = (phase: SweepProgress['phase'], runFraction: number, extra: Partial<SweepProgress>) => {
       const doneNow = doneCost + runFraction * cost;
       const overall = totalCost ? doneNow / totalCost : 1;
       const elapsed = spentSeconds + (performance.now() - t0) / 1000;
-      const eta = doneNow > 0 && elapsed > 1 ? ((totalCost - doneNow) * elapsed) / doneNow : null;
+      // Measured so far, rescaled; before that, the estimate itself (in seconds) or nothing (FLOPs).
+      const eta = doneNow > 0 && elapsed > 1 ? ((totalCost - doneNow) * elapsed) / doneNow : seconds ? totalCost - doneNow : null;
       opts.onProgress?.({ run, index: i, total: todo.length, phase, runFraction, overallFraction: overall, etaSeconds: eta, ...extra });
     };
-    const record = await runOne(gpu, e, run, (6 * run.N * run.config.tokens) / cost, store, opts, progress, log);
+    const record = await runOne(gpu, e, run, trainShareOf(run), store, opts, progress, log);
     spentSeconds += (performance.now() - t0) / 1000;
     if (!record) return { skipped: runs.length - todo.length, ran, remaining: todo.length - i, paused: true };
     doneCost += cost;

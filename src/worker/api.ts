@@ -14,9 +14,11 @@ import { fitAll, type FitReport } from '../fit/fit.ts';
 import { pointsFromRecords } from '../fit/points.ts';
 import { memoryDb, type BlobInfo, type LabDb } from './db.ts';
 import { parseResultsJsonl, toCsv, toJsonl } from './results.ts';
-import { SweepSession, type ActiveSweep, type SweepEvent, type SweepStartOptions, type SweepState } from './session.ts';
+import { describeChoices, storedRecords, type TuneRecord } from '../gpu/autotune.ts';
+import type { SweepEstimate } from '../sweep/estimate.ts';
+import { SweepSession, dbChoiceStore, type ActiveSweep, type SweepEvent, type SweepStartOptions, type SweepState } from './session.ts';
 
-export type { SweepEvent, ActiveSweep, SweepState, SweepStartOptions };
+export type { SweepEvent, ActiveSweep, SweepState, SweepStartOptions, SweepEstimate, TuneRecord };
 
 export interface CheckResult {
   kernel: string;
@@ -69,6 +71,19 @@ export interface T2Api {
   sweepStart(experiment: unknown, opts: SweepStartOptions, onEvent: (e: SweepEvent) => void): Promise<void>;
   /** Stop after the current run saves a resume checkpoint. */
   sweepPause(): Promise<void>;
+  /**
+   * The sweep's estimated time on this adapter (the same model as `t2lab sweep --dry-run` and the progress
+   * ETA): total_s, per-run train_s / sample_s. Times each model size not yet timed here (seconds each on
+   * a software adapter) and keeps the timing in IndexedDB. `limit` as in sweepStart.
+   */
+  sweepEstimate(experiment: unknown, opts?: { limit?: number }): Promise<SweepEstimate>;
+
+  // ---- kernel choice
+  /**
+   * The measured kernel choices kept for this adapter (IndexedDB), each with its timings: what the sweeps
+   * here run, measured and cached exactly as the CLI does in ~/.cache/t2lab/kernels.json.
+   */
+  kernelChoices(): Promise<{ adapter: string; current: string; records: TuneRecord[] }>;
   /** The sweep last started in this browser (kept across reloads), and whether this worker runs it now. */
   sweepActive(): Promise<{ active: ActiveSweep | null; running: boolean }>;
 
@@ -179,6 +194,14 @@ export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}):
     },
     async sweepPause() {
       await session?.pause();
+    },
+    async sweepEstimate(experiment, estOpts = {}) {
+      return (await sweepSession()).estimate(experiment, estOpts);
+    },
+    async kernelChoices() {
+      const g = await device();
+      const records = Object.values(await storedRecords(g, dbChoiceStore(await db)));
+      return { adapter: adapterLine(g.adapter), current: describeChoices(g), records };
     },
     async sweepActive() {
       const s = await sweepSession();

@@ -1,14 +1,39 @@
 // One sweep at a time in the worker: start, pause, resume, and survive what a browser tab does to it.
-// - The sweep in progress is written down (LabDb meta "active") before it starts, so a reload finds it,
+// The sweep itself goes through the one driver shared with the CLI (src/sweep/driver.ts): the same
+// settings check, the same measured kernel choice (cached per adapter in IndexedDB, as Node caches it in
+// a file), the same device-loss recovery, the same records. What is the worker's own:
+// - the sweep in progress is written down (LabDb meta "active") before it starts, so a reload finds it,
 //   keeps every finished run (they are records in the LabDb) and resumes the interrupted one from its
-//   last resume checkpoint.
-// - A lost device (driver reset, GPU process crash) is recreated and the sweep goes on from the last
-//   checkpoint, with a notice the page shows.
-import { GpuDeviceLostError, type Gpu } from '../gpu/context.ts';
+//   last resume checkpoint;
+// - events for the page (progress, records, checkpoints saved, notices).
+import type { Gpu } from '../gpu/context.ts';
+import type { ChoiceStore } from '../gpu/autotune.ts';
 import { expandRuns, validateExperiment, type Experiment } from '../sweep/experiment.ts';
-import { runSweep, type SweepProgress, type SweepResult } from '../sweep/runner.ts';
+import type { SweepProgress, SweepResult } from '../sweep/runner.ts';
+import { chooseKernels, driveSweep, MAX_DEVICE_LOSSES, type DriverStore, type SweepManifest } from '../sweep/driver.ts';
+import { estimateSweep, type SweepEstimate } from '../sweep/estimate.ts';
+import { checkRunLimits } from '../sweep/limits.ts';
 import type { RunRecord } from '../sweep/record.ts';
 import { sweepStore, type LabDb } from './db.ts';
+
+/** Measured kernel choices and step times, per adapter, in the LabDb (IndexedDB): the browser's kernels.json. */
+export function dbChoiceStore(db: LabDb): ChoiceStore {
+  return {
+    get: async (key) => (await db.getMeta<string>(`kernels|${key}`)) ?? null,
+    set: (key, value) => db.putMeta(`kernels|${key}`, value),
+  };
+}
+
+/** The driver's store for one sweep: records and checkpoints, plus its manifest in the LabDb's meta. */
+export function driverStore(db: LabDb, sweep: string): DriverStore {
+  return {
+    ...sweepStore(db, sweep),
+    loadManifest: async () => (await db.getMeta<SweepManifest>(`manifest|${sweep}`)) ?? null,
+    saveManifest: (m) => db.putMeta(`manifest|${sweep}`, m),
+  };
+}
+
+export { MAX_DEVICE_LOSSES };
 
 export type SweepState = 'idle' | 'running' | 'pausing' | 'paused' | 'done' | 'error';
 
@@ -40,9 +65,6 @@ export interface SweepStartOptions {
   codeVersion?: string;
 }
 
-/** How many times in a row a lost device is recreated before the sweep gives up. */
-const MAX_DEVICE_LOSSES = 3;
-
 /**
  * The smallest sub-grid (a prefix of the budget levels, the models and the seeds) whose runs are the
  * first runs of the full grid, at least `n` of them: a preset capped for a quick look or a test, whose
@@ -68,14 +90,6 @@ export function firstRuns(e: Experiment, n: number): Experiment {
     }
   }
   return best.exp;
-}
-
-/** Whether `gpu`'s device is lost; a failed readback can arrive a moment before the loss is reported. */
-async function deviceLost(gpu: Gpu): Promise<boolean> {
-  if (gpu.lost) return true;
-  await Promise.race([gpu.device.lost, new Promise((r) => setTimeout(r, 250))]);
-  await Promise.resolve(); // let the Gpu's own device.lost handler record the loss first
-  return gpu.lost !== null;
 }
 
 export class SweepSession {
@@ -119,42 +133,38 @@ export class SweepSession {
     let done!: () => void;
     this.running = new Promise((r) => (done = r));
     try {
-      let losses = 0;
-      for (;;) {
-        const gpu = await this.device();
-        let recorded = 0;
-        let at = { id: '', tokens: 0 }; // the training position of the latest progress event
-        const store = sweepStore(this.db, exp.name);
-        const saveCheckpoint = store.saveCheckpoint;
-        store.saveCheckpoint = async (id, bytes) => {
-          await saveCheckpoint(id, bytes);
-          onEvent({ type: 'checkpoint', id, tokens: at.id === id ? at.tokens : 0 });
-        };
-        try {
-          result = await runSweep(gpu, exp, store, {
-            signal: controller.signal,
-            checkpointSeconds: opts.checkpointSeconds ?? 10,
-            codeVersion: opts.codeVersion,
-            onProgress: (progress) => {
-              if (progress.train) at = { id: progress.run.id, tokens: progress.train.tokens };
-              onEvent({ type: 'progress', progress });
-            },
-            onRecord: (record) => {
-              recorded++;
-              onEvent({ type: 'record', record });
-            },
-            onLog: (message) => onEvent({ type: 'log', message }),
-          });
-          break;
-        } catch (e) {
-          if (!(e instanceof GpuDeviceLostError || (await deviceLost(gpu)))) throw e;
-          losses = recorded > 0 ? 1 : losses + 1;
-          this.dropDevice();
-          if (losses > MAX_DEVICE_LOSSES) throw new Error(`the GPU device was lost ${losses} times in a row without finishing a run; giving up (${(e as Error).message})`);
-          const why = gpu.lost ? `${gpu.lost.reason}${gpu.lost.message ? `: ${gpu.lost.message}` : ''}` : (e as Error).message;
-          onEvent({ type: 'notice', message: `The GPU device was lost (${why}). A new device was created; the sweep goes on from the last checkpoint.` });
-        }
-      }
+      let at = { id: '', tokens: 0 }; // the training position of the latest progress event
+      const store = driverStore(this.db, exp.name);
+      const saveCheckpoint = store.saveCheckpoint;
+      store.saveCheckpoint = async (id, bytes) => {
+        await saveCheckpoint(id, bytes);
+        onEvent({ type: 'checkpoint', id, tokens: at.id === id ? at.tokens : 0 });
+      };
+      const gpu = await this.device();
+      const runs = expandRuns(exp);
+      for (const r of runs) checkRunLimits(r.config, gpu.limits, `run ${r.id}`);
+      const kernels = dbChoiceStore(this.db);
+      // The ETA starts from step times measured earlier on this adapter (sweepEstimate), when there are some.
+      const est = await estimateSweep(gpu, exp, runs, { store: kernels, measure: false });
+      const byId = new Map(est.runs.map((r) => [r.id, r]));
+      result = await driveSweep({
+        store,
+        device: this.device,
+        dropDevice: this.dropDevice,
+        kernels: { store: kernels, onMeasured: (run) => onEvent({ type: 'log', message: `${run.model}: kernel choice measured on this adapter and kept` }) },
+        onNotice: (message) => onEvent({ type: 'notice', message }),
+      }, exp, {
+        signal: controller.signal,
+        checkpointSeconds: opts.checkpointSeconds ?? 10,
+        codeVersion: opts.codeVersion,
+        estimate: (run) => byId.get(run.id) ?? null,
+        onProgress: (progress) => {
+          if (progress.train) at = { id: progress.run.id, tokens: progress.train.tokens };
+          onEvent({ type: 'progress', progress });
+        },
+        onRecord: (record) => onEvent({ type: 'record', record }),
+        onLog: (message) => onEvent({ type: 'log', message }),
+      });
       const state = result.paused ? 'paused' : 'done';
       await remember(state);
       emitState(state, { result });
@@ -169,6 +179,22 @@ export class SweepSession {
       this.running = null;
       done();
     }
+  }
+
+  /**
+   * What `experiment` (capped to `limit` runs) will cost on this adapter, from step times measured here:
+   * each model size not yet timed is timed now (a few steps and a small sampling pass) and kept in the
+   * LabDb beside the kernel choice, so the Sweep view can show it before Start. Not while a sweep runs.
+   */
+  async estimate(experiment: unknown, opts: { limit?: number } = {}): Promise<SweepEstimate> {
+    if (this.running) throw new Error('a sweep is running; the estimate would slow it and be disturbed by it');
+    const full = validateExperiment(experiment, 'sweep');
+    const exp = opts.limit !== undefined ? firstRuns(full, opts.limit) : full;
+    const gpu = await this.device();
+    const runs = expandRuns(exp);
+    for (const r of runs) checkRunLimits(r.config, gpu.limits, `run ${r.id}`);
+    const kernels = dbChoiceStore(this.db);
+    return estimateSweep(gpu, exp, runs, { store: kernels, measure: true, prepare: async (run) => void (await chooseKernels(gpu, run.config, { store: kernels })) });
   }
 
   /** Ask the running sweep to stop after saving a resume checkpoint; resolves once it has stopped. */

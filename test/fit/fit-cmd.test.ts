@@ -22,11 +22,11 @@ describe('t2lab fit', () => {
 
   it('bad arguments exit 2 with the usage', async () => {
     const c = capture();
-    for (const args of [[], ['a.txt'], ['a.csv', 'b.csv'], ['a.csv', '--c-inf=-3'], ['a.jsonl', '--n', 'half'], ['a.csv', '--frobnicate'], ['a.csv', '--bootstrap', '1.5']]) {
+    for (const args of [[], ['a.txt'], ['a.csv', 'b.csv'], ['a.csv', '--c_inf=-3'], ['a.csv', '--c-inf=-3'], ['a.jsonl', '--n', 'half'], ['a.csv', '--frobnicate'], ['a.csv', '--bootstrap', '1.5']]) {
       expect(await fitCommand(args), args.join(' ')).toBe(2);
     }
     expect(c.err()).toMatch(/t2lab fit: missing FILE\n\nUsage: npx t2lab fit FILE/);
-    expect(c.err()).toMatch(/--c-inf must be a positive number, got "-3"/);
+    expect(c.err()).toMatch(/--c_inf must be a positive number, got "-3"/);
     expect(c.err()).toMatch(/FILE must end in .jsonl or .csv/);
   });
 
@@ -73,6 +73,6 @@ describe('t2lab fit', () => {
     const f = join(dir, 'three.jsonl');
     writeFileSync(f, records.slice(0, 3).map((r) => JSON.stringify(r)).join('\n'));
     expect(await fitCommand([f])).toBe(1);
-    expect(c.out()).toMatch(/Chinchilla fit skipped: Chinchilla fit needs at least 5 runs \(5 parameters\), got 3/);
+    expect(c.out()).toMatch(/Chinchilla fit skipped: the Chinchilla fit has 5 parameters but the data has only 3 distinct \(N, D\) points \(3 runs: N1000\/C=1\.0e\+10\/s1, /);
   });
 });

@@ -79,10 +79,10 @@ describe('fitAll with less data', () => {
     const points = syntheticRecords({ budgets: [1e10], sizes: [1e3, 4e3, 1.6e4] }).map((r) => pointsFromRecords([r]).points[0]!);
     const r = fitAll(points, FAST);
     expect(r.chinchilla).toBeNull();
-    expect(r.skipped.chinchilla).toMatch(/at least 5 runs/);
+    expect(r.skipped.chinchilla).toMatch(/5 parameters but the data has only 3 distinct \(N, D\) points/);
     expect(r.optimum).toBeNull();
     const text = formatFitReport(r);
-    expect(text).toMatch(/Chinchilla fit skipped: Chinchilla fit needs at least 5 runs/);
+    expect(text).toMatch(/Chinchilla fit skipped: the Chinchilla fit has 5 parameters but the data has only 3 distinct/);
     expect(text).toMatch(/T² Approach 2 skipped/);
   });
 });

@@ -75,7 +75,7 @@ describeGpu('crossentropy', (gpu) => {
 
   it('refuses bad shapes and tensors too small for the shape', () => {
     const big = gpu.tensor('big', 64);
-    expect(() => crossentropy_forward(gpu, big, big, big, 0, 4)).toThrow(/crossentropy_forward: BT, V must be integers >= 1 \(got 0, 4\)/);
+    expect(() => crossentropy_forward(gpu, big, big, big, 0, 4)).toThrow(/crossentropy_forward: BT, V must be integers >= 1 \(got BT=0 V=4\)/);
     expect(() => crossentropy_forward(gpu, big, gpu.tensor('logits', 11), big, 3, 4)).toThrow(/crossentropy_forward: logits "logits" has 11 floats, needs 12 for BT=3 V=4/);
     expect(() => crossentropy_backward(gpu, big, big, big, gpu.tensor('dlosses', 2), 3, 4)).toThrow(/crossentropy_backward: dlosses "dlosses" has 2 floats, needs 3/);
     expect(() => crossentropy_backward(gpu, big, big, big, big, 3, 0.5)).toThrow(/crossentropy_backward: BT, V must be integers >= 1/);

@@ -72,11 +72,11 @@ describeGpu('encoder', (gpu) => {
 
   it('refuses bad shapes and tensors too small for the shape', () => {
     const big = gpu.tensor('big', 256), tok = gpu.tensorU32('tokens', new Uint32Array(6));
-    expect(() => encoder_forward(gpu, big, tok, big, big, 2, 0, 4)).toThrow(/encoder_forward: B, T, C must be integers >= 1 \(got T=0\)/);
+    expect(() => encoder_forward(gpu, big, tok, big, big, 2, 0, 4)).toThrow(/encoder_forward: B, T, C must be integers >= 1 \(got B=2 T=0 C=4\)/);
     expect(() => encoder_forward(gpu, big, tok, big, big, 2, 4, 4)).toThrow(/encoder_forward: tokens "tokens" has 6 floats, needs 8 for B=2 T=4 C=4/);
     expect(() => encoder_forward(gpu, big, tok, big, gpu.tensor('wpe', 11), 2, 3, 4)).toThrow(/wpe "wpe" has 11 floats, needs 12/);
     expect(() => encoder_backward(gpu, gpu.tensor('dwte', 15), big, big, tok, 2, 3, 4, 4)).toThrow(/encoder_backward: dwte "dwte" has 15 floats, needs 16 for B=2 T=3 C=4 V=4/);
-    expect(() => encoder_backward(gpu, big, big, big, tok, 2, 3, 4, 0)).toThrow(/encoder_backward: B, T, C, V must be integers >= 1 \(got V=0\)/);
+    expect(() => encoder_backward(gpu, big, big, big, tok, 2, 3, 4, 0)).toThrow(/encoder_backward: B, T, C, V must be integers >= 1 \(got B=2 T=3 C=4 V=0\)/);
   });
 });
 
@@ -136,7 +136,7 @@ describeGpu('encoder_decode', (gpu) => {
 
   it('refuses bad shapes and tensors too small for the shape', () => {
     const big = gpu.tensor('big', 256), tok = gpu.tensorU32('tokens', new Uint32Array(3)), seqs = gpu.tensorU32('seqs', new Uint32Array(3 * SEQ_STRIDE - 1));
-    expect(() => encoder_decode(gpu, big, tok, big, big, big, 0, 4)).toThrow(/encoder_decode: S, C must be integers >= 1 \(got S=0\)/);
+    expect(() => encoder_decode(gpu, big, tok, big, big, big, 0, 4)).toThrow(/encoder_decode: S, C must be integers >= 1 \(got S=0 C=4\)/);
     expect(() => encoder_decode(gpu, big, tok, big, big, big, 4, 4)).toThrow(/encoder_decode: tokens "tokens" has 3 floats, needs 4 for S=4 C=4/);
     expect(() => encoder_decode(gpu, big, tok, seqs, big, big, 3, 4)).toThrow(/seqs "seqs" has 23 floats, needs 24/);
   });

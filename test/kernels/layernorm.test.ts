@@ -76,7 +76,7 @@ describeGpu('layernorm', (gpu) => {
   it('refuses bad shapes and tensors too small for the shape', () => {
     const t = (n: number, label = 't') => gpu.tensor(label, n);
     const big = t(64);
-    expect(() => layernorm_forward(gpu, big, big, big, big, big, big, 0, 4)).toThrow(/layernorm_forward: N, C must be integers >= 1 \(got 0, 4\)/);
+    expect(() => layernorm_forward(gpu, big, big, big, big, big, big, 0, 4)).toThrow(/layernorm_forward: N, C must be integers >= 1 \(got N=0 C=4\)/);
     expect(() => layernorm_forward(gpu, big, big, t(3, 'rstd'), big, big, big, 4, 4)).toThrow(/layernorm_forward: rstd "rstd" has 3 floats, needs 4 for N=4 C=4/);
     expect(() => layernorm_forward(gpu, big, big, big, t(15, 'x'), big, big, 4, 4)).toThrow(/inp "x" has 15 floats, needs 16/);
     expect(() => layernorm_backward(gpu, big, t(3, 'dw'), big, big, big, big, big, big, 4, 4)).toThrow(/layernorm_backward: dweight "dw" has 3 floats, needs 4/);

@@ -61,7 +61,8 @@ describe('experiments', () => {
     [{ name: 'a b' }, /"name" must be a word/],
     [{ models: [] }, /"models" must be a non-empty list/],
     [{ models: [{ n_layer: 1, n_embd: 30, n_head: 4 }] }, /n_embd 30 is not divisible by n_head 4/],
-    [{ budgets: { ratio: [1] } }, /"budgets" must be/],
+    [{ budgets: { ratio: [1] } }, /unknown key budgets.ratio; known keys of budgets: tokens_per_param, flops/],
+    [{ budgets: {} }, /"budgets" must be/],
     [{ budgets: { tokens_per_param: [-1] } }, /budgets: entry 0 must be a number > 0/],
     [{ sampling: { n: 4, k: [1, 8] } }, /k includes 8 but only n = 4.*raise sampling.n/],
     [{ sampling: { top_p: 0 } }, /top_p must be in \(0, 1\]/],
@@ -69,6 +70,15 @@ describe('experiments', () => {
     [{ base: { lr: -1 } }, /base: lr must be > 0/],
     [{ budgets: { tokens_per_param: [0.001] } }, /no runs/],
     [{ base: { tasks: 'chain:1', block_size: 32 } }, /task chain: fewer than 4 of its evaluation questions fit block_size 32/],
+    // Issue 14: misspelled keys were silently ignored; duplicate entries trained one run id twice.
+    [{ holdout_ratoi: 8 }, /unknown key holdout_ratoi \(did you mean holdout_ratio\?\)/],
+    [{ max_token: 1e6 }, /unknown key max_token \(did you mean max_tokens/],
+    [{ sampling: { questions: 4, n: 4, k: [1, 2, 4], temprature: 0.5 } }, /unknown key sampling.temprature \(did you mean temperature\?\)/],
+    [{ models: [{ n_layer: 1, n_embd: 16, n_head: 2, n_heads: 2 }] }, /unknown key models\[0\].n_heads \(did you mean n_head\?\)/],
+    [{ models: [{ n_layer: 1, n_embd: 16, n_head: 2 }, { n_layer: 1, n_embd: 16, n_head: 2 }] }, /run ids would be trained more than once: L1-C16-H2\/D\/N=1\/s1 \(×2\).*models lists L1-C16-H2 more than once/],
+    [{ seeds: [1, 1] }, /would be trained more than once.*seeds lists 1 more than once/],
+    [{ seeds: [4294967296] }, /"seeds" must be a non-empty list of integers in \[0, 4294967295\]/],
+    [{ sampling: { questions: 4, n: 4, k: [2, 2, 1] } }, /sampling.k must list each k once, in increasing order/],
   ])('refuses %j with a message naming the field', (patch, message) => {
     expect(() => validateExperiment({ ...base, ...patch }, 'experiments/x.ts')).toThrow(ExperimentError);
     expect(() => validateExperiment({ ...base, ...patch }, 'experiments/x.ts')).toThrow(message);

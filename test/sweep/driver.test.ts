@@ -1,0 +1,90 @@
+// The one sweep driver: a changed experiment under the same sweep is refused with the list of what
+// changed (issue 14: "4 already done, 0 to run" reused stale results after lr and questions changed),
+// before any device is opened; runs new to the grid simply run; the estimate's time model.
+import { describe, expect, it } from 'vitest';
+import { validateExperiment, expandRuns, type Experiment, type RunSpec } from '../../src/sweep/experiment.ts';
+import { ExperimentChangedError, changedSettings, driveSweep, runSettings, type DriverStore, type SweepManifest } from '../../src/sweep/driver.ts';
+import { runSeconds } from '../../src/sweep/estimate.ts';
+import { RECORD_FORMAT, type RunRecord } from '../../src/sweep/record.ts';
+
+const spec = {
+  name: 'tiny',
+  base: { tasks: 'add:1', add_digits: 2, block_size: 32, batch_size: 8, lr: 1e-2 },
+  models: [{ n_layer: 1, n_embd: 16, n_head: 2 }],
+  budgets: { tokens_per_param: [1, 2] },
+  seeds: [1],
+  sampling: { questions: 4, n: 4, k: [1, 2, 4], max_new: 4 },
+};
+
+/** The record a finished run of `e` leaves (only what the settings check and the store read). */
+function recordOf(e: Experiment, r: RunSpec): RunRecord {
+  const t = { k: e.sampling.k, value: e.sampling.k.map(() => 0.5), lo: e.sampling.k.map(() => 0.4), hi: e.sampling.k.map(() => 0.6) };
+  const s = e.sampling;
+  return {
+    format: RECORD_FORMAT, id: r.id, sweep: e.name, config: r.config, N: r.N, N_nonemb: r.N_nonemb, D: r.config.tokens, C_train: 1, C_train_exact: 1,
+    curve: [], evals: [], eval_loss: 2, diverged: false,
+    sampling: { n: s.n, temperature: s.temperature, top_k: s.top_k, top_p: s.top_p, questions: s.questions, seed: s.seed },
+    questions: [], pass_at_k: { sampling: t, likelihood: t }, device: 'test', timings: { train_s: 1, sample_s: 1, tokens_per_s: 1, samples_per_s: 1 },
+    code_version: 'test', finished_at: new Date().toISOString(),
+  };
+}
+
+function store(records: RunRecord[], checkpoints: string[] = [], manifest: SweepManifest | null = null): DriverStore & { saved: SweepManifest | null } {
+  return {
+    saved: null,
+    records: async () => records,
+    append: async () => {},
+    loadCheckpoint: async (id) => (checkpoints.includes(id) ? new Uint8Array(8) : null),
+    saveCheckpoint: async () => {},
+    deleteCheckpoint: async () => {},
+    loadManifest: async () => manifest,
+    async saveManifest(m) {
+      this.saved = m;
+    },
+  };
+}
+
+describe('the sweep driver', () => {
+  const before = validateExperiment(spec);
+  const done = expandRuns(before).map((r) => recordOf(before, r));
+
+  it('an unchanged experiment has no changes; new runs in the grid are not changes', async () => {
+    expect(await changedSettings(before, store(done), null)).toEqual([]);
+    const more = validateExperiment({ ...spec, seeds: [1, 2], budgets: { tokens_per_param: [1, 2, 4] } });
+    expect(await changedSettings(more, store(done), null)).toEqual([]);
+  });
+
+  it('another lr and other questions are refused, listing each change and its runs, before a device is opened', async () => {
+    const after = validateExperiment({ ...spec, base: { ...spec.base, lr: 3e-3 }, sampling: { ...spec.sampling, questions: 8 } });
+    const changes = await changedSettings(after, store(done), null);
+    expect(changes.map((c) => [c.key, c.from, c.to, c.runs.length])).toEqual([['lr', 0.01, 0.003, 2], ['sampling.questions', 4, 8, 2]]);
+    let opened = false;
+    const host = { store: store(done), device: async () => ((opened = true), null as never), dropDevice: () => {} };
+    const err = await driveSweep(host, after).catch((e) => e);
+    expect(err).toBeInstanceOf(ExperimentChangedError);
+    expect(err.message).toMatch(/the experiment "tiny" has changed since its 2 finished or started runs were made/);
+    expect(err.message).toMatch(/ {2}lr: 0\.01 → 0\.003 \(2 runs: L1-C16-H2\/D\/N=1\/s1, L1-C16-H2\/D\/N=2\/s1\)/);
+    expect(err.message).toMatch(/ {2}sampling\.questions: 4 → 8/);
+    expect(opened).toBe(false);
+    expect(host.store.saved).toBeNull(); // the manifest is not overwritten by a refused experiment
+  });
+
+  it('a run with only a resume checkpoint is checked against the manifest', async () => {
+    const [first] = expandRuns(before);
+    const manifest: SweepManifest = { format: 't2lab-sweep-1', sweep: 'tiny', runs: { [first!.id]: runSettings(before, first!) }, written_at: '' };
+    const after = validateExperiment({ ...spec, sampling: { ...spec.sampling, max_new: 6 } });
+    expect((await changedSettings(after, store([], [first!.id], manifest), manifest)).map((c) => c.key)).toEqual(['sampling.max_new']);
+    // Without a checkpoint nothing would be reused, so nothing is refused.
+    expect(await changedSettings(after, store([], [], manifest), manifest)).toEqual([]);
+  });
+
+  it('the time model: steps × step time + evaluations + sampling scaled by sequences', () => {
+    const [run] = expandRuns(before);
+    const t = { step_s: 0.01, first_step_s: 1, eval_s: 0.05, sample_s: 0.2, sample_seqs: 16, measured_at: '' };
+    const steps = Math.ceil(run!.config.tokens / (8 * 32));
+    const evals = Math.floor(steps / run!.config.eval_interval) + 2;
+    const got = runSeconds(run!, before.sampling, t);
+    expect(got.train_s).toBeCloseTo(steps * 0.01 + evals * 0.05, 12);
+    expect(got.sample_s).toBeCloseTo((0.2 * (4 * 4)) / 16, 12);
+  });
+});
