@@ -7,7 +7,7 @@ import { presets } from '../experiments/index.ts';
 export interface Lab {
   id: string;
   title: string;
-  /** Minutes on a laptop GPU, roughly; software WebGPU takes far longer. */
+  /** Minutes on a laptop GPU, roughly; on a software adapter the lab measures and shows its own estimate. */
   minutes: string;
   predict: string;
   run: string;
@@ -15,11 +15,48 @@ export interface Lab {
   /** A sweep lab's grid (seeds pinned), or the kernel a profile lab times. */
   grid?: Experiment;
   kernel?: string;
+  /** Show the train-to-test comparison of the lab's finished runs (each at k = C_inf/(2N)) beside the steps. */
+  compare?: boolean;
 }
 
 const classroom = presets.classroom ?? Object.values(presets)[0]!;
 
+/**
+ * Train-to-test at toy scale: one isoFLOP level, so both models cost the same to train (6·N·D), and the
+ * default C_inf (2·N of the bigger model), so serving costs the same too: the big model answers once,
+ * the small one about 7 times. Smoke's task and settings, so it finishes in minutes on a laptop GPU.
+ */
+const trainToTest: Experiment = {
+  name: 'lab-train-to-test',
+  description: 'A small model on many tokens against a bigger one on few, at the same training compute; each then samples k = C_inf/(2N) times.',
+  base: { tasks: 'add:1', add_digits: 2, block_size: 32, batch_size: 32, lr: 1e-2, eval_interval: 25, eval_batches: 2, log_interval: 5 },
+  models: [
+    { n_layer: 1, n_embd: 16, n_head: 2 },
+    { n_layer: 2, n_embd: 32, n_head: 2 },
+  ],
+  // 6.6e9 FLOPs: the small model (N ≈ 3.3k) reads ~100 tokens per parameter, the big one (N ≈ 25k) ~2.
+  budgets: { flops: [6.6e9] },
+  min_tokens_per_param: 0.5,
+  seeds: [1],
+  sampling: { questions: 24, n: 16, k: [1, 2, 4, 8, 16], temperature: 1, top_k: 0, top_p: 1, max_new: 5, seed: 0 },
+};
+
 export const labs: Lab[] = [
+  {
+    id: 'train-to-test',
+    title: 'Train-to-test: a small model with k samples against a big one with one',
+    minutes: '2–5',
+    predict: 'Both models cost the same to train: C_train = 6·N·D is fixed, so the small model (N ≈ 3k) reads about 100 tokens per parameter and the big one (N ≈ 25k) about 2. Serving costs the same too: with C_inf = 2·N of the big model, the big one answers each question once and the small one k = C_inf/(2N) ≈ 7 times. Which solves more questions: the big model with one try, or the small one with its k tries? By how much?',
+    run: 'Train both at the same C_train, then sample each question k = C_inf/(2N) times from each model (pass@k from the likelihood p_i gives every k exactly).',
+    lookFor: [
+      'The comparison below the steps: pass@k of each model at its own k. Does the small, long-trained model with more samples beat the big one?',
+      'D/N: the small model trains on ~50× more tokens per parameter than the big one at the same cost. Chinchilla would pick ~20 for both budgets together.',
+      'pass@k against k: where does the small model\'s line reach the big model\'s pass@1? That k is the price, in samples, of being small.',
+      'Held-out loss: the big model may have the lower loss or not; pass@k at equal serving cost is what decides here.',
+    ],
+    grid: trainToTest,
+    compare: true,
+  },
   {
     id: 'naive-vs-tiled',
     title: 'Naive vs tiled matmul: where does the time go?',

@@ -2,16 +2,18 @@
 // edited grid is a link a teacher can share, and the back button works. Only strings go in; each view
 // reads the keys it owns.
 
-export type View = 'sweep' | 'results' | 'samples' | 'kernels' | 'labs';
+export type View = 'learn' | 'sweep' | 'results' | 'explore' | 'samples' | 'kernels' | 'labs';
 export const VIEWS: { id: View; label: string }[] = [
+  { id: 'learn', label: 'What is T²?' },
   { id: 'sweep', label: 'Sweep' },
   { id: 'results', label: 'Results' },
+  { id: 'explore', label: 'Explore' },
   { id: 'samples', label: 'Samples' },
   { id: 'kernels', label: 'Kernels' },
   { id: 'labs', label: 'Labs' },
 ];
 
-/** Keys: view, preset, exp (the grid as JSON), limit, lab, sweep, run, kernel, text ("large"). */
+/** Keys: view, preset, exp (the grid as JSON), limit, lab, guess, sweep, run, kernel, text ("large"), explore, ctrain, cinf. */
 export function readHash(): URLSearchParams {
   return new URLSearchParams(location.hash.replace(/^#/, ''));
 }

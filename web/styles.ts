@@ -13,17 +13,27 @@ export const shared = css`
   button:disabled, select:disabled { opacity: 0.5; cursor: default; }
   :is(button, select, input, textarea, a, [tabindex]):focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
   .controls { display: flex; gap: 0.75rem; align-items: center; flex-wrap: wrap; margin: 0.5rem 0; }
-  table { border-collapse: collapse; margin-top: 0.5rem; font-variant-numeric: tabular-nums; }
+  .controls > * { max-width: 100%; }
+  .controls label { display: inline-flex; flex-wrap: wrap; align-items: center; gap: 0.3rem; }
+  input[type='file'], select { max-width: 100%; }
+  /* Wide tables scroll inside the page instead of widening it (phones, large text). */
+  table { border-collapse: collapse; margin-top: 0.5rem; font-variant-numeric: tabular-nums; display: block; max-width: 100%; overflow-x: auto; }
+  .scroll { overflow-x: auto; max-width: 100%; }
+  .scroll > table { display: table; }
+  textarea, pre { max-width: 100%; box-sizing: border-box; }
+  pre { overflow-x: auto; }
   th, td { padding: 0.3rem 0.7rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
   th { background: #eef0f3; }
   td.num, th.num { text-align: right; }
   .ok { color: var(--ok); font-weight: 600; }
   .bad { color: var(--bad); font-weight: 600; }
   .muted { color: #555; }
+  .big { font-size: 1.15rem; }
   .error { color: var(--bad); white-space: pre-wrap; }
   .notice { background: #fff8e1; border-left: 5px solid var(--warn); padding: 0.5rem 0.8rem; margin: 0.4rem 0; }
   .card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 0.75rem 1rem; margin: 0.75rem 0; }
-  .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(28rem, 1fr)); gap: 1rem; }
+  .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(28rem, 100%), 1fr)); gap: 1rem; }
+  .grid2 > * { min-width: 0; }
   progress { width: 100%; height: 1.1rem; }
   code, textarea { font-family: ui-monospace, 'SFMono-Regular', Menlo, Consolas, monospace; }
 `;

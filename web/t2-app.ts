@@ -1,5 +1,6 @@
 // <t2-app>: the shell. Names the adapter in use (warning on software ones, saying what to do when WebGPU
-// is missing), holds the tabs (Sweep, Results, Samples, Kernels, Labs; the choice is in the link), and a
+// is missing), holds the tabs (What is T², Sweep, Results, Explore, Samples, Kernels, Labs; the choice is
+// in the link), and a
 // large-text switch for projectors. Every view stays mounted, so a running sweep keeps drawing while
 // you look at another tab.
 import { LitElement, css, html } from 'lit';
@@ -12,6 +13,8 @@ import './t2-results.ts';
 import './t2-samples.ts';
 import './t2-kernels.ts';
 import './t2-labs.ts';
+import './t2-explorer.ts';
+import './t2-learn.ts';
 
 export class T2App extends LitElement {
   static override properties = {
@@ -82,7 +85,7 @@ export class T2App extends LitElement {
   }
 
   static override styles = [shared, css`
-    :host { display: block; max-width: 1280px; margin: 0 auto; padding: 0.75rem 1.5rem 3rem; }
+    :host { display: block; max-width: 1280px; margin: 0 auto; padding: 0.75rem clamp(0.5rem, 3vw, 1.5rem) 3rem; overflow-wrap: anywhere; }
     header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.5rem 1.5rem; padding-bottom: 0.5rem; }
     h1 { font-size: 1.5rem; margin: 0; }
     .adapter { font-size: 0.95rem; flex: 1; }
@@ -113,13 +116,16 @@ export class T2App extends LitElement {
         ${VIEWS.map((v) => html`<button role="tab" id=${`tab-${v.id}`} aria-selected=${v.id === this.view} aria-controls=${`panel-${v.id}`}
           tabindex=${v.id === this.view ? 0 : -1} @click=${() => this.select(v.id)} data-testid=${`tab-${v.id}`}>${v.label}</button>`)}
       </nav>
+      <section role="tabpanel" id="panel-learn" aria-labelledby="tab-learn" ?hidden=${this.view !== 'learn'}><t2-learn></t2-learn></section>
       <section role="tabpanel" id="panel-sweep" aria-labelledby="tab-sweep" ?hidden=${this.view !== 'sweep'}><t2-sweep .ready=${ready}></t2-sweep></section>
       <section role="tabpanel" id="panel-results" aria-labelledby="tab-results" ?hidden=${this.view !== 'results'}>
         <t2-results .revision=${this.revision} .active=${this.view === 'results'}></t2-results></section>
+      <section role="tabpanel" id="panel-explore" aria-labelledby="tab-explore" ?hidden=${this.view !== 'explore'}>
+        <t2-explorer .active=${this.view === 'explore'}></t2-explorer></section>
       <section role="tabpanel" id="panel-samples" aria-labelledby="tab-samples" ?hidden=${this.view !== 'samples'}>
         <t2-samples .revision=${this.revision} .active=${this.view === 'samples'}></t2-samples></section>
       <section role="tabpanel" id="panel-kernels" aria-labelledby="tab-kernels" ?hidden=${this.view !== 'kernels'}><t2-kernels .ready=${ready}></t2-kernels></section>
-      <section role="tabpanel" id="panel-labs" aria-labelledby="tab-labs" ?hidden=${this.view !== 'labs'}><t2-labs></t2-labs></section>
+      <section role="tabpanel" id="panel-labs" aria-labelledby="tab-labs" ?hidden=${this.view !== 'labs'}><t2-labs .revision=${this.revision}></t2-labs></section>
     `;
   }
 }

@@ -4,6 +4,7 @@
 // nothing to draw says so in words instead of showing empty axes.
 import { LitElement, css, html } from 'lit';
 import { Chart, registerables, type ChartConfiguration } from 'chart.js';
+import { chartRuntime } from '../src/report/charts.ts';
 
 Chart.register(...registerables);
 Chart.defaults.animation = false;
@@ -51,7 +52,8 @@ export class T2Chart extends LitElement {
       this.chart = null;
       return;
     }
-    const cfg = this.config;
+    // The report's callbacks (1-2-5 log ticks, one legend entry per run, decoded run ids in tooltips).
+    const cfg = chartRuntime({ ...this.config, options: { ...this.config.options } } as never) as unknown as ChartConfiguration;
     const options = { responsive: true, maintainAspectRatio: false, ...cfg.options } as ChartConfiguration['options'];
     if (this.chart && (this.chart.config as { type?: string }).type === (cfg as { type?: string }).type) {
       this.chart.data = cfg.data;

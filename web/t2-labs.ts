@@ -1,33 +1,116 @@
 // <t2-labs>: guided classroom exercises. Pick a lab: write down a prediction, run it (the Sweep or Kernels
 // tab opens with the lab's configuration), then check what to look for. Everything, the prediction
-// included, is in the link: "Copy link" gives a teacher (or a student handing in) the exact setup.
+// included, is in the link: "Copy link" gives a teacher (or a student handing in) the exact setup. The
+// card is drawn from the link as it is now (an edited grid changes its run count and its link at once).
+// Before a sweep lab runs, its time on this adapter is estimated from measured training-step times; the
+// train-to-test lab shows its comparison (each model at its own k = C_inf/(2N)) as soon as runs finish.
 import { LitElement, html, css } from 'lit';
+import { api } from './api.ts';
 import { shared } from './styles.ts';
-import { hashParam, onHash, setHash } from './state.ts';
+import { formatSeconds, hashParam, onHash, readHash, setHash, si } from './state.ts';
 import { labs, labById, type Lab } from './labs.ts';
-import { expandRuns } from '../src/sweep/experiment.ts';
+import { passAtKChart } from './charts.ts';
+import { expandRuns, validateExperiment, type Experiment, type RunSpec } from '../src/sweep/experiment.ts';
+import { passAtKFromP, passAtKUnbiased } from '../src/stats/passk.ts';
+import { decodeRunId } from '../src/report/charts.ts';
+import { trainingFlopsPerToken } from '../src/model/gpt.ts';
+import { modelShape } from '../src/train/trainer.ts';
+import type { RunRecord } from '../src/sweep/record.ts';
+import type { BenchRow } from '../src/bench/run.ts';
+import './t2-chart.ts';
+
+/** One model of the train-to-test comparison, at the k its size affords under C_inf. */
+export interface TradeoffRow {
+  id: string;
+  N: number;
+  D: number;
+  ratio: number;
+  k: number;
+  loss: number;
+  pass1: number;
+  /** pass@k at fractional k from p_i (exact), and from samples at the largest measured integer k ≤ k. */
+  passK: number;
+  passK_sampled: number | null;
+  k_sampled: number | null;
+}
+
+/** The lab's comparison: every finished run at k = C_inf/(2N), C_inf defaulting to 2·(largest N) as in the sweep. */
+export function tradeoffRows(records: RunRecord[], C_inf?: number): { C_inf: number; rows: TradeoffRow[] } {
+  const done = records.filter((r) => !r.diverged && r.questions.length);
+  const cInf = C_inf ?? 2 * Math.max(0, ...done.map((r) => r.N_nonemb));
+  const rows = done.map((r) => {
+    const k = cInf / (2 * r.N_nonemb);
+    const qs = r.questions;
+    const minN = Math.min(...qs.map((q) => q.n));
+    const kS = Math.min(Math.floor(k), minN);
+    return {
+      id: r.id, N: r.N_nonemb, D: r.D, ratio: r.D / r.N_nonemb, k, loss: r.eval_loss,
+      pass1: qs.reduce((s, q) => s + q.p, 0) / qs.length,
+      passK: qs.reduce((s, q) => s + passAtKFromP(q.p, Math.max(k, 1)), 0) / qs.length,
+      passK_sampled: kS >= 1 ? qs.reduce((s, q) => s + passAtKUnbiased(q.n, q.c, kS), 0) / qs.length : null,
+      k_sampled: kS >= 1 ? kS : null,
+    };
+  });
+  return { C_inf: cInf, rows: rows.sort((a, b) => a.N - b.N) };
+}
+
+/**
+ * Seconds to train the grid's runs on this adapter: each run's training FLOPs at the throughput measured
+ * by the train_step benchmark row of the nearest width (sampling is small beside it for these labs).
+ */
+export function estimateSeconds(runs: RunSpec[], rows: BenchRow[]): number | null {
+  const steps = rows.filter((r) => r.kernel === 'train_step' && r.gflops > 0);
+  if (!steps.length) return null;
+  const width = (shape: string) => Number(/C=(\d+)/.exec(shape)?.[1] ?? NaN);
+  return runs.reduce((s, r) => {
+    const near = steps.reduce((a, b) => (Math.abs(width(b.shape) - r.config.n_embd) < Math.abs(width(a.shape) - r.config.n_embd) ? b : a));
+    return s + (trainingFlopsPerToken(modelShape(r.config)) * r.config.tokens) / (near.gflops * 1e9);
+  }, 0);
+}
+
+const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 
 export class T2Labs extends LitElement {
-  static override properties = { lab: { state: true }, guess: { state: true }, copied: { state: true } };
+  static override properties = {
+    revision: { type: Number },
+    lab: { state: true },
+    guess: { state: true },
+    copied: { state: true },
+    hash: { state: true },
+    records: { state: true },
+    estimate: { state: true },
+  };
+  /** Bumped by the app when runs finish anywhere; the comparison reloads. */
+  declare revision: number;
   declare lab: Lab | undefined;
   declare guess: string;
   declare copied: string;
+  /** The link as last seen: the card is drawn from it, so it is never stale. */
+  declare hash: string;
+  declare records: RunRecord[];
+  declare estimate: string;
   private unsubscribe: (() => void) | null = null;
+  private loadedFor = '';
 
   constructor() {
     super();
+    this.revision = 0;
     this.lab = undefined;
     this.guess = '';
     this.copied = '';
+    this.hash = '';
+    this.records = [];
+    this.estimate = '';
   }
 
   static override styles = [shared, css`
-    .labs { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 0.75rem; }
+    .labs { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(18rem, 100%), 1fr)); gap: 0.75rem; }
     .labs button { text-align: left; padding: 0.75rem 1rem; }
     .labs button[aria-pressed='true'] { border: 3px solid var(--accent); }
     ol.steps > li { margin: 0.75rem 0; }
     textarea { width: 100%; max-width: 50rem; }
-    input.link { width: 100%; max-width: 50rem; }
+    input.link { width: 100%; max-width: 50rem; box-sizing: border-box; }
+    tr.winner td { background: #dcf5e3; font-weight: 600; }
   `];
 
   override connectedCallback(): void {
@@ -41,9 +124,41 @@ export class T2Labs extends LitElement {
     this.unsubscribe?.();
   }
 
+  override updated(): void {
+    const key = `${this.lab?.id}|${this.grid()?.name}|${this.revision}`;
+    if (this.lab?.compare && key !== this.loadedFor) {
+      this.loadedFor = key;
+      void this.loadRecords();
+    }
+  }
+
   private fromHash(): void {
-    this.lab = labById(hashParam('lab'));
+    const lab = labById(hashParam('lab'));
+    if (lab !== this.lab) this.estimate = '';
+    this.lab = lab;
     this.guess = hashParam('guess') ?? '';
+    this.hash = location.hash;
+  }
+
+  /** The lab's grid as the link has it now (an edited grid wins over the lab's own). */
+  private grid(): Experiment | null {
+    const lab = this.lab;
+    if (!lab?.grid) return null;
+    try {
+      const exp = readHash().get('exp');
+      return validateExperiment(exp ? JSON.parse(exp) : lab.grid, 'grid');
+    } catch {
+      return null;
+    }
+  }
+
+  private async loadRecords(): Promise<void> {
+    const g = this.grid();
+    try {
+      this.records = g ? await api.results(g.name) : [];
+    } catch {
+      this.records = [];
+    }
   }
 
   private open(lab: Lab): void {
@@ -55,6 +170,21 @@ export class T2Labs extends LitElement {
   private run(lab: Lab): void {
     if (lab.kernel) setHash({ view: 'kernels', kernel: lab.kernel, run: 'profile' }, true);
     else setHash({ view: 'sweep', exp: hashParam('exp') ?? JSON.stringify(lab.grid), preset: null }, true);
+  }
+
+  private async measure(runs: RunSpec[]): Promise<void> {
+    this.estimate = 'Measuring training steps on this adapter…';
+    try {
+      const t0 = performance.now();
+      const report = await api.bench({ kernels: ['train_step'], reps: 2 }, () => {});
+      const s = estimateSeconds(runs, report.rows);
+      const took = (performance.now() - t0) / 1000;
+      this.estimate = s === null
+        ? 'Could not measure a training step on this adapter.'
+        : `About ${formatSeconds(s * 1.25)} on ${report.adapter.software ? 'this software adapter' : 'this GPU'} (training at the measured step times, plus a quarter for sampling and compiling; measuring took ${formatSeconds(took)}).`;
+    } catch (e) {
+      this.estimate = `Could not measure: ${(e as Error).message}`;
+    }
   }
 
   private async copyLink(): Promise<void> {
@@ -70,37 +200,71 @@ export class T2Labs extends LitElement {
     const lab = this.lab;
     return html`
       <h2>Labs</h2>
-      <p>Short guided experiments for a class. Predict first, then run, then compare. Seeds are pinned, so everyone with the same link trains the same models.</p>
+      <p>Short guided experiments for a class. Predict first, then run, then compare. Seeds are pinned, so everyone with the same link trains the same models.
+        New to the idea? <a href="#view=learn">What is T²?</a></p>
       <div class="labs" role="group" aria-label="labs">
         ${labs.map((l) => html`<button aria-pressed=${l === lab} @click=${() => this.open(l)} data-testid=${`lab-${l.id}`}>
-          <strong>${l.title}</strong><br /><span class="muted">about ${l.minutes} min on a laptop GPU</span></button>`)}
+          <strong>${l.title}</strong><br /><span class="muted">about ${l.minutes} min on a laptop GPU; measured for yours before it runs</span></button>`)}
       </div>
       ${lab ? this.renderLab(lab) : html`<p class="muted">Pick a lab above.</p>`}
     `;
   }
 
   private renderLab(lab: Lab) {
-    let runs = 0;
+    const g = this.grid();
+    let runs: RunSpec[] = [];
     try {
-      const exp = hashParam('exp');
-      runs = lab.grid ? expandRuns(exp ? JSON.parse(exp) : lab.grid).length : 0;
+      runs = g ? expandRuns(g) : [];
     } catch {
-      runs = 0;
+      runs = [];
     }
+    const edited = !!lab.grid && readHash().get('exp') !== null && readHash().get('exp') !== JSON.stringify(lab.grid);
     return html`
       <div class="card" data-testid="lab">
         <h3>${lab.title}</h3>
         <ol class="steps">
           <li><strong>Predict.</strong> ${lab.predict}
-            <br /><textarea rows="3" aria-label="your prediction" placeholder="Your prediction (kept in the link)" .value=${this.guess}
+            <br /><textarea rows="3" aria-label="your prediction" placeholder="Your prediction (kept in the link)" .value=${this.guess} data-testid="lab-guess"
               @change=${(e: Event) => setHash({ guess: (e.target as HTMLTextAreaElement).value || null })}></textarea></li>
-          <li><strong>Run.</strong> ${lab.run}${runs ? ` (${runs} runs)` : ''}
-            <br /><button class="primary" @click=${() => this.run(lab)} data-testid="lab-run">${lab.kernel ? `Profile ${lab.kernel}` : 'Open the sweep'}</button></li>
+          <li><strong>Run.</strong> ${lab.run}${runs.length ? html` <span data-testid="lab-runs">(${runs.length} run${runs.length === 1 ? '' : 's'}${edited ? ', grid edited' : ''})</span>` : ''}
+            ${runs.length ? html`<ul class="muted">${runs.map((r) => html`<li>${decodeRunId(r.id)}: N = ${r.N_nonemb.toLocaleString()}, ${si(r.config.tokens)} tokens (D/N = ${(r.config.tokens / r.N_nonemb).toFixed(1)})</li>`)}</ul>` : ''}
+            <div class="controls">
+              <button class="primary" @click=${() => this.run(lab)} data-testid="lab-run">${lab.kernel ? `Profile ${lab.kernel}` : 'Open the sweep'}</button>
+              ${runs.length ? html`<button @click=${() => this.measure(runs)} data-testid="lab-estimate">Estimate the time on this GPU</button>` : ''}
+              <span role="status" data-testid="lab-estimate-text">${this.estimate}</span>
+            </div></li>
           <li><strong>Look for.</strong><ul>${lab.lookFor.map((x) => html`<li>${x}</li>`)}</ul></li>
         </ol>
+        ${lab.compare ? this.renderComparison(g) : ''}
         <div class="controls"><button @click=${this.copyLink}>Copy link for the class</button> <span role="status">${this.copied}</span></div>
-        <input class="link" readonly aria-label="link to this lab" .value=${location.href} @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
+        <input class="link" readonly aria-label="link to this lab" .value=${`${location.origin}${location.pathname}${location.search}${this.hash}`} data-testid="lab-link"
+          @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
       </div>
+    `;
+  }
+
+  /** Look: each finished model at the k its size affords, the winner marked, beside the student's prediction. */
+  private renderComparison(g: Experiment | null) {
+    const { C_inf, rows } = tradeoffRows(this.records, g?.C_inf);
+    if (!rows.length) return html`<p class="muted" data-testid="lab-comparison-empty">The comparison appears here as soon as the lab's runs have finished (run them from the Sweep tab).</p>`;
+    const best = rows.reduce((a, b) => (b.passK > a.passK ? b : a));
+    const small = rows[0]!, big = rows[rows.length - 1]!;
+    return html`
+      <h4>The comparison: same training compute, same serving compute (C_inf = ${si(C_inf)} FLOPs per token)</h4>
+      <div class="scroll"><table data-testid="lab-comparison">
+        <thead><tr><th>model</th><th class="num">N</th><th class="num">D/N</th><th class="num">held-out loss</th><th class="num">k = C_inf/(2N)</th><th class="num">pass@1</th>
+          <th class="num">pass@k at its k (from p_i)</th><th class="num">pass@k sampled</th></tr></thead>
+        <tbody>${rows.map((r) => html`<tr class=${r === best ? 'winner' : ''} data-run=${r.id}>
+          <td>${decodeRunId(r.id)}${r === best ? ' ★' : ''}</td><td class="num">${r.N.toLocaleString()}</td><td class="num">${r.ratio.toFixed(1)}</td><td class="num">${r.loss.toFixed(3)}</td>
+          <td class="num">${r.k.toFixed(1)}</td><td class="num">${pct(r.pass1)}</td><td class="num" data-testid="lab-passk">${pct(r.passK)}</td>
+          <td class="num">${r.passK_sampled === null ? '–' : `${pct(r.passK_sampled)} (k=${r.k_sampled})`}</td></tr>`)}</tbody>
+      </table></div>
+      ${rows.length > 1
+        ? html`<p class="big" data-testid="lab-verdict"><strong>${small === best ? 'The small model wins' : 'The big model wins'}</strong>: with ${small.k.toFixed(1)} samples per question the small model
+            solves ${pct(small.passK)} of the questions; the big model, with ${big.k.toFixed(1)}, solves ${pct(big.passK)}.
+            ${this.guess ? html`Your prediction was: “${this.guess}”.` : ''}</p>`
+        : ''}
+      <t2-chart data-testid="lab-passk-chart" label="pass@k against k for the lab's runs" .config=${passAtKChart(this.records)}></t2-chart>
     `;
   }
 }

@@ -6,8 +6,10 @@ import { LitElement, css, html } from 'lit';
 import { api } from './api.ts';
 import { shared } from './styles.ts';
 import { hashParam, setHash, download, si } from './state.ts';
-import { allCharts, overtrainedTable, type ChartSpec } from '../src/report/charts.ts';
+import { allCharts, fitWarnings, isoflopLossChart, isoflopT2Chart, isoflopTable, overtrainedTable, type ChartSpec } from '../src/report/charts.ts';
 import { tidyPassAtKCsv, tidyQuestionsCsv } from '../src/report/tidy.ts';
+import type { IsoflopAnalysis } from '../src/fit/isoflop.ts';
+import { analysis } from './analysis.ts';
 import { fmt, type FitReport } from '../src/fit/fit.ts';
 import { presets } from '../experiments/index.ts';
 import type { RunRecord } from '../src/sweep/record.ts';
@@ -28,6 +30,7 @@ export class T2Results extends LitElement {
     busy: { state: true },
     fit: { state: true },
     fitting: { state: true },
+    iso: { state: true },
   };
   /** Bumped by the app whenever runs are added anywhere; the view reloads when it is shown. */
   declare revision: number;
@@ -42,6 +45,8 @@ export class T2Results extends LitElement {
   /** The fit of the records shown (null until the worker has one, or when nothing can be fitted). */
   declare fit: FitReport | null;
   declare fitting: boolean;
+  /** The direct per-level isoFLOP answer for the records shown (null until the analysis worker has it). */
+  declare iso: IsoflopAnalysis | null;
   private loaded = -1;
   /** Which records the shown fit belongs to, and which are wanted, as "sweep|runs". */
   private fitFor = '';
@@ -60,9 +65,10 @@ export class T2Results extends LitElement {
     this.busy = false;
     this.fit = null;
     this.fitting = false;
+    this.iso = null;
   }
 
-  static override styles = [shared, css`figure { margin: 0; } figure h3 { margin-top: 0; }`];
+  static override styles = [shared, css`figure { margin: 0; } figure h3 { margin-top: 0; } tr.flagged td { background: #fff8e1; }`];
 
   override updated(): void {
     if (this.active && this.loaded !== this.revision) {
@@ -84,6 +90,14 @@ export class T2Results extends LitElement {
     this.fitWanted = `${this.sweep}|${this.records.length}`;
     if (this.fitFor !== this.fitWanted) this.fit = null;
     void this.refit();
+    void this.analyseLevels(this.fitWanted);
+  }
+
+  /** The per-level bootstrap (seconds for a big sweep) in the statistics worker; a stale answer is dropped. */
+  private async analyseLevels(key: string): Promise<void> {
+    if (!this.records.length) return void (this.iso = null);
+    const iso = await analysis.isoflop(this.records, { C_inf: presets[this.sweep]?.C_inf, bootstrap: 1000 });
+    if (key === this.fitWanted) this.iso = iso;
   }
 
   /** Fit in the worker; runs that finish meanwhile get a new fit as soon as this one returns. */
@@ -157,6 +171,29 @@ export class T2Results extends LitElement {
     </figure>`;
   }
 
+  /** The headline: per isoFLOP level, both optima measured directly, their ratio, and the figure. */
+  private renderIsoflop() {
+    const a = this.iso;
+    if (!a) return html`<p class="muted">Analysing the isoFLOP levels…</p>`;
+    if (!a.levels.length) {
+      return html`<p class="muted" data-testid="isoflop-none">No isoFLOP levels in this sweep (its budgets are D/N ratios): the direct per-level answer needs budgets given as FLOPs,
+        as in the <code>t2</code> preset. The laws below are extrapolations from the grid.</p>`;
+    }
+    const t = isoflopTable(a);
+    return html`
+      <h3>The direct answer per isoFLOP level (no law in between)</h3>
+      <p class="muted">Each level holds C_train = 6ND fixed. N_loss*: the minimum of a parabola in log N through the held-out losses; N_T²*: the maximum of a parabola
+        through log pass@k at k = C_inf/(2N), C_inf = ${fmt(a.C_inf)}. Intervals: ${a.bootstrap} bootstrap resamples over questions and seeds. Ratio above 1: paying for
+        samples favours smaller models on more tokens per parameter. <a href="#view=learn">What is T²?</a></p>
+      <div class="scroll"><table data-testid="isoflop-table">
+        <thead><tr>${t.head.map((h) => html`<th class="num">${h}</th>`)}</tr></thead>
+        <tbody>${t.rows.map((r) => html`<tr class=${r.flagged ? 'flagged' : ''} data-flagged=${r.flagged}>${r.cells.map((c) => html`<td class="num">${c}</td>`)}</tr>`)}</tbody>
+      </table></div>
+      ${t.notes.length ? html`<ul class="notice">${t.notes.map((n) => html`<li>${n}</li>`)}</ul>` : ''}
+      <div class="grid2">${[isoflopLossChart(a), isoflopT2Chart(a)].map((c) => this.renderChart(c))}</div>
+    `;
+  }
+
   /** The frontier in numbers, and the paper's comparison at the largest budget. */
   private renderOptimum(rs: RunRecord[]) {
     const o = this.fit?.optimum;
@@ -220,7 +257,13 @@ export class T2Results extends LitElement {
         : html`
           <p class="muted" data-testid="fit-status" data-fitted=${this.fit !== null}>${this.fitting ? 'Fitting the scaling laws in the worker…' : this.fit ? `Fitted on ${this.fit.points} runs.` : 'Not fitted.'}
             ${this.fit && Object.keys(this.fit.skipped).length ? `Some laws could not be fitted yet (${Object.keys(this.fit.skipped).join(', ')}): each plot says why.` : ''}</p>
-          <div class="grid2">${allCharts(rs, this.fit).map((c) => this.renderChart(c))}</div>
+          ${(() => {
+            const w = fitWarnings(this.fit);
+            return w.length ? html`<div class="notice" role="note" data-testid="fit-warnings"><strong>Do not trust these fits yet.</strong><ul>${w.map((x) => html`<li>${x}</li>`)}</ul></div>` : '';
+          })()}
+          ${this.renderIsoflop()}
+          <h3>Plots <span class="muted">(<a href="#view=learn">how to read them</a>)</span></h3>
+          <div class="grid2">${allCharts(rs, this.fit, this.iso).map((c) => this.renderChart(c))}</div>
           ${this.renderOptimum(rs)}
           <h3>Runs</h3>
           <table data-testid="results-table">

@@ -18,6 +18,24 @@ export function sampleCorrect(q: QuestionResult, j: number): boolean {
   return !!task && !text.endsWith('…') && task.check(q.prompt, text);
 }
 
+const reversed = (s: string) => [...s].reverse().join('');
+
+/**
+ * The ordinary reading of a question whose numbers are written least significant digit first (the add
+ * task): "add 39+8=" with answer "101" is 93 + 8 = 101. Other tasks read as written (null).
+ */
+export function ordinaryReading(task: string, prompt: string, answer: string): { text: string; ordinary: string } | null {
+  const m = task === 'add' ? /^add (\d+)\+(\d+)=$/.exec(prompt) : null;
+  if (!m) return null;
+  const value = (digits: string) => (/^\d+$/.test(digits) ? String(Number(reversed(digits))) : digits);
+  return { text: `${m[1]}+${m[2]}=${answer}`, ordinary: `${value(m[1]!)} + ${value(m[2]!)} = ${value(answer)}` };
+}
+
+/** What a sample means in ordinary notation, for the add task ("781" → 187); null for other tasks. */
+export function ordinaryAnswer(task: string, sample: string): string | null {
+  return task === 'add' && /^\d+$/.test(sample) ? String(Number(reversed(sample))) : null;
+}
+
 export class T2Samples extends LitElement {
   static override properties = {
     revision: { type: Number },
@@ -55,7 +73,8 @@ export class T2Samples extends LitElement {
   }
 
   static override styles = [shared, css`
-    .q { display: grid; grid-template-columns: minmax(14rem, 22rem) 6rem 6rem 1fr; gap: 0.2rem 0.8rem; align-items: start; border-bottom: 1px solid var(--line); padding: 0.4rem 0; }
+    .q { display: grid; grid-template-columns: minmax(min(14rem, 100%), 22rem) 6rem 6rem 1fr; gap: 0.2rem 0.8rem; align-items: start; border-bottom: 1px solid var(--line); padding: 0.4rem 0; }
+    @media (max-width: 40rem) { .q { grid-template-columns: 1fr 5rem 5rem; } .q .samples { grid-column: 1 / -1; } }
     .q.head { font-weight: 600; background: #eef0f3; padding: 0.3rem 0; }
     .prompt { font-family: ui-monospace, Menlo, Consolas, monospace; white-space: pre-wrap; }
     .samples { display: flex; flex-wrap: wrap; gap: 0.25rem; }
@@ -100,6 +119,8 @@ export class T2Samples extends LitElement {
       <p>Each question was answered <em>n</em> times. <strong>c/n</strong> is the share of samples the task's verifier accepted;
         <strong>p<sub>i</sub></strong> is the model's own probability of the gold answer (the likelihood method), which c/n estimates.
         A question counts for pass@k if any of k samples is right: hard questions (small p<sub>i</sub>) are where extra samples pay.</p>
+      ${tasks.includes('add') ? html`<p class="notice" data-testid="reversed-note">In <strong>add</strong> questions every number is written least significant digit first
+        (so the model can carry as it writes): "add 39+8=" with answer 101 means <strong>93 + 8 = 101</strong>. The ordinary reading is shown under each question and in each sample's tooltip.</p>` : ''}
       <div class="controls">
         <label>Sweep <select @change=${async (e: Event) => { this.sweep = (e.target as HTMLSelectElement).value; setHash({ sweep: this.sweep, run: null }); await this.loadRuns(); }} data-testid="samples-sweep">
           ${this.sweeps.length === 0 ? html`<option value="">(no results yet)</option>` : ''}
@@ -118,12 +139,16 @@ export class T2Samples extends LitElement {
           <div role="table" aria-label="questions and samples" data-testid="samples-list">
             <div class="q head" role="row"><span role="columnheader">question → gold answer</span><span role="columnheader" class="num">p<sub>i</sub></span><span role="columnheader" class="num">c/n</span><span role="columnheader">samples (green: correct)</span></div>
             ${qs.map(({ q }) => html`<div class="q" role="row">
-              <span class="prompt" role="cell">${q.prompt}<strong>${q.answer}</strong> <span class="muted">(${q.task})</span></span>
+              <span class="prompt" role="cell">${q.prompt}<strong>${q.answer}</strong> <span class="muted">(${q.task})</span>${(() => {
+                const o = ordinaryReading(q.task, q.prompt, q.answer);
+                return o ? html`<br /><span class="muted" data-testid="ordinary">that is ${o.ordinary}</span>` : '';
+              })()}</span>
               <span class="num" role="cell">${q.p.toFixed(3)}<span class="pbar" style="width:${(100 * q.p).toFixed(0)}%"></span></span>
               <span class="num" role="cell">${q.c}/${q.n}</span>
               <span class="samples" role="cell">${(q.samples ?? []).map((s, j) => {
                 const ok = sampleCorrect(q, j);
-                return html`<span class="s ${ok ? 'yes' : ''}" title=${ok ? 'correct' : 'wrong'}>${ok ? '✓ ' : ''}${s === '' ? '∅' : s}</span>`;
+                const plain = ordinaryAnswer(q.task, s);
+                return html`<span class="s ${ok ? 'yes' : ''}" title=${`${ok ? 'correct' : 'wrong'}${plain !== null ? `: ${plain} in ordinary notation` : ''}`}>${ok ? '✓ ' : ''}${s === '' ? '∅' : s}</span>`;
               })}</span>
             </div>`)}
           </div>`}

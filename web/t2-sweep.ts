@@ -111,6 +111,69 @@ export function checkGrid(text: string, limit: number | undefined): Checked {
 
 const DEFAULT_PRESET = 'smoke' in presets ? 'smoke' : Object.keys(presets)[0]!;
 
+/** Relative cost of a run (training FLOPs plus sampling), to weigh finished and remaining runs. */
+const runWeight = (e: Experiment, r: RunSpec) => 6 * r.N * r.config.tokens + 2 * r.N * e.sampling.questions * e.sampling.n * (e.sampling.max_new + 16);
+
+/**
+ * The Sweep view's progress display: the fraction of the WHOLE sweep done (finished runs count by their
+ * cost), which never goes backwards, not even across a reload (the best value seen is kept in
+ * sessionStorage per sweep), and an ETA from this page's own measured rate, shown only once there is
+ * enough of it to mean something and smoothed so it does not jump about. The driver reports the fraction
+ * of the work that was left when it started; this turns that into what a class wants to read.
+ */
+export class ProgressDisplay {
+  private t0 = 0;
+  private f0 = 0;
+  private eta: { value: number; at: number } | null = null;
+  best = 0;
+
+  constructor(private readonly key: string, private readonly store: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null) {
+    this.best = Number(store?.getItem(key) ?? 0) || 0;
+  }
+
+  /** A sweep (re)started: `doneW` of `totalW` cost already finished, the rest to run now. */
+  start(doneW: number, totalW: number, now: number): void {
+    this.doneW = doneW;
+    this.totalW = totalW;
+    this.t0 = now;
+    this.f0 = Math.max(this.best, totalW ? doneW / totalW : 0);
+    this.eta = null;
+  }
+
+  private doneW = 0;
+  private totalW = 1;
+
+  /** From the driver's fraction of the remaining work: the whole sweep's fraction and an ETA (null: not yet). */
+  update(remainingFraction: number, now: number): { fraction: number; eta: number | null } {
+    const raw = this.totalW ? (this.doneW + remainingFraction * (this.totalW - this.doneW)) / this.totalW : 1;
+    const fraction = Math.min(1, Math.max(this.best, raw));
+    if (fraction > this.best) {
+      this.best = fraction;
+      this.store?.setItem(this.key, String(fraction));
+    }
+    const dt = (now - this.t0) / 1000, df = fraction - this.f0;
+    let eta: number | null = null;
+    if (dt >= 10 && df >= 0.02) {
+      const measured = (dt * (1 - fraction)) / df;
+      if (!this.eta) eta = measured;
+      else {
+        // Count down between measurements; follow a new measurement smoothly, upward only when it is clearly longer.
+        const ticking = Math.max(0, this.eta.value - (now - this.eta.at) / 1000);
+        const blended = 0.7 * ticking + 0.3 * measured;
+        eta = measured > 1.25 * ticking ? blended : Math.min(ticking, blended);
+      }
+      this.eta = { value: eta, at: now };
+    }
+    return { fraction, eta };
+  }
+
+  /** The sweep finished (or is run again from scratch): forget the kept fraction. */
+  reset(): void {
+    this.best = 0;
+    this.store?.removeItem(this.key);
+  }
+}
+
 export class T2Sweep extends LitElement {
   static override properties = {
     ready: { type: Boolean },
@@ -147,6 +210,9 @@ export class T2Sweep extends LitElement {
 
   /** Training-loss points of the run in progress, by run id (finished runs draw from their records). */
   private live = new Map<string, { tokens: number; loss: number }[]>();
+  /** Whole-sweep progress as shown (never backwards) and its ETA. */
+  private shown: ProgressDisplay | null = null;
+  private display: { fraction: number; eta: number | null } | null = null;
   private chartTimer: ReturnType<typeof setTimeout> | null = null;
   private unsubscribe: (() => void) | null = null;
   private resumeChecked = false;
@@ -261,10 +327,16 @@ export class T2Sweep extends LitElement {
         this.state = e.state;
         if (e.error) this.error = e.error;
         if (e.state !== 'running') this.progress = e.state === 'done' ? null : this.progress;
+        if (e.state === 'done') {
+          // A finished sweep needs no "resumed" notices any more; its kept progress is done with too.
+          this.notices = this.notices.filter((n) => !/^(Resumed the sweep|Run .* resumed from its checkpoint)/.test(n));
+          this.shown?.reset();
+        }
         break;
       case 'progress': {
         const p = e.progress;
         this.progress = p;
+        this.display = this.shown?.update(p.overallFraction, performance.now()) ?? null;
         if (p.resumedAt !== undefined && !this.live.has(p.run.id)) {
           this.notices = [...this.notices, `Run ${p.run.id} resumed from its checkpoint at ${si(p.resumedAt)} of ${si(p.run.config.tokens)} tokens.`];
         }
@@ -302,7 +374,9 @@ export class T2Sweep extends LitElement {
       const finished: CurveSeries[] = this.records.map((r) => ({ id: r.id, config: r.config, points: r.curve }));
       const live: CurveSeries[] = [...this.live].filter(([id]) => !this.records.some((r) => r.id === id))
         .map(([id, points]) => ({ id, config: this.checked.runs.find((r) => r.id === id)?.config ?? this.progress!.run.config, points, live: true }));
-      this.charts = { loss: lossCurvesChart([...finished, ...live]), passk: passAtKChart(this.records), lossD: lossVsTokensChart(this.records) };
+      // Colours over the whole planned grid (and any finished run outside it), so a run keeps its colour.
+      const grid = [...this.checked.runs, ...this.records.filter((r) => !this.checked.runs.some((x) => x.id === r.id))];
+      this.charts = { loss: lossCurvesChart([...finished, ...live], grid), passk: passAtKChart(this.records, grid), lossD: lossVsTokensChart(this.records) };
     };
     if (now) {
       if (this.chartTimer) clearTimeout(this.chartTimer);
@@ -315,6 +389,17 @@ export class T2Sweep extends LitElement {
     if (!exp || this.running) return;
     this.error = '';
     this.state = 'running';
+    const done = new Set(this.records.map((r) => r.id));
+    const w = this.checked.runs.map((r) => ({ w: runWeight(exp, r), done: done.has(r.id) }));
+    let store: Storage | null = null;
+    try {
+      store = sessionStorage;
+    } catch {
+      store = null; // storage refused: progress still never goes backwards within this page
+    }
+    this.shown = new ProgressDisplay(`t2lab-progress:${exp.name}:${this.limit ?? ''}`, store);
+    this.shown.start(w.filter((x) => x.done).reduce((a, x) => a + x.w, 0), w.reduce((a, x) => a + x.w, 0), performance.now());
+    this.display = null;
     try {
       // A reload can come at any moment: checkpoint often (the link's `checkpoint=` seconds, default 5).
       const every = Number(hashParam('checkpoint'));
@@ -325,6 +410,19 @@ export class T2Sweep extends LitElement {
       this.state = 'error';
     }
     await this.loadRecords();
+  }
+
+  /** A finished sweep, again from scratch: its stored runs and checkpoints go first (after a confirm). */
+  private async runAgain(): Promise<void> {
+    const name = this.checked.exp?.name;
+    if (!name || this.running) return;
+    if (!confirm(`Run "${name}" again from scratch? Its ${this.records.length} finished runs and their checkpoints in this browser are deleted first (export them from Results to keep them).`)) return;
+    await api.deleteSweep(name);
+    this.records = [];
+    this.notices = [];
+    this.redrawCharts(true);
+    this.dispatchEvent(new CustomEvent('t2-records-changed', { bubbles: true, composed: true }));
+    await this.start();
   }
 
   private async pause(): Promise<void> {
@@ -357,8 +455,10 @@ export class T2Sweep extends LitElement {
         </label>
         ${this.running
           ? html`<button class="primary" @click=${this.pause} ?disabled=${this.state === 'pausing'} data-testid="pause">${this.state === 'pausing' ? 'Pausing…' : 'Pause'}</button>`
-          : html`<button class="primary" @click=${this.start} ?disabled=${!canStart} data-testid="start">${
-              doneHere === c.runs.length && c.runs.length ? 'Sweep done' : doneHere > 0 || this.state === 'paused' ? 'Resume sweep' : 'Start sweep'}</button>`}
+          : doneHere === c.runs.length && c.runs.length
+            ? html`<span class="ok" data-testid="sweep-done">✓ Sweep done</span>
+                <button @click=${this.runAgain} ?disabled=${!this.ready} data-testid="run-again">Run again from scratch</button>`
+            : html`<button class="primary" @click=${this.start} ?disabled=${!canStart} data-testid="start">${doneHere > 0 || this.state === 'paused' ? 'Resume sweep' : 'Start sweep'}</button>`}
         <span class="muted" data-testid="sweep-state" data-state=${this.state}>${this.stateText(doneHere, c.runs.length)}</span>
       </div>
       ${c.exp?.description ? html`<p class="muted" data-testid="preset-description">${c.exp.description}</p>` : ''}
@@ -404,8 +504,9 @@ export class T2Sweep extends LitElement {
     const s = p.sample;
     return html`
       <div class="card" data-testid="progress">
-        <div><strong>Overall</strong>: ${done} of ${total} runs finished; ${(100 * p.overallFraction).toFixed(0)}% of the remaining work done${p.etaSeconds !== null ? `, about ${formatSeconds(p.etaSeconds)} left` : ''}</div>
-        <progress max="1" .value=${p.overallFraction} aria-label="whole sweep"></progress>
+        <div data-testid="overall" data-fraction=${(this.display?.fraction ?? 0).toFixed(4)}><strong>Overall</strong>: ${(100 * (this.display?.fraction ?? 0)).toFixed(0)}% of the sweep done
+          (${done} of ${total} runs finished)${this.display?.eta != null ? `, about ${formatSeconds(this.display.eta)} left` : ', estimating the time left…'}</div>
+        <progress max="1" .value=${this.display?.fraction ?? 0} aria-label="whole sweep"></progress>
         <div><strong>Run ${p.run.id}</strong> (${p.index + 1} of ${p.total} still to run): ${p.phase === 'train' ? 'training' : 'sampling'}
           ${t ? html` · ${si(t.tokens)} of ${si(p.run.config.tokens)} tokens · loss ${t.loss.toFixed(3)} · ${si(t.tokensPerSec)} tokens/s` : ''}
           ${s ? html` · ${s.done} of ${s.total} samples` : ''}</div>

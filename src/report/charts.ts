@@ -145,11 +145,17 @@ export function chartRuntime(config: { data?: { datasets?: unknown[] }; options?
   const opts = (config.options ??= {}) as Record<string, any>;
   for (const ax of Object.values((opts.scales ?? {}) as Record<string, any>)) {
     if (!ax?.ticks?.t2log) continue;
-    ax.ticks.callback = (v: number | string, index: number, ticks: unknown[]) => {
+    ax.ticks.callback = (v: number | string, index: number, ticks: { value: number }[]) => {
       const x = Number(v);
-      const m = x / 10 ** Math.floor(Math.log10(x) + 1e-9);
-      const nice = [1, 2, 5].some((n) => Math.abs(m - n) < 1e-6);
-      if (!nice && index !== 0 && index !== ticks.length - 1) return '';
+      const mant = (t: number) => t / 10 ** Math.floor(Math.log10(t) + 1e-9);
+      // Fewer labels the more decades the axis spans: 1-2-5 up to 2 decades, 1 and 5 up to 4, powers of 10 beyond.
+      const first = Number(ticks[0]?.value ?? x), last = Number(ticks[ticks.length - 1]?.value ?? x);
+      const decades = first > 0 && last > 0 ? Math.abs(Math.log10(last / first)) : 0;
+      const marks = decades > 4 ? [1] : decades > 2 ? [1, 5] : [1, 2, 5];
+      const nice = (t: number) => marks.some((n) => Math.abs(mant(t) - n) < 1e-6);
+      // A range with fewer than two such labels gets its ends labelled instead, so it is never blank.
+      const labelled = ticks.filter((t) => nice(Number(t.value))).length;
+      if (!nice(x) && !(labelled < 2 && (index === 0 || index === ticks.length - 1))) return '';
       return new Intl.NumberFormat('en', { notation: x >= 1e5 || x < 1e-2 ? 'scientific' : 'compact', maximumFractionDigits: 1 }).format(x).replace('E', 'e');
     };
   }

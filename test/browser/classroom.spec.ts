@@ -1,0 +1,172 @@
+// What a class sees, in Chromium on SwiftShader, driven only through the page:
+// - the train-to-test lab walked through: predict (kept in the link), a grid sized for SwiftShader, its time
+//   measured before it runs, run, look: each model at its own k = C_inf/(2N), the winner marked;
+// - the explorer with no training at all, from the committed results (or a results file): the sliders move
+//   the optima, Chinchilla stays put when only C_inf moves; "What is T²?"; the reversed-digit reading;
+//   the page never wider than a 390 px phone, in normal or large text.
+// Screenshots go to test-results/.
+import { existsSync, readdirSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { syntheticRecords } from '../report/fixture.ts';
+
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  return errors;
+}
+
+/** The innermost visible elements (through shadow roots) that stick out past `limit` px: what widens the page. */
+function tooWide(page: Page, limit: number): Promise<string> {
+  return page.evaluate((limit) => {
+    const out: string[] = [];
+    const walk = (root: Element | ShadowRoot) => {
+      for (const el of Array.from(root.children)) {
+        const r = el.getBoundingClientRect();
+        const inner = (el.shadowRoot ? Array.from(el.shadowRoot.children) : Array.from(el.children)).some((c) => c.getBoundingClientRect().right > limit + 0.5);
+        if (r.width > 0 && r.right > limit + 0.5 && !inner) out.push(`${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).replace(/ /g, '.')}` : ''} (${Math.round(r.right)} px)`);
+        if (el.shadowRoot) walk(el.shadowRoot);
+        walk(el);
+      }
+    };
+    walk(document.body);
+    return out.slice(0, 8).join(', ');
+  }, limit);
+}
+
+const hashOf = (url: string) => new URLSearchParams(new URL(url).hash.slice(1));
+
+test('the train-to-test lab: predict, run a grid sized for SwiftShader, look at the comparison', async ({ page }, info) => {
+  test.setTimeout(540_000);
+  const errors = watchErrors(page);
+  await page.goto('/#view=labs');
+  await expect(page.getByTestId('adapter')).toContainText('GPU:', { timeout: 60_000 });
+  await page.getByTestId('lab-train-to-test').click();
+  await expect(page.getByTestId('lab-runs')).toHaveText('(2 runs)');
+
+  // Predict: the guess goes into the link.
+  await page.getByTestId('lab-guess').fill('the small model with ~8 samples wins');
+  await page.getByTestId('lab-guess').blur();
+  await expect.poll(() => hashOf(page.url()).get('guess')).toBe('the small model with ~8 samples wins');
+
+  // A teacher shrinks the budget for a software adapter: the card follows the link at once (run count,
+  // decoded runs, the link box), with no reload.
+  const grid = JSON.parse(hashOf(page.url()).get('exp')!);
+  grid.budgets = { flops: [3e9] };
+  await page.evaluate((g) => {
+    const p = new URLSearchParams(location.hash.slice(1));
+    p.set('exp', JSON.stringify(g));
+    location.hash = p.toString();
+  }, grid);
+  await expect(page.getByTestId('lab-runs')).toHaveText('(2 runs, grid edited)');
+  await expect(page.getByTestId('lab')).toContainText('C_train = 3.0e+9 FLOPs');
+  await expect(page.getByTestId('lab-link')).toHaveValue(page.url());
+
+  // The time on this adapter, measured before anything trains.
+  await page.getByTestId('lab-estimate').click();
+  await expect(page.getByTestId('lab-estimate-text')).toContainText(/About \d+(m \d+)?s on this software adapter|About .* on this GPU/, { timeout: 180_000 });
+  await page.screenshot({ path: info.outputPath('1-predict.png'), fullPage: true });
+
+  // Run.
+  await page.getByTestId('lab-run').click();
+  await expect(page.getByTestId('lab-banner')).toContainText('Train-to-test');
+  await page.getByTestId('start').click();
+  await expect(page.getByTestId('sweep-state')).toHaveAttribute('data-state', 'done', { timeout: 420_000 });
+  await expect(page.getByTestId('sweep-done')).toBeVisible();
+  await expect(page.getByTestId('run-again')).toBeEnabled();
+
+  // Look: both models, each at its own k; the verdict names the winner and quotes the prediction.
+  await page.getByTestId('tab-labs').click();
+  const rows = page.getByTestId('lab-comparison').locator('tbody tr');
+  await expect(rows).toHaveCount(2);
+  const ks = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.querySelectorAll('td')[4]!.textContent)));
+  expect(ks[1]).toBeCloseTo(1, 5); // the big model affords one sample
+  expect(ks[0]).toBeCloseTo(25472 / 3312, 1); // the small one, N_big/N_small
+  await expect(page.getByTestId('lab-verdict')).toContainText(/The (small|big) model wins/);
+  await expect(page.getByTestId('lab-verdict')).toContainText('the small model with ~8 samples wins');
+  await expect(page.locator('tr.winner')).toHaveCount(1);
+  await expect(page.getByTestId('lab-passk-chart')).toHaveAttribute('data-points', /^[1-9]\d*$/);
+  await page.getByTestId('lab').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: info.outputPath('2-look.png'), fullPage: true });
+  expect(errors).toEqual([]);
+});
+
+// Committed reproduction results, if the repository has any yet; else a results file of synthetic isoFLOP runs.
+const committed = existsSync('docs/results') ? readdirSync('docs/results').filter((d) => existsSync(`docs/results/${d}/results.jsonl`)) : [];
+
+test('the explorer works with no training; T² explained; reversed digits read; never wider than a phone', async ({ page }, info) => {
+  test.setTimeout(240_000);
+  const errors = watchErrors(page);
+  await page.goto('/#view=explore');
+  if (committed.length) {
+    info.annotations.push({ type: 'explorer source', description: `committed: docs/results/${committed[0]}/results.jsonl` });
+    await expect(page.getByTestId('explore-source')).toContainText(`${committed[0]} (committed in the repository)`);
+    await page.getByTestId('explore-source').selectOption(`repo:${committed[0]}`);
+  } else {
+    info.annotations.push({ type: 'explorer source', description: 'no committed results yet: a results file of synthetic isoFLOP runs' });
+    const records = syntheticRecords({ sizes: [1e3, 2e3, 4e3, 8e3, 1.6e4, 3.2e4], budgets: [1e10, 4e10, 1.6e11], questions: 16 });
+    await page.getByTestId('explore-file').setInputFiles({ name: 'mine.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(records.map((r) => JSON.stringify(r)).join('\n')) });
+  }
+  const table = page.getByTestId('explore-table');
+  await expect(table).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByTestId('explore-provenance')).toContainText('Fitted from');
+  const nStar = (law: string) => table.locator(`tr[data-law="${law}"] td`).nth(1).textContent();
+  const chin0 = await nStar('chinchilla'), t20 = await nStar('t2-loss');
+  await page.screenshot({ path: info.outputPath('explore-1.png'), fullPage: true });
+
+  // More inference compute: the T² optimum moves, Chinchilla (which ignores inference) does not.
+  const cinf = page.getByTestId('slider-cinf');
+  const max = Number(await cinf.getAttribute('max'));
+  await cinf.fill(String(max - 0.5));
+  await expect(page.getByTestId('value-cinf')).not.toHaveText('');
+  await expect.poll(() => nStar('t2-loss')).not.toBe(t20);
+  expect(await nStar('chinchilla')).toBe(chin0);
+  expect(hashOf(page.url()).get('cinf')).toBe((max - 0.5).toFixed(2));
+  // More training compute: Chinchilla's optimum grows.
+  const ctrain = page.getByTestId('slider-ctrain');
+  await ctrain.fill(String(Number(await ctrain.getAttribute('max')) - 0.5));
+  await expect.poll(() => nStar('chinchilla')).not.toBe(chin0);
+  for (const id of ['explore-chart-n', 'explore-chart-ratio']) await expect(page.getByTestId(id)).toHaveAttribute('data-points', /^[1-9]\d*$/);
+  await page.screenshot({ path: info.outputPath('explore-2.png'), fullPage: true });
+
+  // What is T², in one screen, linked from the explorer.
+  await page.locator('a[href="#view=learn"]').first().click();
+  await expect(page.getByTestId('learn-title')).toBeVisible();
+  await expect(page.locator('t2-learn')).toContainText('C_train ≈ 6·N·D');
+  await expect(page.locator('t2-learn')).toContainText('C_inf ≈ 2·N·k');
+  await expect(page.getByTestId('learn-reversed')).toContainText('"39+8=101" means 93 + 8 = 101');
+  await page.screenshot({ path: info.outputPath('learn.png'), fullPage: true });
+
+  // A question in the reversed notation reads in ordinary notation beside it.
+  await page.getByTestId('tab-results').click();
+  const passk = { k: [1, 2], value: [0.25, 0.4], lo: [0.1, 0.2], hi: [0.4, 0.6] };
+  const rec = {
+    format: 't2lab-run-1', id: 'L1-C16-H2/D/N=2/s1', sweep: 'reading', config: { n_layer: 1, n_embd: 16, n_head: 2, seed: 1, tokens: 6624 }, N: 4000, N_nonemb: 3312, D: 6624, C_train: 6 * 3312 * 6624,
+    C_train_exact: 7 * 3312 * 6624, curve: [{ tokens: 6624, loss: 2 }], evals: [{ tokens: 6624, loss: 2.1 }], eval_loss: 2.1, diverged: false,
+    sampling: { n: 2, temperature: 1, top_k: 0, top_p: 1, questions: 1, seed: 0 },
+    questions: [{ task: 'add', prompt: 'add 39+8=', answer: '101', n: 2, c: 1, p: 0.3, samples: ['101', '781'], correct: [true, false] }],
+    pass_at_k: { sampling: passk, likelihood: passk }, device: 'test', timings: { train_s: 1, sample_s: 1, tokens_per_s: 1, samples_per_s: 2 }, code_version: 'test', finished_at: '2026-01-01T00:00:00Z',
+  };
+  await page.getByTestId('import').setInputFiles({ name: 'reading.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(JSON.stringify(rec)) });
+  await expect(page.getByTestId('results-message')).toContainText('Imported 1 run');
+  await page.getByTestId('tab-samples').click();
+  await page.getByTestId('samples-sweep').selectOption('reading');
+  await expect(page.getByTestId('reversed-note')).toContainText('93 + 8 = 101');
+  await expect(page.getByTestId('ordinary')).toHaveText('that is 93 + 8 = 101');
+  await expect(page.locator('.s[title="wrong: 187 in ordinary notation"]')).toHaveText('781');
+
+  // A phone: no view is wider than the screen, in normal or large text.
+  await page.setViewportSize({ width: 390, height: 800 });
+  for (const large of [false, true]) {
+    if (large) await page.getByTestId('large-text').click();
+    for (const view of ['learn', 'sweep', 'results', 'explore', 'samples', 'labs']) {
+      await page.getByTestId(`tab-${view}`).click();
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(width, `${view} at 390 px${large ? ', large text' : ''}; too wide: ${width > 390 ? await tooWide(page, 390) : ''}`).toBeLessThanOrEqual(390);
+    }
+  }
+  await page.screenshot({ path: info.outputPath('phone-large.png'), fullPage: true });
+  expect(errors).toEqual([]);
+});
