@@ -131,7 +131,8 @@ export function loadCheckpoint(bytes: Uint8Array, source = 'checkpoint'): Checkp
     throw new CheckpointError(`${source}: a safetensors file without t2lab metadata (no __metadata__.format), so not a t2lab checkpoint; a Hugging Face GPT-2 folder converts with \`t2lab import DIR OUT.safetensors\``);
   }
   if (!READABLE_FORMATS.includes(format)) {
-    throw new CheckpointError(`${source}: format is ${JSON.stringify(format)}; this t2lab reads ${READABLE_FORMATS.map((f) => `"${f}"`).join(' and ')}: was it written by another tool, or by a newer t2lab?`);
+    const hint = format === 'pt' ? 'a PyTorch / Hugging Face weights file: if it is a GPT-2 folder\'s model.safetensors, convert the folder with `t2lab import DIR OUT.safetensors`' : 'was it written by another tool, or by a newer t2lab?';
+    throw new CheckpointError(`${source}: format is ${JSON.stringify(format)}; this t2lab reads ${READABLE_FORMATS.map((f) => `"${f}"`).join(' and ')}: ${hint}`);
   }
   if (format !== 't2lab-gpt-1') {
     // Checked first: a flipped bit anywhere in the tensors is the likeliest damage, and nothing else would see it.

@@ -8,8 +8,8 @@
 //
 // Written like the reference implementation (tensors in name order, contiguous from offset 0, header padded
 // with spaces, "__metadata__" first and left out when empty), so Python's safetensors.load_file reads our
-// files and we read its F32 files. t2lab keeps JSON strings in __metadata__: model config, vocabulary,
-// training state. Loading validates everything and says what is wrong and what to do about it.
+// files and we read its F32 files. t2lab keeps JSON strings in __metadata__ (docs/checkpoint.md).
+// Loading validates everything and says what is wrong and what to do about it.
 
 export class CheckpointError extends Error {
   constructor(message: string) {

@@ -116,7 +116,7 @@ describe('checkpoint', () => {
 
   it('says what a file is when it is not a t2lab checkpoint', () => {
     const plain = saveSafetensors({ 'wte.weight': { shape: [1], data: new Float32Array(1) } }, { format: 'pt' });
-    expect(() => loadCheckpoint(plain, 'hf.safetensors')).toThrow(/hf\.safetensors: format is "pt"; this t2lab reads "t2lab-gpt-1" and "t2lab-gpt-2"/);
+    expect(() => loadCheckpoint(plain, 'hf.safetensors')).toThrow(/hf\.safetensors: format is "pt"; this t2lab reads "t2lab-gpt-1" and "t2lab-gpt-2": a PyTorch .* `t2lab import DIR OUT\.safetensors`/);
     const bare = saveSafetensors({ 'wte.weight': { shape: [1], data: new Float32Array(1) } });
     expect(() => loadCheckpoint(bare)).toThrow(/without t2lab metadata .*`t2lab import DIR OUT\.safetensors`/);
   });
