@@ -188,7 +188,7 @@ export function importHf(files: Record<string, Uint8Array>, source = 'folder'): 
     fail(`tokenizer.json is not t2lab's character vocabulary (${differ.slice(0, 3).map(([id, t, got]) => `id ${id} is ${JSON.stringify(got)}, t2lab's is ${JSON.stringify(t)}`).join('; ') || `${ids.size} tokens, t2lab has ${VOCAB_SIZE}`})`);
   }
 
-  const shapeKeys = { n_layer: hf.n_layer, n_embd: hf.n_embd, n_head: hf.n_head, block_size: hf.n_positions };
+  const shapeKeys = { n_layer: hf.n_layer, n_embd: hf.n_embd, n_head: hf.n_head, block_size: hf.n_positions ?? hf.n_ctx }; // n_ctx: configs older than n_positions
   const t2lab = hf.t2lab as T2labBlock | undefined;
   if (t2lab !== undefined && !(t2lab && typeof t2lab === 'object' && t2lab.config && typeof t2lab.config === 'object' && t2lab.train_state && typeof t2lab.train_state === 'object')) {
     fail('config.json\'s "t2lab" entry is malformed (it needs config and train_state); remove it to import the sizes alone');
