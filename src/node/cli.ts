@@ -11,6 +11,7 @@ import { SAMPLE_SPEC, sampleCommand } from './sample-cmd.ts';
 import { MERGE_SPEC, SWEEP_SPEC, mergeCommand, sweepCommand } from './sweep-cmd.ts';
 import { FIT_SPEC, fitCommand } from './fit-cmd.ts';
 import { REPORT_SPEC, reportCommand } from './report-cmd.ts';
+import { EXPORT_SPEC, IMPORT_SPEC, exportCommand, importCommand } from './export-cmd.ts';
 import { adapterLine } from '../gpu/adapter.ts';
 import { benchCases, kernelNames } from '../bench/cases.ts';
 import { benchKernel, formatBench, type BenchReport } from '../bench/run.ts';
@@ -65,7 +66,7 @@ const BENCH_SPEC: CommandSpec = {
   },
 };
 
-const SPECS: Record<string, CommandSpec> = { devices: DEVICES_SPEC, bench: BENCH_SPEC, train: TRAIN_SPEC, sample: SAMPLE_SPEC, sweep: SWEEP_SPEC, merge: MERGE_SPEC, fit: FIT_SPEC, report: REPORT_SPEC };
+const SPECS: Record<string, CommandSpec> = { devices: DEVICES_SPEC, bench: BENCH_SPEC, train: TRAIN_SPEC, sample: SAMPLE_SPEC, sweep: SWEEP_SPEC, merge: MERGE_SPEC, fit: FIT_SPEC, report: REPORT_SPEC, export: EXPORT_SPEC, import: IMPORT_SPEC };
 
 function usage(): string {
   const rows = Object.values(SPECS).map((s) => `  ${`${s.name} ${s.synopsis}`.padEnd(36)}${s.summary.split('\n')[0]}`);
@@ -202,7 +203,7 @@ async function bench(args: string[]): Promise<number> {
   return 0;
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { devices, bench, train, sample: sampleCommand, sweep: sweepCommand, merge: mergeCommand, fit: fitCommand, report: reportCommand };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { devices, bench, train, sample: sampleCommand, sweep: sweepCommand, merge: mergeCommand, fit: fitCommand, report: reportCommand, export: exportCommand, import: importCommand };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
