@@ -6,6 +6,10 @@ import { validateExperiment, expandRuns, type Experiment, type RunSpec } from '.
 import { ExperimentChangedError, changedSettings, driveSweep, runSettings, type DriverStore, type SweepManifest } from '../../src/sweep/driver.ts';
 import { runSeconds } from '../../src/sweep/estimate.ts';
 import { RECORD_FORMAT, type RunRecord } from '../../src/sweep/record.ts';
+import { SweepSession, dbChoiceStore } from '../../src/worker/session.ts';
+import { memoryDb } from '../../src/worker/db.ts';
+import { describeChoices, storedRecords } from '../../src/gpu/autotune.ts';
+import { describeGpu } from '../helpers.ts';
 
 const spec = {
   name: 'tiny',
@@ -86,5 +90,28 @@ describe('the sweep driver', () => {
     const got = runSeconds(run!, before.sampling, t);
     expect(got.train_s).toBeCloseTo(steps * 0.01 + evals * 0.05, 12);
     expect(got.sample_s).toBeCloseTo((0.2 * (4 * 4)) / 16, 12);
+  });
+});
+
+describeGpu('the worker host of the driver', (gpu) => {
+  it('measures the kernel choice per adapter once, keeps it in the LabDb (IndexedDB), and estimates from kept step times', { timeout: 300_000 }, async () => {
+    const db = memoryDb();
+    const session = new SweepSession(db, async () => gpu, () => {});
+    const exp = { ...spec, budgets: { tokens_per_param: [1] } };
+    const logs: string[] = [];
+    const result = await session.start(exp, {}, (e) => e.type === 'log' && logs.push(e.message));
+    expect(result).toMatchObject({ ran: 1, paused: false });
+    const kept = Object.values(await storedRecords(gpu, dbChoiceStore(db)));
+    expect(kept).toHaveLength(1); // one record for this adapter and these shapes
+    expect(describeChoices(gpu)).toContain(`v${kept[0]!.choices.matmul}`); // what the sweep ran
+    expect(logs.join('\n')).toMatch(/kernel choice measured on this adapter and kept/);
+    // The estimate times the size once, keeps it, and a second call reads it back.
+    const est = await session.estimate(exp);
+    expect(est.measuredNow).toEqual(['L1-C16-H2']);
+    expect(est.total_s).toBeGreaterThan(0);
+    expect(est.runs[0]!.basis).toBe('measured');
+    const again = await session.estimate(exp);
+    expect(again.measuredNow).toEqual([]);
+    expect(again.total_s).toBe(est.total_s);
   });
 });

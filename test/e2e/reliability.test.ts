@@ -1,0 +1,86 @@
+// Issue 14's "done when", end to end with the real CLI: SIGTERM (what Slurm and Kubernetes send before a
+// preemption) pauses a sweep like Ctrl-C, saving a resume checkpoint; two sweeps started into one folder
+// cannot both write it; the resumed run ends with the same numbers as an uninterrupted one, recorded
+// once. The experiment is a TypeScript file outside the checkout, which did not load before.
+import { expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseRecordLine } from '../../src/sweep/record.ts';
+import { describeGpu } from '../helpers.ts';
+
+const root = mkdtempSync(join(tmpdir(), 't2lab-reliability-'));
+const exp = join(root, 'one.ts');
+// One run long enough (~2,600 steps) to be caught mid-training.
+writeFileSync(exp, `import type { Experiment } from ${JSON.stringify(resolve('src/sweep/experiment.ts'))};
+export default {
+  name: 'one',
+  base: { tasks: 'add:1', add_digits: 2, block_size: 32, batch_size: 8, lr: 1e-2, log_interval: 10, eval_interval: 500, eval_batches: 1 },
+  models: [{ n_layer: 1, n_embd: 16, n_head: 2 }],
+  budgets: { tokens_per_param: [200] },
+  seeds: [1],
+  sampling: { questions: 4, n: 4, k: [1, 2, 4], max_new: 4 },
+} satisfies Experiment;
+`);
+
+interface Done { code: number | null; out: string }
+function sweep(dir: string, onOut?: (text: string, kill: (s: NodeJS.Signals) => void) => void): Promise<Done> {
+  return new Promise((done) => {
+    const child = spawn('node', ['bin/t2lab.mjs', 'sweep', exp, '--out', dir, '--no_report'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const take = (b: Buffer) => {
+      out += b.toString();
+      onOut?.(out, (s) => child.kill(s));
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    child.on('close', (code) => done({ code, out }));
+  });
+}
+const records = (dir: string) => readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map(parseRecordLine);
+
+describeGpu('a sweep under signals and a second writer', () => {
+  it('SIGTERM pauses with a checkpoint; a second sweep into the folder is refused; the resumed run equals an uninterrupted one', { timeout: 900_000 }, async () => {
+    try {
+      const plain = join(root, 'plain');
+      const a = await sweep(plain);
+      expect(a.code, a.out).toBe(0);
+
+      const dir = join(root, 'interrupted');
+      let sent = false;
+      const b = await sweep(dir, (text, kill) => {
+        // Once training is under way (the runner's first line is out), the scheduler's signal.
+        if (!sent && /1 to run/.test(text)) {
+          sent = true;
+          setTimeout(() => kill('SIGTERM'), 1500);
+        }
+      });
+      expect(b.out).toMatch(/SIGTERM: pausing: saving a resume checkpoint/);
+      expect(b.code, b.out).toBe(143);
+      expect(readdirSync(join(dir, 'resume'))).toHaveLength(1);
+      expect(existsSync(join(dir, 'results.jsonl')) ? readFileSync(join(dir, 'results.jsonl'), 'utf8') : '').toBe('');
+      expect(existsSync(join(dir, 'results.jsonl.lock'))).toBe(false); // released on the way out
+
+      // Two sweeps at once into the same folder: exactly one writes it, the other is refused at once.
+      const [c, d] = await Promise.all([sweep(dir), sweep(dir)]);
+      const refused = [c, d].filter((x) => x.code === 2);
+      const ran = [c, d].filter((x) => x.code === 0);
+      expect(refused, `${c.out}\n----\n${d.out}`).toHaveLength(1);
+      expect(ran).toHaveLength(1);
+      expect(refused[0]!.out).toMatch(/results\.jsonl is being written by pid \d+ on .*one writer per results file/);
+      expect(ran[0]!.out).toMatch(/resuming from its checkpoint at \d+ of/);
+
+      const [want] = records(plain);
+      const got = records(dir);
+      expect(got).toHaveLength(1); // no duplicate record
+      expect(got[0]!.curve).toEqual(want!.curve);
+      expect(got[0]!.eval_loss).toBe(want!.eval_loss);
+      expect(got[0]!.questions.map((q) => [q.c, q.p])).toEqual(want!.questions.map((q) => [q.c, q.p]));
+      expect(readdirSync(join(dir, 'resume'))).toEqual([]);
+      expect(JSON.parse(readFileSync(join(dir, 'experiment.json'), 'utf8')).runs).toHaveProperty(['L1-C16-H2/D/N=200/s1']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
