@@ -9,6 +9,7 @@ import { SAMPLE_SPEC } from '../../src/node/sample-cmd.ts';
 import { shardFromEnv } from '../../src/node/sweep-cmd.ts';
 import { runLimitProblems } from '../../src/sweep/limits.ts';
 import { makeConfig } from '../../src/config.ts';
+import { kernelChoiceStore } from '../../src/node/store.ts';
 
 function capture() {
   const err = vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -88,5 +89,23 @@ describe('the command line', () => {
   it('a divergence from weight decay is blamed on weight decay, not the learning rate', () => {
     expect(divergenceHint(makeConfig({ weight_decay: 1000 }))).toMatch(/lower --weight_decay/);
     expect(divergenceHint(makeConfig({ lr: 0.5 }))).toMatch(/Lower --lr \(now 0.5\)/);
+  });
+
+  it('an unwritable kernel cache is said once, up front, and never fails the command', async () => {
+    const saved = process.env.T2LAB_CACHE_DIR;
+    process.env.T2LAB_CACHE_DIR = '/proc/t2lab-cache'; // as unwritable as a read-only folder, even for root
+    try {
+      const warnings: string[] = [];
+      const store = kernelChoiceStore((m) => warnings.push(m));
+      expect(warnings).toHaveLength(1); // before any tuning
+      await store.set('a', '1');
+      await store.set('b', '2');
+      expect(await store.get('a')).toBeNull();
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/cannot write the kernel cache \/proc\/t2lab-cache\/kernels\.json .*measured again next time; set T2LAB_CACHE_DIR/);
+    } finally {
+      if (saved === undefined) delete process.env.T2LAB_CACHE_DIR;
+      else process.env.T2LAB_CACHE_DIR = saved;
+    }
   });
 });
