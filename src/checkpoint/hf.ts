@@ -73,8 +73,11 @@ export function tokenizerJson(): Record<string, unknown> {
   };
 }
 
-/** The files of a Hugging Face GPT-2 folder holding `ck`'s model, by file name. */
-export function exportHf(ck: Checkpoint): Record<string, Uint8Array> {
+/** The files exportHf writes. */
+export const HF_FILES = ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
+
+/** The files of a Hugging Face GPT-2 folder holding `ck`'s model, by file name (HF_FILES). */
+export function exportHf(ck: Checkpoint): Record<(typeof HF_FILES)[number], Uint8Array> {
   const shape = modelShape(ck.config);
   const tensors: Record<string, Tensor> = {};
   for (const { t2lab, hf, transpose } of hfNames(shape.n_layer)) {

@@ -7,7 +7,7 @@ import { UsageError, parseCommand, str, type CommandSpec } from './args.ts';
 import { checkOutput, writeFileAtomic } from './atomic.ts';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.ts';
 import { CheckpointError } from '../checkpoint/safetensors.ts';
-import { exportHf, importHf } from '../checkpoint/hf.ts';
+import { HF_FILES, exportHf, importHf } from '../checkpoint/hf.ts';
 import { paramCount } from '../model/gpt.ts';
 import { modelShape } from '../train/trainer.ts';
 import { parseRecordsJsonl } from '../sweep/record.ts';
@@ -65,12 +65,13 @@ function exportHfCommand(checkpoint: string, rest: string[], out: string | undef
   const dir = rest[0] ?? out;
   if (!dir) throw new UsageError(`where to? npx t2lab export --format hf ${checkpoint} DIR`);
   if (rest.length > 1 || (rest[0] && out)) throw new UsageError('export --format hf takes one CHECKPOINT and one DIR');
+  // config.json last: it is what makes a folder a model, so an interrupted export is not mistaken for a whole one.
+  const names: (typeof HF_FILES)[number][] = [...HF_FILES.filter((n) => n !== 'config.json'), 'config.json'];
+  const inputs = [{ option: 'CHECKPOINT', path: checkpoint }];
+  checkOutput(dir, { option: 'DIR', directory: true, inputs });
+  for (const n of names) checkOutput(join(dir, n), { option: 'DIR', inputs });
   const ck = readCheckpoint(checkpoint);
   const files = exportHf(ck);
-  // config.json last: it is what makes a folder a model, so an interrupted export is not mistaken for a whole one.
-  const names = [...Object.keys(files).filter((n) => n !== 'config.json'), 'config.json'];
-  checkOutput(dir, { option: 'DIR', directory: true, inputs: [{ option: 'CHECKPOINT', path: checkpoint }] });
-  for (const n of names) checkOutput(join(dir, n), { option: 'DIR', inputs: [{ option: 'CHECKPOINT', path: checkpoint }] });
   for (const n of names) writeFileAtomic(join(dir, n), files[n]!);
   console.log(`exported ${checkpoint} (${describe(ck)}) as a Hugging Face GPT-2 folder: ${dir}/`);
   console.log(`  ${names.join(', ')}`);

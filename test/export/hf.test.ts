@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../src/checkpoint/checkpoint.ts';
-import { exportHf, hfNames, importHf } from '../../src/checkpoint/hf.ts';
+import { HF_FILES, exportHf, hfNames, importHf } from '../../src/checkpoint/hf.ts';
 import { loadSafetensors, saveSafetensors, type Tensor } from '../../src/checkpoint/safetensors.ts';
 import { GPT, flattenParams } from '../../src/model/gpt.ts';
 import { cpuOps } from '../../src/model/ops.cpu.ts';
@@ -107,7 +107,8 @@ describe('Hugging Face GPT-2 export', () => {
   it('writes what transformers needs: GPT-2 names and [in, out] layouts, config keys, a character tokenizer with <eos>', () => {
     const ck = fixture();
     const files = exportHf(ck);
-    expect(Object.keys(files).sort()).toEqual(['config.json', 'generation_config.json', 'model.safetensors', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(Object.keys(files).sort()).toEqual([...HF_FILES].sort());
+    expect(HF_FILES).toHaveLength(6);
     const cfg = text(files['config.json']!);
     expect(cfg).toMatchObject({ model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], vocab_size: 52, n_positions: 32, n_embd: 32, n_layer: 1, n_head: 2,
       layer_norm_epsilon: 1e-5, activation_function: 'gelu_new', tie_word_embeddings: true, eos_token_id: 1, pad_token_id: 0 });
