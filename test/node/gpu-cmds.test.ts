@@ -1,0 +1,34 @@
+// Issue 14 reproductions that need the device: `sample --k 2,2,1` printed duplicate unsorted rows;
+// `train --n_layer=100000` tuned kernels for 65 s before failing on an internal tensor name.
+import { afterEach, expect, it, vi } from 'vitest';
+import { main } from '../../src/node/cli.ts';
+import { describeGpu } from '../helpers.ts';
+
+function capture() {
+  const err = vi.spyOn(console, 'error').mockImplementation(() => {});
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  const text = (s: typeof err) => s.mock.calls.map((c) => c.map(String).join(' ')).join('\n');
+  return { err: () => text(err), out: () => text(log) };
+}
+
+describeGpu('commands on the device', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('sample --k 2,2,1 gives one sorted row per k', { timeout: 120_000 }, async () => {
+    const c = capture();
+    expect(await main(['sample', '--checkpoint', 'test/fixtures/add2-L1-C32.safetensors', '--n', '2', '--questions', '2', '--k', '2,2,1', '--json'])).toBe(0);
+    const result = JSON.parse(c.out());
+    expect(result.pass_at_k.sampling.k).toEqual([1, 2]);
+    expect(result.pass_at_k.likelihood.k).toEqual([1, 2]);
+    expect(result.sampling.k).toEqual([1, 2]);
+  });
+
+  it('train past the adapter limits is refused in config words before any tuning', { timeout: 120_000 }, async () => {
+    const c = capture();
+    const t0 = performance.now();
+    expect(await main(['train', '--n_layer=100000', '--n_embd=16', '--n_head=2'])).toBe(2);
+    expect(c.err()).toMatch(/this run does not fit this adapter:\n {2}n_layer 100000 × n_embd 16 makes N = [\d,]+ parameters: .*lower n_layer or n_embd/);
+    expect(c.err()).not.toMatch(/tensor "/);
+    expect(performance.now() - t0).toBeLessThan(30_000); // the device opens; nothing is tuned
+  });
+});
