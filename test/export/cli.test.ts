@@ -1,6 +1,7 @@
 // `t2lab export` and `t2lab import` end to end on real files: outputs checked before work, inputs never
 // overwritten, nothing half-written left behind.
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,5 +104,20 @@ describe('t2lab export --format csv', () => {
     expect(listing(empty)).toEqual(['results.jsonl']);
     await expect(exportCommand(['--format', 'csv', f, '--out', f])).rejects.toThrow(/--out .* is also the RESULTS input/);
     await expect(exportCommand(['--format', 'csv', f, '--out', join(d, 'results_questions.csv')])).rejects.toThrow(/--out .* is a file, not a folder/);
+  });
+});
+
+describe('npx t2lab export / import', () => {
+  it('are registered commands: exit 0 on success, 2 with the reason on a refusal', () => {
+    const d = fresh();
+    const bin = new URL('../../bin/t2lab.mjs', import.meta.url).pathname;
+    const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+    const ok = run('export', '--format', 'hf', FIXTURE, join(d, 'hf'));
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/as a Hugging Face GPT-2 folder/);
+    const refused = run('import', join(d, 'hf'), join(d, 'hf', 'model.safetensors'));
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/t2lab import: OUT .* is also the DIR input/);
+    expect(run('export', '--help').stdout).toMatch(/Usage: npx t2lab export --format hf\|csv INPUT \[DIR\]/);
   });
 });
