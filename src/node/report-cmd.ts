@@ -74,6 +74,21 @@ export async function reportCommand(args: string[]): Promise<number> {
     if (!(e instanceof OutputError)) throw e;
     return usage(e.message);
   }
+  return writeReport({ file, out, cInf, heldOutRatio, bootstrap, n });
+}
+
+export interface ReportOptions {
+  file: string;
+  out: string;
+  cInf?: number;
+  heldOutRatio?: number;
+  bootstrap?: number;
+  n?: 'nonemb' | 'total';
+}
+
+/** Fit `file` and write the HTML report to `out` (checked by the caller): what `t2lab report` and the end of a sweep run. */
+export function writeReport(o: ReportOptions): number {
+  const { file, out, cInf, heldOutRatio, bootstrap = 200, n = 'nonemb' } = o;
 
   let text: string;
   try {

@@ -210,9 +210,8 @@ export async function sweepCommand(args: string[]): Promise<number> {
     if (shard.count > 1) console.log(`shard done; when every shard is, run: npx t2lab merge ${dir} && npx t2lab report ${join(dir, 'results.jsonl')}`);
     return 0;
   }
-  const { reportCommand } = await import('./report-cmd.ts');
-  const fitArgs = ['--c_inf', String(inferenceBudget(exp)), ...(exp.holdout_ratio ? ['--held_out_ratio', String(exp.holdout_ratio)] : [])];
-  return reportCommand([store.results, '--out', join(dir, 'report.html'), ...fitArgs]);
+  const { writeReport } = await import('./report-cmd.ts');
+  return writeReport({ file: store.results, out: join(dir, 'report.html'), cInf: inferenceBudget(exp), heldOutRatio: exp.holdout_ratio });
 }
 
 /** `--dry-run`: the runs, and their estimated time on this adapter (timing the sizes not yet timed). */
