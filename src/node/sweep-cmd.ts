@@ -158,7 +158,10 @@ export async function sweepCommand(args: string[]): Promise<number> {
     console.log(`sweep:   ${exp.name}: ${runs.length} runs${shard.count > 1 ? ` in shard ${shard.index}/${shard.count}` : ''} → ${store.results}`);
     const choiceStore = kernelChoiceStore((m) => say(`warning: ${m}`));
     // The ETA starts from the dry run's measured step times when they are kept; a sweep itself times nothing.
-    const est = await estimateSweep(gpu, exp, runs, { store: choiceStore, measure: false });
+    // Timings are kept per kernel choice, so each size's choice is applied first (measured now if new:
+    // its first run would measure it anyway).
+    const g = gpu;
+    const est = await estimateSweep(g, exp, runs, { store: choiceStore, measure: false, prepare: async (run) => void (await chooseKernels(g, run.config, { store: choiceStore, overrides })) });
     const byId = new Map(est.runs.map((r) => [r.id, r]));
     if (est.runs.every((r) => r.basis !== 'none')) say(`estimate: ${fmtTime(est.total_s)} for the whole shard (\`t2lab sweep --dry-run\` times what is not yet timed)`);
     if (interactive) {

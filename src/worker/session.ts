@@ -145,7 +145,7 @@ export class SweepSession {
       for (const r of runs) checkRunLimits(r.config, gpu.limits, `run ${r.id}`);
       const kernels = dbChoiceStore(this.db);
       // The ETA starts from step times measured earlier on this adapter (sweepEstimate), when there are some.
-      const est = await estimateSweep(gpu, exp, runs, { store: kernels, measure: false });
+      const est = await estimateSweep(gpu, exp, runs, { store: kernels, measure: false, prepare: async (run) => void (await chooseKernels(gpu, run.config, { store: kernels })) });
       const byId = new Map(est.runs.map((r) => [r.id, r]));
       result = await driveSweep({
         store,
