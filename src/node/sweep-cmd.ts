@@ -161,7 +161,11 @@ export async function sweepCommand(args: string[]): Promise<number> {
     // Timings are kept per kernel choice, so each size's choice is applied first (measured now if new:
     // its first run would measure it anyway).
     const g = gpu;
-    const est = await estimateSweep(g, exp, runs, { store: choiceStore, measure: false, prepare: async (run) => void (await chooseKernels(g, run.config, { store: choiceStore, overrides })) });
+    const est = await estimateSweep(g, exp, runs, {
+      store: choiceStore,
+      measure: false,
+      prepare: async (run) => void ((await chooseKernels(g, run.config, { store: choiceStore, overrides })) && say(`${run.model}: kernels ${describeChoices(g)} (measured now)`)),
+    });
     const byId = new Map(est.runs.map((r) => [r.id, r]));
     if (est.runs.every((r) => r.basis !== 'none')) say(`estimate: ${fmtTime(est.total_s)} for the whole shard (\`t2lab sweep --dry-run\` times what is not yet timed)`);
     if (interactive) {

@@ -8,7 +8,7 @@
 // - events for the page (progress, records, checkpoints saved, notices).
 import type { Gpu } from '../gpu/context.ts';
 import type { ChoiceStore } from '../gpu/autotune.ts';
-import { expandRuns, validateExperiment, type Experiment } from '../sweep/experiment.ts';
+import { expandRuns, validateExperiment, type Experiment, type RunSpec } from '../sweep/experiment.ts';
 import type { SweepProgress, SweepResult } from '../sweep/runner.ts';
 import { chooseKernels, driveSweep, MAX_DEVICE_LOSSES, type DriverStore, type SweepManifest } from '../sweep/driver.ts';
 import { estimateSweep, type SweepEstimate } from '../sweep/estimate.ts';
@@ -145,13 +145,18 @@ export class SweepSession {
       for (const r of runs) checkRunLimits(r.config, gpu.limits, `run ${r.id}`);
       const kernels = dbChoiceStore(this.db);
       // The ETA starts from step times measured earlier on this adapter (sweepEstimate), when there are some.
-      const est = await estimateSweep(gpu, exp, runs, { store: kernels, measure: false, prepare: async (run) => void (await chooseKernels(gpu, run.config, { store: kernels })) });
+      const measured = (run: RunSpec) => onEvent({ type: 'log', message: `${run.model}: kernel choice measured on this adapter and kept` });
+      const est = await estimateSweep(gpu, exp, runs, {
+        store: kernels,
+        measure: false,
+        prepare: async (run) => void ((await chooseKernels(gpu, run.config, { store: kernels })) && measured(run)),
+      });
       const byId = new Map(est.runs.map((r) => [r.id, r]));
       result = await driveSweep({
         store,
         device: this.device,
         dropDevice: this.dropDevice,
-        kernels: { store: kernels, onMeasured: (run) => onEvent({ type: 'log', message: `${run.model}: kernel choice measured on this adapter and kept` }) },
+        kernels: { store: kernels, onMeasured: measured },
         onNotice: (message) => onEvent({ type: 'notice', message }),
       }, exp, {
         signal: controller.signal,
