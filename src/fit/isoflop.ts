@@ -3,8 +3,9 @@
 // (Chinchilla's Approach 2), and a parabola in log N through log pass@k at k = C_inf/(2N) gives N_T²*
 // (exact from p_i for any k, fractional k included). Since D/N = C/(6N²), the ratio of the two D*/N* is
 // (N_loss*/N_T²*)². Intervals come from a bootstrap over questions (every run of a sweep is graded on the
-// same questions, so they are resampled jointly) and over seeds (resampled per size). An optimum at or
-// beyond the edge of the level's range of N is not an optimum, and is marked so (inside: false).
+// same questions, so they are resampled jointly) and over seeds (resampled per size). Each parabola goes
+// through the level's measured extremum and up to WINDOW sizes on each side. An optimum whose measured
+// extremum is the smallest or largest size is not bracketed, and is marked so (inside: false).
 import type { RunRecord } from '../sweep/record.ts';
 import { passAtKFromP } from '../stats/passk.ts';
 import { Rng } from '../util/rng.ts';
@@ -37,9 +38,11 @@ export interface IsoflopOptimum {
   D_over_N_hi: number;
   /** Samples per question at the optimum, C_inf/(2N*) (1 for the loss optimum, which ignores inference). */
   k: number;
-  /** Parabola coefficients in ln N: [a, b, c]. */
+  /** Parabola coefficients in ln N: [a, b, c], fitted on the sizes in `window` only. */
   parabola: [number, number, number];
-  /** True when the vertex is an extremum of the right kind and lies strictly inside the level's N range. */
+  /** The sizes the parabola went through: the measured extremum and up to WINDOW sizes on each side. */
+  window: [number, number];
+  /** True when the measured extremum is an interior size and the vertex lies strictly inside the level's N range. */
   inside: boolean;
   /** Fraction of bootstrap resamples whose vertex was of the right kind and inside the range. */
   inside_frac: number;
@@ -103,6 +106,9 @@ export function fitParabola(x: ArrayLike<number>, y: ArrayLike<number>): [number
   // Back from u = x − mx: a·x² + (b − 2a·mx)·x + (a·mx² − b·mx + c).
   return [A, B - 2 * A * mx, A * mx * mx - B * mx + C];
 }
+
+/** Sizes on each side of a level's measured extremum that its parabola goes through. */
+export const WINDOW = 2;
 
 /** x of the vertex when the parabola opens the right way (min: a > 0, max: a < 0), else null. */
 function vertex(p: [number, number, number] | null, mode: 'min' | 'max'): number | null {
@@ -186,13 +192,20 @@ function analyseLevel(C: number, runs: RunRecord[], C_inf: number, B: number, rn
   const inside = (x: number | null) => x !== null && x > xlo && x < xhi;
   const PASS_FLOOR = 1e-12; // log pass@k of a level where a size solves nothing would be −∞
 
-  const solve = (loss: number[], pass: number[]) => {
-    const xl = vertex(fitParabola(lnN, loss), 'min');
-    const xt = vertex(fitParabola(lnN, pass.map((p) => Math.log(Math.max(p, PASS_FLOOR)))), 'max');
-    return { xl, xt };
+  // Each optimum is the vertex of a parabola through the measured extremum and up to WINDOW sizes on
+  // each side (a level spans ~2 decades of N and its far ends are not parabolic: loss climbs steeply at
+  // D/N ~ 1). The measured extremum must be an interior size: one at the edge is not bracketed.
+  const local = (y: number[], mode: 'min' | 'max') => {
+    let best = 0;
+    for (let i = 1; i < y.length; i++) if (mode === 'min' ? y[i]! < y[best]! : y[i]! > y[best]!) best = i;
+    const i0 = Math.max(0, best - WINDOW), i1 = Math.min(y.length - 1, best + WINDOW);
+    const parabola = fitParabola(lnN.slice(i0, i1 + 1), y.slice(i0, i1 + 1));
+    const bracketed = best > 0 && best < y.length - 1;
+    return { x: bracketed ? vertex(parabola, mode) : null, bracketed, best, parabola, window: [sizes[i0]!, sizes[i1]!] as [number, number] };
   };
+  const logPass = (pass: number[]) => pass.map((p) => Math.log(Math.max(p, PASS_FLOOR)));
+  const solve = (loss: number[], pass: number[]) => ({ xl: local(loss, 'min').x, xt: local(logPass(pass), 'max').x });
   const pointLoss = points.map((p) => p.loss), pointPass = points.map((p) => p.pass);
-  const base = solve(pointLoss, pointPass);
   const notes: string[] = [];
   if (sizes.length < 3) notes.push(`only ${sizes.length} sizes: a parabola needs at least 3`);
 
@@ -215,22 +228,26 @@ function analyseLevel(C: number, runs: RunRecord[], C_inf: number, B: number, rn
     if (inside(xt)) (okT++, bootT.push(xt!));
     if (xl !== null && xt !== null) bootRatio.push(Math.exp(2 * (xl - xt)));
   }
-  const optimum = (x: number | null, boot: number[], ok: number, isT2: boolean, what: string): IsoflopOptimum | null => {
-    const p = fitParabola(lnN, isT2 ? pointPass.map((v) => Math.log(Math.max(v, PASS_FLOOR))) : pointLoss);
-    if (!p) return null; // fewer than 3 sizes: already noted
+  const optimum = (boot: number[], ok: number, isT2: boolean, what: string): IsoflopOptimum | null => {
+    const fit = isT2 ? local(logPass(pointPass), 'max') : local(pointLoss, 'min');
+    if (!fit.parabola) return null; // fewer than 3 sizes: already noted
+    const kind = isT2 ? 'maximum' : 'minimum';
+    if (!fit.bracketed) notes.push(`${what}: the measured ${kind} is at the ${fit.best === 0 ? 'smallest' : 'largest'} size (${sizes[fit.best]}): not bracketed, widen the level`);
+    const x = fit.bracketed ? fit.x : vertex(fit.parabola, isT2 ? 'max' : 'min');
     if (x === null) {
-      notes.push(`${what}: the parabola has no ${isT2 ? 'maximum' : 'minimum'} (it opens the wrong way)`);
+      notes.push(`${what}: the parabola has no ${kind} (it opens the wrong way)`);
       return null;
     }
     const N = Math.exp(x);
     const lo = boot.length ? Math.exp(quantile(boot, 0.025)) : NaN, hi = boot.length ? Math.exp(quantile(boot, 0.975)) : NaN;
     const ratio = (n: number) => C / (6 * n * n);
-    if (!inside(x)) notes.push(`${what}: N* = ${N.toPrecision(3)} lies outside the level's sizes [${sizes[0]}, ${sizes[sizes.length - 1]}]: widen the level`);
-    else if (ok < 0.95 * B) notes.push(`${what}: only ${((100 * ok) / B).toFixed(0)}% of bootstrap resamples put the optimum inside the level`);
-    return { N, lo, hi, D_over_N: ratio(N), D_over_N_lo: ratio(hi), D_over_N_hi: ratio(lo), k: isT2 ? kOf(N) : 1, parabola: p, inside: inside(x), inside_frac: ok / B };
+    const isInside = fit.bracketed && inside(x);
+    if (fit.bracketed && !isInside) notes.push(`${what}: N* = ${N.toPrecision(3)} lies outside the level's sizes [${sizes[0]}, ${sizes[sizes.length - 1]}]: widen the level`);
+    else if (isInside && ok < 0.95 * B) notes.push(`${what}: only ${((100 * ok) / B).toFixed(0)}% of bootstrap resamples put the optimum inside the level`);
+    return { N, lo, hi, D_over_N: ratio(N), D_over_N_lo: ratio(hi), D_over_N_hi: ratio(lo), k: isT2 ? kOf(N) : 1, parabola: fit.parabola, window: fit.window, inside: isInside, inside_frac: ok / B };
   };
-  const loss = optimum(base.xl, bootL, okL, false, 'loss optimum');
-  const t2 = optimum(base.xt, bootT, okT, true, 'T² optimum');
+  const loss = optimum(bootL, okL, false, 'loss optimum');
+  const t2 = optimum(bootT, okT, true, 'T² optimum');
   const ratio = loss && t2 ? { value: (loss.N / t2.N) ** 2, lo: quantile(bootRatio, 0.025), hi: quantile(bootRatio, 0.975) } : null;
   return { C_train: C, label: `C=${C.toExponential(1)}`, points, N_range: [sizes[0]!, sizes[sizes.length - 1]!], loss, t2, ratio, notes };
 }

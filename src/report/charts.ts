@@ -387,7 +387,7 @@ export function heldOutChart(_records: RunRecord[], fit: FitReport | null): Char
 
 const LEVEL_MARK = { pointStyle: 'triangle', pointRadius: 9, pointHoverRadius: 11, showLine: false, borderWidth: 2 } as const;
 
-/** The parabola y = a·x² + b·x + c in x = ln N, drawn over the level's range and a little beyond. */
+/** The parabola y = a·x² + b·x + c in x = ln N, drawn over the sizes it was fitted on and a little beyond. */
 function parabolaCurve(p: [number, number, number], lo: number, hi: number, f: (y: number) => number = (y) => y): Xy[] {
   const [a, b, c] = p;
   return Array.from({ length: 41 }, (_, j) => {
@@ -400,8 +400,8 @@ function parabolaCurve(p: [number, number, number], lo: number, hi: number, f: (
 function isoflopDirect(a: IsoflopAnalysis | null, which: 'loss' | 't2'): ChartSpec {
   const isLoss = which === 'loss';
   const spec = isLoss
-    ? { id: 'isoflop-loss', title: 'isoFLOP levels: held-out loss against N, N_loss* marked', caption: 'Each level holds C_train = 6ND fixed, so a smaller model trains on more tokens. Points: measured (seeds averaged); dotted: the parabola in log N through them (Chinchilla Approach 2); triangle: its minimum N_loss*.' }
-    : { id: 'isoflop-t2', title: 'isoFLOP levels: pass@k at k = C_inf/(2N) against N, N_T²* marked', caption: `Each size gets the samples the inference budget buys, k = C_inf/(2N)${a ? ` (C_inf = ${fmt(a.C_inf)})` : ''}, so a smaller model also samples more. Points: measured pass@k from p_i; dotted: the parabola in log N through log pass@k; triangle: its maximum N_T²*.` };
+    ? { id: 'isoflop-loss', title: 'isoFLOP levels: held-out loss against N, N_loss* marked', caption: 'Each level holds C_train = 6ND fixed, so a smaller model trains on more tokens. Points: measured (seeds averaged); dotted: the parabola in log N through the measured minimum and up to two sizes on each side (Chinchilla Approach 2, kept local because a level's far ends are not parabolic); triangle: its minimum N_loss*.' }
+    : { id: 'isoflop-t2', title: 'isoFLOP levels: pass@k at k = C_inf/(2N) against N, N_T²* marked', caption: `Each size gets the samples the inference budget buys, k = C_inf/(2N)${a ? ` (C_inf = ${fmt(a.C_inf)})` : ''}, so a smaller model also samples more. Points: measured pass@k from p_i; dotted: the parabola in log N through log pass@k at the measured maximum and up to two sizes on each side; triangle: its maximum N_T²*.` };
   if (!a || a.levels.length === 0) return { ...spec, config: null, message: 'No isoFLOP levels: the sweep has no runs with budgets given as FLOPs (C=… in the run ids). Experiments with `budgets: { flops: [...] }` (experiments/t2.ts) have them.' };
   const datasets: ChartDataset<'line', Xy[]>[] = [];
   const flagged: string[] = [];
@@ -410,7 +410,7 @@ function isoflopDirect(a: IsoflopAnalysis | null, which: 'loss' | 't2'): ChartSp
     datasets.push({ label: `C = ${fmt(lv.C_train)}`, t2title: `level C_train = ${fmt(lv.C_train)} FLOPs`, data: pts, borderColor: color(i), backgroundColor: color(i), pointRadius: 4, borderWidth: 1.5 } as ChartDataset<'line', Xy[]>);
     const o = isLoss ? lv.loss : lv.t2;
     if (!o) return void flagged.push(`${lv.label}: no ${isLoss ? 'minimum' : 'maximum'}`);
-    datasets.push({ label: `parabola, ${lv.label}`, t2legend: false, data: parabolaCurve(o.parabola, lv.N_range[0], lv.N_range[1], isLoss ? undefined : Math.exp), borderColor: color(i, 0.8), ...fitStyle } as ChartDataset<'line', Xy[]>);
+    datasets.push({ label: `parabola, ${lv.label}`, t2legend: false, data: parabolaCurve(o.parabola, o.window[0], o.window[1], isLoss ? undefined : Math.exp), borderColor: color(i, 0.8), ...fitStyle } as ChartDataset<'line', Xy[]>);
     const [pa, pb, pc] = o.parabola, x = Math.log(o.N);
     const y = pa * x * x + pb * x + pc;
     datasets.push({ label: `${isLoss ? 'N_loss*' : 'N_T²*'}, ${lv.label}`, t2legend: false, t2title: `${isLoss ? 'N_loss*' : 'N_T²*'} = ${fmt(o.N)} [${fmt(o.lo)}, ${fmt(o.hi)}] at ${lv.label}${o.inside ? '' : ' (outside the level: not an optimum)'}`,

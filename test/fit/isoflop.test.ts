@@ -65,8 +65,17 @@ describe('isoflop', () => {
   it('flags an optimum beyond the level\'s sizes instead of reporting it as found', () => {
     const l = isoflopAnalysis(level(1e11, sizes, 2e5, 3e3), { C_inf, bootstrap: 50 }).levels[0]!;
     expect(l.loss!.inside).toBe(false);
-    expect(l.notes.join(' ')).toMatch(/loss optimum: N\* = .* lies outside the level's sizes.*widen the level/);
+    expect(l.notes.join(' ')).toMatch(/loss optimum: the measured minimum is at the largest size \(64000\): not bracketed, widen the level/);
     expect(l.t2!.inside).toBe(true);
+  });
+
+  it('fits each parabola near the measured extremum: a steep far end of the level does not move the vertex', () => {
+    const recs = level(1e11, [...sizes, 1.28e5, 2.56e5], 6e3, 3e3);
+    // The two largest sizes (D/N < 1) climb far above the parabola, as undertrained runs do.
+    for (const r of recs) if (r.N_nonemb > 1e5) r.eval_loss += 3;
+    const l = isoflopAnalysis(recs, { C_inf, bootstrap: 20 }).levels[0]!;
+    expect(l.loss!.N).toBeCloseTo(6e3, 3);
+    expect(l.loss!.window).toEqual([2e3, 3.2e4]);
   });
 
   it('with seed noise the bootstrap interval covers the true optimum and has width', () => {
