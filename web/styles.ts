@@ -25,6 +25,7 @@ export const shared = css`
   th, td { padding: 0.3rem 0.7rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
   th { background: #eef0f3; }
   td.num, th.num { text-align: right; }
+  td.num { white-space: nowrap; }
   .ok { color: var(--ok); font-weight: 600; }
   .bad { color: var(--bad); font-weight: 600; }
   .muted { color: #555; }

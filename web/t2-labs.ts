@@ -5,6 +5,7 @@
 // Before a sweep lab runs, its time on this adapter is estimated from measured training-step times; the
 // train-to-test lab shows its comparison (each model at its own k = C_inf/(2N)) as soon as runs finish.
 import { LitElement, html, css } from 'lit';
+import { proxy } from 'comlink';
 import { api } from './api.ts';
 import { shared } from './styles.ts';
 import { formatSeconds, hashParam, onHash, readHash, setHash, si } from './state.ts';
@@ -78,7 +79,7 @@ export class T2Labs extends LitElement {
     copied: { state: true },
     hash: { state: true },
     records: { state: true },
-    estimate: { state: true },
+    estimates: { state: true },
   };
   /** Bumped by the app when runs finish anywhere; the comparison reloads. */
   declare revision: number;
@@ -88,7 +89,8 @@ export class T2Labs extends LitElement {
   /** The link as last seen: the card is drawn from it, so it is never stale. */
   declare hash: string;
   declare records: RunRecord[];
-  declare estimate: string;
+  /** Measured time estimates, by grid (JSON): an edited grid has its own. */
+  declare estimates: Map<string, string>;
   private unsubscribe: (() => void) | null = null;
   private loadedFor = '';
 
@@ -100,7 +102,7 @@ export class T2Labs extends LitElement {
     this.copied = '';
     this.hash = '';
     this.records = [];
-    this.estimate = '';
+    this.estimates = new Map();
   }
 
   static override styles = [shared, css`
@@ -133,9 +135,7 @@ export class T2Labs extends LitElement {
   }
 
   private fromHash(): void {
-    const lab = labById(hashParam('lab'));
-    if (lab !== this.lab) this.estimate = '';
-    this.lab = lab;
+    this.lab = labById(hashParam('lab'));
     this.guess = hashParam('guess') ?? '';
     this.hash = location.hash;
   }
@@ -172,18 +172,37 @@ export class T2Labs extends LitElement {
     else setHash({ view: 'sweep', exp: hashParam('exp') ?? JSON.stringify(lab.grid), preset: null }, true);
   }
 
-  private async measure(runs: RunSpec[]): Promise<void> {
-    this.estimate = 'Measuring training steps on this adapter…';
+  /**
+   * Time the training step on this adapter (the benchmark's train_step rows) and estimate the lab from it.
+   * The estimate is shown as soon as a row of a near enough width has come (within 2× of every run's width:
+   * the smallest row, for these labs), not after the whole benchmark, which on a software adapter takes minutes.
+   */
+  private async measure(key: string, runs: RunSpec[]): Promise<void> {
+    const say = (text: string) => (this.estimates = new Map(this.estimates).set(key, text));
+    say('Measuring training steps on this adapter…');
+    const t0 = performance.now();
+    const rows: BenchRow[] = [];
+    let shown = false;
+    const width = (shape: string) => Number(/C=(\d+)/.exec(shape)?.[1] ?? NaN);
+    const tell = (software: boolean | null) => {
+      const s = estimateSeconds(runs, rows);
+      if (s === null) return;
+      shown = true;
+      const where = software === null ? 'this adapter' : software ? 'this software adapter' : 'this GPU';
+      say(`About ${formatSeconds(s * 1.25)} on ${where} (training at the step time measured here, plus a quarter for sampling and compiling; measuring took ${formatSeconds((performance.now() - t0) / 1000)}).`);
+    };
     try {
-      const t0 = performance.now();
-      const report = await api.bench({ kernels: ['train_step'], reps: 2 }, () => {});
-      const s = estimateSeconds(runs, report.rows);
-      const took = (performance.now() - t0) / 1000;
-      this.estimate = s === null
-        ? 'Could not measure a training step on this adapter.'
-        : `About ${formatSeconds(s * 1.25)} on ${report.adapter.software ? 'this software adapter' : 'this GPU'} (training at the measured step times, plus a quarter for sampling and compiling; measuring took ${formatSeconds(took)}).`;
+      const adapter = await api.init();
+      const report = api.bench({ kernels: ['train_step'], reps: 2 }, proxy((row: BenchRow) => {
+        rows.push(row);
+        const near = runs.every((r) => rows.some((x) => x.kernel === 'train_step' && Math.abs(width(x.shape) - r.config.n_embd) <= r.config.n_embd));
+        if (!shown && near) tell(adapter.software);
+      }));
+      await report;
+      if (!shown) tell(adapter.software);
+      if (!shown) say('Could not measure a training step on this adapter.');
     } catch (e) {
-      this.estimate = `Could not measure: ${(e as Error).message}`;
+      if (!shown) say(`Could not measure: ${(e as Error).message}`);
     }
   }
 
@@ -230,8 +249,8 @@ export class T2Labs extends LitElement {
             ${runs.length ? html`<ul class="muted">${runs.map((r) => html`<li>${decodeRunId(r.id)}: N = ${r.N_nonemb.toLocaleString()}, ${si(r.config.tokens)} tokens (D/N = ${(r.config.tokens / r.N_nonemb).toFixed(1)})</li>`)}</ul>` : ''}
             <div class="controls">
               <button class="primary" @click=${() => this.run(lab)} data-testid="lab-run">${lab.kernel ? `Profile ${lab.kernel}` : 'Open the sweep'}</button>
-              ${runs.length ? html`<button @click=${() => this.measure(runs)} data-testid="lab-estimate">Estimate the time on this GPU</button>` : ''}
-              <span role="status" data-testid="lab-estimate-text">${this.estimate}</span>
+              ${runs.length ? html`<button @click=${() => this.measure(JSON.stringify(g), runs)} data-testid="lab-estimate">Estimate the time on this GPU</button>` : ''}
+              <span role="status" data-testid="lab-estimate-text">${this.estimates.get(JSON.stringify(g)) ?? ''}</span>
             </div></li>
           <li><strong>Look for.</strong><ul>${lab.lookFor.map((x) => html`<li>${x}</li>`)}</ul></li>
         </ol>

@@ -4,7 +4,8 @@
 // - the explorer with no training at all, from the committed results (or a results file): the sliders move
 //   the optima, Chinchilla stays put when only C_inf moves; "What is T²?"; the reversed-digit reading;
 //   the page never wider than a 390 px phone, in normal or large text.
-// Screenshots go to test-results/.
+// Screenshots go to test-results/. Both run on the built app (npm run build, served by vite preview, as
+// playwright.config.ts starts it), so no dev-server reload can cut a sweep short.
 import { existsSync, readdirSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { syntheticRecords } from '../report/fixture.ts';
@@ -36,12 +37,14 @@ function tooWide(page: Page, limit: number): Promise<string> {
   }, limit);
 }
 
+test.use({ baseURL: 'http://127.0.0.1:5175/t2lab/' });
+
 const hashOf = (url: string) => new URLSearchParams(new URL(url).hash.slice(1));
 
 test('the train-to-test lab: predict, run a grid sized for SwiftShader, look at the comparison', async ({ page }, info) => {
   test.setTimeout(540_000);
   const errors = watchErrors(page);
-  await page.goto('/#view=labs');
+  await page.goto('./#view=labs');
   await expect(page.getByTestId('adapter')).toContainText('GPU:', { timeout: 60_000 });
   await page.getByTestId('lab-train-to-test').click();
   await expect(page.getByTestId('lab-runs')).toHaveText('(2 runs)');
@@ -99,7 +102,7 @@ const committed = existsSync('docs/results') ? readdirSync('docs/results').filte
 test('the explorer works with no training; T² explained; reversed digits read; never wider than a phone', async ({ page }, info) => {
   test.setTimeout(240_000);
   const errors = watchErrors(page);
-  await page.goto('/#view=explore');
+  await page.goto('./#view=explore');
   if (committed.length) {
     info.annotations.push({ type: 'explorer source', description: `committed: docs/results/${committed[0]}/results.jsonl` });
     await expect(page.getByTestId('explore-source')).toContainText(`${committed[0]} (committed in the repository)`);
