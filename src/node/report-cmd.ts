@@ -10,6 +10,7 @@ import { DataError, pointsFromRecords } from '../fit/points.ts';
 import { parseRecordsJsonl } from '../sweep/record.ts';
 import { buildReportHtml } from '../report/html.ts';
 import { isoflopAnalysis } from '../fit/isoflop.ts';
+import { MAX_BOOTSTRAP, bootstrapProgress } from './fit-cmd.ts';
 
 export const REPORT_SPEC: CommandSpec = {
   name: 'report',
@@ -64,7 +65,7 @@ export async function reportCommand(args: string[]): Promise<number> {
   const n = values.n ?? 'nonemb';
   if (n !== 'nonemb' && n !== 'total') return usage(`--n must be nonemb or total, got "${n}"`);
   const bootstrap = values.bootstrap === undefined ? 200 : Number(values.bootstrap);
-  if (!Number.isInteger(bootstrap) || bootstrap < 0) return usage(`--bootstrap must be an integer >= 0, got "${values.bootstrap}"`);
+  if (!Number.isInteger(bootstrap) || bootstrap < 0 || bootstrap > MAX_BOOTSTRAP) return usage(`--bootstrap must be an integer in [0, ${MAX_BOOTSTRAP}], got "${values.bootstrap}"`);
   const heldOutRatio = values.held_out_ratio === undefined ? undefined : Number(values.held_out_ratio);
   if (heldOutRatio !== undefined && !(heldOutRatio > 0)) return usage(`--held_out_ratio must be a positive number, got "${values.held_out_ratio}"`);
   const out = values.out ?? join(dirname(file), 'report.html');
@@ -111,7 +112,7 @@ export function writeReport(o: ReportOptions): number {
   console.error(`fitting ${points.length} runs from ${file} ...`);
   let fit = null;
   try {
-    fit = points.length ? fitAll(points, opts) : null;
+    fit = points.length ? fitAll(points, { ...opts, onProgress: bootstrapProgress(bootstrap) }) : null;
   } catch (e) {
     // Data no fit should see (duplicated runs, non-finite values): the page still shows the runs, and says why.
     if (!(e instanceof DataError)) throw e;

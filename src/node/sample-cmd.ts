@@ -9,7 +9,7 @@ import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
 import { CheckpointError } from '../checkpoint/safetensors.ts';
 import { taskNames } from '../data/tasks.ts';
 import { flattenParams, paramLayout } from '../model/gpt.ts';
-import { modelShape } from '../train/trainer.ts';
+import { modelShape, parseMix } from '../train/trainer.ts';
 import { evaluateModel } from '../sample/evaluate.ts';
 import { adapterLine } from '../gpu/adapter.ts';
 import { SAMPLING_DEFAULTS, type SamplingSpec } from '../sweep/experiment.ts';
@@ -66,7 +66,7 @@ export async function sampleCommand(args: string[]): Promise<number> {
     if (e instanceof CheckpointError) throw new UsageError(e.message);
     throw e;
   }
-  const tasks = (v.task ?? ck.config.tasks.split(',').map((t) => t.split(':')[0]!.trim()).join(',')).split(',');
+  const tasks = v.task ? v.task.split(',').map((t) => t.trim()) : Object.keys(parseMix(ck.config.tasks));
   for (const t of tasks) if (!taskNames.includes(t as never)) throw new UsageError(`unknown task "${t}"; known tasks: ${taskNames.join(', ')}`);
   const n = intOption('n', v.n, 64);
   // Sorted, each k once: `--k 2,2,1` means the table for k = 1 and 2.
