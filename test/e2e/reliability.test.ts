@@ -2,8 +2,8 @@
 // preemption) pauses a sweep like Ctrl-C, saving a resume checkpoint; two sweeps started into one folder
 // cannot both write it; the resumed run ends with the same numbers as an uninterrupted one, recorded
 // once. The experiment is a TypeScript file outside the checkout, which did not load before.
-import { expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { afterAll, expect, it } from 'vitest';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,6 +11,7 @@ import { parseRecordLine } from '../../src/sweep/record.ts';
 import { describeGpu } from '../helpers.ts';
 
 const root = mkdtempSync(join(tmpdir(), 't2lab-reliability-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 const exp = join(root, 'one.ts');
 // One run long enough (~2,600 steps) to be caught mid-training.
 writeFileSync(exp, `import type { Experiment } from ${JSON.stringify(resolve('src/sweep/experiment.ts'))};
@@ -25,9 +26,9 @@ export default {
 `);
 
 interface Done { code: number | null; out: string }
-function sweep(dir: string, onOut?: (text: string, kill: (s: NodeJS.Signals) => void) => void): Promise<Done> {
+function sweep(dir: string, onOut?: (text: string, kill: (s: NodeJS.Signals) => void) => void, file = exp): Promise<Done> {
   return new Promise((done) => {
-    const child = spawn('node', ['bin/t2lab.mjs', 'sweep', exp, '--out', dir, '--no_report'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('node', ['bin/t2lab.mjs', 'sweep', file, '--out', dir, '--no_report'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const take = (b: Buffer) => {
       out += b.toString();
@@ -39,6 +40,30 @@ function sweep(dir: string, onOut?: (text: string, kill: (s: NodeJS.Signals) => 
   });
 }
 const records = (dir: string) => readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map(parseRecordLine);
+
+// Two short runs, for the full-disk case.
+const two = join(root, 'two.ts');
+writeFileSync(two, `export default {
+  name: 'two',
+  base: { tasks: 'add:1', add_digits: 2, block_size: 32, batch_size: 8, lr: 1e-2, eval_batches: 1 },
+  models: [{ n_layer: 1, n_embd: 16, n_head: 2 }],
+  budgets: { tokens_per_param: [1, 2] },
+  seeds: [1],
+  sampling: { questions: 4, n: 4, k: [1, 2, 4], max_new: 4 },
+};
+`);
+
+/** A small tmpfs (needs root and mount), or null. */
+function smallDisk(kib: number): string | null {
+  const at = join(root, `disk-${kib}`);
+  try {
+    execFileSync('mkdir', ['-p', at]);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${kib}k`, 'tmpfs', at], { stdio: 'ignore' });
+    return at;
+  } catch {
+    return null;
+  }
+}
 
 describeGpu('a sweep under signals and a second writer', () => {
   it('SIGTERM pauses with a checkpoint; a second sweep into the folder is refused; the resumed run equals an uninterrupted one', { timeout: 900_000 }, async () => {
@@ -80,7 +105,49 @@ describeGpu('a sweep under signals and a second writer', () => {
       expect(readdirSync(join(dir, 'resume'))).toEqual([]);
       expect(JSON.parse(readFileSync(join(dir, 'experiment.json'), 'utf8')).runs).toHaveProperty(['L1-C16-H2/D/N=200/s1']);
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      for (const d of ['plain', 'interrupted']) rmSync(join(root, d), { recursive: true, force: true });
     }
+  });
+
+  it('a disk that fills up mid-sweep: the finished run is kept whole, the failing write leaves nothing, and the rerun completes', { timeout: 600_000 }, async () => {
+    // 40 KiB holds experiment.json, the first model (~22 KB) and its record, but not the second model.
+    const disk = smallDisk(40);
+    if (!disk) {
+      console.warn('*** full-disk sweep test SKIPPED: cannot mount a small tmpfs here (needs root)');
+      return;
+    }
+    try {
+      const dir = join(disk, 'sweep');
+      const first = await sweep(dir, undefined, two);
+      expect(first.code, first.out).toBe(1);
+      expect(first.out).toMatch(/could not write .*models\/L1-C16-H2_D_N=2_s1\.safetensors: the disk is full; nothing was written/);
+      expect(records(dir).map((r) => r.id)).toEqual(['L1-C16-H2/D/N=1/s1']);
+      expect(readdirSync(join(dir, 'models'))).toEqual(['L1-C16-H2_D_N=1_s1.safetensors']); // no truncated second model
+      execFileSync('mount', ['-o', 'remount,size=400k', disk]);
+      const again = await sweep(dir, undefined, two);
+      expect(again.code, again.out).toBe(0);
+      expect(again.out).toMatch(/1 runs done now, 1 were already done/);
+      expect(records(dir).map((r) => r.id)).toEqual(['L1-C16-H2/D/N=1/s1', 'L1-C16-H2/D/N=2/s1']);
+    } finally {
+      execFileSync('umount', [disk]);
+    }
+  });
+
+  it('kill -9 leaves its lock behind; the next sweep takes it over with a notice and completes, one record', { timeout: 600_000 }, async () => {
+    const dir = join(root, 'killed');
+    let sent = false;
+    const killed = await sweep(dir, (text, kill) => {
+      if (!sent && /1 to run/.test(text)) {
+        sent = true;
+        setTimeout(() => kill('SIGKILL'), 1500);
+      }
+    });
+    expect(killed.code, killed.out).toBeNull(); // died by the signal
+    expect(existsSync(join(dir, 'results.jsonl.lock'))).toBe(true);
+    const again = await sweep(dir);
+    expect(again.code, again.out).toBe(0);
+    expect(again.out).toMatch(/notice: taking over the stale lock .*results\.jsonl\.lock \(pid \d+ on .*that process is gone\)/);
+    expect(records(dir)).toHaveLength(1);
+    expect(existsSync(join(dir, 'results.jsonl.lock'))).toBe(false);
   });
 });
