@@ -16,6 +16,16 @@ import './t2-labs.ts';
 import './t2-explorer.ts';
 import './t2-learn.ts';
 
+/**
+ * One clear message when there is no adapter. The device layer reports "present but no adapter" with its
+ * generic "this browser has no WebGPU" advice appended; a browser that HAS WebGPU needs other advice.
+ */
+export function noGpuMessage(message: string): string {
+  if (!/offers no adapter/.test(message)) return message;
+  return 'This browser has WebGPU, but it offers no GPU adapter: the GPU is blocked for this site or its driver is missing.\n'
+    + 'In Chrome or Edge, chrome://gpu says why. Without a GPU, start Chrome with --enable-unsafe-webgpu --use-webgpu-adapter=swiftshader (slow, but it runs).';
+}
+
 export class T2App extends LitElement {
   static override properties = {
     adapter: { state: true },
@@ -51,7 +61,7 @@ export class T2App extends LitElement {
     this.unsubscribe = onHash(() => this.fromHash());
     api.init().then(
       (a) => (this.adapter = a),
-      (e: Error) => (this.error = e.message),
+      (e: Error) => (this.error = noGpuMessage(e.message)),
     );
     workerFailed.then((m) => (this.error = `The app's GPU worker failed to start: ${m}\nReload the page; if it persists, the console of the browser's developer tools says more.`));
     api.storage().then((s) => (this.storage = s.kind === 'memory' ? `Results are kept in memory only (${s.reason}): they are lost when the page closes. Export them from the Results tab.` : ''));

@@ -1,7 +1,7 @@
 // <t2-sweep>: pick a preset or edit the grid (checked as you type), start, pause, resume; progress per
 // run and overall with an ETA; live loss curves, and pass@k as runs finish. The sweep itself runs in the
 // worker; this element only draws its events. A sweep interrupted by a reload resumes by itself.
-import { LitElement, html } from 'lit';
+import { LitElement, css, html } from 'lit';
 import { proxy } from 'comlink';
 import { api } from './api.ts';
 import { shared } from './styles.ts';
@@ -22,7 +22,24 @@ interface Checked {
   runs: RunSpec[];
   gridRuns: number;
   message: string;
+  /** Where in the text the error is (character offset), when it can be placed; -1 when not. */
+  at: number;
+  /** The grid field the error is about (models, budgets, seeds, sampling.n, ...), for the control beside it. */
+  field: string;
 }
+
+/** The field a validation message is about, and where its key sits in the text (the last key of a dotted path). */
+export function locateError(text: string, message: string): { at: number; field: string } {
+  const m = /unknown key ([\w.]+)/.exec(message) ?? /"?\b((?:sampling|budgets|extra_seeds|base)\.\w+|models|budgets|seeds|sampling|name|base|C_inf|holdout_ratio|max_tokens)\b"?/.exec(message);
+  if (!m) return { at: -1, field: '' };
+  const path = m[1]!;
+  const key = path.split('.').pop()!;
+  const at = text.indexOf(`"${key}"`);
+  return { at, field: path };
+}
+
+/** "line L" of a character offset. */
+const lineOf = (text: string, at: number) => text.slice(0, at).split('\n').length;
 
 /**
  * Offset of the first character where `text` stops being JSON (-1 when it is JSON): a small scanner,
@@ -97,16 +114,41 @@ export function checkGrid(text: string, limit: number | undefined): Checked {
   try {
     obj = JSON.parse(text);
   } catch (e) {
-    return { exp: null, runs: [], gridRuns: 0, message: jsonError(text, e as Error) };
+    return { exp: null, runs: [], gridRuns: 0, message: jsonError(text, e as Error), at: jsonErrorOffset(text), field: '' };
   }
   try {
     const exp = validateExperiment(obj, 'grid');
     const all = expandRuns(exp);
     const runs = limit !== undefined ? expandRuns(firstRuns(exp, limit)) : all;
-    return { exp, runs, gridRuns: all.length, message: '' };
+    return { exp, runs, gridRuns: all.length, message: '', at: -1, field: '' };
   } catch (e) {
-    return { exp: null, runs: [], gridRuns: 0, message: (e as Error).message };
+    const message = (e as Error).message;
+    const { at, field } = locateError(text, message);
+    return { exp: null, runs: [], gridRuns: 0, message: at >= 0 ? `${message} (line ${lineOf(text, at)})` : message, at, field };
   }
+}
+
+/** "1x16x2, 2x32x2" ⇄ models: layers × width × heads. */
+export const formatModels = (ms: { n_layer: number; n_embd: number; n_head: number }[]) => ms.map((m) => `${m.n_layer}x${m.n_embd}x${m.n_head}`).join(', ');
+export function parseModels(v: string): { n_layer: number; n_embd: number; n_head: number }[] {
+  const parts = v.split(',').map((x) => x.trim()).filter(Boolean);
+  if (!parts.length) throw new Error('give at least one size, as layers x width x heads: 1x16x2');
+  return parts.map((p) => {
+    const m = /^(\d+)\s*[x×]\s*(\d+)\s*[x×]\s*(\d+)$/.exec(p);
+    if (!m) throw new Error(`"${p}" is not layers x width x heads (e.g. 1x16x2)`);
+    return { n_layer: Number(m[1]), n_embd: Number(m[2]), n_head: Number(m[3]) };
+  });
+}
+
+/** "2, 8, 32" → [2, 8, 32]; positive numbers only (integers where asked). */
+export function parseList(v: string, what: string, integer = false): number[] {
+  const parts = v.split(',').map((x) => x.trim()).filter(Boolean);
+  if (!parts.length) throw new Error(`give at least one ${what}`);
+  return parts.map((p) => {
+    const x = Number(p);
+    if (!Number.isFinite(x) || x <= 0 || (integer && !Number.isInteger(x))) throw new Error(`"${p}" is not a ${integer ? 'whole ' : ''}number above 0`);
+    return x;
+  });
 }
 
 const DEFAULT_PRESET = 'smoke' in presets ? 'smoke' : Object.keys(presets)[0]!;
@@ -210,6 +252,8 @@ export class T2Sweep extends LitElement {
 
   /** Training-loss points of the run in progress, by run id (finished runs draw from their records). */
   private live = new Map<string, { tokens: number; loss: number }[]>();
+  /** A control's own parse error ("3x16" is not a size), by control. */
+  private controlErrors: Record<string, string> = {};
   /** Whole-sweep progress as shown (never backwards) and its ETA. */
   private shown: ProgressDisplay | null = null;
   private display: { fraction: number; eta: number | null } | null = null;
@@ -222,7 +266,8 @@ export class T2Sweep extends LitElement {
     this.ready = false;
     this.preset = DEFAULT_PRESET;
     this.text = '';
-    this.checked = { exp: null, runs: [], gridRuns: 0, message: '' };
+    this.checked = { exp: null, runs: [], gridRuns: 0, message: '', at: -1, field: '' };
+    this.controlErrors = {};
     this.limit = undefined;
     this.state = 'idle';
     this.progress = null;
@@ -235,7 +280,15 @@ export class T2Sweep extends LitElement {
     this.checkpointAt = new Map();
   }
 
-  static override styles = [shared];
+  static override styles = [shared, css`
+    fieldset.controls-grid { min-width: 0; box-sizing: border-box; display: grid; grid-template-columns: minmax(min(14rem, 100%), max-content) minmax(0, 1fr); gap: 0.4rem 1rem; align-items: center; max-width: 62rem; }
+    fieldset.controls-grid legend { font-weight: 600; padding: 0 0.3rem; }
+    fieldset.controls-grid .error { grid-column: 2; }
+    fieldset.controls-grid input, fieldset.controls-grid select { min-width: 0; max-width: 100%; box-sizing: border-box; }
+    fieldset.controls-grid label { min-width: 0; }
+    @media (max-width: 40rem) { fieldset.controls-grid { grid-template-columns: minmax(0, 1fr); } fieldset.controls-grid .error { grid-column: 1; } }
+    textarea { width: 100%; }
+  `];
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -412,6 +465,94 @@ export class T2Sweep extends LitElement {
     await this.loadRecords();
   }
 
+  /** A control wrote a field: update the grid's JSON (kept as text, so the editor and the link follow). */
+  private editField(control: string, apply: (g: Record<string, any>) => void): void {
+    let g: Record<string, any>;
+    try {
+      g = JSON.parse(this.text);
+    } catch {
+      this.controlErrors = { ...this.controlErrors, [control]: 'fix the JSON below first' };
+      return this.requestUpdate();
+    }
+    try {
+      apply(g);
+      this.controlErrors = { ...this.controlErrors, [control]: '' };
+      this.setText(JSON.stringify(g, null, 2), true);
+    } catch (e) {
+      this.controlErrors = { ...this.controlErrors, [control]: (e as Error).message };
+    }
+    this.requestUpdate();
+  }
+
+  /** Open the editor at the error's line, selected. */
+  private async showError(): Promise<void> {
+    const details = this.renderRoot.querySelector('details.grid') as HTMLDetailsElement | null;
+    if (details) details.open = true;
+    await this.updateComplete;
+    const ta = this.renderRoot.querySelector('[data-testid="grid-editor"]') as HTMLTextAreaElement | null;
+    const at = this.checked.at;
+    if (!ta || at < 0) return;
+    const start = this.text.lastIndexOf('\n', at - 1) + 1;
+    const end = this.text.indexOf('\n', at);
+    ta.focus();
+    ta.setSelectionRange(start, end < 0 ? this.text.length : end);
+    // Scroll the textarea so the selected line is in view (a textarea does not scroll to its selection by itself).
+    const lineHeight = parseFloat(getComputedStyle(ta).lineHeight) || 20;
+    ta.scrollTop = Math.max(0, (lineOf(this.text, at) - 3) * lineHeight);
+    ta.scrollIntoView({ block: 'center' });
+  }
+
+  private renderControls() {
+    const c = this.checked;
+    let g: Record<string, any> | null = null;
+    try {
+      g = JSON.parse(this.text);
+    } catch {
+      g = null;
+    }
+    if (!g || typeof g !== 'object') return '';
+    const kind = g.budgets && 'flops' in g.budgets ? 'flops' : 'tokens_per_param';
+    const err = (control: string, fields: string[]) => {
+      const own = this.controlErrors[control];
+      const fromGrid = c.message && fields.some((f) => c.field === f || c.field.startsWith(`${f}.`)) ? c.message : '';
+      const text = own || fromGrid;
+      return text ? html`<span class="error" role="alert" data-testid=${`control-error-${control}`}>${text}</span>` : '';
+    };
+    const list = (v: unknown) => (Array.isArray(v) ? v.join(', ') : '');
+    const disabled = this.running;
+    return html`
+      <fieldset class="card controls-grid" data-testid="grid-controls" ?disabled=${disabled}>
+        <legend>The grid</legend>
+        <label for="c-models">Model sizes <span class="muted">(layers × width × heads)</span></label>
+        <input id="c-models" data-testid="control-models" .value=${Array.isArray(g.models) ? formatModels(g.models) : ''}
+          @change=${(e: Event) => this.editField('models', (x) => (x.models = parseModels((e.target as HTMLInputElement).value)))} />
+        ${err('models', ['models'])}
+        <label for="c-budgets">Token budgets
+          <select aria-label="kind of budget" data-testid="control-budget-kind" @change=${(e: Event) => {
+            const k = (e.target as HTMLSelectElement).value;
+            this.editField('budgets', (x) => (x.budgets = { [k]: k === 'flops' ? [1e9, 4e9] : [2, 8, 32] }));
+          }}>
+            <option value="tokens_per_param" ?selected=${kind === 'tokens_per_param'}>tokens per parameter (D/N)</option>
+            <option value="flops" ?selected=${kind === 'flops'}>isoFLOP levels (C_train)</option>
+          </select></label>
+        <input id="c-budgets" data-testid="control-budgets" .value=${list(g.budgets?.[kind])}
+          @change=${(e: Event) => this.editField('budgets', (x) => (x.budgets = { [kind]: parseList((e.target as HTMLInputElement).value, 'budget') }))} />
+        ${err('budgets', ['budgets'])}
+        <label for="c-seeds">Seeds</label>
+        <input id="c-seeds" data-testid="control-seeds" .value=${list(g.seeds)}
+          @change=${(e: Event) => this.editField('seeds', (x) => (x.seeds = parseList((e.target as HTMLInputElement).value, 'seed', true)))} />
+        ${err('seeds', ['seeds'])}
+        <label for="c-n">Samples per question <em>n</em></label>
+        <input id="c-n" type="number" min="1" step="1" data-testid="control-n" .value=${String(g.sampling?.n ?? '')}
+          @change=${(e: Event) => this.editField('n', (x) => ((x.sampling ??= {}).n = parseList((e.target as HTMLInputElement).value, 'number of samples', true)[0]))} />
+        ${err('n', ['sampling.n'])}
+        <label for="c-k">k of pass@k</label>
+        <input id="c-k" data-testid="control-k" .value=${list(g.sampling?.k)}
+          @change=${(e: Event) => this.editField('k', (x) => ((x.sampling ??= {}).k = parseList((e.target as HTMLInputElement).value, 'k', true)))} />
+        ${err('k', ['sampling.k'])}
+      </fieldset>`;
+  }
+
   /** A finished sweep, again from scratch: its stored runs and checkpoints go first (after a confirm). */
   private async runAgain(): Promise<void> {
     const name = this.checked.exp?.name;
@@ -468,6 +609,10 @@ export class T2Sweep extends LitElement {
       ${this.lab?.grid
         ? html`<div class="card" data-testid="lab-banner"><strong>Lab: ${this.lab.title}</strong><ul>${this.lab.lookFor.map((x) => html`<li>${x}</li>`)}</ul></div>`
         : ''}
+      ${c.message
+        ? html`<p class="error" role="alert" data-testid="grid-error-top">The grid cannot run: ${c.message}
+            ${c.at >= 0 ? html`<button @click=${this.showError} data-testid="show-error">Show the line</button>` : ''}</p>`
+        : ''}
       ${this.notices.map((n) => html`<p class="notice" role="status" data-testid="notice">${n}</p>`)}
       ${this.error ? html`<p class="error" role="alert" data-testid="sweep-error">${this.error}</p>` : ''}
 
@@ -479,10 +624,11 @@ export class T2Sweep extends LitElement {
       </div>
       ${this.records.length > 1 ? html`<div class="card"><t2-chart data-testid="lossd-chart" label="held-out loss against training tokens per model" .config=${this.charts.lossD}></t2-chart></div>` : ''}
 
+      ${this.renderControls()}
       ${this.renderRuns(c.runs, done)}
 
-      <details>
-        <summary>The grid (JSON, checked as you type)</summary>
+      <details class="grid">
+        <summary>The grid as JSON (checked as you type; the controls above write it)</summary>
         <p class="muted">Models × token budgets × seeds, and the sampling settings. Edits go into the page's link, so you can share the grid.</p>
         <textarea rows="18" cols="90" spellcheck="false" aria-label="sweep grid as JSON" aria-describedby="grid-status" data-testid="grid-editor"
           .value=${this.text} ?disabled=${this.running} @input=${(e: Event) => this.setText((e.target as HTMLTextAreaElement).value, true)}></textarea>

@@ -173,3 +173,46 @@ test('the explorer works with no training; T² explained; reversed digits read; 
   await page.screenshot({ path: info.outputPath('phone-large.png'), fullPage: true });
   expect(errors).toEqual([]);
 });
+
+test('grid controls write the grid; errors sit beside the control or jump to the line, with "did you mean"', async ({ page }, info) => {
+  const errors = watchErrors(page);
+  await page.goto('./#view=sweep&preset=smoke');
+  const status = page.getByTestId('grid-status');
+  await expect(page.getByTestId('control-models')).toHaveValue('1x16x2, 1x24x2, 1x32x2');
+
+  // A control writes the grid (and so the link); the JSON follows.
+  await page.getByTestId('control-models').fill('1x16x2, 2x32x2');
+  await page.getByTestId('control-models').press('Enter');
+  await page.getByTestId('control-models').blur();
+  await expect(status).toContainText('✓ valid: 6 runs');
+  expect(JSON.parse(hashOf(page.url()).get('exp')!).models).toEqual([{ n_layer: 1, n_embd: 16, n_head: 2 }, { n_layer: 2, n_embd: 32, n_head: 2 }]);
+  await page.getByTestId('control-seeds').fill('1, 2');
+  await page.getByTestId('control-seeds').blur();
+  await expect(status).toContainText('✓ valid: 12 runs');
+
+  // A value the control cannot read: the error is beside it, and the grid keeps its last good value.
+  await page.getByTestId('control-models').fill('3x16');
+  await page.getByTestId('control-models').blur();
+  await expect(page.getByTestId('control-error-models')).toContainText('"3x16" is not layers x width x heads');
+  await expect(status).toContainText('✓ valid: 12 runs');
+
+  // A misspelled key in the JSON: named at the top of the page with its line and the nearest known key;
+  // "Show the line" opens the editor on it.
+  const grid = JSON.parse(hashOf(page.url()).get('exp')!);
+  const { models, ...rest } = grid;
+  const text = JSON.stringify({ ...rest, modles: models }, null, 2);
+  await page.locator('summary', { hasText: 'The grid as JSON' }).click();
+  await page.getByTestId('grid-editor').fill(text);
+  const top = page.getByTestId('grid-error-top');
+  await expect(top).toContainText(/unknown key modles \(did you mean models\?\)/);
+  const line = text.slice(0, text.indexOf('"modles"')).split('\n').length;
+  await expect(top).toContainText(`(line ${line})`);
+  await page.locator('summary', { hasText: 'The grid as JSON' }).click(); // closed again: the button reopens it
+  await page.getByTestId('show-error').click();
+  const selected = await page.getByTestId('grid-editor').evaluate((t: HTMLTextAreaElement) => t.value.slice(t.selectionStart, t.selectionEnd));
+  expect(selected).toContain('"modles"');
+  await expect(page.getByTestId('grid-editor')).toBeFocused();
+  await expect(page.getByTestId('start')).toBeDisabled();
+  await page.screenshot({ path: info.outputPath('grid-error.png'), fullPage: true });
+  expect(errors).toEqual([]);
+});
