@@ -6,6 +6,8 @@ import { OutputError, checkOutput, writeFileAtomic } from './atomic.ts';
 import { fitAll, formatFitReport, type FitOptions } from '../fit/fit.ts';
 import { DataError, pointsFromCsv, pointsFromRecords, type FitPoint } from '../fit/points.ts';
 import { parseRecordsJsonl } from '../sweep/record.ts';
+import { formatIsoflop, isoflopAnalysis } from '../fit/isoflop.ts';
+import { fitWarnings } from '../report/charts.ts';
 
 /** Percentile intervals settle long before this; more would only spend minutes. */
 export const MAX_BOOTSTRAP = 100_000;
@@ -121,9 +123,15 @@ export async function fitCommand(args: string[]): Promise<number> {
     return 1;
   }
   for (const [law, why] of Object.entries(report.skipped)) console.error(`warning: ${law} not fitted: ${why}`);
-  if (a.json) console.log(JSON.stringify(report, null, 2));
-  else console.log(formatFitReport(report));
-  if (a.out) writeFileAtomic(a.out, JSON.stringify(report, null, 2) + '\n');
+  // The direct answer per isoFLOP level (no law in between) comes first: the laws extrapolate from it.
+  const isoflop = a.kind === 'jsonl' ? isoflopAnalysis(parseRecordsJsonl(readFileSync(a.file, 'utf8')).records, { C_inf: report.optimum?.C_inf ?? a.cInf }) : null;
+  const full = isoflop ? { ...report, isoflop } : report;
+  if (a.json) console.log(JSON.stringify(full, null, 2));
+  else {
+    const warnings = fitWarnings(report);
+    console.log(`${isoflop ? `${formatIsoflop(isoflop)}\n\n` : ''}${formatFitReport(report)}${warnings.length ? `\n\nDo not trust:\n${warnings.map((w) => `  - ${w}`).join('\n')}` : ''}`);
+  }
+  if (a.out) writeFileAtomic(a.out, JSON.stringify(full, null, 2) + '\n');
   // Without a Chinchilla fit nothing else can be fitted: that is a data problem, not success.
   return report.chinchilla ? 0 : 1;
 }

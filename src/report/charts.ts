@@ -489,6 +489,9 @@ export function fitWarnings(fit: FitReport | null): string[] {
     for (const [k, name] of [['alpha', 'α (how loss falls with N)'], ['beta', 'β (how loss falls with D)']] as const) {
       const { lo, hi } = iv[k];
       if (!(lo > 0) || hi / lo > 3) out.push(`Chinchilla ${name} has a 95% interval of [${fmt(lo)}, ${fmt(hi)}]: the grid does not pin it, so neither the law nor its optimum is measured.`);
+      // An exponent far above any measured law (Chinchilla ~0.35) turns its term into a step at one N or D:
+      // a tight interval then only says the optimiser keeps finding the same degenerate corner.
+      else if (fit.chinchilla!.params[k] > 3) out.push(`Chinchilla ${name} = ${fmt(fit.chinchilla!.params[k])}: its term has collapsed to a step, so the law does not describe how loss scales; the grid does not pin it.`);
     }
   }
   const edge = fit.optimum?.rows.filter((r) => r.t2_loss?.atBoundary || r.t2_accuracy?.atBoundary).length ?? 0;
