@@ -11,6 +11,7 @@ import { SAMPLE_SPEC, sampleCommand } from './sample-cmd.ts';
 import { MERGE_SPEC, SWEEP_SPEC, mergeCommand, sweepCommand } from './sweep-cmd.ts';
 import { FIT_SPEC, fitCommand } from './fit-cmd.ts';
 import { REPORT_SPEC, reportCommand } from './report-cmd.ts';
+import { CALIBRATE_SPEC, calibrateCommand } from './calibrate-cmd.ts';
 import { EXPORT_SPEC, IMPORT_SPEC, exportCommand, importCommand } from './export-cmd.ts';
 import { adapterLine } from '../gpu/adapter.ts';
 import { benchCases, kernelNames } from '../bench/cases.ts';
@@ -19,6 +20,8 @@ import { fma_peak_gflops } from '../../kernels/fma_peak/fma_peak.ts';
 import { applyKernelChoices, kernelOverrides, printKernelChoices } from './autotune-store.ts';
 import { benchPeers } from './peers.ts';
 import { stepOverhead } from '../train/train.bench.ts';
+import { formatSweepCompile, sweepCompile } from '../bench/compile.ts';
+import smoke from '../../experiments/smoke.ts';
 import { OutputError, checkOutput, writeFileAtomic } from './atomic.ts';
 import { LockedError } from './lock.ts';
 import { kernelChoiceStore } from './store.ts';
@@ -66,7 +69,7 @@ const BENCH_SPEC: CommandSpec = {
   },
 };
 
-const SPECS: Record<string, CommandSpec> = { devices: DEVICES_SPEC, bench: BENCH_SPEC, train: TRAIN_SPEC, sample: SAMPLE_SPEC, sweep: SWEEP_SPEC, merge: MERGE_SPEC, fit: FIT_SPEC, report: REPORT_SPEC, export: EXPORT_SPEC, import: IMPORT_SPEC };
+const SPECS: Record<string, CommandSpec> = { devices: DEVICES_SPEC, bench: BENCH_SPEC, train: TRAIN_SPEC, sample: SAMPLE_SPEC, sweep: SWEEP_SPEC, merge: MERGE_SPEC, fit: FIT_SPEC, report: REPORT_SPEC, calibrate: CALIBRATE_SPEC, export: EXPORT_SPEC, import: IMPORT_SPEC };
 
 function usage(): string {
   const rows = Object.values(SPECS).map((s) => `  ${`${s.name} ${s.synopsis}`.padEnd(36)}${s.summary.split('\n')[0]}`);
@@ -188,8 +191,11 @@ async function bench(args: string[]): Promise<number> {
   const kernelChoices = await applyKernelChoices(gpu, values.kernels);
   log(`kernels: ${kernelChoices}`);
   if (values.peers) return benchPeers(gpu, { reps, json: values.json, out: values.out, quick: values.quick });
+  // A sweep's compile bill, first, so no row before it has built its pipelines (the whole table only).
+  const compile = only ? undefined : await sweepCompile(gpu, smoke.base, smoke.models);
+  if (compile) log(formatSweepCompile('experiments/smoke.ts', compile));
   const peak = await fma_peak_gflops(gpu);
-  const report: BenchReport = { adapter: gpu.adapter, peakGflops: peak.gflops, peakClock: peak.clock, kernelChoices, rows: [] };
+  const report: BenchReport = { adapter: gpu.adapter, peakGflops: peak.gflops, peakClock: peak.clock, kernelChoices, rows: [], compile };
   for (const c of cases) {
     const row = await benchKernel(gpu, c, peak.gflops, reps);
     report.rows.push(row);
@@ -203,7 +209,7 @@ async function bench(args: string[]): Promise<number> {
   return 0;
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { devices, bench, train, sample: sampleCommand, sweep: sweepCommand, merge: mergeCommand, fit: fitCommand, report: reportCommand, export: exportCommand, import: importCommand };
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { devices, bench, train, sample: sampleCommand, sweep: sweepCommand, merge: mergeCommand, fit: fitCommand, report: reportCommand, calibrate: calibrateCommand, export: exportCommand, import: importCommand };
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -1,0 +1,54 @@
+// `t2lab calibrate FILE.jsonl`: the calibration table of a sweep of experiments/calibrate.ts (or any sweep
+// with a `scan`): held-out loss and pass@1 per size and setting, and the best learning rate per size and
+// difficulty. Exit codes: 0 printed, 1 no usable runs, 2 bad arguments.
+import { readFileSync } from 'node:fs';
+import { commandHelp, parseCommand, type CommandSpec } from './args.ts';
+import { parseRecordsJsonl } from '../sweep/record.ts';
+import { calibrationTable, formatCalibration } from '../sweep/calibrate.ts';
+
+export const CALIBRATE_SPEC: CommandSpec = {
+  name: 'calibrate',
+  synopsis: 'FILE.jsonl',
+  summary: `Prints the calibration table of a sweep (\`npx t2lab sweep experiments/calibrate.ts\` first): for each
+size and scanned setting, D/N, difficulty, learning rate, held-out loss and pass@1 (from p_i and from the
+samples), then per size and difficulty the learning rate with the lowest held-out loss. experiments/t2.ts
+takes its learning rates and difficulty from this table.`,
+  options: {
+    json: { type: 'boolean', help: 'print the table as JSON' },
+  },
+};
+
+export async function calibrateCommand(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseCommand(CALIBRATE_SPEC, args);
+  } catch (e) {
+    console.error(`t2lab calibrate: ${(e as Error).message}\n\n${commandHelp(CALIBRATE_SPEC)}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    console.log(commandHelp(CALIBRATE_SPEC));
+    return 0;
+  }
+  if (parsed.positionals.length !== 1) {
+    console.error(`t2lab calibrate: expected one FILE.jsonl (a sweep's results.jsonl)\n\n${commandHelp(CALIBRATE_SPEC)}`);
+    return 2;
+  }
+  const file = parsed.positionals[0]!;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    console.error(`t2lab calibrate: cannot read ${file}: ${(e as Error).message}`);
+    return 1;
+  }
+  const { records, errors } = parseRecordsJsonl(text);
+  for (const e of errors) console.error(`warning: ${file} line ${e.line}: ${e.message}; line skipped`);
+  const table = calibrationTable(records);
+  if (!table.rows.length) {
+    console.error(`t2lab calibrate: ${file} has no finished, evaluated run`);
+    return 1;
+  }
+  console.log(parsed.values.json ? JSON.stringify(table, null, 2) : formatCalibration(table));
+  return 0;
+}
