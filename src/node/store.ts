@@ -50,7 +50,8 @@ export function kernelChoiceStore(warn: (m: string) => void): ChoiceStore {
 }
 
 /** File-system-safe name for a run id ("L1-C16-H2/D=20/s1" → "L1-C16-H2_D=20_s1"). */
-const fileName = (id: string) => id.replace(/[^\w.=-]+/g, '_');
+export const runFileName = (id: string) => id.replace(/[^\w.=-]+/g, '_');
+const fileName = runFileName;
 
 /** results.jsonl and results.shard-i-of-n.jsonl: the files a sweep writes (every results*.jsonl is read back). */
 export const RESULTS_FILE = /^results(\.shard-\d+-of-\d+)?\.jsonl$/;

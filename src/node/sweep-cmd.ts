@@ -7,10 +7,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
 import { UsageError, openGpu, parseCommand, str, type CommandSpec } from './args.ts';
-import { DirStore, RESULTS_FILE, kernelChoiceStore } from './store.ts';
-import { validateExperiment, expandRuns, inferenceBudget, type Experiment } from '../sweep/experiment.ts';
+import { DirStore, RESULTS_FILE, kernelChoiceStore, readResultsDir, runFileName } from './store.ts';
+import { validateExperiment, expandRuns, inferenceBudget, type Experiment, type RunSpec } from '../sweep/experiment.ts';
 import { shardRuns } from '../sweep/runner.ts';
-import { chooseKernels, driveSweep, ExperimentChangedError } from '../sweep/driver.ts';
+import { changedSettings, chooseKernels, describeChanges, driveSweep, ExperimentChangedError, type SweepManifest } from '../sweep/driver.ts';
 import { estimateSweep, type SweepEstimate } from '../sweep/estimate.ts';
 import { checkRunLimits } from '../sweep/limits.ts';
 import { adapterLine } from '../gpu/adapter.ts';
@@ -127,7 +127,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
   const runs = shardRuns(expandRuns(exp), shard);
   const kernels = str(values.kernels);
   const overrides = kernelOverrides(kernels);
-  if (values.dry_run) return dryRun(exp, runs, shard, values.adapter, overrides);
+  if (values.dry_run) return dryRun(exp, runs, shard, values.adapter, overrides, dir);
 
   // Every check before the first step: the folder, its lock, then the device and each size's buffers.
   checkOutput(dir, { option: '--out', directory: true, inputs: [{ option: 'experiment', path: file }] });
@@ -152,8 +152,13 @@ export async function sweepCommand(args: string[]): Promise<number> {
   // Messages go above the bar: clear its line, print, let the next update redraw it.
   const say = (m: string) => (barOn ? process.stderr.write(`\r\x1b[K${m}\n`) : console.log(m));
   try {
+    // A changed experiment is refused before the device opens (the driver checks again, for every host).
+    const changes = await changedSettings(exp, store, await store.loadManifest());
+    if (changes.length) throw new ExperimentChangedError(describeChanges(exp, changes), changes);
+    const finished = new Set((await store.records()).filter((r) => r.sweep === exp.name).map((r) => r.id));
+    const todo = runs.filter((r) => !finished.has(r.id));
     gpu = await openGpu(values.adapter);
-    for (const r of runs) checkRunLimits(r.config, gpu.limits, `run ${r.id}`);
+    for (const r of todo) checkRunLimits(r.config, gpu.limits, `run ${r.id}`);
     console.log(`adapter: ${adapterLine(gpu.adapter)}`);
     console.log(`sweep:   ${exp.name}: ${runs.length} runs${shard.count > 1 ? ` in shard ${shard.index}/${shard.count}` : ''} → ${store.results}`);
     const choiceStore = kernelChoiceStore((m) => say(`warning: ${m}`));
@@ -161,13 +166,13 @@ export async function sweepCommand(args: string[]): Promise<number> {
     // Timings are kept per kernel choice, so each size's choice is applied first (measured now if new:
     // its first run would measure it anyway).
     const g = gpu;
-    const est = await estimateSweep(g, exp, runs, {
+    const est = await estimateSweep(g, exp, todo, {
       store: choiceStore,
       measure: false,
       prepare: async (run) => void ((await chooseKernels(g, run.config, { store: choiceStore, overrides })) && say(`${run.model}: kernels ${describeChoices(g)} (measured now)`)),
     });
     const byId = new Map(est.runs.map((r) => [r.id, r]));
-    if (est.runs.every((r) => r.basis !== 'none')) say(`estimate: ${fmtTime(est.total_s)} for the whole shard (\`t2lab sweep --dry-run\` times what is not yet timed)`);
+    if (todo.length && est.runs.every((r) => r.basis !== 'none')) say(`estimate: ${fmtTime(est.total_s)} for the ${todo.length} runs to do (\`t2lab sweep --dry-run\` times what is not yet timed)`);
     if (interactive) {
       bar.start(100, 0, { run: 0, runs: runs.length, id: '', phase: '', detail: '', eta: '--' });
       barOn = true;
@@ -222,16 +227,37 @@ export async function sweepCommand(args: string[]): Promise<number> {
 }
 
 /** `--dry-run`: the runs, and their estimated time on this adapter (timing the sizes not yet timed). */
-async function dryRun(exp: Experiment, runs: ReturnType<typeof expandRuns>, shard: { index: number; count: number }, adapter: string | boolean | undefined, overrides: Record<string, number>): Promise<number> {
-  console.log(`${exp.name}: ${runs.length} runs${shard.count > 1 ? ` (shard ${shard.index}/${shard.count})` : ''}`);
+async function dryRun(exp: Experiment, runs: RunSpec[], shard: { index: number; count: number }, adapter: string | boolean | undefined, overrides: Record<string, number>, dir: string): Promise<number> {
+  // What the folder already holds, read without writing anything: finished runs, and whether the
+  // experiment's settings still match them (the real sweep would refuse otherwise).
+  const records = existsSync(dir) ? (await readResultsDir(dir, (m) => console.error(`warning: ${m}`))).filter((r) => r.sweep === exp.name) : [];
+  const done = new Set(records.map((r) => r.id));
+  if (existsSync(dir)) {
+    const manifestFile = join(dir, 'experiment.json');
+    let manifest: SweepManifest | null = null;
+    try {
+      manifest = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as SweepManifest) : null;
+    } catch {
+      // unreadable: the records alone are checked
+    }
+    const changes = await changedSettings(exp, {
+      records: async () => records,
+      loadCheckpoint: async (id) => (existsSync(join(dir, 'resume', `${runFileName(id)}.safetensors`)) ? new Uint8Array(1) : null),
+      append: async () => {}, saveCheckpoint: async () => {}, deleteCheckpoint: async () => {},
+    }, manifest);
+    if (changes.length) console.log(`warning: ${dir} holds runs made with other settings; \`t2lab sweep\` would refuse: ${describeChanges(exp, changes)}`);
+  }
+  const todo = runs.filter((r) => !done.has(r.id));
+  console.log(`${exp.name}: ${runs.length} runs${shard.count > 1 ? ` (shard ${shard.index}/${shard.count})` : ''}${done.size ? `, ${runs.length - todo.length} already done in ${dir}, ${todo.length} to run` : ''}`);
   let est: SweepEstimate | null = null;
   let gpu: Gpu | null = null;
   try {
+    if (!todo.length) throw new Error('nothing left to run');
     gpu = await openGpu(adapter);
-    for (const r of runs) checkRunLimits(r.config, gpu.limits, `run ${r.id}`);
+    for (const r of todo) checkRunLimits(r.config, gpu.limits, `run ${r.id}`);
     const store = kernelChoiceStore((m) => console.error(`warning: ${m}`));
     const g = gpu;
-    est = await estimateSweep(g, exp, runs, {
+    est = await estimateSweep(g, exp, todo, {
       store, measure: true, onLog: (m) => console.error(m),
       prepare: async (run) => void (await chooseKernels(g, run.config, { store, overrides })),
     });
@@ -244,10 +270,10 @@ async function dryRun(exp: Experiment, runs: ReturnType<typeof expandRuns>, shar
   const byId = new Map(est?.runs.map((r) => [r.id, r]));
   for (const r of runs) {
     const t = byId.get(r.id);
-    const time = t && Number.isFinite(t.train_s) ? `  ~${fmtTime(t.train_s + t.sample_s).padStart(6)} (train ${fmtTime(t.train_s)}, sample ${fmtTime(t.sample_s)})` : '';
+    const time = done.has(r.id) ? '  done' : t && Number.isFinite(t.train_s) ? `  ~${fmtTime(t.train_s + t.sample_s).padStart(6)} (train ${fmtTime(t.train_s)}, sample ${fmtTime(t.sample_s)})` : '';
     console.log(`  ${r.id.padEnd(32)} N=${r.N_nonemb.toLocaleString().padStart(9)} D=${r.config.tokens.toLocaleString().padStart(11)} D/N=${(r.config.tokens / r.N_nonemb).toFixed(1)}${time}`);
   }
-  if (est) console.log(formatEstimate(est));
+  if (est && todo.length) console.log(formatEstimate(est));
   return 0;
 }
 

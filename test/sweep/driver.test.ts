@@ -2,10 +2,11 @@
 // changed (issue 14: "4 already done, 0 to run" reused stale results after lr and questions changed),
 // before any device is opened; runs new to the grid simply run; the estimate's time model.
 import { describe, expect, it } from 'vitest';
-import { validateExperiment, expandRuns, type Experiment, type RunSpec } from '../../src/sweep/experiment.ts';
+import { validateExperiment, expandRuns } from '../../src/sweep/experiment.ts';
 import { ExperimentChangedError, changedSettings, driveSweep, runSettings, type DriverStore, type SweepManifest } from '../../src/sweep/driver.ts';
 import { runSeconds } from '../../src/sweep/estimate.ts';
-import { RECORD_FORMAT, type RunRecord } from '../../src/sweep/record.ts';
+import type { RunRecord } from '../../src/sweep/record.ts';
+import { recordOf } from './fixture.ts';
 import { SweepSession, dbChoiceStore } from '../../src/worker/session.ts';
 import { memoryDb } from '../../src/worker/db.ts';
 import { describeChoices, storedRecords } from '../../src/gpu/autotune.ts';
@@ -19,19 +20,6 @@ const spec = {
   seeds: [1],
   sampling: { questions: 4, n: 4, k: [1, 2, 4], max_new: 4 },
 };
-
-/** The record a finished run of `e` leaves (only what the settings check and the store read). */
-function recordOf(e: Experiment, r: RunSpec): RunRecord {
-  const t = { k: e.sampling.k, value: e.sampling.k.map(() => 0.5), lo: e.sampling.k.map(() => 0.4), hi: e.sampling.k.map(() => 0.6) };
-  const s = e.sampling;
-  return {
-    format: RECORD_FORMAT, id: r.id, sweep: e.name, config: r.config, N: r.N, N_nonemb: r.N_nonemb, D: r.config.tokens, C_train: 1, C_train_exact: 1,
-    curve: [], evals: [], eval_loss: 2, diverged: false,
-    sampling: { n: s.n, temperature: s.temperature, top_k: s.top_k, top_p: s.top_p, questions: s.questions, seed: s.seed },
-    questions: [], pass_at_k: { sampling: t, likelihood: t }, device: 'test', timings: { train_s: 1, sample_s: 1, tokens_per_s: 1, samples_per_s: 1 },
-    code_version: 'test', finished_at: new Date().toISOString(),
-  };
-}
 
 function store(records: RunRecord[], checkpoints: string[] = [], manifest: SweepManifest | null = null): DriverStore & { saved: SweepManifest | null } {
   return {
