@@ -11,63 +11,12 @@ import { shared } from './styles.ts';
 import { formatSeconds, hashParam, onHash, readHash, setHash, si } from './state.ts';
 import { labs, labById, type Lab } from './labs.ts';
 import { passAtKChart } from './charts.ts';
+import { estimateSeconds, tradeoffRows } from './classroom.ts';
 import { expandRuns, validateExperiment, type Experiment, type RunSpec } from '../src/sweep/experiment.ts';
-import { passAtKFromP, passAtKUnbiased } from '../src/stats/passk.ts';
 import { decodeRunId } from '../src/report/charts.ts';
-import { trainingFlopsPerToken } from '../src/model/gpt.ts';
-import { modelShape } from '../src/train/trainer.ts';
 import type { RunRecord } from '../src/sweep/record.ts';
 import type { BenchRow } from '../src/bench/run.ts';
 import './t2-chart.ts';
-
-/** One model of the train-to-test comparison, at the k its size affords under C_inf. */
-export interface TradeoffRow {
-  id: string;
-  N: number;
-  D: number;
-  ratio: number;
-  k: number;
-  loss: number;
-  pass1: number;
-  /** pass@k at fractional k from p_i (exact), and from samples at the largest measured integer k ≤ k. */
-  passK: number;
-  passK_sampled: number | null;
-  k_sampled: number | null;
-}
-
-/** The lab's comparison: every finished run at k = C_inf/(2N), C_inf defaulting to 2·(largest N) as in the sweep. */
-export function tradeoffRows(records: RunRecord[], C_inf?: number): { C_inf: number; rows: TradeoffRow[] } {
-  const done = records.filter((r) => !r.diverged && r.questions.length);
-  const cInf = C_inf ?? 2 * Math.max(0, ...done.map((r) => r.N_nonemb));
-  const rows = done.map((r) => {
-    const k = cInf / (2 * r.N_nonemb);
-    const qs = r.questions;
-    const minN = Math.min(...qs.map((q) => q.n));
-    const kS = Math.min(Math.floor(k), minN);
-    return {
-      id: r.id, N: r.N_nonemb, D: r.D, ratio: r.D / r.N_nonemb, k, loss: r.eval_loss,
-      pass1: qs.reduce((s, q) => s + q.p, 0) / qs.length,
-      passK: qs.reduce((s, q) => s + passAtKFromP(q.p, Math.max(k, 1)), 0) / qs.length,
-      passK_sampled: kS >= 1 ? qs.reduce((s, q) => s + passAtKUnbiased(q.n, q.c, kS), 0) / qs.length : null,
-      k_sampled: kS >= 1 ? kS : null,
-    };
-  });
-  return { C_inf: cInf, rows: rows.sort((a, b) => a.N - b.N) };
-}
-
-/**
- * Seconds to train the grid's runs on this adapter: each run's training FLOPs at the throughput measured
- * by the train_step benchmark row of the nearest width (sampling is small beside it for these labs).
- */
-export function estimateSeconds(runs: RunSpec[], rows: BenchRow[]): number | null {
-  const steps = rows.filter((r) => r.kernel === 'train_step' && r.gflops > 0);
-  if (!steps.length) return null;
-  const width = (shape: string) => Number(/C=(\d+)/.exec(shape)?.[1] ?? NaN);
-  return runs.reduce((s, r) => {
-    const near = steps.reduce((a, b) => (Math.abs(width(b.shape) - r.config.n_embd) < Math.abs(width(a.shape) - r.config.n_embd) ? b : a));
-    return s + (trainingFlopsPerToken(modelShape(r.config)) * r.config.tokens) / (near.gflops * 1e9);
-  }, 0);
-}
 
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 

@@ -3,7 +3,7 @@
 // chart that uses the words links here (#view=learn).
 import { LitElement, html, css } from 'lit';
 import { shared } from './styles.ts';
-import { ordinaryReading } from './t2-samples.ts';
+import { ordinaryReading } from './classroom.ts';
 
 export class T2Learn extends LitElement {
   static override styles = [shared, css`

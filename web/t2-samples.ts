@@ -4,6 +4,7 @@
 import { LitElement, html, css } from 'lit';
 import { api } from './api.ts';
 import { shared } from './styles.ts';
+import { ordinaryAnswer, ordinaryReading } from './classroom.ts';
 import { hashParam, setHash } from './state.ts';
 import { TASKS, type TaskName } from '../src/data/tasks.ts';
 import type { QuestionResult, RunRecord } from '../src/sweep/record.ts';
@@ -16,24 +17,6 @@ export function sampleCorrect(q: QuestionResult, j: number): boolean {
   const text = q.samples?.[j] ?? '';
   const task = TASKS[q.task as TaskName];
   return !!task && !text.endsWith('…') && task.check(q.prompt, text);
-}
-
-const reversed = (s: string) => [...s].reverse().join('');
-
-/**
- * The ordinary reading of a question whose numbers are written least significant digit first (the add
- * task): "add 39+8=" with answer "101" is 93 + 8 = 101. Other tasks read as written (null).
- */
-export function ordinaryReading(task: string, prompt: string, answer: string): { text: string; ordinary: string } | null {
-  const m = task === 'add' ? /^add (\d+)\+(\d+)=$/.exec(prompt) : null;
-  if (!m) return null;
-  const value = (digits: string) => (/^\d+$/.test(digits) ? String(Number(reversed(digits))) : digits);
-  return { text: `${m[1]}+${m[2]}=${answer}`, ordinary: `${value(m[1]!)} + ${value(m[2]!)} = ${value(answer)}` };
-}
-
-/** What a sample means in ordinary notation, for the add task ("781" → 187); null for other tasks. */
-export function ordinaryAnswer(task: string, sample: string): string | null {
-  return task === 'add' && /^\d+$/.test(sample) ? String(Number(reversed(sample))) : null;
 }
 
 export class T2Samples extends LitElement {

@@ -14,6 +14,7 @@ import type { SweepProgress } from '../src/sweep/runner.ts';
 import type { SweepEvent, SweepState } from '../src/worker/api.ts';
 import { firstRuns } from '../src/worker/session.ts';
 import { labById, type Lab } from './labs.ts';
+import { ProgressDisplay, formatModels, lineOf, locateError, parseList, parseModels, runWeight } from './classroom.ts';
 import './t2-chart.ts';
 
 interface Checked {
@@ -27,19 +28,6 @@ interface Checked {
   /** The grid field the error is about (models, budgets, seeds, sampling.n, ...), for the control beside it. */
   field: string;
 }
-
-/** The field a validation message is about, and where its key sits in the text (the last key of a dotted path). */
-export function locateError(text: string, message: string): { at: number; field: string } {
-  const m = /unknown key ([\w.]+)/.exec(message) ?? /"?\b((?:sampling|budgets|extra_seeds|base)\.\w+|models|budgets|seeds|sampling|name|base|C_inf|holdout_ratio|max_tokens)\b"?/.exec(message);
-  if (!m) return { at: -1, field: '' };
-  const path = m[1]!;
-  const key = path.split('.').pop()!;
-  const at = text.indexOf(`"${key}"`);
-  return { at, field: path };
-}
-
-/** "line L" of a character offset. */
-const lineOf = (text: string, at: number) => text.slice(0, at).split('\n').length;
 
 /**
  * Offset of the first character where `text` stops being JSON (-1 when it is JSON): a small scanner,
@@ -128,93 +116,7 @@ export function checkGrid(text: string, limit: number | undefined): Checked {
   }
 }
 
-/** "1x16x2, 2x32x2" ⇄ models: layers × width × heads. */
-export const formatModels = (ms: { n_layer: number; n_embd: number; n_head: number }[]) => ms.map((m) => `${m.n_layer}x${m.n_embd}x${m.n_head}`).join(', ');
-export function parseModels(v: string): { n_layer: number; n_embd: number; n_head: number }[] {
-  const parts = v.split(',').map((x) => x.trim()).filter(Boolean);
-  if (!parts.length) throw new Error('give at least one size, as layers x width x heads: 1x16x2');
-  return parts.map((p) => {
-    const m = /^(\d+)\s*[x×]\s*(\d+)\s*[x×]\s*(\d+)$/.exec(p);
-    if (!m) throw new Error(`"${p}" is not layers x width x heads (e.g. 1x16x2)`);
-    return { n_layer: Number(m[1]), n_embd: Number(m[2]), n_head: Number(m[3]) };
-  });
-}
-
-/** "2, 8, 32" → [2, 8, 32]; positive numbers only (integers where asked). */
-export function parseList(v: string, what: string, integer = false): number[] {
-  const parts = v.split(',').map((x) => x.trim()).filter(Boolean);
-  if (!parts.length) throw new Error(`give at least one ${what}`);
-  return parts.map((p) => {
-    const x = Number(p);
-    if (!Number.isFinite(x) || x <= 0 || (integer && !Number.isInteger(x))) throw new Error(`"${p}" is not a ${integer ? 'whole ' : ''}number above 0`);
-    return x;
-  });
-}
-
 const DEFAULT_PRESET = 'smoke' in presets ? 'smoke' : Object.keys(presets)[0]!;
-
-/** Relative cost of a run (training FLOPs plus sampling), to weigh finished and remaining runs. */
-const runWeight = (e: Experiment, r: RunSpec) => 6 * r.N * r.config.tokens + 2 * r.N * e.sampling.questions * e.sampling.n * (e.sampling.max_new + 16);
-
-/**
- * The Sweep view's progress display: the fraction of the WHOLE sweep done (finished runs count by their
- * cost), which never goes backwards, not even across a reload (the best value seen is kept in
- * sessionStorage per sweep), and an ETA from this page's own measured rate, shown only once there is
- * enough of it to mean something and smoothed so it does not jump about. The driver reports the fraction
- * of the work that was left when it started; this turns that into what a class wants to read.
- */
-export class ProgressDisplay {
-  private t0 = 0;
-  private f0 = 0;
-  private eta: { value: number; at: number } | null = null;
-  best = 0;
-
-  constructor(private readonly key: string, private readonly store: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null) {
-    this.best = Number(store?.getItem(key) ?? 0) || 0;
-  }
-
-  /** A sweep (re)started: `doneW` of `totalW` cost already finished, the rest to run now. */
-  start(doneW: number, totalW: number, now: number): void {
-    this.doneW = doneW;
-    this.totalW = totalW;
-    this.t0 = now;
-    this.f0 = Math.max(this.best, totalW ? doneW / totalW : 0);
-    this.eta = null;
-  }
-
-  private doneW = 0;
-  private totalW = 1;
-
-  /** From the driver's fraction of the remaining work: the whole sweep's fraction and an ETA (null: not yet). */
-  update(remainingFraction: number, now: number): { fraction: number; eta: number | null } {
-    const raw = this.totalW ? (this.doneW + remainingFraction * (this.totalW - this.doneW)) / this.totalW : 1;
-    const fraction = Math.min(1, Math.max(this.best, raw));
-    if (fraction > this.best) {
-      this.best = fraction;
-      this.store?.setItem(this.key, String(fraction));
-    }
-    const dt = (now - this.t0) / 1000, df = fraction - this.f0;
-    let eta: number | null = null;
-    if (dt >= 10 && df >= 0.02) {
-      const measured = (dt * (1 - fraction)) / df;
-      if (!this.eta) eta = measured;
-      else {
-        // Count down between measurements; follow a new measurement smoothly, upward only when it is clearly longer.
-        const ticking = Math.max(0, this.eta.value - (now - this.eta.at) / 1000);
-        const blended = 0.7 * ticking + 0.3 * measured;
-        eta = measured > 1.25 * ticking ? blended : Math.min(ticking, blended);
-      }
-      this.eta = { value: eta, at: now };
-    }
-    return { fraction, eta };
-  }
-
-  /** The sweep finished (or is run again from scratch): forget the kept fraction. */
-  reset(): void {
-    this.best = 0;
-    this.store?.removeItem(this.key);
-  }
-}
 
 export class T2Sweep extends LitElement {
   static override properties = {

@@ -1,0 +1,114 @@
+// The classroom features' logic in Node (web/classroom.ts): progress that never goes backwards and an ETA
+// that waits for a measurement; the grid controls' parsing and where a grid error sits; the train-to-test
+// comparison at k = C_inf/(2N); the time estimate from measured step rates; the reversed-digit reading.
+import { describe, expect, it } from 'vitest';
+import { ProgressDisplay, estimateSeconds, lineOf, locateError, parseList, parseModels, formatModels, ordinaryAnswer, ordinaryReading, tradeoffRows } from '../../web/classroom.ts';
+import { passAtKFromP, passAtKUnbiased } from '../../src/stats/passk.ts';
+import { trainingFlopsPerToken } from '../../src/model/gpt.ts';
+import { modelShape } from '../../src/train/trainer.ts';
+import { expandRuns, validateExperiment } from '../../src/sweep/experiment.ts';
+import { labs } from '../../web/labs.ts';
+import { syntheticRecords } from '../report/fixture.ts';
+
+function memoryStorage() {
+  const m = new Map<string, string>();
+  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), removeItem: (k: string) => void m.delete(k) };
+}
+
+describe('progress display', () => {
+  it('counts finished runs by their cost, never goes backwards (not across a reload), and waits to estimate the time', () => {
+    const store = memoryStorage();
+    const p = new ProgressDisplay('k', store);
+    p.start(30, 100, 0); // 30% of the cost finished before this start
+    expect(p.update(0, 0)).toEqual({ fraction: 0.3, eta: null });
+    expect(p.update(0.5, 5_000)).toEqual({ fraction: 0.65, eta: null }); // under 10 s: no ETA yet
+    const a = p.update(0.6, 20_000); // 0.72 after 20 s from 0.3: 0.42 per 20 s → 0.28 left ≈ 13.3 s
+    expect(a.fraction).toBeCloseTo(0.72, 12);
+    expect(a.eta).toBeCloseTo((20 * 0.28) / 0.42, 9);
+    // The driver's fraction drops (a resumed run restarting its count): the display does not.
+    expect(p.update(0.1, 21_000).fraction).toBeCloseTo(0.72, 12);
+    // A reload: a new display for the same sweep starts from the best fraction kept.
+    const q = new ProgressDisplay('k', store);
+    q.start(30, 100, 0);
+    expect(q.update(0, 1_000).fraction).toBeCloseTo(0.72, 12);
+    q.reset();
+    expect(new ProgressDisplay('k', store).best).toBe(0);
+  });
+
+  it('the ETA counts down between measurements and rises only when clearly longer', () => {
+    const p = new ProgressDisplay('k', null);
+    p.start(0, 100, 0);
+    const first = p.update(0.5, 20_000).eta!; // 20 s for half: 20 s left
+    expect(first).toBeCloseTo(20, 9);
+    const next = p.update(0.55, 22_000).eta!; // measured 22·0.45/0.55 = 18 s; ticking 18 s
+    expect(next).toBeLessThanOrEqual(first - 2 + 1e-9);
+    const slow = p.update(0.56, 40_000).eta!; // a slowdown: measured 31.4 s, ticking 0: it may rise, blended
+    expect(slow).toBeGreaterThan(0);
+    expect(slow).toBeLessThan((40 * 0.44) / 0.56);
+  });
+});
+
+describe('grid controls and errors', () => {
+  it('reads sizes and lists, and says what is wrong with a bad one', () => {
+    expect(parseModels('1x16x2, 2×32×4')).toEqual([{ n_layer: 1, n_embd: 16, n_head: 2 }, { n_layer: 2, n_embd: 32, n_head: 4 }]);
+    expect(formatModels(parseModels('1x16x2,2x32x4'))).toBe('1x16x2, 2x32x4');
+    expect(() => parseModels('3x16')).toThrow('"3x16" is not layers x width x heads');
+    expect(() => parseModels(' ')).toThrow('at least one size');
+    expect(parseList('2, 8,32', 'budget')).toEqual([2, 8, 32]);
+    expect(() => parseList('1, 1.5', 'seed', true)).toThrow('"1.5" is not a whole number above 0');
+    expect(() => parseList('2, -1', 'budget')).toThrow('"-1" is not a number above 0');
+  });
+
+  it('places a validation error on its key: the line, and the field for the control beside it', () => {
+    const text = '{\n  "name": "x",\n  "sampling": {\n    "temprature": 1\n  }\n}';
+    const at = locateError(text, 'grid: unknown key sampling.temprature (did you mean temperature?); known keys of sampling: ...');
+    expect(at.field).toBe('sampling.temprature');
+    expect(lineOf(text, at.at)).toBe(4);
+    expect(locateError(text, 'grid: "models" must be a non-empty list').field).toBe('models');
+    expect(locateError(text, 'something else entirely')).toEqual({ at: -1, field: '' });
+  });
+});
+
+describe('the train-to-test lab', () => {
+  const lab = labs.find((l) => l.id === 'train-to-test')!;
+  const runs = expandRuns(validateExperiment(lab.grid!));
+
+  it('trains both models at one C_train, the small one on ~50× the tokens per parameter', () => {
+    expect(runs).toHaveLength(2);
+    const [small, big] = runs;
+    expect(6 * small!.N_nonemb * small!.config.tokens / (6 * big!.N_nonemb * big!.config.tokens)).toBeCloseTo(1, 2);
+    expect(small!.config.tokens / small!.N_nonemb / (big!.config.tokens / big!.N_nonemb)).toBeGreaterThan(50);
+  });
+
+  it('compares each finished run at its own k = C_inf/(2N): exact from p_i, and from samples at floor(k)', () => {
+    const records = syntheticRecords({ sizes: [3312, 25472], budgets: [6.6e9], questions: 12, n: 16 });
+    const { C_inf, rows } = tradeoffRows(records);
+    expect(C_inf).toBe(2 * 25472);
+    const [small, big] = rows;
+    expect(small!.k).toBeCloseTo(25472 / 3312, 12);
+    expect(big!.k).toBe(1);
+    const r0 = records.find((r) => r.N_nonemb === 3312)!;
+    expect(small!.passK).toBeCloseTo(r0.questions.reduce((s, q) => s + passAtKFromP(q.p, 25472 / 3312), 0) / 12, 12);
+    expect(small!.k_sampled).toBe(7);
+    expect(small!.passK_sampled).toBeCloseTo(r0.questions.reduce((s, q) => s + passAtKUnbiased(q.n, q.c, 7), 0) / 12, 12);
+    expect(big!.passK).toBeCloseTo(big!.pass1, 12); // k = 1
+  });
+
+  it('estimates the training time from the measured rate of the nearest width', () => {
+    const row = (shape: string, gflops: number) => ({ kernel: 'train_step', version: 'default', shape, ms: 1, gflops, gbs: 0, peakFraction: 0, clock: 'wall' as const, bytes: 0 });
+    const rows = [row('L=1 C=16 H=2 B=32 T=32', 2), row('L=2 C=64 H=4 B=16 T=64', 8)];
+    const want = runs.reduce((s, r) => s + (trainingFlopsPerToken(modelShape(r.config)) * r.config.tokens) / 2e9, 0); // both nearest C=16
+    expect(estimateSeconds(runs, rows)).toBeCloseTo(want, 9);
+    expect(estimateSeconds(runs, [])).toBeNull();
+  });
+});
+
+describe('reversed digits', () => {
+  it('reads an add question the ordinary way, and leaves other tasks alone', () => {
+    expect(ordinaryReading('add', 'add 39+8=', '101')).toEqual({ text: '39+8=101', ordinary: '93 + 8 = 101' });
+    expect(ordinaryReading('add', 'add 89+98=', '781')).toEqual({ text: '89+98=781', ordinary: '98 + 89 = 187' });
+    expect(ordinaryAnswer('add', '0301')).toBe('1030');
+    expect(ordinaryReading('arith', '(3+4)*2-5=', '9')).toBeNull();
+    expect(ordinaryAnswer('chain', 'c')).toBeNull();
+  });
+});

@@ -1,0 +1,183 @@
+// The classroom features' logic, host-free so Node tests can check it (test/browser/classroom.test.ts):
+// the whole-sweep progress display, the grid controls' parsing and where a grid error sits, the
+// train-to-test lab's comparison and its time estimate, and the ordinary reading of reversed-digit sums.
+import type { Experiment, RunSpec } from '../src/sweep/experiment.ts';
+import type { RunRecord } from '../src/sweep/record.ts';
+import type { BenchRow } from '../src/bench/run.ts';
+import { passAtKFromP, passAtKUnbiased } from '../src/stats/passk.ts';
+import { trainingFlopsPerToken } from '../src/model/gpt.ts';
+import { modelShape } from '../src/train/trainer.ts';
+
+// ---------------------------------------------------------------- progress
+
+/** Relative cost of a run (training FLOPs plus sampling), to weigh finished and remaining runs. */
+export const runWeight = (e: Experiment, r: RunSpec) => 6 * r.N * r.config.tokens + 2 * r.N * e.sampling.questions * e.sampling.n * (e.sampling.max_new + 16);
+
+/**
+ * The Sweep view's progress display: the fraction of the WHOLE sweep done (finished runs count by their
+ * cost), which never goes backwards, not even across a reload (the best value seen is kept in
+ * sessionStorage per sweep), and an ETA from this page's own measured rate, shown only once there is
+ * enough of it to mean something and smoothed so it does not jump about. The driver reports the fraction
+ * of the work that was left when it started; this turns that into what a class wants to read.
+ */
+export class ProgressDisplay {
+  private t0 = 0;
+  private f0 = 0;
+  private eta: { value: number; at: number } | null = null;
+  best = 0;
+
+  constructor(private readonly key: string, private readonly store: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null) {
+    this.best = Number(store?.getItem(key) ?? 0) || 0;
+  }
+
+  /** A sweep (re)started: `doneW` of `totalW` cost already finished, the rest to run now. */
+  start(doneW: number, totalW: number, now: number): void {
+    this.doneW = doneW;
+    this.totalW = totalW;
+    this.t0 = now;
+    this.f0 = Math.max(this.best, totalW ? doneW / totalW : 0);
+    this.eta = null;
+  }
+
+  private doneW = 0;
+  private totalW = 1;
+
+  /** From the driver's fraction of the remaining work: the whole sweep's fraction and an ETA (null: not yet). */
+  update(remainingFraction: number, now: number): { fraction: number; eta: number | null } {
+    const raw = this.totalW ? (this.doneW + remainingFraction * (this.totalW - this.doneW)) / this.totalW : 1;
+    const fraction = Math.min(1, Math.max(this.best, raw));
+    if (fraction > this.best) {
+      this.best = fraction;
+      this.store?.setItem(this.key, String(fraction));
+    }
+    const dt = (now - this.t0) / 1000, df = fraction - this.f0;
+    let eta: number | null = null;
+    if (dt >= 10 && df >= 0.02) {
+      const measured = (dt * (1 - fraction)) / df;
+      if (!this.eta) eta = measured;
+      else {
+        // Count down between measurements; follow a new measurement smoothly, upward only when it is clearly longer.
+        const ticking = Math.max(0, this.eta.value - (now - this.eta.at) / 1000);
+        const blended = 0.7 * ticking + 0.3 * measured;
+        eta = measured > 1.25 * ticking ? blended : Math.min(ticking, blended);
+      }
+      this.eta = { value: eta, at: now };
+    }
+    return { fraction, eta };
+  }
+
+  /** The sweep finished (or is run again from scratch): forget the kept fraction. */
+  reset(): void {
+    this.best = 0;
+    this.store?.removeItem(this.key);
+  }
+}
+
+// ---------------------------------------------------------------- the grid editor
+
+/** The field a validation message is about, and where its key sits in the text (the last key of a dotted path). */
+export function locateError(text: string, message: string): { at: number; field: string } {
+  const m = /unknown key ([\w.]+)/.exec(message) ?? /"?\b((?:sampling|budgets|extra_seeds|base)\.\w+|models|budgets|seeds|sampling|name|base|C_inf|holdout_ratio|max_tokens)\b"?/.exec(message);
+  if (!m) return { at: -1, field: '' };
+  const path = m[1]!;
+  const key = path.split('.').pop()!;
+  const at = text.indexOf(`"${key}"`);
+  return { at, field: path };
+}
+
+/** "line L" of a character offset. */
+export const lineOf = (text: string, at: number) => text.slice(0, at).split('\n').length;
+
+/** "1x16x2, 2x32x2" ⇄ models: layers × width × heads. */
+export const formatModels = (ms: { n_layer: number; n_embd: number; n_head: number }[]) => ms.map((m) => `${m.n_layer}x${m.n_embd}x${m.n_head}`).join(', ');
+export function parseModels(v: string): { n_layer: number; n_embd: number; n_head: number }[] {
+  const parts = v.split(',').map((x) => x.trim()).filter(Boolean);
+  if (!parts.length) throw new Error('give at least one size, as layers x width x heads: 1x16x2');
+  return parts.map((p) => {
+    const m = /^(\d+)\s*[x×]\s*(\d+)\s*[x×]\s*(\d+)$/.exec(p);
+    if (!m) throw new Error(`"${p}" is not layers x width x heads (e.g. 1x16x2)`);
+    return { n_layer: Number(m[1]), n_embd: Number(m[2]), n_head: Number(m[3]) };
+  });
+}
+
+/** "2, 8, 32" → [2, 8, 32]; positive numbers only (integers where asked). */
+export function parseList(v: string, what: string, integer = false): number[] {
+  const parts = v.split(',').map((x) => x.trim()).filter(Boolean);
+  if (!parts.length) throw new Error(`give at least one ${what}`);
+  return parts.map((p) => {
+    const x = Number(p);
+    if (!Number.isFinite(x) || x <= 0 || (integer && !Number.isInteger(x))) throw new Error(`"${p}" is not a ${integer ? 'whole ' : ''}number above 0`);
+    return x;
+  });
+}
+
+// ---------------------------------------------------------------- the train-to-test lab
+
+/** One model of the train-to-test comparison, at the k its size affords under C_inf. */
+export interface TradeoffRow {
+  id: string;
+  N: number;
+  D: number;
+  ratio: number;
+  k: number;
+  loss: number;
+  pass1: number;
+  /** pass@k at fractional k from p_i (exact), and from samples at the largest measured integer k ≤ k. */
+  passK: number;
+  passK_sampled: number | null;
+  k_sampled: number | null;
+}
+
+/** The lab's comparison: every finished run at k = C_inf/(2N), C_inf defaulting to 2·(largest N) as in the sweep. */
+export function tradeoffRows(records: RunRecord[], C_inf?: number): { C_inf: number; rows: TradeoffRow[] } {
+  const done = records.filter((r) => !r.diverged && r.questions.length);
+  const cInf = C_inf ?? 2 * Math.max(0, ...done.map((r) => r.N_nonemb));
+  const rows = done.map((r) => {
+    const k = cInf / (2 * r.N_nonemb);
+    const qs = r.questions;
+    const minN = Math.min(...qs.map((q) => q.n));
+    const kS = Math.min(Math.floor(k), minN);
+    return {
+      id: r.id, N: r.N_nonemb, D: r.D, ratio: r.D / r.N_nonemb, k, loss: r.eval_loss,
+      pass1: qs.reduce((s, q) => s + q.p, 0) / qs.length,
+      passK: qs.reduce((s, q) => s + passAtKFromP(q.p, Math.max(k, 1)), 0) / qs.length,
+      passK_sampled: kS >= 1 ? qs.reduce((s, q) => s + passAtKUnbiased(q.n, q.c, kS), 0) / qs.length : null,
+      k_sampled: kS >= 1 ? kS : null,
+    };
+  });
+  return { C_inf: cInf, rows: rows.sort((a, b) => a.N - b.N) };
+}
+
+/**
+ * Seconds to train the grid's runs on this adapter: each run's training FLOPs at the throughput measured
+ * by the train_step benchmark row of the nearest width (sampling is small beside it for these labs).
+ */
+export function estimateSeconds(runs: RunSpec[], rows: BenchRow[]): number | null {
+  const steps = rows.filter((r) => r.kernel === 'train_step' && r.gflops > 0);
+  if (!steps.length) return null;
+  const width = (shape: string) => Number(/C=(\d+)/.exec(shape)?.[1] ?? NaN);
+  return runs.reduce((s, r) => {
+    const near = steps.reduce((a, b) => (Math.abs(width(b.shape) - r.config.n_embd) < Math.abs(width(a.shape) - r.config.n_embd) ? b : a));
+    return s + (trainingFlopsPerToken(modelShape(r.config)) * r.config.tokens) / (near.gflops * 1e9);
+  }, 0);
+}
+
+// ---------------------------------------------------------------- the tasks' notation
+
+const reversed = (s: string) => [...s].reverse().join('');
+
+/**
+ * The ordinary reading of a question whose numbers are written least significant digit first (the add
+ * task): "add 39+8=" with answer "101" is 93 + 8 = 101. Other tasks read as written (null).
+ */
+export function ordinaryReading(task: string, prompt: string, answer: string): { text: string; ordinary: string } | null {
+  const m = task === 'add' ? /^add (\d+)\+(\d+)=$/.exec(prompt) : null;
+  if (!m) return null;
+  const value = (digits: string) => (/^\d+$/.test(digits) ? String(Number(reversed(digits))) : digits);
+  return { text: `${m[1]}+${m[2]}=${answer}`, ordinary: `${value(m[1]!)} + ${value(m[2]!)} = ${value(answer)}` };
+}
+
+/** What a sample means in ordinary notation, for the add task ("781" → 187); null for other tasks. */
+export function ordinaryAnswer(task: string, sample: string): string | null {
+  return task === 'add' && /^\d+$/.test(sample) ? String(Number(reversed(sample))) : null;
+}
