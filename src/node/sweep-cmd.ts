@@ -138,7 +138,10 @@ export async function sweepCommand(args: string[]): Promise<number> {
   const controller = new AbortController();
   let signalled: NodeJS.Signals | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(sig === 'SIGTERM' ? 143 : 130);
+    if (controller.signal.aborted) {
+      lock.release(); // quitting at once: the run resumes from its last periodic checkpoint
+      process.exit(sig === 'SIGTERM' ? 143 : 130);
+    }
     signalled = sig;
     controller.abort();
     console.error(`\n${sig === 'SIGINT' ? 'Ctrl-C' : sig}: pausing: saving a resume checkpoint (${sig === 'SIGINT' ? 'Ctrl-C' : 'the signal'} again to quit at once)`);
