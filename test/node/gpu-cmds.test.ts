@@ -1,7 +1,12 @@
 // Issue 14 reproductions that need the device: `sample --k 2,2,1` printed duplicate unsorted rows;
-// `train --n_layer=100000` tuned kernels for 65 s before failing on an internal tensor name.
+// `train --n_layer=100000` tuned kernels for 65 s before failing on an internal tensor name; a model
+// with huge weights ended in "pass@k: p must be in [0, 1], got NaN".
 import { afterEach, expect, it, vi } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main } from '../../src/node/cli.ts';
+import { loadCheckpoint, saveCheckpoint } from '../../src/checkpoint/checkpoint.ts';
 import { describeGpu } from '../helpers.ts';
 
 function capture() {
@@ -30,5 +35,16 @@ describeGpu('commands on the device', () => {
     expect(c.err()).toMatch(/this run does not fit this adapter:\n {2}n_layer 100000 × n_embd 16 makes N = [\d,]+ parameters: .*lower n_layer or n_embd/);
     expect(c.err()).not.toMatch(/tensor "/);
     expect(performance.now() - t0).toBeLessThan(30_000); // the device opens; nothing is tuned
+  });
+
+  it('a model whose weights overflow float32 logits is refused in words, not with a NaN inside pass@k', { timeout: 120_000 }, async () => {
+    const ck = loadCheckpoint(new Uint8Array(readFileSync('test/fixtures/add2-L1-C32.safetensors')));
+    for (const t of Object.values(ck.params)) t.data = t.data.map((x) => x * 1e30);
+    const f = join(mkdtempSync(join(tmpdir(), 't2lab-huge-')), 'huge.safetensors');
+    writeFileSync(f, saveCheckpoint(ck));
+    const c = capture();
+    expect(await main(['sample', '--checkpoint', f, '--n', '2', '--questions', '2'])).toBe(2);
+    expect(c.err()).toMatch(/the model's outputs are not finite numbers \(its largest weight is [\d.]+e\+\d+\)/);
+    expect(c.err()).not.toMatch(/p must be in/);
   });
 });
