@@ -167,7 +167,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
     // Shards of another count in the same folder: the grid is split two ways, so two shards running at
     // once may train the same run (finished runs of every results file are skipped).
     const counts = new Set(readdirSync(dir).map((f) => /^results\.shard-\d+-of-(\d+)\.jsonl$/.exec(f)?.[1]).filter(Boolean).map(Number));
-    if (shard.count > 1 && [...counts].some((n) => n !== shard.count)) say(`warning: ${dir} also holds shards of ${[...counts].filter((n) => n !== shard.count).map((n) => `${n}`).join(', ')}; this sweep is split in ${shard.count}: shards of both splits running at once may train a run twice`);
+    if (shard.count > 1 && [...counts].some((n) => n !== shard.count)) say(`warning: ${dir} also holds shards of a ${[...counts].filter((n) => n !== shard.count).join('-way, a ')}-way split; this is a ${shard.count}-way split: shards of both running at once may train a run twice`);
     const choiceStore = kernelChoiceStore((m) => say(`warning: ${m}`));
     // The ETA starts from the dry run's measured step times when they are kept; a sweep itself times nothing.
     // Timings are kept per kernel choice, so each size's choice is applied first (measured now if new:
