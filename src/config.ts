@@ -1,6 +1,11 @@
 // One flat, typed config for a training run: every key with its default and the reason for it.
 // `npx t2lab train --key=value`, experiment files and the browser all override this one object;
-// unknown keys and wrong types are errors that name the key.
+// unknown keys and wrong types are errors that name the key. Beside it, what a config determines (the
+// model's shape, the task mix, each task's difficulty) and the second flat block, the sampling settings.
+// Lives at the bottom of src/: it imports only src/data/ (the tasks and the vocabulary); every folder
+// above may import it.
+import { VOCAB_SIZE } from './data/tokenizer.ts';
+import { taskNames, type Difficulty, type TaskName } from './data/tasks.ts';
 
 export const DEFAULTS = {
   // ---- model (a decoder-only GPT, pre-LayerNorm, tied unembedding)
@@ -82,3 +87,42 @@ export interface ModelShape {
   n_head: number;
   block_size: number;
 }
+
+/** The model's shape as a run's config sets it (the vocabulary is the tokenizer's, never configured). */
+export function modelShape(c: Config): ModelShape {
+  return { vocab_size: VOCAB_SIZE, n_layer: c.n_layer, n_embd: c.n_embd, n_head: c.n_head, block_size: c.block_size };
+}
+
+/** 'add:1,chain:2' -> { add: 1, chain: 2 }, refusing unknown tasks and bad weights. */
+export function parseMix(spec: string): Record<string, number> {
+  const mix: Record<string, number> = {};
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, w = '1'] = part.split(':');
+    if (!taskNames.includes(name as TaskName)) throw new ConfigError(`tasks: unknown task "${name}"; known: ${taskNames.join(', ')}`);
+    const weight = Number(w);
+    if (!(weight > 0)) throw new ConfigError(`tasks: weight of "${name}" must be > 0, got "${w}"`);
+    mix[name!] = weight;
+  }
+  if (!Object.keys(mix).length) throw new ConfigError(`tasks: no task given (e.g. --tasks=add:1,chain:1)`);
+  return mix;
+}
+
+/** The difficulty a run trains (and is evaluated) at, per task: add's digits come from the config. */
+export function difficultyOf(c: Config, task: string): Difficulty | undefined {
+  return task === 'add' ? [1, c.add_digits] : undefined;
+}
+
+// The test-time half of a run: how a trained model is sampled and graded. Experiment files override it
+// under `sampling` (checked by validateExperiment, src/sweep/experiment.ts), `t2lab sample` by option.
+export const SAMPLING_DEFAULTS = {
+  questions: 32, // evaluation questions per task of the mix; pass@k is their mean, and 32 keeps a smoke sweep's sampling to seconds
+  n: 16, // samples per question: the unbiased pass@k estimator needs n >= every k
+  k: [1, 2, 4, 8, 16], // the k of pass@k, doubling up to n: the T² law is fit over log k
+  temperature: 1, // the model's own distribution, so pass@k from samples estimates the same thing as pass@k from p_i
+  top_k: 0, // 0 = off: truncating the distribution would move sampled pass@k away from the p_i estimate
+  top_p: 1, // 1 = off, for the same reason
+  max_new: 8, // new tokens before a sample is cut: the tasks' answers are short, and a cut sample (no EOS) is wrong
+  seed: 0, // keys the questions and every sample, apart from the training seed: every run of a sweep at one difficulty answers the same questions
+};
+
+export type SamplingSpec = typeof SAMPLING_DEFAULTS;

@@ -6,7 +6,7 @@ import type { RunRecord } from '../src/sweep/record.ts';
 import type { BenchRow } from '../src/bench/run.ts';
 import { passAtKFromP, passAtKUnbiased } from '../src/stats/passk.ts';
 import { trainingFlopsPerToken } from '../src/model/gpt.ts';
-import { modelShape } from '../src/train/trainer.ts';
+import { modelShape } from '../src/config.ts';
 
 // ---------------------------------------------------------------- progress
 

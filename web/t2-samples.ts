@@ -7,7 +7,8 @@ import { shared } from './styles.ts';
 import { ordinaryAnswer, ordinaryReading } from './classroom.ts';
 import { hashParam, setHash } from './state.ts';
 import { TASKS, type TaskName } from '../src/data/tasks.ts';
-import type { QuestionResult, RunRecord } from '../src/sweep/record.ts';
+import type { RunRecord } from '../src/sweep/record.ts';
+import type { QuestionResult } from '../src/sample/evaluate.ts';
 import type { SweepSummary } from '../src/worker/api.ts';
 
 /** Whether sample j of q was graded correct: the record's own grading, else the task's verifier. */

@@ -5,10 +5,9 @@
 // the model it describes and the checksum still matches.
 import { CheckpointError, expectTensors, loadSafetensors, safetensorsData, saveSafetensors, type Tensor } from './safetensors.ts';
 import { sha256Hex } from './sha256.ts';
-import { makeConfig, type Config, type ModelShape } from '../config.ts';
+import { makeConfig, type Config, type ModelShape, modelShape } from '../config.ts';
 import { EOS, PAD, VOCAB } from '../data/tokenizer.ts';
 import { paramLayout } from '../model/gpt.ts';
-import { modelShape, type TrainPoint } from '../train/trainer.ts';
 import type { TrainStreamState } from '../data/stream.ts';
 
 /** Written by this version. v2 added `model`, `tokenizer` and `tensor_sha256`; v1 files (config, vocab, train_state) still load. */
@@ -23,6 +22,13 @@ export interface TrainState {
   origin?: string;
   /** Present in resume checkpoints (mid-run): what the trainer needs beyond parameters and moments. */
   resume?: ResumeState;
+}
+
+/** One point of a loss curve; the checkpoint keeps the run's curves so a resumed run continues them. */
+export interface TrainPoint {
+  step: number; // steps done
+  tokens: number; // training tokens consumed so far
+  loss: number;
 }
 
 export interface ResumeState {

@@ -6,10 +6,9 @@
 // load with no custom code; docs/checkpoint.md gives the table.
 import { CheckpointError, loadSafetensors, saveSafetensors, type Tensor } from './safetensors.ts';
 import { loadCheckpoint, modelDescription, saveCheckpoint, type Checkpoint, type TrainState } from './checkpoint.ts';
-import { ConfigError, makeConfig, type Config } from '../config.ts';
+import { ConfigError, makeConfig, type Config, modelShape } from '../config.ts';
 import { EOS, PAD, VOCAB, VOCAB_SIZE } from '../data/tokenizer.ts';
 import { paramLayout } from '../model/gpt.ts';
-import { modelShape } from '../train/trainer.ts';
 
 /** Per block: t2lab name (after `h{l}.`), GPT-2 name (after `h.{l}.`), and whether the layouts are transposes. */
 const BLOCK: readonly (readonly [string, string, boolean])[] = [

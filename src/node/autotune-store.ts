@@ -7,8 +7,7 @@ import { dirname, join } from 'node:path';
 import type { Gpu } from '../gpu/context.ts';
 import { autotune, candidateName, describeChoices, modelMatmulShapes, parseKernelChoices, storedRecords, type ChoiceStore, type MatmulShape, type TuneResult } from '../gpu/autotune.ts';
 import type { MatmulRows, MatmulVersion } from '../../kernels/matmul/matmul.ts';
-import { makeConfig } from '../config.ts';
-import { modelShape } from '../train/trainer.ts';
+import { makeConfig, modelShape } from '../config.ts';
 
 export function choiceStorePath(): string {
   const dir = process.env.T2LAB_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 't2lab');

@@ -2,8 +2,8 @@
 import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
-import { DEFAULTS, makeConfig, ConfigError, type Config } from '../config.ts';
-import { Trainer, modelShape } from '../train/trainer.ts';
+import { DEFAULTS, makeConfig, ConfigError, type Config, modelShape } from '../config.ts';
+import { Trainer } from '../train/trainer.ts';
 import { paramCount } from '../model/gpt.ts';
 import { UsageError, commandHelp, intOption, keyValues, openGpu, parseCommand, str, type CommandSpec } from './args.ts';
 import { describeChoices } from '../gpu/autotune.ts';

@@ -9,7 +9,7 @@ import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/c
 import { CheckpointError } from '../checkpoint/safetensors.ts';
 import { HF_FILES, exportHf, importHf } from '../checkpoint/hf.ts';
 import { paramCount } from '../model/gpt.ts';
-import { modelShape } from '../train/trainer.ts';
+import { modelShape } from '../config.ts';
 import { parseRecordsJsonl } from '../sweep/record.ts';
 import { tidyPassAtKCsv, tidyQuestionsCsv } from '../report/tidy.ts';
 

@@ -9,10 +9,9 @@ import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
 import { CheckpointError } from '../checkpoint/safetensors.ts';
 import { taskNames } from '../data/tasks.ts';
 import { flattenParams, paramLayout } from '../model/gpt.ts';
-import { modelShape, parseMix } from '../train/trainer.ts';
+import { modelShape, parseMix, SAMPLING_DEFAULTS, type SamplingSpec } from '../config.ts';
 import { evaluateModel } from '../sample/evaluate.ts';
 import { adapterLine } from '../gpu/adapter.ts';
-import { SAMPLING_DEFAULTS, type SamplingSpec } from '../sweep/experiment.ts';
 import type { Gpu, Tensor } from '../gpu/context.ts';
 import type { Checkpoint } from '../checkpoint/checkpoint.ts';
 

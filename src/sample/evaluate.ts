@@ -5,7 +5,7 @@
 // it draws the evaluation questions of a run's task mix, grades every sample with the task's verifier and
 // reports pass@k both ways (T2.md): the unbiased estimator from the samples, and the exact pass@k from
 // p_i = exp(−NLL of the gold answer and its EOS), teacher-forced in the prefill.
-import type { Config, ModelShape } from '../config.ts';
+import { difficultyOf, modelShape, parseMix, type Config, type ModelShape, type SamplingSpec } from '../config.ts';
 import type { Gpu, Tensor } from '../gpu/context.ts';
 import type { Ops, SampleParams } from '../model/ops.ts';
 import { GPT } from '../model/gpt.ts';
@@ -15,10 +15,24 @@ import { SEQ_STRIDE, SEQ } from '../../kernels/sample/seqs.ts';
 import { EOS, PAD, decode, encode } from '../data/tokenizer.ts';
 import { IGNORE } from '../data/stream.ts';
 import { TASKS, answerOf, evalQuestions, type Example, type TaskName } from '../data/tasks.ts';
-import { difficultyOf, modelShape, parseMix } from '../train/trainer.ts';
-import { passAtKTable } from '../stats/passk.ts';
-import type { PassAtK, QuestionResult } from '../sweep/record.ts';
-import type { SamplingSpec } from '../sweep/experiment.ts';
+import { passAtKTable, type PassAtK } from '../stats/passk.ts';
+
+/** Per-question results: n samples drawn, c exactly the gold answer, p = exp(−NLL of the gold answer + EOS). */
+export interface QuestionResult {
+  task: string;
+  prompt: string;
+  answer: string;
+  n: number;
+  /** Samples that are exactly the gold answer followed by EOS: the event p is the probability of. */
+  c: number;
+  /** Samples the task's verifier accepts (value-equal forms too, so ≥ c); absent in older records. */
+  c_verifier?: number;
+  p: number;
+  /** The sampled completions (cut at EOS), in sample-index order; kept for browsing. */
+  samples?: string[];
+  /** The verifier's verdict on each sample (same order). */
+  correct?: boolean[];
+}
 
 export interface EvalProgress {
   phase: 'prefill' | 'decode';

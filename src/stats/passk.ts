@@ -1,8 +1,15 @@
 // pass@k two ways (T2.md): from n graded samples per question (Chen et al.'s unbiased estimator) and
 // from the likelihood p_i of the gold answer (exact for every k). The task score is the mean over
 // questions; its interval is a percentile bootstrap over questions.
-import type { PassAtK } from '../sweep/record.ts';
 import { Rng } from '../util/rng.ts';
+
+/** pass@k at each k, with a bootstrap interval over questions. */
+export interface PassAtK {
+  k: number[];
+  value: number[]; // mean over questions
+  lo: number[]; // 2.5% bootstrap quantile
+  hi: number[]; // 97.5% bootstrap quantile
+}
 
 function checkCount(name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new Error(`pass@k: ${name} must be an integer >= ${min}, got ${v}`);

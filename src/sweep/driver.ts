@@ -11,7 +11,7 @@
 // - the ETA and the overall fraction come from the time model of src/sweep/estimate.ts when given.
 import { GpuDeviceLostError, type Gpu } from '../gpu/context.ts';
 import { autotune, modelMatmulShapes, type ChoiceStore } from '../gpu/autotune.ts';
-import { modelShape, parseMix } from '../train/trainer.ts';
+import { modelShape, parseMix } from '../config.ts';
 import { expandRuns, type Experiment, type RunSpec } from './experiment.ts';
 import { runSweep, shardRuns, type SweepOptions, type SweepResult, type SweepStore } from './runner.ts';
 import type { RunRecord } from './record.ts';

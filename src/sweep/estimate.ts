@@ -12,10 +12,10 @@ import type { Gpu } from '../gpu/context.ts';
 import { adapterKey } from '../gpu/adapter.ts';
 import { describeChoices, type ChoiceStore } from '../gpu/autotune.ts';
 import { trainingFlopsPerToken } from '../model/gpt.ts';
-import { Trainer, modelShape, parseMix } from '../train/trainer.ts';
+import { Trainer } from '../train/trainer.ts';
 import { evaluateModel } from '../sample/evaluate.ts';
-import { makeConfig, type Config } from '../config.ts';
-import type { Experiment, RunSpec, SamplingSpec } from './experiment.ts';
+import { makeConfig, type Config, modelShape, parseMix, type SamplingSpec } from '../config.ts';
+import type { Experiment, RunSpec } from './experiment.ts';
 
 /** Measured seconds of one model size on one adapter. */
 export interface ModelTiming {

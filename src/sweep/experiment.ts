@@ -2,9 +2,8 @@
 // the test-time half (questions, samples per question n, the set of k, temperature, C_inf). This module
 // validates one (every error names the field and says how to fix it) and expands it into runs, each an
 // ordinary flat Config, deterministic and independent of the others.
-import { makeConfig, ConfigError, type Config } from '../config.ts';
+import { makeConfig, ConfigError, modelShape, parseMix, SAMPLING_DEFAULTS, type Config, type SamplingSpec } from '../config.ts';
 import { paramCount } from '../model/gpt.ts';
-import { modelShape, parseMix } from '../train/trainer.ts';
 import { taskNames } from '../data/tasks.ts';
 import { evaluationQuestions } from '../sample/evaluate.ts';
 
@@ -14,22 +13,6 @@ export interface ModelSize {
   n_head: number;
   /** This size's peak learning rate (default base.lr): tiny models tolerate higher rates than larger ones. */
   lr?: number;
-}
-
-export interface SamplingSpec {
-  /** Evaluation questions per task of the mix (distinct, held out from training where the task allows). */
-  questions: number;
-  /** Samples per question (n ≥ max k). */
-  n: number;
-  /** The k of pass@k. */
-  k: number[];
-  temperature: number;
-  top_k: number;
-  top_p: number;
-  /** New tokens per sample before it is cut (answers are short). */
-  max_new: number;
-  /** Keys the questions and every sample. */
-  seed: number;
 }
 
 export interface Experiment {
@@ -81,8 +64,6 @@ export interface RunSpec {
   N: number;
   N_nonemb: number;
 }
-
-export const SAMPLING_DEFAULTS: SamplingSpec = { questions: 32, n: 16, k: [1, 2, 4, 8, 16], temperature: 1, top_k: 0, top_p: 1, max_new: 8, seed: 0 };
 
 export class ExperimentError extends Error {
   override name = 'ExperimentError';

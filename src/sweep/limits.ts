@@ -1,9 +1,8 @@
 // A run's largest GPU buffers against the adapter's limits, in the config's own words, checked before
 // any kernel is tuned or any step runs: "batch_size 4096 × block_size 64 × 4·n_embd ... lower batch_size
 // to at most 512", not an internal tensor name after a minute of tuning.
-import type { Config } from '../config.ts';
+import { type Config, modelShape } from '../config.ts';
 import { paramCount } from '../model/gpt.ts';
-import { modelShape } from '../train/trainer.ts';
 
 /** The two WebGPU limits a model's buffers meet: one binding, and one buffer. */
 export interface BufferLimits {

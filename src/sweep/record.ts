@@ -2,33 +2,10 @@
 // finished run, self-contained (no references to other files). Written by the sweep runner, read by
 // `t2lab fit`, `t2lab report`, `t2lab merge` and the browser's Results view.
 import type { Config } from '../config.ts';
+import type { PassAtK } from '../stats/passk.ts';
+import type { QuestionResult } from '../sample/evaluate.ts';
 
 export const RECORD_FORMAT = 't2lab-run-1';
-
-/** pass@k at each k, with a bootstrap interval over questions. */
-export interface PassAtK {
-  k: number[];
-  value: number[]; // mean over questions
-  lo: number[]; // 2.5% bootstrap quantile
-  hi: number[]; // 97.5% bootstrap quantile
-}
-
-/** Per-question results: n samples drawn, c exactly the gold answer, p = exp(−NLL of the gold answer + EOS). */
-export interface QuestionResult {
-  task: string;
-  prompt: string;
-  answer: string;
-  n: number;
-  /** Samples that are exactly the gold answer followed by EOS: the event p is the probability of. */
-  c: number;
-  /** Samples the task's verifier accepts (value-equal forms too, so ≥ c); absent in older records. */
-  c_verifier?: number;
-  p: number;
-  /** The sampled completions (cut at EOS), in sample-index order; kept for browsing. */
-  samples?: string[];
-  /** The verifier's verdict on each sample (same order). */
-  correct?: boolean[];
-}
 
 export interface RunRecord {
   format: typeof RECORD_FORMAT;

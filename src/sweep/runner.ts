@@ -7,7 +7,8 @@
 //   stream position, curve so far) and reaches the same numbers as an uninterrupted run;
 // - pausing (the AbortSignal) saves a resume checkpoint and returns.
 import type { Gpu } from '../gpu/context.ts';
-import { Trainer, parseMix, type TrainProgress, type TrainResult } from '../train/trainer.ts';
+import { parseMix } from '../config.ts';
+import { Trainer, type TrainProgress, type TrainResult } from '../train/trainer.ts';
 import { evaluateModel, type EvalProgress } from '../sample/evaluate.ts';
 import { expandRuns, type Experiment, type RunSpec } from './experiment.ts';
 import { RECORD_FORMAT, type RunRecord } from './record.ts';

@@ -3,9 +3,9 @@
 // models, where a step's time goes: the GPU's own time against everything else.
 import type { BenchCase } from '../bench/types.ts';
 import type { Gpu } from '../gpu/context.ts';
-import { makeConfig } from '../config.ts';
+import { makeConfig, modelShape } from '../config.ts';
 import { trainingFlopsPerToken } from '../model/gpt.ts';
-import { Trainer, modelShape } from './trainer.ts';
+import { Trainer } from './trainer.ts';
 
 const SIZES = [
   { n_layer: 1, n_embd: 16, n_head: 2, block_size: 32, batch_size: 32 }, // smoke's smallest

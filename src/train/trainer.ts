@@ -1,40 +1,16 @@
 // One training run on the GPU: a GPT trained on exactly `tokens` (D) tokens of the task stream with
 // AdamW, linear warmup and a cosine decay that reaches zero exactly at D, gradient clipping, and
 // held-out loss at intervals. A step is one command buffer; the only readbacks are scheduled logs.
-import type { Config, ModelShape } from '../config.ts';
+import { difficultyOf, modelShape, parseMix, type Config, type ModelShape } from '../config.ts';
 import type { Gpu, Tensor } from '../gpu/context.ts';
 import { GPT, flattenParams, paramCount, trainingFlopsPerToken, unflattenParams } from '../model/gpt.ts';
 import { gpuOps } from '../model/ops.gpu.ts';
 import { TrainStream, IGNORE, type TrainStreamOptions } from '../data/stream.ts';
-import { VOCAB_SIZE, EOS, encode } from '../data/tokenizer.ts';
-import { evalQuestions, type Difficulty, type TaskName, taskNames } from '../data/tasks.ts';
+import { EOS, encode } from '../data/tokenizer.ts';
+import { evalQuestions, type Difficulty, type TaskName } from '../data/tasks.ts';
 import { global_norm_partials } from '../../kernels/global_norm/global_norm.ts';
-import { ConfigError } from '../config.ts';
-import { saveCheckpoint, loadCheckpoint } from '../checkpoint/checkpoint.ts';
+import { saveCheckpoint, loadCheckpoint, type TrainPoint } from '../checkpoint/checkpoint.ts';
 import { CheckpointError } from '../checkpoint/safetensors.ts';
-
-export function modelShape(c: Config): ModelShape {
-  return { vocab_size: VOCAB_SIZE, n_layer: c.n_layer, n_embd: c.n_embd, n_head: c.n_head, block_size: c.block_size };
-}
-
-/** 'add:1,chain:2' -> { add: 1, chain: 2 }, refusing unknown tasks and bad weights. */
-export function parseMix(spec: string): Record<string, number> {
-  const mix: Record<string, number> = {};
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const [name, w = '1'] = part.split(':');
-    if (!taskNames.includes(name as TaskName)) throw new ConfigError(`tasks: unknown task "${name}"; known: ${taskNames.join(', ')}`);
-    const weight = Number(w);
-    if (!(weight > 0)) throw new ConfigError(`tasks: weight of "${name}" must be > 0, got "${w}"`);
-    mix[name!] = weight;
-  }
-  if (!Object.keys(mix).length) throw new ConfigError(`tasks: no task given (e.g. --tasks=add:1,chain:1)`);
-  return mix;
-}
-
-/** The difficulty a run trains (and is evaluated) at, per task: add's digits come from the config. */
-export function difficultyOf(c: Config, task: string): Difficulty | undefined {
-  return task === 'add' ? [1, c.add_digits] : undefined;
-}
 
 function streamOptions(c: Config): TrainStreamOptions {
   const mix = parseMix(c.tasks);
@@ -51,12 +27,6 @@ export function lrAt(s: number, S: number, c: Pick<Config, 'lr' | 'warmup_frac'>
   const W = Math.min(Math.ceil(c.warmup_frac * S), S - 1);
   if (s < W) return (c.lr * (s + 1)) / W;
   return 0.5 * c.lr * (1 + Math.cos((Math.PI * (s - W)) / (S - W)));
-}
-
-export interface TrainPoint {
-  step: number; // steps done
-  tokens: number; // training tokens consumed so far
-  loss: number;
 }
 
 export interface TrainProgress extends TrainPoint {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ProgressDisplay, estimateSeconds, lineOf, locateError, parseList, parseModels, formatModels, ordinaryAnswer, ordinaryReading, tradeoffRows } from '../../web/classroom.ts';
 import { passAtKFromP, passAtKUnbiased } from '../../src/stats/passk.ts';
 import { trainingFlopsPerToken } from '../../src/model/gpt.ts';
-import { modelShape } from '../../src/train/trainer.ts';
+import { modelShape } from '../../src/config.ts';
 import { expandRuns, validateExperiment } from '../../src/sweep/experiment.ts';
 import { labs } from '../../web/labs.ts';
 import { syntheticRecords } from '../report/fixture.ts';

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { CHECKPOINT_FORMAT, loadCheckpoint, modelDescription, saveCheckpoint, type TrainState } from '../../src/checkpoint/checkpoint.ts';
 import { CheckpointError, loadSafetensors, saveSafetensors } from '../../src/checkpoint/safetensors.ts';
 import { sha256Hex } from '../../src/checkpoint/sha256.ts';
-import { modelShape } from '../../src/train/trainer.ts';
+import { modelShape } from '../../src/config.ts';
 import { randomCheckpoint } from './random.ts';
 
 const FIXTURE = new URL('../fixtures/add2-L1-C32.safetensors', import.meta.url);

@@ -1,8 +1,7 @@
 // Test checkpoints without a GPU or a training run.
 import type { Checkpoint } from '../../src/checkpoint/checkpoint.ts';
-import { makeConfig } from '../../src/config.ts';
+import { makeConfig, modelShape } from '../../src/config.ts';
 import { paramLayout } from '../../src/model/gpt.ts';
-import { modelShape } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 /** A checkpoint of random weights (no GPU needed): what a trained model's file looks like. */

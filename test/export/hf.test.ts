@@ -9,7 +9,7 @@ import { HF_FILES, exportHf, hfNames, importHf } from '../../src/checkpoint/hf.t
 import { loadSafetensors, saveSafetensors, type Tensor } from '../../src/checkpoint/safetensors.ts';
 import { GPT, flattenParams } from '../../src/model/gpt.ts';
 import { cpuOps } from '../../src/model/ops.cpu.ts';
-import { modelShape } from '../../src/train/trainer.ts';
+import { modelShape } from '../../src/config.ts';
 import { evaluationQuestions } from '../../src/sample/evaluate.ts';
 import { EOS, PAD, encode } from '../../src/data/tokenizer.ts';
 import { randomCheckpoint } from '../checkpoint/random.ts';

@@ -11,7 +11,7 @@ const { readFileSync } = await import('node:fs');
 const { loadCheckpoint } = await import('../../src/checkpoint/checkpoint.ts');
 const { GPT, flattenParams } = await import('../../src/model/gpt.ts');
 const { cpuOps } = await import('../../src/model/ops.cpu.ts');
-const { modelShape } = await import('../../src/train/trainer.ts');
+const { modelShape } = await import('../../src/config.ts');
 const { encode, PAD } = await import('../../src/data/tokenizer.ts');
 
 const [file, ...texts] = process.argv.slice(2);

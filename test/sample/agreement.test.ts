@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { loadCheckpoint } from '../../src/checkpoint/checkpoint.ts';
 import { evaluateModel } from '../../src/sample/evaluate.ts';
 import { uploadParams } from '../../src/node/sample-cmd.ts';
-import { SAMPLING_DEFAULTS } from '../../src/sweep/experiment.ts';
+import { SAMPLING_DEFAULTS } from '../../src/config.ts';
 import { describeGpu } from '../helpers.ts';
 
 describeGpu('pass@k on a trained model', (gpu) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Trainer, lrAt, parseMix } from '../../src/train/trainer.ts';
-import { makeConfig, ConfigError } from '../../src/config.ts';
+import { Trainer, lrAt } from '../../src/train/trainer.ts';
+import { makeConfig, ConfigError, parseMix } from '../../src/config.ts';
 import { saveCheckpoint, loadCheckpoint } from '../../src/checkpoint/checkpoint.ts';
 import { CheckpointError } from '../../src/checkpoint/safetensors.ts';
 import { describeGpu } from '../helpers.ts';
