@@ -156,6 +156,25 @@ export function divergenceHint(c: Config): string {
   return `Lower --lr (now ${c.lr}), raise --warmup_frac (now ${c.warmup_frac}) or lower --grad_clip (now ${c.grad_clip}).`;
 }
 
+/**
+ * Run a step that measures kernels and stores the choice; an unwritable cache is said before the
+ * measurement (not after it) and the measured choice, already in gpu.choices, is used unstored.
+ */
+async function cacheTolerant<T>(step: () => Promise<T>, unstored: () => Promise<T>): Promise<T> {
+  let unwritable = false;
+  kernelChoiceStore((m) => {
+    unwritable = true;
+    console.error(`warning: ${m}`);
+  });
+  try {
+    return await step();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!unwritable || !code || !['EACCES', 'EROFS', 'EPERM', 'ENOTDIR', 'ENOENT', 'ENOSPC'].includes(code)) throw e;
+    return unstored();
+  }
+}
+
 async function devices(args: string[]): Promise<number> {
   const { values: v } = parseCommand(DEVICES_SPEC, args);
   const values = { adapter: str(v.adapter), kernels: str(v.kernels), tune: v.tune === true };
@@ -170,7 +189,7 @@ async function devices(args: string[]): Promise<number> {
   console.log(`subgroups:    ${a.subgroupSize || 'unknown size'}`);
   console.log(`limits:       ${a.maxWorkgroupSize} invocations/workgroup, ${a.maxWorkgroupStorage} B workgroup storage, ${(a.maxStorageBinding / 2 ** 20).toFixed(0)} MiB per storage binding`);
   console.log(`timestamps:   ${gpu.hasTimestamps ? 'yes (kernel times from GPU timestamp queries)' : 'no (kernel times from the wall clock)'}`);
-  await printKernelChoices(gpu, { kernels: values.kernels, tune: values.tune });
+  await cacheTolerant(() => printKernelChoices(gpu, { kernels: values.kernels, tune: values.tune }), async () => console.log(`kernels:      ${describeChoices(gpu)} (measured now, not kept)`));
   gpu.destroy();
   return 0;
 }
@@ -188,7 +207,7 @@ async function bench(args: string[]): Promise<number> {
   const gpu = await openGpu(values.adapter);
   const log = values.json ? console.error : console.log;
   log(`adapter: ${adapterLine(gpu.adapter)}`);
-  const kernelChoices = await applyKernelChoices(gpu, values.kernels);
+  const kernelChoices = await cacheTolerant(() => applyKernelChoices(gpu, values.kernels), async () => `${describeChoices(gpu)}  [measured now, not kept]`);
   log(`kernels: ${kernelChoices}`);
   if (values.peers) return benchPeers(gpu, { reps, json: values.json, out: values.out, quick: values.quick });
   // A sweep's compile bill, first, so no row before it has built its pipelines (the whole table only).

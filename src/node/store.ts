@@ -22,11 +22,11 @@ export function kernelChoiceStore(warn: (m: string) => void): ChoiceStore {
   const inner = fileChoiceStore();
   let warned = false;
   const tell = (e: unknown) => {
-    if (!warned) warn(`cannot write the kernel cache ${choiceStorePath()} (${(e as Error).message.split('\n')[0]}): choices and step times are measured again next time; set T2LAB_CACHE_DIR to a writable folder`);
+    if (!warned) warn(`the kernel cache cannot be written: ${(e as Error).message.split('\n')[0]}; choices and step times are measured again next time`);
     warned = true;
   };
   try {
-    checkOutput(choiceStorePath(), { option: 'the kernel cache' });
+    checkOutput(choiceStorePath(), { option: 'T2LAB_CACHE_DIR' });
   } catch (e) {
     tell(e);
   }

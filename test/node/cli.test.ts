@@ -10,6 +10,9 @@ import { shardFromEnv } from '../../src/node/sweep-cmd.ts';
 import { runLimitProblems } from '../../src/sweep/limits.ts';
 import { makeConfig } from '../../src/config.ts';
 import { kernelChoiceStore } from '../../src/node/store.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function capture() {
   const err = vi.spyOn(console, 'error').mockImplementation(() => {});
@@ -93,7 +96,9 @@ describe('the command line', () => {
 
   it('an unwritable kernel cache is said once, up front, and never fails the command', async () => {
     const saved = process.env.T2LAB_CACHE_DIR;
-    process.env.T2LAB_CACHE_DIR = '/proc/t2lab-cache'; // as unwritable as a read-only folder, even for root
+    const file = join(mkdtempSync(join(tmpdir(), 't2lab-cache-')), 'a-file');
+    writeFileSync(file, '');
+    process.env.T2LAB_CACHE_DIR = join(file, 'cache'); // under a file: unwritable even for root
     try {
       const warnings: string[] = [];
       const store = kernelChoiceStore((m) => warnings.push(m));
@@ -102,7 +107,7 @@ describe('the command line', () => {
       await store.set('b', '2');
       expect(await store.get('a')).toBeNull();
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(/cannot write the kernel cache \/proc\/t2lab-cache\/kernels\.json .*measured again next time; set T2LAB_CACHE_DIR/);
+      expect(warnings[0]).toMatch(/^the kernel cache cannot be written: T2LAB_CACHE_DIR .*a-file\/cache\/kernels\.json: .*a-file is a file, so no folder can be made there; choose another T2LAB_CACHE_DIR; choices and step times are measured again next time$/);
     } finally {
       if (saved === undefined) delete process.env.T2LAB_CACHE_DIR;
       else process.env.T2LAB_CACHE_DIR = saved;
