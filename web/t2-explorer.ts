@@ -17,9 +17,15 @@ import { fitWarnings } from '../src/report/charts.ts';
 import { presets } from '../experiments/index.ts';
 import './t2-chart.ts';
 
-// Results committed in the repository, bundled by Vite as text and loaded only when picked; the app builds
-// (with an empty list) whether or not any exist yet.
-const COMMITTED = import.meta.glob('../docs/results/*/results.jsonl', { query: '?raw', import: 'default' }) as Record<string, () => Promise<string>>;
+// Results committed in the repository: Vite copies each file into the build as an asset (a results file
+// with every sample is megabytes, too big to inline as a module) and the explorer fetches it when picked.
+// The app builds, with an empty list, whether or not any exist yet.
+const COMMITTED_URLS = import.meta.glob('../docs/results/*/results.jsonl', { query: '?url', import: 'default' }) as Record<string, () => Promise<string>>;
+const COMMITTED: Record<string, () => Promise<string>> = Object.fromEntries(Object.entries(COMMITTED_URLS).map(([path, url]) => [path, async () => {
+  const res = await fetch(await url());
+  if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+  return res.text();
+}]));
 
 /** "../docs/results/t2/results.jsonl" → "t2". */
 const committedName = (path: string) => /results\/([^/]+)\/results\.jsonl$/.exec(path)?.[1] ?? path;

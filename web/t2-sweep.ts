@@ -487,7 +487,7 @@ export class T2Sweep extends LitElement {
     return html`
       <h2>Sweep</h2>
       <p>A sweep trains a grid of small GPTs, each on its own token budget, then samples each one <em>n</em> times per question and scores pass@k.
-        Smaller models trained on more tokens, given more samples, can beat bigger ones: watch for it in the plots below.</p>
+        Smaller models trained on more tokens, given more samples, can beat bigger ones: watch for it in the plots below. <a href="#view=learn">What is T²?</a></p>
 
       <div class="controls">
         <label>Preset

@@ -143,20 +143,28 @@ export function lineConfig(datasets: ChartDataset<'line', Xy[]>[], x: object, y:
  */
 export function chartRuntime(config: { data?: { datasets?: unknown[] }; options?: Record<string, unknown> }): typeof config {
   const opts = (config.options ??= {}) as Record<string, any>;
+  // Formatters are made once, and each tick list is sized up once (Chart.js labels every tick of an axis
+  // from the same array), so relabelling a live chart twice a second stays cheap.
+  const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
+  const scientific = new Intl.NumberFormat('en', { notation: 'scientific', maximumFractionDigits: 1 });
+  const mant = (t: number) => t / 10 ** Math.floor(Math.log10(t) + 1e-9);
   for (const ax of Object.values((opts.scales ?? {}) as Record<string, any>)) {
     if (!ax?.ticks?.t2log) continue;
+    let memo: { ticks: unknown; marks: number[]; labelled: number } = { ticks: null, marks: [], labelled: 0 };
     ax.ticks.callback = (v: number | string, index: number, ticks: { value: number }[]) => {
       const x = Number(v);
-      const mant = (t: number) => t / 10 ** Math.floor(Math.log10(t) + 1e-9);
-      // Fewer labels the more decades the axis spans: 1-2-5 up to 2 decades, 1 and 5 up to 4, powers of 10 beyond.
-      const first = Number(ticks[0]?.value ?? x), last = Number(ticks[ticks.length - 1]?.value ?? x);
-      const decades = first > 0 && last > 0 ? Math.abs(Math.log10(last / first)) : 0;
-      const marks = decades > 4 ? [1] : decades > 2 ? [1, 5] : [1, 2, 5];
-      const nice = (t: number) => marks.some((n) => Math.abs(mant(t) - n) < 1e-6);
+      if (memo.ticks !== ticks) {
+        // Fewer labels the more decades the axis spans: 1-2-5 up to 2 decades, 1 and 5 up to 4, powers of 10 beyond.
+        const first = Number(ticks[0]?.value ?? x), last = Number(ticks[ticks.length - 1]?.value ?? x);
+        const decades = first > 0 && last > 0 ? Math.abs(Math.log10(last / first)) : 0;
+        const marks = decades > 4 ? [1] : decades > 2 ? [1, 5] : [1, 2, 5];
+        const labelled = ticks.filter((t) => marks.some((n) => Math.abs(mant(Number(t.value)) - n) < 1e-6)).length;
+        memo = { ticks, marks, labelled };
+      }
+      const nice = memo.marks.some((n) => Math.abs(mant(x) - n) < 1e-6);
       // A range with fewer than two such labels gets its ends labelled instead, so it is never blank.
-      const labelled = ticks.filter((t) => nice(Number(t.value))).length;
-      if (!nice(x) && !(labelled < 2 && (index === 0 || index === ticks.length - 1))) return '';
-      return new Intl.NumberFormat('en', { notation: x >= 1e5 || x < 1e-2 ? 'scientific' : 'compact', maximumFractionDigits: 1 }).format(x).replace('E', 'e');
+      if (!nice && !(memo.labelled < 2 && (index === 0 || index === ticks.length - 1))) return '';
+      return (x >= 1e5 || x < 1e-2 ? scientific : compact).format(x).replace('E', 'e');
     };
   }
   const plugins = (opts.plugins ??= {});

@@ -135,7 +135,7 @@ test('the explorer works with no training; T² explained; reversed digits read; 
   await page.screenshot({ path: info.outputPath('explore-2.png'), fullPage: true });
 
   // What is T², in one screen, linked from the explorer.
-  await page.locator('a[href="#view=learn"]').first().click();
+  await page.locator('t2-explorer a[href="#view=learn"]').click();
   await expect(page.getByTestId('learn-title')).toBeVisible();
   await expect(page.locator('t2-learn')).toContainText('C_train ≈ 6·N·D');
   await expect(page.locator('t2-learn')).toContainText('C_inf ≈ 2·N·k');
