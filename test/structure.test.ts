@@ -1,6 +1,8 @@
-// Project-wide checks: every kernel variant builds, and src/ stays host-agnostic.
+// Project-wide checks: every kernel variant builds, src/ stays host-agnostic, and the import graph is
+// layered: no circle, no folder importing one above it.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { createNodeGpu } from '../src/node/gpu.ts';
 import { benchCases, checkCases } from '../src/bench/cases.ts';
@@ -83,5 +85,142 @@ describe('declarations WGSL cannot share', () => {
       expect(fields, f).toEqual(want);
     }
     expect(found).toBeGreaterThanOrEqual(3);
+  });
+});
+
+// ---- the import graph ----
+
+// What each part of the code may import (besides its own files), bottom first. A part may name only
+// parts listed before it, so the table itself cannot hold a circle; README's Layout section says the same.
+const LAYERS: [part: string, mayImport: string[]][] = [
+  ['src/util', []],
+  ['src/data', ['src/util']],
+  ['src/config.ts', ['src/data']],
+  ['src/gpu', ['src/config.ts', 'src/util']],
+  ['kernels', ['src/gpu', 'src/util']],
+  ['src/stats', ['src/util']],
+  ['src/model', ['kernels', 'src/gpu', 'src/config.ts', 'src/util']],
+  ['src/checkpoint', ['src/model', 'src/data', 'src/config.ts']],
+  ['src/train', ['src/checkpoint', 'src/model', 'kernels', 'src/gpu', 'src/data', 'src/config.ts']],
+  ['src/sample', ['src/model', 'kernels', 'src/gpu', 'src/stats', 'src/data', 'src/config.ts']],
+  ['src/bench', ['src/train', 'src/sample', 'src/model', 'kernels', 'src/gpu', 'src/data', 'src/config.ts', 'src/util']],
+  ['src/sweep', ['src/bench', 'src/train', 'src/sample', 'src/checkpoint', 'src/model', 'src/gpu', 'src/stats', 'src/data', 'src/config.ts']],
+  ['src/fit', ['src/sweep', 'src/stats', 'src/util']],
+  ['src/report', ['src/fit', 'src/sweep', 'src/stats', 'src/config.ts']],
+  ['experiments', ['src/sweep', 'src/config.ts']],
+  // The hosts: the browser's GPU worker, the Node CLI, and the page, which never holds a device (it talks
+  // to the worker through src/worker/api.ts) but may compute with the pure parts below.
+  ['src/worker', ['src/fit', 'src/sweep', 'src/bench', 'src/sample', 'kernels', 'src/gpu', 'src/stats', 'src/data', 'src/config.ts']],
+  ['src/node', ['experiments', 'src/report', 'src/fit', 'src/sweep', 'src/bench', 'src/sample', 'src/train', 'src/checkpoint', 'src/model', 'kernels', 'src/gpu', 'src/stats', 'src/data', 'src/config.ts', 'src/util']],
+  ['web', ['src/worker', 'experiments', 'src/report', 'src/fit', 'src/sweep', 'src/bench', 'src/sample', 'src/model', 'src/gpu', 'src/stats', 'src/data', 'src/config.ts']],
+];
+
+// Upward imports that are known and on their way out (issue 13 items 2-3). Each must still occur: once
+// one is gone, its line here fails the test until it is deleted, so this list only shrinks.
+const PENDING: { from: RegExp; to: RegExp; why: string }[] = [
+  { from: /^(kernels\/\w+|src\/train|src\/sample)\/\w+\.bench\.ts$/, to: /^src\/bench\/(types|data)\.ts$/, why: 'case tables take their types and data helpers from src/bench, which sits above them' },
+  { from: /^src\/gpu\/autotune\.ts$/, to: /^src\/bench\/autotune\.ts$/, why: 'the old path re-exports the autotuner while it moves to src/bench' },
+];
+
+/** The part of the code a file belongs to: src/<folder>, src/config.ts, or a top-level folder. */
+function partOf(file: string): string {
+  const p = file.split('/');
+  return p[0] === 'src' ? (p.length > 2 ? `src/${p[1]}` : file) : p[0]!;
+}
+
+/** Every relative import of every source file under src/, kernels/, web/ and experiments/, type-only ones included. */
+function importGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const f of ['src', 'kernels', 'web', 'experiments'].flatMap(files).filter((f) => /\.m?ts$/.test(f) && !f.endsWith('.d.ts'))) {
+    // The compiler's own pre-parser: it sees import, import type, export ... from and import(), and skips
+    // comments and strings.
+    const specs = ts.preProcessFile(readFileSync(f, 'utf8'), true, true).importedFiles.map((i) => i.fileName);
+    graph.set(f, specs.filter((s) => s.startsWith('.')).map((s) => normalize(join(dirname(f), s.replace(/\?.*$/, '')))));
+  }
+  return graph;
+}
+
+/** One circle through the graph's files, as a path that returns to its start, or null. */
+function findCircle(graph: Map<string, string[]>): string[] | null {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (f: string): string[] | null => {
+    if (state.get(f) === 'done' || !graph.has(f)) return null;
+    if (state.get(f) === 'open') return [...stack.slice(stack.indexOf(f)), f];
+    state.set(f, 'open');
+    stack.push(f);
+    for (const t of graph.get(f)!) {
+      const c = visit(t);
+      if (c) return c;
+    }
+    stack.pop();
+    state.set(f, 'done');
+    return null;
+  };
+  for (const f of [...graph.keys()].sort()) {
+    const c = visit(f);
+    if (c) return c;
+  }
+  return null;
+}
+
+/** Each import that crosses parts against LAYERS, with a message naming it and what its part may import. */
+function upwardImports(graph: Map<string, string[]>, layers = LAYERS): { from: string; to: string; message: string }[] {
+  const allowed = new Map(layers.map(([part, may]) => [part, new Set(may)]));
+  const bad: { from: string; to: string; message: string }[] = [];
+  for (const [from, targets] of graph) {
+    for (const to of targets) {
+      const [a, b] = [partOf(from), partOf(to)];
+      if (a === b || allowed.get(a)?.has(b)) continue;
+      bad.push({ from, to, message: `${from} -> ${to} (${a} may import: ${[...(allowed.get(a) ?? [])].join(', ') || 'nothing'})` });
+    }
+  }
+  return bad.sort((x, y) => x.message.localeCompare(y.message));
+}
+
+describe('the import graph', () => {
+  const graph = importGraph();
+
+  it('the layer table names each part once and lets a part import only parts listed before it', () => {
+    const seen: string[] = [];
+    for (const [part, may] of LAYERS) {
+      expect(seen, `${part} listed twice`).not.toContain(part);
+      expect(may.filter((m) => !seen.includes(m)), `${part} may import parts not below it`).toEqual([]);
+      seen.push(part);
+    }
+  });
+
+  it('every source file belongs to a part in the table', () => {
+    const parts = new Set(LAYERS.map(([p]) => p));
+    expect([...graph.keys()].filter((f) => !parts.has(partOf(f)))).toEqual([]);
+    expect(graph.size).toBeGreaterThan(100);
+  });
+
+  it('every relative import names a file that exists', () => {
+    const missing = [...graph].flatMap(([f, targets]) => targets.filter((t) => !graph.has(t) && !statSync(t, { throwIfNoEntry: false })).map((t) => `${f} -> ${t}`));
+    expect(missing).toEqual([]);
+  });
+
+  it('has no circle, between folders or between files', () => {
+    expect(findCircle(graph)?.join(' -> ') ?? null).toBeNull();
+  });
+
+  it('no folder imports upward (LAYERS), apart from the pending ones, each of which still occurs', () => {
+    const found = upwardImports(graph);
+    const known = (p: (typeof PENDING)[number], i: { from: string; to: string }) => p.from.test(i.from) && p.to.test(i.to);
+    expect(found.filter((i) => !PENDING.some((p) => known(p, i))).map((i) => i.message)).toEqual([]);
+    const stale = PENDING.filter((p) => !found.some((i) => known(p, i)));
+    expect(stale.map((p) => `no longer needed, delete from PENDING: ${p.why}`)).toEqual([]);
+  });
+
+  it('the checks fail on a circle and on an upward import', () => {
+    // A made-up graph: model imports sweep (upward), and two sweep files import each other (a circle).
+    const g = new Map([
+      ['src/model/gpt.ts', ['src/sweep/record.ts']],
+      ['src/sweep/record.ts', ['src/sweep/runner.ts']],
+      ['src/sweep/runner.ts', ['src/sweep/record.ts', 'src/model/gpt.ts']],
+    ]);
+    expect(findCircle(g)).toEqual(['src/sweep/record.ts', 'src/sweep/runner.ts', 'src/sweep/record.ts']);
+    expect(upwardImports(g).map((i) => i.message)).toEqual(['src/model/gpt.ts -> src/sweep/record.ts (src/model may import: kernels, src/gpu, src/config.ts, src/util)']);
   });
 });
