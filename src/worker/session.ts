@@ -10,7 +10,7 @@ import type { Gpu } from '../gpu/context.ts';
 import type { ChoiceStore } from '../gpu/autotune.ts';
 import { expandRuns, validateExperiment, type Experiment, type RunSpec } from '../sweep/experiment.ts';
 import type { SweepProgress, SweepResult } from '../sweep/runner.ts';
-import { chooseKernels, driveSweep, MAX_DEVICE_LOSSES, type DriverStore, type SweepManifest } from '../sweep/driver.ts';
+import { changedSettings, chooseKernels, describeChanges, driveSweep, ExperimentChangedError, MAX_DEVICE_LOSSES, type DriverStore, type SweepManifest } from '../sweep/driver.ts';
 import { estimateSweep, type SweepEstimate } from '../sweep/estimate.ts';
 import { checkRunLimits } from '../sweep/limits.ts';
 import type { RunRecord } from '../sweep/record.ts';
@@ -140,6 +140,9 @@ export class SweepSession {
         await saveCheckpoint(id, bytes);
         onEvent({ type: 'checkpoint', id, tokens: at.id === id ? at.tokens : 0 });
       };
+      // A changed experiment is refused before any tuning (the driver checks again).
+      const changes = await changedSettings(exp, store, (await store.loadManifest?.()) ?? null);
+      if (changes.length) throw new ExperimentChangedError(describeChanges(exp, changes), changes);
       const gpu = await this.device();
       const runs = expandRuns(exp);
       for (const r of runs) checkRunLimits(r.config, gpu.limits, `run ${r.id}`);
