@@ -101,5 +101,10 @@ describeGpu('the worker host of the driver', (gpu) => {
     const again = await session.estimate(exp);
     expect(again.measuredNow).toEqual([]);
     expect(again.total_s).toBe(est.total_s);
+    // The browser refuses a changed preset as the CLI does, and says so in the sweep's state.
+    const states: string[] = [];
+    const changed = { ...exp, base: { ...exp.base, lr: 3e-3 } };
+    await expect(session.start(changed, {}, (e) => e.type === 'state' && states.push(`${e.state} ${e.error ?? ''}`))).rejects.toThrow(/lr: 0\.01 → 0\.003 \(1 run: L1-C16-H2\/D\/N=1\/s1\)/);
+    expect(states.at(-1)).toMatch(/^error the experiment "tiny" has changed/);
   });
 });
