@@ -3,28 +3,29 @@
 //   backward attention_backward(dqkv, delta, dout, qkv, out, lse, B, T, C, H), two dispatches (dq, then dk and dv)
 // qkv (B,T,3C) holds q, k, v in channels [0,C), [C,2C), [2C,3C); head h uses h·hs..(h+1)·hs of each, hs = C/H.
 // lse (B,H,T) is the forward's log-sum-exp per query row; the backward recomputes probabilities from it.
-// Versions: v1 one invocation per (b,h,row) with the row in registers, no shared memory, no atomics.
+// Versions: v1 one invocation per (b,h,row) with the row in registers, no shared memory, no atomics;
+//           v2 blocks of 8 rows per workgroup walking the block's keys together (FlashAttention's blocking), so
+//           each key is loaded once per block at a uniform address and the softmax rescales once per 8 keys.
+// Which one runs is measured per adapter (src/bench/autotune.ts) and kept in gpu.choices.attention.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import { defineKernel } from '../../src/gpu/kernel.ts';
 import forwardV1 from './attention_forward.v1.wgsl?raw';
 import backwardV1 from './attention_backward.v1.wgsl?raw';
+import forwardV2 from './attention_forward.v2.wgsl?raw';
+import backwardV2 from './attention_backward.v2.wgsl?raw';
 
+/** Each version's sources, invocations per workgroup, and query rows per workgroup (v1: one per invocation). */
 export const attention_versions = {
-  1: { forward: forwardV1, backward: backwardV1, workgroup: 64 },
+  1: { forward: forwardV1, backward: backwardV1, workgroup: 64, rows: 64 },
+  2: { forward: forwardV2, backward: backwardV2, workgroup: 8, rows: 8 },
 } as const;
 export type AttentionVersion = keyof typeof attention_versions;
 
 /** Largest head size: each invocation holds up to four hs-long rows in function-scope arrays. */
 export const ATTENTION_MAX_HS = 128;
 
-/**
- * The row-array size for head size `hs`: the next of 16, 32, 64, 128. Head sizes in one class share a
- * pipeline (the shapes themselves are a uniform), so a sweep of widths compiles each version a few times at most.
- */
-export const attention_hs_cap = (hs: number): number => [16, 32, 64, 128].find((c) => hs <= c) ?? ATTENTION_MAX_HS;
-
-export const attention_forward_kernel = defineKernel({ name: 'attention_forward', folder: 'attention', versions: { 1: forwardV1 } as Record<AttentionVersion, string>, fallback: (gpu) => attention_default_version(gpu) });
-export const attention_backward_kernel = defineKernel({ name: 'attention_backward', folder: 'attention', versions: { 1: backwardV1 } as Record<AttentionVersion, string>, fallback: (gpu) => attention_default_version(gpu) });
+export const attention_forward_kernel = defineKernel({ name: 'attention_forward', folder: 'attention', versions: { 1: forwardV1, 2: forwardV2 }, fallback: (gpu) => attention_default_version(gpu) });
+export const attention_backward_kernel = defineKernel({ name: 'attention_backward', folder: 'attention', versions: { 1: backwardV1, 2: backwardV2 }, fallback: (gpu) => attention_default_version(gpu) });
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {
     attention?: AttentionVersion; // forward and backward together: the backward reads the forward's lse
@@ -35,9 +36,12 @@ export interface AttentionOptions {
   version?: AttentionVersion;
 }
 
-/** The version used when none is asked for: the adapter's measured choice, else v1 (the only one). */
+/**
+ * The version used when none is asked for: the adapter's measured choice, else a guess by adapter kind: v2 on
+ * software adapters (measured 1.2–2.2× v1 on lavapipe), v1 on GPUs, where 8-row workgroups leave most lanes idle.
+ */
 export function attention_default_version(gpu: Gpu): AttentionVersion {
-  return gpu.choices.attention ?? 1;
+  return gpu.choices.attention ?? (gpu.adapter.software ? 2 : 1);
 }
 
 // out: (B,T,C); lse: (B,H,T); qkv: (B,T,3C)
@@ -45,8 +49,7 @@ export function attention_forward(gpu: Gpu, out: Tensor, lse: Tensor, qkv: Tenso
   const hs = attention_check('attention_forward', B, T, C, H, { out: [out, B * T * C], lse: [lse, B * H * T], qkv: [qkv, B * T * 3 * C] });
   const k = attention_forward_kernel;
   const version = k.version(gpu, opts.version);
-  const v = attention_versions[version];
-  k.dispatch(gpu, version, { bindings: [out, lse, qkv, gpu.dims([B, T, C, H, hs])], workgroups: gpu.grid(Math.ceil((B * H * T) / v.workgroup)), defines: { HS_CAP: attention_hs_cap(hs) } });
+  k.dispatch(gpu, version, { bindings: [out, lse, qkv, gpu.dims([B, T, C, H])], workgroups: attention_grid(gpu, version, B, T, H), defines: attention_defines(version, hs) });
 }
 
 // dqkv: (B,T,3C), overwritten; delta: (B,H,T) scratch (D_i = dout_i·out_i, written by the dq pass, read by
@@ -58,13 +61,26 @@ export function attention_backward(gpu: Gpu, dqkv: Tensor, delta: Tensor, dout: 
   });
   const k = attention_backward_kernel;
   const version = k.version(gpu, opts.version);
-  const v = attention_versions[version];
-  const dims = gpu.dims([B, T, C, H, hs]);
-  const workgroups = gpu.grid(Math.ceil((B * H * T) / v.workgroup));
-  const defines = { HS_CAP: attention_hs_cap(hs) };
+  const dims = gpu.dims([B, T, C, H]);
+  const workgroups = attention_grid(gpu, version, B, T, H);
+  const defines = attention_defines(version, hs);
   // WGSL binding order: out is last, so the dkv entry point (which never reads it) binds 0..5.
   k.dispatch(gpu, version, { bindings: [dqkv, delta, dout, qkv, lse, dims, out], workgroups, defines, entryPoint: 'dq' });
   k.dispatch(gpu, version, { bindings: [dqkv, delta, dout, qkv, lse, dims], workgroups, defines, entryPoint: 'dkv' });
+}
+
+/**
+ * Structural variants: the head size (it sizes the row arrays, and loops over a constant hs unroll into registers:
+ * a runtime hs halved attention's speed on lavapipe), and for v2 whether heads split into aligned vec4 groups.
+ */
+function attention_defines(version: AttentionVersion, hs: number): Record<string, number | boolean> {
+  return version === 1 ? { HS: hs } : { HS: hs, VEC4: hs % 4 === 0 };
+}
+
+/** v1: a 1-D grid of rows; v2: one workgroup per block of rows of each (b,h) (the .wgsl decodes the same order). */
+function attention_grid(gpu: Gpu, version: AttentionVersion, B: number, T: number, H: number): [number, number] {
+  const v = attention_versions[version];
+  return version === 1 ? gpu.grid(Math.ceil((B * H * T) / v.workgroup)) : gpu.grid(B * H * Math.ceil(T / v.rows));
 }
 
 /** Validate the shape and tensor sizes; return hs. */

@@ -4,16 +4,15 @@
 // Parallel: two entry points, 64 invocations per workgroup on 1-D grids; each output element has one owner, no atomics.
 //   dq:  one invocation per (b,h,i) query row: writes D_i to delta, then walks keys 0..i.
 //   dkv: one invocation per (b,h,j) key row, dispatched after dq (it reads delta): walks queries j..T-1.
-// This version keeps rows in registers and recomputes P from lse in both passes (q·k, dout·v twice); HS_CAP
-// sizes the row arrays (function-scope array sizes must be const). out is bound last: dkv binds 0..5.
-struct Dims { // shapes: a uniform, so every size shares this pipeline
+// This version keeps rows in registers and recomputes P from lse in both passes (q·k, dout·v twice); HS is
+// interpolated (function-scope array sizes must be const). out is bound last: dkv binds 0..5.
+struct Dims { // shapes: a uniform, so every size of one head size shares this pipeline
   B: u32,
   T: u32,
   C: u32,
   H: u32,
-  HS: u32, // head size C/H, <= HS_CAP
 }
-const HS_CAP = ${HS_CAP}u; // row array size (a const-expression): head sizes up to it share one pipeline
+const HS = ${HS}u; // head size C/H, interpolated: loops over it unroll and rows stay in registers (2x on lavapipe)
 
 @group(0) @binding(0) var<storage, read_write> dqkv: array<f32>;  // (B,T,3C)
 @group(0) @binding(1) var<storage, read_write> delta: array<f32>; // (B,H,T) scratch: D_i
@@ -31,16 +30,16 @@ fn dq(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @b
   let h = (row / dims.T) % dims.H;
   let b = row / (dims.T * dims.H);
   let C3 = 3u * dims.C;
-  let seq = b * dims.T * C3 + h * dims.HS; // q channel 0 of head h at t = 0; keys at +C, values at +2C
-  let scale = inverseSqrt(f32(dims.HS));
+  let seq = b * dims.T * C3 + h * HS; // q channel 0 of head h at t = 0; keys at +C, values at +2C
+  let scale = inverseSqrt(f32(HS));
 
-  var q: array<f32, HS_CAP>;   // scale·q_i
-  var g: array<f32, HS_CAP>;   // dout_i
-  var acc: array<f32, HS_CAP>; // sum_j dS_ij k_j
+  var q: array<f32, HS>;   // scale·q_i
+  var g: array<f32, HS>;   // dout_i
+  var acc: array<f32, HS>; // sum_j dS_ij k_j
   let qi = seq + i * C3;
-  let oi = (b * dims.T + i) * dims.C + h * dims.HS;
+  let oi = (b * dims.T + i) * dims.C + h * HS;
   var Di = 0.0;
-  for (var d = 0u; d < dims.HS; d++) {
+  for (var d = 0u; d < HS; d++) {
     q[d] = scale * qkv[qi + d];
     g[d] = dout[oi + d];
     Di += g[d] * out[oi + d];
@@ -52,14 +51,14 @@ fn dq(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @b
     let vj = kj + dims.C;
     var s = 0.0;
     var dp = 0.0;
-    for (var d = 0u; d < dims.HS; d++) {
+    for (var d = 0u; d < HS; d++) {
       s += q[d] * qkv[kj + d];
       dp += g[d] * qkv[vj + d];
     }
     let ds = exp(s - L) * (dp - Di);
-    for (var d = 0u; d < dims.HS; d++) { acc[d] += ds * qkv[kj + d]; }
+    for (var d = 0u; d < HS; d++) { acc[d] += ds * qkv[kj + d]; }
   }
-  for (var d = 0u; d < dims.HS; d++) { dqkv[qi + d] = scale * acc[d]; }
+  for (var d = 0u; d < HS; d++) { dqkv[qi + d] = scale * acc[d]; }
 }
 
 @compute @workgroup_size(64)
@@ -70,36 +69,36 @@ fn dkv(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @
   let h = (row / dims.T) % dims.H;
   let b = row / (dims.T * dims.H);
   let C3 = 3u * dims.C;
-  let seq = b * dims.T * C3 + h * dims.HS;
+  let seq = b * dims.T * C3 + h * HS;
   let row0 = row - j; // delta and lse index of query 0 in this (b,h)
-  let scale = inverseSqrt(f32(dims.HS));
+  let scale = inverseSqrt(f32(HS));
 
-  var k: array<f32, HS_CAP>;  // scale·k_j
-  var v: array<f32, HS_CAP>;  // v_j
-  var dk: array<f32, HS_CAP>; // sum_i dS_ij q_i
-  var dv: array<f32, HS_CAP>; // sum_i P_ij dout_i
+  var k: array<f32, HS>;  // scale·k_j
+  var v: array<f32, HS>;  // v_j
+  var dk: array<f32, HS>; // sum_i dS_ij q_i
+  var dv: array<f32, HS>; // sum_i P_ij dout_i
   let kj = seq + j * C3 + dims.C;
-  for (var d = 0u; d < dims.HS; d++) {
+  for (var d = 0u; d < HS; d++) {
     k[d] = scale * qkv[kj + d];
     v[d] = qkv[kj + dims.C + d];
   }
   for (var i = j; i < dims.T; i++) {
     let qi = seq + i * C3;
-    let oi = (b * dims.T + i) * dims.C + h * dims.HS;
+    let oi = (b * dims.T + i) * dims.C + h * HS;
     var s = 0.0;
     var dp = 0.0;
-    for (var d = 0u; d < dims.HS; d++) {
+    for (var d = 0u; d < HS; d++) {
       s += k[d] * qkv[qi + d];
       dp += v[d] * dout[oi + d];
     }
     let p = exp(s - lse[row0 + i]);
     let ds = p * (dp - delta[row0 + i]);
-    for (var d = 0u; d < dims.HS; d++) {
+    for (var d = 0u; d < HS; d++) {
       dv[d] += p * dout[oi + d];
       dk[d] += ds * qkv[qi + d];
     }
   }
-  for (var d = 0u; d < dims.HS; d++) {
+  for (var d = 0u; d < HS; d++) {
     dqkv[kj + d] = scale * dk[d];
     dqkv[kj + dims.C + d] = dv[d];
   }

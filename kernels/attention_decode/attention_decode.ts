@@ -8,7 +8,6 @@
 //           v2 one 64-invocation workgroup per (s,h), keys split across it, workgroup-memory reductions.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import { defineKernel } from '../../src/gpu/kernel.ts';
-import { attention_hs_cap } from '../attention/attention.ts';
 import { SEQ_STRIDE } from '../sample/seqs.ts';
 import v1 from './attention_decode.v1.wgsl?raw';
 import v2 from './attention_decode.v2.wgsl?raw';
@@ -70,9 +69,9 @@ export function attention_decode(gpu: Gpu, out: Tensor, cache: Tensor, qkv: Tens
     const max = gpu.limits.maxComputeWorkgroupStorageSize;
     if (bytes > max) throw new Error(`${who}: v2 keeps T=${T} scores in workgroup memory (${bytes} bytes), over this adapter's ${max}; use v1`);
   }
-  // v1: shapes and head size in the uniform, arrays sized by class; v2 sizes workgroup memory by HS and T's class.
-  const defines: Record<string, number> = version === 1 ? { HS_CAP: attention_hs_cap(hs) } : { HS: hs, T_CAP: tCap(T) };
-  const dims = gpu.dims(version === 1 ? [S, T, C, H, Tp, hs] : [S, T, C, H, Tp]);
+  // The head size sizes private arrays (and unrolls); v2 also sizes workgroup memory by T's class.
+  const defines: Record<string, number> = version === 1 ? { HS: hs } : { HS: hs, T_CAP: tCap(T) };
+  const dims = gpu.dims([S, T, C, H, Tp]);
   k.dispatch(gpu, version, { bindings: [out, cache, qkv, prefix, seqs, dims], workgroups: gpu.grid(Math.ceil((S * H) / v.perWorkgroup)), defines });
 }
 

@@ -5,15 +5,14 @@
 // Parallel: one invocation per (s,h), 64 per workgroup, 1-D grid folded into y; each walks its pos+1 keys
 // with an online softmax (as attention_forward.v1) and writes its head's slice of the new k, v into the cache.
 // This version is the simple one: the query, accumulator and key loop live in one invocation's registers.
-struct Dims { // shapes: a uniform, so every size shares this pipeline
+struct Dims { // shapes: a uniform, so every size of one head size shares this pipeline
   S: u32,
   T: u32,
   C: u32,
   H: u32,
   Tp: u32,
-  HS: u32, // head size C/H, <= HS_CAP
 }
-const HS_CAP = ${HS_CAP}u; // private array size (a const-expression): head sizes up to it share one pipeline
+const HS = ${HS}u; // head size C/H, interpolated: loops over it unroll and rows stay in registers (2x on lavapipe)
 
 // Field order must match SEQ in kernels/sample/seqs.ts.
 struct Seq {
@@ -34,8 +33,8 @@ struct Seq {
 @group(0) @binding(4) var<storage, read> seqs: array<Seq>;        // (S)
 @group(0) @binding(5) var<uniform> dims: Dims;
 
-var<private> q: array<f32, HS_CAP>;   // scale·q
-var<private> acc: array<f32, HS_CAP>; // Σ_j exp(s_j - m)·v_j
+var<private> q: array<f32, HS>;   // scale·q
+var<private> acc: array<f32, HS>; // Σ_j exp(s_j - m)·v_j
 var<private> m: f32;              // running max of the scores
 var<private> l: f32;              // running Σ_j exp(s_j - m)
 
@@ -43,16 +42,16 @@ var<private> l: f32;              // running Σ_j exp(s_j - m)
 // WGSL cannot pass a storage pointer of either buffer to one function.
 fn visit_prefix(kj: u32, vj: u32) {
   var s = 0.0;
-  for (var d = 0u; d < dims.HS; d++) { s += q[d] * prefix[kj + d]; }
+  for (var d = 0u; d < HS; d++) { s += q[d] * prefix[kj + d]; }
   let p = rescale(s);
-  for (var d = 0u; d < dims.HS; d++) { acc[d] += p * prefix[vj + d]; }
+  for (var d = 0u; d < HS; d++) { acc[d] += p * prefix[vj + d]; }
 }
 
 fn visit_cache(kj: u32, vj: u32) {
   var s = 0.0;
-  for (var d = 0u; d < dims.HS; d++) { s += q[d] * cache[kj + d]; }
+  for (var d = 0u; d < HS; d++) { s += q[d] * cache[kj + d]; }
   let p = rescale(s);
-  for (var d = 0u; d < dims.HS; d++) { acc[d] += p * cache[vj + d]; }
+  for (var d = 0u; d < HS; d++) { acc[d] += p * cache[vj + d]; }
 }
 
 // Move the running max to cover score s (rescaling l and acc only when it grows); return exp(s - m).
@@ -60,7 +59,7 @@ fn rescale(s: f32) -> f32 {
   if (s > m) {
     let r = exp(m - s);
     l *= r;
-    for (var d = 0u; d < dims.HS; d++) { acc[d] *= r; }
+    for (var d = 0u; d < HS; d++) { acc[d] *= r; }
     m = s;
   }
   let p = exp(s - m);
@@ -79,26 +78,26 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let pos = seq.pos;
   let P = seq.prefix_len;
   let C3 = 3u * dims.C;
-  let scale = inverseSqrt(f32(dims.HS));
+  let scale = inverseSqrt(f32(HS));
 
   // The newest token's own key is always visible: it starts the running max, so no -inf sentinel is needed.
-  let qi = s * C3 + h * dims.HS;
-  for (var d = 0u; d < dims.HS; d++) { q[d] = scale * qkv[qi + d]; }
+  let qi = s * C3 + h * HS;
+  for (var d = 0u; d < HS; d++) { q[d] = scale * qkv[qi + d]; }
   var s0 = 0.0;
-  for (var d = 0u; d < dims.HS; d++) { s0 += q[d] * qkv[qi + dims.C + d]; }
+  for (var d = 0u; d < HS; d++) { s0 += q[d] * qkv[qi + dims.C + d]; }
   m = s0;
   l = 1.0;
-  for (var d = 0u; d < dims.HS; d++) { acc[d] = qkv[qi + 2u * dims.C + d]; }
+  for (var d = 0u; d < HS; d++) { acc[d] = qkv[qi + 2u * dims.C + d]; }
 
-  let pre = seq.prefix_row * dims.Tp * C3 + dims.C + h * dims.HS; // key of head h at prompt position 0; its value at +C
+  let pre = seq.prefix_row * dims.Tp * C3 + dims.C + h * HS; // key of head h at prompt position 0; its value at +C
   for (var j = 0u; j < min(P, pos); j++) { visit_prefix(pre + j * C3, pre + j * C3 + dims.C); }
   let c2 = 2u * dims.C;
-  let cs = s * dims.T * c2 + h * dims.HS; // key of head h at cache position 0; its value at +C
+  let cs = s * dims.T * c2 + h * HS; // key of head h at cache position 0; its value at +C
   for (var j = P; j < pos; j++) { visit_cache(cs + j * c2, cs + j * c2 + dims.C); }
 
   let inv = 1.0 / l;
-  for (var d = 0u; d < dims.HS; d++) {
-    out[s * dims.C + h * dims.HS + d] = acc[d] * inv;
+  for (var d = 0u; d < HS; d++) {
+    out[s * dims.C + h * HS + d] = acc[d] * inv;
     cache[cs + pos * c2 + d] = qkv[qi + dims.C + d];
     cache[cs + pos * c2 + dims.C + d] = qkv[qi + 2u * dims.C + d];
   }

@@ -1,17 +1,20 @@
 // Measured kernel choice per adapter. The fastest matmul differs between a CPU adapter (no barriers,
-// subgroup broadcast: v4) and a GPU (shared-memory tiles: v3), and between tile settings, so the first
-// run on an adapter times every candidate at the shapes the run needs, keeps the fastest in gpu.choices
-// and in a store (Node: ~/.cache/t2lab, browser: the page's local storage), and later runs read
-// the stored choice. The user sees the choice (`t2lab devices`, `t2lab bench`) and can override it.
-// Host-agnostic: the store is passed in.
-import type { Gpu, Tensor } from './context.ts';
-import { adapterKey } from './adapter.ts';
+// subgroup broadcast: v4) and a GPU (shared-memory tiles: v3), and between tile settings, and attention's
+// between its versions too, so the first run on an adapter times every candidate at the shapes the run
+// needs, keeps the fastest in gpu.choices and in a store (Node: ~/.cache/t2lab, browser: IndexedDB or the
+// page's storage), and later runs read the stored choice. The user sees the choice (`t2lab devices`,
+// `t2lab bench`) and can override it. Host-agnostic: the store is passed in. This sits in src/bench, above
+// the kernels and the model it times; src/gpu/autotune.ts re-exports it for old importers.
+import type { Gpu, Tensor } from '../gpu/context.ts';
+import { adapterKey } from '../gpu/adapter.ts';
 import type { ModelShape } from '../config.ts';
 import type { Ops } from '../model/ops.ts';
 import { GPT } from '../model/gpt.ts';
 import { matmul, matmul_default_version, matmul_unsupported, matmul_versions, MATMUL_V4_ROWS, type MatmulRows, type MatmulVersion } from '../../kernels/matmul/matmul.ts';
 import * as matmul_cpu from '../../kernels/matmul/matmul.cpu.ts';
-import { maxAbsDiff, seededArray } from '../bench/data.ts';
+import { attention_backward, attention_forward, attention_versions, type AttentionVersion } from '../../kernels/attention/attention.ts';
+import * as attention_cpu from '../../kernels/attention/attention.cpu.ts';
+import { maxAbsDiff, seededArray } from './data.ts';
 
 /** One matmul call of a run: shape, form, and how many times a step makes it. */
 export interface MatmulShape {
@@ -24,6 +27,18 @@ export interface MatmulShape {
   accumulate: boolean;
   count: number;
 }
+
+/** One attention call of a run (forward and backward): shape, and how many times a step makes it (layers). */
+export interface AttentionShape {
+  B: number;
+  T: number;
+  C: number;
+  H: number;
+  count: number;
+}
+
+/** A model's kernel shapes: its matmul calls (the array) and its attention calls (`attention`, when known). */
+export type KernelShapes = MatmulShape[] & { attention?: AttentionShape[] };
 
 export interface MatmulCandidate {
   version: MatmulVersion;
@@ -77,7 +92,8 @@ const STORE_PREFIX = 't2lab.kernels|';
 /** A fingerprint of every matmul version's WGSL: editing a kernel invalidates the stored choices. */
 export const KERNELS_STAMP = (() => {
   let h = 2166136261;
-  for (const v of Object.values(matmul_versions)) for (let i = 0; i < v.code.length; i++) h = Math.imul(h ^ v.code.charCodeAt(i), 16777619) >>> 0;
+  const codes = [...Object.values(matmul_versions).map((v) => v.code), ...Object.values(attention_versions).flatMap((v) => [v.forward, v.backward])];
+  for (const code of codes) for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), 16777619) >>> 0;
   return h.toString(16);
 })();
 /** A candidate whose running total passes this multiple of the best is dropped. */
@@ -98,12 +114,14 @@ export function matmulCandidates(gpu: Gpu): MatmulCandidate[] {
 }
 
 /**
- * Every matmul one training step of this model makes (forward, backward), with multiplicities: read off
- * the model itself by running its forward and backward against ops that only record matmul calls.
+ * Every matmul one training step of this model makes (forward, backward), with multiplicities, and its
+ * attention calls (`.attention`): read off the model itself by running its forward and backward against
+ * ops that only record those calls.
  */
-export function modelMatmulShapes(shape: ModelShape, B: number): MatmulShape[] {
+export function modelMatmulShapes(shape: ModelShape, B: number): KernelShapes {
   type Fake = { length: number };
   const seen = new Map<string, MatmulShape>();
+  const attention = new Map<string, AttentionShape>();
   const nothing = () => {};
   // Every op but matmul does nothing (a Proxy, so ops added to the interface later need no change here).
   const recorder: Partial<Ops<Fake>> = {
@@ -117,12 +135,18 @@ export function modelMatmulShapes(shape: ModelShape, B: number): MatmulShape[] {
       if (had) had.count++;
       else seen.set(key, s);
     },
+    attention_forward: (_out, _lse, _qkv, B, T, C, H) => {
+      const key = `${B},${T},${C},${H}`;
+      const had = attention.get(key);
+      if (had) had.count++;
+      else attention.set(key, { B, T, C, H, count: 1 });
+    },
   };
   const ops = new Proxy(recorder, { get: (t, p) => (p in t ? t[p as keyof Ops<Fake>] : nothing) }) as Ops<Fake>;
   const model = new GPT(ops, shape, B);
   model.forward();
   model.backward();
-  return [...seen.values()];
+  return Object.assign([...seen.values()], { attention: [...attention.values()] });
 }
 
 /** "1024x64x192 A·Bᵀ+bias" */
@@ -130,8 +154,9 @@ export function shapeName(s: Omit<MatmulShape, 'count'>): string {
   return `${s.M}x${s.K}x${s.N} ${s.transA ? 'Aᵀ' : 'A'}·${s.transB ? 'Bᵀ' : 'B'}${s.bias ? '+bias' : ''}${s.accumulate ? ' acc' : ''}`;
 }
 
-export function shapesKey(shapes: MatmulShape[]): string {
-  return shapes.map((s) => `${shapeName(s)} ×${s.count}`).sort().join('; ');
+export function shapesKey(shapes: KernelShapes): string {
+  const att = (shapes.attention ?? []).map((a) => `attention B=${a.B} T=${a.T} C=${a.C} H=${a.H} ×${a.count}`);
+  return [...shapes.map((s) => `${shapeName(s)} ×${s.count}`).sort(), ...att].join('; ');
 }
 
 /** 'matmul:4,matmul_rows:24' -> { matmul: 4, matmul_rows: 24 }; the form of T2LAB_KERNELS and --kernels. */
@@ -144,6 +169,7 @@ export function parseKernelChoices(spec: string): Record<string, number> {
   }
   if (out.matmul !== undefined && !(out.matmul in matmul_versions)) throw new Error(`matmul:${out.matmul}: no such version (have ${Object.keys(matmul_versions).join(', ')})`);
   if (out.matmul_rows !== undefined && !MATMUL_V4_ROWS.includes(out.matmul_rows as MatmulRows)) throw new Error(`matmul_rows:${out.matmul_rows}: must be one of ${MATMUL_V4_ROWS.join(', ')}`);
+  if (out.attention !== undefined && !(out.attention in attention_versions)) throw new Error(`attention:${out.attention}: no such version (have ${Object.keys(attention_versions).join(', ')})`);
   return out;
 }
 
@@ -171,25 +197,37 @@ export async function storedRecords(gpu: Gpu, store: ChoiceStore): Promise<Recor
  * from `overrides`, else the store, else by timing every candidate (each first checked against the
  * float64 reference; a wrong one is never chosen). Call once when a run starts, before the first step.
  */
-export async function autotune(gpu: Gpu, shapes: MatmulShape[], opts: AutotuneOptions = {}): Promise<TuneResult> {
+export async function autotune(gpu: Gpu, shapes: KernelShapes, opts: AutotuneOptions = {}): Promise<TuneResult> {
   const key = adapterKey(gpu.adapter);
   const overrides = opts.overrides ?? {};
+  const tuneAttention = (shapes.attention?.length ?? 0) > 0;
   const apply = (choices: Record<string, number>) => {
     const next = { ...gpu.choices };
     delete next.matmul;
     delete next.matmul_rows;
+    if (tuneAttention) delete next.attention;
     gpu.choices = { ...next, ...choices, ...overrides };
-    return { matmul: gpu.choices.matmul!, ...(gpu.choices.matmul_rows !== undefined ? { matmul_rows: gpu.choices.matmul_rows } : {}) };
+    const c = gpu.choices;
+    return { matmul: c.matmul!, ...(c.matmul_rows !== undefined ? { matmul_rows: c.matmul_rows } : {}), ...(c.attention !== undefined ? { attention: c.attention } : {}) };
   };
-  if (overrides.matmul !== undefined) return { key, choices: apply({}), source: 'override' };
+  if (overrides.matmul !== undefined && (!tuneAttention || overrides.attention !== undefined)) return { key, choices: apply({}), source: 'override' };
 
   const sk = shapesKey(shapes);
   const records = opts.store ? await storedRecords(gpu, opts.store) : {};
   const cached = records[sk];
   if (cached && cached.kernels === KERNELS_STAMP && !opts.retune) return { key, choices: apply(cached.choices), source: 'cached', record: cached };
 
-  const record = await measure(gpu, shapes, opts);
-  if (opts.store) {
+  // matmul overridden: only attention is measured (the record keeps the override's matmul, not a measurement).
+  const record = overrides.matmul !== undefined
+    ? { choices: {}, shapes: sk, timings: [], rejected: [], clock: 'wall' as const, measuredAt: new Date().toISOString(), kernels: KERNELS_STAMP }
+    : await measure(gpu, shapes, opts);
+  if (tuneAttention && overrides.attention === undefined) {
+    const a = await measureAttention(gpu, shapes.attention!, opts);
+    record.choices.attention = a.choice;
+    record.timings.push(...a.timings);
+    record.rejected.push(...a.rejected);
+  }
+  if (opts.store && overrides.matmul === undefined) {
     records[sk] = record;
     await opts.store.set(STORE_PREFIX + key, JSON.stringify(records));
   }
@@ -269,6 +307,73 @@ async function checkCandidate(gpu: Gpu, c: MatmulCandidate): Promise<string | nu
       if (!(err <= 1e-4)) return `${shapeName({ M, K, N, ...f })}: max |error| ${err.toExponential(2)} > 1e-4`;
     }
     return null;
+  } catch (e) {
+    return (e as Error).message.split('\n')[0]!;
+  } finally {
+    for (const t of made) t.buffer.destroy();
+  }
+}
+
+/** The attention versions worth timing: all of them (v1 one row per invocation; v2 blocks of rows). */
+export const attentionCandidates = (): AttentionVersion[] => Object.keys(attention_versions).map(Number) as AttentionVersion[];
+
+/**
+ * Pick the attention version for these calls: each version first checked against the float64 reference
+ * (forward and backward, an awkward shape), then forward + backward timed at each shape, interleaved, the
+ * fastest of `reps` counting; the smallest Σ count × time wins.
+ */
+async function measureAttention(gpu: Gpu, shapes: AttentionShape[], opts: AutotuneOptions): Promise<{ choice: AttentionVersion; timings: TuneTiming[]; rejected: TuneRecord['rejected'] }> {
+  const log = opts.log ?? (() => {});
+  const reps = opts.reps ?? 3;
+  const rejected: TuneRecord['rejected'] = [];
+  const alive: { v: AttentionVersion; t: TuneTiming }[] = [];
+  for (const v of attentionCandidates()) {
+    const wrong = await checkAttention(gpu, v);
+    if (wrong) {
+      rejected.push({ candidate: `attention v${v}`, reason: wrong });
+      log(`autotune attention v${v}: rejected (${wrong})`);
+    } else alive.push({ v, t: { candidate: `attention v${v}`, ms: 0, perShapeMs: [] } });
+  }
+  for (const { B, T, C, H, count } of shapes) {
+    const made = [gpu.tensor('autotune qkv', B * T * 3 * C, seededArray(B * T * 3 * C, 1)), gpu.tensor('autotune dout', B * T * C, seededArray(B * T * C, 2)),
+      gpu.tensor('autotune out', B * T * C), gpu.tensor('autotune lse', B * H * T), gpu.tensor('autotune dqkv', B * T * 3 * C), gpu.tensor('autotune delta', B * H * T)];
+    const [qkv, dout, out, lse, dqkv, delta] = made as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+    try {
+      for (const { v, t } of alive) {
+        const r = await gpu.time(() => {
+          attention_forward(gpu, out, lse, qkv, B, T, C, H, { version: v });
+          attention_backward(gpu, dqkv, delta, dout, qkv, out, lse, B, T, C, H, { version: v });
+        }, reps, 1);
+        const ms = Math.min(...r.samples) / 1e6;
+        t.perShapeMs.push(ms);
+        t.ms += count * ms;
+      }
+    } finally {
+      for (const t of made) t.buffer.destroy();
+    }
+  }
+  const timings = alive.map((x) => x.t);
+  for (const t of timings) log(`autotune ${t.candidate}: ${t.ms.toFixed(2)} ms per step (forward + backward)`);
+  const winner = alive.reduce<(typeof alive)[number] | null>((w, x) => (!w || x.t.ms < w.t.ms ? x : w), null);
+  if (!winner) throw new Error(`autotune: no attention version ran correctly (${rejected.map((r) => `${r.candidate}: ${r.reason}`).join('; ')})`);
+  return { choice: winner.v, timings, rejected };
+}
+
+/** Null when attention `version` matches the float64 reference forward and backward on an awkward shape, else why not. */
+async function checkAttention(gpu: Gpu, version: AttentionVersion): Promise<string | null> {
+  const [B, T, C, H] = [2, 37, 30, 3]; // T past one block of rows, head size not a multiple of 4
+  const qkvData = seededArray(B * T * 3 * C, 8), doutData = seededArray(B * T * C, 9);
+  const want = { out: new Float64Array(B * T * C), lse: new Float64Array(B * H * T), dqkv: new Float64Array(B * T * 3 * C), delta: new Float64Array(B * H * T) };
+  attention_cpu.attention_forward(want.out, want.lse, qkvData, B, T, C, H);
+  attention_cpu.attention_backward(want.dqkv, want.delta, doutData, qkvData, want.out, want.lse, B, T, C, H);
+  const made = [gpu.tensor('check qkv', B * T * 3 * C, qkvData), gpu.tensor('check dout', B * T * C, doutData), gpu.tensor('check out', B * T * C),
+    gpu.tensor('check lse', B * H * T), gpu.tensor('check dqkv', B * T * 3 * C), gpu.tensor('check delta', B * H * T)];
+  const [qkv, dout, out, lse, dqkv, delta] = made as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+  try {
+    attention_forward(gpu, out, lse, qkv, B, T, C, H, { version });
+    attention_backward(gpu, dqkv, delta, dout, qkv, out, lse, B, T, C, H, { version });
+    const err = Math.max(maxAbsDiff(await gpu.read(out), want.out), maxAbsDiff(await gpu.read(dqkv), want.dqkv));
+    return err <= 1e-4 ? null : `B=${B} T=${T} C=${C} H=${H}: max |error| ${err.toExponential(2)} > 1e-4`;
   } catch (e) {
     return (e as Error).message.split('\n')[0]!;
   } finally {

@@ -2,6 +2,7 @@
 import type { Gpu } from '../gpu/context.ts';
 import type { BenchCase } from './types.ts';
 import type { StepOverhead } from '../train/train.bench.ts';
+import type { SweepCompile } from './compile.ts';
 
 export interface BenchRow {
   kernel: string;
@@ -23,6 +24,7 @@ export interface BenchReport {
   kernelChoices?: string; // the kernel versions default-version rows (train_step) ran with, and why
   rows: BenchRow[];
   overhead?: StepOverhead[]; // the smallest models' step time, GPU against the rest
+  compile?: SweepCompile; // pipelines the smoke grid builds, and their time
 }
 
 export async function benchKernel(gpu: Gpu, c: BenchCase, peakGflops: number, reps: number): Promise<BenchRow> {

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { autotune, describeChoices, KERNELS_STAMP, memoryStore, modelMatmulShapes, parseKernelChoices, storedRecords, type MatmulCandidate } from '../../src/gpu/autotune.ts';
+import { autotune, describeChoices, KERNELS_STAMP, memoryStore, modelMatmulShapes, parseKernelChoices, storedRecords, type MatmulCandidate } from '../../src/bench/autotune.ts';
 import { adapterKey } from '../../src/gpu/adapter.ts';
 import { fileChoiceStore, kernelOverrides } from '../../src/node/autotune-store.ts';
 import type { ModelShape } from '../../src/config.ts';
@@ -69,8 +69,11 @@ describeGpu('autotune', (gpu) => {
     const first = await autotune(gpu, shapes, { store, candidates });
     expect(first.source).toBe('measured');
     const timings = first.record!.timings;
-    expect(timings.map((t) => t.candidate)).toEqual(['v2', 'v4 rows=8']);
-    const fastest = timings.reduce((a, b) => (b.ms < a.ms ? b : a));
+    expect(timings.map((t) => t.candidate)).toEqual(['v2', 'v4 rows=8', 'attention v1', 'attention v2']);
+    const fastest = timings.slice(0, 2).reduce((a, b) => (b.ms < a.ms ? b : a));
+    const fastestAttention = timings.slice(2).reduce((a, b) => (b.ms < a.ms ? b : a));
+    expect(first.choices.attention).toBe(Number(fastestAttention.candidate.slice(-1)));
+    expect(gpu.choices.attention).toBe(first.choices.attention);
     expect(fastest.ms).toBeGreaterThan(0);
     expect(first.choices.matmul).toBe(fastest.candidate === 'v2' ? 2 : 4);
     expect(gpu.choices.matmul).toBe(first.choices.matmul);
@@ -103,9 +106,22 @@ describeGpu('autotune', (gpu) => {
 
   it('an override wins without timing anything; other choices stay', async () => {
     gpu.choices = { attention: 1 };
-    const r = await autotune(gpu, shapes, { store: memoryStore(), overrides: { matmul: 1 } });
+    // matmul shapes only (no .attention): nothing is left to measure
+    const r = await autotune(gpu, [...shapes], { store: memoryStore(), overrides: { matmul: 1 } });
     expect(r).toMatchObject({ source: 'override', choices: { matmul: 1 } });
     expect(gpu.choices).toEqual({ attention: 1, matmul: 1 });
+    gpu.choices = {};
+  });
+
+  it('reads the attention calls off the model, and an attention override is not measured', async () => {
+    expect(shapes.attention).toEqual([{ B: 2, T: TINY.block_size, C: TINY.n_embd, H: TINY.n_head, count: TINY.n_layer }]);
+    const r = await autotune(gpu, shapes, { store: memoryStore(), candidates: [{ version: 2 }], overrides: { attention: 1 } });
+    expect(r.record!.timings.map((t) => t.candidate)).toEqual(['v2']);
+    expect(gpu.choices).toMatchObject({ matmul: 2, attention: 1 });
+    // matmul overridden, attention not: only attention is timed
+    const a = await autotune(gpu, shapes, { store: memoryStore(), overrides: { matmul: 2 } });
+    expect(a.record!.timings.map((t) => t.candidate)).toEqual(['attention v1', 'attention v2']);
+    expect(a.choices.matmul).toBe(2);
     gpu.choices = {};
   });
 

@@ -26,8 +26,8 @@ describe('kernel contract', () => {
     const gpu = await createNodeGpu({ adapter: 'null' });
     gpu.choices = { matmul: 2 }; // any fixed choice: the null adapter has no subgroups for v4
     const shape = (n_layer: number, n_embd: number, n_head: number, block_size = 32): ModelShape => ({ vocab_size: VOCAB_SIZE, n_layer, n_embd, n_head, block_size });
-    // smoke's three widths (head sizes 8, 12, 16: one head-size class), then deeper, with another batch and context
-    const sizes: [ModelShape, number][] = [[shape(1, 16, 2), 32], [shape(1, 24, 2), 32], [shape(1, 32, 2), 32], [shape(3, 32, 4, 64), 8]];
+    // Widths, depths, batches and contexts of one head size (8): the shapes are all a uniform.
+    const sizes: [ModelShape, number][] = [[shape(1, 16, 2), 32], [shape(1, 32, 4), 32], [shape(2, 24, 3), 16], [shape(3, 32, 4, 64), 8]];
     const ops = gpuOps(gpu);
     recordStep(ops, sizes[0]![0], sizes[0]![1]);
     await gpu.sync();
@@ -36,8 +36,8 @@ describe('kernel contract', () => {
     for (const [s, B] of sizes.slice(1)) recordStep(ops, s, B);
     await gpu.sync();
     expect(gpu.compiled.pipelines, JSON.stringify(gpu.compiled.byKernel)).toBe(first);
-    // A head size in the next class (hs = 64 > 16) is a structural variant: attention alone compiles again.
-    recordStep(ops, shape(1, 128, 2), 4);
+    // A new head size is a structural variant (attention's row arrays are sized by it): attention alone compiles again.
+    recordStep(ops, shape(1, 32, 2), 4);
     await gpu.sync();
     expect(gpu.compiled.pipelines - first).toBe(3); // attention_forward, and attention_backward's two entry points
     expect(gpu.compiled.ms).toBeGreaterThan(0);
