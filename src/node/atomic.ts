@@ -125,6 +125,10 @@ export function appendDurable(path: string, text: string): void {
     let off = 0;
     while (off < bytes.byteLength) off += writeSync(fd, bytes, off, bytes.byteLength - off);
     fsyncSync(fd);
+  } catch (e) {
+    // A partly written line is left for readers to skip (they report it); every earlier line is intact.
+    const err = e as NodeJS.ErrnoException;
+    throw new Error(`could not append to ${path}: ${err.code === 'ENOSPC' ? 'the disk is full' : err.message}; every earlier line is intact, and a rerun redoes what was not recorded`, { cause: e });
   } finally {
     closeSync(fd);
   }
