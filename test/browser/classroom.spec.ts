@@ -164,7 +164,7 @@ test('the explorer works with no training; T² explained; reversed digits read; 
   await page.setViewportSize({ width: 390, height: 800 });
   for (const large of [false, true]) {
     if (large) await page.getByTestId('large-text').click();
-    for (const view of ['learn', 'sweep', 'results', 'explore', 'samples', 'labs']) {
+    for (const view of ['learn', 'sweep', 'results', 'explore', 'samples', 'kernels', 'labs']) {
       await page.getByTestId(`tab-${view}`).click();
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(width, `${view} at 390 px${large ? ', large text' : ''}; too wide: ${width > 390 ? await tooWide(page, 390) : ''}`).toBeLessThanOrEqual(390);
