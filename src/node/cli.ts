@@ -24,6 +24,8 @@ import { formatSweepCompile, sweepCompile } from '../bench/compile.ts';
 import smoke from '../../experiments/smoke.ts';
 import { OutputError, checkOutput, writeFileAtomic } from './atomic.ts';
 import { LockedError } from './lock.ts';
+import { NoAdapterError } from './gpu.ts';
+import { setUpAndRerun } from './setup.ts';
 import { kernelChoiceStore } from './store.ts';
 import { chooseKernels } from '../sweep/driver.ts';
 import { checkRunLimits } from '../sweep/limits.ts';
@@ -254,6 +256,9 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`t2lab ${command}: ${e.message}${e instanceof UsageError ? `\n(npx t2lab ${command} --help lists the options)` : ''}`);
       return 2;
     }
+    // A bare CPU-only machine: install the software driver when bin/setup.sh can, and run again.
+    const again = e instanceof NoAdapterError ? setUpAndRerun(argv) : null;
+    if (again !== null) return again;
     console.error(`t2lab ${command}: ${(e as Error).message}`);
     if (process.env.T2LAB_DEBUG) console.error((e as Error).stack);
     return 1;

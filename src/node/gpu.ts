@@ -2,6 +2,8 @@
 // adapter when there is one and otherwise falls back, by itself, to a software Vulkan driver
 // (lavapipe from Mesa >= 24, or the SwiftShader inside Debian's Chromium).
 import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { create, globals } from 'webgpu';
 import { Gpu, GpuError, type GpuOptions } from '../gpu/context.ts';
 import { describeAdapter } from '../gpu/adapter.ts';
@@ -17,12 +19,20 @@ const SOFTWARE_ICDS = [
   { name: 'swiftshader', files: ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json'] },
 ] as const;
 
-const INSTALL_HINT = `No WebGPU adapter was found. t2lab needs a GPU with a Vulkan driver, or a software Vulkan driver:
-  Debian 12:  echo 'deb http://deb.debian.org/debian bookworm-backports main' | sudo tee /etc/apt/sources.list.d/backports.list
+// The set-up script's path as the user would type it (a clone: bin/setup.sh; an installed package: its own copy).
+const SETUP = relative(process.cwd(), fileURLToPath(new URL('../../bin/setup.sh', import.meta.url))) || 'bin/setup.sh';
+const INSTALL_HINT = `No WebGPU adapter was found. t2lab needs a GPU with a Vulkan driver, or a software Vulkan driver.
+  Debian 12, no GPU:  sudo bash ${SETUP}    # lavapipe from bookworm-backports and chromium, each step printed
+  by hand:    echo 'deb http://deb.debian.org/debian bookworm-backports main' | sudo tee /etc/apt/sources.list.d/backports.list
               sudo apt-get update && sudo apt-get install -t bookworm-backports mesa-vulkan-drivers   # lavapipe (Mesa >= 24)
   or:         sudo apt-get install chromium                                                          # ships SwiftShader
   Ubuntu 24.04 and newer: sudo apt-get install mesa-vulkan-drivers
 (Mesa older than 24 has a lavapipe that Dawn rejects.)`;
+
+/** No adapter at all, hardware or software: what the CLI answers by offering the set-up script (src/node/setup.ts). */
+export class NoAdapterError extends GpuError {
+  override name = 'NoAdapterError';
+}
 
 export interface NodeGpuOptions extends GpuOptions {
   /** Which adapter: 'auto' (hardware, else software fallback), or force one. Env T2LAB_ADAPTER sets the default. */
@@ -73,7 +83,7 @@ async function findAdapter(choice: AdapterChoice): Promise<GPUAdapter> {
     }
     if (choice === icd.name) throw new GpuError(`The ${icd.name} Vulkan driver was not found or was rejected by Dawn (looked for ${icd.files.join(', ')}).\n${INSTALL_HINT}`);
   }
-  throw new GpuError(INSTALL_HINT);
+  throw new NoAdapterError(INSTALL_HINT);
 }
 
 /** A Gpu in Node: hardware when present, else a software Vulkan driver; errors say what to install. */
