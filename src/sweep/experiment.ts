@@ -107,7 +107,7 @@ export function didYouMean(name: string, known: readonly string[]): string {
   const near = scored.filter((s) => (s.d === best && s.d <= Math.max(2, Math.floor(name.length / 3))) || (lower.length >= 3 && k3(s.k, lower))).map((s) => s.k);
   return near.length ? ` (did you mean ${[...new Set(near)].join(' or ')}?)` : '';
 }
-const k3 = (k: string, lower: string) => k.toLowerCase().includes(lower) || lower.includes(k.toLowerCase());
+const k3 = (k: string, lower: string) => k.length >= 3 && (k.toLowerCase().includes(lower) || lower.includes(k.toLowerCase()));
 
 /** Throw (via fail) on the first key of `block` that the experiment format does not know. */
 function checkKeys(block: Record<string, unknown>, where: string, known: readonly string[], fail: (m: string) => never): void {
