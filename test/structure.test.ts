@@ -213,6 +213,24 @@ describe('the import graph', () => {
     expect(stale.map((p) => `no longer needed, delete from PENDING: ${p.why}`)).toEqual([]);
   });
 
+  it("each folder's main file opens with a banner that names the parts it imports and is imported by, as LAYERS does", () => {
+    const MAIN: Record<string, string> = {
+      'src/util': 'src/util/rng.ts', 'src/data': 'src/data/tasks.ts', 'src/gpu': 'src/gpu/context.ts', 'src/stats': 'src/stats/passk.ts',
+      'src/model': 'src/model/gpt.ts', 'src/checkpoint': 'src/checkpoint/checkpoint.ts', 'src/train': 'src/train/trainer.ts',
+      'src/sample': 'src/sample/evaluate.ts', 'src/bench': 'src/bench/cases.ts', 'src/sweep': 'src/sweep/driver.ts', 'src/fit': 'src/fit/fit.ts',
+      'src/report': 'src/report/html.ts', experiments: 'experiments/index.ts', 'src/worker': 'src/worker/api.ts', 'src/node': 'src/node/cli.ts', web: 'web/t2-app.ts',
+    };
+    const short = (p: string) => p.replace(/^src\//, '').replace(/\.ts$/, '');
+    const wrong = Object.entries(MAIN).flatMap(([part, file]) => {
+      const banner = readFileSync(file, 'utf8').split('\n\n')[0]!.split('\n//\n')[0]!.replace(/\n\/\/ /g, ' ').replace(/^\/\/ /, '');
+      const may = LAYERS.find(([p]) => p === part)![1].map(short).join(', ') || 'nothing';
+      const by = LAYERS.filter(([, m]) => m.includes(part)).map(([p]) => short(p)).join(', ') || 'nothing';
+      const want = [`${part}${part.endsWith('.ts') ? '' : '/'}: `, `Imports ${may}; imported by ${by}`];
+      return want.every((w) => banner.includes(w)) ? [] : [`${file}: its banner should say "${want.join('...')}", it says "${banner}"`];
+    });
+    expect(wrong).toEqual([]);
+  });
+
   it('the checks fail on a circle and on an upward import', () => {
     // A made-up graph: model imports sweep (upward), and two sweep files import each other (a circle).
     const g = new Map([

@@ -1,3 +1,7 @@
+// web/: the Lit app; it never holds a GPU device. Imports worker, experiments, report, fit, sweep,
+// bench, sample, model, gpu, stats, data, config; imported by nothing: it is the page's entry
+// (layers: test/structure.test.ts).
+//
 // <t2-app>: the shell. Names the adapter in use (warning on software ones, saying what to do when WebGPU
 // is missing), holds the tabs (What is T², Sweep, Results, Explore, Samples, Kernels, Labs; the choice is
 // in the link), and a

@@ -1,3 +1,7 @@
+// src/bench/: benchmarks and kernel tuning, above the kernels and the model. Imports train, sample,
+// model, kernels, gpu, data, config, util; imported by sweep, worker, node, web (layers:
+// test/structure.test.ts).
+//
 // Every kernel's benchmark and self-check cases, in the order the table prints them.
 import type { BenchCase, CheckCase } from './types.ts';
 import * as matmul from '../../kernels/matmul/matmul.bench.ts';

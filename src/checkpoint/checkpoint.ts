@@ -1,3 +1,6 @@
+// src/checkpoint/: safetensors, t2lab checkpoints, Hugging Face GPT-2 export/import. Imports model,
+// data, config; imported by train, sweep, node (layers: test/structure.test.ts).
+//
 // t2lab checkpoints: safetensors files whose __metadata__ says everything another program needs to
 // rebuild the model (docs/checkpoint.md): the config, every convention of the architecture (norm epsilon,
 // activation, tied unembedding, weight layout), the tokenizer, the training state, and a SHA-256 of the

@@ -1,3 +1,7 @@
+// src/data/: tasks and their verifiers, the tokenizer, the training stream. Imports util; imported
+// by config, checkpoint, train, sample, bench, sweep, worker, node, web (layers:
+// test/structure.test.ts).
+//
 // Procedural tasks with verifiers and graded difficulty (T2.md, "Designing a toy grid that shows it").
 //
 // Every task turns randomness into { prompt, answer }: the prompt ends exactly where the model starts to

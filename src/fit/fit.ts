@@ -1,3 +1,6 @@
+// src/fit/: the Chinchilla and T² fits, the optimum, isoFLOP profiles. Imports sweep, stats, util;
+// imported by report, worker, node, web (layers: test/structure.test.ts).
+//
 // Every fit in one call: Chinchilla Approach 3 with bootstrap intervals, T² Approaches 1 and 2, coverage
 // curves, the joint optimum per C_train and held-out validation. The result is plain JSON (what
 // `t2lab fit --json` prints and `t2lab report` plots); formatFitReport is the table `t2lab fit` prints.

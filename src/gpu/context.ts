@@ -1,3 +1,6 @@
+// src/gpu/: the Gpu context, the kernel contract, adapter facts. Imports config, util; imported by
+// kernels, model, train, sample, bench, sweep, worker, node, web (layers: test/structure.test.ts).
+//
 // The GPU context every launcher records into: device, adapter facts, a pipeline cache, tensors, and
 // one command encoder per step. Host-agnostic: the GPU object is passed in by src/node/gpu.ts or the
 // browser worker, so this file never touches navigator, process or fs.

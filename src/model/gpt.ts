@@ -1,3 +1,7 @@
+// src/model/: the GPT on an ops interface, with GPU and CPU backends. Imports kernels, gpu, config,
+// util; imported by checkpoint, train, sample, bench, sweep, node, web (layers:
+// test/structure.test.ts).
+//
 // The GPT, written once against Ops<T>: token + learned position embeddings, L pre-LayerNorm blocks
 // (causal multi-head attention, 4x GELU MLP), a final LayerNorm, and an unembedding TIED to the token
 // embedding (logits = lnf·wteᵀ): at character-level vocabularies the saving is small, but it is

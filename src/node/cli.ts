@@ -1,3 +1,7 @@
+// src/node/: the Node host: Dawn device, the CLI, set-up, atomic writes, locks. Imports
+// experiments, report, fit, sweep, bench, sample, train, checkpoint, model, kernels, gpu, stats,
+// data, config, util; imported by nothing: bin/t2lab.mjs runs it (layers: test/structure.test.ts).
+//
 // `npx t2lab <command>`: the Node front end. Host code lives in src/node/ only.
 import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
 import { dirname } from 'node:path';

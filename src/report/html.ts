@@ -1,3 +1,6 @@
+// src/report/: the HTML report, its charts, the tidy CSV tables. Imports fit, sweep, stats, config;
+// imported by node, web (layers: test/structure.test.ts).
+//
 // The sweep report as ONE self-contained HTML file: the direct per-level answer (isoFLOP table and figure),
 // the fit summary with its trust warnings, every plot (Chart.js, inlined by the caller as a string so this
 // module stays host-free) and the overtrained-vs-Chinchilla table.

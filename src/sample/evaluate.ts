@@ -1,3 +1,6 @@
+// src/sample/: batched decoding, grading, pass@k of a model. Imports model, kernels, gpu, stats,
+// data, config; imported by bench, sweep, worker, node, web (layers: test/structure.test.ts).
+//
 // The test half of train-to-test: k samples per question, generated together, graded, turned into pass@k.
 //
 // generate() is backend-generic (Ops<T>): prefill questions in chunks, then decode their sequences

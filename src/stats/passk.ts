@@ -1,3 +1,6 @@
+// src/stats/: pass@k estimators, bootstrap, special functions. Imports util; imported by sample,
+// sweep, fit, report, worker, node, web (layers: test/structure.test.ts).
+//
 // pass@k two ways (T2.md): from n graded samples per question (Chen et al.'s unbiased estimator) and
 // from the likelihood p_i of the gold answer (exact for every k). The task score is the mean over
 // questions; its interval is a percentile bootstrap over questions.

@@ -1,3 +1,6 @@
+// src/train/: the trainer and its benchmark rows. Imports checkpoint, model, kernels, gpu, data,
+// config; imported by bench, sweep, node (layers: test/structure.test.ts).
+//
 // One training run on the GPU: a GPT trained on exactly `tokens` (D) tokens of the task stream with
 // AdamW, linear warmup and a cosine decay that reaches zero exactly at D, gradient clipping, and
 // held-out loss at intervals. A step is one command buffer; the only readbacks are scheduled logs.

@@ -1,3 +1,6 @@
+// src/util/: seeded, counter-based randomness. Imports nothing; imported by data, gpu, kernels,
+// stats, model, bench, fit, node (layers: test/structure.test.ts).
+//
 // Deterministic, seedable randomness. Counter-based (a hash of the key), so a value depends only on
 // its key, never on how many values were drawn before it: reproducible across batch sizes and orders.
 

@@ -1,3 +1,7 @@
+// src/worker/: the browser GPU worker and its one API to the page, IndexedDB. Imports fit, sweep,
+// bench, sample, kernels, gpu, stats, data, config; imported by web (layers:
+// test/structure.test.ts).
+//
 // The one interface between the page and its worker (comlink). The worker file only calls expose();
 // the UI only calls wrap(); the page never holds a GPUDevice. Everything heavy (training, sampling,
 // benchmarks, parsing results files) runs behind this interface, off the page's main thread.
