@@ -1,12 +1,9 @@
 // The classroom features' logic, host-free so Node tests can check it (test/browser/classroom.test.ts):
 // the whole-sweep progress display, the grid controls' parsing and where a grid error sits, the
-// train-to-test lab's comparison and its time estimate, and the ordinary reading of reversed-digit sums.
+// train-to-test lab's comparison, and the ordinary reading of reversed-digit sums.
 import type { Experiment, RunSpec } from '../src/sweep/experiment.ts';
 import type { RunRecord } from '../src/sweep/record.ts';
-import type { BenchRow } from '../src/bench/run.ts';
 import { passAtKFromP, passAtKUnbiased } from '../src/stats/passk.ts';
-import { trainingFlopsPerToken } from '../src/model/gpt.ts';
-import { modelShape } from '../src/config.ts';
 
 // ---------------------------------------------------------------- progress
 
@@ -146,20 +143,6 @@ export function tradeoffRows(records: RunRecord[], C_inf?: number): { C_inf: num
     };
   });
   return { C_inf: cInf, rows: rows.sort((a, b) => a.N - b.N) };
-}
-
-/**
- * Seconds to train the grid's runs on this adapter: each run's training FLOPs at the throughput measured
- * by the train_step benchmark row of the nearest width (sampling is small beside it for these labs).
- */
-export function estimateSeconds(runs: RunSpec[], rows: BenchRow[]): number | null {
-  const steps = rows.filter((r) => r.kernel === 'train_step' && r.gflops > 0);
-  if (!steps.length) return null;
-  const width = (shape: string) => Number(/C=(\d+)/.exec(shape)?.[1] ?? NaN);
-  return runs.reduce((s, r) => {
-    const near = steps.reduce((a, b) => (Math.abs(width(b.shape) - r.config.n_embd) < Math.abs(width(a.shape) - r.config.n_embd) ? b : a));
-    return s + (trainingFlopsPerToken(modelShape(r.config)) * r.config.tokens) / (near.gflops * 1e9);
-  }, 0);
 }
 
 // ---------------------------------------------------------------- the tasks' notation

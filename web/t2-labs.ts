@@ -2,20 +2,18 @@
 // tab opens with the lab's configuration), then check what to look for. Everything, the prediction
 // included, is in the link: "Copy link" gives a teacher (or a student handing in) the exact setup. The
 // card is drawn from the link as it is now (an edited grid changes its run count and its link at once).
-// Before a sweep lab runs, its time on this adapter is estimated from measured training-step times; the
+// Before a sweep lab runs, its time on this adapter is estimated from step times measured here; the
 // train-to-test lab shows its comparison (each model at its own k = C_inf/(2N)) as soon as runs finish.
 import { LitElement, html, css } from 'lit';
-import { proxy } from 'comlink';
 import { api } from './api.ts';
 import { shared } from './styles.ts';
 import { formatSeconds, hashParam, onHash, readHash, setHash, si } from './state.ts';
 import { labs, labById, type Lab } from './labs.ts';
 import { passAtKChart } from './charts.ts';
-import { estimateSeconds, tradeoffRows } from './classroom.ts';
+import { tradeoffRows } from './classroom.ts';
 import { expandRuns, validateExperiment, type Experiment, type RunSpec } from '../src/sweep/experiment.ts';
 import { decodeRunId } from '../src/report/charts.ts';
 import type { RunRecord } from '../src/sweep/record.ts';
-import type { BenchRow } from '../src/bench/run.ts';
 import './t2-chart.ts';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
@@ -122,36 +120,19 @@ export class T2Labs extends LitElement {
   }
 
   /**
-   * Time the training step on this adapter (the benchmark's train_step rows) and estimate the lab from it.
-   * The estimate is shown as soon as a row of a near enough width has come (within 2× of every run's width:
-   * the smallest row, for these labs), not after the whole benchmark, which on a software adapter takes minutes.
+   * The lab's time on this adapter before anything trains: the sweep driver's own estimate (each model size
+   * timed here for a few steps and a small sampling pass, then kept), the same numbers the progress ETA
+   * starts from.
    */
-  private async measure(key: string, runs: RunSpec[]): Promise<void> {
+  private async measure(key: string, grid: Experiment): Promise<void> {
     const say = (text: string) => (this.estimates = new Map(this.estimates).set(key, text));
-    say('Measuring training steps on this adapter…');
-    const t0 = performance.now();
-    const rows: BenchRow[] = [];
-    let shown = false;
-    const width = (shape: string) => Number(/C=(\d+)/.exec(shape)?.[1] ?? NaN);
-    const tell = (software: boolean | null) => {
-      const s = estimateSeconds(runs, rows);
-      if (s === null) return;
-      shown = true;
-      const where = software === null ? 'this adapter' : software ? 'this software adapter' : 'this GPU';
-      say(`About ${formatSeconds(s * 1.25)} on ${where} (training at the step time measured here, plus a quarter for sampling and compiling; measuring took ${formatSeconds((performance.now() - t0) / 1000)}).`);
-    };
+    say('Timing each model size on this adapter…');
     try {
-      const adapter = await api.init();
-      const report = api.bench({ kernels: ['train_step'], reps: 2 }, proxy((row: BenchRow) => {
-        rows.push(row);
-        const near = runs.every((r) => rows.some((x) => x.kernel === 'train_step' && Math.abs(width(x.shape) - r.config.n_embd) <= r.config.n_embd));
-        if (!shown && near) tell(adapter.software);
-      }));
-      await report;
-      if (!shown) tell(adapter.software);
-      if (!shown) say('Could not measure a training step on this adapter.');
+      const [adapter, est] = [await api.init(), await api.sweepEstimate(grid)];
+      const where = adapter.software ? 'this software adapter' : 'this GPU';
+      say(`About ${formatSeconds(est.total_s)} on ${where} for ${est.runs.length} run${est.runs.length === 1 ? '' : 's'}, from step and sampling times measured here${est.unmeasured.length ? ` (scaled for ${est.unmeasured.join(', ')})` : ''}.`);
     } catch (e) {
-      if (!shown) say(`Could not measure: ${(e as Error).message}`);
+      say(`Could not estimate: ${(e as Error).message}`);
     }
   }
 
@@ -198,7 +179,7 @@ export class T2Labs extends LitElement {
             ${runs.length ? html`<ul class="muted">${runs.map((r) => html`<li>${decodeRunId(r.id)}: N = ${r.N_nonemb.toLocaleString()}, ${si(r.config.tokens)} tokens (D/N = ${(r.config.tokens / r.N_nonemb).toFixed(1)})</li>`)}</ul>` : ''}
             <div class="controls">
               <button class="primary" @click=${() => this.run(lab)} data-testid="lab-run">${lab.kernel ? `Profile ${lab.kernel}` : 'Open the sweep'}</button>
-              ${runs.length ? html`<button @click=${() => this.measure(JSON.stringify(g), runs)} data-testid="lab-estimate">Estimate the time on this GPU</button>` : ''}
+              ${runs.length && g ? html`<button @click=${() => this.measure(JSON.stringify(g), g)} data-testid="lab-estimate">Estimate the time on this GPU</button>` : ''}
               <span role="status" data-testid="lab-estimate-text">${this.estimates.get(JSON.stringify(g)) ?? ''}</span>
             </div></li>
           <li><strong>Look for.</strong><ul>${lab.lookFor.map((x) => html`<li>${x}</li>`)}</ul></li>

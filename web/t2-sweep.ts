@@ -154,6 +154,8 @@ export class T2Sweep extends LitElement {
 
   /** Training-loss points of the run in progress, by run id (finished runs draw from their records). */
   private live = new Map<string, { tokens: number; loss: number }[]>();
+  /** The driver's estimate of this grid's time on this adapter, by grid text and limit (shown beside Start). */
+  private estimates = new Map<string, string>();
   /** A control's own parse error ("3x16" is not a size), by control. */
   private controlErrors: Record<string, string> = {};
   /** Whole-sweep progress as shown (never backwards) and its ETA. */
@@ -367,6 +369,22 @@ export class T2Sweep extends LitElement {
     await this.loadRecords();
   }
 
+  /** Time each model size here (a few steps and a small sampling pass, kept for next time) and sum the grid. */
+  private async estimate(): Promise<void> {
+    const key = `${this.text}|${this.limit ?? ''}`;
+    const say = (t: string) => {
+      this.estimates.set(key, t);
+      this.requestUpdate();
+    };
+    say('Timing each model size on this adapter…');
+    try {
+      const est = await api.sweepEstimate(JSON.parse(this.text), { limit: this.limit });
+      say(`About ${formatSeconds(est.total_s)} for ${est.runs.length} run${est.runs.length === 1 ? '' : 's'} on this adapter, from times measured here${est.unmeasured.length ? ` (scaled for ${est.unmeasured.join(', ')})` : ''}.`);
+    } catch (e) {
+      say(`Could not estimate: ${(e as Error).message}`);
+    }
+  }
+
   /** A control wrote a field: update the grid's JSON (kept as text, so the editor and the link follow). */
   private editField(control: string, apply: (g: Record<string, any>) => void): void {
     let g: Record<string, any>;
@@ -501,9 +519,11 @@ export class T2Sweep extends LitElement {
           : doneHere === c.runs.length && c.runs.length
             ? html`<span class="ok" data-testid="sweep-done">✓ Sweep done</span>
                 <button @click=${this.runAgain} ?disabled=${!this.ready} data-testid="run-again">Run again from scratch</button>`
-            : html`<button class="primary" @click=${this.start} ?disabled=${!canStart} data-testid="start">${doneHere > 0 || this.state === 'paused' ? 'Resume sweep' : 'Start sweep'}</button>`}
+            : html`<button class="primary" @click=${this.start} ?disabled=${!canStart} data-testid="start">${doneHere > 0 || this.state === 'paused' ? 'Resume sweep' : 'Start sweep'}</button>
+                <button @click=${this.estimate} ?disabled=${!canStart} data-testid="estimate">Estimate the time</button>`}
         <span class="muted" data-testid="sweep-state" data-state=${this.state}>${this.stateText(doneHere, c.runs.length)}</span>
       </div>
+      ${!this.running && this.estimates.get(`${this.text}|${this.limit ?? ''}`) ? html`<p class="muted" role="status" data-testid="estimate-text">${this.estimates.get(`${this.text}|${this.limit ?? ''}`)}</p>` : ''}
       ${c.exp?.description ? html`<p class="muted" data-testid="preset-description">${c.exp.description}</p>` : ''}
       ${this.limit !== undefined && c.exp
         ? html`<p class="notice" data-testid="limit-notice">Capped by the link's <code>limit=${this.limit}</code>: running the first ${c.runs.length} of the ${c.gridRuns} runs of "${c.exp.name}". <button @click=${() => setHash({ limit: null })} ?disabled=${this.running}>Run the whole grid</button></p>`

@@ -75,6 +75,9 @@ test('the train-to-test lab: predict, run a grid sized for SwiftShader, look at 
   // Run.
   await page.getByTestId('lab-run').click();
   await expect(page.getByTestId('lab-banner')).toContainText('Train-to-test');
+  // The Sweep view's estimate is the same driver's: the sizes were timed just now, so it is at hand.
+  await page.getByTestId('estimate').click();
+  await expect(page.getByTestId('estimate-text')).toContainText(/About \d+(m \d+)?s for 2 runs on this adapter/, { timeout: 60_000 });
   await page.getByTestId('start').click();
   await expect(page.getByTestId('sweep-state')).toHaveAttribute('data-state', 'done', { timeout: 420_000 });
   await expect(page.getByTestId('sweep-done')).toBeVisible();

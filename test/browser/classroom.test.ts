@@ -1,11 +1,9 @@
 // The classroom features' logic in Node (web/classroom.ts): progress that never goes backwards and an ETA
 // that waits for a measurement; the grid controls' parsing and where a grid error sits; the train-to-test
-// comparison at k = C_inf/(2N); the time estimate from measured step rates; the reversed-digit reading.
+// comparison at k = C_inf/(2N); the reversed-digit reading.
 import { describe, expect, it } from 'vitest';
-import { ProgressDisplay, estimateSeconds, lineOf, locateError, parseList, parseModels, formatModels, ordinaryAnswer, ordinaryReading, tradeoffRows } from '../../web/classroom.ts';
+import { ProgressDisplay, lineOf, locateError, parseList, parseModels, formatModels, ordinaryAnswer, ordinaryReading, tradeoffRows } from '../../web/classroom.ts';
 import { passAtKFromP, passAtKUnbiased } from '../../src/stats/passk.ts';
-import { trainingFlopsPerToken } from '../../src/model/gpt.ts';
-import { modelShape } from '../../src/config.ts';
 import { expandRuns, validateExperiment } from '../../src/sweep/experiment.ts';
 import { labs } from '../../web/labs.ts';
 import { syntheticRecords } from '../report/fixture.ts';
@@ -92,14 +90,6 @@ describe('the train-to-test lab', () => {
     expect(small!.k_sampled).toBe(7);
     expect(small!.passK_sampled).toBeCloseTo(r0.questions.reduce((s, q) => s + passAtKUnbiased(q.n, q.c, 7), 0) / 12, 12);
     expect(big!.passK).toBeCloseTo(big!.pass1, 12); // k = 1
-  });
-
-  it('estimates the training time from the measured rate of the nearest width', () => {
-    const row = (shape: string, gflops: number) => ({ kernel: 'train_step', version: 'default', shape, ms: 1, gflops, gbs: 0, peakFraction: 0, clock: 'wall' as const, bytes: 0 });
-    const rows = [row('L=1 C=16 H=2 B=32 T=32', 2), row('L=2 C=64 H=4 B=16 T=64', 8)];
-    const want = runs.reduce((s, r) => s + (trainingFlopsPerToken(modelShape(r.config)) * r.config.tokens) / 2e9, 0); // both nearest C=16
-    expect(estimateSeconds(runs, rows)).toBeCloseTo(want, 9);
-    expect(estimateSeconds(runs, [])).toBeNull();
   });
 });
 
