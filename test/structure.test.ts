@@ -6,6 +6,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { createNodeGpu } from '../src/node/gpu.ts';
 import { benchCases, checkCases } from '../src/bench/cases.ts';
+import type { Kernel } from '../src/gpu/kernel.ts';
 import { matmul, matmul_versions, type MatmulVersion } from '../kernels/matmul/matmul.ts';
 
 function files(dir: string): string[] {
@@ -70,21 +71,25 @@ describe('src/ is host-agnostic', () => {
 });
 
 describe('declarations WGSL cannot share', () => {
-  // Each decode kernel declares `struct Seq` itself (WGSL has no includes; a reader sees the layout where
-  // it is used). This keeps every copy in the field order of SEQ, the one definition (kernels/sample/seqs.ts).
-  it('every struct Seq has the fields of SEQ, in order', async () => {
-    const { SEQ } = await import('../kernels/sample/seqs.ts');
+  // struct Seq lives once, in kernels/sample/seqs.wgsl, and the launchers append it (KernelSpec.append).
+  // This keeps that one copy in the field order of SEQ (kernels/sample/seqs.ts) and no second copy anywhere.
+  it('struct Seq is declared once, in seqs.wgsl, with the fields of SEQ in order, and every kernel that reads seqs gets it', async () => {
+    const { SEQ, SEQ_WGSL } = await import('../kernels/sample/seqs.ts');
     const want = Object.entries(SEQ).sort((a, b) => a[1] - b[1]).map(([k]) => k);
-    const wgsl = files('kernels').filter((f) => f.endsWith('.wgsl'));
-    let found = 0;
-    for (const f of wgsl) {
-      const m = /struct Seq \{([^}]*)\}/.exec(readFileSync(f, 'utf8'));
-      if (!m) continue;
-      found++;
-      const fields = [...m[1]!.matchAll(/(\w+)\s*:\s*u32/g)].map((x) => x[1]);
-      expect(fields, f).toEqual(want);
-    }
-    expect(found).toBeGreaterThanOrEqual(3);
+    const declaring = files('kernels').filter((f) => f.endsWith('.wgsl') && /struct Seq \{/.test(readFileSync(f, 'utf8')));
+    expect(declaring).toEqual([join('kernels', 'sample', 'seqs.wgsl')]);
+    const m = /struct Seq \{([^}]*)\}/.exec(SEQ_WGSL);
+    expect([...m![1]!.matchAll(/(\w+)\s*:\s*u32/g)].map((x) => x[1])).toEqual(want);
+    const { encoder_decode_kernel } = await import('../kernels/encoder/encoder.ts');
+    const { attention_decode_kernel } = await import('../kernels/attention_decode/attention_decode.ts');
+    const { sample_kernel } = await import('../kernels/sample/sample.ts');
+    const readers = files('kernels').filter((f) => f.endsWith('.wgsl') && /array<Seq>/.test(readFileSync(f, 'utf8')));
+    const appending = ([encoder_decode_kernel, attention_decode_kernel, sample_kernel] as Kernel<number>[]).flatMap((k) => {
+      expect(k.append, k.name).toBe(SEQ_WGSL);
+      return k.numbers.map((v) => k.file(v));
+    });
+    expect(readers.length).toBeGreaterThanOrEqual(4);
+    expect(readers.sort()).toEqual(appending.sort());
   });
 });
 

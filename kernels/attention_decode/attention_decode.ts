@@ -8,7 +8,7 @@
 //           v2 one 64-invocation workgroup per (s,h), keys split across it, workgroup-memory reductions.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import { defineKernel } from '../../src/gpu/kernel.ts';
-import { SEQ_STRIDE } from '../sample/seqs.ts';
+import { SEQ_STRIDE, SEQ_WGSL } from '../sample/seqs.ts';
 import v1 from './attention_decode.v1.wgsl?raw';
 import v2 from './attention_decode.v2.wgsl?raw';
 
@@ -22,6 +22,7 @@ export const attention_decode_kernel = defineKernel({
   folder: 'attention_decode',
   versions: { 1: v1, 2: v2 } as Record<AttentionDecodeVersion, string>,
   fallback: (gpu) => attention_decode_default_version(gpu),
+  append: SEQ_WGSL,
 });
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {

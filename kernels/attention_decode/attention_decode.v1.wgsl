@@ -14,17 +14,7 @@ struct Dims { // shapes: a uniform, so every size of one head size shares this p
 }
 const HS = ${HS}u; // head size C/H, interpolated: loops over it unroll and rows stay in registers (2x on lavapipe)
 
-// Field order must match SEQ in kernels/sample/seqs.ts.
-struct Seq {
-  prefix_row: u32,
-  question: u32,
-  sample: u32,
-  prefix_len: u32,
-  pos: u32,
-  done: u32,
-  n_gen: u32,
-  reserved: u32,
-}
+// struct Seq (one row of seqs) is appended by the launcher from kernels/sample/seqs.wgsl.
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;   // (S,C)
 @group(0) @binding(1) var<storage, read_write> cache: array<f32>; // (S,T,2C)

@@ -19,17 +19,7 @@ const NC = max(1u, WG / HS); // key slices per channel in the p·v sum
 const PARTS = HS * NC;        // (channel, slice) partial sums, <= max(WG, HS)
 const LOWEST = -3.4e38; // below any score, and finite
 
-// Field order must match SEQ in kernels/sample/seqs.ts.
-struct Seq {
-  prefix_row: u32,
-  question: u32,
-  sample: u32,
-  prefix_len: u32,
-  pos: u32,
-  done: u32,
-  n_gen: u32,
-  reserved: u32,
-}
+// struct Seq (one row of seqs) is appended by the launcher from kernels/sample/seqs.wgsl.
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;   // (S,C)
 @group(0) @binding(1) var<storage, read_write> cache: array<f32>; // (S,T,2C)

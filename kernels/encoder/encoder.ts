@@ -11,7 +11,7 @@ import { checkSizes, defineKernel } from '../../src/gpu/kernel.ts';
 import forward1 from './encoder_forward.v1.wgsl?raw';
 import backward1 from './encoder_backward.v1.wgsl?raw';
 import decode1 from './encoder_decode.v1.wgsl?raw';
-import { SEQ_STRIDE } from '../sample/seqs.ts';
+import { SEQ_STRIDE, SEQ_WGSL } from '../sample/seqs.ts';
 
 export const encoder_forward_versions = { 1: forward1 } as const;
 export const encoder_backward_versions = { 1: backward1 } as const;
@@ -19,7 +19,7 @@ export const encoder_decode_versions = { 1: decode1 } as const;
 export type EncoderVersion = keyof typeof encoder_forward_versions;
 export const encoder_forward_kernel = defineKernel({ name: 'encoder_forward', folder: 'encoder', versions: encoder_forward_versions });
 export const encoder_backward_kernel = defineKernel({ name: 'encoder_backward', folder: 'encoder', versions: encoder_backward_versions });
-export const encoder_decode_kernel = defineKernel({ name: 'encoder_decode', folder: 'encoder', versions: encoder_decode_versions });
+export const encoder_decode_kernel = defineKernel({ name: 'encoder_decode', folder: 'encoder', versions: encoder_decode_versions, append: SEQ_WGSL });
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {
     encoder_forward?: EncoderVersion;

@@ -9,7 +9,7 @@
 // Versions: v1 one invocation per sequence (a character vocabulary; see the .wgsl for larger ones).
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import { defineKernel } from '../../src/gpu/kernel.ts';
-import { SEQ_STRIDE } from './seqs.ts';
+import { SEQ_STRIDE, SEQ_WGSL } from './seqs.ts';
 import v1 from './sample.v1.wgsl?raw';
 
 export { SEQ, SEQ_STRIDE, seqs_parse, seqs_table, type SeqRow } from './seqs.ts';
@@ -18,7 +18,7 @@ export const sample_versions = {
   1: { code: v1, workgroup: 64 },
 } as const;
 export type SampleVersion = keyof typeof sample_versions;
-export const sample_kernel = defineKernel({ name: 'sample', folder: 'sample', versions: { 1: v1 } as Record<SampleVersion, string> });
+export const sample_kernel = defineKernel({ name: 'sample', folder: 'sample', versions: { 1: v1 } as Record<SampleVersion, string>, append: SEQ_WGSL });
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {
     sample?: SampleVersion;

@@ -15,17 +15,7 @@ struct Dims { // shapes: a uniform, so every size shares this pipeline
 }
 const V = ${V}u;         // interpolated: the private arrays below need a const size
 
-// Field order must match SEQ in kernels/sample/seqs.ts.
-struct Seq {
-  prefix_row: u32,
-  question: u32,
-  sample: u32,
-  prefix_len: u32,
-  pos: u32,
-  done: u32,
-  n_gen: u32,
-  reserved: u32,
-}
+// struct Seq (one row of seqs) is appended by the launcher from kernels/sample/seqs.wgsl.
 
 // Layout must match sample_write_params in sample.ts.
 struct Params {

@@ -1,10 +1,16 @@
 // The per-sequence table `seqs` that every decode kernel reads (encoder_decode, attention_decode) and
 // `sample` updates: u32, SEQ_STRIDE words per decoded sequence s, one row per sequence of the batch.
-// The WGSL side is `struct Seq` (same field order) in each decode kernel; this file is the one place
-// that says what the words mean, for the launchers, the CPU references and the decoder.
+// The WGSL side is `struct Seq` in seqs.wgsl (same field order), appended to each decode kernel by its
+// launcher; this file is the one place that says what the words mean, for the launchers, the CPU
+// references and the decoder.
 //
 // A row whose `done` is 1 is left untouched by every decode kernel: after the context fills, its pos
 // is T (one past the last position), so recomputing it would read and write out of its own range.
+
+import seqsWgsl from './seqs.wgsl?raw';
+
+/** `struct Seq` in WGSL, appended to the kernels that read seqs (KernelSpec.append). */
+export const SEQ_WGSL: string = seqsWgsl;
 
 export const SEQ_STRIDE = 8;
 

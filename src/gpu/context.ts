@@ -23,6 +23,8 @@ export interface KernelSource {
   defines?: Defines; // `#if ${FLAG}` and `${NAME}` values
   overrides?: Record<string, number>; // WGSL `override` constants (shapes, tile sizes)
   entryPoint?: string;
+  /** Shared WGSL appended after the file (e.g. struct Seq): after, so compile errors keep the file's line numbers. */
+  append?: string;
 }
 
 export class GpuError extends Error {
@@ -125,7 +127,7 @@ export class Gpu {
     const key = `${src.file}|${JSON.stringify(src.defines ?? {})}|${JSON.stringify(src.overrides ?? {})}|${src.entryPoint ?? 'main'}`;
     let p = this.pipelines.get(key);
     if (p) return p;
-    const code = preprocess(src.file, src.code, src.defines);
+    const code = preprocess(src.file, src.code, src.defines) + (src.append ? `\n${src.append}` : '');
     const label = `${src.name} (${src.file.split('/').pop()})`;
     const t0 = performance.now();
     this.device.pushErrorScope('validation');

@@ -21,6 +21,8 @@ export interface KernelSpec<V extends number> {
   fallback?: (gpu: Gpu) => V;
   /** Why `version` cannot run on this device, or null when it can. */
   unsupported?: (gpu: Gpu, version: V) => string | null;
+  /** Shared WGSL appended to every version (one definition of a struct several kernels read, e.g. struct Seq). */
+  append?: string;
 }
 
 /** One dispatch: bindings in @binding order (the dims uniform where the WGSL declares it), and the grid. */
@@ -40,11 +42,14 @@ export class Kernel<V extends number> {
   readonly versions: Record<V, string>;
   /** The version numbers, ascending. */
   readonly numbers: V[];
+  /** Shared WGSL appended to every version (KernelSpec.append). */
+  readonly append?: string;
 
   constructor(private readonly spec: KernelSpec<V>) {
     this.name = spec.name;
     this.folder = spec.folder;
     this.versions = spec.versions;
+    this.append = spec.append;
     this.numbers = (Object.keys(spec.versions).map(Number) as V[]).sort((a, b) => a - b);
   }
 
@@ -76,6 +81,7 @@ export class Kernel<V extends number> {
       defines: call.defines,
       overrides: call.overrides,
       entryPoint: call.entryPoint,
+      append: this.spec.append,
     });
     gpu.dispatch(`${this.name}.v${version}`, pipeline, call.bindings, call.workgroups);
   }
