@@ -216,8 +216,8 @@ async function bench(args: string[]): Promise<number> {
   const kernelChoices = await cacheTolerant(() => applyKernelChoices(gpu, values.kernels), async () => `${describeChoices(gpu)}  [measured now, not kept]`);
   log(`kernels: ${kernelChoices}`);
   if (values.peers) return benchPeers(gpu, { reps, json: values.json, out: values.out, quick: values.quick });
-  // A sweep's compile bill, first, so no row before it has built its pipelines (the whole table only).
-  const compile = only ? undefined : await sweepCompile(gpu, smoke.base, smoke.models);
+  // A sweep's compile bill, first, so no row before it has built its pipelines (with the train_step rows).
+  const compile = only && !only.includes('train_step') ? undefined : await sweepCompile(gpu, smoke.base, smoke.models);
   if (compile) log(formatSweepCompile('experiments/smoke.ts', compile));
   const peak = await fma_peak_gflops(gpu);
   const report: BenchReport = { adapter: gpu.adapter, peakGflops: peak.gflops, peakClock: peak.clock, kernelChoices, rows: [], compile };
