@@ -10,6 +10,8 @@ import { allCharts, fitWarnings, isoflopLossChart, isoflopT2Chart, isoflopTable,
 import { tidyPassAtKCsv, tidyQuestionsCsv } from '../src/report/tidy.ts';
 import type { IsoflopAnalysis } from '../src/fit/isoflop.ts';
 import { analysis } from './analysis.ts';
+import { labs } from './labs.ts';
+import { expandRuns, validateExperiment, type RunSpec } from '../src/sweep/experiment.ts';
 import { fmt, type FitReport } from '../src/fit/fit.ts';
 import { presets } from '../experiments/index.ts';
 import type { RunRecord } from '../src/sweep/record.ts';
@@ -171,6 +173,16 @@ export class T2Results extends LitElement {
     </figure>`;
   }
 
+  /** The sweep's planned runs when it is a preset or a lab (so colours match the Sweep view's), else none. */
+  private grid(): RunSpec[] | undefined {
+    const exp = presets[this.sweep] ?? labs.find((l) => l.grid?.name === this.sweep)?.grid;
+    try {
+      return exp ? expandRuns(validateExperiment(exp, this.sweep)) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The headline: per isoFLOP level, both optima measured directly, their ratio, and the figure. */
   private renderIsoflop() {
     const a = this.iso;
@@ -263,7 +275,7 @@ export class T2Results extends LitElement {
           })()}
           ${this.renderIsoflop()}
           <h3>Plots <span class="muted">(<a href="#view=learn">how to read them</a>)</span></h3>
-          <div class="grid2">${allCharts(rs, this.fit, this.iso).map((c) => this.renderChart(c))}</div>
+          <div class="grid2">${allCharts(rs, this.fit, this.iso, this.grid()).map((c) => this.renderChart(c))}</div>
           ${this.renderOptimum(rs)}
           <h3>Runs</h3>
           <table data-testid="results-table">

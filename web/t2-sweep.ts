@@ -22,6 +22,8 @@ interface Checked {
   /** The runs this sweep will do (capped by `limit`), and the full grid's size. */
   runs: RunSpec[];
   gridRuns: number;
+  /** Every run of the grid (the limit ignored): what colours are assigned over, as in Results and the report. */
+  all: RunSpec[];
   message: string;
   /** Where in the text the error is (character offset), when it can be placed; -1 when not. */
   at: number;
@@ -102,17 +104,17 @@ export function checkGrid(text: string, limit: number | undefined): Checked {
   try {
     obj = JSON.parse(text);
   } catch (e) {
-    return { exp: null, runs: [], gridRuns: 0, message: jsonError(text, e as Error), at: jsonErrorOffset(text), field: '' };
+    return { exp: null, runs: [], gridRuns: 0, all: [], message: jsonError(text, e as Error), at: jsonErrorOffset(text), field: '' };
   }
   try {
     const exp = validateExperiment(obj, 'grid');
     const all = expandRuns(exp);
     const runs = limit !== undefined ? expandRuns(firstRuns(exp, limit)) : all;
-    return { exp, runs, gridRuns: all.length, message: '', at: -1, field: '' };
+    return { exp, runs, gridRuns: all.length, all, message: '', at: -1, field: '' };
   } catch (e) {
     const message = (e as Error).message;
     const { at, field } = locateError(text, message);
-    return { exp: null, runs: [], gridRuns: 0, message: at >= 0 ? `${message} (line ${lineOf(text, at)})` : message, at, field };
+    return { exp: null, runs: [], gridRuns: 0, all: [], message: at >= 0 ? `${message} (line ${lineOf(text, at)})` : message, at, field };
   }
 }
 
@@ -170,7 +172,7 @@ export class T2Sweep extends LitElement {
     this.ready = false;
     this.preset = DEFAULT_PRESET;
     this.text = '';
-    this.checked = { exp: null, runs: [], gridRuns: 0, message: '', at: -1, field: '' };
+    this.checked = { exp: null, runs: [], gridRuns: 0, all: [], message: '', at: -1, field: '' };
     this.controlErrors = {};
     this.limit = undefined;
     this.state = 'idle';
@@ -332,7 +334,7 @@ export class T2Sweep extends LitElement {
       const live: CurveSeries[] = [...this.live].filter(([id]) => !this.records.some((r) => r.id === id))
         .map(([id, points]) => ({ id, config: this.checked.runs.find((r) => r.id === id)?.config ?? this.progress!.run.config, points, live: true }));
       // Colours over the whole planned grid (and any finished run outside it), so a run keeps its colour.
-      const grid = [...this.checked.runs, ...this.records.filter((r) => !this.checked.runs.some((x) => x.id === r.id))];
+      const grid = [...this.checked.all, ...this.records.filter((r) => !this.checked.all.some((x) => x.id === r.id))];
       this.charts = { loss: lossCurvesChart([...finished, ...live], grid), passk: passAtKChart(this.records, grid), lossD: lossVsTokensChart(this.records) };
     };
     if (now) {

@@ -204,11 +204,14 @@ function fitPoints(records: RunRecord[], fit: FitReport | null): FitPoint[] {
 
 // ---------------------------------------------------------------- observations
 
-export function lossCurvesChart(records: RunRecord[], _fit: FitReport | null): ChartSpec {
+/** Colours over the planned grid when it is known (so a partial sweep colours its runs as the Sweep view does), else over the records. */
+const coloursOf = (records: RunRecord[], grid?: RunLike[]) => runColours(grid?.length ? [...grid, ...records.filter((r) => !grid.some((g) => g.id === r.id))] : records);
+
+export function lossCurvesChart(records: RunRecord[], _fit: FitReport | null, _iso?: IsoflopAnalysis | null, grid?: RunLike[]): ChartSpec {
   const spec = { id: 'loss-curves', title: 'Training loss against tokens', caption: 'Training loss at each logged step, one line per run (diverged runs dashed); the colour of a run is the same on every plot.' };
   const runs = records.filter((r) => r.curve?.length);
   if (runs.length === 0) return { ...spec, config: null, message: 'No run has a logged loss curve.' };
-  const colours = runColours(records);
+  const colours = coloursOf(records, grid);
   const datasets = runs.map((r) => ({
     label: r.id,
     t2title: decodeRunId(r.id),
@@ -278,11 +281,11 @@ export function passAtKDatasets(records: RunRecord[], colours: Map<string, strin
   return datasets;
 }
 
-export function passAtKChart(records: RunRecord[], _fit: FitReport | null): ChartSpec {
+export function passAtKChart(records: RunRecord[], _fit: FitReport | null, _iso?: IsoflopAnalysis | null, grid?: RunLike[]): ChartSpec {
   const spec = { id: 'pass-at-k', title: 'pass@k against k', caption: 'Per run, log-log: solid with points from sampling (unbiased estimator), dashed from the likelihood p_i (exact); points at pass@k = 0 are not drawable on a log axis.' };
   const runs = finished(records).filter((r) => r.pass_at_k);
   if (runs.length === 0) return { ...spec, config: null, message: 'No run has a pass@k table.' };
-  return { ...spec, config: lineConfig(passAtKDatasets(runs, runColours(records)), logAxis('k (samples per question)'), logAxis('pass@k')) };
+  return { ...spec, config: lineConfig(passAtKDatasets(runs, coloursOf(records, grid)), logAxis('k (samples per question)'), logAxis('pass@k')) };
 }
 
 // ---------------------------------------------------------------- fits against observations
@@ -507,9 +510,13 @@ export function fitWarnings(fit: FitReport | null): string[] {
   return out;
 }
 
-/** Every plot of the report, in page order (the frontier plots also show the direct isoFLOP optima, when given). */
-export function allCharts(records: RunRecord[], fit: FitReport | null, iso?: IsoflopAnalysis | null): ChartSpec[] {
-  return [lossCurvesChart, isoflopChart, passAtKChart, lossFitChart, accuracyFitChart, frontierNChart, frontierRatioChart, heldOutChart].map((f) => f(records, fit, iso));
+/**
+ * Every plot of the report, in page order (the frontier plots also show the direct isoFLOP optima, when
+ * given). `grid`: the sweep's planned runs, when known, so a run's colour does not depend on which runs
+ * have finished.
+ */
+export function allCharts(records: RunRecord[], fit: FitReport | null, iso?: IsoflopAnalysis | null, grid?: RunLike[]): ChartSpec[] {
+  return [lossCurvesChart, isoflopChart, passAtKChart, lossFitChart, accuracyFitChart, frontierNChart, frontierRatioChart, heldOutChart].map((f) => f(records, fit, iso, grid));
 }
 
 // ---------------------------------------------------------------- the paper's table

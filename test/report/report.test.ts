@@ -240,6 +240,15 @@ describe('one chart language', () => {
     for (const d of loss) expect(d.borderColor).toBe(colours.get(d.label));
   });
 
+  it('given the planned grid, a partial sweep colours its runs as the whole sweep will', () => {
+    const grid = shaped.map((r) => ({ id: r.id, config: r.config }));
+    const partial = shaped.slice(0, 3);
+    const whole = runColours(grid);
+    const ds = allCharts(partial, null, null, grid).find((c) => c.id === 'pass-at-k')!.config!.data.datasets as { label: string; borderColor: string; t2legend?: boolean }[];
+    for (const r of partial) expect(ds.find((d) => d.label === r.id)!.borderColor).toBe(whole.get(r.id));
+    expect(runColours(partial).get(partial[0]!.id)).not.toBe(whole.get(partial[0]!.id)); // without the grid it would differ
+  });
+
   it('legends are never switched off, however many runs', () => {
     const many = syntheticRecords({ sizes: [1e3, 2e3, 4e3, 8e3, 1.6e4, 3.2e4], budgets: [1e10, 2e10, 4e10, 8e10], questions: 2 });
     for (const c of allCharts(many, null)) {
