@@ -88,6 +88,10 @@ test('a sweep of the smoke preset runs from the page, draws its plots, and survi
 
   await expect(page.getByTestId('sweep-state')).toHaveAttribute('data-state', 'done', { timeout: 240_000 });
   await expect(page.locator('tr[data-status="done"]')).toHaveCount(3);
+  // Done: the "resumed" notices have served their purpose, and the sweep can be run again.
+  await expect(page.getByTestId('notice').filter({ hasText: /resumed/i })).toHaveCount(0);
+  await expect(page.getByTestId('sweep-done')).toBeVisible();
+  await expect(page.getByTestId('run-again')).toBeEnabled();
   await expectChartDrawn(page, 'loss-chart');
   await expectChartDrawn(page, 'passk-chart');
   await page.screenshot({ path: info.outputPath('4-done.png'), fullPage: true });
