@@ -46,6 +46,11 @@ export interface IsoflopOptimum {
   inside: boolean;
   /** Fraction of bootstrap resamples whose vertex was of the right kind and inside the range. */
   inside_frac: number;
+  /**
+   * null when bracketed. Otherwise the measured extremum is an edge size and N is that size: the true
+   * optimum is 'at_most' N (the smallest size) or 'at_least' N (the largest); lo and hi are NaN.
+   */
+  bound: 'at_most' | 'at_least' | null;
 }
 
 export interface IsoflopLevel {
@@ -57,7 +62,7 @@ export interface IsoflopLevel {
   loss: IsoflopOptimum | null;
   t2: IsoflopOptimum | null;
   /** (D*:N*)_T² over (D*:N*)_loss, = (N_loss* / N_T²*)², with its bootstrap interval. */
-  ratio: { value: number; lo: number; hi: number } | null;
+  ratio: { value: number; lo: number; hi: number; bound: 'at_least' | null } | null;
   /** Why an optimum is missing or not to be trusted. */
   notes: string[];
 }
@@ -66,6 +71,8 @@ export interface IsoflopAnalysis {
   C_inf: number;
   levels: IsoflopLevel[];
   bootstrap: number;
+  /** Pooled seed-to-seed SD of the loss and of ln pass@k, from the (level, size) groups with several seeds. */
+  seed_noise: { loss: number; log_pass: number; groups: number };
 }
 
 export interface IsoflopOptions {
@@ -76,9 +83,12 @@ export interface IsoflopOptions {
   seed?: number;
 }
 
-/** Level of a run: its experiment budget label "C=6.0e+10" (isoFLOP runs only; D/N runs are on no level). */
+/**
+ * Level of a run: its experiment budget label "C=6.0e+10" in an id "<model>/C=…/s<seed>". D/N runs and a
+ * calibration scan's runs ("…/C=…/lr=0.01/s1": several settings at one size) are on no level.
+ */
 export function levelOf(r: RunRecord): number | null {
-  const m = /\/C=([0-9.e+-]+)\//.exec(r.id);
+  const m = /^[^/]+\/C=([0-9.e+-]+)\/s\d+$/.exec(r.id);
   return m ? Number(m[1]) : null;
 }
 
@@ -158,16 +168,44 @@ export function isoflopAnalysis(records: RunRecord[], opts: IsoflopOptions = {})
     const c = levelOf(r);
     if (c !== null) byLevel.set(c, [...(byLevel.get(c) ?? []), r]);
   }
+  const noise = seedNoise([...byLevel.values()].flat(), C_inf);
   const levels: IsoflopLevel[] = [];
   for (const [C, runs] of [...byLevel].sort((a, b) => a[0] - b[0])) {
-    levels.push(analyseLevel(C, runs, C_inf, B, new Rng(opts.seed ?? 0)));
+    levels.push(analyseLevel(C, runs, C_inf, B, new Rng(opts.seed ?? 0), noise));
     const skipped = records.filter((r) => levelOf(r) === C && !usable.includes(r));
     if (skipped.length) levels[levels.length - 1]!.notes.push(`left out (diverged or not evaluated): ${skipped.map((r) => r.id).join(', ')}`);
   }
-  return { C_inf, levels, bootstrap: B };
+  return { C_inf, levels, bootstrap: B, seed_noise: noise };
 }
 
-function analyseLevel(C: number, runs: RunRecord[], C_inf: number, B: number, rng: Rng): IsoflopLevel {
+/**
+ * Seed-to-seed standard deviation of the held-out loss and of ln pass@k (at k = C_inf/(2N)), pooled over
+ * every (level, size) that has several seeds. A size trained with one seed cannot show its own seed noise,
+ * so the bootstrap gives it this much (the smallest sizes carry the extra seeds, where noise is largest, so
+ * the pooled figure is if anything generous). Zero when no size has two seeds.
+ */
+function seedNoise(runs: RunRecord[], C_inf: number): { loss: number; log_pass: number; groups: number } {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    const key = `${levelOf(r)}/${r.N_nonemb}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  let ssL = 0, ssP = 0, dof = 0, n = 0;
+  for (const rs of groups.values()) {
+    if (rs.length < 2) continue;
+    const k = C_inf / (2 * rs[0]!.N_nonemb);
+    const l = rs.map((r) => r.eval_loss), p = rs.map((r) => Math.log(Math.max(passFromP(r, k), 1e-12)));
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const ml = mean(l), mp = mean(p);
+    ssL += l.reduce((a, x) => a + (x - ml) ** 2, 0);
+    ssP += p.reduce((a, x) => a + (x - mp) ** 2, 0);
+    dof += rs.length - 1;
+    n++;
+  }
+  return dof ? { loss: Math.sqrt(ssL / dof), log_pass: Math.sqrt(ssP / dof), groups: n } : { loss: 0, log_pass: 0, groups: 0 };
+}
+
+function analyseLevel(C: number, runs: RunRecord[], C_inf: number, B: number, rng: Rng, noise: IsoflopAnalysis['seed_noise']): IsoflopLevel {
   const sizes = [...new Set(runs.map((r) => r.N_nonemb))].sort((a, b) => a - b);
   const bySize = sizes.map((N) => runs.filter((r) => r.N_nonemb === N));
   const Q = Math.min(...runs.map((r) => r.questions.length));
@@ -220,35 +258,44 @@ function analyseLevel(C: number, runs: RunRecord[], C_inf: number, B: number, rn
     for (const rs of bySize) {
       const pick = rs.map(() => rs[rng.int(rs.length)]!);
       const k = kOf(rs[0]!.N_nonemb);
-      loss.push(pick.reduce((s, r) => s + r.eval_loss, 0) / pick.length);
-      pass.push(pick.reduce((s, r) => s + passFromP(r, k, idx), 0) / pick.length);
+      // One seed: its seed noise is drawn from the pooled estimate instead of resampled.
+      const one = rs.length === 1;
+      loss.push(pick.reduce((s, r) => s + r.eval_loss, 0) / pick.length + (one ? noise.loss * rng.normal() : 0));
+      pass.push((pick.reduce((s, r) => s + passFromP(r, k, idx), 0) / pick.length) * (one ? Math.exp(noise.log_pass * rng.normal()) : 1));
     }
     const { xl, xt } = solve(loss, pass);
     if (inside(xl)) (okL++, bootL.push(xl!));
     if (inside(xt)) (okT++, bootT.push(xt!));
-    if (xl !== null && xt !== null) bootRatio.push(Math.exp(2 * (xl - xt)));
+    if (inside(xl) && inside(xt)) bootRatio.push(Math.exp(2 * (xl! - xt!)));
   }
   const optimum = (boot: number[], ok: number, isT2: boolean, what: string): IsoflopOptimum | null => {
     const fit = isT2 ? local(logPass(pointPass), 'max') : local(pointLoss, 'min');
     if (!fit.parabola) return null; // fewer than 3 sizes: already noted
     const kind = isT2 ? 'maximum' : 'minimum';
     if (!fit.bracketed) notes.push(`${what}: the measured ${kind} is at the ${fit.best === 0 ? 'smallest' : 'largest'} size (${sizes[fit.best]}): not bracketed, widen the level`);
-    const x = fit.bracketed ? fit.x : vertex(fit.parabola, isT2 ? 'max' : 'min');
+    // Not bracketed: the optimum lies at or beyond the edge size, which is all the level can say.
+    const x = fit.bracketed ? fit.x : lnN[fit.best]!;
     if (x === null) {
       notes.push(`${what}: the parabola has no ${kind} (it opens the wrong way)`);
       return null;
     }
     const N = Math.exp(x);
-    const lo = boot.length ? Math.exp(quantile(boot, 0.025)) : NaN, hi = boot.length ? Math.exp(quantile(boot, 0.975)) : NaN;
+    const lo = fit.bracketed && boot.length ? Math.exp(quantile(boot, 0.025)) : NaN, hi = fit.bracketed && boot.length ? Math.exp(quantile(boot, 0.975)) : NaN;
     const ratio = (n: number) => C / (6 * n * n);
     const isInside = fit.bracketed && inside(x);
     if (fit.bracketed && !isInside) notes.push(`${what}: N* = ${N.toPrecision(3)} lies outside the level's sizes [${sizes[0]}, ${sizes[sizes.length - 1]}]: widen the level`);
     else if (isInside && ok < 0.95 * B) notes.push(`${what}: only ${((100 * ok) / B).toFixed(0)}% of bootstrap resamples put the optimum inside the level`);
-    return { N, lo, hi, D_over_N: ratio(N), D_over_N_lo: ratio(hi), D_over_N_hi: ratio(lo), k: isT2 ? kOf(N) : 1, parabola: fit.parabola, window: fit.window, inside: isInside, inside_frac: ok / B };
+    const bound = fit.bracketed ? null : fit.best === 0 ? 'at_most' as const : 'at_least' as const;
+    return { N, lo, hi, D_over_N: ratio(N), D_over_N_lo: ratio(hi), D_over_N_hi: ratio(lo), k: isT2 ? kOf(N) : 1, parabola: fit.parabola, window: fit.window, inside: isInside, inside_frac: ok / B, bound };
   };
   const loss = optimum(bootL, okL, false, 'loss optimum');
   const t2 = optimum(bootT, okT, true, 'T² optimum');
-  const ratio = loss && t2 ? { value: (loss.N / t2.N) ** 2, lo: quantile(bootRatio, 0.025), hi: quantile(bootRatio, 0.975) } : null;
+  // With the T² optimum at most the smallest size and the loss optimum bracketed, the ratio is a lower bound.
+  const exact = loss && t2 && !loss.bound && !t2.bound;
+  const lowerBound = loss && t2 && !loss.bound && t2.bound === 'at_most';
+  const ratio: IsoflopLevel['ratio'] = exact
+    ? { value: (loss.N / t2.N) ** 2, lo: quantile(bootRatio, 0.025), hi: quantile(bootRatio, 0.975), bound: null }
+    : lowerBound ? { value: (loss.N / t2.N) ** 2, lo: NaN, hi: NaN, bound: 'at_least' } : null;
   return { C_train: C, label: `C=${C.toExponential(1)}`, points, N_range: [sizes[0]!, sizes[sizes.length - 1]!], loss, t2, ratio, notes };
 }
 
@@ -257,13 +304,16 @@ export function formatIsoflop(a: IsoflopAnalysis): string {
   if (!a.levels.length) return 'isoFLOP levels: none (budgets given as D/N ratios, not FLOPs): no direct answer; the laws below extrapolate.';
   const g = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3)) : '–');
   const opt = (o: IsoflopOptimum | null, t2: boolean) =>
-    o ? `${g(o.N)} [${g(o.lo)}, ${g(o.hi)}]  D/N ${g(o.D_over_N)} [${g(o.D_over_N_lo)}, ${g(o.D_over_N_hi)}]${t2 ? `  k ${g(o.k)}` : ''}${o.inside ? '' : '  (NOT inside the level)'}` : 'none';
-  const lines = [`isoFLOP levels, the direct answer (parabolas in log N; C_inf = ${a.C_inf.toExponential(2)}; ${a.bootstrap} bootstrap resamples over questions and seeds):`];
+    !o ? 'none'
+    : o.bound ? `${o.bound === 'at_most' ? '≤' : '≥'} ${g(o.N)}  D/N ${o.bound === 'at_most' ? '≥' : '≤'} ${g(o.D_over_N)}${t2 ? `  k ${o.bound === 'at_most' ? '≥' : '≤'} ${g(o.k)}` : ''}  (not bracketed: the measured ${t2 ? 'maximum' : 'minimum'} is the level's ${o.bound === 'at_most' ? 'smallest' : 'largest'} size)`
+    : `${g(o.N)} [${g(o.lo)}, ${g(o.hi)}]  D/N ${g(o.D_over_N)} [${g(o.D_over_N_lo)}, ${g(o.D_over_N_hi)}]${t2 ? `  k ${g(o.k)}` : ''}${o.inside ? '' : '  (NOT inside the level)'}`;
+  const lines = [`isoFLOP levels, the direct answer (parabolas in log N; C_inf = ${a.C_inf.toExponential(2)}; ${a.bootstrap} bootstrap resamples over questions and seeds;`,
+    `  seed noise pooled from ${a.seed_noise.groups} multi-seed sizes, given to single-seed sizes: SD ${a.seed_noise.loss.toPrecision(2)} in loss, ${a.seed_noise.log_pass.toPrecision(2)} in ln pass@k):`];
   for (const l of a.levels) {
     lines.push(`  C_train ${l.C_train.toExponential(1)}: ${l.points.length} sizes, N ${g(l.N_range[0])}–${g(l.N_range[1])}, D/N ${g(Math.min(...l.points.map((p) => p.ratio)))}–${g(Math.max(...l.points.map((p) => p.ratio)))}`);
     lines.push(`    loss optimum  N* ${opt(l.loss, false)}`);
     lines.push(`    T² optimum    N* ${opt(l.t2, true)}`);
-    if (l.ratio) lines.push(`    (D*/N*)_T² / (D*/N*)_loss = ${g(l.ratio.value)} [${g(l.ratio.lo)}, ${g(l.ratio.hi)}]`);
+    if (l.ratio) lines.push(`    (D*/N*)_T² / (D*/N*)_loss ${l.ratio.bound ? `≥ ${g(l.ratio.value)}` : `= ${g(l.ratio.value)} [${g(l.ratio.lo)}, ${g(l.ratio.hi)}]`}`);
     for (const n of l.notes) lines.push(`    note: ${n}`);
   }
   return lines.join('\n');

@@ -454,8 +454,15 @@ export interface IsoflopTable {
 export function isoflopTable(a: IsoflopAnalysis): IsoflopTable {
   const iv = (x: number, lo: number, hi: number) => `${fmt(x)} [${fmt(lo)}, ${fmt(hi)}]`;
   const edge = (o: IsoflopOptimum) => (o.inside ? '' : ' ⚠ outside');
-  const cells = (o: IsoflopOptimum | null, t2: boolean) =>
-    o ? [iv(o.N, o.lo, o.hi) + edge(o), iv(o.D_over_N, o.D_over_N_lo, o.D_over_N_hi), t2 ? fmt(o.k) : '1'] : ['none', '-', '-'];
+  // An optimum at the level's edge is a bound (≤ the smallest size, ≥ the largest), not a measurement.
+  const cells = (o: IsoflopOptimum | null, t2: boolean) => {
+    if (!o) return ['none', '-', '-'];
+    if (o.bound) {
+      const [n, r] = o.bound === 'at_most' ? ['≤', '≥'] : ['≥', '≤'];
+      return [`${n} ${fmt(o.N)}${edge(o)}`, `${r} ${fmt(o.D_over_N)}`, t2 ? `${r} ${fmt(o.k)}` : '1'];
+    }
+    return [iv(o.N, o.lo, o.hi) + edge(o), iv(o.D_over_N, o.D_over_N_lo, o.D_over_N_hi), t2 ? fmt(o.k) : '1'];
+  };
   const rows = a.levels.map((lv) => {
     const flagged = !lv.loss?.inside || !lv.t2?.inside;
     return {
@@ -466,7 +473,7 @@ export function isoflopTable(a: IsoflopAnalysis): IsoflopTable {
         `${lv.points.length} (${fmt(lv.N_range[0])}–${fmt(lv.N_range[1])})`,
         ...cells(lv.loss, false),
         ...cells(lv.t2, true),
-        lv.ratio ? `${fmt(lv.ratio.value)}× [${fmt(lv.ratio.lo)}, ${fmt(lv.ratio.hi)}]` : '-',
+        lv.ratio ? (lv.ratio.bound ? `≥ ${fmt(lv.ratio.value)}×` : `${fmt(lv.ratio.value)}× [${fmt(lv.ratio.lo)}, ${fmt(lv.ratio.hi)}]`) : '-',
         flagged ? 'not both inside the level' : 'both inside',
       ],
     };

@@ -67,6 +67,19 @@ describe('isoflop', () => {
     expect(l.loss!.inside).toBe(false);
     expect(l.notes.join(' ')).toMatch(/loss optimum: the measured minimum is at the largest size \(64000\): not bracketed, widen the level/);
     expect(l.t2!.inside).toBe(true);
+    expect(l.loss!.bound).toBe('at_least');
+    expect(l.loss!.N).toBeCloseTo(6.4e4, 6);
+    expect(Number.isNaN(l.loss!.lo)).toBe(true);
+    expect(l.ratio).toBeNull();
+  });
+
+  it('a T² maximum at the smallest size is a bound, and so is the ratio', () => {
+    const l = isoflopAnalysis(level(1e11, sizes, 1.2e4, 300), { C_inf, bootstrap: 50 }).levels[0]!;
+    expect(l.t2!.bound).toBe('at_most');
+    expect(l.t2!.N).toBeCloseTo(1e3, 6);
+    expect(l.loss!.bound).toBeNull();
+    expect(l.ratio!.bound).toBe('at_least');
+    expect(l.ratio!.value).toBeCloseTo((l.loss!.N / 1e3) ** 2, 6);
   });
 
   it('fits each parabola near the measured extremum: a steep far end of the level does not move the vertex', () => {
@@ -91,6 +104,8 @@ describe('isoflop', () => {
     const recs = [...level(1e11, sizes, 1.2e4, 3e3), ...level(4e11, sizes, 2.4e4, 6e3)];
     const extra = { ...recs[0]!, id: 'N1000/D/N=1000/s1' };
     expect(levelOf(extra)).toBeNull();
+    // A calibration scan's runs (…/C=…/lr=0.01/s1) mix settings at one size: they are on no level.
+    expect(levelOf({ ...recs[0]!, id: 'N1000/C=1.0e+11/add_digits=2,lr=0.01/s1' })).toBeNull();
     const a = isoflopAnalysis([...recs, extra], { C_inf, bootstrap: 20 });
     expect(a.levels.map((l) => l.C_train)).toEqual([1e11, 4e11]);
     expect(a.levels[1]!.loss!.N).toBeCloseTo(2.4e4, 3);
