@@ -145,7 +145,7 @@ export function chartRuntime(config: { data?: { datasets?: unknown[] }; options?
   const opts = (config.options ??= {}) as Record<string, any>;
   // Formatters are made once, and each tick list is sized up once (Chart.js labels every tick of an axis
   // from the same array), so relabelling a live chart twice a second stays cheap.
-  const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
+  const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumSignificantDigits: 2 }); // 0.05 stays 0.05 (fraction digits would round it to 0.1)
   const scientific = new Intl.NumberFormat('en', { notation: 'scientific', maximumFractionDigits: 1 });
   const mant = (t: number) => t / 10 ** Math.floor(Math.log10(t) + 1e-9);
   for (const ax of Object.values((opts.scales ?? {}) as Record<string, any>)) {
