@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Gpu } from '../gpu/context.ts';
-import { autotune, candidateName, describeChoices, modelMatmulShapes, parseKernelChoices, storedRecords, type ChoiceStore, type MatmulShape, type TuneResult } from '../gpu/autotune.ts';
+import { autotune, candidateName, describeChoices, modelMatmulShapes, parseKernelChoices, storedRecords, type ChoiceStore, type MatmulShape, type TuneResult } from '../bench/autotune.ts';
 import type { MatmulRows, MatmulVersion } from '../../kernels/matmul/matmul.ts';
 import { makeConfig, modelShape } from '../config.ts';
 

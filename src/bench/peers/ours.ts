@@ -1,9 +1,9 @@
 // t2lab's side of the peer benchmark: the same cases on our kernels, with the kernel versions the
 // autotuner picks for each case's shapes (read from the store after the first time).
 import type { Gpu, Tensor } from '../../gpu/context.ts';
-import { autotune, candidateName, modelMatmulShapes, type ChoiceStore, type MatmulShape } from '../../gpu/autotune.ts';
+import { autotune, candidateName, modelMatmulShapes, type ChoiceStore, type MatmulShape } from '../autotune.ts';
 import { matmul } from '../../../kernels/matmul/matmul.ts';
-import { attention_forward } from '../../../kernels/attention/attention.ts';
+import { attention_default_version, attention_forward } from '../../../kernels/attention/attention.ts';
 import { gpuOps } from '../../model/ops.gpu.ts';
 import { GPT } from '../../model/gpt.ts';
 import { global_norm_partials } from '../../../kernels/global_norm/global_norm.ts';
@@ -38,7 +38,7 @@ export function ours(gpu: Gpu, store?: ChoiceStore): Implementation {
       const { B, T, C, H } = c;
       const out = gpu.tensor('out', B * T * C), lse = gpu.tensor('lse', B * H * T), qkv = gpu.tensor('qkv', B * T * 3 * C, c.qkv);
       return {
-        label: `v${gpu.choices.attention ?? 1}`,
+        label: `v${attention_default_version(gpu)}`,
         run: () => {
           attention_forward(gpu, out, lse, qkv, B, T, C, H);
           gpu.submit();
