@@ -94,15 +94,18 @@ export const defineKernel = <V extends number>(spec: KernelSpec<V>): Kernel<V> =
  * each tensor at least as long as it must be, with one message format naming the kernel, tensor and shape.
  */
 export function checkSizes(kernel: string, dims: Record<string, number>, tensors: Record<string, [Tensor, number]>, zeroOk: readonly string[] = []): void {
-  const names = Object.keys(dims);
-  const shape = Object.entries(dims).map(([k, v]) => `${k}=${v}`).join(' ');
-  for (const [k, v] of Object.entries(dims)) {
-    const min = zeroOk.includes(k) ? 0 : 1;
+  // Runs on every dispatch: build no strings unless something is wrong.
+  const shape = () => Object.entries(dims).map(([k, v]) => `${k}=${v}`).join(' ');
+  for (const k in dims) {
+    const v = dims[k]!;
+    const min = zeroOk.length && zeroOk.includes(k) ? 0 : 1;
     if (Number.isInteger(v) && v >= min && v < 2 ** 32) continue;
-    throw new Error(names.length === 1 ? `${kernel}: ${k} must be an integer >= ${min} (got ${v})` : `${kernel}: ${names.join(', ')} must be integers >= 1 (got ${shape})`);
+    const names = Object.keys(dims);
+    throw new Error(names.length === 1 ? `${kernel}: ${k} must be an integer >= ${min} (got ${v})` : `${kernel}: ${names.join(', ')} must be integers >= 1 (got ${shape()})`);
   }
-  for (const [what, [t, need]] of Object.entries(tensors)) {
-    if (t.length < need) throw new Error(`${kernel}: ${what} "${t.label}" has ${t.length} floats, needs ${need} for ${shape}`);
+  for (const what in tensors) {
+    const [t, need] = tensors[what]!;
+    if (t.length < need) throw new Error(`${kernel}: ${what} "${t.label}" has ${t.length} floats, needs ${need} for ${shape()}`);
   }
 }
 
