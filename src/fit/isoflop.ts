@@ -7,7 +7,7 @@
 // through the level's measured extremum and up to WINDOW sizes on each side. An optimum whose measured
 // extremum is the smallest or largest size is not bracketed, and is marked so (inside: false).
 import type { RunRecord } from '../sweep/record.ts';
-import { passAtKFromP } from '../stats/passk.ts';
+import { passAtKFromP, quantileSorted } from '../stats/passk.ts';
 import { Rng } from '../util/rng.ts';
 
 /** One size of one level: its runs' seeds averaged. */
@@ -128,12 +128,9 @@ function vertex(p: [number, number, number] | null, mode: 'min' | 'max'): number
   return -b / (2 * a);
 }
 
-const quantile = (xs: number[], q: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  if (!s.length) return NaN;
-  const i = (s.length - 1) * q, lo = Math.floor(i), hi = Math.ceil(i);
-  return s[lo]! + (s[hi]! - s[lo]!) * (i - lo);
-};
+/** The q-quantile of a bootstrap sample (NaN when empty), by src/stats' interpolation. */
+const quantile = (xs: number[], q: number): number => (xs.length ? quantileSorted([...xs].sort((a, b) => a - b), q) : NaN);
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Mean over questions of pass@k from p_i (exact, fractional k allowed), with an optional resample of question indices. */
 function passFromP(r: RunRecord, k: number, idx?: Int32Array): number {
@@ -195,7 +192,6 @@ function seedNoise(runs: RunRecord[], C_inf: number): { loss: number; log_pass: 
     if (rs.length < 2) continue;
     const k = C_inf / (2 * rs[0]!.N_nonemb);
     const l = rs.map((r) => r.eval_loss), p = rs.map((r) => Math.log(Math.max(passFromP(r, k), 1e-12)));
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const ml = mean(l), mp = mean(p);
     ssL += l.reduce((a, x) => a + (x - ml) ** 2, 0);
     ssP += p.reduce((a, x) => a + (x - mp) ** 2, 0);
@@ -211,16 +207,16 @@ function analyseLevel(C: number, runs: RunRecord[], C_inf: number, B: number, rn
   const Q = Math.min(...runs.map((r) => r.questions.length));
   const kOf = (N: number) => C_inf / (2 * N);
   const points: IsoflopPoint[] = bySize.map((rs) => {
-    const N = rs[0]!.N_nonemb, k = kOf(N);
+    const N = rs[0]!.N_nonemb, k = kOf(N), D = mean(rs.map((r) => r.D));
     const sampled = rs.map((r) => passSampled(r, k));
     return {
       N,
-      D: rs.reduce((s, r) => s + r.D, 0) / rs.length,
-      ratio: rs.reduce((s, r) => s + r.D, 0) / rs.length / N,
-      loss: rs.reduce((s, r) => s + r.eval_loss, 0) / rs.length,
+      D,
+      ratio: D / N,
+      loss: mean(rs.map((r) => r.eval_loss)),
       k,
-      pass: rs.reduce((s, r) => s + passFromP(r, k), 0) / rs.length,
-      pass_sampled: sampled.every((v) => v !== null) ? sampled.reduce((s, v) => s + v!, 0) / rs.length : null,
+      pass: mean(rs.map((r) => passFromP(r, k))),
+      pass_sampled: sampled.every((v) => v !== null) ? mean(sampled as number[]) : null,
       seeds: rs.length,
       ids: rs.map((r) => r.id),
     };
@@ -260,8 +256,8 @@ function analyseLevel(C: number, runs: RunRecord[], C_inf: number, B: number, rn
       const k = kOf(rs[0]!.N_nonemb);
       // One seed: its seed noise is drawn from the pooled estimate instead of resampled.
       const one = rs.length === 1;
-      loss.push(pick.reduce((s, r) => s + r.eval_loss, 0) / pick.length + (one ? noise.loss * rng.normal() : 0));
-      pass.push((pick.reduce((s, r) => s + passFromP(r, k, idx), 0) / pick.length) * (one ? Math.exp(noise.log_pass * rng.normal()) : 1));
+      loss.push(mean(pick.map((r) => r.eval_loss)) + (one ? noise.loss * rng.normal() : 0));
+      pass.push(mean(pick.map((r) => passFromP(r, k, idx))) * (one ? Math.exp(noise.log_pass * rng.normal()) : 1));
     }
     const { xl, xt } = solve(loss, pass);
     if (inside(xl)) (okL++, bootL.push(xl!));
