@@ -5,7 +5,7 @@ import { commandHelp, parseCommand, type CommandSpec } from './args.ts';
 import { OutputError, checkOutput, writeFileAtomic } from './atomic.ts';
 import { fitAll, formatFitReport, type FitOptions } from '../fit/fit.ts';
 import { DataError, pointsFromCsv, pointsFromRecords, type FitPoint } from '../fit/points.ts';
-import { parseRecordsJsonl } from '../sweep/record.ts';
+import { parseRecordsJsonl, type RunRecord } from '../sweep/record.ts';
 import { formatIsoflop, isoflopAnalysis } from '../fit/isoflop.ts';
 import { fitWarnings } from '../report/charts.ts';
 
@@ -67,16 +67,19 @@ function parseRest(values: Record<string, string | undefined>, positionals: stri
   return { file, kind, json, out: values.out, cInf, heldOutRatio, n: n as 'nonemb' | 'total', method: method as 'likelihood' | 'sampling', bootstrap, help: false };
 }
 
-/** Fit points from FILE; warnings (corrupt lines, skipped runs) go to stderr. Throws DataError when nothing usable is left. */
-export function loadPoints(file: string, kind: 'jsonl' | 'csv', n: 'nonemb' | 'total', method: 'likelihood' | 'sampling'): FitPoint[] {
+/**
+ * Fit points from FILE, and its records when it is JSONL (for the per-level isoFLOP answer); warnings
+ * (corrupt lines, skipped runs) go to stderr. Throws DataError when nothing usable is left.
+ */
+export function loadPoints(file: string, kind: 'jsonl' | 'csv', n: 'nonemb' | 'total', method: 'likelihood' | 'sampling'): { points: FitPoint[]; records: RunRecord[] | null } {
   const text = readFileSync(file, 'utf8');
-  if (kind === 'csv') return pointsFromCsv(text);
+  if (kind === 'csv') return { points: pointsFromCsv(text), records: null };
   const { records, errors } = parseRecordsJsonl(text);
   for (const e of errors) console.error(`warning: ${file} line ${e.line}: ${e.message}; line skipped`);
   const { points, skipped } = pointsFromRecords(records, { n, method });
   for (const s of skipped) console.error(`warning: ${s}`);
   if (points.length === 0) throw new DataError(`${file}: no usable run (${records.length} records read, ${errors.length} corrupt lines, ${skipped.length} runs skipped)`);
-  return points;
+  return { points, records };
 }
 
 export async function fitCommand(args: string[]): Promise<number> {
@@ -99,9 +102,9 @@ export async function fitCommand(args: string[]): Promise<number> {
     console.error(`t2lab fit: ${e.message}`);
     return 2;
   }
-  let points: FitPoint[];
+  let points: FitPoint[], records: RunRecord[] | null;
   try {
-    points = loadPoints(a.file, a.kind as 'jsonl' | 'csv', a.n, a.method);
+    ({ points, records } = loadPoints(a.file, a.kind as 'jsonl' | 'csv', a.n, a.method));
   } catch (e) {
     if (e instanceof DataError || (e as NodeJS.ErrnoException).code !== undefined) {
       console.error(`t2lab fit: ${(e as Error).message}`);
@@ -124,7 +127,7 @@ export async function fitCommand(args: string[]): Promise<number> {
   }
   for (const [law, why] of Object.entries(report.skipped)) console.error(`warning: ${law} not fitted: ${why}`);
   // The direct answer per isoFLOP level (no law in between) comes first: the laws extrapolate from it.
-  const isoflop = a.kind === 'jsonl' ? isoflopAnalysis(parseRecordsJsonl(readFileSync(a.file, 'utf8')).records, { C_inf: report.optimum?.C_inf ?? a.cInf }) : null;
+  const isoflop = records ? isoflopAnalysis(records, { C_inf: report.optimum?.C_inf ?? a.cInf }) : null;
   const full = isoflop ? { ...report, isoflop } : report;
   if (a.json) console.log(JSON.stringify(full, null, 2));
   else {
