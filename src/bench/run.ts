@@ -1,7 +1,7 @@
 // The kernel benchmark, host-agnostic: the CLI prints its rows, the Kernels page draws them.
 import type { Gpu } from '../gpu/context.ts';
 import type { BenchCase } from './types.ts';
-import type { StepOverhead } from '../train/train.bench.ts';
+import type { StepOverhead, StepProfile } from '../train/train.bench.ts';
 import type { SweepCompile } from './compile.ts';
 
 export interface BenchRow {
@@ -24,6 +24,7 @@ export interface BenchReport {
   kernelChoices?: string; // the kernel versions default-version rows (train_step) ran with, and why
   rows: BenchRow[];
   overhead?: StepOverhead[]; // the smallest models' step time, GPU against the rest
+  profile?: StepProfile[]; // the same models' step, GPU time per kernel
   compile?: SweepCompile; // pipelines the smoke grid builds, and their time
 }
 
@@ -54,7 +55,22 @@ export function formatBench(r: BenchReport): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...body.map(line),
     ...(r.overhead?.length ? ['', formatOverhead(r.overhead)] : []),
+    ...(r.profile?.length ? ['', formatStepProfile(r.profile)] : []),
   ].join('\n');
+}
+
+/** The step profile: per model, each kernel version's dispatches, GPU ms per step and share of the step. */
+export function formatStepProfile(profiles: StepProfile[]): string {
+  const lines = ['step profile, median of the repetitions (each dispatch timed in its own pass by timestamp queries; % of the sum over dispatches):'];
+  for (const p of profiles) {
+    const head = [p.shape, 'dispatches', 'GPU ms', '%'];
+    const body = p.rows.map((x) => [x.kernel, String(x.dispatches), x.ms.toFixed(3), ((100 * x.ms) / p.totalMs).toFixed(1)]);
+    body.push(['sum', String(p.rows.reduce((a, x) => a + x.dispatches, 0)), p.totalMs.toFixed(3), '100.0']);
+    const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+    lines.push(line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line));
+  }
+  return lines.join('\n');
 }
 
 /** Per-step overhead: step time split into the GPU's time (timestamp queries) and the rest. */

@@ -80,6 +80,8 @@ export class Gpu {
   private lastKernel = '';
   private uncaptured: string[] = [];
   private timing: { querySet: GPUQuerySet; next: number; capacity: number } | null = null;
+  /** While profile() records: the kernel of each timestamped pass, in order. */
+  private profiled: string[] | null = null;
   private bindGroups = new WeakMap<GPUComputePipeline, { layout: GPUBindGroupLayout; groups: Map<string, GPUBindGroup> }>();
   private bufferIds = new WeakMap<GPUBuffer, number>();
   private dimsBuffers = new Map<string, GPUBuffer>();
@@ -168,6 +170,10 @@ export class Gpu {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     this.lastKernel = kernel;
+    if (this.profiled) {
+      this.profiled.push(kernel);
+      this.commandEncoder(); // ends the pass: each dispatch gets its own begin and end timestamps
+    }
   }
 
   /**
@@ -362,37 +368,16 @@ export class Gpu {
     if (this.hasTimestamps) {
       // Every compute pass opened while timing gets begin/end timestamps (a recording may span several
       // passes, e.g. around clearBuffer); a repetition's time is its first begin to its last end.
-      const capacity = Math.min(4096, 256 * reps);
-      const querySet = this.device.createQuerySet({ label: 'time', type: 'timestamp', count: capacity });
-      this.timing = { querySet, next: 0, capacity };
       const spans: [number, number][] = [];
-      try {
+      const t = await this.timestamps(Math.min(4096, 256 * reps), (timing) => {
         for (let i = 0; i < reps; i++) {
-          const first = this.timing.next;
+          const first = timing.next;
           record();
           this.submit();
-          if (this.timing.next > first) spans.push([first, this.timing.next - 1]);
+          if (timing.next > first) spans.push([first, timing.next - 1]);
         }
-      } finally {
-        this.timing = null;
-      }
-      const used = spans.length ? spans[spans.length - 1]![1] + 1 : 0;
-      if (used > 0) {
-        const resolve = this.device.createBuffer({ label: 'time resolve', size: 8 * used, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-        const staging = this.device.createBuffer({ label: 'time read', size: 8 * used, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-        const enc = this.commandEncoder();
-        enc.resolveQuerySet(querySet, 0, used, resolve, 0);
-        enc.copyBufferToBuffer(resolve, 0, staging, 0, 8 * used);
-        this.submit();
-        await staging.mapAsync(GPUMapMode.READ);
-        const t = new BigInt64Array(staging.getMappedRange());
-        for (const [a, b] of spans) samples.push(Number(t[b]! - t[a]!));
-        staging.unmap();
-        resolve.destroy();
-        staging.destroy();
-      }
-      querySet.destroy();
-      await this.throwErrors();
+      });
+      for (const [a, b] of spans) samples.push(Number(t[b]! - t[a]!));
       // Some drivers return zeros for timestamps they cannot honour; fall back to the wall clock.
       if (samples.some((s) => s > 0)) return { ns: median(samples), clock: 'timestamp', samples };
       samples.length = 0;
@@ -404,6 +389,57 @@ export class Gpu {
       samples.push((performance.now() - t0) * 1e6);
     }
     return { ns: median(samples), clock: 'wall', samples };
+  }
+
+  /**
+   * The GPU time of every dispatch `record` makes, in order, from timestamp queries: each dispatch runs
+   * in its own compute pass, so the figures include a pass boundary each (the step profile, not the
+   * step's time). Empty without timestamp queries.
+   */
+  async profile(record: () => void): Promise<{ kernel: string; ns: number }[]> {
+    await this.sync();
+    if (!this.hasTimestamps) return [];
+    const kernels: string[] = [];
+    this.profiled = kernels;
+    let t: BigInt64Array;
+    try {
+      t = await this.timestamps(4096, () => {
+        record();
+        this.submit();
+      });
+    } finally {
+      this.profiled = null;
+    }
+    return kernels.map((kernel, i) => ({ kernel, ns: Number(t[2 * i + 1]! - t[2 * i]!) }));
+  }
+
+  /** Run `record` with a timestamp query set of `capacity` slots open, then resolve and read the slots used. */
+  private async timestamps(capacity: number, record: (timing: { next: number }) => void): Promise<BigInt64Array> {
+    const querySet = this.device.createQuerySet({ label: 'time', type: 'timestamp', count: capacity });
+    const timing = (this.timing = { querySet, next: 0, capacity });
+    try {
+      record(timing);
+    } finally {
+      this.timing = null;
+    }
+    let out = new BigInt64Array(0);
+    if (timing.next > 0) {
+      const bytes = 8 * timing.next;
+      const resolve = this.device.createBuffer({ label: 'time resolve', size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+      const staging = this.device.createBuffer({ label: 'time read', size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const enc = this.commandEncoder();
+      enc.resolveQuerySet(querySet, 0, timing.next, resolve, 0);
+      enc.copyBufferToBuffer(resolve, 0, staging, 0, bytes);
+      this.submit();
+      await staging.mapAsync(GPUMapMode.READ);
+      out = new BigInt64Array(staging.getMappedRange().slice(0));
+      staging.unmap();
+      resolve.destroy();
+      staging.destroy();
+    }
+    querySet.destroy();
+    await this.throwErrors();
+    return out;
   }
 
   destroy(): void {

@@ -23,7 +23,7 @@ import { benchKernel, formatBench, type BenchReport } from '../bench/run.ts';
 import { fma_peak_gflops } from '../../kernels/fma_peak/fma_peak.ts';
 import { applyKernelChoices, kernelOverrides, printKernelChoices } from './autotune-store.ts';
 import { benchPeers } from './peers.ts';
-import { stepOverhead } from '../train/train.bench.ts';
+import { stepOverhead, stepProfile } from '../train/train.bench.ts';
 import { formatSweepCompile, sweepCompile } from '../bench/compile.ts';
 import smoke from '../../experiments/smoke.ts';
 import { OutputError, checkOutput, writeFileAtomic } from './atomic.ts';
@@ -226,7 +226,10 @@ async function bench(args: string[]): Promise<number> {
     report.rows.push(row);
     if (!values.json) process.stderr.write(`  ${c.kernel} ${c.version} ${c.shape}: ${row.ms.toFixed(2)} ms\n`);
   }
-  if (cases.some((c) => c.kernel === 'train_step')) report.overhead = await stepOverhead(gpu, reps);
+  if (cases.some((c) => c.kernel === 'train_step')) {
+    report.overhead = await stepOverhead(gpu, reps);
+    report.profile = await stepProfile(gpu, reps);
+  }
   if (values.json) console.log(JSON.stringify(report, null, 2));
   else console.log(formatBench(report));
   if (values.out) writeFileAtomic(values.out, JSON.stringify(report, null, 2));

@@ -2,13 +2,14 @@
 // model sizes, as tokens/s and achieved GFLOP/s from the exact FLOP count; and, for the smallest
 // models, where a step's time goes: the GPU's own time against everything else.
 import type { BenchCase } from '../bench/types.ts';
-import type { Gpu } from '../gpu/context.ts';
+import { median, type Gpu } from '../gpu/context.ts';
 import { makeConfig, modelShape } from '../config.ts';
 import { trainingFlopsPerToken } from '../model/gpt.ts';
 import { Trainer } from './trainer.ts';
 
 const SIZES = [
   { n_layer: 1, n_embd: 16, n_head: 2, block_size: 32, batch_size: 32 }, // smoke's smallest
+  { n_layer: 2, n_embd: 64, n_head: 4, block_size: 32, batch_size: 64 }, // issue 12's reference step (a t2-grid size)
   { n_layer: 2, n_embd: 64, n_head: 4, block_size: 64, batch_size: 16 },
   { n_layer: 4, n_embd: 128, n_head: 4, block_size: 64, batch_size: 16 },
 ];
@@ -80,6 +81,54 @@ export async function stepOverhead(gpu: Gpu, reps = 10): Promise<StepOverhead[]>
       }
       await gpu.sync();
       out.push({ shape: shapeOf(s), stepMs: Math.min(...step), gpuMs, hostMs: Math.min(...host), pipelinedMs: (performance.now() - t0) / reps, dispatches: dispatches / reps });
+    } finally {
+      trainer.dispose();
+    }
+  }
+  return out;
+}
+
+/** One kernel's share of a training step: GPU time summed over its dispatches. */
+export interface StepProfileRow {
+  kernel: string; // "matmul.v4"
+  dispatches: number;
+  ms: number; // per step, summed over the kernel's dispatches (the median over repetitions)
+}
+
+export interface StepProfile {
+  shape: string;
+  totalMs: number; // Σ over the rows: each dispatch in its own pass, so a little above the step's GPU time
+  rows: StepProfileRow[]; // slowest first
+}
+
+/**
+ * The step profile (`npx t2lab bench --kernel train_step`): every dispatch of one training step timed by
+ * timestamp queries in its own compute pass, summed per kernel version, for the models of `stepOverhead`.
+ * Empty without timestamp queries.
+ */
+export async function stepProfile(gpu: Gpu, reps = 5): Promise<StepProfile[]> {
+  if (!gpu.hasTimestamps) return [];
+  const out: StepProfile[] = [];
+  for (const s of SIZES.slice(0, 2)) {
+    const trainer = new Trainer(gpu, configOf(s));
+    try {
+      for (let i = 0; i < 2; i++) trainer.benchStep();
+      const perKernel = new Map<string, { dispatches: number; ms: number[] }>();
+      for (let r = 0; r < reps; r++) {
+        const dispatches = await gpu.profile(() => trainer.benchStep());
+        const sums = new Map<string, { n: number; ms: number }>();
+        for (const d of dispatches) {
+          const x = sums.get(d.kernel) ?? sums.set(d.kernel, { n: 0, ms: 0 }).get(d.kernel)!;
+          x.n++;
+          x.ms += d.ns / 1e6;
+        }
+        for (const [kernel, x] of sums) {
+          const k = perKernel.get(kernel) ?? perKernel.set(kernel, { dispatches: x.n, ms: [] }).get(kernel)!;
+          k.ms.push(x.ms);
+        }
+      }
+      const rows = [...perKernel].map(([kernel, k]) => ({ kernel, dispatches: k.dispatches, ms: median(k.ms) })).sort((a, b) => b.ms - a.ms);
+      out.push({ shape: shapeOf(s), totalMs: rows.reduce((a, r) => a + r.ms, 0), rows });
     } finally {
       trainer.dispose();
     }

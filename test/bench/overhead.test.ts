@@ -1,13 +1,13 @@
 // Per-step overhead: the smallest models' step time split into GPU time and the rest, and its table.
 import { expect, it } from 'vitest';
-import { stepOverhead } from '../../src/train/train.bench.ts';
-import { formatOverhead } from '../../src/bench/run.ts';
+import { stepOverhead, stepProfile } from '../../src/train/train.bench.ts';
+import { formatOverhead, formatStepProfile } from '../../src/bench/run.ts';
 import { describeGpu } from '../helpers.ts';
 
 describeGpu('stepOverhead', (gpu) => {
   it('splits a step of the smallest models into GPU time and the rest', async () => {
     const rows = await stepOverhead(gpu, 2);
-    expect(rows.map((r) => r.shape)).toEqual(['L=1 C=16 H=2 B=32 T=32', 'L=2 C=64 H=4 B=16 T=64']);
+    expect(rows.map((r) => r.shape)).toEqual(['L=1 C=16 H=2 B=32 T=32', 'L=2 C=64 H=4 B=64 T=32']);
     for (const r of rows) {
       expect(r.stepMs).toBeGreaterThan(0);
       expect(r.hostMs).toBeGreaterThan(0);
@@ -21,5 +21,21 @@ describeGpu('stepOverhead', (gpu) => {
     const table = formatOverhead(rows);
     expect(table).toMatch(new RegExp(`L=1 C=16 H=2 B=32 T=32\\s+${rows[0]!.dispatches}\\s`));
     expect(table.split('\n')).toHaveLength(5);
+  });
+
+  it('profiles a step per kernel: every dispatch counted once, the sum their total', async () => {
+    const profiles = await stepProfile(gpu, 1);
+    if (!gpu.hasTimestamps) return expect(profiles).toEqual([]);
+    const overhead = await stepOverhead(gpu, 1);
+    expect(profiles.map((p) => p.shape)).toEqual(overhead.map((o) => o.shape));
+    profiles.forEach((p, i) => {
+      expect(p.rows.reduce((a, r) => a + r.dispatches, 0)).toBe(overhead[i]!.dispatches);
+      expect(p.rows.reduce((a, r) => a + r.ms, 0)).toBeCloseTo(p.totalMs, 6);
+      expect(p.rows.map((r) => r.kernel)).toContain('adamw_update.v1');
+      expect(p.rows.every((r, j) => j === 0 || r.ms <= p.rows[j - 1]!.ms)).toBe(true);
+    });
+    const table = formatStepProfile(profiles);
+    expect(table).toMatch(/^step profile/);
+    expect(table).toMatch(/\nsum\s+\d+\s+[\d.]+\s+100\.0/);
   });
 });

@@ -35,3 +35,22 @@ describeGpu('Gpu bind groups', (gpu) => {
     }
   });
 });
+
+describeGpu('Gpu.profile', (gpu) => {
+  it('times each dispatch in its own pass, in order, and leaves the results as an unprofiled run would', async () => {
+    const n = 4096;
+    const a = gpu.tensor('a', n, new Array(n).fill(1)), b = gpu.tensor('b', n, new Array(n).fill(2));
+    const out = gpu.tensor('out', n), out2 = gpu.tensor('out2', n);
+    const record = () => {
+      residual_forward(gpu, out, a, b, n);
+      residual_forward(gpu, out2, out, b, n); // reads the first's output: the passes keep their order
+    };
+    const rows = await gpu.profile(record);
+    if (!gpu.hasTimestamps) return expect(rows).toEqual([]);
+    expect(rows.map((r) => r.kernel)).toEqual(['residual_forward.v1', 'residual_forward.v1']);
+    for (const r of rows) expect(r.ns).toBeGreaterThan(0);
+    expect((await gpu.read(out2))[n - 1]).toBe(5);
+    record(); // profiling is over: dispatches share one pass again, and time() still works
+    expect((await gpu.time(record, 2, 0)).samples).toHaveLength(2);
+  });
+});
