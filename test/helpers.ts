@@ -1,9 +1,9 @@
 // Shared test helpers: one GPU per test worker, deterministic data, comparisons that say where they fail,
 // and central finite differences for checking CPU backwards.
-import { describe, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../src/gpu/context.ts';
 import { createNodeGpu } from '../src/node/gpu.ts';
-import { seededArray } from '../src/bench/data.ts';
+import { seededArray, worstElement, type CheckCase } from '../src/gpu/cases.ts';
 
 let gpuPromise: Promise<Gpu | null> | null = null;
 
@@ -35,20 +35,26 @@ export function describeGpu(name: string, fn: (gpu: Gpu) => void): void {
 /** `n` uniform values in [lo, hi), exactly representable in float32 so CPU and GPU see the same inputs. */
 export const randArray = seededArray;
 
-/** Assert |got - want| <= atol + rtol·|want| elementwise; the message names the first failing index. */
+/**
+ * Assert |got - want| <= atol + rtol·|want| elementwise; the message names the worst element. The same
+ * rule (worstElement, src/gpu/cases.ts) judges the browser self-check.
+ */
 export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol = 0, what = 'value'): void {
   expect(got.length, `${what}: length`).toBe(want.length);
-  let worst = -1;
-  let worstErr = 0;
-  for (let i = 0; i < want.length; i++) {
-    const err = Math.abs(got[i]! - want[i]!) - (atol + rtol * Math.abs(want[i]!));
-    if (!(err <= worstErr)) {
-      worst = i;
-      worstErr = Number.isNaN(err) ? Infinity : err;
-    }
+  const w = worstElement(got, want, atol, rtol);
+  if (!w.ok) {
+    expect.fail(`${what}[${w.index}] = ${w.got}, expected ${w.want} (|diff| ${w.diff.toExponential(3)} > atol ${atol} + rtol ${rtol}·|expected|)`);
   }
-  if (worst >= 0) {
-    expect.fail(`${what}[${worst}] = ${got[worst]}, expected ${want[worst]} (|diff| ${Math.abs(got[worst]! - want[worst]!).toExponential(3)} > atol ${atol} + rtol ${rtol}·|expected|)`);
+}
+
+/** One test per case of a kernel's table (kernels/<name>/<name>.cases.ts): every output within the case's tolerance. */
+export function itChecks(gpu: Gpu, checks: readonly CheckCase[]): void {
+  for (const c of checks) {
+    it(`${c.kernel} ${c.version} ${c.shape}: matches the float64 reference (atol ${c.atol}, rtol ${c.rtol})`, async () => {
+      const outputs = await c.run(gpu);
+      expect(outputs.length, 'outputs').toBeGreaterThan(0);
+      for (const o of outputs) expectClose(o.got, o.want, o.atol ?? c.atol, o.rtol ?? c.rtol, `${c.version} ${c.shape}: ${o.what}`);
+    });
   }
 }
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createNodeGpu } from '../src/node/gpu.ts';
 import { benchCases, checkCases } from '../src/bench/cases.ts';
 import type { Kernel } from '../src/gpu/kernel.ts';
+import type { BenchCase } from '../src/gpu/cases.ts';
 import { matmul, matmul_versions, type MatmulVersion } from '../kernels/matmul/matmul.ts';
 
 function files(dir: string): string[] {
@@ -93,6 +94,32 @@ describe('declarations WGSL cannot share', () => {
   });
 });
 
+describe('a new kernel is one folder plus one registration', () => {
+  // README "Layout", Adding a kernel. The folder holds the kernel; src/bench/cases.ts lists its table once,
+  // which puts it in `t2lab bench`, the Kernels page and the browser self-check; its test runs the table.
+  const exists = (f: string) => statSync(f, { throwIfNoEntry: false }) !== undefined;
+  const folders = readdirSync('kernels').filter((f) => statSync(join('kernels', f)).isDirectory());
+
+  it('every folder under kernels/ has its table of cases registered in src/bench/cases.ts and a test that runs it', async () => {
+    expect(folders.length).toBeGreaterThanOrEqual(12);
+    const registered = importsOf('src/bench/cases.ts');
+    const problems: string[] = [];
+    for (const k of folders) {
+      // <name>.bench.ts: the old spelling, until the remaining kernels are converted (src/gpu/cases.ts).
+      const table = [`kernels/${k}/${k}.cases.ts`, `kernels/${k}/${k}.bench.ts`].find(exists);
+      const test = `test/kernels/${k}.test.ts`;
+      if (!table) problems.push(`kernels/${k}/ has no table of cases, kernels/${k}/${k}.cases.ts`);
+      else if (!registered.includes(table)) problems.push(`${table} is not imported by src/bench/cases.ts`);
+      else {
+        const { bench } = (await import(`../${table}`)) as { bench: BenchCase[] };
+        if (!bench.length || !bench.every((c) => benchCases.includes(c))) problems.push(`${table}: its bench cases are not all in src/bench/cases.ts's list`);
+      }
+      if (!exists(test)) problems.push(`kernels/${k}/ has no ${test}`);
+    }
+    expect(problems).toEqual([]);
+  });
+});
+
 // ---- the import graph ----
 
 // What each part of the code may import (besides its own files), bottom first. A part may name only
@@ -120,28 +147,24 @@ const LAYERS: [part: string, mayImport: string[]][] = [
   ['web', ['src/worker', 'experiments', 'src/report', 'src/fit', 'src/sweep', 'src/bench', 'src/sample', 'src/model', 'src/gpu', 'src/stats', 'src/data', 'src/config.ts']],
 ];
 
-// Upward imports that are known and on their way out (issue 13 items 2-3). Each must still occur: once
-// one is gone, its line here fails the test until it is deleted, so this list only shrinks.
-const PENDING: { from: RegExp; to: RegExp; why: string }[] = [
-  { from: /^(kernels\/\w+|src\/train|src\/sample)\/\w+\.bench\.ts$/, to: /^src\/bench\/(types|data)\.ts$/, why: 'case tables take their types and data helpers from src/bench, which sits above them' },
-  { from: /^src\/gpu\/autotune\.ts$/, to: /^src\/bench\/autotune\.ts$/, why: 'the old path re-exports the autotuner while it moves to src/bench' },
-];
-
 /** The part of the code a file belongs to: src/<folder>, src/config.ts, or a top-level folder. */
 function partOf(file: string): string {
   const p = file.split('/');
   return p[0] === 'src' ? (p.length > 2 ? `src/${p[1]}` : file) : p[0]!;
 }
 
-/** Every relative import of every source file under src/, kernels/, web/ and experiments/, type-only ones included. */
+/** The files `f` imports by relative path, type-only ones included. */
+function importsOf(f: string): string[] {
+  // The compiler's own pre-parser: it sees import, import type, export ... from and import(), and skips
+  // comments and strings.
+  const specs = ts.preProcessFile(readFileSync(f, 'utf8'), true, true).importedFiles.map((i) => i.fileName);
+  return specs.filter((s) => s.startsWith('.')).map((s) => normalize(join(dirname(f), s.replace(/\?.*$/, ''))));
+}
+
+/** Every relative import of every source file under src/, kernels/, web/ and experiments/. */
 function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
-  for (const f of ['src', 'kernels', 'web', 'experiments'].flatMap(files).filter((f) => /\.m?ts$/.test(f) && !f.endsWith('.d.ts'))) {
-    // The compiler's own pre-parser: it sees import, import type, export ... from and import(), and skips
-    // comments and strings.
-    const specs = ts.preProcessFile(readFileSync(f, 'utf8'), true, true).importedFiles.map((i) => i.fileName);
-    graph.set(f, specs.filter((s) => s.startsWith('.')).map((s) => normalize(join(dirname(f), s.replace(/\?.*$/, '')))));
-  }
+  for (const f of ['src', 'kernels', 'web', 'experiments'].flatMap(files).filter((f) => /\.m?ts$/.test(f) && !f.endsWith('.d.ts'))) graph.set(f, importsOf(f));
   return graph;
 }
 
@@ -210,12 +233,8 @@ describe('the import graph', () => {
     expect(findCircle(graph)?.join(' -> ') ?? null).toBeNull();
   });
 
-  it('no folder imports upward (LAYERS), apart from the pending ones, each of which still occurs', () => {
-    const found = upwardImports(graph);
-    const known = (p: (typeof PENDING)[number], i: { from: string; to: string }) => p.from.test(i.from) && p.to.test(i.to);
-    expect(found.filter((i) => !PENDING.some((p) => known(p, i))).map((i) => i.message)).toEqual([]);
-    const stale = PENDING.filter((p) => !found.some((i) => known(p, i)));
-    expect(stale.map((p) => `no longer needed, delete from PENDING: ${p.why}`)).toEqual([]);
+  it('no folder imports upward (LAYERS)', () => {
+    expect(upwardImports(graph).map((i) => i.message)).toEqual([]);
   });
 
   it("each folder's main file opens with a banner that names the parts it imports and is imported by, as LAYERS does", () => {

@@ -1,6 +1,5 @@
-import type { BenchCase, CheckCase } from '../../src/bench/types.ts';
+import { maxAbsDiff, seededArray, type BenchCase, type MaxDiffCheck as CheckCase } from '../../src/gpu/cases.ts';
 import type { Gpu } from '../../src/gpu/context.ts';
-import { seededArray, maxAbsDiff } from '../../src/bench/data.ts';
 import {
   attention_backward, attention_backward_bytes, attention_backward_flops, attention_forward, attention_forward_bytes, attention_forward_flops,
   attention_versions, type AttentionVersion,

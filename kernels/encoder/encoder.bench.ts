@@ -1,5 +1,4 @@
-import type { BenchCase, CheckCase } from '../../src/bench/types.ts';
-import { seededArray, maxAbsDiff } from '../../src/bench/data.ts';
+import { maxAbsDiff, seededArray, type BenchCase, type MaxDiffCheck as CheckCase } from '../../src/gpu/cases.ts';
 import {
   encoder_backward, encoder_backward_bytes, encoder_backward_flops, encoder_decode, encoder_decode_bytes, encoder_decode_flops, encoder_decode_versions,
   encoder_forward, encoder_forward_bytes, encoder_forward_flops, encoder_forward_versions, type EncoderVersion,

@@ -1,5 +1,4 @@
-import type { BenchCase, CheckCase } from '../../src/bench/types.ts';
-import { seededArray, maxAbsDiff } from '../../src/bench/data.ts';
+import { maxAbsDiff, seededArray, type BenchCase, type MaxDiffCheck as CheckCase } from '../../src/gpu/cases.ts';
 import { gelu_backward, gelu_backward_bytes, gelu_backward_flops, gelu_forward, gelu_forward_bytes, gelu_forward_flops, gelu_forward_versions, type GeluVersion } from './gelu.ts';
 import * as cpu from './gelu.cpu.ts';
 

@@ -1,5 +1,4 @@
-import type { BenchCase, CheckCase } from '../../src/bench/types.ts';
-import { seededArray, maxAbsDiff } from '../../src/bench/data.ts';
+import { maxAbsDiff, seededArray, type BenchCase, type MaxDiffCheck as CheckCase } from '../../src/gpu/cases.ts';
 import {
   layernorm_backward, layernorm_backward_bytes, layernorm_backward_flops, layernorm_forward, layernorm_forward_bytes, layernorm_forward_flops,
   layernorm_forward_versions, type LayernormVersion,

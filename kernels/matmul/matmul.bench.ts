@@ -1,5 +1,4 @@
-import type { BenchCase, CheckCase } from '../../src/bench/types.ts';
-import { seededArray, maxAbsDiff } from '../../src/bench/data.ts';
+import { maxAbsDiff, seededArray, type BenchCase, type MaxDiffCheck as CheckCase } from '../../src/gpu/cases.ts';
 import { matmul, matmul_bytes, matmul_flops, MATMUL_V4_ROWS, type MatmulOptions, type MatmulRows, type MatmulVersion } from './matmul.ts';
 import * as cpu from './matmul.cpu.ts';
 

@@ -1,5 +1,4 @@
-import type { BenchCase, CheckCase } from '../../src/bench/types.ts';
-import { seededArray, maxAbsDiff } from '../../src/bench/data.ts';
+import { maxAbsDiff, seededArray, type BenchCase, type MaxDiffCheck as CheckCase } from '../../src/gpu/cases.ts';
 import { residual_forward, residual_forward_bytes, residual_forward_flops, residual_forward_versions, type ResidualVersion } from './residual.ts';
 import * as cpu from './residual.cpu.ts';
 

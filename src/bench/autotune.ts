@@ -4,7 +4,7 @@
 // needs, keeps the fastest in gpu.choices and in a store (Node: ~/.cache/t2lab, browser: IndexedDB or the
 // page's storage), and later runs read the stored choice. The user sees the choice (`t2lab devices`,
 // `t2lab bench`) and can override it. Host-agnostic: the store is passed in. This sits in src/bench, above
-// the kernels and the model it times; src/gpu/autotune.ts re-exports it for old importers.
+// the kernels and the model it times.
 import type { Gpu, Tensor } from '../gpu/context.ts';
 import { adapterKey } from '../gpu/adapter.ts';
 import type { ModelShape } from '../config.ts';
@@ -14,7 +14,7 @@ import { matmul, matmul_default_version, matmul_unsupported, matmul_versions, MA
 import * as matmul_cpu from '../../kernels/matmul/matmul.cpu.ts';
 import { attention_backward, attention_forward, attention_versions, type AttentionVersion } from '../../kernels/attention/attention.ts';
 import * as attention_cpu from '../../kernels/attention/attention.cpu.ts';
-import { maxAbsDiff, seededArray } from './data.ts';
+import { maxAbsDiff, seededArray } from '../gpu/cases.ts';
 
 /** One matmul call of a run: shape, form, and how many times a step makes it. */
 export interface MatmulShape {

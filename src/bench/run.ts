@@ -1,6 +1,6 @@
 // The kernel benchmark, host-agnostic: the CLI prints its rows, the Kernels page draws them.
 import type { Gpu } from '../gpu/context.ts';
-import type { BenchCase } from './types.ts';
+import type { BenchCase } from '../gpu/cases.ts';
 import type { StepOverhead, StepProfile } from '../train/train.bench.ts';
 import type { SweepCompile } from './compile.ts';
 

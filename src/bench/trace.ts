@@ -3,7 +3,7 @@
 // version, one slice per repetition. Timestamp queries give durations, not a shared clock, so slices are
 // laid end to end in the order they ran.
 import type { Gpu } from '../gpu/context.ts';
-import type { BenchCase } from './types.ts';
+import type { BenchCase } from '../gpu/cases.ts';
 import type { BenchRow } from './run.ts';
 
 export interface ProfileRow extends BenchRow {

@@ -10,7 +10,7 @@ import { DEFAULTS, makeConfig, ConfigError, type Config, modelShape } from '../c
 import { Trainer } from '../train/trainer.ts';
 import { paramCount } from '../model/gpt.ts';
 import { UsageError, commandHelp, intOption, keyValues, openGpu, parseCommand, str, type CommandSpec } from './args.ts';
-import { describeChoices } from '../gpu/autotune.ts';
+import { describeChoices } from '../bench/autotune.ts';
 import { SAMPLE_SPEC, sampleCommand } from './sample-cmd.ts';
 import { MERGE_SPEC, SWEEP_SPEC, mergeCommand, sweepCommand } from './sweep-cmd.ts';
 import { FIT_SPEC, fitCommand } from './fit-cmd.ts';

@@ -14,7 +14,7 @@ import { changedSettings, chooseKernels, describeChanges, driveSweep, Experiment
 import { estimateSweep, type SweepEstimate } from '../sweep/estimate.ts';
 import { checkRunLimits } from '../sweep/limits.ts';
 import { adapterLine } from '../gpu/adapter.ts';
-import { describeChoices } from '../gpu/autotune.ts';
+import { describeChoices } from '../bench/autotune.ts';
 import { kernelOverrides } from './autotune-store.ts';
 import type { Gpu } from '../gpu/context.ts';
 import { parseRecordsJsonl, type RunRecord } from '../sweep/record.ts';

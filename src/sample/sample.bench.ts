@@ -4,7 +4,7 @@
 // decoder without a cache recomputes per token). tokens/s of the two rows at one S is the cache's gain.
 // Model: the default `t2lab train` GPT (L=2, C=64, H=4, T=64); every sequence sits at position 32 with
 // a 16-token prompt shared per question, the middle of a typical answer's generation.
-import type { BenchCase } from '../bench/types.ts';
+import type { BenchCase } from '../gpu/cases.ts';
 import type { ModelShape } from '../config.ts';
 import { GPT } from '../model/gpt.ts';
 import { gpuOps } from '../model/ops.gpu.ts';

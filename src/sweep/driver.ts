@@ -14,7 +14,7 @@
 // - a lost GPU device is recreated and the sweep goes on from the last resume checkpoint, with a notice;
 // - the ETA and the overall fraction come from the time model of src/sweep/estimate.ts when given.
 import { GpuDeviceLostError, type Gpu } from '../gpu/context.ts';
-import { autotune, modelMatmulShapes, type ChoiceStore } from '../gpu/autotune.ts';
+import { autotune, modelMatmulShapes, type ChoiceStore } from '../bench/autotune.ts';
 import { modelShape, parseMix } from '../config.ts';
 import { expandRuns, type Experiment, type RunSpec } from './experiment.ts';
 import { runSweep, shardRuns, type SweepOptions, type SweepResult, type SweepStore } from './runner.ts';

@@ -1,7 +1,7 @@
 // Training throughput for `npx t2lab bench`: one full step (forward, backward, clip, AdamW) of a few
 // model sizes, as tokens/s and achieved GFLOP/s from the exact FLOP count; and, for the smallest
 // models, where a step's time goes: the GPU's own time against everything else.
-import type { BenchCase } from '../bench/types.ts';
+import type { BenchCase } from '../gpu/cases.ts';
 import { median, type Gpu } from '../gpu/context.ts';
 import { makeConfig, modelShape } from '../config.ts';
 import { trainingFlopsPerToken } from '../model/gpt.ts';

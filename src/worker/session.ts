@@ -7,7 +7,7 @@
 //   last resume checkpoint;
 // - events for the page (progress, records, checkpoints saved, notices).
 import type { Gpu } from '../gpu/context.ts';
-import type { ChoiceStore } from '../gpu/autotune.ts';
+import type { ChoiceStore } from '../bench/autotune.ts';
 import { expandRuns, validateExperiment, type Experiment, type RunSpec } from '../sweep/experiment.ts';
 import type { SweepProgress, SweepResult } from '../sweep/runner.ts';
 import { changedSettings, chooseKernels, describeChanges, driveSweep, ExperimentChangedError, MAX_DEVICE_LOSSES, type DriverStore, type SweepManifest } from '../sweep/driver.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { attention_decode, attention_decode_versions, type AttentionDecodeVersion } from '../../kernels/attention_decode/attention_decode.ts';
 import * as cpu from '../../kernels/attention_decode/attention_decode.cpu.ts';
-import { checks } from '../../kernels/attention_decode/attention_decode.bench.ts';
+import { checks } from '../../kernels/attention_decode/attention_decode.cases.ts';
 import { attention_forward } from '../../kernels/attention/attention.cpu.ts';
 import { seqs_table, SEQ_STRIDE } from '../../kernels/sample/seqs.ts';
 import { describeGpu, expectClose, randArray } from '../helpers.ts';

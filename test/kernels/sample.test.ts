@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sample, sample_check_params, sample_params, sample_versions, sample_write_params, type SampleParams, type SampleVersion } from '../../kernels/sample/sample.ts';
 import * as cpu from '../../kernels/sample/sample.cpu.ts';
-import { checks } from '../../kernels/sample/sample.bench.ts';
+import { checks } from '../../kernels/sample/sample.cases.ts';
 import { SEQ, SEQ_STRIDE, seqs_parse, seqs_table, type SeqRow } from '../../kernels/sample/seqs.ts';
 import { hash32 } from '../../src/util/rng.ts';
 import { chiSquareSf } from '../../src/stats/special.ts';

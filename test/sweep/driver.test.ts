@@ -9,7 +9,7 @@ import type { RunRecord } from '../../src/sweep/record.ts';
 import { recordOf } from './fixture.ts';
 import { SweepSession, dbChoiceStore } from '../../src/worker/session.ts';
 import { memoryDb } from '../../src/worker/db.ts';
-import { describeChoices, storedRecords } from '../../src/gpu/autotune.ts';
+import { describeChoices, storedRecords } from '../../src/bench/autotune.ts';
 import { describeGpu } from '../helpers.ts';
 
 const spec = {

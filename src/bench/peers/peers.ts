@@ -10,7 +10,7 @@ import type { ChoiceStore } from '../autotune.ts';
 import { GPT, trainingFlopsPerToken } from '../../model/gpt.ts';
 import type { Ops } from '../../model/ops.ts';
 import { VOCAB_SIZE } from '../../data/tokenizer.ts';
-import { seededArray } from '../data.ts';
+import { seededArray } from '../../gpu/cases.ts';
 import { Rng } from '../../util/rng.ts';
 import type { AttentionCase, Implementation, MatmulCase, Runner, TrainCase } from './types.ts';
 import { ours } from './ours.ts';

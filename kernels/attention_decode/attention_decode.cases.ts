@@ -1,5 +1,4 @@
-import type { BenchCase, CheckCase } from '../../src/bench/types.ts';
-import { seededArray, maxAbsDiff } from '../../src/bench/data.ts';
+import { maxAbsDiff, seededArray, type BenchCase, type MaxDiffCheck as CheckCase } from '../../src/gpu/cases.ts';
 import { seqs_table, type SeqRow } from '../sample/seqs.ts';
 import { attention_decode, attention_decode_bytes, attention_decode_flops, attention_decode_versions, type AttentionDecodeVersion } from './attention_decode.ts';
 import * as cpu from './attention_decode.cpu.ts';

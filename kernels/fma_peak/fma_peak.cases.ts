@@ -1,4 +1,4 @@
-import type { BenchCase } from '../../src/bench/types.ts';
+import type { BenchCase } from '../../src/gpu/cases.ts';
 import { fma_peak, fma_peak_bytes, fma_peak_flops, fma_peak_versions, type FmaPeakVersion } from './fma_peak.ts';
 
 const versions = Object.keys(fma_peak_versions).map(Number) as FmaPeakVersion[];

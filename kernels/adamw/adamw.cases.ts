@@ -1,5 +1,4 @@
-import type { BenchCase, CheckCase } from '../../src/bench/types.ts';
-import { seededArray, maxAbsDiff } from '../../src/bench/data.ts';
+import { maxAbsDiff, seededArray, type BenchCase, type MaxDiffCheck as CheckCase } from '../../src/gpu/cases.ts';
 import { adamw_bytes, adamw_flops, adamw_hyper, adamw_update, adamw_versions, adamw_write_hyper, type AdamwHyper, type AdamwVersion } from './adamw.ts';
 import * as cpu from './adamw.cpu.ts';
 

@@ -1,5 +1,4 @@
-import type { BenchCase, CheckCase } from '../../src/bench/types.ts';
-import { seededArray, maxAbsDiff } from '../../src/bench/data.ts';
+import { maxAbsDiff, seededArray, type BenchCase, type MaxDiffCheck as CheckCase } from '../../src/gpu/cases.ts';
 import { global_norm, global_norm_bytes, global_norm_flops, global_norm_partials, global_norm_versions, type GlobalNormVersion } from './global_norm.ts';
 import * as cpu from './global_norm.cpu.ts';
 

@@ -1,5 +1,4 @@
-import type { BenchCase, CheckCase } from '../../src/bench/types.ts';
-import { seededArray, maxAbsDiff } from '../../src/bench/data.ts';
+import { maxAbsDiff, seededArray, type BenchCase, type MaxDiffCheck as CheckCase } from '../../src/gpu/cases.ts';
 import {
   CROSSENTROPY_IGNORE, crossentropy_backward, crossentropy_backward_bytes, crossentropy_backward_flops, crossentropy_forward, crossentropy_forward_bytes,
   crossentropy_forward_flops, crossentropy_forward_versions, type CrossentropyVersion,

@@ -1,5 +1,4 @@
-import type { BenchCase, CheckCase } from '../../src/bench/types.ts';
-import { seededArray } from '../../src/bench/data.ts';
+import { seededArray, type BenchCase, type MaxDiffCheck as CheckCase } from '../../src/gpu/cases.ts';
 import { sample, sample_bytes, sample_flops, sample_params, sample_versions, sample_write_params, type SampleParams, type SampleVersion } from './sample.ts';
 import * as cpu from './sample.cpu.ts';
 import { seqs_table } from './seqs.ts';

@@ -1,0 +1,122 @@
+// What a kernel's table of cases is made of, and the one comparison every host applies to it. It sits in
+// the kernel contract's layer so that kernels/ can name it without importing upward.
+//
+// The pattern: each kernel folder has `kernels/<name>/<name>.cases.ts` exporting
+//   - `bench: BenchCase[]`, the rows of `npx t2lab bench` and the app's Kernels page, and
+//   - `checks: CheckCase[]`, the kernel against its float64 CPU reference: the awkward shapes, each case
+//     with the tolerance it needs (atol + rtol, as `expectClose` in test/helpers.ts reads them), returning
+//     its outputs `{ what, got, want }` rather than judging them.
+// test/kernels/<name>.test.ts runs every check as one Vitest test (`itChecks(gpu, checks)`, which reports
+// the worst element through expectClose) and keeps only what a table cannot say: error messages,
+// statistical tests, finite differences of the CPU reference, bit-exact determinism. The browser
+// self-check (src/worker/api.ts) runs the `quick` ones with the very same tolerance (`judge` below).
+// The table is registered by one import in src/bench/cases.ts. kernels/adamw is the small example.
+//
+// Converting a kernel still in the old form (`<name>.bench.ts` whose checks return one max |diff| against
+// one `tolerance`, `MaxDiffCheck`): git mv it to `<name>.cases.ts`; move the test's shapes and
+// tolerances into `checks` (a case that needs another bound for one output gives that output its own
+// atol/rtol; one too slow for SwiftShader says `quick: false`); replace the test's comparison loops with
+// `itChecks(gpu, checks)`; point src/bench/cases.ts at the new file; then drop MaxDiffCheck once unused.
+import type { Gpu } from './context.ts';
+import { Rng } from '../util/rng.ts';
+
+export interface BenchCase {
+  kernel: string; // the kernel's one name, e.g. "matmul"
+  version: string; // "v1", "v2", ...
+  shape: string; // human-readable, e.g. "M=512 K=512 N=512 A·Bᵀ"
+  flops: number; // floating-point operations per run (an FMA counts 2)
+  bytes: number; // minimum bytes read + written per run (0: not meaningful)
+  tokens?: number; // tokens processed per run, for training and sampling rows
+  /** Allocate inputs on `gpu`; return a function recording one run, and a cleanup. */
+  setup(gpu: Gpu): { record: () => void; dispose: () => void };
+}
+
+/** One output of a check: what the kernel wrote beside what the float64 reference computes. */
+export interface CheckOutput {
+  what: string; // e.g. "losses", "m after step 2"
+  got: ArrayLike<number>;
+  want: ArrayLike<number>;
+  /** This output's own bound, where it differs from the case's (a copy that must be exact: 0). */
+  atol?: number;
+  rtol?: number;
+}
+
+/** One correctness case of a kernel version, runnable in any host (Vitest in Node, the browser's worker). */
+export interface CheckCase {
+  kernel: string;
+  version: string;
+  shape: string; // what is awkward about it, e.g. "BT=7 V=1, every 4th position ignored"
+  /** Each element must satisfy |got − want| <= atol + rtol·|want|. */
+  atol: number;
+  rtol: number;
+  /** false: too slow for the browser self-check on a software adapter; Vitest still runs it. Default true. */
+  quick?: boolean;
+  /** Run the kernel and its reference on the same inputs (freeing what it allocates); return the outputs. */
+  run(gpu: Gpu): Promise<CheckOutput[]>;
+}
+
+/** The old form, for the kernels not yet converted: one max |diff| against one tolerance. */
+export interface MaxDiffCheck {
+  kernel: string;
+  version: string;
+  shape: string;
+  tolerance: number;
+  run(gpu: Gpu): Promise<number>;
+}
+
+/** The element furthest past its bound (or, when all pass, closest to it). */
+export interface Worst {
+  index: number; // -1 for an empty output
+  got: number;
+  want: number;
+  diff: number; // |got − want|
+  allowed: number; // atol + rtol·|want|
+  excess: number; // diff − allowed; Infinity for a NaN
+  ok: boolean;
+}
+
+/** The worst element of `got` against `want` under atol + rtol·|want|; a NaN anywhere fails. */
+export function worstElement(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol = 0): Worst {
+  if (got.length !== want.length) throw new Error(`${got.length} values, the reference has ${want.length}`);
+  let w: Worst = { index: -1, got: NaN, want: NaN, diff: 0, allowed: atol, excess: -Infinity, ok: true };
+  for (let i = 0; i < want.length; i++) {
+    const diff = Math.abs(got[i]! - want[i]!), allowed = atol + rtol * Math.abs(want[i]!);
+    const excess = Number.isNaN(diff) ? Infinity : diff - allowed;
+    if (excess > w.excess) w = { index: i, got: got[i]!, want: want[i]!, diff, allowed, excess, ok: excess <= 0 };
+  }
+  return w;
+}
+
+/** A case's verdict over all its outputs: the worst element of any, and where it is ("m after step 2[17]"). */
+export function judge(c: CheckCase, outputs: readonly CheckOutput[]): Worst & { where: string } {
+  let worst: (Worst & { where: string }) | null = null;
+  for (const o of outputs) {
+    let w: Worst;
+    try {
+      w = worstElement(o.got, o.want, o.atol ?? c.atol, o.rtol ?? c.rtol);
+    } catch (e) {
+      throw new Error(`${o.what}: ${(e as Error).message}`);
+    }
+    if (!worst || w.excess > worst.excess) worst = { ...w, where: `${o.what}[${w.index}]` };
+  }
+  if (!worst) throw new Error(`${c.kernel} ${c.version} ${c.shape}: the case returned no outputs`);
+  return worst;
+}
+
+/** `n` float32-exact values uniform in [lo, hi), from `seed`. */
+export function seededArray(n: number, seed: number, lo = -1, hi = 1): Float64Array {
+  const r = new Rng(seed);
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.fround(lo + (hi - lo) * r.next());
+  return out;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    m = Number.isNaN(d) ? Infinity : Math.max(m, d);
+  }
+  return m;
+}
