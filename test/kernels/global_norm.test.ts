@@ -1,50 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { global_norm, global_norm_partials, global_norm_versions, GLOBAL_NORM_BLOCK, type GlobalNormVersion } from '../../kernels/global_norm/global_norm.ts';
 import * as cpu from '../../kernels/global_norm/global_norm.cpu.ts';
-import { describeGpu, expectClose, randArray } from '../helpers.ts';
-
-// 1 and 255: less than one workgroup; 257: one past it; 70000: many blocks, the last one partial;
-// 2^24+3: 8193 blocks, so stage 2 loops over 32 partials per invocation, with a ragged tail.
-const SIZES = [1, 255, 257, 70000, (1 << 24) + 3];
-// float32 sums of squares: each stage adds in a tree of depth ~log2(n), so the relative error of the sum
-// is ~log2(n)·2^-24 ≤ 2e-6; the norm is its square root (half that). 1e-5 relative leaves margin.
-const RTOL = 1e-5;
+import { checks } from '../../kernels/global_norm/global_norm.cases.ts';
+import { describeGpu, itChecks, randArray } from '../helpers.ts';
 
 describeGpu('global_norm', (gpu) => {
+  // Every version against the float64 reference: the table in kernels/global_norm/global_norm.cases.ts.
+  itChecks(gpu, checks);
+
   const versions = Object.keys(global_norm_versions).map(Number) as GlobalNormVersion[];
   for (const version of versions) {
-    it(`v${version} matches the float64 reference (norm, clip scale, partials)`, async () => {
-      for (const n of SIZES) {
-        const grads = randArray(n, n);
-        const max_norm = 0.5; // below every norm here except n = 1: clipping active
-        const want = new Float64Array(2), wantPartials = new Float64Array(global_norm_partials(n));
-        cpu.global_norm(want, wantPartials, grads, n, max_norm);
-        const out = gpu.tensor('out', 2), partials = gpu.tensor('partials', global_norm_partials(n)), g = gpu.tensor('grads', n, grads);
-        global_norm(gpu, out, partials, g, n, max_norm, { version });
-        expectClose(await gpu.read(out), want, 1e-7, RTOL, `v${version} n=${n}`);
-        expectClose(await gpu.read(partials), wantPartials, 1e-7, RTOL, `v${version} n=${n} partials`);
-        if (n > 1) expect(want[1]).toBeLessThan(1);
-        [out, partials, g].forEach((t) => t.buffer.destroy());
-      }
-    });
-
-    it(`v${version} clip scale is exactly 1 when the norm is below max_norm, < 1 above it`, async () => {
-      const n = 1000;
-      const grads = randArray(n, 7, -0.01, 0.01); // norm ≈ 0.18
-      const out = gpu.tensor('out', 2), partials = gpu.tensor('partials', global_norm_partials(n)), g = gpu.tensor('grads', n, grads);
-      const want = new Float64Array(2);
-      cpu.global_norm(want, null, grads, n, 1.0);
-      global_norm(gpu, out, partials, g, n, 1.0, { version });
-      const got = await gpu.read(out);
-      expectClose(got, want, 1e-7, RTOL, 'unclipped');
-      expect(got[1]).toBe(1);
-      cpu.global_norm(want, null, grads, n, 0.05);
-      global_norm(gpu, out, partials, g, n, 0.05, { version });
-      const clipped = await gpu.read(out);
-      expectClose(clipped, want, 1e-7, RTOL, 'clipped');
-      expect(clipped[1]).toBeLessThan(0.3);
-    });
-
     it(`v${version} is deterministic: two runs give identical bits`, async () => {
       const n = 3 * GLOBAL_NORM_BLOCK * 256 + 11; // > 256 partials, so stage 2 loops too
       const g = gpu.tensor('grads', n, randArray(n, 3, -3, 3));
