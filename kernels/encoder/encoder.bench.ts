@@ -1,55 +1,58 @@
 import { maxAbsDiff, seededArray, type BenchCase, type MaxDiffCheck as CheckCase } from '../../src/gpu/cases.ts';
 import {
   encoder_backward, encoder_backward_bytes, encoder_backward_flops, encoder_decode, encoder_decode_bytes, encoder_decode_flops, encoder_decode_versions,
-  encoder_forward, encoder_forward_bytes, encoder_forward_flops, encoder_forward_versions, type EncoderVersion,
+  encoder_forward, encoder_forward_bytes, encoder_forward_flops, encoder_forward_versions, type EncoderDecodeVersion, type EncoderVersion,
 } from './encoder.ts';
 import { seqs_table } from '../sample/seqs.ts';
 import * as cpu from './encoder.cpu.ts';
 
 const versions = Object.keys(encoder_forward_versions).map(Number) as EncoderVersion[];
-const decodeVersions = Object.keys(encoder_decode_versions).map(Number) as EncoderVersion[];
+const decodeVersions = Object.keys(encoder_decode_versions).map(Number) as EncoderDecodeVersion[];
 
 /** `n` token ids in [0, V), from `seed`. */
 function seededTokens(n: number, V: number, seed: number): Uint32Array {
   return Uint32Array.from(seededArray(n, seed, 0, V), (x) => Math.min(V - 1, Math.floor(x)));
 }
 
-// Bench scale: B·T = 256 positions (B=4, T=64), C=128, a character vocabulary V=64.
-const [B, T, C, V] = [4, 64, 128, 64];
-const shape = `B=${B} T=${T} C=${C} V=${V}`;
+// Bench scale: B·T = 256 positions (B=4, T=64), C=128, a character vocabulary V=64; and issue 12's reference
+// step, the largest model of the t2 grid (B=64, T=32, C=64, V=52).
+const SHAPES: [number, number, number, number][] = [[4, 64, 128, 64], [64, 32, 64, 52]];
 
-export const bench: BenchCase[] = versions.flatMap((version): BenchCase[] => [
-  {
-    kernel: 'encoder_forward',
-    version: `v${version}`,
-    shape,
-    flops: encoder_forward_flops(B, T, C),
-    bytes: encoder_forward_bytes(B, T, C),
-    setup(gpu) {
-      const out = gpu.tensor('out', B * T * C), tokens = gpu.tensorU32('tokens', seededTokens(B * T, V, 1));
-      const wte = gpu.tensor('wte', V * C, seededArray(V * C, 2)), wpe = gpu.tensor('wpe', T * C, seededArray(T * C, 3));
-      return {
-        record: () => encoder_forward(gpu, out, tokens, wte, wpe, B, T, C, { version }),
-        dispose: () => [out, tokens, wte, wpe].forEach((t) => t.buffer.destroy()),
-      };
+export const bench: BenchCase[] = SHAPES.flatMap(([B, T, C, V]) => versions.flatMap((version): BenchCase[] => {
+  const shape = `B=${B} T=${T} C=${C} V=${V}`;
+  return [
+    {
+      kernel: 'encoder_forward',
+      version: `v${version}`,
+      shape,
+      flops: encoder_forward_flops(B, T, C),
+      bytes: encoder_forward_bytes(B, T, C),
+      setup(gpu) {
+        const out = gpu.tensor('out', B * T * C), tokens = gpu.tensorU32('tokens', seededTokens(B * T, V, 1));
+        const wte = gpu.tensor('wte', V * C, seededArray(V * C, 2)), wpe = gpu.tensor('wpe', T * C, seededArray(T * C, 3));
+        return {
+          record: () => encoder_forward(gpu, out, tokens, wte, wpe, B, T, C, { version }),
+          dispose: () => [out, tokens, wte, wpe].forEach((t) => t.buffer.destroy()),
+        };
+      },
     },
-  },
-  {
-    kernel: 'encoder_backward',
-    version: `v${version}`,
-    shape,
-    flops: encoder_backward_flops(B, T, C, V),
-    bytes: encoder_backward_bytes(B, T, C, V),
-    setup(gpu) {
-      const dwte = gpu.tensor('dwte', V * C), dwpe = gpu.tensor('dwpe', T * C);
-      const dout = gpu.tensor('dout', B * T * C, seededArray(B * T * C, 4)), tokens = gpu.tensorU32('tokens', seededTokens(B * T, V, 1));
-      return {
-        record: () => encoder_backward(gpu, dwte, dwpe, dout, tokens, B, T, C, V, { version }),
-        dispose: () => [dwte, dwpe, dout, tokens].forEach((t) => t.buffer.destroy()),
-      };
+    {
+      kernel: 'encoder_backward',
+      version: `v${version}`,
+      shape,
+      flops: encoder_backward_flops(B, T, C, V),
+      bytes: encoder_backward_bytes(B, T, C, V),
+      setup(gpu) {
+        const dwte = gpu.tensor('dwte', V * C), dwpe = gpu.tensor('dwpe', T * C);
+        const dout = gpu.tensor('dout', B * T * C, seededArray(B * T * C, 4)), tokens = gpu.tensorU32('tokens', seededTokens(B * T, V, 1));
+        return {
+          record: () => encoder_backward(gpu, dwte, dwpe, dout, tokens, B, T, C, V, { version }),
+          dispose: () => [dwte, dwpe, dout, tokens].forEach((t) => t.buffer.destroy()),
+        };
+      },
     },
-  },
-]);
+  ];
+}));
 
 export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => {
   const [b, t, c, v, maxT] = [3, 17, 33, 11, 20];

@@ -3,39 +3,50 @@
 //   backward dwte += scatter(dout), dwpe += sum_b dout     -> encoder_backward(dwte, dwpe, dout, tokens, B, T, C, V)
 //   decode   out[s] = wte[tokens[s]] + wpe[seqs[s].pos]     -> encoder_decode(out, tokens, seqs, wte, wpe, S, C)
 // The backward accumulates and is deterministic: each gradient element is summed by one invocation in a fixed
-// order, with no float atomics. Its cost is V·C·B·T token reads (about 2M at V=64, C=128, B·T=256): chosen
-// for a character vocabulary, where it costs less than one matmul; a GPT-2 vocabulary would need a sort first.
-// Versions: v1 one invocation per output element.
+// order, with no float atomics. Each invocation of its dwte part scans all B·T tokens: chosen for a character
+// vocabulary, where that costs less than one matmul; a GPT-2 vocabulary would need a sort first.
+// Versions: v1 one invocation per output element (the backward reads the tokens V·C times); v2 one invocation
+// per 4 channels with vec4 loads (the backward's dwte part: per 8 vocabulary rows and 4 channels, so it reads
+// the tokens V·C/32 times). v2 is the default of forward and backward: faster on lavapipe (README, Kernels).
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import { checkSizes, defineKernel } from '../../src/gpu/kernel.ts';
 import forward1 from './encoder_forward.v1.wgsl?raw';
 import backward1 from './encoder_backward.v1.wgsl?raw';
+import forward2 from './encoder_forward.v2.wgsl?raw';
+import backward2 from './encoder_backward.v2.wgsl?raw';
 import decode1 from './encoder_decode.v1.wgsl?raw';
 import { SEQ_STRIDE, SEQ_WGSL } from '../sample/seqs.ts';
 
-export const encoder_forward_versions = { 1: forward1 } as const;
-export const encoder_backward_versions = { 1: backward1 } as const;
+export const encoder_forward_versions = { 1: forward1, 2: forward2 } as const;
+export const encoder_backward_versions = { 1: backward1, 2: backward2 } as const;
 export const encoder_decode_versions = { 1: decode1 } as const;
 export type EncoderVersion = keyof typeof encoder_forward_versions;
-export const encoder_forward_kernel = defineKernel({ name: 'encoder_forward', folder: 'encoder', versions: encoder_forward_versions });
-export const encoder_backward_kernel = defineKernel({ name: 'encoder_backward', folder: 'encoder', versions: encoder_backward_versions });
+export type EncoderDecodeVersion = keyof typeof encoder_decode_versions;
+export const encoder_forward_kernel = defineKernel({ name: 'encoder_forward', folder: 'encoder', versions: encoder_forward_versions, fallback: (): EncoderVersion => 2 });
+export const encoder_backward_kernel = defineKernel({ name: 'encoder_backward', folder: 'encoder', versions: encoder_backward_versions, fallback: (): EncoderVersion => 2 });
 export const encoder_decode_kernel = defineKernel({ name: 'encoder_decode', folder: 'encoder', versions: encoder_decode_versions, append: SEQ_WGSL });
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {
     encoder_forward?: EncoderVersion;
     encoder_backward?: EncoderVersion;
-    encoder_decode?: EncoderVersion;
+    encoder_decode?: EncoderDecodeVersion;
   }
 }
 
-const WORKGROUP = 256; // invocations per workgroup, as in the .wgsl files
+const WORKGROUP = 256; // v1's invocations per workgroup, as in its .wgsl files
+const WORKGROUP_V2_FORWARD = 64; // as in encoder_forward.v2.wgsl
+const WORKGROUP_V2_BACKWARD = 16; // encoder_backward.v2's WG override
+const VB = 8; // vocabulary rows per invocation of encoder_backward.v2, as in its .wgsl
 
 // out: (B,T,C); tokens: (B,T) u32, each < V; wte: (V,C); wpe: (maxT,C), T <= maxT
 export function encoder_forward(gpu: Gpu, out: Tensor, tokens: Tensor, wte: Tensor, wpe: Tensor, B: number, T: number, C: number,
   opts: { version?: EncoderVersion } = {}): void {
   const k = encoder_forward_kernel;
   checkSizes(k.name, { B, T, C }, { out: [out, B * T * C], tokens: [tokens, B * T], wte: [wte, C], wpe: [wpe, T * C] });
-  k.dispatch(gpu, k.version(gpu, opts.version), { bindings: [out, tokens, wte, wpe, gpu.dims([B, T, C])], workgroups: gpu.grid(Math.ceil((B * T * C) / WORKGROUP)) });
+  const version = k.version(gpu, opts.version);
+  const bindings = [out, tokens, wte, wpe, gpu.dims([B, T, C])];
+  if (version === 1) k.dispatch(gpu, version, { bindings, workgroups: gpu.grid(Math.ceil((B * T * C) / WORKGROUP)) });
+  else k.dispatch(gpu, version, { bindings, workgroups: gpu.grid(Math.ceil((B * T * Math.ceil(C / 4)) / WORKGROUP_V2_FORWARD)), defines: { VEC4: C % 4 === 0 } });
 }
 
 // dwte: (V,C) +=; dwpe: (maxT,C) +=, first T rows; dout: (B,T,C); tokens: (B,T) u32
@@ -43,16 +54,23 @@ export function encoder_backward(gpu: Gpu, dwte: Tensor, dwpe: Tensor, dout: Ten
   opts: { version?: EncoderVersion } = {}): void {
   const k = encoder_backward_kernel;
   checkSizes(k.name, { B, T, C, V }, { dwte: [dwte, V * C], dwpe: [dwpe, T * C], dout: [dout, B * T * C], tokens: [tokens, B * T] });
-  // dwte workgroups first, then dwpe workgroups: the split the .wgsl computes from V·C.
-  const workgroups = Math.ceil((V * C) / WORKGROUP) + Math.ceil((T * C) / WORKGROUP);
-  k.dispatch(gpu, k.version(gpu, opts.version), { bindings: [dwte, dwpe, dout, tokens, gpu.dims([B, T, C, V])], workgroups: gpu.grid(workgroups) });
+  const version = k.version(gpu, opts.version);
+  const bindings = [dwte, dwpe, dout, tokens, gpu.dims([B, T, C, V])];
+  // dwte workgroups first, then dwpe workgroups: the split the .wgsl computes from the shape.
+  if (version === 1) {
+    k.dispatch(gpu, version, { bindings, workgroups: gpu.grid(Math.ceil((V * C) / WORKGROUP) + Math.ceil((T * C) / WORKGROUP)) });
+  } else {
+    const C4 = Math.ceil(C / 4), WG = WORKGROUP_V2_BACKWARD;
+    const workgroups = Math.ceil(V / VB) * Math.ceil(C4 / WG) + Math.ceil((T * C4) / WG);
+    k.dispatch(gpu, version, { bindings, workgroups: gpu.grid(workgroups), defines: { VEC4: C % 4 === 0 }, overrides: { WG } });
+  }
 }
 
 // out: (S,C); tokens: (S) u32, each < V; seqs: (S, SEQ_STRIDE) u32 (kernels/sample/seqs.ts), reads pos and done;
 // wte: (V,C); wpe: (maxT,C). One decode step's input embedding: each sequence's newest token at its own position.
 // Rows with done = 1 are skipped: out keeps whatever it held there.
 export function encoder_decode(gpu: Gpu, out: Tensor, tokens: Tensor, seqs: Tensor, wte: Tensor, wpe: Tensor, S: number, C: number,
-  opts: { version?: EncoderVersion } = {}): void {
+  opts: { version?: EncoderDecodeVersion } = {}): void {
   const k = encoder_decode_kernel;
   checkSizes(k.name, { S, C }, { out: [out, S * C], tokens: [tokens, S], seqs: [seqs, S * SEQ_STRIDE], wte: [wte, C], wpe: [wpe, C] });
   k.dispatch(gpu, k.version(gpu, opts.version), { bindings: [out, tokens, seqs, wte, wpe, gpu.dims([S, C])], workgroups: gpu.grid(Math.ceil((S * C) / WORKGROUP)) });
@@ -63,7 +81,7 @@ export const encoder_forward_flops = (B: number, T: number, C: number) => B * T 
 export const encoder_forward_bytes = (B: number, T: number, C: number) => 4 * (B * T + 2 * B * T * C + T * C);
 /** Each dout element is added once into dwte and once into dwpe, plus the accumulation into each. */
 export const encoder_backward_flops = (B: number, T: number, C: number, V: number) => 2 * B * T * C + V * C + T * C;
-/** Read dout and tokens once; read and write dwte and the first T rows of dwpe. (v1 reads tokens V·C times.) */
+/** Read dout and tokens once; read and write dwte and the first T rows of dwpe. (v1 reads tokens V·C times, v2 V·C/32.) */
 export const encoder_backward_bytes = (B: number, T: number, C: number, V: number) => 4 * (B * T * C + B * T + 2 * V * C + 2 * T * C);
 export const encoder_decode_flops = (S: number, C: number) => S * C;
 /** Read tokens and the seqs rows, S gathered rows of wte and of wpe; write out. */

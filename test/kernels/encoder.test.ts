@@ -1,18 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { encoder_backward, encoder_decode, encoder_decode_versions, encoder_forward, encoder_forward_versions, type EncoderVersion } from '../../kernels/encoder/encoder.ts';
+import { encoder_backward, encoder_decode, encoder_decode_versions, encoder_forward, encoder_forward_versions, type EncoderDecodeVersion, type EncoderVersion } from '../../kernels/encoder/encoder.ts';
 import * as cpu from '../../kernels/encoder/encoder.cpu.ts';
 import { checks } from '../../kernels/encoder/encoder.bench.ts';
 import { SEQ, SEQ_STRIDE, seqs_table } from '../../kernels/sample/seqs.ts';
 import { describeGpu, dot, expectClose, finiteDiff, randArray } from '../helpers.ts';
 
 // Awkward (B, T, C, V): every dimension 1; sizes that are not multiples of the 256-invocation workgroup;
-// V·C and T·C larger than one workgroup, so both halves of the backward span several workgroups.
+// V·C and T·C larger than one workgroup, so both halves of the backward span several workgroups; C a multiple
+// of 4 (v2's vec4 path) and not; V not a multiple of v2's 8-row vocabulary blocks; more 4-channel groups than
+// one v2 backward workgroup (C=72); a vocabulary of 3, so most positions repeat a token.
 const SHAPES: [number, number, number, number][] = [
   [1, 1, 1, 1],
   [2, 3, 5, 7],
   [1, 9, 1, 3],
   [3, 17, 33, 11],
   [4, 9, 70, 65],
+  [2, 7, 4, 9],
+  [5, 13, 72, 19],
+  [6, 11, 12, 3],
+  [3, 5, 66, 17],
 ];
 
 /** `n` token ids in [0, V) from `seed`; the first few pinned to 0 and V-1 so both ends of the table are used. */
@@ -50,6 +56,19 @@ describeGpu('encoder', (gpu) => {
         const dwte = randArray(V * C, 6), dwpe = randArray(maxT * C, 7);
         const g = { dwte: gpu.tensor('dwte', V * C, dwte), dwpe: gpu.tensor('dwpe', maxT * C, dwpe) };
         cpu.encoder_backward(dwte, dwpe, dout, tokens, B, T, C, V);
+        encoder_backward(gpu, g.dwte, g.dwpe, gpu.tensor('dout', B * T * C, dout), gpu.tensorU32('tokens', tokens), B, T, C, V, { version });
+        const where = `v${version} B=${B} T=${T} C=${C} V=${V}`;
+        expectClose(await gpu.read(g.dwte), dwte, bwdTol(B * T), 0, `${where} dwte`);
+        expectClose(await gpu.read(g.dwpe), dwpe, bwdTol(B), 0, `${where} dwpe`);
+      }
+    });
+
+    it(`v${version} encoder_backward sums a token repeated at every position (one vocabulary row gets all of dout)`, async () => {
+      for (const [B, T, C, V] of [[8, 16, 64, 52], [3, 7, 6, 10]] as [number, number, number, number][]) {
+        const tokens = new Uint32Array(B * T).fill(V - 2), dout = randArray(B * T * C, 20);
+        const dwte = new Float64Array(V * C), dwpe = new Float64Array(T * C);
+        cpu.encoder_backward(dwte, dwpe, dout, tokens, B, T, C, V);
+        const g = { dwte: gpu.tensor('dwte', V * C), dwpe: gpu.tensor('dwpe', T * C) };
         encoder_backward(gpu, g.dwte, g.dwpe, gpu.tensor('dout', B * T * C, dout), gpu.tensorU32('tokens', tokens), B, T, C, V, { version });
         const where = `v${version} B=${B} T=${T} C=${C} V=${V}`;
         expectClose(await gpu.read(g.dwte), dwte, bwdTol(B * T), 0, `${where} dwte`);
@@ -108,7 +127,7 @@ function decodeSeqs(S: number, maxT: number, seed: number): Uint32Array {
 }
 
 describeGpu('encoder_decode', (gpu) => {
-  const versions = Object.keys(encoder_decode_versions).map(Number) as EncoderVersion[];
+  const versions = Object.keys(encoder_decode_versions).map(Number) as EncoderDecodeVersion[];
   // (S, C, V, maxT): one sequence of one channel; S·C not a multiple of 256; S·C past several workgroups.
   const DECODE_SHAPES: [number, number, number, number][] = [
     [1, 1, 1, 1],

@@ -4,7 +4,8 @@ import * as cpu from '../../kernels/layernorm/layernorm.cpu.ts';
 import { describeGpu, dot, expectClose, finiteDiff, randArray } from '../helpers.ts';
 
 // Awkward (N, C): a dimension of 1 (C=1 has zero variance: rstd = 1/sqrt(eps)), sizes that are not multiples
-// of the 64-invocation workgroup, more rows and more channels than one workgroup holds.
+// of the 64-invocation workgroup, more rows and more channels than one workgroup holds; C a multiple of 4
+// (v2's vec4 path) and not (its channel-by-channel path), and more 4-channel groups than one workgroup (C=260).
 const SHAPES: [number, number][] = [
   [1, 1],
   [1, 7],
@@ -12,6 +13,9 @@ const SHAPES: [number, number][] = [
   [5, 64],
   [67, 65],
   [130, 33],
+  [129, 36],
+  [70, 260],
+  [3, 258],
 ];
 
 /** Inputs of one shape: rows with an offset and scale of their own, so mean and rstd vary. */
@@ -70,6 +74,35 @@ describeGpu('layernorm', (gpu) => {
         runs.push([await gpu.read(g.dinp), await gpu.read(g.dweight), await gpu.read(g.dbias)]);
       }
       expect(runs[1]).toEqual(runs[0]);
+    });
+
+    it(`v${version} layernorm_forward and layernorm_backward hold at huge and tiny scales (rows of 1e12 and of 1e-6)`, async () => {
+      // LayerNorm is scale-invariant but for eps: at 1e12 the squares reach 1e24 (no float32 overflow) and rstd
+      // is 1e-12; at 1e-6 the variance is far below eps, which then sets rstd. Errors are relative to each output.
+      for (const scale of [1e12, 1e-6]) {
+        for (const [N, C] of [[67, 65], [9, 64]] as [number, number][]) {
+          const { inp: unit, weight, bias, dout } = data(N, C, 50);
+          const inp = unit.map((x) => Math.fround(x * scale));
+          const want = { out: new Float64Array(N * C), mean: new Float64Array(N), rstd: new Float64Array(N) };
+          cpu.layernorm_forward(want.out, want.mean, want.rstd, inp, weight, bias, N, C);
+          const g = { out: gpu.tensor('out', N * C), mean: gpu.tensor('mean', N), rstd: gpu.tensor('rstd', N), inp: gpu.tensor('inp', N * C, inp) };
+          const w = gpu.tensor('weight', C, weight);
+          layernorm_forward(gpu, g.out, g.mean, g.rstd, g.inp, w, gpu.tensor('bias', C, bias), N, C, { version });
+          const where = `v${version} N=${N} C=${C} scale=${scale}`;
+          expectClose(await gpu.read(g.out), want.out, tol(C), 0, `${where} out`);
+          expectClose(await gpu.read(g.mean), want.mean, scale * tol(C), 0, `${where} mean`);
+          expectClose(await gpu.read(g.rstd), want.rstd, 0, 1e-5, `${where} rstd`);
+          const dinp = new Float64Array(N * C), dweight = new Float64Array(C), dbias = new Float64Array(C);
+          cpu.layernorm_backward(dinp, dweight, dbias, dout, inp, weight, want.mean, want.rstd, N, C);
+          const d = { dinp: gpu.tensor('dinp', N * C), dweight: gpu.tensor('dweight', C), dbias: gpu.tensor('dbias', C) };
+          layernorm_backward(gpu, d.dinp, d.dweight, d.dbias, gpu.tensor('dout', N * C, dout), g.inp, w, gpu.tensor('mean', N, want.mean), gpu.tensor('rstd', N, want.rstd), N, C,
+            { version });
+          const dinpMax = Math.max(...dinp.map(Math.abs));
+          expectClose(await gpu.read(d.dinp), dinp, dinpMax * tol(C), 1e-5, `${where} dinp`);
+          expectClose(await gpu.read(d.dweight), dweight, tol(N), 0, `${where} dweight`);
+          expectClose(await gpu.read(d.dbias), dbias, tol(N), 0, `${where} dbias`);
+        }
+      }
     });
   }
 

@@ -1,0 +1,88 @@
+// encoder_backward v2: dwte[v,c] += sum over (b,t) with tokens[b,t] = v of dout[b,t,c];  dwpe[t,c] += sum_b dout[b,t,c].
+// Shapes: dwte (V,C); dwpe (maxT,C), only its first T rows touched; dout (B,T,C); tokens (B,T) u32.
+// Parallel: one dispatch of WG-invocation workgroups. The first ceil(V/VB)·ceil(C4/WG) give one invocation per
+// (block of VB vocabulary rows, 4 channels), C4 = ceil(C/4): it scans the B·T tokens in order and adds a
+// matching position's dout into one of its VB accumulators; the rest give one invocation per (t, 4 channels),
+// summing over b in order. Deterministic, no atomics: each gradient element is summed by one invocation, in
+// position order, as in v1. This version: v1 scanned the tokens once per (v,c), V·C·B·T reads; here once per
+// VB rows and 4 channels (32x fewer), and the vocabulary block comes from the workgroup id, so on lavapipe the
+// token read and the match are uniform (one load, a skipped branch) and only matching positions load dout.
+// VEC4 (C % 4 == 0, the launcher's flag): each 4 channels are one vec4 load or store; else one by one.
+struct Dims { // shapes: a uniform, so every size shares this pipeline
+  B: u32,
+  T: u32,
+  C: u32,
+  V: u32,
+}
+
+override WG: u32 = 16; // invocations per workgroup (the launcher passes its own value)
+const VB = 8u;         // vocabulary rows per invocation: one accumulator each
+
+#if ${VEC4}
+@group(0) @binding(0) var<storage, read_write> dwte: array<vec4f>; // (V,C/4)
+@group(0) @binding(1) var<storage, read_write> dwpe: array<vec4f>; // (maxT,C/4)
+@group(0) @binding(2) var<storage, read> dout: array<vec4f>;       // (B,T,C/4)
+#else
+@group(0) @binding(0) var<storage, read_write> dwte: array<f32>;   // (V,C)
+@group(0) @binding(1) var<storage, read_write> dwpe: array<f32>;   // (maxT,C)
+@group(0) @binding(2) var<storage, read> dout: array<f32>;         // (B,T,C)
+#endif
+@group(0) @binding(3) var<storage, read> tokens: array<u32>;       // (B,T)
+@group(0) @binding(4) var<uniform> dims: Dims;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
+  let C4 = (dims.C + 3u) / 4u;
+  let group = wid.y * nwg.x + wid.x;
+  let piece_groups = (C4 + WG - 1u) / WG; // workgroups across one vocabulary block's channels
+  let wte_groups = (dims.V + VB - 1u) / VB * piece_groups;
+  if (group < wte_groups) {
+    let v0 = group / piece_groups * VB; // uniform: from the workgroup id only
+    let q = group % piece_groups * WG + lid;
+    var acc: array<vec4f, VB>;
+    for (var bt = 0u; bt < dims.B * dims.T; bt++) {
+      let j = tokens[bt] - v0; // wraps past VB when the token is below v0
+      if (j < VB) {
+        let d = load_dout(bt, q, C4);
+        for (var k = 0u; k < VB; k++) { acc[k] += select(vec4f(0.0), d, k == j); }
+      }
+    }
+    if (q >= C4) { return; }
+    for (var k = 0u; k < VB && v0 + k < dims.V; k++) { add_grad(true, v0 + k, q, C4, acc[k]); }
+  } else {
+    let i = (group - wte_groups) * WG + lid;
+    if (i >= dims.T * C4) { return; }
+    let t = i / C4;
+    let q = i % C4;
+    var acc = vec4f(0.0);
+    for (var b = 0u; b < dims.B; b++) { acc += load_dout(b * dims.T + t, q, C4); }
+    add_grad(false, t, q, C4, acc);
+  }
+}
+
+// dout[bt, 4q..4q+3], zeros past C (and for q past the row: idle lanes of the last workgroup read row bt's start).
+fn load_dout(bt: u32, q: u32, C4: u32) -> vec4f {
+#if ${VEC4}
+  return dout[bt * C4 + min(q, C4 - 1u)];
+#else
+  var d = vec4f(0.0);
+  for (var k = 0u; k < 4u; k++) {
+    let c = 4u * q + k;
+    if (c < dims.C) { d[k] = dout[bt * dims.C + c]; }
+  }
+  return d;
+#endif
+}
+
+// dwte (wte = true) or dwpe, row `row`, channels 4q..4q+3 (those below C) += g.
+fn add_grad(wte: bool, row: u32, q: u32, C4: u32, g: vec4f) {
+#if ${VEC4}
+  if (wte) { dwte[row * C4 + q] += g; } else { dwpe[row * C4 + q] += g; }
+#else
+  for (var k = 0u; k < 4u; k++) {
+    let c = 4u * q + k;
+    if (c >= dims.C) { break; }
+    if (wte) { dwte[row * dims.C + c] += g[k]; } else { dwpe[row * dims.C + c] += g[k]; }
+  }
+#endif
+}
