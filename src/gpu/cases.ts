@@ -64,32 +64,40 @@ export interface MaxDiffCheck {
   run(gpu: Gpu): Promise<number>;
 }
 
-/** The element furthest past its bound (or, when all pass, closest to it). */
+/** The element nearest its bound, or furthest past it: the largest |got − want| / (atol + rtol·|want|). */
 export interface Worst {
   index: number; // -1 for an empty output
   got: number;
   want: number;
   diff: number; // |got − want|
   allowed: number; // atol + rtol·|want|
-  excess: number; // diff − allowed; Infinity for a NaN
-  ok: boolean;
+  ratio: number; // diff / allowed: 0 for an exact match, Infinity past a bound of 0 or for a NaN
+  ok: boolean; // every element within its bound
 }
 
 /** The worst element of `got` against `want` under atol + rtol·|want|; a NaN anywhere fails. */
 export function worstElement(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol = 0): Worst {
   if (got.length !== want.length) throw new Error(`${got.length} values, the reference has ${want.length}`);
-  let w: Worst = { index: -1, got: NaN, want: NaN, diff: 0, allowed: atol, excess: -Infinity, ok: true };
+  // Ranked by ratio, not by diff − allowed, so that an exact output matched exactly does not hide a
+  // toleranced one that is near its bound.
+  let w: Worst = { index: -1, got: NaN, want: NaN, diff: 0, allowed: atol, ratio: -1, ok: true };
+  let ok = true;
   for (let i = 0; i < want.length; i++) {
     const diff = Math.abs(got[i]! - want[i]!), allowed = atol + rtol * Math.abs(want[i]!);
-    const excess = Number.isNaN(diff) ? Infinity : diff - allowed;
-    if (excess > w.excess) w = { index: i, got: got[i]!, want: want[i]!, diff, allowed, excess, ok: excess <= 0 };
+    const pass = diff <= allowed; // false for a NaN
+    const ratio = !pass ? (diff > 0 && allowed > 0 ? diff / allowed : Infinity) : diff === 0 ? 0 : diff / allowed;
+    ok &&= pass;
+    if (ratio > w.ratio) w = { index: i, got: got[i]!, want: want[i]!, diff, allowed, ratio, ok: true };
   }
+  w.ok = ok;
+  if (w.index < 0) w.ratio = 0;
   return w;
 }
 
-/** A case's verdict over all its outputs: the worst element of any, and where it is ("m after step 2[17]"). */
+/** A case's verdict over all its outputs: the worst element of any, and where it is ("m t=2[17]"). */
 export function judge(c: CheckCase, outputs: readonly CheckOutput[]): Worst & { where: string } {
   let worst: (Worst & { where: string }) | null = null;
+  let ok = true;
   for (const o of outputs) {
     let w: Worst;
     try {
@@ -97,10 +105,11 @@ export function judge(c: CheckCase, outputs: readonly CheckOutput[]): Worst & { 
     } catch (e) {
       throw new Error(`${o.what}: ${(e as Error).message}`);
     }
-    if (!worst || w.excess > worst.excess) worst = { ...w, where: `${o.what}[${w.index}]` };
+    ok &&= w.ok;
+    if (!worst || w.ratio > worst.ratio) worst = { ...w, where: `${o.what}[${w.index}]` };
   }
   if (!worst) throw new Error(`${c.kernel} ${c.version} ${c.shape}: the case returned no outputs`);
-  return worst;
+  return { ...worst, ok };
 }
 
 /** `n` float32-exact values uniform in [lo, hi), from `seed`. */
