@@ -7,11 +7,9 @@ import * as cpu from './crossentropy.cpu.ts';
 
 const versions = Object.keys(crossentropy_forward_versions).map(Number) as CrossentropyVersion[];
 
-/** `n` targets in [0, V), from `seed`, with every `ignoreEvery`-th position ignored (0: none). */
-function seededTargets(n: number, V: number, seed: number, ignoreEvery = 0): Uint32Array {
-  const t = Uint32Array.from(seededArray(n, seed, 0, V), (x) => Math.min(V - 1, Math.floor(x)));
-  if (ignoreEvery > 0) for (let i = 0; i < n; i += ignoreEvery) t[i] = CROSSENTROPY_IGNORE;
-  return t;
+/** `n` targets in [0, V), from `seed`. */
+function seededTargets(n: number, V: number, seed: number): Uint32Array {
+  return Uint32Array.from(seededArray(n, seed, 0, V), (x) => Math.min(V - 1, Math.floor(x)));
 }
 
 // Bench scale: B·T = 256 positions, a character vocabulary V = 64.
