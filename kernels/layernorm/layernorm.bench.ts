@@ -1,17 +1,19 @@
 import { maxAbsDiff, seededArray, type BenchCase, type MaxDiffCheck as CheckCase } from '../../src/gpu/cases.ts';
 import {
   layernorm_backward, layernorm_backward_bytes, layernorm_backward_flops, layernorm_forward, layernorm_forward_bytes, layernorm_forward_flops,
-  layernorm_forward_versions, type LayernormVersion,
+  layernorm_backward_versions, layernorm_forward_versions, type LayernormVersion,
 } from './layernorm.ts';
 import * as cpu from './layernorm.cpu.ts';
 
-const versions = Object.keys(layernorm_forward_versions).map(Number) as LayernormVersion[];
+const forwardVersions = Object.keys(layernorm_forward_versions).map(Number) as LayernormVersion[];
+const backwardVersions = Object.keys(layernorm_backward_versions).map(Number) as LayernormVersion[];
 
-// One layernorm of a block at bench scale: N = B·T = 256 rows, C = 128.
-const [N, C] = [256, 128];
+// One layernorm of a block at bench scale (N = B·T = 256 rows, C = 128), and at issue 12's reference step, the
+// largest model of the t2 grid (N = 2048, C = 64).
+const SHAPES: [number, number][] = [[256, 128], [2048, 64]];
 
-export const bench: BenchCase[] = versions.flatMap((version): BenchCase[] => [
-  {
+export const bench: BenchCase[] = SHAPES.flatMap(([N, C]): BenchCase[] => [
+  ...forwardVersions.map((version): BenchCase => ({
     kernel: 'layernorm_forward',
     version: `v${version}`,
     shape: `N=${N} C=${C}`,
@@ -25,8 +27,8 @@ export const bench: BenchCase[] = versions.flatMap((version): BenchCase[] => [
         dispose: () => [out, mean, rstd, inp, weight, bias].forEach((t) => t.buffer.destroy()),
       };
     },
-  },
-  {
+  })),
+  ...backwardVersions.map((version): BenchCase => ({
     kernel: 'layernorm_backward',
     version: `v${version}`,
     shape: `N=${N} C=${C}`,
@@ -41,40 +43,39 @@ export const bench: BenchCase[] = versions.flatMap((version): BenchCase[] => [
         dispose: () => [dinp, dweight, dbias, dout, inp, weight, mean, rstd].forEach((t) => t.buffer.destroy()),
       };
     },
-  },
+  })),
 ]);
 
-export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => {
-  const [n, c] = [67, 65];
-  const inp = seededArray(n * c, 1), weight = seededArray(c, 2), bias = seededArray(c, 3), dout = seededArray(n * c, 4);
-  const out = new Float64Array(n * c), mean = new Float64Array(n), rstd = new Float64Array(n);
-  cpu.layernorm_forward(out, mean, rstd, inp, weight, bias, n, c);
-  return [
-    {
-      kernel: 'layernorm_forward',
-      version: `v${version}`,
-      shape: `N=${n} C=${c}`,
-      tolerance: 1e-5,
-      async run(gpu) {
-        const g = { out: gpu.tensor('out', n * c), mean: gpu.tensor('mean', n), rstd: gpu.tensor('rstd', n) };
-        layernorm_forward(gpu, g.out, g.mean, g.rstd, gpu.tensor('inp', n * c, inp), gpu.tensor('weight', c, weight), gpu.tensor('bias', c, bias), n, c, { version });
-        return Math.max(maxAbsDiff(await gpu.read(g.out), out), maxAbsDiff(await gpu.read(g.mean), mean), maxAbsDiff(await gpu.read(g.rstd), rstd));
-      },
+const [n, c] = [67, 65];
+const inp = seededArray(n * c, 1), weight = seededArray(c, 2), bias = seededArray(c, 3), dout = seededArray(n * c, 4);
+const out = new Float64Array(n * c), mean = new Float64Array(n), rstd = new Float64Array(n);
+cpu.layernorm_forward(out, mean, rstd, inp, weight, bias, n, c);
+
+export const checks: CheckCase[] = [
+  ...forwardVersions.map((version): CheckCase => ({
+    kernel: 'layernorm_forward',
+    version: `v${version}`,
+    shape: `N=${n} C=${c}`,
+    tolerance: 1e-5,
+    async run(gpu) {
+      const g = { out: gpu.tensor('out', n * c), mean: gpu.tensor('mean', n), rstd: gpu.tensor('rstd', n) };
+      layernorm_forward(gpu, g.out, g.mean, g.rstd, gpu.tensor('inp', n * c, inp), gpu.tensor('weight', c, weight), gpu.tensor('bias', c, bias), n, c, { version });
+      return Math.max(maxAbsDiff(await gpu.read(g.out), out), maxAbsDiff(await gpu.read(g.mean), mean), maxAbsDiff(await gpu.read(g.rstd), rstd));
     },
-    {
-      kernel: 'layernorm_backward',
-      version: `v${version}`,
-      shape: `N=${n} C=${c} accumulating`,
-      tolerance: 2e-5,
-      async run(gpu) {
-        const prior = seededArray(n * c, 5);
-        const dinp = Float64Array.from(prior), dweight = seededArray(c, 6), dbias = seededArray(c, 7);
-        const g = { dinp: gpu.tensor('dinp', n * c, dinp), dweight: gpu.tensor('dweight', c, dweight), dbias: gpu.tensor('dbias', c, dbias) };
-        cpu.layernorm_backward(dinp, dweight, dbias, dout, inp, weight, mean, rstd, n, c);
-        layernorm_backward(gpu, g.dinp, g.dweight, g.dbias, gpu.tensor('dout', n * c, dout), gpu.tensor('inp', n * c, inp), gpu.tensor('weight', c, weight),
-          gpu.tensor('mean', n, mean), gpu.tensor('rstd', n, rstd), n, c, { version });
-        return Math.max(maxAbsDiff(await gpu.read(g.dinp), dinp), maxAbsDiff(await gpu.read(g.dweight), dweight), maxAbsDiff(await gpu.read(g.dbias), dbias));
-      },
+  })),
+  ...backwardVersions.map((version): CheckCase => ({
+    kernel: 'layernorm_backward',
+    version: `v${version}`,
+    shape: `N=${n} C=${c} accumulating`,
+    tolerance: 2e-5,
+    async run(gpu) {
+      const prior = seededArray(n * c, 5);
+      const dinp = Float64Array.from(prior), dweight = seededArray(c, 6), dbias = seededArray(c, 7);
+      const g = { dinp: gpu.tensor('dinp', n * c, dinp), dweight: gpu.tensor('dweight', c, dweight), dbias: gpu.tensor('dbias', c, dbias) };
+      cpu.layernorm_backward(dinp, dweight, dbias, dout, inp, weight, mean, rstd, n, c);
+      layernorm_backward(gpu, g.dinp, g.dweight, g.dbias, gpu.tensor('dout', n * c, dout), gpu.tensor('inp', n * c, inp), gpu.tensor('weight', c, weight),
+        gpu.tensor('mean', n, mean), gpu.tensor('rstd', n, rstd), n, c, { version });
+      return Math.max(maxAbsDiff(await gpu.read(g.dinp), dinp), maxAbsDiff(await gpu.read(g.dweight), dweight), maxAbsDiff(await gpu.read(g.dbias), dbias));
     },
-  ];
-});
+  })),
+];

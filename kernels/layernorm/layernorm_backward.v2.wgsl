@@ -96,7 +96,7 @@ fn ld(is_inp: bool, r: u32, q: u32) -> vec4f {
   var x = vec4f(0.0);
   for (var k = 0u; k < 4u && 4u * q + k < dims.C; k++) {
     let i = r * dims.C + 4u * q + k;
-    x[k] = select(dout[i], inp[i], is_inp);
+    if (is_inp) { x[k] = inp[i]; } else { x[k] = dout[i]; }
   }
   return x;
 }

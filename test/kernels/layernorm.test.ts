@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { layernorm_backward, layernorm_forward, layernorm_forward_versions, type LayernormVersion } from '../../kernels/layernorm/layernorm.ts';
+import {
+  layernorm_backward, layernorm_backward_versions, layernorm_forward, layernorm_forward_versions, type LayernormVersion,
+} from '../../kernels/layernorm/layernorm.ts';
 import * as cpu from '../../kernels/layernorm/layernorm.cpu.ts';
 import { describeGpu, dot, expectClose, finiteDiff, randArray } from '../helpers.ts';
 
@@ -28,9 +30,15 @@ function data(N: number, C: number, seed: number) {
 // float32 sums over C (forward, dinp) or N (dweight, dbias) terms of size ~1, times rstd (up to ~2 here).
 const tol = (terms: number) => 1e-6 * (4 + terms / 4);
 
+// (scale, N, C): the inputs of data() times 1e12 and times 1e-6, with C a multiple of 4 and not.
+const HUGE_TINY: [number, number, number][] = [1e12, 1e-6].flatMap((scale) => [[scale, 67, 65], [scale, 9, 64]] as [number, number, number][]);
+function scaled(N: number, C: number, scale: number) {
+  const d = data(N, C, 50);
+  return { ...d, inp: d.inp.map((x) => Math.fround(x * scale)) };
+}
+
 describeGpu('layernorm', (gpu) => {
-  const versions = Object.keys(layernorm_forward_versions).map(Number) as LayernormVersion[];
-  for (const version of versions) {
+  for (const version of Object.keys(layernorm_forward_versions).map(Number) as LayernormVersion[]) {
     it(`v${version} layernorm_forward matches the float64 reference (out, mean, rstd)`, async () => {
       for (const [N, C] of SHAPES) {
         const { inp, weight, bias } = data(N, C, 1);
@@ -45,6 +53,24 @@ describeGpu('layernorm', (gpu) => {
       }
     });
 
+    it(`v${version} layernorm_forward holds at huge and tiny scales (rows of 1e12 and of 1e-6)`, async () => {
+      // LayerNorm is scale-invariant but for eps: at 1e12 the squares reach 1e24 (no float32 overflow) and rstd
+      // is 1e-12; at 1e-6 the variance is far below eps, which then sets rstd.
+      for (const [scale, N, C] of HUGE_TINY) {
+        const { inp, weight, bias } = scaled(N, C, scale);
+        const want = { out: new Float64Array(N * C), mean: new Float64Array(N), rstd: new Float64Array(N) };
+        cpu.layernorm_forward(want.out, want.mean, want.rstd, inp, weight, bias, N, C);
+        const g = { out: gpu.tensor('out', N * C), mean: gpu.tensor('mean', N), rstd: gpu.tensor('rstd', N) };
+        layernorm_forward(gpu, g.out, g.mean, g.rstd, gpu.tensor('inp', N * C, inp), gpu.tensor('weight', C, weight), gpu.tensor('bias', C, bias), N, C, { version });
+        const where = `v${version} N=${N} C=${C} scale=${scale}`;
+        expectClose(await gpu.read(g.out), want.out, tol(C), 0, `${where} out`);
+        expectClose(await gpu.read(g.mean), want.mean, scale * tol(C), 0, `${where} mean`);
+        expectClose(await gpu.read(g.rstd), want.rstd, 0, 1e-5, `${where} rstd`);
+      }
+    });
+  }
+
+  for (const version of Object.keys(layernorm_backward_versions).map(Number) as LayernormVersion[]) {
     it(`v${version} layernorm_backward matches the float64 reference and accumulates into dinp, dweight, dbias`, async () => {
       for (const [N, C] of SHAPES) {
         const { inp, weight, bias, dout } = data(N, C, 2);
@@ -76,32 +102,21 @@ describeGpu('layernorm', (gpu) => {
       expect(runs[1]).toEqual(runs[0]);
     });
 
-    it(`v${version} layernorm_forward and layernorm_backward hold at huge and tiny scales (rows of 1e12 and of 1e-6)`, async () => {
-      // LayerNorm is scale-invariant but for eps: at 1e12 the squares reach 1e24 (no float32 overflow) and rstd
-      // is 1e-12; at 1e-6 the variance is far below eps, which then sets rstd. Errors are relative to each output.
-      for (const scale of [1e12, 1e-6]) {
-        for (const [N, C] of [[67, 65], [9, 64]] as [number, number][]) {
-          const { inp: unit, weight, bias, dout } = data(N, C, 50);
-          const inp = unit.map((x) => Math.fround(x * scale));
-          const want = { out: new Float64Array(N * C), mean: new Float64Array(N), rstd: new Float64Array(N) };
-          cpu.layernorm_forward(want.out, want.mean, want.rstd, inp, weight, bias, N, C);
-          const g = { out: gpu.tensor('out', N * C), mean: gpu.tensor('mean', N), rstd: gpu.tensor('rstd', N), inp: gpu.tensor('inp', N * C, inp) };
-          const w = gpu.tensor('weight', C, weight);
-          layernorm_forward(gpu, g.out, g.mean, g.rstd, g.inp, w, gpu.tensor('bias', C, bias), N, C, { version });
-          const where = `v${version} N=${N} C=${C} scale=${scale}`;
-          expectClose(await gpu.read(g.out), want.out, tol(C), 0, `${where} out`);
-          expectClose(await gpu.read(g.mean), want.mean, scale * tol(C), 0, `${where} mean`);
-          expectClose(await gpu.read(g.rstd), want.rstd, 0, 1e-5, `${where} rstd`);
-          const dinp = new Float64Array(N * C), dweight = new Float64Array(C), dbias = new Float64Array(C);
-          cpu.layernorm_backward(dinp, dweight, dbias, dout, inp, weight, want.mean, want.rstd, N, C);
-          const d = { dinp: gpu.tensor('dinp', N * C), dweight: gpu.tensor('dweight', C), dbias: gpu.tensor('dbias', C) };
-          layernorm_backward(gpu, d.dinp, d.dweight, d.dbias, gpu.tensor('dout', N * C, dout), g.inp, w, gpu.tensor('mean', N, want.mean), gpu.tensor('rstd', N, want.rstd), N, C,
-            { version });
-          const dinpMax = Math.max(...dinp.map(Math.abs));
-          expectClose(await gpu.read(d.dinp), dinp, dinpMax * tol(C), 1e-5, `${where} dinp`);
-          expectClose(await gpu.read(d.dweight), dweight, tol(N), 0, `${where} dweight`);
-          expectClose(await gpu.read(d.dbias), dbias, tol(N), 0, `${where} dbias`);
-        }
+    it(`v${version} layernorm_backward holds at huge and tiny scales (rows of 1e12 and of 1e-6)`, async () => {
+      // At 1e12, rstd = 1e-12 makes dinp tiny: its error is measured against the largest |dinp| of the case.
+      for (const [scale, N, C] of HUGE_TINY) {
+        const { inp, weight, bias, dout } = scaled(N, C, scale);
+        const mean = new Float64Array(N), rstd = new Float64Array(N);
+        cpu.layernorm_forward(new Float64Array(N * C), mean, rstd, inp, weight, bias, N, C);
+        const dinp = new Float64Array(N * C), dweight = new Float64Array(C), dbias = new Float64Array(C);
+        cpu.layernorm_backward(dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C);
+        const d = { dinp: gpu.tensor('dinp', N * C), dweight: gpu.tensor('dweight', C), dbias: gpu.tensor('dbias', C) };
+        layernorm_backward(gpu, d.dinp, d.dweight, d.dbias, gpu.tensor('dout', N * C, dout), gpu.tensor('inp', N * C, inp), gpu.tensor('weight', C, weight),
+          gpu.tensor('mean', N, mean), gpu.tensor('rstd', N, rstd), N, C, { version });
+        const where = `v${version} N=${N} C=${C} scale=${scale}`;
+        expectClose(await gpu.read(d.dinp), dinp, Math.max(...dinp.map(Math.abs)) * tol(C), 1e-5, `${where} dinp`);
+        expectClose(await gpu.read(d.dweight), dweight, tol(N), 0, `${where} dweight`);
+        expectClose(await gpu.read(d.dbias), dbias, tol(N), 0, `${where} dbias`);
       }
     });
   }
