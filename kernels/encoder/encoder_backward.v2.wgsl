@@ -1,12 +1,13 @@
 // encoder_backward v2: dwte[v,c] += sum over (b,t) with tokens[b,t] = v of dout[b,t,c];  dwpe[t,c] += sum_b dout[b,t,c].
 // Shapes: dwte (V,C); dwpe (maxT,C), only its first T rows touched; dout (B,T,C); tokens (B,T) u32.
-// Parallel: one dispatch of WG-invocation workgroups. The first ceil(V/VB)·ceil(C4/WG) give one invocation per
-// (block of VB vocabulary rows, 4 channels), C4 = ceil(C/4): it scans the B·T tokens in order and adds a
-// matching position's dout into one of its VB accumulators; the rest give one invocation per (t, 4 channels),
-// summing over b in order. Deterministic, no atomics: each gradient element is summed by one invocation, in
-// position order, as in v1. This version: v1 scanned the tokens once per (v,c), V·C·B·T reads; here once per
-// VB rows and 4 channels (32x fewer), and the vocabulary block comes from the workgroup id, so on lavapipe the
-// token read and the match are uniform (one load, a skipped branch) and only matching positions load dout.
+// Parallel: one dispatch of WG-invocation workgroups. The first ones give one invocation per (block of VB
+// vocabulary rows, 4 channels), C4 = ceil(C/4): it scans the B·T tokens in order and adds a matching position's
+// dout into one of its VB accumulators; the rest give one invocation per (t, 4 channels), summing over b in
+// order. Deterministic, no atomics: each gradient element is summed by one invocation, in position order, as
+// in v1. This version: v1 scanned the tokens once per (v,c), V·C·B·T reads; here once per VB rows and 4
+// channels (32x fewer), and only matching positions load dout. Without NARROW (C4 >= WG) a workgroup takes one
+// vocabulary block, read from the workgroup id, so on lavapipe the token read and the match are uniform (one
+// load, a skipped branch); with NARROW its lanes take several blocks, so narrow rows leave no lane idle.
 // VEC4 (C % 4 == 0, the launcher's flag): each 4 channels are one vec4 load or store; else one by one.
 struct Dims { // shapes: a uniform, so every size shares this pipeline
   B: u32,
@@ -34,11 +35,21 @@ const VB = 8u;         // vocabulary rows per invocation: one accumulator each
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let C4 = (dims.C + 3u) / 4u;
   let group = wid.y * nwg.x + wid.x;
+#if ${NARROW}
+  let slots = (dims.V + VB - 1u) / VB * C4; // (vocabulary block, 4 channels) pairs, WG to a workgroup
+  let wte_groups = (slots + WG - 1u) / WG;
+  let slot = min(group * WG + lid, slots - 1u); // idle lanes of the last workgroup repeat the last slot
+  let v0 = slot / C4 * VB;
+  let q = slot % C4;
+  let idle = group * WG + lid >= slots;
+#else
   let piece_groups = (C4 + WG - 1u) / WG; // workgroups across one vocabulary block's channels
   let wte_groups = (dims.V + VB - 1u) / VB * piece_groups;
+  let v0 = group / piece_groups * VB; // uniform: from the workgroup id only
+  let q = min(group % piece_groups * WG + lid, C4 - 1u); // idle lanes of a block's last workgroup repeat its last group
+  let idle = group % piece_groups * WG + lid >= C4;
+#endif
   if (group < wte_groups) {
-    let v0 = group / piece_groups * VB; // uniform: from the workgroup id only
-    let q = group % piece_groups * WG + lid;
     var acc: array<vec4f, VB>;
     for (var bt = 0u; bt < dims.B * dims.T; bt++) {
       let j = tokens[bt] - v0; // wraps past VB when the token is below v0
@@ -47,7 +58,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
         for (var k = 0u; k < VB; k++) { acc[k] += select(vec4f(0.0), d, k == j); }
       }
     }
-    if (q >= C4) { return; }
+    if (idle) { return; }
     for (var k = 0u; k < VB && v0 + k < dims.V; k++) { add_grad(true, v0 + k, q, C4, acc[k]); }
   } else {
     let i = (group - wte_groups) * WG + lid;
@@ -60,10 +71,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   }
 }
 
-// dout[bt, 4q..4q+3], zeros past C (and for q past the row: idle lanes of the last workgroup read row bt's start).
+// dout[bt, 4q..4q+3], zeros past C.
 fn load_dout(bt: u32, q: u32, C4: u32) -> vec4f {
 #if ${VEC4}
-  return dout[bt * C4 + min(q, C4 - 1u)];
+  return dout[bt * C4 + q];
 #else
   var d = vec4f(0.0);
   for (var k = 0u; k < 4u; k++) {
