@@ -1,17 +1,22 @@
 // gelu launchers: the MLP nonlinearity, tanh form.
 //   forward  out  = gelu(inp)            -> gelu_forward(out, inp, n)
 //   backward dinp = gelu'(inp)·dout       -> gelu_backward(dinp, inp, dout, n)   (overwrites dinp)
-// Versions: v1 one invocation per element.
+// Versions: v1 one invocation per element. The formula itself lives once, in gelu.wgsl (GELU_WGSL), appended
+// to both kernels here and to every matmul version, whose GELU epilogues let the model skip these dispatches.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import { checkSizes, defineKernel } from '../../src/gpu/kernel.ts';
 import forward1 from './gelu_forward.v1.wgsl?raw';
 import backward1 from './gelu_backward.v1.wgsl?raw';
+import geluWgsl from './gelu.wgsl?raw';
+
+/** gelu(), gelu_grad() and their vec4 forms in WGSL, appended to the kernels that apply GELU (KernelSpec.append). */
+export const GELU_WGSL: string = geluWgsl;
 
 export const gelu_forward_versions = { 1: forward1 } as const;
 export const gelu_backward_versions = { 1: backward1 } as const;
 export type GeluVersion = keyof typeof gelu_forward_versions;
-export const gelu_forward_kernel = defineKernel({ name: 'gelu_forward', folder: 'gelu', versions: gelu_forward_versions });
-export const gelu_backward_kernel = defineKernel({ name: 'gelu_backward', folder: 'gelu', versions: gelu_backward_versions });
+export const gelu_forward_kernel = defineKernel({ name: 'gelu_forward', folder: 'gelu', versions: gelu_forward_versions, append: GELU_WGSL });
+export const gelu_backward_kernel = defineKernel({ name: 'gelu_backward', folder: 'gelu', versions: gelu_backward_versions, append: GELU_WGSL });
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {
     gelu_forward?: GeluVersion;

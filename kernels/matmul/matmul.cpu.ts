@@ -1,7 +1,20 @@
 // matmul CPU reference, float64: out[m,n] (+)= sum_k A[m,k]·B[k,n] (+ bias[n]).
 // A is (M,K), or (K,M) with transA; B is (K,N), or (N,K) with transB; out is (M,N).
-export function matmul(out: Float64Array, a: Float64Array, b: Float64Array, bias: Float64Array | null, M: number, K: number, N: number,
-  opts: { transA?: boolean; transB?: boolean; accumulate?: boolean } = {}): void {
+// The GELU epilogues are the two references composed: gelu_out = gelu_forward(out) after the product;
+// with gelu_inp the product (+ bias) goes through gelu_backward before it is stored.
+import * as gelu from '../gelu/gelu.cpu.ts';
+
+export interface MatmulCpuOptions {
+  transA?: boolean;
+  transB?: boolean;
+  accumulate?: boolean;
+  gelu_out?: Float64Array; // (M,N): gelu(out), written after out
+  gelu_inp?: Float64Array; // (M,N): the product (+ bias) is multiplied by gelu'(gelu_inp); not with accumulate (as on the GPU)
+}
+
+export function matmul(out: Float64Array, a: Float64Array, b: Float64Array, bias: Float64Array | null, M: number, K: number, N: number, opts: MatmulCpuOptions = {}): void {
+  if (opts.gelu_inp && opts.accumulate) throw new Error('matmul: gelu_inp (backward epilogue) cannot accumulate into out');
+  const product = new Float64Array(M * N);
   for (let m = 0; m < M; m++) {
     for (let n = 0; n < N; n++) {
       let acc = 0;
@@ -11,7 +24,10 @@ export function matmul(out: Float64Array, a: Float64Array, b: Float64Array, bias
         acc += av * bv;
       }
       if (bias) acc += bias[n]!;
-      out[m * N + n] = (opts.accumulate ? out[m * N + n]! : 0) + acc;
+      product[m * N + n] = acc;
     }
   }
+  if (opts.gelu_inp) gelu.gelu_backward(product, opts.gelu_inp, product, M * N);
+  for (let i = 0; i < M * N; i++) out[i] = (opts.accumulate ? out[i]! : 0) + product[i]!;
+  if (opts.gelu_out) gelu.gelu_forward(opts.gelu_out, out, M * N);
 }

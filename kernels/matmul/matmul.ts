@@ -4,14 +4,18 @@
 //            dW = dyᵀ·x     -> matmul(dW, dy, x, null, OC, BT, C, { transA: true, accumulate: true })
 // Versions: v1 naive, v2 register-blocked without barriers, v3 shared tiles (GPUs), v4 subgroup
 // broadcast of A, vec4 loads, ROWS×4 blocks per invocation (CPU adapters; ROWS is its tile setting).
-// Which one runs is measured per adapter (src/gpu/autotune.ts) and kept in gpu.choices. Every version
+// Which one runs is measured per adapter (src/bench/autotune.ts) and kept in gpu.choices. Every version
 // reads M, K, N from a uniform, so one pipeline per (version, form, tile setting) serves every shape.
+// GELU epilogues (every version), so the MLP needs no gelu_forward / gelu_backward dispatch:
+//   forward  fch = x·Wᵀ + b, act = gelu(fch)   -> matmul(fch, x, W, b, BT, C, 4C, { transB: true, gelu_out: act })
+//   backward dfch = gelu'(fch) ⊙ (dy·W)        -> matmul(dfch, dy, W, null, BT, C, 4C, { gelu_inp: fch })
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import { defineKernel } from '../../src/gpu/kernel.ts';
 import v1 from './matmul.v1.wgsl?raw';
 import v2 from './matmul.v2.wgsl?raw';
 import v3 from './matmul.v3.wgsl?raw';
 import v4 from './matmul.v4.wgsl?raw';
+import { GELU_WGSL } from '../gelu/gelu.ts';
 
 /** Each version's source and the (N, M) extent of out that one workgroup covers (v4: M is its ROWS). */
 export const matmul_versions = {
@@ -32,11 +36,13 @@ export const matmul_kernel = defineKernel({
   versions: { 1: v1, 2: v2, 3: v3, 4: v4 } as Record<MatmulVersion, string>,
   fallback: (gpu) => matmul_default_version(gpu),
   unsupported: (gpu, version) => matmul_unsupported(gpu, version),
+  append: GELU_WGSL, // gelu() and gelu_grad() for the GELU epilogues
 });
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {
     matmul?: MatmulVersion;
     matmul_rows?: MatmulRows; // v4's tile setting
+    matmul_gelu?: 0 | 1; // 0: the model runs GELU as its own kernels (gelu_forward, gelu_backward), not in matmul epilogues
   }
 }
 
@@ -47,6 +53,8 @@ export interface MatmulOptions {
   version?: MatmulVersion;
   rows?: MatmulRows; // v4 only; default gpu.choices.matmul_rows, else 16
   wide?: boolean; // v4 only: broadcast A across 8 lanes (default: when the adapter's subgroups are >= 8 wide)
+  gelu_out?: Tensor; // (M,N): also store gelu(out) here (out keeps the pre-activation, which the backward needs)
+  gelu_inp?: Tensor; // (M,N): multiply the product (+ bias) by gelu'(gelu_inp); not with accumulate
 }
 
 /**
@@ -79,23 +87,36 @@ export function matmul(gpu: Gpu, out: Tensor, a: Tensor, b: Tensor, bias: Tensor
   check(a, M * K, 'a');
   check(b, K * N, 'b');
   if (bias) check(bias, N, 'bias');
+  const { gelu_out, gelu_inp } = opts;
+  if (gelu_out && gelu_inp) throw new Error('matmul: gelu_out (forward epilogue) and gelu_inp (backward epilogue) cannot both be given');
+  // v4 applies gelu' after storing the product, so out's prior values would be gone; nothing needs it.
+  if (gelu_inp && accumulate) throw new Error('matmul: gelu_inp (backward epilogue) cannot accumulate into out');
+  if (gelu_out) check(gelu_out, M * N, 'gelu_out');
+  if (gelu_inp) check(gelu_inp, M * N, 'gelu_inp');
   const version = k.version(gpu, opts.version);
   const v = matmul_versions[version];
-  const defines: Record<string, boolean | number> = { TRANS_A: transA, TRANS_B: transB, BIAS: bias !== null, ACCUMULATE: accumulate };
+  const gelu = gelu_out ?? gelu_inp;
+  const defines: Record<string, boolean | number> = {
+    TRANS_A: transA, TRANS_B: transB, BIAS: bias !== null, ACCUMULATE: accumulate,
+    GELU: !!(gelu_out ?? gelu_inp), GELU_FORWARD: !!gelu_out, GELU_BACKWARD: !!gelu_inp, GELU_BINDING: bias ? 5 : 4,
+  };
   const overrides: Record<string, number> = {};
   let tile: readonly [number, number] = v.tile;
   if (version === 4) {
     const rows = opts.rows ?? gpu.choices.matmul_rows ?? 16;
     if (!MATMUL_V4_ROWS.includes(rows)) throw new Error(`matmul v4: rows must be one of ${MATMUL_V4_ROWS.join(', ')} (got ${rows})`);
     // vec4 loads along each operand's contiguous axis when its length is a multiple of 4
+    const wide = opts.wide ?? subgroupsAtLeast8(gpu);
     const aVec = !transA && K % 4 === 0;
+    const aVecT = transA && M % 4 === 0 && wide; // one vec4 along m per lane, shared by subgroup broadcast
     const bVec = transB ? K % 4 === 0 : N % 4 === 0;
-    Object.assign(defines, { ROWS: rows, R16: rows >= 16, R24: rows >= 24, R32: rows >= 32, A_VEC: aVec, B_VEC: bVec, B_VEC_T: bVec && transB, OUT_VEC: N % 4 === 0 });
-    overrides.WIDE = (opts.wide ?? subgroupsAtLeast8(gpu)) ? 1 : 0;
+    Object.assign(defines, { ROWS: rows, R16: rows >= 16, R24: rows >= 24, R32: rows >= 32, A_VEC: aVec, A_VEC_T: aVecT, B_VEC: bVec, B_VEC_T: bVec && transB, OUT_VEC: N % 4 === 0 });
+    overrides.WIDE = wide ? 1 : 0;
     tile = [v.tile[0], rows];
   }
   const bindings: (Tensor | GPUBuffer)[] = [out, a, b, gpu.dims([M, K, N, 0])];
   if (bias) bindings.push(bias);
+  if (gelu) bindings.push(gelu);
   k.dispatch(gpu, version, { bindings, workgroups: [Math.ceil(N / tile[0]), Math.ceil(M / tile[1])], defines, overrides });
 
   function check(t: Tensor, need: number, what: string) {
@@ -105,6 +126,6 @@ export function matmul(gpu: Gpu, out: Tensor, a: Tensor, b: Tensor, bias: Tensor
 }
 
 export const matmul_flops = (M: number, K: number, N: number) => 2 * M * K * N;
-/** Minimum bytes moved: read A, B (and bias, and out when accumulating), write out. */
-export const matmul_bytes = (M: number, K: number, N: number, bias = false, accumulate = false) =>
-  4 * (M * K + K * N + M * N * (accumulate ? 2 : 1) + (bias ? N : 0));
+/** Minimum bytes moved: read A, B (and bias, and out when accumulating, and the GELU's input or output), write out. */
+export const matmul_bytes = (M: number, K: number, N: number, bias = false, accumulate = false, gelu = false) =>
+  4 * (M * K + K * N + M * N * (1 + (accumulate ? 1 : 0) + (gelu ? 1 : 0)) + (bias ? N : 0));

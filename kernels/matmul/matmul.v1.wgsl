@@ -2,6 +2,8 @@
 // Shapes: A (M,K), or (K,M) with TRANS_A; B (K,N), or (N,K) with TRANS_B; out (M,N); bias (N).
 // Parallel: one invocation per output element, 8x8 workgroups tiling (N, M).
 // This version is the baseline: two global loads per FMA, no reuse. Correct for every M, K, N >= 1.
+// Epilogues (every version): GELU_FORWARD also stores act = gelu(out); GELU_BACKWARD multiplies the product
+// by gelu'(pre) before accumulating (gelu.wgsl, appended by the launcher).
 struct Dims { // shapes: a uniform, so every size shares this pipeline
   M: u32,
   K: u32,
@@ -15,6 +17,12 @@ struct Dims { // shapes: a uniform, so every size shares this pipeline
 #if ${BIAS}
 @group(0) @binding(4) var<storage, read> bias: array<f32>;      // (N)
 #endif
+#if ${GELU_FORWARD}
+@group(0) @binding(${GELU_BINDING}) var<storage, read_write> act: array<f32>; // (M,N): gelu(out)
+#endif
+#if ${GELU_BACKWARD}
+@group(0) @binding(${GELU_BINDING}) var<storage, read> pre: array<f32>;      // (M,N): the GELU's input
+#endif
 
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
@@ -25,13 +33,20 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   for (var k = 0u; k < dims.K; k++) {
     acc += a_at(m, k) * b_at(k, n);
   }
+  let o = m * dims.N + n;
 #if ${BIAS}
   acc += bias[n];
 #endif
-#if ${ACCUMULATE}
-  acc += out[m * dims.N + n];
+#if ${GELU_BACKWARD}
+  acc *= gelu_grad(pre[o]);
 #endif
-  out[m * dims.N + n] = acc;
+#if ${ACCUMULATE}
+  acc += out[o];
+#endif
+  out[o] = acc;
+#if ${GELU_FORWARD}
+  act[o] = gelu(acc);
+#endif
 }
 
 fn a_at(m: u32, k: u32) -> f32 {

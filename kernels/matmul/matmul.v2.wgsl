@@ -4,6 +4,7 @@
 // This version reuses each loaded A value 4 times and each B value 4 times from registers (8 loads per
 // 16 FMAs instead of 32), and clamps edge indices instead of branching, so the inner loop has no
 // bounds checks. No barriers: the fastest form on CPU (software) adapters, where barriers are costly.
+// GELU epilogues as in v1.
 struct Dims { // shapes: a uniform, so every size shares this pipeline
   M: u32,
   K: u32,
@@ -16,6 +17,12 @@ struct Dims { // shapes: a uniform, so every size shares this pipeline
 @group(0) @binding(3) var<uniform> dims: Dims;                 // (M, K, N)
 #if ${BIAS}
 @group(0) @binding(4) var<storage, read> bias: array<f32>;      // (N)
+#endif
+#if ${GELU_FORWARD}
+@group(0) @binding(${GELU_BINDING}) var<storage, read_write> act: array<f32>; // (M,N): gelu(out)
+#endif
+#if ${GELU_BACKWARD}
+@group(0) @binding(${GELU_BINDING}) var<storage, read> pre: array<f32>;      // (M,N): the GELU's input
 #endif
 
 @compute @workgroup_size(8, 8)
@@ -49,14 +56,21 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     for (var j = 0u; j < 4u; j++) {
       let col = n0 + j;
       if (col >= dims.N) { break; }
+      let o = row * dims.N + col;
       var v = acc[i][j];
 #if ${BIAS}
       v += bias[col];
 #endif
-#if ${ACCUMULATE}
-      v += out[row * dims.N + col];
+#if ${GELU_BACKWARD}
+      v *= gelu_grad(pre[o]);
 #endif
-      out[row * dims.N + col] = v;
+#if ${ACCUMULATE}
+      v += out[o];
+#endif
+      out[o] = v;
+#if ${GELU_FORWARD}
+      act[o] = gelu(v);
+#endif
     }
   }
 }

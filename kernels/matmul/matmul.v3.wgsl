@@ -4,6 +4,7 @@
 // steps of 16, each step staged through workgroup memory (As, Bs) between two barriers.
 // This version loads every global element once per workgroup instead of once per invocation: the
 // fastest form on GPUs; on CPU adapters the barriers make it slow (see ../../shared/ENV.md).
+// GELU epilogues as in v1.
 struct Dims { // shapes: a uniform, so every size shares this pipeline
   M: u32,
   K: u32,
@@ -16,6 +17,12 @@ struct Dims { // shapes: a uniform, so every size shares this pipeline
 @group(0) @binding(3) var<uniform> dims: Dims;                 // (M, K, N)
 #if ${BIAS}
 @group(0) @binding(4) var<storage, read> bias: array<f32>;      // (N)
+#endif
+#if ${GELU_FORWARD}
+@group(0) @binding(${GELU_BINDING}) var<storage, read_write> act: array<f32>; // (M,N): gelu(out)
+#endif
+#if ${GELU_BACKWARD}
+@group(0) @binding(${GELU_BINDING}) var<storage, read> pre: array<f32>;      // (M,N): the GELU's input
 #endif
 
 const BM = 64u;
@@ -66,14 +73,21 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     for (var j = 0u; j < 4u; j++) {
       let col = n0 + j;
       if (col >= dims.N) { break; }
+      let o = row * dims.N + col;
       var v = acc[i][j];
 #if ${BIAS}
       v += bias[col];
 #endif
-#if ${ACCUMULATE}
-      v += out[row * dims.N + col];
+#if ${GELU_BACKWARD}
+      v *= gelu_grad(pre[o]);
 #endif
-      out[row * dims.N + col] = v;
+#if ${ACCUMULATE}
+      v += out[o];
+#endif
+      out[o] = v;
+#if ${GELU_FORWARD}
+      act[o] = gelu(v);
+#endif
     }
   }
 }

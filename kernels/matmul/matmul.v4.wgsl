@@ -4,11 +4,12 @@
 // This version: on a software adapter each per-invocation load or store is a bounds-checked scalar loop
 // over the lanes, the dominant cost. So lane r loads A only for rows r, r+8, ... and subgroupBroadcast
 // shares it; loads and stores are vec4 along each matrix's contiguous axis where its length is a
-// multiple of 4 (A_VEC, B_VEC, B_VEC_T, OUT_VEC); and an accumulator is written (a masked blend) once
+// multiple of 4 (A_VEC, A_VEC_T: A stored (K,M), B_VEC, B_VEC_T, OUT_VEC); and an accumulator is written (a masked blend) once
 // per 4 products. A ragged K is weighed 0 past its end, not run by a tail loop (a second copy of the
 // body doubles the seconds-long compile); M, K, N are a uniform, so shapes share one pipeline per variant.
 // Needs subgroups; WIDE (launcher) says they hold >= 8 invocations, else each lane loads its 8 rows itself.
-// ROWS is 8, 16, 24 or 32 (flags R16, R24, R32 add groups of 8 rows).
+// ROWS is 8, 16, 24 or 32 (flags R16, R24, R32 add groups of 8 rows). GELU epilogues as in v1, applied in a
+// second pass over the stored block (GELU_BACKWARD: without ACCUMULATE, which that pass would need apart).
 enable subgroups;
 
 override WG: u32 = 8; // invocations per workgroup, a multiple of 8
@@ -21,6 +22,8 @@ override WIDE: bool = true; // subgroups have >= 8 invocations
 #endif
 #if ${A_VEC}
 @group(0) @binding(1) var<storage, read> a: array<vec4f>;       // (M,K/4): K % 4 == 0, A not transposed
+#elif ${A_VEC_T}
+@group(0) @binding(1) var<storage, read> a: array<vec4f>;       // (K,M/4): M % 4 == 0, A transposed
 #else
 @group(0) @binding(1) var<storage, read> a: array<f32>;         // (M,K) or (K,M)
 #endif
@@ -35,6 +38,20 @@ override WIDE: bool = true; // subgroups have >= 8 invocations
 @group(0) @binding(4) var<storage, read> bias: array<vec4f>;    // (N/4)
 #else
 @group(0) @binding(4) var<storage, read> bias: array<f32>;      // (N)
+#endif
+#endif
+#if ${GELU_FORWARD}
+#if ${OUT_VEC}
+@group(0) @binding(${GELU_BINDING}) var<storage, read_write> act: array<vec4f>; // (M,N/4): gelu(out)
+#else
+@group(0) @binding(${GELU_BINDING}) var<storage, read_write> act: array<f32>;   // (M,N): gelu(out)
+#endif
+#endif
+#if ${GELU_BACKWARD}
+#if ${OUT_VEC}
+@group(0) @binding(${GELU_BINDING}) var<storage, read> pre: array<vec4f>;       // (M,N/4): the GELU's input
+#else
+@group(0) @binding(${GELU_BINDING}) var<storage, read> pre: array<f32>;         // (M,N): the GELU's input
 #endif
 #endif
 
@@ -90,6 +107,19 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 #endif
     out[o] = v;
   }
+#if ${GELU}
+  // The GELU pass re-reads the rows just stored, in a loop whose trip count is not a constant: unrolled
+  // like the stores above, its tanh code would be compiled ROWS times (+15 s of compile at ROWS = 32).
+  let rows = min(ROWS, M - r0);
+  for (var i = 0u; i < rows; i++) {
+    let o = ((r0 + i) * N + n0) / 4u;
+#if ${GELU_FORWARD}
+    act[o] = gelu4(out[o]);
+#else
+    out[o] *= gelu_grad4(pre[o]);
+#endif
+  }
+#endif
 #else
   for (var i = 0u; i < ROWS; i++) {
     let row = r0 + i;
@@ -97,16 +127,32 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     for (var j = 0u; j < 4u; j++) {
       let col = n0 + j;
       if (col >= N) { break; }
+      let o = row * N + col;
       var v = acc[i][j];
 #if ${BIAS}
       v += bias[col];
 #endif
 #if ${ACCUMULATE}
-      v += out[row * N + col];
+      v += out[o];
 #endif
-      out[row * N + col] = v;
+      out[o] = v;
     }
   }
+#if ${GELU}
+  // As above: one copy of the GELU code, over the outputs just stored.
+  let rows = min(ROWS, M - r0);
+  let cols = min(4u, N - min(n0, N));
+  for (var i = 0u; i < rows; i++) {
+    for (var j = 0u; j < cols; j++) {
+      let o = (r0 + i) * N + n0 + j;
+#if ${GELU_FORWARD}
+      act[o] = gelu(out[o]);
+#else
+      out[o] *= gelu_grad(pre[o]);
+#endif
+    }
+  }
+#endif
 #endif
 }
 
@@ -114,6 +160,19 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 // WIDE: lane r loads row g + r and the subgroup broadcasts it, one load per lane instead of eight.
 fn rows8(g: u32, k: u32, lane: u32) -> array<array<f32, 8>, 4> {
   var p: array<array<f32, 8>, 4>;
+#if ${A_VEC_T}
+  // A stored (K,M) with M % 4 == 0 (and WIDE): the 8 rows × 4 k are 8 vec4s along m, one per lane: lane l
+  // loads A[g + 4(l&1) .. +3, k + l/2], so p[q][r] comes from lane 2q + r/4, component r%4.
+  let x = a[(min(k + (lane >> 1u), dims.y - 1u) * dims.x + min(g + 4u * (lane & 1u), dims.x - 4u)) / 4u];
+  p[0] = array<f32, 8>(subgroupBroadcast(x.x, 0u), subgroupBroadcast(x.y, 0u), subgroupBroadcast(x.z, 0u), subgroupBroadcast(x.w, 0u),
+                       subgroupBroadcast(x.x, 1u), subgroupBroadcast(x.y, 1u), subgroupBroadcast(x.z, 1u), subgroupBroadcast(x.w, 1u));
+  p[1] = array<f32, 8>(subgroupBroadcast(x.x, 2u), subgroupBroadcast(x.y, 2u), subgroupBroadcast(x.z, 2u), subgroupBroadcast(x.w, 2u),
+                       subgroupBroadcast(x.x, 3u), subgroupBroadcast(x.y, 3u), subgroupBroadcast(x.z, 3u), subgroupBroadcast(x.w, 3u));
+  p[2] = array<f32, 8>(subgroupBroadcast(x.x, 4u), subgroupBroadcast(x.y, 4u), subgroupBroadcast(x.z, 4u), subgroupBroadcast(x.w, 4u),
+                       subgroupBroadcast(x.x, 5u), subgroupBroadcast(x.y, 5u), subgroupBroadcast(x.z, 5u), subgroupBroadcast(x.w, 5u));
+  p[3] = array<f32, 8>(subgroupBroadcast(x.x, 6u), subgroupBroadcast(x.y, 6u), subgroupBroadcast(x.z, 6u), subgroupBroadcast(x.w, 6u),
+                       subgroupBroadcast(x.x, 7u), subgroupBroadcast(x.y, 7u), subgroupBroadcast(x.z, 7u), subgroupBroadcast(x.w, 7u));
+#else
   if (WIDE) {
     let x = a_row4(min(g + (lane & 7u), dims.x - 1u), k);
     for (var q = 0u; q < 4u; q++) {
@@ -126,6 +185,7 @@ fn rows8(g: u32, k: u32, lane: u32) -> array<array<f32, 8>, 4> {
       for (var q = 0u; q < 4u; q++) { p[q][r] = x[q]; }
     }
   }
+#endif
   return p;
 }
 
@@ -135,6 +195,8 @@ fn a_row4(m: u32, k: u32) -> vec4f {
   let K = dims.y;
 #if ${A_VEC}
   return a[(m * K + k) / 4u];
+#elif ${A_VEC_T}
+  return vec4f(0.0); // not called: rows8 loads A whole
 #else
   let kk = min(vec4u(k) + vec4u(0u, 1u, 2u, 3u), vec4u(K - 1u));
 #if ${TRANS_A}

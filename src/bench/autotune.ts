@@ -12,6 +12,7 @@ import type { Ops } from '../model/ops.ts';
 import { GPT } from '../model/gpt.ts';
 import { matmul, matmul_default_version, matmul_unsupported, matmul_versions, MATMUL_V4_ROWS, type MatmulRows, type MatmulVersion } from '../../kernels/matmul/matmul.ts';
 import * as matmul_cpu from '../../kernels/matmul/matmul.cpu.ts';
+import { GELU_WGSL } from '../../kernels/gelu/gelu.ts'; // appended to every matmul version
 import { attention_backward, attention_forward, attention_versions, type AttentionVersion } from '../../kernels/attention/attention.ts';
 import * as attention_cpu from '../../kernels/attention/attention.cpu.ts';
 import { maxAbsDiff, seededArray } from '../gpu/cases.ts';
@@ -25,6 +26,7 @@ export interface MatmulShape {
   transB: boolean;
   bias: boolean;
   accumulate: boolean;
+  gelu?: 'forward' | 'backward'; // a GELU epilogue (matmul's gelu_out / gelu_inp)
   count: number;
 }
 
@@ -89,10 +91,10 @@ export interface AutotuneOptions {
 
 const STORE_PREFIX = 't2lab.kernels|';
 
-/** A fingerprint of every matmul version's WGSL: editing a kernel invalidates the stored choices. */
+/** A fingerprint of every matmul version's WGSL (with the GELU it appends) and attention's: editing a kernel invalidates the stored choices. */
 export const KERNELS_STAMP = (() => {
   let h = 2166136261;
-  const codes = [...Object.values(matmul_versions).map((v) => v.code), ...Object.values(attention_versions).flatMap((v) => [v.forward, v.backward])];
+  const codes = [...Object.values(matmul_versions).map((v) => v.code), GELU_WGSL, ...Object.values(attention_versions).flatMap((v) => [v.forward, v.backward])];
   for (const code of codes) for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), 16777619) >>> 0;
   return h.toString(16);
 })();
@@ -126,10 +128,12 @@ export function modelMatmulShapes(shape: ModelShape, B: number): KernelShapes {
   // Every op but matmul does nothing (a Proxy, so ops added to the interface later need no change here).
   const recorder: Partial<Ops<Fake>> = {
     align: 1,
+    fuse_gelu: true, // the model's default path on the GPU
     alloc: (_name, length) => ({ length }),
     view: (_t, _start, length) => ({ length }),
     matmul: (_out, _a, _b, bias, M, K, N, flags = {}) => {
-      const s = { M, K, N, transA: !!flags.transA, transB: !!flags.transB, bias: bias !== null, accumulate: !!flags.accumulate, count: 1 };
+      const gelu = flags.gelu_out ? ('forward' as const) : flags.gelu_inp ? ('backward' as const) : undefined;
+      const s = { M, K, N, transA: !!flags.transA, transB: !!flags.transB, bias: bias !== null, accumulate: !!flags.accumulate, ...(gelu ? { gelu } : {}), count: 1 };
       const key = shapeName(s);
       const had = seen.get(key);
       if (had) had.count++;
@@ -149,9 +153,10 @@ export function modelMatmulShapes(shape: ModelShape, B: number): KernelShapes {
   return Object.assign([...seen.values()], { attention: [...attention.values()] });
 }
 
-/** "1024x64x192 A·Bᵀ+bias" */
+/** "1024x64x192 A·Bᵀ+bias", "2048x64x256 A·Bᵀ+bias gelu" (forward epilogue), "... gelu'" (backward) */
 export function shapeName(s: Omit<MatmulShape, 'count'>): string {
-  return `${s.M}x${s.K}x${s.N} ${s.transA ? 'Aᵀ' : 'A'}·${s.transB ? 'Bᵀ' : 'B'}${s.bias ? '+bias' : ''}${s.accumulate ? ' acc' : ''}`;
+  const gelu = s.gelu === 'forward' ? ' gelu' : s.gelu === 'backward' ? " gelu'" : '';
+  return `${s.M}x${s.K}x${s.N} ${s.transA ? 'Aᵀ' : 'A'}·${s.transB ? 'Bᵀ' : 'B'}${s.bias ? '+bias' : ''}${s.accumulate ? ' acc' : ''}${gelu}`;
 }
 
 export function shapesKey(shapes: KernelShapes): string {
@@ -169,6 +174,7 @@ export function parseKernelChoices(spec: string): Record<string, number> {
   }
   if (out.matmul !== undefined && !(out.matmul in matmul_versions)) throw new Error(`matmul:${out.matmul}: no such version (have ${Object.keys(matmul_versions).join(', ')})`);
   if (out.matmul_rows !== undefined && !MATMUL_V4_ROWS.includes(out.matmul_rows as MatmulRows)) throw new Error(`matmul_rows:${out.matmul_rows}: must be one of ${MATMUL_V4_ROWS.join(', ')}`);
+  if (out.matmul_gelu !== undefined && out.matmul_gelu !== 0 && out.matmul_gelu !== 1) throw new Error(`matmul_gelu:${out.matmul_gelu}: must be 0 (GELU as its own kernels) or 1 (in the matmul epilogues)`);
   if (out.attention !== undefined && !(out.attention in attention_versions)) throw new Error(`attention:${out.attention}: no such version (have ${Object.keys(attention_versions).join(', ')})`);
   return out;
 }
@@ -177,8 +183,9 @@ export function parseKernelChoices(spec: string): Record<string, number> {
 export function describeChoices(gpu: Gpu): string {
   const version = matmul_default_version(gpu);
   const rows = version === 4 ? (gpu.choices.matmul_rows ?? 16) : undefined;
-  const rest = Object.entries(gpu.choices).filter(([k]) => k !== 'matmul' && k !== 'matmul_rows').map(([k, v]) => `${k} v${v}`);
-  return [`matmul ${candidateName({ version, rows: rows as MatmulRows | undefined })}`, ...rest].join(', ');
+  const rest = Object.entries(gpu.choices).filter(([k]) => k !== 'matmul' && k !== 'matmul_rows' && k !== 'matmul_gelu').map(([k, v]) => `${k} v${v}`);
+  const gelu = gpu.choices.matmul_gelu === 0 ? ['GELU as its own kernels (matmul_gelu:0)'] : [];
+  return [`matmul ${candidateName({ version, rows: rows as MatmulRows | undefined })}`, ...rest, ...gelu].join(', ');
 }
 
 /** Every record the store holds for this adapter, by shapes key. */
@@ -254,13 +261,15 @@ async function measure(gpu: Gpu, shapes: MatmulShape[], opts: AutotuneOptions): 
   const a = gpu.tensor('autotune a', max((s) => s.M * s.K), seededArray(max((s) => s.M * s.K), 1));
   const b = gpu.tensor('autotune b', max((s) => s.K * s.N), seededArray(max((s) => s.K * s.N), 2));
   const bias = gpu.tensor('autotune bias', max((s) => s.N), seededArray(max((s) => s.N), 3));
+  const gelu = gpu.tensor('autotune gelu', max((s) => (s.gelu ? s.M * s.N : 1)), seededArray(max((s) => (s.gelu ? s.M * s.N : 1)), 4));
   try {
     // Shape by shape, every candidate still in the race, so a burst of load on a shared machine hits
     // them alike; the fastest of `reps` runs, the figure least disturbed by other work. A candidate
     // whose running total passes GIVE_UP × the best is dropped.
     for (const s of shapes) {
       for (const { c, t } of alive) {
-        const r = await gpu.time(() => matmul(gpu, out, a, b, s.bias ? bias : null, s.M, s.K, s.N, { ...s, ...c }), reps, 1);
+        const epilogue = s.gelu === 'forward' ? { gelu_out: gelu } : s.gelu === 'backward' ? { gelu_inp: gelu } : {};
+        const r = await gpu.time(() => matmul(gpu, out, a, b, s.bias ? bias : null, s.M, s.K, s.N, { ...s, ...c, ...epilogue }), reps, 1);
         clock = r.clock;
         const ms = Math.min(...r.samples) / 1e6;
         t.perShapeMs.push(ms);
@@ -273,7 +282,7 @@ async function measure(gpu: Gpu, shapes: MatmulShape[], opts: AutotuneOptions): 
       }
     }
   } finally {
-    for (const t of [out, a, b, bias]) t.buffer.destroy();
+    for (const t of [out, a, b, bias, gelu]) t.buffer.destroy();
   }
   for (const t of timings) log(`autotune matmul ${t.candidate}: ${Number.isFinite(t.ms) ? `${t.ms.toFixed(2)} ms per step` : `dropped, over ${GIVE_UP}x the best`}`);
   const winner = timings.reduce<TuneTiming | null>((w, t) => (!w || t.ms < w.ms ? t : w), null);

@@ -10,6 +10,11 @@
 // All parameters live in one flat buffer, matrices and embeddings first (weight-decayed), then biases
 // and LayerNorm gains (not decayed), each tensor aligned for GPU binding offsets; gradients mirror it.
 // One AdamW and one gradient-norm dispatch then cover the whole model.
+//
+// GELU runs in the fc matmuls' epilogues when the ops say so (ops.fuse_gelu, the GPU's default): the fc
+// matmul stores fch and fch_gelu = gelu(fch), and the matmul making the hidden layer's gradient applies
+// gelu'(fch) itself, so d(fch_gelu) is never stored (it is not needed: dW of fcproj reads fch_gelu and
+// dresidual). The unfused path (gelu_forward, gelu_backward, the dacts entry dfch_gelu) stays selectable.
 import type { ModelShape } from '../config.ts';
 import type { Ops } from './ops.ts';
 import { Rng } from '../util/rng.ts';
@@ -111,6 +116,8 @@ export class GPT<T> {
   readonly dlosses: T;
   private readonly ones: T;
   readonly T: number;
+  /** GELU in the matmul epilogues (ops.fuse_gelu when the model was built). */
+  readonly fuseGelu: boolean;
 
   /** `params`: share an existing flat parameter buffer (same layout), e.g. a trained model's, for evaluation. */
   constructor(readonly ops: Ops<T>, readonly shape: ModelShape, readonly B: number, params?: T) {
@@ -127,10 +134,11 @@ export class GPT<T> {
     for (const [name, n] of ACT(shape, B)) this.acts[name] = ops.alloc(name, n);
     const { n_embd: C, vocab_size: V } = shape;
     this.T = shape.block_size;
+    this.fuseGelu = ops.fuse_gelu;
     const BT = B * this.T;
-    for (const [name, n] of [['dlogits', BT * V], ['dlnf', BT * C], ['dresidual', BT * C], ['dfch_gelu', BT * 4 * C], ['dfch', BT * 4 * C], ['dln', BT * C], ['datty', BT * C], ['dqkv', BT * 3 * C], ['attn_scratch', B * shape.n_head * this.T]] as const) {
-      this.dacts[name] = ops.alloc(name, n);
-    }
+    const dacts: [string, number][] = [['dlogits', BT * V], ['dlnf', BT * C], ['dresidual', BT * C], ['dfch', BT * 4 * C], ['dln', BT * C], ['datty', BT * C], ['dqkv', BT * 3 * C], ['attn_scratch', B * shape.n_head * this.T]];
+    if (!this.fuseGelu) dacts.push(['dfch_gelu', BT * 4 * C]);
+    for (const [name, n] of dacts) this.dacts[name] = ops.alloc(name, n);
     this.tokens = ops.alloc('tokens', BT);
     this.targets = ops.alloc('targets', BT);
     this.dlosses = ops.alloc('dlosses', BT);
@@ -182,8 +190,11 @@ export class GPT<T> {
       ops.matmul(h('attproj'), h('atty'), w('attprojw'), w('attprojb'), BT, C, C, { transB: true });
       ops.residual_forward(h('residual2'), residual, h('attproj'), BT * C);
       ops.layernorm_forward(h('ln2'), h('ln2_mean'), h('ln2_rstd'), h('residual2'), w('ln2w'), w('ln2b'), BT, C);
-      ops.matmul(h('fch'), h('ln2'), w('fcw'), w('fcb'), BT, C, 4 * C, { transB: true });
-      ops.gelu_forward(h('fch_gelu'), h('fch'), BT * 4 * C);
+      if (this.fuseGelu) ops.matmul(h('fch'), h('ln2'), w('fcw'), w('fcb'), BT, C, 4 * C, { transB: true, gelu_out: h('fch_gelu') });
+      else {
+        ops.matmul(h('fch'), h('ln2'), w('fcw'), w('fcb'), BT, C, 4 * C, { transB: true });
+        ops.gelu_forward(h('fch_gelu'), h('fch'), BT * 4 * C);
+      }
       ops.matmul(h('fcproj'), h('fch_gelu'), w('fcprojw'), w('fcprojb'), BT, 4 * C, C, { transB: true });
       ops.residual_forward(h('residual3'), h('residual2'), h('fcproj'), BT * C);
       residual = h('residual3');
@@ -212,10 +223,14 @@ export class GPT<T> {
       const dw = (n: string) => g[`h${l}.${n}`]!;
       const residual = l > 0 ? a[`h${l - 1}.residual3`]! : a.encoded!;
       // residual3 = residual2 + fcproj: d(fcproj) = d(residual3) = dresidual; d(residual2) gets it too.
-      ops.matmul(d.dfch_gelu!, d.dresidual!, w('fcprojw'), null, BT, C, 4 * C);
+      // dfch = gelu'(fch) ⊙ d(fch_gelu), d(fch_gelu) = dresidual·W_fcproj.
+      if (this.fuseGelu) ops.matmul(d.dfch!, d.dresidual!, w('fcprojw'), null, BT, C, 4 * C, { gelu_inp: h('fch') });
+      else {
+        ops.matmul(d.dfch_gelu!, d.dresidual!, w('fcprojw'), null, BT, C, 4 * C);
+        ops.gelu_backward(d.dfch!, h('fch'), d.dfch_gelu!, BT * 4 * C);
+      }
       ops.matmul(dw('fcprojw'), d.dresidual!, h('fch_gelu'), null, C, BT, 4 * C, { transA: true, accumulate: true });
       ops.matmul(dw('fcprojb'), this.ones, d.dresidual!, null, 1, BT, C, acc);
-      ops.gelu_backward(d.dfch!, h('fch'), d.dfch_gelu!, BT * 4 * C);
       ops.matmul(d.dln!, d.dfch!, w('fcw'), null, BT, 4 * C, C);
       ops.matmul(dw('fcw'), d.dfch!, h('ln2'), null, 4 * C, BT, C, { transA: true, accumulate: true });
       ops.matmul(dw('fcb'), this.ones, d.dfch!, null, 1, BT, 4 * C, acc);

@@ -12,9 +12,11 @@ import * as adamw from '../../kernels/adamw/adamw.cpu.ts';
 import * as attention_decode from '../../kernels/attention_decode/attention_decode.cpu.ts';
 import * as sample from '../../kernels/sample/sample.cpu.ts';
 
-export function cpuOps(): Ops<Float64Array> {
+/** `fuse_gelu`: take the model's fused GELU path (the matmul references with their GELU epilogues), as the GPU does by default. */
+export function cpuOps(opts: { fuse_gelu?: boolean } = {}): Ops<Float64Array> {
   return {
     align: 1,
+    fuse_gelu: opts.fuse_gelu ?? true,
     alloc: (_name, length) => new Float64Array(length),
     view: (t, start, length) => t.subarray(start, start + length),
     write: (t, data) => t.set(data instanceof Float32Array || data instanceof Float64Array ? data : Array.from(data)),

@@ -21,6 +21,9 @@ export function gpuOps(gpu: Gpu): Ops<Tensor> {
   const owned: GPUBuffer[] = [];
   return {
     align: gpu.alignment / 4,
+    // Read once, when the model is built (its activation list depends on it): gpu.choices.matmul_gelu = 0
+    // (`--kernels matmul_gelu:0`) keeps GELU as its own dispatches, for the profiler and comparisons.
+    fuse_gelu: gpu.choices.matmul_gelu !== 0,
     alloc: (name, length) => {
       const t = gpu.tensor(name, length);
       owned.push(t.buffer);

@@ -21,6 +21,10 @@ describe('modelMatmulShapes', () => {
     expect(flops).toBe(3 * BT * (L * 2 * C * 12 * C + 2 * C * V));
     expect(shapes.find((s) => s.M === BT && s.K === C && s.N === 3 * C)).toMatchObject({ transB: true, bias: true, count: L });
     expect(shapes.find((s) => s.M === V && s.K === BT && s.N === C)).toMatchObject({ transA: true, accumulate: true, count: 1 });
+    // GELU in the fc matmuls' epilogues (the default path): the forward stores gelu(fch), the backward applies gelu'.
+    expect(shapes.find((s) => s.M === BT && s.K === C && s.N === 4 * C && s.transB)).toMatchObject({ bias: true, gelu: 'forward', count: L });
+    expect(shapes.find((s) => s.M === BT && s.K === C && s.N === 4 * C && !s.transB)).toMatchObject({ bias: false, gelu: 'backward', count: L });
+    expect(shapes.filter((s) => s.gelu).length).toBe(2);
   });
 });
 
@@ -37,6 +41,8 @@ describe('kernel choice overrides', () => {
     expect(() => parseKernelChoices('matmul=2')).toThrow(/not name:number/);
     expect(() => parseKernelChoices('matmul:9')).toThrow(/no such version/);
     expect(() => parseKernelChoices('matmul_rows:12')).toThrow(/must be one of 8, 16, 24, 32/);
+    expect(parseKernelChoices('matmul_gelu:0')).toEqual({ matmul_gelu: 0 });
+    expect(() => parseKernelChoices('matmul_gelu:2')).toThrow(/must be 0 .* or 1/);
   });
 
   it('T2LAB_KERNELS applies, and --kernels wins over it', () => {

@@ -25,9 +25,18 @@ function expectTensorClose(got: Float64Array, want: Float64Array, name: string) 
 }
 
 describeGpu('GPT: GPU kernels against CPU references', (gpu) => {
-  it('loss, every activation and every parameter gradient match by name', async () => {
-    const cpu = new GPT(cpuOps(), shape, B);
-    const gpuModel = new GPT(gpuOps(gpu), shape, B);
+  // Both GELU paths: in the fc matmuls' epilogues (the default) and as the gelu kernels (matmul_gelu:0).
+  for (const fuse of [true, false]) it(`loss, every activation and every parameter gradient match by name (GELU ${fuse ? 'in the matmul epilogues' : 'as its own kernels'})`, async () => {
+    const saved = gpu.choices;
+    gpu.choices = { ...saved, matmul_gelu: fuse ? 1 : 0 };
+    const ops = gpuOps(gpu);
+    gpu.choices = saved;
+    const cpu = new GPT(cpuOps({ fuse_gelu: fuse }), shape, B);
+    const gpuModel = new GPT(ops, shape, B);
+    expect(gpuModel.fuseGelu).toBe(fuse);
+    // The fused path never stores d(fch_gelu); the unfused one does, and the comparison covers it.
+    expect('dfch_gelu' in gpuModel.dacts).toBe(!fuse);
+    expect(Object.keys(gpuModel.dacts).sort()).toEqual(Object.keys(cpu.dacts).sort());
     const { inputs, targets } = batch();
     // The same float32 initial values on both backends.
     const init = gpuModel.init(42);
@@ -55,14 +64,15 @@ describeGpu('GPT: GPU kernels against CPU references', (gpu) => {
     const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
     expect(mean).toBeGreaterThan(0.8 * Math.log(VOCAB_SIZE));
     expect(mean).toBeLessThan(1.2 * Math.log(VOCAB_SIZE));
+    ops.dispose();
   });
 });
 
 describe('GPT: the CPU model against finite differences', () => {
-  it('gradients of the mean loss match central differences for sampled parameters of every tensor', async () => {
+  for (const fuse of [true, false]) it(`gradients of the mean loss match central differences for sampled parameters of every tensor (GELU ${fuse ? 'fused' : 'unfused'})`, async () => {
     // The twin test cannot see a wiring bug in gpt.ts (both backends share it); this can.
     const small: ModelShape = { vocab_size: VOCAB_SIZE, n_layer: 2, n_embd: 8, n_head: 2, block_size: 6 };
-    const model = new GPT(cpuOps(), small, 2);
+    const model = new GPT(cpuOps({ fuse_gelu: fuse }), small, 2);
     model.init(3);
     // Non-trivial biases and gains, so their gradients are exercised away from the initial values.
     const flat = model.paramsFlat;
