@@ -1,7 +1,7 @@
 // The Gpu context's per-step economy: bind groups are made once per distinct set of bindings and reused,
 // and a reused bind group never hands a kernel the wrong buffer.
 import { expect, it } from 'vitest';
-import { residual_forward } from '../../kernels/residual/residual.ts';
+import { residual_forward, residual_forward_kernel } from '../../kernels/residual/residual.ts';
 import { describeGpu } from '../helpers.ts';
 
 describeGpu('Gpu bind groups', (gpu) => {
@@ -47,7 +47,8 @@ describeGpu('Gpu.profile', (gpu) => {
     };
     const rows = await gpu.profile(record);
     if (!gpu.hasTimestamps) return expect(rows).toEqual([]);
-    expect(rows.map((r) => r.kernel)).toEqual(['residual_forward.v1', 'residual_forward.v1']);
+    const label = `residual_forward.v${residual_forward_kernel.version(gpu)}`; // the default version, which ran
+    expect(rows.map((r) => r.kernel)).toEqual([label, label]);
     for (const r of rows) expect(r.ns).toBeGreaterThan(0);
     expect((await gpu.read(out2))[n - 1]).toBe(5);
     record(); // profiling is over: dispatches share one pass again, and time() still works
