@@ -98,8 +98,14 @@ export const KERNELS_STAMP = (() => {
   for (const code of codes) for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), 16777619) >>> 0;
   return h.toString(16);
 })();
-/** A candidate whose running total passes this multiple of the best is dropped. */
-const GIVE_UP = 2;
+/**
+ * A candidate whose running total passes this multiple of the best is dropped. On a software adapter a
+ * matmul variant's first dispatch is its compile (lavapipe JIT-compiles there, seconds per variant), so
+ * every candidate kept past the first shape costs a compile per remaining variant: the costliest shape
+ * goes first and decides most of the total, and a candidate 25% behind on it no longer gets built for the
+ * rest. (Timings of one shape repeat within a few % here; 25% is well outside that.)
+ */
+const GIVE_UP = 1.25;
 
 export const candidateName = (c: MatmulCandidate): string => (c.rows ? `v${c.version} rows=${c.rows}` : `v${c.version}`);
 
@@ -266,7 +272,7 @@ async function measure(gpu: Gpu, shapes: MatmulShape[], opts: AutotuneOptions): 
     // Shape by shape, every candidate still in the race, so a burst of load on a shared machine hits
     // them alike; the fastest of `reps` runs, the figure least disturbed by other work. A candidate
     // whose running total passes GIVE_UP × the best is dropped.
-    for (const s of shapes) {
+    for (const s of byCost(shapes)) {
       for (const { c, t } of alive) {
         const epilogue = s.gelu === 'forward' ? { gelu_out: gelu } : s.gelu === 'backward' ? { gelu_inp: gelu } : {};
         const r = await gpu.time(() => matmul(gpu, out, a, b, s.bias ? bias : null, s.M, s.K, s.N, { ...s, ...c, ...epilogue }), reps, 1);
@@ -290,6 +296,9 @@ async function measure(gpu: Gpu, shapes: MatmulShape[], opts: AutotuneOptions): 
   const chosen = candidates.find((c) => candidateName(c) === winner.candidate)!;
   return { choices: candidateChoices(chosen), shapes: shapesKey(shapes), timings, rejected, clock, measuredAt: new Date().toISOString(), kernels: KERNELS_STAMP };
 }
+
+/** The shapes, costliest per step (count × M·K·N) first: the order the race times them in. */
+const byCost = (shapes: MatmulShape[]): MatmulShape[] => [...shapes].sort((x, y) => y.count * y.M * y.K * y.N - x.count * x.M * x.K * x.N);
 
 /** Null when `c` matches the float64 reference in all three forms on an awkward shape, else why not. */
 async function checkCandidate(gpu: Gpu, c: MatmulCandidate): Promise<string | null> {
