@@ -64,8 +64,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let N = dims.z;
   let r0 = wid.y * ROWS;
   let n0 = (wid.x * WG + lid.x) * 4u;
-  // Columns past the edge read the last valid one (B_VEC: the last group of 4); never stored.
-#if ${B_VEC}
+  // Columns past the edge read the last valid one (B_VEC along N: the last group of 4); never stored.
+  // B_VEC_T loads each column on its own (vec4 along K), so its columns clamp one by one: clamping the
+  // group would shift a ragged last group (N % 4 != 0) onto the wrong columns.
+#if ${B_VEC_T}
+  let n = min(vec4u(n0) + vec4u(0u, 1u, 2u, 3u), vec4u(N - 1u));
+#elif ${B_VEC}
   let n = vec4u(min(n0, N - 4u)) + vec4u(0u, 1u, 2u, 3u);
 #else
   let n = min(vec4u(n0) + vec4u(0u, 1u, 2u, 3u), vec4u(N - 1u));

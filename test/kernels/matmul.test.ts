@@ -21,6 +21,8 @@ const SHAPES: [number, number, number][] = [
   [130, 68, 132],
   [36, 13, 20], // M a multiple of 4: v4 loads a transposed A as vec4s along m (A_VEC_T)
   [132, 33, 44],
+  [37, 8, 11], // K a multiple of 4, N not: A·Bᵀ loads B as vec4s along K (B_VEC_T) with a ragged last column group
+  [5, 4, 3], // the same with fewer columns than one group of 4
 ];
 const FORMS = [
   { transA: false, transB: false },
