@@ -5,11 +5,11 @@
 // Every kernel's benchmark and self-check cases, in the order the table prints them: one import per
 // kernel folder's table (kernels/<name>/<name>.cases.ts; src/gpu/cases.ts says what a table holds).
 import type { BenchCase, CheckCase, MaxDiffCheck } from '../gpu/cases.ts';
+import * as layernorm from '../../kernels/layernorm/layernorm.cases.ts';
 import * as residual from '../../kernels/residual/residual.cases.ts';
 // Still in the old form (<name>.bench.ts, one max |diff| per check), until each is converted.
 import * as matmul from '../../kernels/matmul/matmul.bench.ts';
 import * as attention from '../../kernels/attention/attention.bench.ts';
-import * as layernorm from '../../kernels/layernorm/layernorm.bench.ts';
 import * as gelu from '../../kernels/gelu/gelu.bench.ts';
 import * as encoder from '../../kernels/encoder/encoder.bench.ts';
 import * as attention_decode from '../../kernels/attention_decode/attention_decode.cases.ts';
