@@ -50,7 +50,7 @@ export const bench: BenchCase[] = SHAPES.flatMap(([N, C]): BenchCase[] => [
 // of the 64-invocation workgroup, more rows and more channels than one workgroup holds; C a multiple of 4
 // (v2's vec4 path) and not (its channel-by-channel path), and more 4-channel groups than one workgroup (C=260).
 const CHECK_SHAPES: [number, number][] = [[1, 1], [1, 7], [3, 1], [5, 64], [67, 65], [130, 33], [129, 36], [70, 260], [3, 258]];
-// (scale, N, C): the inputs of data() times 1e12 and times 1e-6, with C a multiple of 4 and not. LayerNorm is
+// (scale, N, C): the inputs of layernormData() times 1e12 and times 1e-6, with C a multiple of 4 and not. LayerNorm is
 // scale-invariant but for eps: at 1e12 the squares reach 1e24 (no float32 overflow) and rstd is 1e-12; at 1e-6
 // the variance is far below eps, which then sets rstd.
 const HUGE_TINY: [number, number, number][] = [1e12, 1e-6].flatMap((scale) => [[scale, 67, 65], [scale, 9, 64]] as [number, number, number][]);
