@@ -8,9 +8,12 @@ import * as cpu from './attention.cpu.ts';
 
 const versions = Object.keys(attention_versions).map(Number) as AttentionVersion[];
 
-// One transformer block's attention at bench scale (B·T=256, C=128, 4 heads of 32), and a longer context.
+// Issue 12's reference step (the grid's context, 4 heads of 16), then one transformer block's attention at bench
+// scale (B·T=256, C=128, 4 heads of 32) and longer contexts.
 const SHAPES: { B: number; T: number; C: number; H: number }[] = [
+  { B: 64, T: 32, C: 64, H: 4 },
   { B: 4, T: 64, C: 128, H: 4 },
+  { B: 2, T: 128, C: 128, H: 4 },
   { B: 1, T: 256, C: 128, H: 4 },
 ];
 

@@ -5,7 +5,12 @@
 // lse (B,H,T) is the forward's log-sum-exp per query row; the backward recomputes probabilities from it.
 // Versions: v1 one invocation per (b,h,row) with the row in registers, no shared memory, no atomics;
 //           v2 blocks of 8 rows per workgroup walking the block's keys together (FlashAttention's blocking), so
-//           each key is loaded once per block at a uniform address and the softmax rescales once per 8 keys.
+//           every invocation reads the same key at a uniform address;
+//           v3 (CPU adapters) v2's blocks, but the keys come in chunks that the 8 lanes of a subgroup load a share
+//           of each and subgroupBroadcast to all: a software adapter loads per lane even at a uniform address, so
+//           this loads each key once per block instead of 8 times; one softmax rescale per chunk, no branch;
+//           v4 (GPUs) FlashAttention: blocks of 64 rows walk tiles of the other side's rows that the workgroup loads
+//           into workgroup memory together; barriers make it slow on CPU adapters, where the tuner does not time it.
 // Which one runs is measured per adapter (src/bench/autotune.ts) and kept in gpu.choices.attention.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import { defineKernel } from '../../src/gpu/kernel.ts';
@@ -13,19 +18,30 @@ import forwardV1 from './attention_forward.v1.wgsl?raw';
 import backwardV1 from './attention_backward.v1.wgsl?raw';
 import forwardV2 from './attention_forward.v2.wgsl?raw';
 import backwardV2 from './attention_backward.v2.wgsl?raw';
+import forwardV3 from './attention_forward.v3.wgsl?raw';
+import backwardV3 from './attention_backward.v3.wgsl?raw';
+import forwardV4 from './attention_forward.v4.wgsl?raw';
+import backwardV4 from './attention_backward.v4.wgsl?raw';
 
 /** Each version's sources, invocations per workgroup, and query rows per workgroup (v1: one per invocation). */
 export const attention_versions = {
   1: { forward: forwardV1, backward: backwardV1, workgroup: 64, rows: 64 },
   2: { forward: forwardV2, backward: backwardV2, workgroup: 8, rows: 8 },
+  3: { forward: forwardV3, backward: backwardV3, workgroup: 8, rows: 8 },
+  4: { forward: forwardV4, backward: backwardV4, workgroup: 64, rows: 64 },
 } as const;
 export type AttentionVersion = keyof typeof attention_versions;
 
 /** Largest head size: each invocation holds up to four hs-long rows in function-scope arrays. */
 export const ATTENTION_MAX_HS = 128;
 
-export const attention_forward_kernel = defineKernel({ name: 'attention_forward', folder: 'attention', versions: { 1: forwardV1, 2: forwardV2 }, fallback: (gpu) => attention_default_version(gpu) });
-export const attention_backward_kernel = defineKernel({ name: 'attention_backward', folder: 'attention', versions: { 1: backwardV1, 2: backwardV2 }, fallback: (gpu) => attention_default_version(gpu) });
+const unsupported = (gpu: Gpu, version: AttentionVersion) => attention_unsupported(gpu, version);
+export const attention_forward_kernel = defineKernel({
+  name: 'attention_forward', folder: 'attention', versions: { 1: forwardV1, 2: forwardV2, 3: forwardV3, 4: forwardV4 }, fallback: (gpu) => attention_default_version(gpu), unsupported,
+});
+export const attention_backward_kernel = defineKernel({
+  name: 'attention_backward', folder: 'attention', versions: { 1: backwardV1, 2: backwardV2, 3: backwardV3, 4: backwardV4 }, fallback: (gpu) => attention_default_version(gpu), unsupported,
+});
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {
     attention?: AttentionVersion; // forward and backward together: the backward reads the forward's lse
@@ -34,14 +50,32 @@ declare module '../../src/gpu/context.ts' {
 
 export interface AttentionOptions {
   version?: AttentionVersion;
+  wide?: boolean; // v3 only: share loads by broadcast across 8 lanes (default: when the adapter's subgroups are >= 8 wide)
 }
 
 /**
- * The version used when none is asked for: the adapter's measured choice, else a guess by adapter kind: v2 on
- * software adapters (measured 1.2–2.2× v1 on lavapipe), v1 on GPUs, where 8-row workgroups leave most lanes idle.
+ * The version used when none is asked for: the adapter's measured choice, else a guess by adapter kind: on software
+ * adapters v3 where it runs (2-7x v2 on lavapipe), else v2 (1.2–2.2× v1); v1 on GPUs, where 8-row workgroups leave
+ * most lanes idle.
  */
 export function attention_default_version(gpu: Gpu): AttentionVersion {
-  return gpu.choices.attention ?? (gpu.adapter.software ? 2 : 1);
+  if (gpu.choices.attention !== undefined) return gpu.choices.attention;
+  if (!gpu.adapter.software) return 1;
+  return attention_unsupported(gpu, 3) === null && attention_wide(gpu) ? 3 : 2;
+}
+
+/** Why `version` cannot run on this device, or null: v3 needs the "subgroups" feature. */
+export function attention_unsupported(gpu: Gpu, version: AttentionVersion): string | null {
+  if (version === 3 && !gpu.device.features.has('subgroups')) return 'attention v3 needs the "subgroups" feature, which this device lacks';
+  return null;
+}
+
+/**
+ * Whether every subgroup has >= 8 invocations, so v3's 8-invocation workgroup is one subgroup and shares its loads by
+ * broadcast (lavapipe on AVX2: 8). Else (SwiftShader: 4; unknown sizes count as no) each lane loads for itself.
+ */
+function attention_wide(gpu: Gpu): boolean {
+  return Number(gpu.adapter.subgroupSize.split('-')[0]) >= 8;
 }
 
 // out: (B,T,C); lse: (B,H,T); qkv: (B,T,3C)
@@ -49,7 +83,9 @@ export function attention_forward(gpu: Gpu, out: Tensor, lse: Tensor, qkv: Tenso
   const hs = attention_check('attention_forward', B, T, C, H, { out: [out, B * T * C], lse: [lse, B * H * T], qkv: [qkv, B * T * 3 * C] });
   const k = attention_forward_kernel;
   const version = k.version(gpu, opts.version);
-  k.dispatch(gpu, version, { bindings: [out, lse, qkv, gpu.dims([B, T, C, H])], workgroups: attention_grid(gpu, version, B, T, H), defines: attention_defines(version, hs) });
+  k.dispatch(gpu, version, {
+    bindings: [out, lse, qkv, gpu.dims([B, T, C, H])], workgroups: attention_grid(gpu, version, B, T, H), defines: attention_defines(version, hs), overrides: attention_overrides(gpu, version, opts),
+  });
 }
 
 // dqkv: (B,T,3C), overwritten; delta: (B,H,T) scratch (D_i = dout_i·out_i, written by the dq pass, read by
@@ -64,9 +100,10 @@ export function attention_backward(gpu: Gpu, dqkv: Tensor, delta: Tensor, dout: 
   const dims = gpu.dims([B, T, C, H]);
   const workgroups = attention_grid(gpu, version, B, T, H);
   const defines = attention_defines(version, hs);
+  const overrides = attention_overrides(gpu, version, opts);
   // WGSL binding order: out is last, so the dkv entry point (which never reads it) binds 0..5.
-  k.dispatch(gpu, version, { bindings: [dqkv, delta, dout, qkv, lse, dims, out], workgroups, defines, entryPoint: 'dq' });
-  k.dispatch(gpu, version, { bindings: [dqkv, delta, dout, qkv, lse, dims], workgroups, defines, entryPoint: 'dkv' });
+  k.dispatch(gpu, version, { bindings: [dqkv, delta, dout, qkv, lse, dims, out], workgroups, defines, overrides, entryPoint: 'dq' });
+  k.dispatch(gpu, version, { bindings: [dqkv, delta, dout, qkv, lse, dims], workgroups, defines, overrides, entryPoint: 'dkv' });
 }
 
 /**
@@ -77,7 +114,12 @@ function attention_defines(version: AttentionVersion, hs: number): Record<string
   return version === 1 ? { HS: hs } : { HS: hs, VEC4: hs % 4 === 0 };
 }
 
-/** v1: a 1-D grid of rows; v2: one workgroup per block of rows of each (b,h) (the .wgsl decodes the same order). */
+/** v3's WIDE override (attention_wide, unless the caller says); the other versions have none. */
+function attention_overrides(gpu: Gpu, version: AttentionVersion, opts: AttentionOptions): Record<string, number> | undefined {
+  return version === 3 ? { WIDE: (opts.wide ?? attention_wide(gpu)) ? 1 : 0 } : undefined;
+}
+
+/** v1: a 1-D grid of rows; v2-v4: one workgroup per block of rows of each (b,h) (the .wgsl decodes the same order). */
 function attention_grid(gpu: Gpu, version: AttentionVersion, B: number, T: number, H: number): [number, number] {
   const v = attention_versions[version];
   return version === 1 ? gpu.grid(Math.ceil((B * H * T) / v.workgroup)) : gpu.grid(B * H * Math.ceil(T / v.rows));

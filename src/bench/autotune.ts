@@ -13,7 +13,7 @@ import { GPT } from '../model/gpt.ts';
 import { matmul, matmul_default_version, matmul_unsupported, matmul_versions, MATMUL_V4_ROWS, type MatmulRows, type MatmulVersion } from '../../kernels/matmul/matmul.ts';
 import * as matmul_cpu from '../../kernels/matmul/matmul.cpu.ts';
 import { GELU_WGSL } from '../../kernels/gelu/gelu.ts'; // appended to every matmul version
-import { attention_backward, attention_forward, attention_versions, type AttentionVersion } from '../../kernels/attention/attention.ts';
+import { attention_backward, attention_forward, attention_unsupported, attention_versions, type AttentionVersion } from '../../kernels/attention/attention.ts';
 import * as attention_cpu from '../../kernels/attention/attention.cpu.ts';
 import { maxAbsDiff, seededArray } from '../gpu/cases.ts';
 
@@ -341,8 +341,15 @@ async function checkCandidate(gpu: Gpu, c: MatmulCandidate, s: MatmulShape): Pro
   }
 }
 
-/** The attention versions worth timing: all of them (v1 one row per invocation; v2 blocks of rows). */
-export const attentionCandidates = (): AttentionVersion[] => Object.keys(attention_versions).map(Number) as AttentionVersion[];
+/**
+ * The attention versions worth timing here: those the device runs (v3 needs the subgroups feature), less two on
+ * software adapters: v1, which lost to v2 at every bench shape there (each row loads every key itself), and v4,
+ * whose workgroup barriers a CPU adapter runs slowly (as matmul v3's, which matmulCandidates skips there too).
+ */
+export function attentionCandidates(gpu: Gpu): AttentionVersion[] {
+  const all = Object.keys(attention_versions).map(Number) as AttentionVersion[];
+  return all.filter((v) => attention_unsupported(gpu, v) === null && !(gpu.adapter.software && (v === 1 || v === 4)));
+}
 
 /**
  * Pick the attention version for these calls: each version first checked against the float64 reference
@@ -354,7 +361,7 @@ async function measureAttention(gpu: Gpu, shapes: AttentionShape[], opts: Autotu
   const reps = opts.reps ?? 3;
   const rejected: TuneRecord['rejected'] = [];
   const alive: { v: AttentionVersion; t: TuneTiming }[] = [];
-  for (const v of attentionCandidates()) {
+  for (const v of attentionCandidates(gpu)) {
     const wrong = await checkAttention(gpu, v);
     if (wrong) {
       rejected.push({ candidate: `attention v${v}`, reason: wrong });

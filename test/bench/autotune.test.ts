@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { autotune, describeChoices, KERNELS_STAMP, memoryStore, modelMatmulShapes, parseKernelChoices, storedRecords, type MatmulCandidate } from '../../src/bench/autotune.ts';
+import { attentionCandidates, autotune, describeChoices, KERNELS_STAMP, memoryStore, modelMatmulShapes, parseKernelChoices, storedRecords, type MatmulCandidate } from '../../src/bench/autotune.ts';
 import { adapterKey } from '../../src/gpu/adapter.ts';
 import { fileChoiceStore, kernelOverrides } from '../../src/node/autotune-store.ts';
 import type { ModelShape } from '../../src/config.ts';
@@ -75,7 +75,7 @@ describeGpu('autotune', (gpu) => {
     const first = await autotune(gpu, shapes, { store, candidates });
     expect(first.source).toBe('measured');
     const timings = first.record!.timings;
-    expect(timings.map((t) => t.candidate)).toEqual(['v2', 'v4 rows=8', 'attention v1', 'attention v2']);
+    expect(timings.map((t) => t.candidate)).toEqual(['v2', 'v4 rows=8', ...attentionCandidates(gpu).map((v) => `attention v${v}`)]);
     const fastest = timings.slice(0, 2).reduce((a, b) => (b.ms < a.ms ? b : a));
     const fastestAttention = timings.slice(2).reduce((a, b) => (b.ms < a.ms ? b : a));
     expect(first.choices.attention).toBe(Number(fastestAttention.candidate.slice(-1)));
@@ -126,7 +126,7 @@ describeGpu('autotune', (gpu) => {
     expect(gpu.choices).toMatchObject({ matmul: 2, attention: 1 });
     // matmul overridden, attention not: only attention is timed
     const a = await autotune(gpu, shapes, { store: memoryStore(), overrides: { matmul: 2 } });
-    expect(a.record!.timings.map((t) => t.candidate)).toEqual(['attention v1', 'attention v2']);
+    expect(a.record!.timings.map((t) => t.candidate)).toEqual(attentionCandidates(gpu).map((v) => `attention v${v}`));
     expect(a.choices.matmul).toBe(2);
     gpu.choices = {};
   });
