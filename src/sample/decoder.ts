@@ -56,8 +56,12 @@ export class Decoder<T> {
       ops.matmul(a.attproj!, a.atty!, w('attprojw'), w('attprojb'), S, C, C, { transB: true });
       ops.residual_forward(a.residual2!, a.x!, a.attproj!, S * C);
       ops.layernorm_forward(a.ln!, a.ln_mean!, a.ln_rstd!, a.residual2!, w('ln2w'), w('ln2b'), S, C);
-      ops.matmul(a.fch!, a.ln!, w('fcw'), w('fcb'), S, C, 4 * C, { transB: true });
-      ops.gelu_forward(a.fch_gelu!, a.fch!, S * 4 * C);
+      // GELU in the fc matmul's epilogue where the ops fuse it, as the training step does.
+      if (ops.fuse_gelu) ops.matmul(a.fch!, a.ln!, w('fcw'), w('fcb'), S, C, 4 * C, { transB: true, gelu_out: a.fch_gelu! });
+      else {
+        ops.matmul(a.fch!, a.ln!, w('fcw'), w('fcb'), S, C, 4 * C, { transB: true });
+        ops.gelu_forward(a.fch_gelu!, a.fch!, S * 4 * C);
+      }
       ops.matmul(a.fcproj!, a.fch_gelu!, w('fcprojw'), w('fcprojb'), S, 4 * C, C, { transB: true });
       ops.residual_forward(a.x!, a.residual2!, a.fcproj!, S * C); // x ← residual3: x is free again, residual2 holds the stream
     }
