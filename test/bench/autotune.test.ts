@@ -7,6 +7,8 @@ import { adapterKey } from '../../src/gpu/adapter.ts';
 import { fileChoiceStore, kernelOverrides } from '../../src/node/autotune-store.ts';
 import type { ModelShape } from '../../src/config.ts';
 import { describeGpu } from '../helpers.ts';
+import { gpuOps } from '../../src/model/ops.gpu.ts';
+import { GPT } from '../../src/model/gpt.ts';
 
 const TINY: ModelShape = { vocab_size: 11, n_layer: 2, n_embd: 8, n_head: 2, block_size: 4 };
 
@@ -128,6 +130,30 @@ describeGpu('autotune', (gpu) => {
     const a = await autotune(gpu, shapes, { store: memoryStore(), overrides: { matmul: 2 } });
     expect(a.record!.timings.map((t) => t.candidate)).toEqual(attentionCandidates(gpu).map((v) => `attention v${v}`));
     expect(a.choices.matmul).toBe(2);
+    gpu.choices = {};
+  });
+
+  it("checks and times a candidate only on the step's own pipelines: tuning compiles nothing the step will not use", async () => {
+    const keys = (run: () => unknown) => {
+      const seen = new Set<string>();
+      const pipeline = gpu.pipeline;
+      gpu.pipeline = (src) => {
+        if (src.name === 'matmul') seen.add(JSON.stringify([src.file, src.defines, src.overrides]));
+        return pipeline.call(gpu, src);
+      };
+      return Promise.resolve(run()).then(() => ((gpu.pipeline = pipeline), seen), (e) => ((gpu.pipeline = pipeline), Promise.reject(e)));
+    };
+    const tuned = await keys(() => autotune(gpu, shapes, { candidates: [{ version: 4, rows: 8 }], overrides: { attention: 1 } }));
+    const ops = gpuOps(gpu);
+    const model = new GPT(ops, TINY, 2);
+    const stepped = await keys(() => {
+      model.forward();
+      model.backward();
+      return gpu.sync();
+    });
+    ops.dispose();
+    expect(tuned.size).toBeGreaterThan(0);
+    expect([...tuned].filter((k) => !stepped.has(k))).toEqual([]);
     gpu.choices = {};
   });
 
