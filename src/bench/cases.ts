@@ -8,10 +8,10 @@ import type { BenchCase, CheckCase, MaxDiffCheck } from '../gpu/cases.ts';
 import * as layernorm from '../../kernels/layernorm/layernorm.cases.ts';
 import * as residual from '../../kernels/residual/residual.cases.ts';
 import * as encoder from '../../kernels/encoder/encoder.cases.ts';
+import * as matmul from '../../kernels/matmul/matmul.cases.ts';
+import * as gelu from '../../kernels/gelu/gelu.cases.ts';
 // Still in the old form (<name>.bench.ts, one max |diff| per check), until each is converted.
-import * as matmul from '../../kernels/matmul/matmul.bench.ts';
 import * as attention from '../../kernels/attention/attention.bench.ts';
-import * as gelu from '../../kernels/gelu/gelu.bench.ts';
 import * as attention_decode from '../../kernels/attention_decode/attention_decode.cases.ts';
 import * as crossentropy from '../../kernels/crossentropy/crossentropy.cases.ts';
 import * as sample from '../../kernels/sample/sample.cases.ts';
