@@ -11,12 +11,6 @@
 // statistical tests, finite differences of the CPU reference, bit-exact determinism. The browser
 // self-check (src/worker/api.ts) runs the `quick` ones with the very same tolerance (`judge` below).
 // The table is registered by one import in src/bench/cases.ts. kernels/adamw is the small example.
-//
-// Converting a kernel still in the old form (`<name>.bench.ts` whose checks return one max |diff| against
-// one `tolerance`, `MaxDiffCheck`): git mv it to `<name>.cases.ts`; move the test's shapes and
-// tolerances into `checks` (a case that needs another bound for one output gives that output its own
-// atol/rtol; one too slow for SwiftShader says `quick: false`); replace the test's comparison loops with
-// `itChecks(gpu, checks)`; point src/bench/cases.ts at the new file; then drop MaxDiffCheck once unused.
 import type { Gpu } from './context.ts';
 import { Rng } from '../util/rng.ts';
 
@@ -53,15 +47,6 @@ export interface CheckCase {
   quick?: boolean;
   /** Run the kernel and its reference on the same inputs (freeing what it allocates); return the outputs. */
   run(gpu: Gpu): Promise<CheckOutput[]>;
-}
-
-/** The old form, for the kernels not yet converted: one max |diff| against one tolerance. */
-export interface MaxDiffCheck {
-  kernel: string;
-  version: string;
-  shape: string;
-  tolerance: number;
-  run(gpu: Gpu): Promise<number>;
 }
 
 /** The element nearest its bound, or furthest past it: the largest |got − want| / (atol + rtol·|want|). */
