@@ -105,8 +105,7 @@ describe('a new kernel is one folder plus one registration', () => {
     const registered = importsOf('src/bench/cases.ts');
     const problems: string[] = [];
     for (const k of folders) {
-      // <name>.bench.ts: the old spelling, until the remaining kernels are converted (src/gpu/cases.ts).
-      const table = [`kernels/${k}/${k}.cases.ts`, `kernels/${k}/${k}.bench.ts`].find(exists);
+      const table = exists(`kernels/${k}/${k}.cases.ts`) ? `kernels/${k}/${k}.cases.ts` : undefined;
       const test = `test/kernels/${k}.test.ts`;
       if (!table) problems.push(`kernels/${k}/ has no table of cases, kernels/${k}/${k}.cases.ts`);
       else if (!registered.includes(table)) problems.push(`${table} is not imported by src/bench/cases.ts`);
@@ -115,7 +114,7 @@ describe('a new kernel is one folder plus one registration', () => {
         if (!bench.length || !bench.every((c) => benchCases.includes(c))) problems.push(`${table}: its bench cases are not all in src/bench/cases.ts's list`);
       }
       if (!exists(test)) problems.push(`kernels/${k}/ has no ${test}`);
-      else if (table?.endsWith('.cases.ts') && !(importsOf(test).includes(table) && /\bitChecks\(gpu, checks\)/.test(readFileSync(test, 'utf8')))) {
+      else if (table && !(importsOf(test).includes(table) && /\bitChecks\(gpu, checks\)/.test(readFileSync(test, 'utf8')))) {
         problems.push(`${test} does not run ${table}'s checks (itChecks(gpu, checks))`);
       }
     }
