@@ -37,7 +37,8 @@ export default defineConfig({
     },
     {
       // `npm run build` served from a sub-folder, as any static host would (test/browser/build.spec.ts).
-      command: 'npm run build && npx vite preview --port 5175 --strictPort --host 127.0.0.1 --base /t2lab/',
+      command:
+        'npm run build && npx vite preview --port 5175 --strictPort --host 127.0.0.1 --base /t2lab/',
       url: 'http://127.0.0.1:5175/t2lab/',
       reuseExistingServer: !process.env.CI,
       timeout: 120_000,

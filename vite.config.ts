@@ -7,7 +7,18 @@ export default defineConfig({
   server: { fs: { allow: ['..'] } },
   // Pre-bundled up front, so the first visit never reloads the page mid-run to add them (the peers are
   // imported only when the Kernels page compares libraries, which would otherwise reload the page then).
-  optimizeDeps: { include: ['lit', 'comlink', 'chart.js', 'idb', '@jax-js/jax', '@tensorflow/tfjs-core', '@tensorflow/tfjs-core/dist/register_all_gradients', '@tensorflow/tfjs-backend-webgpu'] },
+  optimizeDeps: {
+    include: [
+      'lit',
+      'comlink',
+      'chart.js',
+      'idb',
+      '@jax-js/jax',
+      '@tensorflow/tfjs-core',
+      '@tensorflow/tfjs-core/dist/register_all_gradients',
+      '@tensorflow/tfjs-backend-webgpu',
+    ],
+  },
   worker: { format: 'es' },
   build: { outDir: '../dist', emptyOutDir: true, target: 'es2022' },
 });

@@ -20,13 +20,18 @@ register('./wgsl-loader.mjs', import.meta.url);
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { sizes: { type: 'string' }, rounds: { type: 'string', default: '8' }, burst: { type: 'string', default: '3' } },
+  options: {
+    sizes: { type: 'string' },
+    rounds: { type: 'string', default: '8' },
+    burst: { type: 'string', default: '3' },
+  },
 });
 if (positionals.length !== 1) {
   console.error('usage: node bin/ab-step.mjs OTHER_TREE [--sizes JSON] [--rounds 8] [--burst 3]');
   process.exit(2);
 }
-const rounds = Number(values.rounds), burst = Number(values.burst);
+const rounds = Number(values.rounds),
+  burst = Number(values.burst);
 if (!(Number.isInteger(rounds) && rounds >= 1 && Number.isInteger(burst) && burst >= 1)) {
   console.error('ab-step: --rounds and --burst must be integers >= 1');
   process.exit(2);
@@ -43,14 +48,30 @@ const SIZES = values.sizes
 /** One tree's modules: its GPU, autotuner, config and trainer. */
 async function tree(root) {
   const at = (p) => import(new URL(`file://${resolve(root, p)}`).href);
-  const [gpu, store, config, trainer] = await Promise.all([at('src/node/gpu.ts'), at('src/node/autotune-store.ts'), at('src/config.ts'), at('src/train/trainer.ts')]);
-  const tune = (await at('src/bench/autotune.ts').catch(() => at('src/gpu/autotune.ts'))).modelMatmulShapes;
-  return { root, gpu: await gpu.createNodeGpu({}), autotuneNode: store.autotuneNode, makeConfig: config.makeConfig, modelShape: config.modelShape, Trainer: trainer.Trainer, shapes: tune };
+  const [gpu, store, config, trainer] = await Promise.all([
+    at('src/node/gpu.ts'),
+    at('src/node/autotune-store.ts'),
+    at('src/config.ts'),
+    at('src/train/trainer.ts'),
+  ]);
+  const tune = (await at('src/bench/autotune.ts').catch(() => at('src/gpu/autotune.ts')))
+    .modelMatmulShapes;
+  return {
+    root,
+    gpu: await gpu.createNodeGpu({}),
+    autotuneNode: store.autotuneNode,
+    makeConfig: config.makeConfig,
+    modelShape: config.modelShape,
+    Trainer: trainer.Trainer,
+    shapes: tune,
+  };
 }
 
 const trees = [await tree(resolve(positionals[0])), await tree(resolve(import.meta.dirname, '..'))];
 const names = ['other', 'this'];
-console.log(`A/B of the training step: other = ${trees[0].root}, this = ${trees[1].root}; ${rounds} rounds of ${burst} steps each`);
+console.log(
+  `A/B of the training step: other = ${trees[0].root}, this = ${trees[1].root}; ${rounds} rounds of ${burst} steps each`,
+);
 for (const s of SIZES) {
   const tokens = s.batch_size * s.block_size;
   const runs = [];
@@ -71,13 +92,17 @@ for (const s of SIZES) {
     await r.t.gpu.sync();
     r.ms.push((performance.now() - t0) / burst);
   };
-  for (let i = 0; i < rounds; i++) for (const r of i % 2 ? runs : [...runs].reverse()) await time(r);
+  for (let i = 0; i < rounds; i++)
+    for (const r of i % 2 ? runs : [...runs].reverse()) await time(r);
   const best = runs.map((r) => Math.min(...r.ms));
   const pairs = runs[0].ms.map((a, i) => a / runs[1].ms[i]);
   const shape = `L=${s.n_layer} C=${s.n_embd} H=${s.n_head} B=${s.batch_size} T=${s.block_size}`;
   const tps = best.map((ms) => Math.round((tokens / ms) * 1000));
-  console.log(`${shape}: ${names.map((n, i) => `${n} ${best[i].toFixed(2)} ms (${tps[i]} tokens/s)`).join(', ')}; this ÷ other speed ${(best[0] / best[1]).toFixed(2)}×; pairs ${pairs.map((p) => p.toFixed(2)).join(' ')}`);
+  console.log(
+    `${shape}: ${names.map((n, i) => `${n} ${best[i].toFixed(2)} ms (${tps[i]} tokens/s)`).join(', ')}; this ÷ other speed ${(best[0] / best[1]).toFixed(2)}×; pairs ${pairs.map((p) => p.toFixed(2)).join(' ')}`,
+  );
   for (const r of runs) r.trainer.dispose();
 }
-for (const stream of [process.stdout, process.stderr]) await new Promise((done) => stream.write('', done));
+for (const stream of [process.stdout, process.stderr])
+  await new Promise((done) => stream.write('', done));
 process.exit(0);

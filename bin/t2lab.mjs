@@ -9,5 +9,6 @@ const { main } = await import('../src/node/cli.ts');
 process.exitCode = await main(process.argv.slice(2));
 // Dawn keeps native handles alive, so leave explicitly once the command is done, but only after
 // stdout and stderr have drained: exiting at once cuts piped output (e.g. --json) short.
-for (const stream of [process.stdout, process.stderr]) await new Promise((done) => stream.write('', done));
+for (const stream of [process.stdout, process.stderr])
+  await new Promise((done) => stream.write('', done));
 process.exit();

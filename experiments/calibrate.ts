@@ -9,8 +9,16 @@ import type { Experiment } from '../src/sweep/experiment.ts';
 
 export default {
   name: 'calibrate',
-  description: '3 sizes × lr {3e-3, 1e-2, 3e-2} × add digits {2, 3} at C_train = 3e10: picks the grid\'s lr per size and difficulty.',
-  base: { tasks: 'add:1', block_size: 32, batch_size: 64, eval_interval: 100, eval_batches: 4, log_interval: 25 },
+  description:
+    "3 sizes × lr {3e-3, 1e-2, 3e-2} × add digits {2, 3} at C_train = 3e10: picks the grid's lr per size and difficulty.",
+  base: {
+    tasks: 'add:1',
+    block_size: 32,
+    batch_size: 64,
+    eval_interval: 100,
+    eval_batches: 4,
+    log_interval: 25,
+  },
   models: [
     { n_layer: 1, n_embd: 16, n_head: 2 },
     { n_layer: 1, n_embd: 32, n_head: 2 },
@@ -19,5 +27,14 @@ export default {
   budgets: { flops: [3e10] },
   seeds: [1],
   scan: { add_digits: [2, 3], lr: [3e-3, 1e-2, 3e-2] },
-  sampling: { questions: 64, n: 16, k: [1, 4, 16], temperature: 1, top_k: 0, top_p: 1, max_new: 6, seed: 0 },
+  sampling: {
+    questions: 64,
+    n: 16,
+    k: [1, 4, 16],
+    temperature: 1,
+    top_k: 0,
+    top_p: 1,
+    max_new: 6,
+    seed: 0,
+  },
 } satisfies Experiment;

@@ -5,8 +5,18 @@ import type { Experiment } from '../src/sweep/experiment.ts';
 
 export default {
   name: 'classroom',
-  description: 'Four GPT sizes × three D/N ratios on addition of up to 3 digits; a few minutes on a laptop GPU.',
-  base: { tasks: 'add:1', add_digits: 3, block_size: 32, batch_size: 64, lr: 3e-3, eval_interval: 100, eval_batches: 4, log_interval: 20 },
+  description:
+    'Four GPT sizes × three D/N ratios on addition of up to 3 digits; a few minutes on a laptop GPU.',
+  base: {
+    tasks: 'add:1',
+    add_digits: 3,
+    block_size: 32,
+    batch_size: 64,
+    lr: 3e-3,
+    eval_interval: 100,
+    eval_batches: 4,
+    log_interval: 20,
+  },
   models: [
     { n_layer: 1, n_embd: 32, n_head: 2 },
     { n_layer: 2, n_embd: 32, n_head: 2 },
@@ -17,6 +27,15 @@ export default {
   seeds: [1],
   extra_seeds: { max_params: 20_000, seeds: [2] },
   max_tokens: 4_000_000,
-  sampling: { questions: 48, n: 64, k: [1, 2, 4, 8, 16, 32, 64], temperature: 1, top_k: 0, top_p: 1, max_new: 6, seed: 0 },
+  sampling: {
+    questions: 48,
+    n: 64,
+    k: [1, 2, 4, 8, 16, 32, 64],
+    temperature: 1,
+    top_k: 0,
+    top_p: 1,
+    max_new: 6,
+    seed: 0,
+  },
   holdout_ratio: 16,
 } satisfies Experiment;

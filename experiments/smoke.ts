@@ -6,8 +6,18 @@ import type { Experiment } from '../src/sweep/experiment.ts';
 
 export default {
   name: 'smoke',
-  description: 'Three tiny GPTs × three budgets on 2-digit addition; a minute or two on software WebGPU.',
-  base: { tasks: 'add:1', add_digits: 2, block_size: 32, batch_size: 32, lr: 1e-2, eval_interval: 25, eval_batches: 2, log_interval: 5 },
+  description:
+    'Three tiny GPTs × three budgets on 2-digit addition; a minute or two on software WebGPU.',
+  base: {
+    tasks: 'add:1',
+    add_digits: 2,
+    block_size: 32,
+    batch_size: 32,
+    lr: 1e-2,
+    eval_interval: 25,
+    eval_batches: 2,
+    log_interval: 5,
+  },
   models: [
     { n_layer: 1, n_embd: 16, n_head: 2 },
     { n_layer: 1, n_embd: 24, n_head: 2 },
@@ -15,6 +25,15 @@ export default {
   ],
   budgets: { tokens_per_param: [2, 8, 32] },
   seeds: [1],
-  sampling: { questions: 24, n: 16, k: [1, 2, 4, 8, 16], temperature: 1, top_k: 0, top_p: 1, max_new: 5, seed: 0 },
+  sampling: {
+    questions: 24,
+    n: 16,
+    k: [1, 2, 4, 8, 16],
+    temperature: 1,
+    top_k: 0,
+    top_p: 1,
+    max_new: 5,
+    seed: 0,
+  },
   holdout_ratio: 8,
 } satisfies Experiment;

@@ -25,8 +25,17 @@ import type { Experiment } from '../src/sweep/experiment.ts';
 
 export default {
   name: 't2',
-  description: 'Nine sizes (888-100k) × four doubling isoFLOP levels (2e10-1.6e11), D/N ~1 to 8000, four overtrained runs held out; ~1 hour on 2 CPU cores.',
-  base: { tasks: 'add:1', add_digits: 2, block_size: 32, batch_size: 64, eval_interval: 200, eval_batches: 8, log_interval: 50 },
+  description:
+    'Nine sizes (888-100k) × four doubling isoFLOP levels (2e10-1.6e11), D/N ~1 to 8000, four overtrained runs held out; ~1 hour on 2 CPU cores.',
+  base: {
+    tasks: 'add:1',
+    add_digits: 2,
+    block_size: 32,
+    batch_size: 64,
+    eval_interval: 200,
+    eval_batches: 8,
+    log_interval: 50,
+  },
   models: [
     { n_layer: 1, n_embd: 8, n_head: 2, lr: 3e-2 },
     { n_layer: 1, n_embd: 12, n_head: 2, lr: 3e-2 },
@@ -44,6 +53,15 @@ export default {
   overtrained: { models: [1, 2], tokens_per_param: [1500, 3000] },
   seeds: [1],
   extra_seeds: { max_params: 1000, seeds: [2, 3] },
-  sampling: { questions: 96, n: 128, k: [1, 2, 4, 8, 16, 32, 64, 128], temperature: 1, top_k: 0, top_p: 1, max_new: 6, seed: 0 },
+  sampling: {
+    questions: 96,
+    n: 128,
+    k: [1, 2, 4, 8, 16, 32, 64, 128],
+    temperature: 1,
+    top_k: 0,
+    top_p: 1,
+    max_new: 6,
+    seed: 0,
+  },
   holdout_ratio: 50,
 } satisfies Experiment;

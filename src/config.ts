@@ -39,16 +39,22 @@ export class ConfigError extends Error {
 }
 
 /** DEFAULTS with `overrides` applied: strings are parsed to the key's type; bad keys or values throw. */
-export function makeConfig(overrides: Record<string, unknown> = {}, base: Config = DEFAULTS): Config {
+export function makeConfig(
+  overrides: Record<string, unknown> = {},
+  base: Config = DEFAULTS,
+): Config {
   const cfg: Record<string, unknown> = { ...base };
   for (const [key, raw] of Object.entries(overrides)) {
     if (!(key in DEFAULTS)) {
       const near = Object.keys(DEFAULTS).filter((k) => k.includes(key) || key.includes(k));
-      throw new ConfigError(`unknown config key "${key}"${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}; keys: ${Object.keys(DEFAULTS).join(', ')}`);
+      throw new ConfigError(
+        `unknown config key "${key}"${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}; keys: ${Object.keys(DEFAULTS).join(', ')}`,
+      );
     }
     const want = typeof DEFAULTS[key as keyof Config];
     let v = raw;
-    if (want === 'number' && typeof raw === 'string') v = raw.trim() === '' ? NaN : Number(raw.replace(/_/g, ''));
+    if (want === 'number' && typeof raw === 'string')
+      v = raw.trim() === '' ? NaN : Number(raw.replace(/_/g, ''));
     if (typeof v !== want || (want === 'number' && !Number.isFinite(v as number))) {
       throw new ConfigError(`config key "${key}" must be a ${want}, got ${JSON.stringify(raw)}`);
     }
@@ -62,20 +68,47 @@ export function makeConfig(overrides: Record<string, unknown> = {}, base: Config
 function validate(c: Config): void {
   const int = (k: keyof Config, min: number) => {
     const v = c[k] as number;
-    if (!Number.isInteger(v) || v < min) throw new ConfigError(`config key "${k}" must be an integer >= ${min}, got ${v}`);
+    if (!Number.isInteger(v) || v < min)
+      throw new ConfigError(`config key "${k}" must be an integer >= ${min}, got ${v}`);
   };
-  for (const k of ['n_layer', 'n_embd', 'n_head', 'block_size', 'batch_size', 'tokens', 'eval_interval', 'eval_batches', 'log_interval', 'add_digits'] as const) int(k, 1);
+  for (const k of [
+    'n_layer',
+    'n_embd',
+    'n_head',
+    'block_size',
+    'batch_size',
+    'tokens',
+    'eval_interval',
+    'eval_batches',
+    'log_interval',
+    'add_digits',
+  ] as const)
+    int(k, 1);
   int('seed', 0);
   // Seeds are hashed as 32-bit words (src/util/rng.ts), so 2^32 would silently be seed 0.
-  if (c.seed > 0xffffffff) throw new ConfigError(`config key "seed" must be at most 4294967295 (seeds are 32-bit), got ${c.seed}`);
-  if (c.n_embd % c.n_head !== 0) throw new ConfigError(`n_embd (${c.n_embd}) must be divisible by n_head (${c.n_head})`);
-  if (c.n_embd / c.n_head > 128) throw new ConfigError(`head size n_embd/n_head = ${c.n_embd / c.n_head} exceeds the attention kernel's 128; raise n_head`);
-  if (c.block_size > 1024) throw new ConfigError(`block_size ${c.block_size} exceeds the attention kernel's 1024`);
-  if (c.tokens < c.batch_size * c.block_size) throw new ConfigError(`tokens (${c.tokens}) is less than one step of batch_size·block_size = ${c.batch_size * c.block_size}`);
+  if (c.seed > 0xffffffff)
+    throw new ConfigError(
+      `config key "seed" must be at most 4294967295 (seeds are 32-bit), got ${c.seed}`,
+    );
+  if (c.n_embd % c.n_head !== 0)
+    throw new ConfigError(`n_embd (${c.n_embd}) must be divisible by n_head (${c.n_head})`);
+  if (c.n_embd / c.n_head > 128)
+    throw new ConfigError(
+      `head size n_embd/n_head = ${c.n_embd / c.n_head} exceeds the attention kernel's 128; raise n_head`,
+    );
+  if (c.block_size > 1024)
+    throw new ConfigError(`block_size ${c.block_size} exceeds the attention kernel's 1024`);
+  if (c.tokens < c.batch_size * c.block_size)
+    throw new ConfigError(
+      `tokens (${c.tokens}) is less than one step of batch_size·block_size = ${c.batch_size * c.block_size}`,
+    );
   if (!(c.lr > 0)) throw new ConfigError(`lr must be > 0, got ${c.lr}`);
-  if (!(c.warmup_frac >= 0 && c.warmup_frac < 1)) throw new ConfigError(`warmup_frac must be in [0, 1), got ${c.warmup_frac}`);
-  for (const k of ['beta1', 'beta2'] as const) if (!(c[k] >= 0 && c[k] < 1)) throw new ConfigError(`${k} must be in [0, 1), got ${c[k]}`);
-  if (!(c.weight_decay >= 0)) throw new ConfigError(`weight_decay must be >= 0, got ${c.weight_decay}`);
+  if (!(c.warmup_frac >= 0 && c.warmup_frac < 1))
+    throw new ConfigError(`warmup_frac must be in [0, 1), got ${c.warmup_frac}`);
+  for (const k of ['beta1', 'beta2'] as const)
+    if (!(c[k] >= 0 && c[k] < 1)) throw new ConfigError(`${k} must be in [0, 1), got ${c[k]}`);
+  if (!(c.weight_decay >= 0))
+    throw new ConfigError(`weight_decay must be >= 0, got ${c.weight_decay}`);
   if (!(c.grad_clip > 0)) throw new ConfigError(`grad_clip must be > 0, got ${c.grad_clip}`);
 }
 
@@ -90,20 +123,31 @@ export interface ModelShape {
 
 /** The model's shape as a run's config sets it (the vocabulary is the tokenizer's, never configured). */
 export function modelShape(c: Config): ModelShape {
-  return { vocab_size: VOCAB_SIZE, n_layer: c.n_layer, n_embd: c.n_embd, n_head: c.n_head, block_size: c.block_size };
+  return {
+    vocab_size: VOCAB_SIZE,
+    n_layer: c.n_layer,
+    n_embd: c.n_embd,
+    n_head: c.n_head,
+    block_size: c.block_size,
+  };
 }
 
 /** 'add:1,chain:2' -> { add: 1, chain: 2 }, refusing unknown tasks and bad weights. */
 export function parseMix(spec: string): Record<string, number> {
   const mix: Record<string, number> = {};
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [name, w = '1'] = part.split(':');
-    if (!taskNames.includes(name as TaskName)) throw new ConfigError(`tasks: unknown task "${name}"; known: ${taskNames.join(', ')}`);
+    if (!taskNames.includes(name as TaskName))
+      throw new ConfigError(`tasks: unknown task "${name}"; known: ${taskNames.join(', ')}`);
     const weight = Number(w);
     if (!(weight > 0)) throw new ConfigError(`tasks: weight of "${name}" must be > 0, got "${w}"`);
     mix[name!] = weight;
   }
-  if (!Object.keys(mix).length) throw new ConfigError(`tasks: no task given (e.g. --tasks=add:1,chain:1)`);
+  if (!Object.keys(mix).length)
+    throw new ConfigError(`tasks: no task given (e.g. --tasks=add:1,chain:1)`);
   return mix;
 }
 

@@ -39,11 +39,19 @@ export const randArray = seededArray;
  * Assert |got - want| <= atol + rtol·|want| elementwise; the message names the worst element. The same
  * rule (worstElement, src/gpu/cases.ts) judges the browser self-check.
  */
-export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol = 0, what = 'value'): void {
+export function expectClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  atol: number,
+  rtol = 0,
+  what = 'value',
+): void {
   expect(got.length, `${what}: length`).toBe(want.length);
   const w = worstElement(got, want, atol, rtol);
   if (!w.ok) {
-    expect.fail(`${what}[${w.index}] = ${w.got}, expected ${w.want} (|diff| ${w.diff.toExponential(3)} > atol ${atol} + rtol ${rtol}·|expected|)`);
+    expect.fail(
+      `${what}[${w.index}] = ${w.got}, expected ${w.want} (|diff| ${w.diff.toExponential(3)} > atol ${atol} + rtol ${rtol}·|expected|)`,
+    );
   }
 }
 
@@ -53,7 +61,14 @@ export function itChecks(gpu: Gpu, checks: readonly CheckCase[]): void {
     it(`${c.kernel} ${c.version} ${c.shape}: matches the float64 reference (atol ${c.atol}, rtol ${c.rtol})`, async () => {
       const outputs = await c.run(gpu);
       expect(outputs.length, 'outputs').toBeGreaterThan(0);
-      for (const o of outputs) expectClose(o.got, o.want, o.atol ?? c.atol, o.rtol ?? c.rtol, `${c.version} ${c.shape}: ${o.what}`);
+      for (const o of outputs)
+        expectClose(
+          o.got,
+          o.want,
+          o.atol ?? c.atol,
+          o.rtol ?? c.rtol,
+          `${c.version} ${c.shape}: ${o.what}`,
+        );
     });
   }
 }

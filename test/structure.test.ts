@@ -11,7 +11,9 @@ import type { BenchCase } from '../src/gpu/cases.ts';
 import { matmul, matmul_versions, type MatmulVersion } from '../kernels/matmul/matmul.ts';
 
 function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+  return readdirSync(dir).flatMap((f) =>
+    statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)],
+  );
 }
 
 describe('every kernel variant compiles', () => {
@@ -22,7 +24,12 @@ describe('every kernel variant compiles', () => {
     for (const version of Object.keys(matmul_versions).map(Number) as MatmulVersion[]) {
       for (let bits = 0; bits < 16; bits++) {
         const [transA, transB, withBias, accumulate] = [1, 2, 4, 8].map((b) => (bits & b) !== 0);
-        matmul(gpu, out!, a!, b!, withBias ? bias! : null, 3, 5, 7, { transA, transB, accumulate, version });
+        matmul(gpu, out!, a!, b!, withBias ? bias! : null, 3, 5, 7, {
+          transA,
+          transB,
+          accumulate,
+          version,
+        });
       }
     }
     await gpu.sync();
@@ -44,15 +51,31 @@ describe('every kernel variant compiles', () => {
     const key = (c: { kernel: string; version: string }) => `${c.kernel} ${c.version}`;
     const checked = new Set(checkCases.filter((c) => c.quick !== false).map(key));
     // train_step and decode_step compose checked kernels; the model and decoder tests check them whole.
-    const missing = [...new Set(benchCases.map(key))].filter((k) => !checked.has(k) && !k.startsWith('train_step') && !k.startsWith('decode_step'));
+    const missing = [...new Set(benchCases.map(key))].filter(
+      (k) => !checked.has(k) && !k.startsWith('train_step') && !k.startsWith('decode_step'),
+    );
     expect(missing).toEqual([]);
   });
 
   it('a compile error names the .wgsl file and its line', async () => {
     const gpu = await createNodeGpu({ adapter: 'null' });
-    const code = ['// broken on purpose', '#if ${X}', 'fn unused() {}', '#endif', '@compute @workgroup_size(1)', 'fn main() { let a: f32 = nope; }'].join('\n');
-    gpu.pipeline({ name: 'broken', file: 'kernels/broken/broken.v1.wgsl', code, defines: { X: false } });
-    await expect(gpu.sync()).rejects.toThrow(/kernel "broken" failed to build[\s\S]*kernels\/broken\/broken\.v1\.wgsl:6:\d+/);
+    const code = [
+      '// broken on purpose',
+      '#if ${X}',
+      'fn unused() {}',
+      '#endif',
+      '@compute @workgroup_size(1)',
+      'fn main() { let a: f32 = nope; }',
+    ].join('\n');
+    gpu.pipeline({
+      name: 'broken',
+      file: 'kernels/broken/broken.v1.wgsl',
+      code,
+      defines: { X: false },
+    });
+    await expect(gpu.sync()).rejects.toThrow(
+      /kernel "broken" failed to build[\s\S]*kernels\/broken\/broken\.v1\.wgsl:6:\d+/,
+    );
     gpu.destroy();
   });
 });
@@ -63,7 +86,15 @@ describe('src/ is host-agnostic', () => {
       .filter((f) => f.endsWith('.ts') && !f.startsWith(join('src', 'node')))
       .flatMap((f) => {
         const text = readFileSync(f, 'utf8').replace(/\/\/.*$/gm, '');
-        return [/\bwindow\./, /\bdocument\./, /\bnavigator\./, /\bprocess\./, /from 'node:/, /from 'webgpu'/, /\blocalStorage\b/]
+        return [
+          /\bwindow\./,
+          /\bdocument\./,
+          /\bnavigator\./,
+          /\bprocess\./,
+          /from 'node:/,
+          /from 'webgpu'/,
+          /\blocalStorage\b/,
+        ]
           .filter((re) => re.test(text))
           .map((re) => `${f}: ${re}`);
       });
@@ -76,16 +107,25 @@ describe('declarations WGSL cannot share', () => {
   // This keeps that one copy in the field order of SEQ (kernels/sample/seqs.ts) and no second copy anywhere.
   it('struct Seq is declared once, in seqs.wgsl, with the fields of SEQ in order, and every kernel that reads seqs gets it', async () => {
     const { SEQ, SEQ_WGSL } = await import('../kernels/sample/seqs.ts');
-    const want = Object.entries(SEQ).sort((a, b) => a[1] - b[1]).map(([k]) => k);
-    const declaring = files('kernels').filter((f) => f.endsWith('.wgsl') && /struct Seq \{/.test(readFileSync(f, 'utf8')));
+    const want = Object.entries(SEQ)
+      .sort((a, b) => a[1] - b[1])
+      .map(([k]) => k);
+    const declaring = files('kernels').filter(
+      (f) => f.endsWith('.wgsl') && /struct Seq \{/.test(readFileSync(f, 'utf8')),
+    );
     expect(declaring).toEqual([join('kernels', 'sample', 'seqs.wgsl')]);
     const m = /struct Seq \{([^}]*)\}/.exec(SEQ_WGSL);
     expect([...m![1]!.matchAll(/(\w+)\s*:\s*u32/g)].map((x) => x[1])).toEqual(want);
     const { encoder_decode_kernel } = await import('../kernels/encoder/encoder.ts');
-    const { attention_decode_kernel } = await import('../kernels/attention_decode/attention_decode.ts');
+    const { attention_decode_kernel } =
+      await import('../kernels/attention_decode/attention_decode.ts');
     const { sample_kernel } = await import('../kernels/sample/sample.ts');
-    const readers = files('kernels').filter((f) => f.endsWith('.wgsl') && /array<Seq>/.test(readFileSync(f, 'utf8')));
-    const appending = ([encoder_decode_kernel, attention_decode_kernel, sample_kernel] as Kernel<number>[]).flatMap((k) => {
+    const readers = files('kernels').filter(
+      (f) => f.endsWith('.wgsl') && /array<Seq>/.test(readFileSync(f, 'utf8')),
+    );
+    const appending = (
+      [encoder_decode_kernel, attention_decode_kernel, sample_kernel] as Kernel<number>[]
+    ).flatMap((k) => {
       expect(k.append, k.name).toBe(SEQ_WGSL);
       return k.numbers.map((v) => k.file(v));
     });
@@ -108,13 +148,21 @@ describe('a new kernel is one folder plus one registration', () => {
       const table = exists(`kernels/${k}/${k}.cases.ts`) ? `kernels/${k}/${k}.cases.ts` : undefined;
       const test = `test/kernels/${k}.test.ts`;
       if (!table) problems.push(`kernels/${k}/ has no table of cases, kernels/${k}/${k}.cases.ts`);
-      else if (!registered.includes(table)) problems.push(`${table} is not imported by src/bench/cases.ts`);
+      else if (!registered.includes(table))
+        problems.push(`${table} is not imported by src/bench/cases.ts`);
       else {
         const { bench } = (await import(`../${table}`)) as { bench: BenchCase[] };
-        if (!bench.length || !bench.every((c) => benchCases.includes(c))) problems.push(`${table}: its bench cases are not all in src/bench/cases.ts's list`);
+        if (!bench.length || !bench.every((c) => benchCases.includes(c)))
+          problems.push(`${table}: its bench cases are not all in src/bench/cases.ts's list`);
       }
       if (!exists(test)) problems.push(`kernels/${k}/ has no ${test}`);
-      else if (table && !(importsOf(test).includes(table) && /\bitChecks\(gpu, checks\)/.test(readFileSync(test, 'utf8')))) {
+      else if (
+        table &&
+        !(
+          importsOf(test).includes(table) &&
+          /\bitChecks\(gpu, checks\)/.test(readFileSync(test, 'utf8'))
+        )
+      ) {
         problems.push(`${test} does not run ${table}'s checks (itChecks(gpu, checks))`);
       }
     }
@@ -137,16 +185,89 @@ const LAYERS: [part: string, mayImport: string[]][] = [
   ['src/checkpoint', ['src/model', 'src/data', 'src/config.ts']],
   ['src/train', ['src/checkpoint', 'src/model', 'kernels', 'src/gpu', 'src/data', 'src/config.ts']],
   ['src/sample', ['src/model', 'kernels', 'src/gpu', 'src/stats', 'src/data', 'src/config.ts']],
-  ['src/bench', ['src/train', 'src/sample', 'src/model', 'kernels', 'src/gpu', 'src/data', 'src/config.ts', 'src/util']],
-  ['src/sweep', ['src/bench', 'src/train', 'src/sample', 'src/checkpoint', 'src/model', 'src/gpu', 'src/stats', 'src/data', 'src/config.ts']],
+  [
+    'src/bench',
+    [
+      'src/train',
+      'src/sample',
+      'src/model',
+      'kernels',
+      'src/gpu',
+      'src/data',
+      'src/config.ts',
+      'src/util',
+    ],
+  ],
+  [
+    'src/sweep',
+    [
+      'src/bench',
+      'src/train',
+      'src/sample',
+      'src/checkpoint',
+      'src/model',
+      'src/gpu',
+      'src/stats',
+      'src/data',
+      'src/config.ts',
+    ],
+  ],
   ['src/fit', ['src/sweep', 'src/stats', 'src/util']],
   ['src/report', ['src/fit', 'src/sweep', 'src/stats', 'src/config.ts']],
   ['experiments', ['src/sweep', 'src/config.ts']],
   // The hosts: the browser's GPU worker, the Node CLI, and the page, which never holds a device (it talks
   // to the worker through src/worker/api.ts) but may compute with the pure parts below.
-  ['src/worker', ['src/fit', 'src/sweep', 'src/bench', 'src/sample', 'kernels', 'src/gpu', 'src/stats', 'src/data', 'src/config.ts']],
-  ['src/node', ['experiments', 'src/report', 'src/fit', 'src/sweep', 'src/bench', 'src/sample', 'src/train', 'src/checkpoint', 'src/model', 'kernels', 'src/gpu', 'src/stats', 'src/data', 'src/config.ts', 'src/util']],
-  ['web', ['src/worker', 'experiments', 'src/report', 'src/fit', 'src/sweep', 'src/bench', 'src/sample', 'src/model', 'src/gpu', 'src/stats', 'src/data', 'src/config.ts']],
+  [
+    'src/worker',
+    [
+      'src/fit',
+      'src/sweep',
+      'src/bench',
+      'src/sample',
+      'kernels',
+      'src/gpu',
+      'src/stats',
+      'src/data',
+      'src/config.ts',
+    ],
+  ],
+  [
+    'src/node',
+    [
+      'experiments',
+      'src/report',
+      'src/fit',
+      'src/sweep',
+      'src/bench',
+      'src/sample',
+      'src/train',
+      'src/checkpoint',
+      'src/model',
+      'kernels',
+      'src/gpu',
+      'src/stats',
+      'src/data',
+      'src/config.ts',
+      'src/util',
+    ],
+  ],
+  [
+    'web',
+    [
+      'src/worker',
+      'experiments',
+      'src/report',
+      'src/fit',
+      'src/sweep',
+      'src/bench',
+      'src/sample',
+      'src/model',
+      'src/gpu',
+      'src/stats',
+      'src/data',
+      'src/config.ts',
+    ],
+  ],
 ];
 
 /** The part of the code a file belongs to: src/<folder>, src/config.ts, or a top-level folder. */
@@ -159,14 +280,21 @@ function partOf(file: string): string {
 function importsOf(f: string): string[] {
   // The compiler's own pre-parser: it sees import, import type, export ... from and import(), and skips
   // comments and strings.
-  const specs = ts.preProcessFile(readFileSync(f, 'utf8'), true, true).importedFiles.map((i) => i.fileName);
-  return specs.filter((s) => s.startsWith('.')).map((s) => normalize(join(dirname(f), s.replace(/\?.*$/, ''))));
+  const specs = ts
+    .preProcessFile(readFileSync(f, 'utf8'), true, true)
+    .importedFiles.map((i) => i.fileName);
+  return specs
+    .filter((s) => s.startsWith('.'))
+    .map((s) => normalize(join(dirname(f), s.replace(/\?.*$/, ''))));
 }
 
 /** Every relative import of every source file under src/, kernels/, web/ and experiments/. */
 function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
-  for (const f of ['src', 'kernels', 'web', 'experiments'].flatMap(files).filter((f) => /\.m?ts$/.test(f) && !f.endsWith('.d.ts'))) graph.set(f, importsOf(f));
+  for (const f of ['src', 'kernels', 'web', 'experiments']
+    .flatMap(files)
+    .filter((f) => /\.m?ts$/.test(f) && !f.endsWith('.d.ts')))
+    graph.set(f, importsOf(f));
   return graph;
 }
 
@@ -195,14 +323,21 @@ function findCircle(graph: Map<string, string[]>): string[] | null {
 }
 
 /** Each import that crosses parts against LAYERS, with a message naming it and what its part may import. */
-function upwardImports(graph: Map<string, string[]>, layers = LAYERS): { from: string; to: string; message: string }[] {
+function upwardImports(
+  graph: Map<string, string[]>,
+  layers = LAYERS,
+): { from: string; to: string; message: string }[] {
   const allowed = new Map(layers.map(([part, may]) => [part, new Set(may)]));
   const bad: { from: string; to: string; message: string }[] = [];
   for (const [from, targets] of graph) {
     for (const to of targets) {
       const [a, b] = [partOf(from), partOf(to)];
       if (a === b || allowed.get(a)?.has(b)) continue;
-      bad.push({ from, to, message: `${from} -> ${to} (${a} may import: ${[...(allowed.get(a) ?? [])].join(', ') || 'nothing'})` });
+      bad.push({
+        from,
+        to,
+        message: `${from} -> ${to} (${a} may import: ${[...(allowed.get(a) ?? [])].join(', ') || 'nothing'})`,
+      });
     }
   }
   return bad.sort((x, y) => x.message.localeCompare(y.message));
@@ -215,7 +350,10 @@ describe('the import graph', () => {
     const seen: string[] = [];
     for (const [part, may] of LAYERS) {
       expect(seen, `${part} listed twice`).not.toContain(part);
-      expect(may.filter((m) => !seen.includes(m)), `${part} may import parts not below it`).toEqual([]);
+      expect(
+        may.filter((m) => !seen.includes(m)),
+        `${part} may import parts not below it`,
+      ).toEqual([]);
       seen.push(part);
     }
   });
@@ -227,7 +365,11 @@ describe('the import graph', () => {
   });
 
   it('every relative import names a file that exists', () => {
-    const missing = [...graph].flatMap(([f, targets]) => targets.filter((t) => !graph.has(t) && !statSync(t, { throwIfNoEntry: false })).map((t) => `${f} -> ${t}`));
+    const missing = [...graph].flatMap(([f, targets]) =>
+      targets
+        .filter((t) => !graph.has(t) && !statSync(t, { throwIfNoEntry: false }))
+        .map((t) => `${f} -> ${t}`),
+    );
     expect(missing).toEqual([]);
   });
 
@@ -241,18 +383,45 @@ describe('the import graph', () => {
 
   it("each folder's main file opens with a banner that names the parts it imports and is imported by, as LAYERS does", () => {
     const MAIN: Record<string, string> = {
-      'src/util': 'src/util/rng.ts', 'src/data': 'src/data/tasks.ts', 'src/gpu': 'src/gpu/context.ts', 'src/stats': 'src/stats/passk.ts',
-      'src/model': 'src/model/gpt.ts', 'src/checkpoint': 'src/checkpoint/checkpoint.ts', 'src/train': 'src/train/trainer.ts',
-      'src/sample': 'src/sample/evaluate.ts', 'src/bench': 'src/bench/cases.ts', 'src/sweep': 'src/sweep/driver.ts', 'src/fit': 'src/fit/fit.ts',
-      'src/report': 'src/report/html.ts', experiments: 'experiments/index.ts', 'src/worker': 'src/worker/api.ts', 'src/node': 'src/node/cli.ts', web: 'web/t2-app.ts',
+      'src/util': 'src/util/rng.ts',
+      'src/data': 'src/data/tasks.ts',
+      'src/gpu': 'src/gpu/context.ts',
+      'src/stats': 'src/stats/passk.ts',
+      'src/model': 'src/model/gpt.ts',
+      'src/checkpoint': 'src/checkpoint/checkpoint.ts',
+      'src/train': 'src/train/trainer.ts',
+      'src/sample': 'src/sample/evaluate.ts',
+      'src/bench': 'src/bench/cases.ts',
+      'src/sweep': 'src/sweep/driver.ts',
+      'src/fit': 'src/fit/fit.ts',
+      'src/report': 'src/report/html.ts',
+      experiments: 'experiments/index.ts',
+      'src/worker': 'src/worker/api.ts',
+      'src/node': 'src/node/cli.ts',
+      web: 'web/t2-app.ts',
     };
     const short = (p: string) => p.replace(/^src\//, '').replace(/\.ts$/, '');
     const wrong = Object.entries(MAIN).flatMap(([part, file]) => {
-      const banner = readFileSync(file, 'utf8').split('\n\n')[0]!.split('\n//\n')[0]!.replace(/\n\/\/ /g, ' ').replace(/^\/\/ /, '');
-      const may = LAYERS.find(([p]) => p === part)![1].map(short).join(', ') || 'nothing';
-      const by = LAYERS.filter(([, m]) => m.includes(part)).map(([p]) => short(p)).join(', ') || 'nothing';
-      const want = [`${part}${part.endsWith('.ts') ? '' : '/'}: `, `Imports ${may}; imported by ${by}`];
-      return want.every((w) => banner.includes(w)) ? [] : [`${file}: its banner should say "${want.join('...')}", it says "${banner}"`];
+      const banner = readFileSync(file, 'utf8')
+        .split('\n\n')[0]!
+        .split('\n//\n')[0]!
+        .replace(/\n\/\/ /g, ' ')
+        .replace(/^\/\/ /, '');
+      const may =
+        LAYERS.find(([p]) => p === part)![1]
+          .map(short)
+          .join(', ') || 'nothing';
+      const by =
+        LAYERS.filter(([, m]) => m.includes(part))
+          .map(([p]) => short(p))
+          .join(', ') || 'nothing';
+      const want = [
+        `${part}${part.endsWith('.ts') ? '' : '/'}: `,
+        `Imports ${may}; imported by ${by}`,
+      ];
+      return want.every((w) => banner.includes(w))
+        ? []
+        : [`${file}: its banner should say "${want.join('...')}", it says "${banner}"`];
     });
     expect(wrong).toEqual([]);
   });
@@ -264,7 +433,13 @@ describe('the import graph', () => {
       ['src/sweep/record.ts', ['src/sweep/runner.ts']],
       ['src/sweep/runner.ts', ['src/sweep/record.ts', 'src/model/gpt.ts']],
     ]);
-    expect(findCircle(g)).toEqual(['src/sweep/record.ts', 'src/sweep/runner.ts', 'src/sweep/record.ts']);
-    expect(upwardImports(g).map((i) => i.message)).toEqual(['src/model/gpt.ts -> src/sweep/record.ts (src/model may import: kernels, src/gpu, src/config.ts, src/util)']);
+    expect(findCircle(g)).toEqual([
+      'src/sweep/record.ts',
+      'src/sweep/runner.ts',
+      'src/sweep/record.ts',
+    ]);
+    expect(upwardImports(g).map((i) => i.message)).toEqual([
+      'src/model/gpt.ts -> src/sweep/record.ts (src/model may import: kernels, src/gpu, src/config.ts, src/util)',
+    ]);
   });
 });

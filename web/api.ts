@@ -8,5 +8,7 @@ export const api: Remote<T2Api> = wrap<T2Api>(worker);
 
 /** Resolves with a message if the worker cannot start (a script that fails to load, say); never otherwise. */
 export const workerFailed: Promise<string> = new Promise((resolve) => {
-  worker.addEventListener('error', (e) => resolve(e.message || 'its script failed to load (the browser console has the details)'));
+  worker.addEventListener('error', (e) =>
+    resolve(e.message || 'its script failed to load (the browser console has the details)'),
+  );
 });

@@ -8,7 +8,9 @@ import { passAtKFromP, passAtKUnbiased } from '../src/stats/passk.ts';
 // ---------------------------------------------------------------- progress
 
 /** Relative cost of a run (training FLOPs plus sampling), to weigh finished and remaining runs. */
-export const runWeight = (e: Experiment, r: RunSpec) => 6 * r.N * r.config.tokens + 2 * r.N * e.sampling.questions * e.sampling.n * (e.sampling.max_new + 16);
+export const runWeight = (e: Experiment, r: RunSpec) =>
+  6 * r.N * r.config.tokens +
+  2 * r.N * e.sampling.questions * e.sampling.n * (e.sampling.max_new + 16);
 
 /**
  * The Sweep view's progress display: the fraction of the WHOLE sweep done (finished runs count by their
@@ -23,7 +25,10 @@ export class ProgressDisplay {
   private eta: { value: number; at: number } | null = null;
   best = 0;
 
-  constructor(private readonly key: string, private readonly store: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null) {
+  constructor(
+    private readonly key: string,
+    private readonly store: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | null,
+  ) {
     this.best = Number(store?.getItem(key) ?? 0) || 0;
   }
 
@@ -41,13 +46,16 @@ export class ProgressDisplay {
 
   /** From the driver's fraction of the remaining work: the whole sweep's fraction and an ETA (null: not yet). */
   update(remainingFraction: number, now: number): { fraction: number; eta: number | null } {
-    const raw = this.totalW ? (this.doneW + remainingFraction * (this.totalW - this.doneW)) / this.totalW : 1;
+    const raw = this.totalW
+      ? (this.doneW + remainingFraction * (this.totalW - this.doneW)) / this.totalW
+      : 1;
     const fraction = Math.min(1, Math.max(this.best, raw));
     if (fraction > this.best) {
       this.best = fraction;
       this.store?.setItem(this.key, String(fraction));
     }
-    const dt = (now - this.t0) / 1000, df = fraction - this.f0;
+    const dt = (now - this.t0) / 1000,
+      df = fraction - this.f0;
     let eta: number | null = null;
     if (dt >= 10 && df >= 0.02) {
       const measured = (dt * (1 - fraction)) / df;
@@ -74,7 +82,11 @@ export class ProgressDisplay {
 
 /** The field a validation message is about, and where its key sits in the text (the last key of a dotted path). */
 export function locateError(text: string, message: string): { at: number; field: string } {
-  const m = /unknown key ([\w.]+)/.exec(message) ?? /"?\b((?:sampling|budgets|extra_seeds|base)\.\w+|models|budgets|seeds|sampling|name|base|C_inf|holdout_ratio|max_tokens)\b"?/.exec(message);
+  const m =
+    /unknown key ([\w.]+)/.exec(message) ??
+    /"?\b((?:sampling|budgets|extra_seeds|base)\.\w+|models|budgets|seeds|sampling|name|base|C_inf|holdout_ratio|max_tokens)\b"?/.exec(
+      message,
+    );
   if (!m) return { at: -1, field: '' };
   const path = m[1]!;
   const key = path.split('.').pop()!;
@@ -86,9 +98,13 @@ export function locateError(text: string, message: string): { at: number; field:
 export const lineOf = (text: string, at: number) => text.slice(0, at).split('\n').length;
 
 /** "1x16x2, 2x32x2" ⇄ models: layers × width × heads. */
-export const formatModels = (ms: { n_layer: number; n_embd: number; n_head: number }[]) => ms.map((m) => `${m.n_layer}x${m.n_embd}x${m.n_head}`).join(', ');
+export const formatModels = (ms: { n_layer: number; n_embd: number; n_head: number }[]) =>
+  ms.map((m) => `${m.n_layer}x${m.n_embd}x${m.n_head}`).join(', ');
 export function parseModels(v: string): { n_layer: number; n_embd: number; n_head: number }[] {
-  const parts = v.split(',').map((x) => x.trim()).filter(Boolean);
+  const parts = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   if (!parts.length) throw new Error('give at least one size, as layers x width x heads: 1x16x2');
   return parts.map((p) => {
     const m = /^(\d+)\s*[x×]\s*(\d+)\s*[x×]\s*(\d+)$/.exec(p);
@@ -99,11 +115,15 @@ export function parseModels(v: string): { n_layer: number; n_embd: number; n_hea
 
 /** "2, 8, 32" → [2, 8, 32]; positive numbers only (integers where asked). */
 export function parseList(v: string, what: string, integer = false): number[] {
-  const parts = v.split(',').map((x) => x.trim()).filter(Boolean);
+  const parts = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   if (!parts.length) throw new Error(`give at least one ${what}`);
   return parts.map((p) => {
     const x = Number(p);
-    if (!Number.isFinite(x) || x <= 0 || (integer && !Number.isInteger(x))) throw new Error(`"${p}" is not a ${integer ? 'whole ' : ''}number above 0`);
+    if (!Number.isFinite(x) || x <= 0 || (integer && !Number.isInteger(x)))
+      throw new Error(`"${p}" is not a ${integer ? 'whole ' : ''}number above 0`);
     return x;
   });
 }
@@ -126,7 +146,10 @@ export interface TradeoffRow {
 }
 
 /** The lab's comparison: every finished run at k = C_inf/(2N), C_inf defaulting to 2·(largest N) as in the sweep. */
-export function tradeoffRows(records: RunRecord[], C_inf?: number): { C_inf: number; rows: TradeoffRow[] } {
+export function tradeoffRows(
+  records: RunRecord[],
+  C_inf?: number,
+): { C_inf: number; rows: TradeoffRow[] } {
   const done = records.filter((r) => !r.diverged && r.questions.length);
   const cInf = C_inf ?? 2 * Math.max(0, ...done.map((r) => r.N_nonemb));
   const rows = done.map((r) => {
@@ -135,10 +158,16 @@ export function tradeoffRows(records: RunRecord[], C_inf?: number): { C_inf: num
     const minN = Math.min(...qs.map((q) => q.n));
     const kS = Math.min(Math.floor(k), minN);
     return {
-      id: r.id, N: r.N_nonemb, D: r.D, ratio: r.D / r.N_nonemb, k, loss: r.eval_loss,
+      id: r.id,
+      N: r.N_nonemb,
+      D: r.D,
+      ratio: r.D / r.N_nonemb,
+      k,
+      loss: r.eval_loss,
       pass1: qs.reduce((s, q) => s + q.p, 0) / qs.length,
       passK: qs.reduce((s, q) => s + passAtKFromP(q.p, Math.max(k, 1)), 0) / qs.length,
-      passK_sampled: kS >= 1 ? qs.reduce((s, q) => s + passAtKUnbiased(q.n, q.c, kS), 0) / qs.length : null,
+      passK_sampled:
+        kS >= 1 ? qs.reduce((s, q) => s + passAtKUnbiased(q.n, q.c, kS), 0) / qs.length : null,
       k_sampled: kS >= 1 ? kS : null,
     };
   });
@@ -153,11 +182,19 @@ const reversed = (s: string) => [...s].reverse().join('');
  * The ordinary reading of a question whose numbers are written least significant digit first (the add
  * task): "add 39+8=" with answer "101" is 93 + 8 = 101. Other tasks read as written (null).
  */
-export function ordinaryReading(task: string, prompt: string, answer: string): { text: string; ordinary: string } | null {
+export function ordinaryReading(
+  task: string,
+  prompt: string,
+  answer: string,
+): { text: string; ordinary: string } | null {
   const m = task === 'add' ? /^add (\d+)\+(\d+)=$/.exec(prompt) : null;
   if (!m) return null;
-  const value = (digits: string) => (/^\d+$/.test(digits) ? String(Number(reversed(digits))) : digits);
-  return { text: `${m[1]}+${m[2]}=${answer}`, ordinary: `${value(m[1]!)} + ${value(m[2]!)} = ${value(answer)}` };
+  const value = (digits: string) =>
+    /^\d+$/.test(digits) ? String(Number(reversed(digits))) : digits;
+  return {
+    text: `${m[1]}+${m[2]}=${answer}`,
+    ordinary: `${value(m[1]!)} + ${value(m[2]!)} = ${value(answer)}`,
+  };
 }
 
 /** What a sample means in ordinary notation, for the add task ("781" → 187); null for other tasks. */

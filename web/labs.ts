@@ -28,8 +28,18 @@ const classroom = presets.classroom ?? Object.values(presets)[0]!;
  */
 const trainToTest: Experiment = {
   name: 'lab-train-to-test',
-  description: 'A small model on many tokens against a bigger one on few, at the same training compute; each then samples k = C_inf/(2N) times.',
-  base: { tasks: 'add:1', add_digits: 2, block_size: 32, batch_size: 32, lr: 1e-2, eval_interval: 25, eval_batches: 2, log_interval: 5 },
+  description:
+    'A small model on many tokens against a bigger one on few, at the same training compute; each then samples k = C_inf/(2N) times.',
+  base: {
+    tasks: 'add:1',
+    add_digits: 2,
+    block_size: 32,
+    batch_size: 32,
+    lr: 1e-2,
+    eval_interval: 25,
+    eval_batches: 2,
+    log_interval: 5,
+  },
   models: [
     { n_layer: 1, n_embd: 16, n_head: 2 },
     { n_layer: 2, n_embd: 32, n_head: 2 },
@@ -38,7 +48,16 @@ const trainToTest: Experiment = {
   budgets: { flops: [6.6e9] },
   min_tokens_per_param: 0.5,
   seeds: [1],
-  sampling: { questions: 24, n: 16, k: [1, 2, 4, 8, 16], temperature: 1, top_k: 0, top_p: 1, max_new: 5, seed: 0 },
+  sampling: {
+    questions: 24,
+    n: 16,
+    k: [1, 2, 4, 8, 16],
+    temperature: 1,
+    top_k: 0,
+    top_p: 1,
+    max_new: 5,
+    seed: 0,
+  },
 };
 
 export const labs: Lab[] = [
@@ -46,12 +65,13 @@ export const labs: Lab[] = [
     id: 'train-to-test',
     title: 'Train-to-test: a small model with k samples against a big one with one',
     minutes: '2–5',
-    predict: 'Both models cost the same to train: C_train = 6·N·D is fixed, so the small model (N ≈ 3k) reads about 100 tokens per parameter and the big one (N ≈ 25k) about 2. Serving costs the same too: with C_inf = 2·N of the big model, the big one answers each question once and the small one k = C_inf/(2N) ≈ 7 times. Which solves more questions: the big model with one try, or the small one with its k tries? By how much?',
+    predict:
+      'Both models cost the same to train: C_train = 6·N·D is fixed, so the small model (N ≈ 3k) reads about 100 tokens per parameter and the big one (N ≈ 25k) about 2. Serving costs the same too: with C_inf = 2·N of the big model, the big one answers each question once and the small one k = C_inf/(2N) ≈ 7 times. Which solves more questions: the big model with one try, or the small one with its k tries? By how much?',
     run: 'Train both at the same C_train, then sample each question k = C_inf/(2N) times from each model (pass@k from the likelihood p_i gives every k exactly).',
     lookFor: [
       'The comparison below the steps: pass@k of each model at its own k. Does the small, long-trained model with more samples beat the big one?',
       'D/N: the small model trains on ~50× more tokens per parameter than the big one at the same cost. Chinchilla would pick ~20 for both budgets together.',
-      'pass@k against k: where does the small model\'s line reach the big model\'s pass@1? That k is the price, in samples, of being small.',
+      "pass@k against k: where does the small model's line reach the big model's pass@1? That k is the price, in samples, of being small.",
       'Held-out loss: the big model may have the lower loss or not; pass@k at equal serving cost is what decides here.',
     ],
     grid: trainToTest,
@@ -61,11 +81,12 @@ export const labs: Lab[] = [
     id: 'naive-vs-tiled',
     title: 'Naive vs tiled matmul: where does the time go?',
     minutes: '1',
-    predict: 'matmul comes in numbered versions: v1 naive (one output per thread), v2 register-blocked (4×4 outputs per thread, no barriers), v3 shared-memory tiles (64×64, with barriers), and later ones. Which is fastest on your GPU, and by how much over v1? Would the answer differ on a CPU (software) adapter?',
+    predict:
+      'matmul comes in numbered versions: v1 naive (one output per thread), v2 register-blocked (4×4 outputs per thread, no barriers), v3 shared-memory tiles (64×64, with barriers), and later ones. Which is fastest on your GPU, and by how much over v1? Would the answer differ on a CPU (software) adapter?',
     run: 'Profile matmul: each version at several shapes, timed with GPU timestamp queries.',
     lookFor: [
       'GFLOP/s of each version and the "vs v1" column: how much does reusing loaded values buy?',
-      '% of FMA peak: how close each version gets to the adapter\'s own ceiling, and what is left.',
+      "% of FMA peak: how close each version gets to the adapter's own ceiling, and what is left.",
       'On a software adapter (no GPU) barriers are expensive, so v2 beats v3; on a real GPU shared tiles usually win. Compare your result with a classmate on another machine.',
     ],
     kernel: 'matmul',
@@ -74,27 +95,41 @@ export const labs: Lab[] = [
     id: 'bigger-model',
     title: 'Loss against tokens: does a bigger model always win?',
     minutes: '5–10',
-    predict: 'Four model sizes each train on 4, 16 and 64 tokens per parameter. At the same number of training tokens, will the biggest model always have the lowest held-out loss? Sketch the four lines of loss against tokens before you run.',
+    predict:
+      'Four model sizes each train on 4, 16 and 64 tokens per parameter. At the same number of training tokens, will the biggest model always have the lowest held-out loss? Sketch the four lines of loss against tokens before you run.',
     run: 'The classroom grid with one pinned seed and 8 samples per question (enough for this lab, and quicker).',
     lookFor: [
       '"Held-out loss against tokens, per model size": do the lines cross? Where a small model\'s line is below a big one\'s, the small model is the better use of those tokens.',
       'The loss curves: big models start slower per token but keep improving longer.',
       'Compute is 6·N·D: a big model on few tokens can cost the same as a small one on many. Which did better at equal compute?',
     ],
-    grid: { ...classroom, name: 'lab-bigger-model', seeds: [1], extra_seeds: undefined, sampling: { ...classroom.sampling, questions: 24, n: 8, k: [1, 2, 4, 8] } },
+    grid: {
+      ...classroom,
+      name: 'lab-bigger-model',
+      seeds: [1],
+      extra_seeds: undefined,
+      sampling: { ...classroom.sampling, questions: 24, n: 8, k: [1, 2, 4, 8] },
+    },
   },
   {
     id: 'passk',
     title: 'pass@k: how many samples beat a bigger model?',
     minutes: '5–10',
-    predict: 'The smallest model gets k tries per question, the largest gets one. How many samples k does the small model need for its pass@k to beat the large model\'s pass@1? 2? 8? never?',
+    predict:
+      "The smallest model gets k tries per question, the largest gets one. How many samples k does the small model need for its pass@k to beat the large model's pass@1? 2? 8? never?",
     run: 'The classroom grid at its longest budget (64 tokens per parameter) with 64 samples per question, seeds pinned.',
     lookFor: [
-      'pass@k against k: find k where the smallest model\'s line crosses the largest model\'s value at k = 1.',
+      "pass@k against k: find k where the smallest model's line crosses the largest model's value at k = 1.",
       'Inference costs 2·N·k FLOPs per token: is the small model at that k cheaper or dearer to serve than the big one at k = 1?',
       'The Samples tab: which questions does the small model solve only by sampling many times (small p_i, c > 0)?',
     ],
-    grid: { ...classroom, name: 'lab-passk', budgets: { tokens_per_param: [64] }, seeds: [1], extra_seeds: undefined },
+    grid: {
+      ...classroom,
+      name: 'lab-passk',
+      budgets: { tokens_per_param: [64] },
+      seeds: [1],
+      extra_seeds: undefined,
+    },
   },
 ];
 

@@ -48,8 +48,14 @@ export function onHash(fn: () => void): () => void {
 }
 
 /** Save text as a file download (exports, checkpoints, traces). */
-export function download(name: string, data: string | Uint8Array, type = 'application/octet-stream'): void {
-  const blob = new Blob([typeof data === 'string' ? data : (data as Uint8Array<ArrayBuffer>)], { type });
+export function download(
+  name: string,
+  data: string | Uint8Array,
+  type = 'application/octet-stream',
+): void {
+  const blob = new Blob([typeof data === 'string' ? data : (data as Uint8Array<ArrayBuffer>)], {
+    type,
+  });
   const a = document.createElement('a');
   a.href = URL.createObjectURL(blob);
   a.download = name;

@@ -30,7 +30,11 @@ export async function openIdb(name = DB_NAME): Promise<LabDb> {
   const inSweep = (sweep: string) => under(sweep);
   return {
     async records(sweep) {
-      return byFinish(sweep === undefined ? await db.getAll('records') : await db.getAll('records', inSweep(sweep)));
+      return byFinish(
+        sweep === undefined
+          ? await db.getAll('records')
+          : await db.getAll('records', inSweep(sweep)),
+      );
     },
     async putRecord(r) {
       await db.put('records', r);
@@ -51,7 +55,12 @@ export async function openIdb(name = DB_NAME): Promise<LabDb> {
     async putBlob(kind, sweep, id, bytes, note = '') {
       const tx = db.transaction(['blobs', 'blobInfo'], 'readwrite');
       await tx.objectStore('blobs').put(bytes, [kind, sweep, id]);
-      await tx.objectStore('blobInfo').put({ kind, sweep, id, bytes: bytes.byteLength, savedAt: new Date().toISOString(), note }, [kind, sweep, id]);
+      await tx
+        .objectStore('blobInfo')
+        .put(
+          { kind, sweep, id, bytes: bytes.byteLength, savedAt: new Date().toISOString(), note },
+          [kind, sweep, id],
+        );
       await tx.done;
     },
     async deleteBlob(kind, sweep, id) {

@@ -11,7 +11,11 @@ Chart.defaults.animation = false;
 Chart.defaults.font.size = 14;
 
 export class T2Chart extends LitElement {
-  static override properties = { config: { attribute: false }, label: { type: String }, empty: { type: String } };
+  static override properties = {
+    config: { attribute: false },
+    label: { type: String },
+    empty: { type: String },
+  };
   declare config: ChartConfiguration | null;
   /** Accessible name of the chart (the canvas gets role="img"). */
   declare label: string;
@@ -27,9 +31,18 @@ export class T2Chart extends LitElement {
   }
 
   static override styles = css`
-    :host { display: block; }
-    .box { position: relative; height: var(--chart-height, 320px); }
-    .empty { color: #555; font-style: italic; padding: 1rem 0; }
+    :host {
+      display: block;
+    }
+    .box {
+      position: relative;
+      height: var(--chart-height, 320px);
+    }
+    .empty {
+      color: #555;
+      font-style: italic;
+      padding: 1rem 0;
+    }
   `;
 
   private points(): number {
@@ -40,7 +53,9 @@ export class T2Chart extends LitElement {
     const n = this.points();
     this.dataset.points = String(n);
     return html`
-      <div class="box" ?hidden=${n === 0}><canvas role="img" aria-label=${this.label}></canvas></div>
+      <div class="box" ?hidden=${n === 0}>
+        <canvas role="img" aria-label=${this.label}></canvas>
+      </div>
       ${n === 0 ? html`<p class="empty">${this.empty}</p>` : ''}
     `;
   }
@@ -53,9 +68,19 @@ export class T2Chart extends LitElement {
       return;
     }
     // The report's callbacks (1-2-5 log ticks, one legend entry per run, decoded run ids in tooltips).
-    const cfg = chartRuntime({ ...this.config, options: { ...this.config.options } } as never) as unknown as ChartConfiguration;
-    const options = { responsive: true, maintainAspectRatio: false, ...cfg.options } as ChartConfiguration['options'];
-    if (this.chart && (this.chart.config as { type?: string }).type === (cfg as { type?: string }).type) {
+    const cfg = chartRuntime({
+      ...this.config,
+      options: { ...this.config.options },
+    } as never) as unknown as ChartConfiguration;
+    const options = {
+      responsive: true,
+      maintainAspectRatio: false,
+      ...cfg.options,
+    } as ChartConfiguration['options'];
+    if (
+      this.chart &&
+      (this.chart.config as { type?: string }).type === (cfg as { type?: string }).type
+    ) {
       this.chart.data = cfg.data;
       this.chart.options = options!;
       this.chart.update('none');

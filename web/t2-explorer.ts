@@ -10,7 +10,13 @@ import { shared } from './styles.ts';
 import { hashParam, setHash } from './state.ts';
 import { explorerChart } from './charts.ts';
 import { fmt, type FitReport } from '../src/fit/fit.ts';
-import { computeGrid, optimumTable, type Laws, type OptimumPoint, type OptimumRow } from '../src/fit/optimum.ts';
+import {
+  computeGrid,
+  optimumTable,
+  type Laws,
+  type OptimumPoint,
+  type OptimumRow,
+} from '../src/fit/optimum.ts';
 import { isoflopAnalysis, type IsoflopAnalysis } from '../src/fit/isoflop.ts';
 import { parseRecordsJsonl, type RunRecord } from '../src/sweep/record.ts';
 import { fitWarnings } from '../src/report/charts.ts';
@@ -20,12 +26,20 @@ import './t2-chart.ts';
 // Results committed in the repository: Vite copies each file into the build as an asset (a results file
 // with every sample is megabytes, too big to inline as a module) and the explorer fetches it when picked.
 // The app builds, with an empty list, whether or not any exist yet.
-const COMMITTED_URLS = import.meta.glob('../docs/results/*/results.jsonl', { query: '?url', import: 'default' }) as Record<string, () => Promise<string>>;
-const COMMITTED: Record<string, () => Promise<string>> = Object.fromEntries(Object.entries(COMMITTED_URLS).map(([path, url]) => [path, async () => {
-  const res = await fetch(await url());
-  if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
-  return res.text();
-}]));
+const COMMITTED_URLS = import.meta.glob('../docs/results/*/results.jsonl', {
+  query: '?url',
+  import: 'default',
+}) as Record<string, () => Promise<string>>;
+const COMMITTED: Record<string, () => Promise<string>> = Object.fromEntries(
+  Object.entries(COMMITTED_URLS).map(([path, url]) => [
+    path,
+    async () => {
+      const res = await fetch(await url());
+      if (!res.ok) throw new Error(`${res.status} ${res.statusText}`);
+      return res.text();
+    },
+  ]),
+);
 
 /** "../docs/results/t2/results.jsonl" → "t2". */
 const committedName = (path: string) => /results\/([^/]+)\/results\.jsonl$/.exec(path)?.[1] ?? path;
@@ -74,14 +88,40 @@ export class T2Explorer extends LitElement {
     this.errors = [];
   }
 
-  static override styles = [shared, css`
-    .sliders { display: grid; grid-template-columns: minmax(10rem, max-content) minmax(10rem, 1fr) minmax(7rem, max-content); gap: 0.4rem 1rem; align-items: center; max-width: 60rem; }
-    .sliders input[type='range'] { width: 100%; }
-    @media (max-width: 40rem) { .sliders { grid-template-columns: 1fr; } }
-    .value { font-variant-numeric: tabular-nums; font-weight: 600; }
-    .big { font-size: 1.15rem; }
-    .scroll { overflow-x: auto; max-width: 100%; }
-  `];
+  static override styles = [
+    shared,
+    css`
+      .sliders {
+        display: grid;
+        grid-template-columns: minmax(10rem, max-content) minmax(10rem, 1fr) minmax(
+            7rem,
+            max-content
+          );
+        gap: 0.4rem 1rem;
+        align-items: center;
+        max-width: 60rem;
+      }
+      .sliders input[type='range'] {
+        width: 100%;
+      }
+      @media (max-width: 40rem) {
+        .sliders {
+          grid-template-columns: 1fr;
+        }
+      }
+      .value {
+        font-variant-numeric: tabular-nums;
+        font-weight: 600;
+      }
+      .big {
+        font-size: 1.15rem;
+      }
+      .scroll {
+        overflow-x: auto;
+        max-width: 100%;
+      }
+    `,
+  ];
 
   override updated(): void {
     if (this.active && !this.listed) {
@@ -91,17 +131,32 @@ export class T2Explorer extends LitElement {
   }
 
   private async list(): Promise<void> {
-    const repo = Object.keys(COMMITTED).sort().map((p) => ({ key: `repo:${committedName(p)}`, label: `${committedName(p)} (committed in the repository)` }));
+    const repo = Object.keys(COMMITTED)
+      .sort()
+      .map((p) => ({
+        key: `repo:${committedName(p)}`,
+        label: `${committedName(p)} (committed in the repository)`,
+      }));
     let mine: Source[] = [];
     try {
-      mine = (await api.sweeps()).map((s) => ({ key: `browser:${s.name}`, label: `${s.name} (${s.runs} runs in this browser)` }));
+      mine = (await api.sweeps()).map((s) => ({
+        key: `browser:${s.name}`,
+        label: `${s.name} (${s.runs} runs in this browser)`,
+      }));
     } catch {
       // The GPU worker may be unavailable (no WebGPU): committed results and files still work.
     }
-    this.sources = [...repo, ...mine, ...[...this.fileText.keys()].map((k) => ({ key: k, label: `${k.slice(5)} (your file)` }))];
+    this.sources = [
+      ...repo,
+      ...mine,
+      ...[...this.fileText.keys()].map((k) => ({ key: k, label: `${k.slice(5)} (your file)` })),
+    ];
     const wanted = hashParam('explore');
     // The reproduction's results first: docs/results/ also holds the calibration, which is no isoFLOP grid.
-    const pick = this.sources.find((s) => s.key === wanted) ?? this.sources.find((s) => s.key === 'repo:t2') ?? this.sources[0];
+    const pick =
+      this.sources.find((s) => s.key === wanted) ??
+      this.sources.find((s) => s.key === 'repo:t2') ??
+      this.sources[0];
     if (pick && pick.key !== this.source) await this.load(pick.key);
   }
 
@@ -115,7 +170,10 @@ export class T2Explorer extends LitElement {
     try {
       if (kind === 'browser') records = await api.results(name);
       else {
-        const text = kind === 'repo' ? await COMMITTED[Object.keys(COMMITTED).find((p) => committedName(p) === name)!]!() : this.fileText.get(key)!;
+        const text =
+          kind === 'repo'
+            ? await COMMITTED[Object.keys(COMMITTED).find((p) => committedName(p) === name)!]!()
+            : this.fileText.get(key)!;
         const parsed = parseRecordsJsonl(text);
         records = parsed.records;
         this.errors = parsed.errors.map((e) => `line ${e.line}: ${e.message}`);
@@ -134,14 +192,25 @@ export class T2Explorer extends LitElement {
     this.status = `Fitting the laws to ${records.length} runs (in a worker)…`;
     const sweep = records[0]!.sweep;
     try {
-      const fit = await analysis.fit(records, { bootstrap: 50, heldOutRatio: presets[sweep]?.holdout_ratio, seed: 1 });
+      const fit = await analysis.fit(records, {
+        bootstrap: 50,
+        heldOutRatio: presets[sweep]?.holdout_ratio,
+        seed: 1,
+      });
       if (this.source !== key) return; // another source was picked meanwhile
       this.fit = fit;
       const Cs = records.map((r) => r.C_train).filter((c) => c > 0);
       const mid = (Math.log10(Math.min(...Cs)) + Math.log10(Math.max(...Cs))) / 2;
       this.logC = Number(hashParam('ctrain') ?? mid.toFixed(2));
-      this.logCinf = Number(hashParam('cinf') ?? Math.log10(fit?.optimum?.C_inf ?? 2 * Math.max(...records.map((r) => r.N_nonemb))).toFixed(2));
-      this.status = fit?.chinchilla ? '' : `The Chinchilla law could not be fitted: ${fit?.skipped.chinchilla ?? 'no usable runs'}.`;
+      this.logCinf = Number(
+        hashParam('cinf') ??
+          Math.log10(
+            fit?.optimum?.C_inf ?? 2 * Math.max(...records.map((r) => r.N_nonemb)),
+          ).toFixed(2),
+      );
+      this.status = fit?.chinchilla
+        ? ''
+        : `The Chinchilla law could not be fitted: ${fit?.skipped.chinchilla ?? 'no usable runs'}.`;
     } catch (e) {
       this.status = `Fitting failed: ${(e as Error).message}`;
     }
@@ -153,7 +222,8 @@ export class T2Explorer extends LitElement {
     if (!file) return;
     const key = `file:${file.name}`;
     this.fileText.set(key, await file.text());
-    if (!this.sources.some((s) => s.key === key)) this.sources = [...this.sources, { key, label: `${file.name} (your file)` }];
+    if (!this.sources.some((s) => s.key === key))
+      this.sources = [...this.sources, { key, label: `${file.name} (your file)` }];
     input.value = '';
     await this.load(key);
   }
@@ -167,15 +237,32 @@ export class T2Explorer extends LitElement {
   override render() {
     return html`
       <h2>Explore the measured tradeoff</h2>
-      <p>No training needed: pick results, then move the two budgets. <strong>C_train</strong> is the compute spent training (6·N·D FLOPs);
-        <strong>C_inf</strong> the compute spent serving each token (2·N·k FLOPs, k samples per question). Watch where the best model size N*
-        and its tokens per parameter D*/N* go for Chinchilla (which ignores inference) and for the T² laws (which pay for it).
-        <a href="#view=learn">What is T²?</a></p>
+      <p>
+        No training needed: pick results, then move the two budgets. <strong>C_train</strong> is the
+        compute spent training (6·N·D FLOPs); <strong>C_inf</strong> the compute spent serving each
+        token (2·N·k FLOPs, k samples per question). Watch where the best model size N* and its
+        tokens per parameter D*/N* go for Chinchilla (which ignores inference) and for the T² laws
+        (which pay for it). <a href="#view=learn">What is T²?</a>
+      </p>
       <div class="controls">
-        <label>Results <select data-testid="explore-source" @change=${(e: Event) => this.load((e.target as HTMLSelectElement).value)}>
-          ${this.sources.length === 0 ? html`<option value="">(none yet: pick a file)</option>` : ''}
-          ${this.sources.map((s) => html`<option value=${s.key} ?selected=${s.key === this.source}>${s.label}</option>`)}</select></label>
-        <label>or your own <code>results.jsonl</code> <input type="file" accept=".jsonl,.json,.txt" @change=${this.pickFile} data-testid="explore-file"></label>
+        <label
+          >Results
+          <select
+            data-testid="explore-source"
+            @change=${(e: Event) => this.load((e.target as HTMLSelectElement).value)}
+          >
+            ${this.sources.length === 0 ? html`<option value="">(none yet: pick a file)</option>` : ''}
+            ${this.sources.map((s) => html`<option value=${s.key} ?selected=${s.key === this.source}>${s.label}</option>`)}
+          </select></label
+        >
+        <label
+          >or your own <code>results.jsonl</code>
+          <input
+            type="file"
+            accept=".jsonl,.json,.txt"
+            @change=${this.pickFile}
+            data-testid="explore-file"
+        /></label>
       </div>
       ${this.status ? html`<p class="muted" role="status" data-testid="explore-status">${this.status}</p>` : ''}
       ${this.errors.length ? html`<p class="notice">${this.errors.length} line${this.errors.length === 1 ? '' : 's'} could not be read and were skipped: ${this.errors.slice(0, 3).join('; ')}${this.errors.length > 3 ? '; …' : ''}</p>` : ''}
@@ -185,56 +272,147 @@ export class T2Explorer extends LitElement {
 
   private renderExplorer(fit: FitReport) {
     const rs = this.records;
-    const laws: Laws = { chinchilla: fit.chinchilla!.params, t2Loss: fit.t2_loss?.params, t2Accuracy: fit.t2_accuracy?.params };
+    const laws: Laws = {
+      chinchilla: fit.chinchilla!.params,
+      t2Loss: fit.t2_loss?.params,
+      t2Accuracy: fit.t2_accuracy?.params,
+    };
     const Cs = rs.map((r) => r.C_train).filter((c) => c > 0);
-    const [cLo, cHi] = [Math.floor(Math.log10(Math.min(...Cs)) - 1), Math.ceil(Math.log10(Math.max(...Cs)) + 1)];
+    const [cLo, cHi] = [
+      Math.floor(Math.log10(Math.min(...Cs)) - 1),
+      Math.ceil(Math.log10(Math.max(...Cs)) + 1),
+    ];
     const cInf0 = Math.log10(2 * Math.max(...rs.map((r) => r.N_nonemb)));
     const [iLo, iHi] = [Math.floor(cInf0 - 2), Math.ceil(cInf0 + 3)];
-    const C = 10 ** this.logC, C_inf = 10 ** this.logCinf;
-    const Nr = fit.optimum?.N_range ?? [Math.min(...rs.map((r) => r.N_nonemb)) / 10, Math.max(...rs.map((r) => r.N_nonemb)) * 10];
+    const C = 10 ** this.logC,
+      C_inf = 10 ** this.logCinf;
+    const Nr = fit.optimum?.N_range ?? [
+      Math.min(...rs.map((r) => r.N_nonemb)) / 10,
+      Math.max(...rs.map((r) => r.N_nonemb)) * 10,
+    ];
     const [row] = optimumTable(laws, [C], C_inf, Nr[0], Nr[1]);
-    const curve: OptimumRow[] = optimumTable(laws, computeGrid(10 ** cLo, 10 ** cHi, 25), C_inf, Nr[0], Nr[1]);
+    const curve: OptimumRow[] = optimumTable(
+      laws,
+      computeGrid(10 ** cLo, 10 ** cHi, 25),
+      C_inf,
+      Nr[0],
+      Nr[1],
+    );
     // The direct optima move with C_inf too (k = C_inf/2N changes every level's pass@k); without the
     // bootstrap this is milliseconds, so it follows the slider.
     const iso: IsoflopAnalysis = isoflopAnalysis(rs, { C_inf, bootstrap: 0 });
     const warnings = fitWarnings(fit);
-    const cell = (p: OptimumPoint | null | undefined, k: boolean) => p && Number.isFinite(p.N)
-      ? html`<td class="num">${fmt(p.N)}${p.atBoundary ? ' (edge)' : ''}</td><td class="num">${fmt(p.D)}</td><td class="num"><strong>${fmt(p.ratio)}</strong></td><td class="num">${k ? fmt(p.k) : '1 (not charged)'}</td>`
-      : html`<td colspan="4" class="muted">not fitted</td>`;
-    const shift = row?.t2_loss && row.chinchilla.ratio > 0 ? row.t2_loss.ratio / row.chinchilla.ratio : null;
+    const cell = (p: OptimumPoint | null | undefined, k: boolean) =>
+      p && Number.isFinite(p.N)
+        ? html`<td class="num">${fmt(p.N)}${p.atBoundary ? ' (edge)' : ''}</td>
+            <td class="num">${fmt(p.D)}</td>
+            <td class="num"><strong>${fmt(p.ratio)}</strong></td>
+            <td class="num">${k ? fmt(p.k) : '1 (not charged)'}</td>`
+        : html`<td colspan="4" class="muted">not fitted</td>`;
+    const shift =
+      row?.t2_loss && row.chinchilla.ratio > 0 ? row.t2_loss.ratio / row.chinchilla.ratio : null;
     const sweep = rs[0]!.sweep;
     return html`
-      <p class="notice" data-testid="explore-provenance">Fitted from ${rs.length} measured runs of <strong>${sweep}</strong>
-        (${[...new Set(rs.map((r) => r.device))].slice(0, 2).join('; ')}; code ${[...new Set(rs.map((r) => r.code_version))].slice(0, 2).join(', ')}).
-        Lines are the laws fitted to those runs, not measurements; points are the runs; triangles are each isoFLOP level's measured optimum.</p>
-      ${warnings.length ? html`<ul class="error" data-testid="explore-warnings">${warnings.map((w) => html`<li>${w}</li>`)}</ul>` : ''}
+      <p class="notice" data-testid="explore-provenance">
+        Fitted from ${rs.length} measured runs of
+        <strong>${sweep}</strong> (${[...new Set(rs.map((r) => r.device))].slice(0, 2).join('; ')};
+        code ${[...new Set(rs.map((r) => r.code_version))].slice(0, 2).join(', ')}). Lines are the
+        laws fitted to those runs, not measurements; points are the runs; triangles are each isoFLOP
+        level's measured optimum.
+      </p>
+      ${
+        warnings.length
+          ? html`<ul class="error" data-testid="explore-warnings">
+              ${warnings.map((w) => html`<li>${w}</li>`)}
+            </ul>`
+          : ''
+      }
       <div class="sliders card">
         <label for="ctrain">Training compute C_train</label>
-        <input id="ctrain" type="range" min=${cLo} max=${cHi} step="0.01" .value=${String(this.logC)} data-testid="slider-ctrain"
-          @input=${(e: Event) => this.slide('ctrain', Number((e.target as HTMLInputElement).value))} aria-valuetext=${`${fmt(C)} FLOPs`} />
+        <input
+          id="ctrain"
+          type="range"
+          min=${cLo}
+          max=${cHi}
+          step="0.01"
+          .value=${String(this.logC)}
+          data-testid="slider-ctrain"
+          @input=${(e: Event) => this.slide('ctrain', Number((e.target as HTMLInputElement).value))}
+          aria-valuetext=${`${fmt(C)} FLOPs`}
+        />
         <span class="value" data-testid="value-ctrain">${fmt(C)} FLOPs</span>
         <label for="cinf">Inference compute C_inf</label>
-        <input id="cinf" type="range" min=${iLo} max=${iHi} step="0.01" .value=${String(this.logCinf)} data-testid="slider-cinf"
-          @input=${(e: Event) => this.slide('cinf', Number((e.target as HTMLInputElement).value))} aria-valuetext=${`${fmt(C_inf)} FLOPs per token`} />
+        <input
+          id="cinf"
+          type="range"
+          min=${iLo}
+          max=${iHi}
+          step="0.01"
+          .value=${String(this.logCinf)}
+          data-testid="slider-cinf"
+          @input=${(e: Event) => this.slide('cinf', Number((e.target as HTMLInputElement).value))}
+          aria-valuetext=${`${fmt(C_inf)} FLOPs per token`}
+        />
         <span class="value" data-testid="value-cinf">${fmt(C_inf)} FLOPs/token</span>
       </div>
-      <p class="big" data-testid="explore-headline">${shift === null
-        ? 'The T² loss law could not be fitted to these runs, so only Chinchilla is shown.'
-        : html`At these budgets the T² loss law wants <strong>${fmt(shift)}×</strong> Chinchilla's tokens per parameter
-          (D*/N* ${fmt(row!.t2_loss!.ratio)} against ${fmt(row!.chinchilla.ratio)}), a model of N* = ${fmt(row!.t2_loss!.N)} drawing k* = ${fmt(row!.t2_loss!.k)} samples per question.`}</p>
-      <div class="scroll"><table data-testid="explore-table">
-        <thead><tr><th>law (fitted)</th><th class="num">N*</th><th class="num">D*</th><th class="num">D*/N*</th><th class="num">k* = C_inf/(2N*)</th></tr></thead>
-        <tbody>
-          <tr data-law="chinchilla"><td>Chinchilla (inference free)</td>${cell(row?.chinchilla, false)}</tr>
-          <tr data-law="t2-loss"><td>T² loss law (Approach 1)</td>${cell(row?.t2_loss, true)}</tr>
-          <tr data-law="t2-accuracy"><td>T² accuracy law (Approach 2)</td>${cell(row?.t2_accuracy, true)}</tr>
-        </tbody></table></div>
-      <div class="grid2">
-        <div class="card"><t2-chart data-testid="explore-chart-n" label="optimal model size against training compute" .config=${explorerChart({ field: 'N', rows: curve, records: rs, iso, C_train: C })}></t2-chart></div>
-        <div class="card"><t2-chart data-testid="explore-chart-ratio" label="optimal tokens per parameter against training compute" .config=${explorerChart({ field: 'ratio', rows: curve, records: rs, iso, C_train: C })}></t2-chart></div>
+      <p class="big" data-testid="explore-headline">
+        ${
+          shift === null
+            ? 'The T² loss law could not be fitted to these runs, so only Chinchilla is shown.'
+            : html`At these budgets the T² loss law wants
+                <strong>${fmt(shift)}×</strong> Chinchilla's tokens per parameter (D*/N*
+                ${fmt(row!.t2_loss!.ratio)} against ${fmt(row!.chinchilla.ratio)}), a model of N* =
+                ${fmt(row!.t2_loss!.N)} drawing k* = ${fmt(row!.t2_loss!.k)} samples per question.`
+        }
+      </p>
+      <div class="scroll">
+        <table data-testid="explore-table">
+          <thead>
+            <tr>
+              <th>law (fitted)</th>
+              <th class="num">N*</th>
+              <th class="num">D*</th>
+              <th class="num">D*/N*</th>
+              <th class="num">k* = C_inf/(2N*)</th>
+            </tr>
+          </thead>
+          <tbody>
+            <tr data-law="chinchilla">
+              <td>Chinchilla (inference free)</td>
+              ${cell(row?.chinchilla, false)}
+            </tr>
+            <tr data-law="t2-loss">
+              <td>T² loss law (Approach 1)</td>
+              ${cell(row?.t2_loss, true)}
+            </tr>
+            <tr data-law="t2-accuracy">
+              <td>T² accuracy law (Approach 2)</td>
+              ${cell(row?.t2_accuracy, true)}
+            </tr>
+          </tbody>
+        </table>
       </div>
-      <p class="muted">An optimum marked "(edge)" lies at the end of the N range scanned (${fmt(Nr[0])} to ${fmt(Math.min(Nr[1], C_inf / 2))}): the law would go further, the runs cannot say.
-        The T² scan stops at N = C_inf/2, where a model can afford only one sample.</p>
+      <div class="grid2">
+        <div class="card">
+          <t2-chart
+            data-testid="explore-chart-n"
+            label="optimal model size against training compute"
+            .config=${explorerChart({ field: 'N', rows: curve, records: rs, iso, C_train: C })}
+          ></t2-chart>
+        </div>
+        <div class="card">
+          <t2-chart
+            data-testid="explore-chart-ratio"
+            label="optimal tokens per parameter against training compute"
+            .config=${explorerChart({ field: 'ratio', rows: curve, records: rs, iso, C_train: C })}
+          ></t2-chart>
+        </div>
+      </div>
+      <p class="muted">
+        An optimum marked "(edge)" lies at the end of the N range scanned (${fmt(Nr[0])} to
+        ${fmt(Math.min(Nr[1], C_inf / 2))}): the law would go further, the runs cannot say. The T²
+        scan stops at N = C_inf/2, where a model can afford only one sample.
+      </p>
     `;
   }
 }

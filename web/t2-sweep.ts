@@ -8,13 +8,26 @@ import { shared } from './styles.ts';
 import { hashParam, onHash, setHash, formatSeconds, si } from './state.ts';
 import { lossCurvesChart, lossVsTokensChart, passAtKChart, type CurveSeries } from './charts.ts';
 import { presets } from '../experiments/index.ts';
-import { expandRuns, validateExperiment, type Experiment, type RunSpec } from '../src/sweep/experiment.ts';
+import {
+  expandRuns,
+  validateExperiment,
+  type Experiment,
+  type RunSpec,
+} from '../src/sweep/experiment.ts';
 import type { RunRecord } from '../src/sweep/record.ts';
 import type { SweepProgress } from '../src/sweep/runner.ts';
 import type { SweepEvent, SweepState } from '../src/worker/api.ts';
 import { firstRuns } from '../src/worker/session.ts';
 import { labById, type Lab } from './labs.ts';
-import { ProgressDisplay, formatModels, lineOf, locateError, parseList, parseModels, runWeight } from './classroom.ts';
+import {
+  ProgressDisplay,
+  formatModels,
+  lineOf,
+  locateError,
+  parseList,
+  parseModels,
+  runWeight,
+} from './classroom.ts';
 import './t2-chart.ts';
 
 interface Checked {
@@ -104,7 +117,15 @@ export function checkGrid(text: string, limit: number | undefined): Checked {
   try {
     obj = JSON.parse(text);
   } catch (e) {
-    return { exp: null, runs: [], gridRuns: 0, all: [], message: jsonError(text, e as Error), at: jsonErrorOffset(text), field: '' };
+    return {
+      exp: null,
+      runs: [],
+      gridRuns: 0,
+      all: [],
+      message: jsonError(text, e as Error),
+      at: jsonErrorOffset(text),
+      field: '',
+    };
   }
   try {
     const exp = validateExperiment(obj, 'grid');
@@ -114,7 +135,15 @@ export function checkGrid(text: string, limit: number | undefined): Checked {
   } catch (e) {
     const message = (e as Error).message;
     const { at, field } = locateError(text, message);
-    return { exp: null, runs: [], gridRuns: 0, all: [], message: at >= 0 ? `${message} (line ${lineOf(text, at)})` : message, at, field };
+    return {
+      exp: null,
+      runs: [],
+      gridRuns: 0,
+      all: [],
+      message: at >= 0 ? `${message} (line ${lineOf(text, at)})` : message,
+      at,
+      field,
+    };
   }
 }
 
@@ -152,7 +181,11 @@ export class T2Sweep extends LitElement {
   declare lab: Lab | undefined;
   /** Tokens at the last resume checkpoint saved for each unfinished run. */
   declare checkpointAt: Map<string, number>;
-  declare charts: { loss: ReturnType<typeof lossCurvesChart>; passk: ReturnType<typeof passAtKChart>; lossD: ReturnType<typeof lossVsTokensChart> };
+  declare charts: {
+    loss: ReturnType<typeof lossCurvesChart>;
+    passk: ReturnType<typeof passAtKChart>;
+    lossD: ReturnType<typeof lossVsTokensChart>;
+  };
 
   /** Training-loss points of the run in progress, by run id (finished runs draw from their records). */
   private live = new Map<string, { tokens: number; loss: number }[]>();
@@ -181,20 +214,56 @@ export class T2Sweep extends LitElement {
     this.notices = [];
     this.log = [];
     this.error = '';
-    this.charts = { loss: lossCurvesChart([]), passk: passAtKChart([]), lossD: lossVsTokensChart([]) };
+    this.charts = {
+      loss: lossCurvesChart([]),
+      passk: passAtKChart([]),
+      lossD: lossVsTokensChart([]),
+    };
     this.lab = undefined;
     this.checkpointAt = new Map();
   }
 
-  static override styles = [shared, css`
-    fieldset.controls-grid { min-width: 0; box-sizing: border-box; display: grid; grid-template-columns: minmax(min(14rem, 100%), max-content) minmax(0, 1fr); gap: 0.4rem 1rem; align-items: center; max-width: 62rem; }
-    fieldset.controls-grid legend { font-weight: 600; padding: 0 0.3rem; }
-    fieldset.controls-grid .error { grid-column: 2; }
-    fieldset.controls-grid input, fieldset.controls-grid select { min-width: 0; max-width: 100%; box-sizing: border-box; }
-    fieldset.controls-grid label { min-width: 0; }
-    @media (max-width: 40rem) { fieldset.controls-grid { grid-template-columns: minmax(0, 1fr); } fieldset.controls-grid .error { grid-column: 1; } }
-    textarea { width: 100%; }
-  `];
+  static override styles = [
+    shared,
+    css`
+      fieldset.controls-grid {
+        min-width: 0;
+        box-sizing: border-box;
+        display: grid;
+        grid-template-columns: minmax(min(14rem, 100%), max-content) minmax(0, 1fr);
+        gap: 0.4rem 1rem;
+        align-items: center;
+        max-width: 62rem;
+      }
+      fieldset.controls-grid legend {
+        font-weight: 600;
+        padding: 0 0.3rem;
+      }
+      fieldset.controls-grid .error {
+        grid-column: 2;
+      }
+      fieldset.controls-grid input,
+      fieldset.controls-grid select {
+        min-width: 0;
+        max-width: 100%;
+        box-sizing: border-box;
+      }
+      fieldset.controls-grid label {
+        min-width: 0;
+      }
+      @media (max-width: 40rem) {
+        fieldset.controls-grid {
+          grid-template-columns: minmax(0, 1fr);
+        }
+        fieldset.controls-grid .error {
+          grid-column: 1;
+        }
+      }
+      textarea {
+        width: 100%;
+      }
+    `,
+  ];
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -225,7 +294,8 @@ export class T2Sweep extends LitElement {
   private fromHash(): void {
     this.lab = labById(hashParam('lab'));
     const limitParam = hashParam('limit');
-    const limit = limitParam && Number(limitParam) >= 1 ? Math.floor(Number(limitParam)) : undefined;
+    const limit =
+      limitParam && Number(limitParam) >= 1 ? Math.floor(Number(limitParam)) : undefined;
     const limitChanged = limit !== this.limit;
     this.limit = limit;
     const exp = hashParam('exp');
@@ -270,13 +340,19 @@ export class T2Sweep extends LitElement {
     // Show the interrupted sweep exactly as it was started, then carry on.
     const text = JSON.stringify(active.experiment, null, 2);
     this.limit = active.limit;
-    this.preset = Object.entries(presets).find(([, p]) => JSON.stringify(p, null, 2) === text)?.[0] ?? '';
+    this.preset =
+      Object.entries(presets).find(([, p]) => JSON.stringify(p, null, 2) === text)?.[0] ?? '';
     this.setText(text, false);
     const limit = active.limit ? String(active.limit) : null;
-    setHash(this.preset ? { preset: this.preset, exp: null, limit } : { exp: text, preset: null, limit });
+    setHash(
+      this.preset ? { preset: this.preset, exp: null, limit } : { exp: text, preset: null, limit },
+    );
     await this.loadRecords();
     const n = this.records.length;
-    this.notices = [...this.notices, `Resumed the sweep "${active.name}" that was interrupted (page reload or crash): ${n} finished run${n === 1 ? '' : 's'} kept.`];
+    this.notices = [
+      ...this.notices,
+      `Resumed the sweep "${active.name}" that was interrupted (page reload or crash): ${n} finished run${n === 1 ? '' : 's'} kept.`,
+    ];
     await this.start();
   }
 
@@ -288,7 +364,9 @@ export class T2Sweep extends LitElement {
         if (e.state !== 'running') this.progress = e.state === 'done' ? null : this.progress;
         if (e.state === 'done') {
           // A finished sweep needs no "resumed" notices any more; its kept progress is done with too.
-          this.notices = this.notices.filter((n) => !/^(Resumed the sweep|Run .* resumed from its checkpoint)/.test(n));
+          this.notices = this.notices.filter(
+            (n) => !/^(Resumed the sweep|Run .* resumed from its checkpoint)/.test(n),
+          );
           this.shown?.reset();
         }
         break;
@@ -297,11 +375,15 @@ export class T2Sweep extends LitElement {
         this.progress = p;
         this.display = this.shown?.update(p.overallFraction, performance.now()) ?? null;
         if (p.resumedAt !== undefined && !this.live.has(p.run.id)) {
-          this.notices = [...this.notices, `Run ${p.run.id} resumed from its checkpoint at ${si(p.resumedAt)} of ${si(p.run.config.tokens)} tokens.`];
+          this.notices = [
+            ...this.notices,
+            `Run ${p.run.id} resumed from its checkpoint at ${si(p.resumedAt)} of ${si(p.run.config.tokens)} tokens.`,
+          ];
         }
         if (p.train) {
           const pts = this.live.get(p.run.id) ?? [];
-          if (!pts.length || pts[pts.length - 1]!.tokens < p.train.tokens) pts.push({ tokens: p.train.tokens, loss: p.train.loss });
+          if (!pts.length || pts[pts.length - 1]!.tokens < p.train.tokens)
+            pts.push({ tokens: p.train.tokens, loss: p.train.loss });
           this.live.set(p.run.id, pts);
         } else if (!this.live.has(p.run.id)) this.live.set(p.run.id, []);
         this.redrawCharts(false);
@@ -311,7 +393,13 @@ export class T2Sweep extends LitElement {
         this.records = [...this.records.filter((r) => r.id !== e.record.id), e.record];
         this.live.delete(e.record.id);
         this.redrawCharts(true);
-        this.dispatchEvent(new CustomEvent('t2-records-changed', { bubbles: true, composed: true, detail: { sweep: e.record.sweep } }));
+        this.dispatchEvent(
+          new CustomEvent('t2-records-changed', {
+            bubbles: true,
+            composed: true,
+            detail: { sweep: e.record.sweep },
+          }),
+        );
         break;
       case 'log':
         this.log = [...this.log.slice(-200), e.message];
@@ -330,12 +418,29 @@ export class T2Sweep extends LitElement {
     if (this.chartTimer && !now) return;
     const draw = () => {
       this.chartTimer = null;
-      const finished: CurveSeries[] = this.records.map((r) => ({ id: r.id, config: r.config, points: r.curve }));
-      const live: CurveSeries[] = [...this.live].filter(([id]) => !this.records.some((r) => r.id === id))
-        .map(([id, points]) => ({ id, config: this.checked.runs.find((r) => r.id === id)?.config ?? this.progress!.run.config, points, live: true }));
+      const finished: CurveSeries[] = this.records.map((r) => ({
+        id: r.id,
+        config: r.config,
+        points: r.curve,
+      }));
+      const live: CurveSeries[] = [...this.live]
+        .filter(([id]) => !this.records.some((r) => r.id === id))
+        .map(([id, points]) => ({
+          id,
+          config: this.checked.runs.find((r) => r.id === id)?.config ?? this.progress!.run.config,
+          points,
+          live: true,
+        }));
       // Colours over the whole planned grid (and any finished run outside it), so a run keeps its colour.
-      const grid = [...this.checked.all, ...this.records.filter((r) => !this.checked.all.some((x) => x.id === r.id))];
-      this.charts = { loss: lossCurvesChart([...finished, ...live], grid), passk: passAtKChart(this.records, grid), lossD: lossVsTokensChart(this.records) };
+      const grid = [
+        ...this.checked.all,
+        ...this.records.filter((r) => !this.checked.all.some((x) => x.id === r.id)),
+      ];
+      this.charts = {
+        loss: lossCurvesChart([...finished, ...live], grid),
+        passk: passAtKChart(this.records, grid),
+        lossD: lossVsTokensChart(this.records),
+      };
     };
     if (now) {
       if (this.chartTimer) clearTimeout(this.chartTimer);
@@ -357,13 +462,21 @@ export class T2Sweep extends LitElement {
       store = null; // storage refused: progress still never goes backwards within this page
     }
     this.shown = new ProgressDisplay(`t2lab-progress:${exp.name}:${this.limit ?? ''}`, store);
-    this.shown.start(w.filter((x) => x.done).reduce((a, x) => a + x.w, 0), w.reduce((a, x) => a + x.w, 0), performance.now());
+    this.shown.start(
+      w.filter((x) => x.done).reduce((a, x) => a + x.w, 0),
+      w.reduce((a, x) => a + x.w, 0),
+      performance.now(),
+    );
     this.display = null;
     try {
       // A reload can come at any moment: checkpoint often (the link's `checkpoint=` seconds, default 5).
       const every = Number(hashParam('checkpoint'));
       // The grid as written (not the validated copy with defaults filled in), so a resume can name its preset.
-      await api.sweepStart(JSON.parse(this.text), { limit: this.limit, checkpointSeconds: every > 0 ? every : 5 }, proxy(this.onEvent));
+      await api.sweepStart(
+        JSON.parse(this.text),
+        { limit: this.limit, checkpointSeconds: every > 0 ? every : 5 },
+        proxy(this.onEvent),
+      );
     } catch (e) {
       this.error = (e as Error).message;
       this.state = 'error';
@@ -381,7 +494,9 @@ export class T2Sweep extends LitElement {
     say('Timing each model size on this adapter…');
     try {
       const est = await api.sweepEstimate(JSON.parse(this.text), { limit: this.limit });
-      say(`About ${formatSeconds(est.total_s)} for ${est.runs.length} run${est.runs.length === 1 ? '' : 's'} on this adapter, from times measured here${est.unmeasured.length ? ` (scaled for ${est.unmeasured.join(', ')})` : ''}.`);
+      say(
+        `About ${formatSeconds(est.total_s)} for ${est.runs.length} run${est.runs.length === 1 ? '' : 's'} on this adapter, from times measured here${est.unmeasured.length ? ` (scaled for ${est.unmeasured.join(', ')})` : ''}.`,
+      );
     } catch (e) {
       say(`Could not estimate: ${(e as Error).message}`);
     }
@@ -411,7 +526,9 @@ export class T2Sweep extends LitElement {
     const details = this.renderRoot.querySelector('details.grid') as HTMLDetailsElement | null;
     if (details) details.open = true;
     await this.updateComplete;
-    const ta = this.renderRoot.querySelector('[data-testid="grid-editor"]') as HTMLTextAreaElement | null;
+    const ta = this.renderRoot.querySelector(
+      '[data-testid="grid-editor"]',
+    ) as HTMLTextAreaElement | null;
     const at = this.checked.at;
     if (!ta || at < 0) return;
     const start = this.text.lastIndexOf('\n', at - 1) + 1;
@@ -436,50 +553,99 @@ export class T2Sweep extends LitElement {
     const kind = g.budgets && 'flops' in g.budgets ? 'flops' : 'tokens_per_param';
     const err = (control: string, fields: string[]) => {
       const own = this.controlErrors[control];
-      const fromGrid = c.message && fields.some((f) => c.field === f || c.field.startsWith(`${f}.`)) ? c.message : '';
+      const fromGrid =
+        c.message && fields.some((f) => c.field === f || c.field.startsWith(`${f}.`))
+          ? c.message
+          : '';
       const text = own || fromGrid;
-      return text ? html`<span class="error" role="alert" data-testid=${`control-error-${control}`}>${text}</span>` : '';
+      return text
+        ? html`<span class="error" role="alert" data-testid=${`control-error-${control}`}
+            >${text}</span
+          >`
+        : '';
     };
     const list = (v: unknown) => (Array.isArray(v) ? v.join(', ') : '');
     const disabled = this.running;
-    return html`
-      <fieldset class="card controls-grid" data-testid="grid-controls" ?disabled=${disabled}>
-        <legend>The grid</legend>
-        <label for="c-models">Model sizes <span class="muted">(layers × width × heads)</span></label>
-        <input id="c-models" data-testid="control-models" .value=${Array.isArray(g.models) ? formatModels(g.models) : ''}
-          @change=${(e: Event) => this.editField('models', (x) => (x.models = parseModels((e.target as HTMLInputElement).value)))} />
-        ${err('models', ['models'])}
-        <label for="c-budgets">Token budgets
-          <select aria-label="kind of budget" data-testid="control-budget-kind" @change=${(e: Event) => {
+    return html` <fieldset
+      class="card controls-grid"
+      data-testid="grid-controls"
+      ?disabled=${disabled}
+    >
+      <legend>The grid</legend>
+      <label for="c-models">Model sizes <span class="muted">(layers × width × heads)</span></label>
+      <input
+        id="c-models"
+        data-testid="control-models"
+        .value=${Array.isArray(g.models) ? formatModels(g.models) : ''}
+        @change=${(e: Event) => this.editField('models', (x) => (x.models = parseModels((e.target as HTMLInputElement).value)))}
+      />
+      ${err('models', ['models'])}
+      <label for="c-budgets"
+        >Token budgets
+        <select
+          aria-label="kind of budget"
+          data-testid="control-budget-kind"
+          @change=${(e: Event) => {
             const k = (e.target as HTMLSelectElement).value;
-            this.editField('budgets', (x) => (x.budgets = { [k]: k === 'flops' ? [1e9, 4e9] : [2, 8, 32] }));
-          }}>
-            <option value="tokens_per_param" ?selected=${kind === 'tokens_per_param'}>tokens per parameter (D/N)</option>
-            <option value="flops" ?selected=${kind === 'flops'}>isoFLOP levels (C_train)</option>
-          </select></label>
-        <input id="c-budgets" data-testid="control-budgets" .value=${list(g.budgets?.[kind])}
-          @change=${(e: Event) => this.editField('budgets', (x) => (x.budgets = { [kind]: parseList((e.target as HTMLInputElement).value, 'budget') }))} />
-        ${err('budgets', ['budgets'])}
-        <label for="c-seeds">Seeds</label>
-        <input id="c-seeds" data-testid="control-seeds" .value=${list(g.seeds)}
-          @change=${(e: Event) => this.editField('seeds', (x) => (x.seeds = parseList((e.target as HTMLInputElement).value, 'seed', true)))} />
-        ${err('seeds', ['seeds'])}
-        <label for="c-n">Samples per question <em>n</em></label>
-        <input id="c-n" type="number" min="1" step="1" data-testid="control-n" .value=${String(g.sampling?.n ?? '')}
-          @change=${(e: Event) => this.editField('n', (x) => ((x.sampling ??= {}).n = parseList((e.target as HTMLInputElement).value, 'number of samples', true)[0]))} />
-        ${err('n', ['sampling.n'])}
-        <label for="c-k">k of pass@k</label>
-        <input id="c-k" data-testid="control-k" .value=${list(g.sampling?.k)}
-          @change=${(e: Event) => this.editField('k', (x) => ((x.sampling ??= {}).k = parseList((e.target as HTMLInputElement).value, 'k', true)))} />
-        ${err('k', ['sampling.k'])}
-      </fieldset>`;
+            this.editField(
+              'budgets',
+              (x) => (x.budgets = { [k]: k === 'flops' ? [1e9, 4e9] : [2, 8, 32] }),
+            );
+          }}
+        >
+          <option value="tokens_per_param" ?selected=${kind === 'tokens_per_param'}>
+            tokens per parameter (D/N)
+          </option>
+          <option value="flops" ?selected=${kind === 'flops'}>isoFLOP levels (C_train)</option>
+        </select></label
+      >
+      <input
+        id="c-budgets"
+        data-testid="control-budgets"
+        .value=${list(g.budgets?.[kind])}
+        @change=${(e: Event) => this.editField('budgets', (x) => (x.budgets = { [kind]: parseList((e.target as HTMLInputElement).value, 'budget') }))}
+      />
+      ${err('budgets', ['budgets'])}
+      <label for="c-seeds">Seeds</label>
+      <input
+        id="c-seeds"
+        data-testid="control-seeds"
+        .value=${list(g.seeds)}
+        @change=${(e: Event) => this.editField('seeds', (x) => (x.seeds = parseList((e.target as HTMLInputElement).value, 'seed', true)))}
+      />
+      ${err('seeds', ['seeds'])}
+      <label for="c-n">Samples per question <em>n</em></label>
+      <input
+        id="c-n"
+        type="number"
+        min="1"
+        step="1"
+        data-testid="control-n"
+        .value=${String(g.sampling?.n ?? '')}
+        @change=${(e: Event) => this.editField('n', (x) => ((x.sampling ??= {}).n = parseList((e.target as HTMLInputElement).value, 'number of samples', true)[0]))}
+      />
+      ${err('n', ['sampling.n'])}
+      <label for="c-k">k of pass@k</label>
+      <input
+        id="c-k"
+        data-testid="control-k"
+        .value=${list(g.sampling?.k)}
+        @change=${(e: Event) => this.editField('k', (x) => ((x.sampling ??= {}).k = parseList((e.target as HTMLInputElement).value, 'k', true)))}
+      />
+      ${err('k', ['sampling.k'])}
+    </fieldset>`;
   }
 
   /** A finished sweep, again from scratch: its stored runs and checkpoints go first (after a confirm). */
   private async runAgain(): Promise<void> {
     const name = this.checked.exp?.name;
     if (!name || this.running) return;
-    if (!confirm(`Run "${name}" again from scratch? Its ${this.records.length} finished runs and their checkpoints in this browser are deleted first (export them from Results to keep them).`)) return;
+    if (
+      !confirm(
+        `Run "${name}" again from scratch? Its ${this.records.length} finished runs and their checkpoints in this browser are deleted first (export them from Results to keep them).`,
+      )
+    )
+      return;
     await api.deleteSweep(name);
     this.records = [];
     this.notices = [];
@@ -506,65 +672,158 @@ export class T2Sweep extends LitElement {
     const p = this.progress;
     return html`
       <h2>Sweep</h2>
-      <p>A sweep trains a grid of small GPTs, each on its own token budget, then samples each one <em>n</em> times per question and scores pass@k.
-        Smaller models trained on more tokens, given more samples, can beat bigger ones: watch for it in the plots below. <a href="#view=learn">What is T²?</a></p>
+      <p>
+        A sweep trains a grid of small GPTs, each on its own token budget, then samples each one
+        <em>n</em> times per question and scores pass@k. Smaller models trained on more tokens,
+        given more samples, can beat bigger ones: watch for it in the plots below.
+        <a href="#view=learn">What is T²?</a>
+      </p>
 
       <div class="controls">
-        <label>Preset
-          <select @change=${(e: Event) => this.pickPreset((e.target as HTMLSelectElement).value)} ?disabled=${this.running} data-testid="preset">
+        <label
+          >Preset
+          <select
+            @change=${(e: Event) => this.pickPreset((e.target as HTMLSelectElement).value)}
+            ?disabled=${this.running}
+            data-testid="preset"
+          >
             ${this.preset === '' ? html`<option value="" selected>(edited grid)</option>` : ''}
             ${Object.keys(presets).map((k) => html`<option value=${k} ?selected=${k === this.preset}>${k}</option>`)}
           </select>
         </label>
-        ${this.running
-          ? html`<button class="primary" @click=${this.pause} ?disabled=${this.state === 'pausing'} data-testid="pause">${this.state === 'pausing' ? 'Pausing…' : 'Pause'}</button>`
-          : doneHere === c.runs.length && c.runs.length
-            ? html`<span class="ok" data-testid="sweep-done">✓ Sweep done</span>
-                <button @click=${this.runAgain} ?disabled=${!this.ready} data-testid="run-again">Run again from scratch</button>`
-            : html`<button class="primary" @click=${this.start} ?disabled=${!canStart} data-testid="start">${doneHere > 0 || this.state === 'paused' ? 'Resume sweep' : 'Start sweep'}</button>
-                <button @click=${this.estimate} ?disabled=${!canStart} data-testid="estimate">Estimate the time</button>`}
-        <span class="muted" data-testid="sweep-state" data-state=${this.state}>${this.stateText(doneHere, c.runs.length)}</span>
+        ${
+          this.running
+            ? html`<button
+                class="primary"
+                @click=${this.pause}
+                ?disabled=${this.state === 'pausing'}
+                data-testid="pause"
+              >
+                ${this.state === 'pausing' ? 'Pausing…' : 'Pause'}
+              </button>`
+            : doneHere === c.runs.length && c.runs.length
+              ? html`<span class="ok" data-testid="sweep-done">✓ Sweep done</span>
+                  <button @click=${this.runAgain} ?disabled=${!this.ready} data-testid="run-again">
+                    Run again from scratch
+                  </button>`
+              : html`<button
+                    class="primary"
+                    @click=${this.start}
+                    ?disabled=${!canStart}
+                    data-testid="start"
+                  >
+                    ${doneHere > 0 || this.state === 'paused' ? 'Resume sweep' : 'Start sweep'}
+                  </button>
+                  <button @click=${this.estimate} ?disabled=${!canStart} data-testid="estimate">
+                    Estimate the time
+                  </button>`
+        }
+        <span class="muted" data-testid="sweep-state" data-state=${this.state}
+          >${this.stateText(doneHere, c.runs.length)}</span
+        >
       </div>
       ${!this.running && this.estimates.get(`${this.text}|${this.limit ?? ''}`) ? html`<p class="muted" role="status" data-testid="estimate-text">${this.estimates.get(`${this.text}|${this.limit ?? ''}`)}</p>` : ''}
       ${c.exp?.description ? html`<p class="muted" data-testid="preset-description">${c.exp.description}</p>` : ''}
-      ${this.limit !== undefined && c.exp
-        ? html`<p class="notice" data-testid="limit-notice">Capped by the link's <code>limit=${this.limit}</code>: running the first ${c.runs.length} of the ${c.gridRuns} runs of "${c.exp.name}". <button @click=${() => setHash({ limit: null })} ?disabled=${this.running}>Run the whole grid</button></p>`
-        : ''}
-      ${this.lab?.grid
-        ? html`<div class="card" data-testid="lab-banner"><strong>Lab: ${this.lab.title}</strong><ul>${this.lab.lookFor.map((x) => html`<li>${x}</li>`)}</ul></div>`
-        : ''}
-      ${c.message
-        ? html`<p class="error" role="alert" data-testid="grid-error-top">The grid cannot run: ${c.message}
-            ${c.at >= 0 ? html`<button @click=${this.showError} data-testid="show-error">Show the line</button>` : ''}</p>`
-        : ''}
+      ${
+        this.limit !== undefined && c.exp
+          ? html`<p class="notice" data-testid="limit-notice">
+              Capped by the link's <code>limit=${this.limit}</code>: running the first
+              ${c.runs.length} of the ${c.gridRuns} runs of "${c.exp.name}".
+              <button @click=${() => setHash({ limit: null })} ?disabled=${this.running}>
+                Run the whole grid
+              </button>
+            </p>`
+          : ''
+      }
+      ${
+        this.lab?.grid
+          ? html`<div class="card" data-testid="lab-banner">
+              <strong>Lab: ${this.lab.title}</strong>
+              <ul>
+                ${this.lab.lookFor.map((x) => html`<li>${x}</li>`)}
+              </ul>
+            </div>`
+          : ''
+      }
+      ${
+        c.message
+          ? html`<p class="error" role="alert" data-testid="grid-error-top">
+              The grid cannot run: ${c.message}
+              ${c.at >= 0 ? html`<button @click=${this.showError} data-testid="show-error">Show the line</button>` : ''}
+            </p>`
+          : ''
+      }
       ${this.notices.map((n) => html`<p class="notice" role="status" data-testid="notice">${n}</p>`)}
       ${this.error ? html`<p class="error" role="alert" data-testid="sweep-error">${this.error}</p>` : ''}
-
       ${this.renderProgress(p, doneHere, c.runs.length)}
 
       <div class="grid2">
-        <div class="card"><t2-chart data-testid="loss-chart" label="training loss against tokens, one line per run" .config=${this.charts.loss} empty="Loss curves appear here as soon as the first run trains."></t2-chart></div>
-        <div class="card"><t2-chart data-testid="passk-chart" label="pass@k against k for each finished run" .config=${this.charts.passk} empty="pass@k appears here when the first run has been sampled."></t2-chart></div>
+        <div class="card">
+          <t2-chart
+            data-testid="loss-chart"
+            label="training loss against tokens, one line per run"
+            .config=${this.charts.loss}
+            empty="Loss curves appear here as soon as the first run trains."
+          ></t2-chart>
+        </div>
+        <div class="card">
+          <t2-chart
+            data-testid="passk-chart"
+            label="pass@k against k for each finished run"
+            .config=${this.charts.passk}
+            empty="pass@k appears here when the first run has been sampled."
+          ></t2-chart>
+        </div>
       </div>
       ${this.records.length > 1 ? html`<div class="card"><t2-chart data-testid="lossd-chart" label="held-out loss against training tokens per model" .config=${this.charts.lossD}></t2-chart></div>` : ''}
-
-      ${this.renderControls()}
-      ${this.renderRuns(c.runs, done)}
+      ${this.renderControls()} ${this.renderRuns(c.runs, done)}
 
       <details class="grid">
         <summary>The grid as JSON (checked as you type; the controls above write it)</summary>
-        <p class="muted">Models × token budgets × seeds, and the sampling settings. Edits go into the page's link, so you can share the grid.</p>
-        <textarea rows="18" cols="90" spellcheck="false" aria-label="sweep grid as JSON" aria-describedby="grid-status" data-testid="grid-editor"
-          .value=${this.text} ?disabled=${this.running} @input=${(e: Event) => this.setText((e.target as HTMLTextAreaElement).value, true)}></textarea>
-        <p id="grid-status" aria-live="polite" data-testid="grid-status" class=${c.message ? 'error' : 'ok'}>
-          ${c.message ? c.message : `✓ valid: ${c.gridRuns} runs in the grid${c.runs.length !== c.gridRuns ? `, ${c.runs.length} to run (limit)` : ''}`}</p>
+        <p class="muted">
+          Models × token budgets × seeds, and the sampling settings. Edits go into the page's link,
+          so you can share the grid.
+        </p>
+        <textarea
+          rows="18"
+          cols="90"
+          spellcheck="false"
+          aria-label="sweep grid as JSON"
+          aria-describedby="grid-status"
+          data-testid="grid-editor"
+          .value=${this.text}
+          ?disabled=${this.running}
+          @input=${(e: Event) => this.setText((e.target as HTMLTextAreaElement).value, true)}
+        ></textarea>
+        <p
+          id="grid-status"
+          aria-live="polite"
+          data-testid="grid-status"
+          class=${c.message ? 'error' : 'ok'}
+        >
+          ${c.message ? c.message : `✓ valid: ${c.gridRuns} runs in the grid${c.runs.length !== c.gridRuns ? `, ${c.runs.length} to run (limit)` : ''}`}
+        </p>
       </details>
-      ${this.log.length ? html`<details><summary>Log</summary><pre data-testid="log">${this.log.join('\n')}</pre></details>` : ''}
+      ${
+        this.log.length
+          ? html`<details>
+              <summary>Log</summary>
+              <pre data-testid="log">${this.log.join('\n')}</pre>
+            </details>`
+          : ''
+      }
     `;
   }
 
   private stateText(done: number, total: number): string {
-    const s = { idle: 'not started', running: 'running', pausing: 'pausing: saving a checkpoint…', paused: 'paused', done: 'done', error: 'stopped by an error' }[this.state];
+    const s = {
+      idle: 'not started',
+      running: 'running',
+      pausing: 'pausing: saving a checkpoint…',
+      paused: 'paused',
+      done: 'done',
+      error: 'stopped by an error',
+    }[this.state];
     return `${done} of ${total} runs finished · ${s}`;
   }
 
@@ -574,12 +833,18 @@ export class T2Sweep extends LitElement {
     const s = p.sample;
     return html`
       <div class="card" data-testid="progress">
-        <div data-testid="overall" data-fraction=${(this.display?.fraction ?? 0).toFixed(4)}><strong>Overall</strong>: ${(100 * (this.display?.fraction ?? 0)).toFixed(0)}% of the sweep done
-          (${done} of ${total} runs finished)${this.display?.eta != null ? `, about ${formatSeconds(this.display.eta)} left` : ', estimating the time left…'}</div>
+        <div data-testid="overall" data-fraction=${(this.display?.fraction ?? 0).toFixed(4)}>
+          <strong>Overall</strong>: ${(100 * (this.display?.fraction ?? 0)).toFixed(0)}% of the
+          sweep done (${done} of ${total} runs
+          finished)${this.display?.eta != null ? `, about ${formatSeconds(this.display.eta)} left` : ', estimating the time left…'}
+        </div>
         <progress max="1" .value=${this.display?.fraction ?? 0} aria-label="whole sweep"></progress>
-        <div><strong>Run ${p.run.id}</strong> (${p.index + 1} of ${p.total} still to run): ${p.phase === 'train' ? 'training' : 'sampling'}
+        <div>
+          <strong>Run ${p.run.id}</strong> (${p.index + 1} of ${p.total} still to run):
+          ${p.phase === 'train' ? 'training' : 'sampling'}
           ${t ? html` · ${si(t.tokens)} of ${si(p.run.config.tokens)} tokens · loss ${t.loss.toFixed(3)} · ${si(t.tokensPerSec)} tokens/s` : ''}
-          ${s ? html` · ${s.done} of ${s.total} samples` : ''}</div>
+          ${s ? html` · ${s.done} of ${s.total} samples` : ''}
+        </div>
         <progress max="1" .value=${p.runFraction} aria-label="this run"></progress>
       </div>
     `;
@@ -591,22 +856,45 @@ export class T2Sweep extends LitElement {
     const current = this.running ? this.progress?.run.id : undefined;
     const k1 = (r: RunRecord) => {
       const i = r.pass_at_k.sampling.k.indexOf(1);
-      return i < 0 || r.pass_at_k.sampling.value[i] === null ? '–' : r.pass_at_k.sampling.value[i]!.toFixed(3);
+      return i < 0 || r.pass_at_k.sampling.value[i] === null
+        ? '–'
+        : r.pass_at_k.sampling.value[i]!.toFixed(3);
     };
     return html`
       <h3>Runs</h3>
       <table data-testid="runs">
-        <thead><tr><th>run</th><th class="num">N (non-emb.)</th><th class="num">D tokens</th><th class="num">D/N</th><th>status</th><th class="num">held-out loss</th><th class="num">pass@1</th></tr></thead>
+        <thead>
+          <tr>
+            <th>run</th>
+            <th class="num">N (non-emb.)</th>
+            <th class="num">D tokens</th>
+            <th class="num">D/N</th>
+            <th>status</th>
+            <th class="num">held-out loss</th>
+            <th class="num">pass@1</th>
+          </tr>
+        </thead>
         <tbody>
           ${runs.map((r) => {
             const x = rec.get(r.id);
             const status = done.has(r.id) ? 'done' : r.id === current ? 'running' : 'waiting';
             const ckpt = this.checkpointAt.get(r.id);
-            return html`<tr data-run=${r.id} data-tokens=${r.config.tokens} data-status=${status} data-checkpoint=${ckpt ?? ''}>
-              <td>${r.id}</td><td class="num">${r.N_nonemb.toLocaleString()}</td><td class="num">${si(r.config.tokens)}</td><td class="num">${(r.config.tokens / r.N_nonemb).toFixed(1)}</td>
-              <td class=${status === 'done' ? 'ok' : ''}>${status === 'running' ? html`<strong>running</strong> ${(100 * (this.progress?.runFraction ?? 0)).toFixed(0)}%` : status}
-                ${status !== 'done' && ckpt !== undefined ? html`<span class="muted">· checkpoint at ${si(ckpt)} tokens</span>` : ''}</td>
-              <td class="num">${x ? x.eval_loss.toFixed(3) : ''}</td><td class="num">${x ? k1(x) : ''}</td>
+            return html`<tr
+              data-run=${r.id}
+              data-tokens=${r.config.tokens}
+              data-status=${status}
+              data-checkpoint=${ckpt ?? ''}
+            >
+              <td>${r.id}</td>
+              <td class="num">${r.N_nonemb.toLocaleString()}</td>
+              <td class="num">${si(r.config.tokens)}</td>
+              <td class="num">${(r.config.tokens / r.N_nonemb).toFixed(1)}</td>
+              <td class=${status === 'done' ? 'ok' : ''}>
+                ${status === 'running' ? html`<strong>running</strong> ${(100 * (this.progress?.runFraction ?? 0)).toFixed(0)}%` : status}
+                ${status !== 'done' && ckpt !== undefined ? html`<span class="muted">· checkpoint at ${si(ckpt)} tokens</span>` : ''}
+              </td>
+              <td class="num">${x ? x.eval_loss.toFixed(3) : ''}</td>
+              <td class="num">${x ? k1(x) : ''}</td>
             </tr>`;
           })}
         </tbody>

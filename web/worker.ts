@@ -6,4 +6,9 @@ import { createApi } from '../src/worker/api.ts';
 import { openIdb } from './store.ts';
 
 const nav = (self as unknown as { navigator: Navigator }).navigator;
-expose(createApi(nav.gpu, { openDb: () => openIdb(), codeVersion: import.meta.env.VITE_T2LAB_VERSION ?? 'web' }));
+expose(
+  createApi(nav.gpu, {
+    openDb: () => openIdb(),
+    codeVersion: import.meta.env.VITE_T2LAB_VERSION ?? 'web',
+  }),
+);

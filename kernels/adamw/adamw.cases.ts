@@ -1,11 +1,32 @@
-import { seededArray, type BenchCase, type CheckCase, type CheckOutput } from '../../src/gpu/cases.ts';
-import { adamw_bytes, adamw_flops, adamw_hyper, adamw_update, adamw_versions, adamw_write_hyper, type AdamwHyper, type AdamwVersion } from './adamw.ts';
+import {
+  seededArray,
+  type BenchCase,
+  type CheckCase,
+  type CheckOutput,
+} from '../../src/gpu/cases.ts';
+import {
+  adamw_bytes,
+  adamw_flops,
+  adamw_hyper,
+  adamw_update,
+  adamw_versions,
+  adamw_write_hyper,
+  type AdamwHyper,
+  type AdamwVersion,
+} from './adamw.ts';
 import * as cpu from './adamw.cpu.ts';
 import { global_norm, global_norm_partials } from '../global_norm/global_norm.ts';
 import * as cpuNorm from '../global_norm/global_norm.cpu.ts';
 
 const versions = Object.keys(adamw_versions).map(Number) as AdamwVersion[];
-const HYPER: AdamwHyper = { lr: 1e-3, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1, step: 3 };
+const HYPER: AdamwHyper = {
+  lr: 1e-3,
+  beta1: 0.9,
+  beta2: 0.95,
+  eps: 1e-8,
+  weightDecay: 0.1,
+  step: 3,
+};
 
 // A bench-scale model's parameter count (~1M) and a larger one; two thirds of it decayed (matrices).
 const SIZES = [1 << 20, 1 << 24];
@@ -19,11 +40,18 @@ export const bench: BenchCase[] = SIZES.flatMap((n) =>
     bytes: adamw_bytes(n),
     setup(gpu) {
       const t = (label: string, data?: Float64Array) => gpu.tensor(label, n, data);
-      const params = t('params', seededArray(n, 1)), grads = t('grads', seededArray(n, 2)), m = t('m'), v = t('v');
-      const norm = gpu.tensor('norm', 2, [1, 1]), hyper = adamw_hyper(gpu);
+      const params = t('params', seededArray(n, 1)),
+        grads = t('grads', seededArray(n, 2)),
+        m = t('m'),
+        v = t('v');
+      const norm = gpu.tensor('norm', 2, [1, 1]),
+        hyper = adamw_hyper(gpu);
       adamw_write_hyper(gpu, hyper, HYPER);
       return {
-        record: () => adamw_update(gpu, params, grads, m, v, norm, hyper, n, Math.floor((2 * n) / 3), { version }),
+        record: () =>
+          adamw_update(gpu, params, grads, m, v, norm, hyper, n, Math.floor((2 * n) / 3), {
+            version,
+          }),
         dispose: () => {
           [params, grads, m, v, norm].forEach((x) => x.buffer.destroy());
           hyper.destroy();
@@ -42,7 +70,8 @@ const CHECK_HYPER = { lr: 1e-2, beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay:
 export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => [
   // Three steps from zero state, the norm and clip scale from the global_norm kernel as in training.
   ...[true, false].map((clip): CheckCase => {
-    const n = 5003, nDecay = 2477; // not multiples of the workgroup; the decay boundary mid-workgroup
+    const n = 5003,
+      nDecay = 2477; // not multiples of the workgroup; the decay boundary mid-workgroup
     return {
       kernel: 'adamw_update',
       version: `v${version}`,
@@ -51,14 +80,25 @@ export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => [
       rtol: 0,
       async run(gpu) {
         const max_norm = clip ? 1.0 : 1e6; // grads in [-1, 1): norm ≈ 41
-        const p = seededArray(n, 1), m = new Float64Array(n), v = new Float64Array(n);
-        const P = gpu.tensor('params', n, p), G = gpu.tensor('grads', n), M = gpu.tensor('m', n), V = gpu.tensor('v', n);
-        const norm = gpu.tensor('norm', 2), partials = gpu.tensor('partials', global_norm_partials(n)), hyper = adamw_hyper(gpu);
+        const p = seededArray(n, 1),
+          m = new Float64Array(n),
+          v = new Float64Array(n);
+        const P = gpu.tensor('params', n, p),
+          G = gpu.tensor('grads', n),
+          M = gpu.tensor('m', n),
+          V = gpu.tensor('v', n);
+        const norm = gpu.tensor('norm', 2),
+          partials = gpu.tensor('partials', global_norm_partials(n)),
+          hyper = adamw_hyper(gpu);
         const outputs: CheckOutput[] = [];
         for (let t = 1; t <= 3; t++) {
-          const g = seededArray(n, 10 + t), wantNorm = new Float64Array(2);
+          const g = seededArray(n, 10 + t),
+            wantNorm = new Float64Array(2);
           cpuNorm.global_norm(wantNorm, null, g, n, max_norm);
-          if (clip ? !(wantNorm[1]! < 0.1) : wantNorm[1] !== 1) throw new Error(`the case's gradients no longer ${clip ? '' : 'un'}clip (scale ${wantNorm[1]})`);
+          if (clip ? !(wantNorm[1]! < 0.1) : wantNorm[1] !== 1)
+            throw new Error(
+              `the case's gradients no longer ${clip ? '' : 'un'}clip (scale ${wantNorm[1]})`,
+            );
           const h: AdamwHyper = { ...CHECK_HYPER, step: t };
           cpu.adamw_update(p, g, m, v, wantNorm, h, n, nDecay);
           gpu.write(G, g);
@@ -90,9 +130,16 @@ export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => [
     rtol: 0,
     quick,
     async run(gpu) {
-      const p = seededArray(n, 2), g = seededArray(n, 3), m = seededArray(n, 4), v = seededArray(n, 5, 0, 1);
+      const p = seededArray(n, 2),
+        g = seededArray(n, 3),
+        m = seededArray(n, 4),
+        v = seededArray(n, 5, 0, 1);
       const h: AdamwHyper = { ...CHECK_HYPER, step: 7 };
-      const P = gpu.tensor('params', n, p), G = gpu.tensor('grads', n, g), M = gpu.tensor('m', n, m), V = gpu.tensor('v', n, v), N = gpu.tensor('norm', 2, norm);
+      const P = gpu.tensor('params', n, p),
+        G = gpu.tensor('grads', n, g),
+        M = gpu.tensor('m', n, m),
+        V = gpu.tensor('v', n, v),
+        N = gpu.tensor('norm', 2, norm);
       const hyper = adamw_hyper(gpu);
       adamw_write_hyper(gpu, hyper, h);
       adamw_update(gpu, P, G, M, V, N, hyper, n, nDecay, { version });

@@ -13,7 +13,11 @@ export const adamw_versions = {
   1: { code: v1 },
 } as const;
 export type AdamwVersion = keyof typeof adamw_versions;
-export const adamw_update_kernel = defineKernel({ name: 'adamw_update', folder: 'adamw', versions: { 1: v1 } as Record<AdamwVersion, string> });
+export const adamw_update_kernel = defineKernel({
+  name: 'adamw_update',
+  folder: 'adamw',
+  versions: { 1: v1 } as Record<AdamwVersion, string>,
+});
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {
     adamw_update?: AdamwVersion;
@@ -37,7 +41,17 @@ export interface AdamwHyper {
  * to 48 bytes: lr, beta1, beta2, eps, weight_decay, bc1 = 1-β1^t, bc2 = 1-β2^t, 1-β1, 1-β2.
  * The last four are computed in float64 here, so the GPU never forms 1-β in float32.
  */
-export const ADAMW_HYPER_LAYOUT = { lr: 0, beta1: 1, beta2: 2, eps: 3, weight_decay: 4, bc1: 5, bc2: 6, one_minus_beta1: 7, one_minus_beta2: 8 } as const;
+export const ADAMW_HYPER_LAYOUT = {
+  lr: 0,
+  beta1: 1,
+  beta2: 2,
+  eps: 3,
+  weight_decay: 4,
+  bc1: 5,
+  bc2: 6,
+  one_minus_beta1: 7,
+  one_minus_beta2: 8,
+} as const;
 export const ADAMW_HYPER_BYTES = 48;
 
 /** A new uniform buffer for adamw_update's per-step values; fill it with adamw_write_hyper. */
@@ -51,7 +65,10 @@ export function adamw_hyper(gpu: Gpu): GPUBuffer {
  */
 export function adamw_write_hyper(gpu: Gpu, buf: GPUBuffer, h: AdamwHyper): void {
   adamw_check_hyper(h);
-  if (buf.size < ADAMW_HYPER_BYTES) throw new Error(`adamw_write_hyper: buffer "${buf.label}" has ${buf.size} bytes, needs ${ADAMW_HYPER_BYTES}`);
+  if (buf.size < ADAMW_HYPER_BYTES)
+    throw new Error(
+      `adamw_write_hyper: buffer "${buf.label}" has ${buf.size} bytes, needs ${ADAMW_HYPER_BYTES}`,
+    );
   const f = new Float32Array(ADAMW_HYPER_BYTES / 4);
   const L = ADAMW_HYPER_LAYOUT;
   f[L.lr] = h.lr;
@@ -75,32 +92,75 @@ export function adamw_check_hyper(h: AdamwHyper): void {
   if (!(h.beta1 >= 0 && h.beta1 < 1)) bad('beta1 must be in [0, 1)');
   if (!(h.beta2 >= 0 && h.beta2 < 1)) bad('beta2 must be in [0, 1)');
   if (!(Number.isFinite(h.eps) && h.eps > 0)) bad('eps must be a finite number > 0');
-  if (!(Number.isFinite(h.weightDecay) && h.weightDecay >= 0)) bad('weightDecay must be a finite number >= 0');
-  if (!(Number.isInteger(h.step) && h.step >= 1)) bad('step must be an integer >= 1 (t counts from 1)');
+  if (!(Number.isFinite(h.weightDecay) && h.weightDecay >= 0))
+    bad('weightDecay must be a finite number >= 0');
+  if (!(Number.isInteger(h.step) && h.step >= 1))
+    bad('step must be an integer >= 1 (t counts from 1)');
 }
 
 // params, grads, m, v: (n); norm: (2), reads the clip scale norm[1]; hyper: uniform from adamw_hyper
-export function adamw_update(gpu: Gpu, params: Tensor, grads: Tensor, m: Tensor, v: Tensor, norm: Tensor, hyper: GPUBuffer, n: number, n_decay: number, opts: { version?: AdamwVersion } = {}): void {
+export function adamw_update(
+  gpu: Gpu,
+  params: Tensor,
+  grads: Tensor,
+  m: Tensor,
+  v: Tensor,
+  norm: Tensor,
+  hyper: GPUBuffer,
+  n: number,
+  n_decay: number,
+  opts: { version?: AdamwVersion } = {},
+): void {
   const k = adamw_update_kernel;
   const version = k.version(gpu, opts.version);
-  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`adamw_update: n must be an integer >= 1 (got ${n})`);
-  if (!(Number.isInteger(n_decay) && n_decay >= 0 && n_decay <= n)) throw new Error(`adamw_update: n_decay must be an integer in [0, n=${n}] (got ${n_decay})`);
-  for (const [t, what] of [[params, 'params'], [grads, 'grads'], [m, 'm'], [v, 'v']] as const) {
-    if (t.length < n) throw new Error(`adamw_update: ${what} "${t.label}" has ${t.length} floats, needs n = ${n}`);
+  if (!(Number.isInteger(n) && n >= 1))
+    throw new Error(`adamw_update: n must be an integer >= 1 (got ${n})`);
+  if (!(Number.isInteger(n_decay) && n_decay >= 0 && n_decay <= n))
+    throw new Error(`adamw_update: n_decay must be an integer in [0, n=${n}] (got ${n_decay})`);
+  for (const [t, what] of [
+    [params, 'params'],
+    [grads, 'grads'],
+    [m, 'm'],
+    [v, 'v'],
+  ] as const) {
+    if (t.length < n)
+      throw new Error(`adamw_update: ${what} "${t.label}" has ${t.length} floats, needs n = ${n}`);
   }
-  if (norm.length < 2) throw new Error(`adamw_update: norm "${norm.label}" has ${norm.length} floats, needs 2 (global_norm's output)`);
-  if (hyper.size < ADAMW_HYPER_BYTES) throw new Error(`adamw_update: hyper "${hyper.label}" has ${hyper.size} bytes, needs ${ADAMW_HYPER_BYTES} (make it with adamw_hyper)`);
-  const named = [[params, 'params'], [grads, 'grads'], [m, 'm'], [v, 'v'], [norm, 'norm']] as const;
+  if (norm.length < 2)
+    throw new Error(
+      `adamw_update: norm "${norm.label}" has ${norm.length} floats, needs 2 (global_norm's output)`,
+    );
+  if (hyper.size < ADAMW_HYPER_BYTES)
+    throw new Error(
+      `adamw_update: hyper "${hyper.label}" has ${hyper.size} bytes, needs ${ADAMW_HYPER_BYTES} (make it with adamw_hyper)`,
+    );
+  const named = [
+    [params, 'params'],
+    [grads, 'grads'],
+    [m, 'm'],
+    [v, 'v'],
+    [norm, 'norm'],
+  ] as const;
   for (let a = 0; a < named.length; a++) {
     for (let b = a + 1; b < named.length; b++) {
-      if (overlap(named[a]![0], named[b]![0])) throw new Error(`adamw_update: ${named[a]![1]} "${named[a]![0].label}" and ${named[b]![1]} "${named[b]![0].label}" overlap in one buffer`);
+      if (overlap(named[a]![0], named[b]![0]))
+        throw new Error(
+          `adamw_update: ${named[a]![1]} "${named[a]![0].label}" and ${named[b]![1]} "${named[b]![0].label}" overlap in one buffer`,
+        );
     }
   }
-  k.dispatch(gpu, version, { bindings: [params, grads, m, v, norm, hyper, gpu.dims([n, n_decay])], workgroups: gpu.grid(Math.ceil(n / WG)) });
+  k.dispatch(gpu, version, {
+    bindings: [params, grads, m, v, norm, hyper, gpu.dims([n, n_decay])],
+    workgroups: gpu.grid(Math.ceil(n / WG)),
+  });
 }
 
 function overlap(a: Tensor, b: Tensor): boolean {
-  return a.buffer === b.buffer && a.offset < b.offset + b.length * 4 && b.offset < a.offset + a.length * 4;
+  return (
+    a.buffer === b.buffer &&
+    a.offset < b.offset + b.length * 4 &&
+    b.offset < a.offset + a.length * 4
+  );
 }
 
 /** Per element: scale, two moment updates, bias corrections, sqrt, divide, decay, step: ~16. */

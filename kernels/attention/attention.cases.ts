@@ -1,8 +1,15 @@
 import { seededArray, type BenchCase, type CheckCase } from '../../src/gpu/cases.ts';
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import {
-  attention_backward, attention_backward_bytes, attention_backward_flops, attention_forward, attention_forward_bytes, attention_forward_flops,
-  attention_versions, type AttentionOptions, type AttentionVersion,
+  attention_backward,
+  attention_backward_bytes,
+  attention_backward_flops,
+  attention_forward,
+  attention_forward_bytes,
+  attention_forward_flops,
+  attention_versions,
+  type AttentionOptions,
+  type AttentionVersion,
 } from './attention.ts';
 import * as cpu from './attention.cpu.ts';
 
@@ -26,7 +33,9 @@ export const bench: BenchCase[] = BENCH_SHAPES.flatMap(({ B, T, C, H }) =>
       flops: attention_forward_flops(B, T, C, H),
       bytes: attention_forward_bytes(B, T, C, H),
       setup(gpu) {
-        const out = gpu.tensor('out', B * T * C), lse = gpu.tensor('lse', B * H * T), qkv = gpu.tensor('qkv', B * T * 3 * C, seededArray(B * T * 3 * C, 1));
+        const out = gpu.tensor('out', B * T * C),
+          lse = gpu.tensor('lse', B * H * T),
+          qkv = gpu.tensor('qkv', B * T * 3 * C, seededArray(B * T * 3 * C, 1));
         return {
           record: () => attention_forward(gpu, out, lse, qkv, B, T, C, H, { version }),
           dispose: () => [out, lse, qkv].forEach((t) => t.buffer.destroy()),
@@ -40,11 +49,16 @@ export const bench: BenchCase[] = BENCH_SHAPES.flatMap(({ B, T, C, H }) =>
       flops: attention_backward_flops(B, T, C, H),
       bytes: attention_backward_bytes(B, T, C, H),
       setup(gpu) {
-        const qkv = gpu.tensor('qkv', B * T * 3 * C, seededArray(B * T * 3 * C, 1)), dout = gpu.tensor('dout', B * T * C, seededArray(B * T * C, 2));
-        const out = gpu.tensor('out', B * T * C), lse = gpu.tensor('lse', B * H * T), dqkv = gpu.tensor('dqkv', B * T * 3 * C), delta = gpu.tensor('delta', B * H * T);
+        const qkv = gpu.tensor('qkv', B * T * 3 * C, seededArray(B * T * 3 * C, 1)),
+          dout = gpu.tensor('dout', B * T * C, seededArray(B * T * C, 2));
+        const out = gpu.tensor('out', B * T * C),
+          lse = gpu.tensor('lse', B * H * T),
+          dqkv = gpu.tensor('dqkv', B * T * 3 * C),
+          delta = gpu.tensor('delta', B * H * T);
         attention_forward(gpu, out, lse, qkv, B, T, C, H, { version });
         return {
-          record: () => attention_backward(gpu, dqkv, delta, dout, qkv, out, lse, B, T, C, H, { version }),
+          record: () =>
+            attention_backward(gpu, dqkv, delta, dout, qkv, out, lse, B, T, C, H, { version }),
           dispose: () => [qkv, dout, out, lse, dqkv, delta].forEach((t) => t.buffer.destroy()),
         };
       },
@@ -71,7 +85,11 @@ const SHAPES: [number, number, number, number][] = [
 ];
 // v3 on subgroups narrower than 8 lanes (SwiftShader's 4) loads per lane instead of broadcasting: forced here
 // (wide: false) on the shapes that exercise its chunking, so lavapipe's 8 lanes check that path too.
-const NARROW: [number, number, number, number][] = [[2, 7, 6, 3], [2, 33, 8, 2], [1, 17, 36, 3]];
+const NARROW: [number, number, number, number][] = [
+  [2, 7, 6, 3],
+  [2, 33, 8, 2],
+  [1, 17, 36, 3],
+];
 // Inputs in [-2, 2): scores up to ~4·sqrt(hs), large enough that the running max moves and rescales.
 const RANGE = [-2, 2] as const;
 // float32 sums over at most T keys of hs-long dot products; values stay O(1) after the softmax. Seen on
@@ -84,17 +102,27 @@ const SLOW_HS = 128;
 
 /** CPU forward and backward on the shape's seeded inputs. */
 function reference(B: number, T: number, C: number, H: number) {
-  const qkv = seededArray(B * T * 3 * C, 1, ...RANGE), dout = seededArray(B * T * C, 2, ...RANGE);
-  const out = new Float64Array(B * T * C), lse = new Float64Array(B * H * T), dqkv = new Float64Array(B * T * 3 * C), delta = new Float64Array(B * H * T);
+  const qkv = seededArray(B * T * 3 * C, 1, ...RANGE),
+    dout = seededArray(B * T * C, 2, ...RANGE);
+  const out = new Float64Array(B * T * C),
+    lse = new Float64Array(B * H * T),
+    dqkv = new Float64Array(B * T * 3 * C),
+    delta = new Float64Array(B * H * T);
   cpu.attention_forward(out, lse, qkv, B, T, C, H);
   cpu.attention_backward(dqkv, delta, dout, qkv, out, lse, B, T, C, H);
   return { qkv, dout, out, lse, dqkv, delta };
 }
 
 /** Upload, run `launch`, read `outs` back, free everything: the GPU half of a case. */
-async function onGpu(gpu: Gpu, data: Record<string, Float64Array | number>, launch: (t: Record<string, Tensor>) => void, outs: string[]): Promise<Float32Array[]> {
+async function onGpu(
+  gpu: Gpu,
+  data: Record<string, Float64Array | number>,
+  launch: (t: Record<string, Tensor>) => void,
+  outs: string[],
+): Promise<Float32Array[]> {
   const t: Record<string, Tensor> = {};
-  for (const [name, d] of Object.entries(data)) t[name] = typeof d === 'number' ? gpu.tensor(name, d) : gpu.tensor(name, d.length, d);
+  for (const [name, d] of Object.entries(data))
+    t[name] = typeof d === 'number' ? gpu.tensor(name, d) : gpu.tensor(name, d.length, d);
   try {
     launch(t);
     const got: Float32Array[] = [];
@@ -106,8 +134,15 @@ async function onGpu(gpu: Gpu, data: Record<string, Float64Array | number>, laun
 }
 
 /** The forward and backward cases of one shape under `opts`; `extra` names a variant ("narrow (wide: false), "). */
-function cases([B, T, C, H]: [number, number, number, number], opts: AttentionOptions & { version: AttentionVersion }, extra = ''): CheckCase[] {
-  const hs = C / H, quick = hs !== SLOW_HS, shape = `${extra}B=${B} T=${T} C=${C} H=${H} (hs=${hs})`, atol = tol(T, hs);
+function cases(
+  [B, T, C, H]: [number, number, number, number],
+  opts: AttentionOptions & { version: AttentionVersion },
+  extra = '',
+): CheckCase[] {
+  const hs = C / H,
+    quick = hs !== SLOW_HS,
+    shape = `${extra}B=${B} T=${T} C=${C} H=${H} (hs=${hs})`,
+    atol = tol(T, hs);
   return [
     {
       kernel: 'attention_forward',
@@ -118,9 +153,16 @@ function cases([B, T, C, H]: [number, number, number, number], opts: AttentionOp
       quick,
       async run(gpu) {
         const want = reference(B, T, C, H);
-        const [out, lse] = await onGpu(gpu, { out: seededArray(B * T * C, 3), lse: seededArray(B * H * T, 4), qkv: want.qkv },
-          (t) => attention_forward(gpu, t.out!, t.lse!, t.qkv!, B, T, C, H, opts), ['out', 'lse']);
-        return [{ what: 'out', got: out!, want: want.out }, { what: 'lse', got: lse!, want: want.lse, rtol: 1e-6 }];
+        const [out, lse] = await onGpu(
+          gpu,
+          { out: seededArray(B * T * C, 3), lse: seededArray(B * H * T, 4), qkv: want.qkv },
+          (t) => attention_forward(gpu, t.out!, t.lse!, t.qkv!, B, T, C, H, opts),
+          ['out', 'lse'],
+        );
+        return [
+          { what: 'out', got: out!, want: want.out },
+          { what: 'lse', got: lse!, want: want.lse, rtol: 1e-6 },
+        ];
       },
     },
     {
@@ -133,13 +175,39 @@ function cases([B, T, C, H]: [number, number, number, number], opts: AttentionOp
       async run(gpu) {
         const want = reference(B, T, C, H);
         // The backward runs on the GPU forward's own out and lse, as in training, over a stale dqkv.
-        const [dqkv, delta] = await onGpu(gpu,
-          { qkv: want.qkv, dout: want.dout, out: B * T * C, lse: B * H * T, dqkv: new Float64Array(B * T * 3 * C).fill(1e3), delta: B * H * T },
+        const [dqkv, delta] = await onGpu(
+          gpu,
+          {
+            qkv: want.qkv,
+            dout: want.dout,
+            out: B * T * C,
+            lse: B * H * T,
+            dqkv: new Float64Array(B * T * 3 * C).fill(1e3),
+            delta: B * H * T,
+          },
           (t) => {
             attention_forward(gpu, t.out!, t.lse!, t.qkv!, B, T, C, H, opts);
-            attention_backward(gpu, t.dqkv!, t.delta!, t.dout!, t.qkv!, t.out!, t.lse!, B, T, C, H, opts);
-          }, ['dqkv', 'delta']);
-        return [{ what: 'dqkv', got: dqkv!, want: want.dqkv, atol: 3 * atol }, { what: 'delta', got: delta!, want: want.delta }];
+            attention_backward(
+              gpu,
+              t.dqkv!,
+              t.delta!,
+              t.dout!,
+              t.qkv!,
+              t.out!,
+              t.lse!,
+              B,
+              T,
+              C,
+              H,
+              opts,
+            );
+          },
+          ['dqkv', 'delta'],
+        );
+        return [
+          { what: 'dqkv', got: dqkv!, want: want.dqkv, atol: 3 * atol },
+          { what: 'delta', got: delta!, want: want.delta },
+        ];
       },
     },
   ];
@@ -147,5 +215,7 @@ function cases([B, T, C, H]: [number, number, number, number], opts: AttentionOp
 
 export const checks: CheckCase[] = [
   ...versions.flatMap((version) => SHAPES.flatMap((s) => cases(s, { version }))),
-  ...NARROW.flatMap((s) => cases(s, { version: 3, wide: false }, 'narrow (wide: false, per-lane loads), ')),
+  ...NARROW.flatMap((s) =>
+    cases(s, { version: 3, wide: false }, 'narrow (wide: false, per-lane loads), '),
+  ),
 ];

@@ -37,10 +37,18 @@ export const ATTENTION_MAX_HS = 128;
 
 const unsupported = (gpu: Gpu, version: AttentionVersion) => attention_unsupported(gpu, version);
 export const attention_forward_kernel = defineKernel({
-  name: 'attention_forward', folder: 'attention', versions: { 1: forwardV1, 2: forwardV2, 3: forwardV3, 4: forwardV4 }, fallback: (gpu) => attention_default_version(gpu), unsupported,
+  name: 'attention_forward',
+  folder: 'attention',
+  versions: { 1: forwardV1, 2: forwardV2, 3: forwardV3, 4: forwardV4 },
+  fallback: (gpu) => attention_default_version(gpu),
+  unsupported,
 });
 export const attention_backward_kernel = defineKernel({
-  name: 'attention_backward', folder: 'attention', versions: { 1: backwardV1, 2: backwardV2, 3: backwardV3, 4: backwardV4 }, fallback: (gpu) => attention_default_version(gpu), unsupported,
+  name: 'attention_backward',
+  folder: 'attention',
+  versions: { 1: backwardV1, 2: backwardV2, 3: backwardV3, 4: backwardV4 },
+  fallback: (gpu) => attention_default_version(gpu),
+  unsupported,
 });
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {
@@ -66,7 +74,8 @@ export function attention_default_version(gpu: Gpu): AttentionVersion {
 
 /** Why `version` cannot run on this device, or null: v3 needs the "subgroups" feature. */
 export function attention_unsupported(gpu: Gpu, version: AttentionVersion): string | null {
-  if (version === 3 && !gpu.device.features.has('subgroups')) return 'attention v3 needs the "subgroups" feature, which this device lacks';
+  if (version === 3 && !gpu.device.features.has('subgroups'))
+    return 'attention v3 needs the "subgroups" feature, which this device lacks';
   return null;
 }
 
@@ -79,21 +88,55 @@ function attention_wide(gpu: Gpu): boolean {
 }
 
 // out: (B,T,C); lse: (B,H,T); qkv: (B,T,3C)
-export function attention_forward(gpu: Gpu, out: Tensor, lse: Tensor, qkv: Tensor, B: number, T: number, C: number, H: number, opts: AttentionOptions = {}): void {
-  const hs = attention_check('attention_forward', B, T, C, H, { out: [out, B * T * C], lse: [lse, B * H * T], qkv: [qkv, B * T * 3 * C] });
+export function attention_forward(
+  gpu: Gpu,
+  out: Tensor,
+  lse: Tensor,
+  qkv: Tensor,
+  B: number,
+  T: number,
+  C: number,
+  H: number,
+  opts: AttentionOptions = {},
+): void {
+  const hs = attention_check('attention_forward', B, T, C, H, {
+    out: [out, B * T * C],
+    lse: [lse, B * H * T],
+    qkv: [qkv, B * T * 3 * C],
+  });
   const k = attention_forward_kernel;
   const version = k.version(gpu, opts.version);
   k.dispatch(gpu, version, {
-    bindings: [out, lse, qkv, gpu.dims([B, T, C, H])], workgroups: attention_grid(gpu, version, B, T, H), defines: attention_defines(version, hs), overrides: attention_overrides(gpu, version, opts),
+    bindings: [out, lse, qkv, gpu.dims([B, T, C, H])],
+    workgroups: attention_grid(gpu, version, B, T, H),
+    defines: attention_defines(version, hs),
+    overrides: attention_overrides(gpu, version, opts),
   });
 }
 
 // dqkv: (B,T,3C), overwritten; delta: (B,H,T) scratch (D_i = dout_i·out_i, written by the dq pass, read by
 // the dkv pass), passed in so no call allocates; dout: (B,T,C); qkv: (B,T,3C); out: (B,T,C); lse: (B,H,T)
-export function attention_backward(gpu: Gpu, dqkv: Tensor, delta: Tensor, dout: Tensor, qkv: Tensor, out: Tensor, lse: Tensor,
-  B: number, T: number, C: number, H: number, opts: AttentionOptions = {}): void {
+export function attention_backward(
+  gpu: Gpu,
+  dqkv: Tensor,
+  delta: Tensor,
+  dout: Tensor,
+  qkv: Tensor,
+  out: Tensor,
+  lse: Tensor,
+  B: number,
+  T: number,
+  C: number,
+  H: number,
+  opts: AttentionOptions = {},
+): void {
   const hs = attention_check('attention_backward', B, T, C, H, {
-    dqkv: [dqkv, B * T * 3 * C], delta: [delta, B * H * T], dout: [dout, B * T * C], qkv: [qkv, B * T * 3 * C], out: [out, B * T * C], lse: [lse, B * H * T],
+    dqkv: [dqkv, B * T * 3 * C],
+    delta: [delta, B * H * T],
+    dout: [dout, B * T * C],
+    qkv: [qkv, B * T * 3 * C],
+    out: [out, B * T * C],
+    lse: [lse, B * H * T],
   });
   const k = attention_backward_kernel;
   const version = k.version(gpu, opts.version);
@@ -102,37 +145,78 @@ export function attention_backward(gpu: Gpu, dqkv: Tensor, delta: Tensor, dout: 
   const defines = attention_defines(version, hs);
   const overrides = attention_overrides(gpu, version, opts);
   // WGSL binding order: out is last, so the dkv entry point (which never reads it) binds 0..5.
-  k.dispatch(gpu, version, { bindings: [dqkv, delta, dout, qkv, lse, dims, out], workgroups, defines, overrides, entryPoint: 'dq' });
-  k.dispatch(gpu, version, { bindings: [dqkv, delta, dout, qkv, lse, dims], workgroups, defines, overrides, entryPoint: 'dkv' });
+  k.dispatch(gpu, version, {
+    bindings: [dqkv, delta, dout, qkv, lse, dims, out],
+    workgroups,
+    defines,
+    overrides,
+    entryPoint: 'dq',
+  });
+  k.dispatch(gpu, version, {
+    bindings: [dqkv, delta, dout, qkv, lse, dims],
+    workgroups,
+    defines,
+    overrides,
+    entryPoint: 'dkv',
+  });
 }
 
 /**
  * Structural variants: the head size (it sizes the row arrays, and loops over a constant hs unroll into registers:
  * a runtime hs halved attention's speed on lavapipe), and for v2 whether heads split into aligned vec4 groups.
  */
-function attention_defines(version: AttentionVersion, hs: number): Record<string, number | boolean> {
+function attention_defines(
+  version: AttentionVersion,
+  hs: number,
+): Record<string, number | boolean> {
   return version === 1 ? { HS: hs } : { HS: hs, VEC4: hs % 4 === 0 };
 }
 
 /** v3's WIDE override (attention_wide, unless the caller says); the other versions have none. */
-function attention_overrides(gpu: Gpu, version: AttentionVersion, opts: AttentionOptions): Record<string, number> | undefined {
+function attention_overrides(
+  gpu: Gpu,
+  version: AttentionVersion,
+  opts: AttentionOptions,
+): Record<string, number> | undefined {
   return version === 3 ? { WIDE: (opts.wide ?? attention_wide(gpu)) ? 1 : 0 } : undefined;
 }
 
 /** v1: a 1-D grid of rows; v2-v4: one workgroup per block of rows of each (b,h) (the .wgsl decodes the same order). */
-function attention_grid(gpu: Gpu, version: AttentionVersion, B: number, T: number, H: number): [number, number] {
+function attention_grid(
+  gpu: Gpu,
+  version: AttentionVersion,
+  B: number,
+  T: number,
+  H: number,
+): [number, number] {
   const v = attention_versions[version];
-  return version === 1 ? gpu.grid(Math.ceil((B * H * T) / v.workgroup)) : gpu.grid(B * H * Math.ceil(T / v.rows));
+  return version === 1
+    ? gpu.grid(Math.ceil((B * H * T) / v.workgroup))
+    : gpu.grid(B * H * Math.ceil(T / v.rows));
 }
 
 /** Validate the shape and tensor sizes; return hs. */
-function attention_check(who: string, B: number, T: number, C: number, H: number, tensors: Record<string, [Tensor, number]>): number {
-  if (![B, T, C, H].every((n) => Number.isInteger(n) && n >= 1)) throw new Error(`${who}: B, T, C, H must be integers >= 1 (got B=${B} T=${T} C=${C} H=${H})`);
+function attention_check(
+  who: string,
+  B: number,
+  T: number,
+  C: number,
+  H: number,
+  tensors: Record<string, [Tensor, number]>,
+): number {
+  if (![B, T, C, H].every((n) => Number.isInteger(n) && n >= 1))
+    throw new Error(`${who}: B, T, C, H must be integers >= 1 (got B=${B} T=${T} C=${C} H=${H})`);
   if (C % H !== 0) throw new Error(`${who}: C=${C} is not divisible by H=${H} heads`);
   const hs = C / H;
-  if (hs > ATTENTION_MAX_HS) throw new Error(`${who}: head size C/H = ${hs} exceeds the supported maximum of ${ATTENTION_MAX_HS}`);
+  if (hs > ATTENTION_MAX_HS)
+    throw new Error(
+      `${who}: head size C/H = ${hs} exceeds the supported maximum of ${ATTENTION_MAX_HS}`,
+    );
   for (const [what, [t, need]] of Object.entries(tensors)) {
-    if (t.length < need) throw new Error(`${who}: ${what} "${t.label}" has ${t.length} floats, needs ${need} for B=${B} T=${T} C=${C} H=${H}`);
+    if (t.length < need)
+      throw new Error(
+        `${who}: ${what} "${t.label}" has ${t.length} floats, needs ${need} for B=${B} T=${T} C=${C} H=${H}`,
+      );
   }
   return hs;
 }
@@ -144,7 +228,8 @@ const pairs = (T: number) => (T * (T + 1)) / 2;
  * Forward FLOPs = B·H·T(T+1)/2 · (4·hs + 3): per causal pair, q·k (2·hs) and p·v (2·hs), plus the softmax's
  * subtract-max, exp and add-to-sum (3, an exp counted as 1). Per-row work (scaling q, normalising) is ignored.
  */
-export const attention_forward_flops = (B: number, T: number, C: number, H: number) => B * H * pairs(T) * (4 * (C / H) + 3);
+export const attention_forward_flops = (B: number, T: number, C: number, H: number) =>
+  B * H * pairs(T) * (4 * (C / H) + 3);
 
 /**
  * Backward FLOPs = B·H·T(T+1)/2 · (10·hs + 4) + 2·B·T·C: per causal pair, recomputing q·k, dout·v, and the
@@ -152,10 +237,13 @@ export const attention_forward_flops = (B: number, T: number, C: number, H: numb
  * multiply by p (4); and D_i = dout_i·out_i per row. This is the algorithm's count: v1 computes q·k and
  * dout·v in both of its passes (14·hs per pair), so its achieved FLOP/s understates its arithmetic rate.
  */
-export const attention_backward_flops = (B: number, T: number, C: number, H: number) => B * H * pairs(T) * (10 * (C / H) + 4) + 2 * B * T * C;
+export const attention_backward_flops = (B: number, T: number, C: number, H: number) =>
+  B * H * pairs(T) * (10 * (C / H) + 4) + 2 * B * T * C;
 
 /** Minimum bytes moved: read qkv, write out and lse. */
-export const attention_forward_bytes = (B: number, T: number, C: number, H: number) => 4 * (3 * B * T * C + B * T * C + B * H * T);
+export const attention_forward_bytes = (B: number, T: number, C: number, H: number) =>
+  4 * (3 * B * T * C + B * T * C + B * H * T);
 
 /** Minimum bytes moved: read dout, qkv, out, lse, write dqkv (the delta scratch is not counted). */
-export const attention_backward_bytes = (B: number, T: number, C: number, H: number) => 4 * (B * T * C + 3 * B * T * C + B * T * C + B * H * T + 3 * B * T * C);
+export const attention_backward_bytes = (B: number, T: number, C: number, H: number) =>
+  4 * (B * T * C + 3 * B * T * C + B * T * C + B * H * T + 3 * B * T * C);

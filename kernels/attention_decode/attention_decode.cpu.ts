@@ -9,18 +9,40 @@
 import { SEQ, SEQ_STRIDE } from '../sample/seqs.ts';
 
 // out: (S,C); cache: (S,T,2C), row pos written; qkv: (S,3C); prefix: (Q,Tp,3C); seqs: (S, SEQ_STRIDE)
-export function attention_decode(out: Float64Array, cache: Float64Array, qkv: Float64Array, prefix: Float64Array, seqs: ArrayLike<number>,
-  S: number, T: number, C: number, H: number, Tp: number): void {
-  const hs = C / H, scale = 1 / Math.sqrt(hs);
+export function attention_decode(
+  out: Float64Array,
+  cache: Float64Array,
+  qkv: Float64Array,
+  prefix: Float64Array,
+  seqs: ArrayLike<number>,
+  S: number,
+  T: number,
+  C: number,
+  H: number,
+  Tp: number,
+): void {
+  const hs = C / H,
+    scale = 1 / Math.sqrt(hs);
   for (let s = 0; s < S; s++) {
-    const row = seqs[s * SEQ_STRIDE + SEQ.prefix_row]!, P = seqs[s * SEQ_STRIDE + SEQ.prefix_len]!, pos = seqs[s * SEQ_STRIDE + SEQ.pos]!;
+    const row = seqs[s * SEQ_STRIDE + SEQ.prefix_row]!,
+      P = seqs[s * SEQ_STRIDE + SEQ.prefix_len]!,
+      pos = seqs[s * SEQ_STRIDE + SEQ.pos]!;
     if (seqs[s * SEQ_STRIDE + SEQ.done] !== 0) continue;
-    if (pos >= T) throw new Error(`attention_decode: sequence ${s} is running at pos ${pos}, past the context T=${T}`);
-    if (P < 1 || P > Tp) throw new Error(`attention_decode: sequence ${s} has prefix_len ${P}, outside [1, Tp=${Tp}]`);
+    if (pos >= T)
+      throw new Error(
+        `attention_decode: sequence ${s} is running at pos ${pos}, past the context T=${T}`,
+      );
+    if (P < 1 || P > Tp)
+      throw new Error(`attention_decode: sequence ${s} has prefix_len ${P}, outside [1, Tp=${Tp}]`);
     const c = (j: number) => (s * T + j) * 2 * C;
     for (let d = 0; d < 2 * C; d++) cache[c(pos) + d] = qkv[s * 3 * C + C + d]!;
     // Where key j of head 0 lives (the value follows C floats later in all three sources).
-    const key = (j: number): [Float64Array, number] => (j === pos ? [qkv, s * 3 * C + C] : j < P ? [prefix, (row * Tp + j) * 3 * C + C] : [cache, c(j)]);
+    const key = (j: number): [Float64Array, number] =>
+      j === pos
+        ? [qkv, s * 3 * C + C]
+        : j < P
+          ? [prefix, (row * Tp + j) * 3 * C + C]
+          : [cache, c(j)];
     for (let h = 0; h < H; h++) {
       const q = s * 3 * C + h * hs;
       const sc = new Float64Array(pos + 1);

@@ -49,41 +49,80 @@ export function attention_decode_default_version(gpu: Gpu): AttentionDecodeVersi
 // qkv: (S,3C), the newest token of each sequence; prefix: (Q,Tp,3C), this layer's prefill qkv (Q prompt rows of
 // Tp positions); seqs: (S, SEQ_STRIDE) u32, reads prefix_row, prefix_len, pos, done. Needs 1 <= prefix_len <= Tp
 // and pos < T for running rows (the kernel cannot check what lives on the GPU).
-export function attention_decode(gpu: Gpu, out: Tensor, cache: Tensor, qkv: Tensor, prefix: Tensor, seqs: Tensor,
-  S: number, T: number, C: number, H: number, Tp: number, opts: AttentionDecodeOptions = {}): void {
+export function attention_decode(
+  gpu: Gpu,
+  out: Tensor,
+  cache: Tensor,
+  qkv: Tensor,
+  prefix: Tensor,
+  seqs: Tensor,
+  S: number,
+  T: number,
+  C: number,
+  H: number,
+  Tp: number,
+  opts: AttentionDecodeOptions = {},
+): void {
   const who = 'attention_decode';
-  if (![S, T, C, H, Tp].every((n) => Number.isInteger(n) && n >= 1)) throw new Error(`${who}: S, T, C, H, Tp must be integers >= 1 (got S=${S} T=${T} C=${C} H=${H} Tp=${Tp})`);
+  if (![S, T, C, H, Tp].every((n) => Number.isInteger(n) && n >= 1))
+    throw new Error(
+      `${who}: S, T, C, H, Tp must be integers >= 1 (got S=${S} T=${T} C=${C} H=${H} Tp=${Tp})`,
+    );
   if (C % H !== 0) throw new Error(`${who}: C=${C} is not divisible by H=${H} heads`);
   const hs = C / H;
-  if (hs > ATTENTION_DECODE_MAX_HS) throw new Error(`${who}: head size C/H = ${hs} exceeds the supported maximum of ${ATTENTION_DECODE_MAX_HS}`);
+  if (hs > ATTENTION_DECODE_MAX_HS)
+    throw new Error(
+      `${who}: head size C/H = ${hs} exceeds the supported maximum of ${ATTENTION_DECODE_MAX_HS}`,
+    );
   const shape = `S=${S} T=${T} C=${C} H=${H} Tp=${Tp}`;
-  const need: [Tensor, string, number][] = [[out, 'out', S * C], [cache, 'cache', S * T * 2 * C], [qkv, 'qkv', S * 3 * C], [prefix, 'prefix', Tp * 3 * C], [seqs, 'seqs', S * SEQ_STRIDE]];
+  const need: [Tensor, string, number][] = [
+    [out, 'out', S * C],
+    [cache, 'cache', S * T * 2 * C],
+    [qkv, 'qkv', S * 3 * C],
+    [prefix, 'prefix', Tp * 3 * C],
+    [seqs, 'seqs', S * SEQ_STRIDE],
+  ];
   for (const [t, what, n] of need) {
-    if (t.length < n) throw new Error(`${who}: ${what} "${t.label}" has ${t.length} floats, needs ${n} for ${shape}`);
+    if (t.length < n)
+      throw new Error(
+        `${who}: ${what} "${t.label}" has ${t.length} floats, needs ${n} for ${shape}`,
+      );
   }
-  if (prefix.length % (Tp * 3 * C) !== 0) throw new Error(`${who}: prefix "${prefix.label}" has ${prefix.length} floats, not a whole number of (Tp,3C) = (${Tp},${3 * C}) rows`);
+  if (prefix.length % (Tp * 3 * C) !== 0)
+    throw new Error(
+      `${who}: prefix "${prefix.label}" has ${prefix.length} floats, not a whole number of (Tp,3C) = (${Tp},${3 * C}) rows`,
+    );
   const k = attention_decode_kernel;
   const version = k.version(gpu, opts.version);
   const v = attention_decode_versions[version];
   if (version === 2) {
     const bytes = 4 * (tCap(T) + 64 + Math.max(64, hs)); // sc, red, part (attention_decode.v2.wgsl)
     const max = gpu.limits.maxComputeWorkgroupStorageSize;
-    if (bytes > max) throw new Error(`${who}: v2 keeps T=${T} scores in workgroup memory (${bytes} bytes), over this adapter's ${max}; use v1`);
+    if (bytes > max)
+      throw new Error(
+        `${who}: v2 keeps T=${T} scores in workgroup memory (${bytes} bytes), over this adapter's ${max}; use v1`,
+      );
   }
   // The head size sizes private arrays (and unrolls); v2 also sizes workgroup memory by T's class.
   const defines: Record<string, number> = version === 1 ? { HS: hs } : { HS: hs, T_CAP: tCap(T) };
   const dims = gpu.dims([S, T, C, H, Tp]);
-  k.dispatch(gpu, version, { bindings: [out, cache, qkv, prefix, seqs, dims], workgroups: gpu.grid(Math.ceil((S * H) / v.perWorkgroup)), defines });
+  k.dispatch(gpu, version, {
+    bindings: [out, cache, qkv, prefix, seqs, dims],
+    workgroups: gpu.grid(Math.ceil((S * H) / v.perWorkgroup)),
+    defines,
+  });
 }
 
 /**
  * FLOPs for S sequences that each attend to L keys (L = pos+1): S·H·L·(4·hs + 3), the count attention_forward
  * uses per causal pair (q·k and p·v, 2·hs each, plus subtract-max, exp, add). Sum over rows when pos varies.
  */
-export const attention_decode_flops = (S: number, L: number, C: number, H: number) => S * H * L * (4 * (C / H) + 3);
+export const attention_decode_flops = (S: number, L: number, C: number, H: number) =>
+  S * H * L * (4 * (C / H) + 3);
 
 /**
  * Minimum bytes moved for S sequences of L keys each: read the new q, k, v (3C) and L-1 older keys and values
  * (2C each, from the prefix or the cache) and the seqs row; write out (C) and the cache row (2C).
  */
-export const attention_decode_bytes = (S: number, L: number, C: number) => 4 * S * (3 * C + 2 * C * (L - 1) + SEQ_STRIDE + C + 2 * C);
+export const attention_decode_bytes = (S: number, L: number, C: number) =>
+  4 * S * (3 * C + 2 * C * (L - 1) + SEQ_STRIDE + C + 2 * C);

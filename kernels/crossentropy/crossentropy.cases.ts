@@ -1,7 +1,14 @@
 import { seededArray, type BenchCase, type CheckCase } from '../../src/gpu/cases.ts';
 import {
-  CROSSENTROPY_IGNORE, crossentropy_backward, crossentropy_backward_bytes, crossentropy_backward_flops, crossentropy_forward, crossentropy_forward_bytes,
-  crossentropy_forward_flops, crossentropy_forward_versions, type CrossentropyVersion,
+  CROSSENTROPY_IGNORE,
+  crossentropy_backward,
+  crossentropy_backward_bytes,
+  crossentropy_backward_flops,
+  crossentropy_forward,
+  crossentropy_forward_bytes,
+  crossentropy_forward_flops,
+  crossentropy_forward_versions,
+  type CrossentropyVersion,
 } from './crossentropy.ts';
 import * as cpu from './crossentropy.cpu.ts';
 
@@ -23,7 +30,9 @@ export const bench: BenchCase[] = versions.flatMap((version): BenchCase[] => [
     flops: crossentropy_forward_flops(BT, V),
     bytes: crossentropy_forward_bytes(BT, V),
     setup(gpu) {
-      const losses = gpu.tensor('losses', BT), logits = gpu.tensor('logits', BT * V, seededArray(BT * V, 1, -4, 4)), targets = gpu.tensorU32('targets', seededTargets(BT, V, 2));
+      const losses = gpu.tensor('losses', BT),
+        logits = gpu.tensor('logits', BT * V, seededArray(BT * V, 1, -4, 4)),
+        targets = gpu.tensorU32('targets', seededTargets(BT, V, 2));
       return {
         record: () => crossentropy_forward(gpu, losses, logits, targets, BT, V, { version }),
         dispose: () => [losses, logits, targets].forEach((t) => t.buffer.destroy()),
@@ -37,10 +46,13 @@ export const bench: BenchCase[] = versions.flatMap((version): BenchCase[] => [
     flops: crossentropy_backward_flops(BT, V),
     bytes: crossentropy_backward_bytes(BT, V),
     setup(gpu) {
-      const dlogits = gpu.tensor('dlogits', BT * V), logits = gpu.tensor('logits', BT * V, seededArray(BT * V, 1, -4, 4));
-      const targets = gpu.tensorU32('targets', seededTargets(BT, V, 2)), dlosses = gpu.tensor('dlosses', BT, new Float64Array(BT).fill(1 / BT));
+      const dlogits = gpu.tensor('dlogits', BT * V),
+        logits = gpu.tensor('logits', BT * V, seededArray(BT * V, 1, -4, 4));
+      const targets = gpu.tensorU32('targets', seededTargets(BT, V, 2)),
+        dlosses = gpu.tensor('dlosses', BT, new Float64Array(BT).fill(1 / BT));
       return {
-        record: () => crossentropy_backward(gpu, dlogits, logits, targets, dlosses, BT, V, { version }),
+        record: () =>
+          crossentropy_backward(gpu, dlogits, logits, targets, dlosses, BT, V, { version }),
         dispose: () => [dlogits, logits, targets, dlosses].forEach((t) => t.buffer.destroy()),
       };
     },
@@ -49,12 +61,19 @@ export const bench: BenchCase[] = versions.flatMap((version): BenchCase[] => [
 
 // Awkward (BT, V): V=1 (the loss is always 0), BT=1, sizes that are not multiples of the 64-invocation
 // workgroup, more positions than one workgroup holds.
-const CHECK_SHAPES: [number, number][] = [[1, 1], [1, 5], [7, 1], [70, 65], [130, 3]];
+const CHECK_SHAPES: [number, number][] = [
+  [1, 1],
+  [1, 5],
+  [7, 1],
+  [70, 65],
+  [130, 3],
+];
 
 /** Logits in [-8, 8), with some rows shifted by +-200 where exp without the max subtracted overflows f32. */
 function logitsFor(BT: number, V: number, seed: number): Float64Array {
   const x = seededArray(BT * V, seed, -8, 8);
-  for (let i = 1; i < BT; i += 5) for (let v = 0; v < V; v++) x[i * V + v] = Math.fround(x[i * V + v]! + (i % 2 ? 200 : -200));
+  for (let i = 1; i < BT; i += 5)
+    for (let v = 0; v < V; v++) x[i * V + v] = Math.fround(x[i * V + v]! + (i % 2 ? 200 : -200));
   return x;
 }
 
@@ -64,7 +83,8 @@ function targetsFor(BT: number, V: number, seed: number): Uint32Array {
   for (let i = 3; i < BT; i += 4) t[i] = CROSSENTROPY_IGNORE;
   return t;
 }
-const ignored = (BT: number) => Array.from({ length: Math.max(0, Math.ceil((BT - 3) / 4)) }, (_, k) => 3 + 4 * k);
+const ignored = (BT: number) =>
+  Array.from({ length: Math.max(0, Math.ceil((BT - 3) / 4)) }, (_, k) => 3 + 4 * k);
 
 // float32 log-sum-exp over V terms with logits up to ~200: the subtraction l - m loses ~200·2^-24 ≈ 1.2e-5.
 const LOSS_TOL = 3e-5;
@@ -81,16 +101,25 @@ export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] =>
       atol: LOSS_TOL,
       rtol: 0,
       async run(gpu) {
-        const logits = logitsFor(BT, V, 1), targets = targetsFor(BT, V, 2), want = new Float64Array(BT);
+        const logits = logitsFor(BT, V, 1),
+          targets = targetsFor(BT, V, 2),
+          want = new Float64Array(BT);
         cpu.crossentropy_forward(want, logits, targets, BT, V);
-        const losses = gpu.tensor('losses', BT, seededArray(BT, 3)), l = gpu.tensor('logits', BT * V, logits), t = gpu.tensorU32('targets', targets);
+        const losses = gpu.tensor('losses', BT, seededArray(BT, 3)),
+          l = gpu.tensor('logits', BT * V, logits),
+          t = gpu.tensorU32('targets', targets);
         crossentropy_forward(gpu, losses, l, t, BT, V, { version });
         const got = await gpu.read(losses);
         [losses, l, t].forEach((x) => x.buffer.destroy());
         const skip = ignored(BT);
         return [
           { what: 'losses', got, want },
-          { what: 'losses at ignored positions (exactly 0)', got: skip.map((i) => got[i]!), want: skip.map(() => 0), atol: 0 },
+          {
+            what: 'losses at ignored positions (exactly 0)',
+            got: skip.map((i) => got[i]!),
+            want: skip.map(() => 0),
+            atol: 0,
+          },
         ];
       },
     },
@@ -101,10 +130,15 @@ export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] =>
       atol: GRAD_TOL,
       rtol: 0,
       async run(gpu) {
-        const logits = logitsFor(BT, V, 4), targets = targetsFor(BT, V, 5), dlosses = seededArray(BT, 6, 0, 1), want = new Float64Array(BT * V);
+        const logits = logitsFor(BT, V, 4),
+          targets = targetsFor(BT, V, 5),
+          dlosses = seededArray(BT, 6, 0, 1),
+          want = new Float64Array(BT * V);
         cpu.crossentropy_backward(want, logits, targets, dlosses, BT, V);
-        const dlogits = gpu.tensor('dlogits', BT * V, seededArray(BT * V, 7)), l = gpu.tensor('logits', BT * V, logits);
-        const t = gpu.tensorU32('targets', targets), d = gpu.tensor('dlosses', BT, dlosses);
+        const dlogits = gpu.tensor('dlogits', BT * V, seededArray(BT * V, 7)),
+          l = gpu.tensor('logits', BT * V, logits);
+        const t = gpu.tensorU32('targets', targets),
+          d = gpu.tensor('dlosses', BT, dlosses);
         crossentropy_backward(gpu, dlogits, l, t, d, BT, V, { version });
         const got = await gpu.read(dlogits);
         [dlogits, l, t, d].forEach((x) => x.buffer.destroy());

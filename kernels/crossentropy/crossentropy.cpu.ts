@@ -12,11 +12,23 @@ function softmaxRow(p: Float64Array, logits: Float64Array, i: number, V: number)
 }
 
 // losses: (BT); logits: (BT,V); targets: (BT)
-export function crossentropy_forward(losses: Float64Array, logits: Float64Array, targets: ArrayLike<number>, BT: number, V: number): void {
+export function crossentropy_forward(
+  losses: Float64Array,
+  logits: Float64Array,
+  targets: ArrayLike<number>,
+  BT: number,
+  V: number,
+): void {
   for (let i = 0; i < BT; i++) {
     const t = targets[i]!;
-    if (t === IGNORE) { losses[i] = 0; continue; }
-    if (!(t < V)) { losses[i] = NaN; continue; }
+    if (t === IGNORE) {
+      losses[i] = 0;
+      continue;
+    }
+    if (!(t < V)) {
+      losses[i] = NaN;
+      continue;
+    }
     // log-sum-exp form: -log p[t] computed without ever taking the log of an underflowed probability.
     let m = -Infinity;
     for (let v = 0; v < V; v++) m = Math.max(m, logits[i * V + v]!);
@@ -27,7 +39,14 @@ export function crossentropy_forward(losses: Float64Array, logits: Float64Array,
 }
 
 /** dlogits = (softmax(logits) - onehot(targets))·dlosses, overwriting dlogits. */
-export function crossentropy_backward(dlogits: Float64Array, logits: Float64Array, targets: ArrayLike<number>, dlosses: Float64Array, BT: number, V: number): void {
+export function crossentropy_backward(
+  dlogits: Float64Array,
+  logits: Float64Array,
+  targets: ArrayLike<number>,
+  dlosses: Float64Array,
+  BT: number,
+  V: number,
+): void {
   const p = new Float64Array(V);
   for (let i = 0; i < BT; i++) {
     const t = targets[i]!;

@@ -12,8 +12,16 @@ import backward1 from './crossentropy_backward.v1.wgsl?raw';
 export const crossentropy_forward_versions = { 1: forward1 } as const;
 export const crossentropy_backward_versions = { 1: backward1 } as const;
 export type CrossentropyVersion = keyof typeof crossentropy_forward_versions;
-export const crossentropy_forward_kernel = defineKernel({ name: 'crossentropy_forward', folder: 'crossentropy', versions: crossentropy_forward_versions });
-export const crossentropy_backward_kernel = defineKernel({ name: 'crossentropy_backward', folder: 'crossentropy', versions: crossentropy_backward_versions });
+export const crossentropy_forward_kernel = defineKernel({
+  name: 'crossentropy_forward',
+  folder: 'crossentropy',
+  versions: crossentropy_forward_versions,
+});
+export const crossentropy_backward_kernel = defineKernel({
+  name: 'crossentropy_backward',
+  folder: 'crossentropy',
+  versions: crossentropy_backward_versions,
+});
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {
     crossentropy_forward?: CrossentropyVersion;
@@ -27,19 +35,53 @@ export const CROSSENTROPY_IGNORE = 0xffffffff;
 const WORKGROUP = 64; // invocations per workgroup, as in the .wgsl files
 
 // losses: (BT); logits: (BT,V); targets: (BT) u32
-export function crossentropy_forward(gpu: Gpu, losses: Tensor, logits: Tensor, targets: Tensor, BT: number, V: number,
-  opts: { version?: CrossentropyVersion } = {}): void {
+export function crossentropy_forward(
+  gpu: Gpu,
+  losses: Tensor,
+  logits: Tensor,
+  targets: Tensor,
+  BT: number,
+  V: number,
+  opts: { version?: CrossentropyVersion } = {},
+): void {
   const k = crossentropy_forward_kernel;
-  checkSizes(k.name, { BT, V }, { losses: [losses, BT], logits: [logits, BT * V], targets: [targets, BT] });
-  k.dispatch(gpu, k.version(gpu, opts.version), { bindings: [losses, logits, targets, gpu.dims([BT, V])], workgroups: gpu.grid(Math.ceil(BT / WORKGROUP)) });
+  checkSizes(
+    k.name,
+    { BT, V },
+    { losses: [losses, BT], logits: [logits, BT * V], targets: [targets, BT] },
+  );
+  k.dispatch(gpu, k.version(gpu, opts.version), {
+    bindings: [losses, logits, targets, gpu.dims([BT, V])],
+    workgroups: gpu.grid(Math.ceil(BT / WORKGROUP)),
+  });
 }
 
 // dlogits: (BT,V), overwritten; logits: (BT,V); targets: (BT) u32; dlosses: (BT)
-export function crossentropy_backward(gpu: Gpu, dlogits: Tensor, logits: Tensor, targets: Tensor, dlosses: Tensor, BT: number, V: number,
-  opts: { version?: CrossentropyVersion } = {}): void {
+export function crossentropy_backward(
+  gpu: Gpu,
+  dlogits: Tensor,
+  logits: Tensor,
+  targets: Tensor,
+  dlosses: Tensor,
+  BT: number,
+  V: number,
+  opts: { version?: CrossentropyVersion } = {},
+): void {
   const k = crossentropy_backward_kernel;
-  checkSizes(k.name, { BT, V }, { dlogits: [dlogits, BT * V], logits: [logits, BT * V], targets: [targets, BT], dlosses: [dlosses, BT] });
-  k.dispatch(gpu, k.version(gpu, opts.version), { bindings: [dlogits, logits, targets, dlosses, gpu.dims([BT, V])], workgroups: gpu.grid(Math.ceil(BT / WORKGROUP)) });
+  checkSizes(
+    k.name,
+    { BT, V },
+    {
+      dlogits: [dlogits, BT * V],
+      logits: [logits, BT * V],
+      targets: [targets, BT],
+      dlosses: [dlosses, BT],
+    },
+  );
+  k.dispatch(gpu, k.version(gpu, opts.version), {
+    bindings: [dlogits, logits, targets, dlosses, gpu.dims([BT, V])],
+    workgroups: gpu.grid(Math.ceil(BT / WORKGROUP)),
+  });
 }
 
 // Counting exp as one operation: the max (1), subtract, exp and add (3) per logit.

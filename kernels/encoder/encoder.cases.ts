@@ -1,7 +1,23 @@
-import { seededArray, type BenchCase, type CheckCase, type CheckOutput } from '../../src/gpu/cases.ts';
 import {
-  encoder_backward, encoder_backward_bytes, encoder_backward_flops, encoder_decode, encoder_decode_bytes, encoder_decode_flops, encoder_decode_versions,
-  encoder_forward, encoder_forward_bytes, encoder_forward_flops, encoder_forward_versions, type EncoderDecodeVersion, type EncoderVersion,
+  seededArray,
+  type BenchCase,
+  type CheckCase,
+  type CheckOutput,
+} from '../../src/gpu/cases.ts';
+import {
+  encoder_backward,
+  encoder_backward_bytes,
+  encoder_backward_flops,
+  encoder_decode,
+  encoder_decode_bytes,
+  encoder_decode_flops,
+  encoder_decode_versions,
+  encoder_forward,
+  encoder_forward_bytes,
+  encoder_forward_flops,
+  encoder_forward_versions,
+  type EncoderDecodeVersion,
+  type EncoderVersion,
 } from './encoder.ts';
 import { seqs_table } from '../sample/seqs.ts';
 import * as cpu from './encoder.cpu.ts';
@@ -16,81 +32,122 @@ function seededTokens(n: number, V: number, seed: number): Uint32Array {
 
 // Bench scale: B·T = 256 positions (B=4, T=64), C=128, a character vocabulary V=64; issue 12's reference step,
 // the largest model of the t2 grid (B=64, T=32, C=64, V=52); and a narrow model of that grid (C=16).
-const SHAPES: [number, number, number, number][] = [[4, 64, 128, 64], [64, 32, 64, 52], [64, 32, 16, 52]];
+const SHAPES: [number, number, number, number][] = [
+  [4, 64, 128, 64],
+  [64, 32, 64, 52],
+  [64, 32, 16, 52],
+];
 
-export const bench: BenchCase[] = SHAPES.flatMap(([B, T, C, V]) => versions.flatMap((version): BenchCase[] => {
-  const shape = `B=${B} T=${T} C=${C} V=${V}`;
-  return [
-    {
-      kernel: 'encoder_forward',
-      version: `v${version}`,
-      shape,
-      flops: encoder_forward_flops(B, T, C),
-      bytes: encoder_forward_bytes(B, T, C),
-      setup(gpu) {
-        const out = gpu.tensor('out', B * T * C), tokens = gpu.tensorU32('tokens', seededTokens(B * T, V, 1));
-        const wte = gpu.tensor('wte', V * C, seededArray(V * C, 2)), wpe = gpu.tensor('wpe', T * C, seededArray(T * C, 3));
-        return {
-          record: () => encoder_forward(gpu, out, tokens, wte, wpe, B, T, C, { version }),
-          dispose: () => [out, tokens, wte, wpe].forEach((t) => t.buffer.destroy()),
-        };
+export const bench: BenchCase[] = SHAPES.flatMap(([B, T, C, V]) =>
+  versions.flatMap((version): BenchCase[] => {
+    const shape = `B=${B} T=${T} C=${C} V=${V}`;
+    return [
+      {
+        kernel: 'encoder_forward',
+        version: `v${version}`,
+        shape,
+        flops: encoder_forward_flops(B, T, C),
+        bytes: encoder_forward_bytes(B, T, C),
+        setup(gpu) {
+          const out = gpu.tensor('out', B * T * C),
+            tokens = gpu.tensorU32('tokens', seededTokens(B * T, V, 1));
+          const wte = gpu.tensor('wte', V * C, seededArray(V * C, 2)),
+            wpe = gpu.tensor('wpe', T * C, seededArray(T * C, 3));
+          return {
+            record: () => encoder_forward(gpu, out, tokens, wte, wpe, B, T, C, { version }),
+            dispose: () => [out, tokens, wte, wpe].forEach((t) => t.buffer.destroy()),
+          };
+        },
       },
-    },
-    {
-      kernel: 'encoder_backward',
-      version: `v${version}`,
-      shape,
-      flops: encoder_backward_flops(B, T, C, V),
-      bytes: encoder_backward_bytes(B, T, C, V),
-      setup(gpu) {
-        const dwte = gpu.tensor('dwte', V * C), dwpe = gpu.tensor('dwpe', T * C);
-        const dout = gpu.tensor('dout', B * T * C, seededArray(B * T * C, 4)), tokens = gpu.tensorU32('tokens', seededTokens(B * T, V, 1));
-        return {
-          record: () => encoder_backward(gpu, dwte, dwpe, dout, tokens, B, T, C, V, { version }),
-          dispose: () => [dwte, dwpe, dout, tokens].forEach((t) => t.buffer.destroy()),
-        };
+      {
+        kernel: 'encoder_backward',
+        version: `v${version}`,
+        shape,
+        flops: encoder_backward_flops(B, T, C, V),
+        bytes: encoder_backward_bytes(B, T, C, V),
+        setup(gpu) {
+          const dwte = gpu.tensor('dwte', V * C),
+            dwpe = gpu.tensor('dwpe', T * C);
+          const dout = gpu.tensor('dout', B * T * C, seededArray(B * T * C, 4)),
+            tokens = gpu.tensorU32('tokens', seededTokens(B * T, V, 1));
+          return {
+            record: () => encoder_backward(gpu, dwte, dwpe, dout, tokens, B, T, C, V, { version }),
+            dispose: () => [dwte, dwpe, dout, tokens].forEach((t) => t.buffer.destroy()),
+          };
+        },
       },
-    },
-  ];
-}));
+    ];
+  }),
+);
 
 /** A seqs table for `S` running sequences at positions in [0, maxT), from `seed`. */
 function seededSeqs(S: number, maxT: number, seed: number): Uint32Array {
   const pos = seededTokens(S, maxT, seed);
-  return seqs_table(Array.from(pos, (p, s) => ({ prefix_row: 0, question: s, sample: 0, prefix_len: 1, pos: p, done: 0, n_gen: 0 })));
+  return seqs_table(
+    Array.from(pos, (p, s) => ({
+      prefix_row: 0,
+      question: s,
+      sample: 0,
+      prefix_len: 1,
+      pos: p,
+      done: 0,
+      n_gen: 0,
+    })),
+  );
 }
 
 // Decode scale: S = 1024 sequences (questions × samples), one token each, C=128, V=64, context 256.
 const DEC = { S: 1024, C: 128, V: 64, maxT: 256 };
 
-bench.push(...decodeVersions.map((version): BenchCase => ({
-  kernel: 'encoder_decode',
-  version: `v${version}`,
-  shape: `S=${DEC.S} C=${DEC.C} V=${DEC.V}`,
-  flops: encoder_decode_flops(DEC.S, DEC.C),
-  bytes: encoder_decode_bytes(DEC.S, DEC.C),
-  setup(gpu) {
-    const { S, C, V, maxT } = DEC;
-    const out = gpu.tensor('out', S * C), tokens = gpu.tensorU32('tokens', seededTokens(S, V, 1)), seqs = gpu.tensorU32('seqs', seededSeqs(S, maxT, 4));
-    const wte = gpu.tensor('wte', V * C, seededArray(V * C, 2)), wpe = gpu.tensor('wpe', maxT * C, seededArray(maxT * C, 3));
-    return {
-      record: () => encoder_decode(gpu, out, tokens, seqs, wte, wpe, S, C, { version }),
-      dispose: () => [out, tokens, seqs, wte, wpe].forEach((t) => t.buffer.destroy()),
-    };
-  },
-})));
+bench.push(
+  ...decodeVersions.map((version): BenchCase => ({
+    kernel: 'encoder_decode',
+    version: `v${version}`,
+    shape: `S=${DEC.S} C=${DEC.C} V=${DEC.V}`,
+    flops: encoder_decode_flops(DEC.S, DEC.C),
+    bytes: encoder_decode_bytes(DEC.S, DEC.C),
+    setup(gpu) {
+      const { S, C, V, maxT } = DEC;
+      const out = gpu.tensor('out', S * C),
+        tokens = gpu.tensorU32('tokens', seededTokens(S, V, 1)),
+        seqs = gpu.tensorU32('seqs', seededSeqs(S, maxT, 4));
+      const wte = gpu.tensor('wte', V * C, seededArray(V * C, 2)),
+        wpe = gpu.tensor('wpe', maxT * C, seededArray(maxT * C, 3));
+      return {
+        record: () => encoder_decode(gpu, out, tokens, seqs, wte, wpe, S, C, { version }),
+        dispose: () => [out, tokens, seqs, wte, wpe].forEach((t) => t.buffer.destroy()),
+      };
+    },
+  })),
+);
 
 // Awkward (B, T, C, V): every dimension 1; sizes that are not multiples of the 256-invocation workgroup;
 // V·C and T·C larger than one workgroup, so both halves of the backward span several workgroups; C a multiple
 // of 4 (v2's vec4 path) and not; V not a multiple of v2's 8-row vocabulary blocks; more 4-channel groups than
 // one v2 backward workgroup (C=72); a vocabulary of 3, so most positions repeat a token.
 const CHECK_SHAPES: [number, number, number, number][] = [
-  [1, 1, 1, 1], [2, 3, 5, 7], [1, 9, 1, 3], [3, 17, 33, 11], [4, 9, 70, 65], [2, 7, 4, 9], [5, 13, 72, 19], [6, 11, 12, 3], [3, 5, 66, 17],
+  [1, 1, 1, 1],
+  [2, 3, 5, 7],
+  [1, 9, 1, 3],
+  [3, 17, 33, 11],
+  [4, 9, 70, 65],
+  [2, 7, 4, 9],
+  [5, 13, 72, 19],
+  [6, 11, 12, 3],
+  [3, 5, 66, 17],
 ];
 // One token at every position, so one vocabulary row gets all of dout: a t2 grid model's shape and a small one.
-const ONE_TOKEN_SHAPES: [number, number, number, number][] = [[8, 16, 64, 52], [3, 7, 6, 10]];
+const ONE_TOKEN_SHAPES: [number, number, number, number][] = [
+  [8, 16, 64, 52],
+  [3, 7, 6, 10],
+];
 // (S, C, V, maxT): one sequence of one channel; S·C not a multiple of 256; S·C past several workgroups.
-const DECODE_SHAPES: [number, number, number, number][] = [[1, 1, 1, 1], [5, 7, 3, 4], [37, 33, 11, 20], [300, 70, 65, 9]];
+const DECODE_SHAPES: [number, number, number, number][] = [
+  [1, 1, 1, 1],
+  [5, 7, 3, 4],
+  [37, 33, 11, 20],
+  [300, 70, 65, 9],
+];
 
 /** `n` token ids in [0, V) from `seed`; the first few pinned to V-1 and 0 so both ends of the table are used. */
 export function encoderTokens(n: number, V: number, seed: number): Uint32Array {
@@ -103,7 +160,17 @@ export function encoderTokens(n: number, V: number, seed: number): Uint32Array {
 /** A seqs table of S sequences at positions from `seed` in [0, maxT), the first at maxT-1; rows s % 3 == 1 are done. */
 function decodeSeqs(S: number, maxT: number, seed: number): Uint32Array {
   const pos = encoderTokens(S, maxT, seed);
-  return seqs_table(Array.from(pos, (p, s) => ({ prefix_row: 0, question: s, sample: 0, prefix_len: 1, pos: p, done: s % 3 === 1 ? 1 : 0, n_gen: 0 })));
+  return seqs_table(
+    Array.from(pos, (p, s) => ({
+      prefix_row: 0,
+      question: s,
+      sample: 0,
+      prefix_len: 1,
+      pos: p,
+      done: s % 3 === 1 ? 1 : 0,
+      n_gen: 0,
+    })),
+  );
 }
 
 // The forward and decode are one float32 add of float32-exact inputs: half an ulp of a sum below 2. The backward
@@ -113,54 +180,83 @@ const bwdTol = (terms: number) => Number((1e-6 * (1 + terms / 8)).toPrecision(7)
 
 export const checks: CheckCase[] = [
   // wpe longer than T (its rows past T unread); out starts stale, so a kernel that accumulated would fail.
-  ...versions.flatMap((version) => CHECK_SHAPES.map(([B, T, C, V]): CheckCase => ({
-    kernel: 'encoder_forward',
-    version: `v${version}`,
-    shape: `B=${B} T=${T} C=${C} V=${V} maxT=${T + 2}, stale output overwritten`,
-    atol: FWD_TOL,
-    rtol: 0,
-    async run(gpu) {
-      const maxT = T + 2, tokens = encoderTokens(B * T, V, 1), wte = seededArray(V * C, 2), wpe = seededArray(maxT * C, 3);
-      const want = new Float64Array(B * T * C);
-      cpu.encoder_forward(want, tokens, wte, wpe, B, T, C);
-      const t = { out: gpu.tensor('out', B * T * C, seededArray(B * T * C, 4)), tokens: gpu.tensorU32('tokens', tokens), wte: gpu.tensor('wte', V * C, wte), wpe: gpu.tensor('wpe', maxT * C, wpe) };
-      encoder_forward(gpu, t.out, t.tokens, t.wte, t.wpe, B, T, C, { version });
-      const got = await gpu.read(t.out);
-      Object.values(t).forEach((x) => x.buffer.destroy());
-      return [{ what: 'out', got, want }];
-    },
-  }))),
+  ...versions.flatMap((version) =>
+    CHECK_SHAPES.map(([B, T, C, V]): CheckCase => ({
+      kernel: 'encoder_forward',
+      version: `v${version}`,
+      shape: `B=${B} T=${T} C=${C} V=${V} maxT=${T + 2}, stale output overwritten`,
+      atol: FWD_TOL,
+      rtol: 0,
+      async run(gpu) {
+        const maxT = T + 2,
+          tokens = encoderTokens(B * T, V, 1),
+          wte = seededArray(V * C, 2),
+          wpe = seededArray(maxT * C, 3);
+        const want = new Float64Array(B * T * C);
+        cpu.encoder_forward(want, tokens, wte, wpe, B, T, C);
+        const t = {
+          out: gpu.tensor('out', B * T * C, seededArray(B * T * C, 4)),
+          tokens: gpu.tensorU32('tokens', tokens),
+          wte: gpu.tensor('wte', V * C, wte),
+          wpe: gpu.tensor('wpe', maxT * C, wpe),
+        };
+        encoder_forward(gpu, t.out, t.tokens, t.wte, t.wpe, B, T, C, { version });
+        const got = await gpu.read(t.out);
+        Object.values(t).forEach((x) => x.buffer.destroy());
+        return [{ what: 'out', got, want }];
+      },
+    })),
+  ),
   // Non-zero starting gradients: both must be added to; the rows of dwpe past T must stay as they were.
-  ...versions.flatMap((version) => CHECK_SHAPES.map(([B, T, C, V]) => backwardCase(version, B, T, C, V, false))),
-  ...versions.flatMap((version) => ONE_TOKEN_SHAPES.map(([B, T, C, V]) => backwardCase(version, B, T, C, V, true))),
+  ...versions.flatMap((version) =>
+    CHECK_SHAPES.map(([B, T, C, V]) => backwardCase(version, B, T, C, V, false)),
+  ),
+  ...versions.flatMap((version) =>
+    ONE_TOKEN_SHAPES.map(([B, T, C, V]) => backwardCase(version, B, T, C, V, true)),
+  ),
   // Rows that are done keep their old values, which lie outside the range of any embedding sum, so a stray write shows.
-  ...decodeVersions.flatMap((version) => DECODE_SHAPES.map(([S, C, V, maxT]): CheckCase => ({
-    kernel: 'encoder_decode',
-    version: `v${version}`,
-    shape: `S=${S} C=${C} V=${V} maxT=${maxT}, every 3rd row done`,
-    atol: FWD_TOL,
-    rtol: 0,
-    async run(gpu) {
-      const tokens = encoderTokens(S, V, 11), seqs = decodeSeqs(S, maxT, 12), wte = seededArray(V * C, 13), wpe = seededArray(maxT * C, 14);
-      const want = seededArray(S * C, 15, 5, 6);
-      const t = {
-        out: gpu.tensor('out', S * C, want), tokens: gpu.tensorU32('tokens', tokens), seqs: gpu.tensorU32('seqs', seqs),
-        wte: gpu.tensor('wte', V * C, wte), wpe: gpu.tensor('wpe', maxT * C, wpe),
-      };
-      cpu.encoder_decode(want, tokens, seqs, wte, wpe, S, C);
-      encoder_decode(gpu, t.out, t.tokens, t.seqs, t.wte, t.wpe, S, C, { version });
-      const got = await gpu.read(t.out);
-      Object.values(t).forEach((x) => x.buffer.destroy());
-      return [{ what: 'out', got, want }];
-    },
-  }))),
+  ...decodeVersions.flatMap((version) =>
+    DECODE_SHAPES.map(([S, C, V, maxT]): CheckCase => ({
+      kernel: 'encoder_decode',
+      version: `v${version}`,
+      shape: `S=${S} C=${C} V=${V} maxT=${maxT}, every 3rd row done`,
+      atol: FWD_TOL,
+      rtol: 0,
+      async run(gpu) {
+        const tokens = encoderTokens(S, V, 11),
+          seqs = decodeSeqs(S, maxT, 12),
+          wte = seededArray(V * C, 13),
+          wpe = seededArray(maxT * C, 14);
+        const want = seededArray(S * C, 15, 5, 6);
+        const t = {
+          out: gpu.tensor('out', S * C, want),
+          tokens: gpu.tensorU32('tokens', tokens),
+          seqs: gpu.tensorU32('seqs', seqs),
+          wte: gpu.tensor('wte', V * C, wte),
+          wpe: gpu.tensor('wpe', maxT * C, wpe),
+        };
+        cpu.encoder_decode(want, tokens, seqs, wte, wpe, S, C);
+        encoder_decode(gpu, t.out, t.tokens, t.seqs, t.wte, t.wpe, S, C, { version });
+        const got = await gpu.read(t.out);
+        Object.values(t).forEach((x) => x.buffer.destroy());
+        return [{ what: 'out', got, want }];
+      },
+    })),
+  ),
 ];
 
 /**
  * encoder_backward on `gpu` beside the reference: accumulating into non-zero gradients with a wpe table longer
  * than T, or (`oneToken`) from zero with one token at every position and maxT = T.
  */
-function backwardCase(version: EncoderVersion, B: number, T: number, C: number, V: number, oneToken: boolean): CheckCase {
+function backwardCase(
+  version: EncoderVersion,
+  B: number,
+  T: number,
+  C: number,
+  V: number,
+  oneToken: boolean,
+): CheckCase {
   return {
     kernel: 'encoder_backward',
     version: `v${version}`,
@@ -171,9 +267,13 @@ function backwardCase(version: EncoderVersion, B: number, T: number, C: number, 
       const maxT = oneToken ? T : T + 2;
       const tokens = oneToken ? new Uint32Array(B * T).fill(V - 2) : encoderTokens(B * T, V, 4);
       const dout = seededArray(B * T * C, oneToken ? 20 : 5);
-      const dwte = oneToken ? new Float64Array(V * C) : seededArray(V * C, 6), dwpe = oneToken ? new Float64Array(maxT * C) : seededArray(maxT * C, 7);
+      const dwte = oneToken ? new Float64Array(V * C) : seededArray(V * C, 6),
+        dwpe = oneToken ? new Float64Array(maxT * C) : seededArray(maxT * C, 7);
       const t = {
-        dwte: gpu.tensor('dwte', V * C, dwte), dwpe: gpu.tensor('dwpe', maxT * C, dwpe), dout: gpu.tensor('dout', B * T * C, dout), tokens: gpu.tensorU32('tokens', tokens),
+        dwte: gpu.tensor('dwte', V * C, dwte),
+        dwpe: gpu.tensor('dwpe', maxT * C, dwpe),
+        dout: gpu.tensor('dout', B * T * C, dout),
+        tokens: gpu.tensorU32('tokens', tokens),
       };
       cpu.encoder_backward(dwte, dwpe, dout, tokens, B, T, C, V);
       encoder_backward(gpu, t.dwte, t.dwpe, t.dout, t.tokens, B, T, C, V, { version });

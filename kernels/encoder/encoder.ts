@@ -22,9 +22,24 @@ export const encoder_backward_versions = { 1: backward1, 2: backward2 } as const
 export const encoder_decode_versions = { 1: decode1 } as const;
 export type EncoderVersion = keyof typeof encoder_forward_versions;
 export type EncoderDecodeVersion = keyof typeof encoder_decode_versions;
-export const encoder_forward_kernel = defineKernel({ name: 'encoder_forward', folder: 'encoder', versions: encoder_forward_versions, fallback: (): EncoderVersion => 2 });
-export const encoder_backward_kernel = defineKernel({ name: 'encoder_backward', folder: 'encoder', versions: encoder_backward_versions, fallback: (): EncoderVersion => 2 });
-export const encoder_decode_kernel = defineKernel({ name: 'encoder_decode', folder: 'encoder', versions: encoder_decode_versions, append: SEQ_WGSL });
+export const encoder_forward_kernel = defineKernel({
+  name: 'encoder_forward',
+  folder: 'encoder',
+  versions: encoder_forward_versions,
+  fallback: (): EncoderVersion => 2,
+});
+export const encoder_backward_kernel = defineKernel({
+  name: 'encoder_backward',
+  folder: 'encoder',
+  versions: encoder_backward_versions,
+  fallback: (): EncoderVersion => 2,
+});
+export const encoder_decode_kernel = defineKernel({
+  name: 'encoder_decode',
+  folder: 'encoder',
+  versions: encoder_decode_versions,
+  append: SEQ_WGSL,
+});
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {
     encoder_forward?: EncoderVersion;
@@ -39,54 +54,126 @@ const WORKGROUP_V2_BACKWARD = 16; // encoder_backward.v2's WG override
 const VB = 8; // vocabulary rows per invocation of encoder_backward.v2, as in its .wgsl
 
 // out: (B,T,C); tokens: (B,T) u32, each < V; wte: (V,C); wpe: (maxT,C), T <= maxT
-export function encoder_forward(gpu: Gpu, out: Tensor, tokens: Tensor, wte: Tensor, wpe: Tensor, B: number, T: number, C: number,
-  opts: { version?: EncoderVersion } = {}): void {
+export function encoder_forward(
+  gpu: Gpu,
+  out: Tensor,
+  tokens: Tensor,
+  wte: Tensor,
+  wpe: Tensor,
+  B: number,
+  T: number,
+  C: number,
+  opts: { version?: EncoderVersion } = {},
+): void {
   const k = encoder_forward_kernel;
-  checkSizes(k.name, { B, T, C }, { out: [out, B * T * C], tokens: [tokens, B * T], wte: [wte, C], wpe: [wpe, T * C] });
+  checkSizes(
+    k.name,
+    { B, T, C },
+    { out: [out, B * T * C], tokens: [tokens, B * T], wte: [wte, C], wpe: [wpe, T * C] },
+  );
   const version = k.version(gpu, opts.version);
   const bindings = [out, tokens, wte, wpe, gpu.dims([B, T, C])];
-  if (version === 1) k.dispatch(gpu, version, { bindings, workgroups: gpu.grid(Math.ceil((B * T * C) / WORKGROUP)) });
-  else k.dispatch(gpu, version, { bindings, workgroups: gpu.grid(Math.ceil((B * T * Math.ceil(C / 4)) / WORKGROUP_V2_FORWARD)), defines: { VEC4: C % 4 === 0 } });
+  if (version === 1)
+    k.dispatch(gpu, version, {
+      bindings,
+      workgroups: gpu.grid(Math.ceil((B * T * C) / WORKGROUP)),
+    });
+  else
+    k.dispatch(gpu, version, {
+      bindings,
+      workgroups: gpu.grid(Math.ceil((B * T * Math.ceil(C / 4)) / WORKGROUP_V2_FORWARD)),
+      defines: { VEC4: C % 4 === 0 },
+    });
 }
 
 // dwte: (V,C) +=; dwpe: (maxT,C) +=, first T rows; dout: (B,T,C); tokens: (B,T) u32
-export function encoder_backward(gpu: Gpu, dwte: Tensor, dwpe: Tensor, dout: Tensor, tokens: Tensor, B: number, T: number, C: number, V: number,
-  opts: { version?: EncoderVersion } = {}): void {
+export function encoder_backward(
+  gpu: Gpu,
+  dwte: Tensor,
+  dwpe: Tensor,
+  dout: Tensor,
+  tokens: Tensor,
+  B: number,
+  T: number,
+  C: number,
+  V: number,
+  opts: { version?: EncoderVersion } = {},
+): void {
   const k = encoder_backward_kernel;
-  checkSizes(k.name, { B, T, C, V }, { dwte: [dwte, V * C], dwpe: [dwpe, T * C], dout: [dout, B * T * C], tokens: [tokens, B * T] });
+  checkSizes(
+    k.name,
+    { B, T, C, V },
+    { dwte: [dwte, V * C], dwpe: [dwpe, T * C], dout: [dout, B * T * C], tokens: [tokens, B * T] },
+  );
   const version = k.version(gpu, opts.version);
   const bindings = [dwte, dwpe, dout, tokens, gpu.dims([B, T, C, V])];
   // dwte workgroups first, then dwpe workgroups: the split the .wgsl computes from the shape.
   if (version === 1) {
-    k.dispatch(gpu, version, { bindings, workgroups: gpu.grid(Math.ceil((V * C) / WORKGROUP) + Math.ceil((T * C) / WORKGROUP)) });
+    k.dispatch(gpu, version, {
+      bindings,
+      workgroups: gpu.grid(Math.ceil((V * C) / WORKGROUP) + Math.ceil((T * C) / WORKGROUP)),
+    });
   } else {
-    const C4 = Math.ceil(C / 4), WG = WORKGROUP_V2_BACKWARD;
+    const C4 = Math.ceil(C / 4),
+      WG = WORKGROUP_V2_BACKWARD;
     // Narrow rows (fewer 4-channel groups than a workgroup): lanes take several vocabulary blocks (2.8x at C=8);
     // wide ones: a workgroup takes one block, which the compiler then knows is uniform (~10% at C=64).
     const narrow = C4 < WG;
-    const wteGroups = narrow ? Math.ceil((Math.ceil(V / VB) * C4) / WG) : Math.ceil(V / VB) * Math.ceil(C4 / WG);
+    const wteGroups = narrow
+      ? Math.ceil((Math.ceil(V / VB) * C4) / WG)
+      : Math.ceil(V / VB) * Math.ceil(C4 / WG);
     const workgroups = wteGroups + Math.ceil((T * C4) / WG);
-    k.dispatch(gpu, version, { bindings, workgroups: gpu.grid(workgroups), defines: { VEC4: C % 4 === 0, NARROW: narrow }, overrides: { WG } });
+    k.dispatch(gpu, version, {
+      bindings,
+      workgroups: gpu.grid(workgroups),
+      defines: { VEC4: C % 4 === 0, NARROW: narrow },
+      overrides: { WG },
+    });
   }
 }
 
 // out: (S,C); tokens: (S) u32, each < V; seqs: (S, SEQ_STRIDE) u32 (kernels/sample/seqs.ts), reads pos and done;
 // wte: (V,C); wpe: (maxT,C). One decode step's input embedding: each sequence's newest token at its own position.
 // Rows with done = 1 are skipped: out keeps whatever it held there.
-export function encoder_decode(gpu: Gpu, out: Tensor, tokens: Tensor, seqs: Tensor, wte: Tensor, wpe: Tensor, S: number, C: number,
-  opts: { version?: EncoderDecodeVersion } = {}): void {
+export function encoder_decode(
+  gpu: Gpu,
+  out: Tensor,
+  tokens: Tensor,
+  seqs: Tensor,
+  wte: Tensor,
+  wpe: Tensor,
+  S: number,
+  C: number,
+  opts: { version?: EncoderDecodeVersion } = {},
+): void {
   const k = encoder_decode_kernel;
-  checkSizes(k.name, { S, C }, { out: [out, S * C], tokens: [tokens, S], seqs: [seqs, S * SEQ_STRIDE], wte: [wte, C], wpe: [wpe, C] });
-  k.dispatch(gpu, k.version(gpu, opts.version), { bindings: [out, tokens, seqs, wte, wpe, gpu.dims([S, C])], workgroups: gpu.grid(Math.ceil((S * C) / WORKGROUP)) });
+  checkSizes(
+    k.name,
+    { S, C },
+    {
+      out: [out, S * C],
+      tokens: [tokens, S],
+      seqs: [seqs, S * SEQ_STRIDE],
+      wte: [wte, C],
+      wpe: [wpe, C],
+    },
+  );
+  k.dispatch(gpu, k.version(gpu, opts.version), {
+    bindings: [out, tokens, seqs, wte, wpe, gpu.dims([S, C])],
+    workgroups: gpu.grid(Math.ceil((S * C) / WORKGROUP)),
+  });
 }
 
 export const encoder_forward_flops = (B: number, T: number, C: number) => B * T * C;
 /** Read tokens, the B·T gathered rows of wte and T rows of wpe; write out. */
-export const encoder_forward_bytes = (B: number, T: number, C: number) => 4 * (B * T + 2 * B * T * C + T * C);
+export const encoder_forward_bytes = (B: number, T: number, C: number) =>
+  4 * (B * T + 2 * B * T * C + T * C);
 /** Each dout element is added once into dwte and once into dwpe, plus the accumulation into each. */
-export const encoder_backward_flops = (B: number, T: number, C: number, V: number) => 2 * B * T * C + V * C + T * C;
+export const encoder_backward_flops = (B: number, T: number, C: number, V: number) =>
+  2 * B * T * C + V * C + T * C;
 /** Read dout and tokens once; read and write dwte and the first T rows of dwpe. (v1 reads tokens V·C times, v2 V·C/32.) */
-export const encoder_backward_bytes = (B: number, T: number, C: number, V: number) => 4 * (B * T * C + B * T + 2 * V * C + 2 * T * C);
+export const encoder_backward_bytes = (B: number, T: number, C: number, V: number) =>
+  4 * (B * T * C + B * T + 2 * V * C + 2 * T * C);
 export const encoder_decode_flops = (S: number, C: number) => S * C;
 /** Read tokens and the seqs rows, S gathered rows of wte and of wpe; write out. */
 export const encoder_decode_bytes = (S: number, C: number) => 4 * (S + S * SEQ_STRIDE + 3 * S * C);

@@ -1,5 +1,14 @@
 import { seededArray, type BenchCase, type CheckCase } from '../../src/gpu/cases.ts';
-import { gelu_backward, gelu_backward_bytes, gelu_backward_flops, gelu_forward, gelu_forward_bytes, gelu_forward_flops, gelu_forward_versions, type GeluVersion } from './gelu.ts';
+import {
+  gelu_backward,
+  gelu_backward_bytes,
+  gelu_backward_flops,
+  gelu_forward,
+  gelu_forward_bytes,
+  gelu_forward_flops,
+  gelu_forward_versions,
+  type GeluVersion,
+} from './gelu.ts';
 import * as cpu from './gelu.cpu.ts';
 
 const versions = Object.keys(gelu_forward_versions).map(Number) as GeluVersion[];
@@ -16,8 +25,12 @@ export const bench: BenchCase[] = versions.flatMap((version): BenchCase[] => [
     flops: gelu_forward_flops(n),
     bytes: gelu_forward_bytes(n),
     setup(gpu) {
-      const out = gpu.tensor('out', n), inp = gpu.tensor('inp', n, seededArray(n, 1, -4, 4));
-      return { record: () => gelu_forward(gpu, out, inp, n, { version }), dispose: () => [out, inp].forEach((t) => t.buffer.destroy()) };
+      const out = gpu.tensor('out', n),
+        inp = gpu.tensor('inp', n, seededArray(n, 1, -4, 4));
+      return {
+        record: () => gelu_forward(gpu, out, inp, n, { version }),
+        dispose: () => [out, inp].forEach((t) => t.buffer.destroy()),
+      };
     },
   },
   {
@@ -27,8 +40,13 @@ export const bench: BenchCase[] = versions.flatMap((version): BenchCase[] => [
     flops: gelu_backward_flops(n),
     bytes: gelu_backward_bytes(n),
     setup(gpu) {
-      const dinp = gpu.tensor('dinp', n), inp = gpu.tensor('inp', n, seededArray(n, 1, -4, 4)), dout = gpu.tensor('dout', n, seededArray(n, 2));
-      return { record: () => gelu_backward(gpu, dinp, inp, dout, n, { version }), dispose: () => [dinp, inp, dout].forEach((t) => t.buffer.destroy()) };
+      const dinp = gpu.tensor('dinp', n),
+        inp = gpu.tensor('inp', n, seededArray(n, 1, -4, 4)),
+        dout = gpu.tensor('dout', n, seededArray(n, 2));
+      return {
+        record: () => gelu_backward(gpu, dinp, inp, dout, n, { version }),
+        dispose: () => [dinp, inp, dout].forEach((t) => t.buffer.destroy()),
+      };
     },
   },
 ]);
@@ -46,7 +64,8 @@ function inputs(n: number, seed: number): Float64Array {
 }
 
 // f32 tanh and polynomial: a few ulps relative to |out| (up to 1e30 here), plus an absolute floor near 0.
-const ATOL = 2e-6, RTOL = 1e-5;
+const ATOL = 2e-6,
+  RTOL = 1e-5;
 
 export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => [
   ...SIZES.map((n): CheckCase => ({
@@ -56,9 +75,11 @@ export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => [
     atol: ATOL,
     rtol: RTOL,
     async run(gpu) {
-      const inp = inputs(n, 1), want = new Float64Array(n);
+      const inp = inputs(n, 1),
+        want = new Float64Array(n);
       cpu.gelu_forward(want, inp, n);
-      const out = gpu.tensor('out', n, seededArray(n, 5)), x = gpu.tensor('inp', n, inp);
+      const out = gpu.tensor('out', n, seededArray(n, 5)),
+        x = gpu.tensor('inp', n, inp);
       gelu_forward(gpu, out, x, n, { version });
       const got = await gpu.read(out);
       [out, x].forEach((t) => t.buffer.destroy());
@@ -72,9 +93,13 @@ export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => [
     atol: ATOL,
     rtol: RTOL,
     async run(gpu) {
-      const inp = inputs(n, 2), dout = seededArray(n, 3), want = new Float64Array(n);
+      const inp = inputs(n, 2),
+        dout = seededArray(n, 3),
+        want = new Float64Array(n);
       cpu.gelu_backward(want, inp, dout, n);
-      const dinp = gpu.tensor('dinp', n, seededArray(n, 4)), x = gpu.tensor('inp', n, inp), dy = gpu.tensor('dout', n, dout);
+      const dinp = gpu.tensor('dinp', n, seededArray(n, 4)),
+        x = gpu.tensor('inp', n, inp),
+        dy = gpu.tensor('dout', n, dout);
       gelu_backward(gpu, dinp, x, dy, n, { version });
       const got = await gpu.read(dinp);
       [dinp, x, dy].forEach((t) => t.buffer.destroy());

@@ -9,7 +9,12 @@ export function gelu_forward(out: Float64Array, inp: Float64Array, n: number): v
 }
 
 /** dinp = gelu'(inp)·dout, overwriting dinp. */
-export function gelu_backward(dinp: Float64Array, inp: Float64Array, dout: Float64Array, n: number): void {
+export function gelu_backward(
+  dinp: Float64Array,
+  inp: Float64Array,
+  dout: Float64Array,
+  n: number,
+): void {
   for (let i = 0; i < n; i++) {
     const x = inp[i]!;
     const t = Math.tanh(GELU_SCALE * (x + 0.044715 * x * x * x));

@@ -15,8 +15,18 @@ export const GELU_WGSL: string = geluWgsl;
 export const gelu_forward_versions = { 1: forward1 } as const;
 export const gelu_backward_versions = { 1: backward1 } as const;
 export type GeluVersion = keyof typeof gelu_forward_versions;
-export const gelu_forward_kernel = defineKernel({ name: 'gelu_forward', folder: 'gelu', versions: gelu_forward_versions, append: GELU_WGSL });
-export const gelu_backward_kernel = defineKernel({ name: 'gelu_backward', folder: 'gelu', versions: gelu_backward_versions, append: GELU_WGSL });
+export const gelu_forward_kernel = defineKernel({
+  name: 'gelu_forward',
+  folder: 'gelu',
+  versions: gelu_forward_versions,
+  append: GELU_WGSL,
+});
+export const gelu_backward_kernel = defineKernel({
+  name: 'gelu_backward',
+  folder: 'gelu',
+  versions: gelu_backward_versions,
+  append: GELU_WGSL,
+});
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {
     gelu_forward?: GeluVersion;
@@ -27,17 +37,36 @@ declare module '../../src/gpu/context.ts' {
 const WORKGROUP = 256; // invocations per workgroup, as in the .wgsl files
 
 // out, inp: (n)
-export function gelu_forward(gpu: Gpu, out: Tensor, inp: Tensor, n: number, opts: { version?: GeluVersion } = {}): void {
+export function gelu_forward(
+  gpu: Gpu,
+  out: Tensor,
+  inp: Tensor,
+  n: number,
+  opts: { version?: GeluVersion } = {},
+): void {
   const k = gelu_forward_kernel;
   checkSizes(k.name, { n }, { out: [out, n], inp: [inp, n] });
-  k.dispatch(gpu, k.version(gpu, opts.version), { bindings: [out, inp, gpu.dims([n])], workgroups: gpu.grid(Math.ceil(n / WORKGROUP)) });
+  k.dispatch(gpu, k.version(gpu, opts.version), {
+    bindings: [out, inp, gpu.dims([n])],
+    workgroups: gpu.grid(Math.ceil(n / WORKGROUP)),
+  });
 }
 
 // dinp, inp, dout: (n)
-export function gelu_backward(gpu: Gpu, dinp: Tensor, inp: Tensor, dout: Tensor, n: number, opts: { version?: GeluVersion } = {}): void {
+export function gelu_backward(
+  gpu: Gpu,
+  dinp: Tensor,
+  inp: Tensor,
+  dout: Tensor,
+  n: number,
+  opts: { version?: GeluVersion } = {},
+): void {
   const k = gelu_backward_kernel;
   checkSizes(k.name, { n }, { dinp: [dinp, n], inp: [inp, n], dout: [dout, n] });
-  k.dispatch(gpu, k.version(gpu, opts.version), { bindings: [dinp, inp, dout, gpu.dims([n])], workgroups: gpu.grid(Math.ceil(n / WORKGROUP)) });
+  k.dispatch(gpu, k.version(gpu, opts.version), {
+    bindings: [dinp, inp, dout, gpu.dims([n])],
+    workgroups: gpu.grid(Math.ceil(n / WORKGROUP)),
+  });
 }
 
 // Counting tanh as one operation: x^3 (2), the polynomial and scale (3), tanh, 1 + t, 0.5·x·(...) (2).

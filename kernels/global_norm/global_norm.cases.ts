@@ -1,5 +1,12 @@
 import { seededArray, type BenchCase, type CheckCase } from '../../src/gpu/cases.ts';
-import { global_norm, global_norm_bytes, global_norm_flops, global_norm_partials, global_norm_versions, type GlobalNormVersion } from './global_norm.ts';
+import {
+  global_norm,
+  global_norm_bytes,
+  global_norm_flops,
+  global_norm_partials,
+  global_norm_versions,
+  type GlobalNormVersion,
+} from './global_norm.ts';
 import * as cpu from './global_norm.cpu.ts';
 
 const versions = Object.keys(global_norm_versions).map(Number) as GlobalNormVersion[];
@@ -15,7 +22,9 @@ export const bench: BenchCase[] = SIZES.flatMap((n) =>
     flops: global_norm_flops(n),
     bytes: global_norm_bytes(n),
     setup(gpu) {
-      const out = gpu.tensor('out', 2), partials = gpu.tensor('partials', global_norm_partials(n)), grads = gpu.tensor('grads', n, seededArray(n, 1));
+      const out = gpu.tensor('out', 2),
+        partials = gpu.tensor('partials', global_norm_partials(n)),
+        grads = gpu.tensor('grads', n, seededArray(n, 1));
       return {
         record: () => global_norm(gpu, out, partials, grads, n, 1.0, { version }),
         dispose: () => [out, partials, grads].forEach((t) => t.buffer.destroy()),
@@ -41,11 +50,16 @@ export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => [
     rtol: RTOL,
     quick: n < 1 << 20,
     async run(gpu) {
-      const grads = seededArray(n, n), max_norm = 0.5; // below every norm here except n = 1: clipping active
-      const want = new Float64Array(2), wantPartials = new Float64Array(global_norm_partials(n));
+      const grads = seededArray(n, n),
+        max_norm = 0.5; // below every norm here except n = 1: clipping active
+      const want = new Float64Array(2),
+        wantPartials = new Float64Array(global_norm_partials(n));
       cpu.global_norm(want, wantPartials, grads, n, max_norm);
-      if (n > 1 && !(want[1]! < 1)) throw new Error(`the case's gradients no longer clip (scale ${want[1]})`);
-      const out = gpu.tensor('out', 2), partials = gpu.tensor('partials', global_norm_partials(n)), g = gpu.tensor('grads', n, grads);
+      if (n > 1 && !(want[1]! < 1))
+        throw new Error(`the case's gradients no longer clip (scale ${want[1]})`);
+      const out = gpu.tensor('out', 2),
+        partials = gpu.tensor('partials', global_norm_partials(n)),
+        g = gpu.tensor('grads', n, grads);
       global_norm(gpu, out, partials, g, n, max_norm, { version });
       const outputs = [
         { what: 'norm, scale', got: await gpu.read(out), want },
@@ -62,12 +76,16 @@ export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => [
     atol: ATOL,
     rtol: RTOL,
     async run(gpu) {
-      const n = 1000, grads = seededArray(n, 7, -0.01, 0.01);
-      const out = gpu.tensor('out', 2), partials = gpu.tensor('partials', global_norm_partials(n)), g = gpu.tensor('grads', n, grads);
+      const n = 1000,
+        grads = seededArray(n, 7, -0.01, 0.01);
+      const out = gpu.tensor('out', 2),
+        partials = gpu.tensor('partials', global_norm_partials(n)),
+        g = gpu.tensor('grads', n, grads);
       const [unclipped, clipped] = [new Float64Array(2), new Float64Array(2)];
       cpu.global_norm(unclipped, null, grads, n, 1.0);
       cpu.global_norm(clipped, null, grads, n, 0.05);
-      if (unclipped[1] !== 1 || !(clipped[1]! < 0.3)) throw new Error(`the case's gradients moved (scales ${unclipped[1]}, ${clipped[1]})`);
+      if (unclipped[1] !== 1 || !(clipped[1]! < 0.3))
+        throw new Error(`the case's gradients moved (scales ${unclipped[1]}, ${clipped[1]})`);
       global_norm(gpu, out, partials, g, n, 1.0, { version });
       const got1 = await gpu.read(out);
       global_norm(gpu, out, partials, g, n, 0.05, { version });

@@ -3,7 +3,13 @@
 // GPU's stage 1 writes it; out[0] is computed from all grads directly.
 import { GLOBAL_NORM_BLOCK } from './global_norm.ts';
 
-export function global_norm(out: Float64Array, partials: Float64Array | null, grads: ArrayLike<number>, n: number, max_norm: number): void {
+export function global_norm(
+  out: Float64Array,
+  partials: Float64Array | null,
+  grads: ArrayLike<number>,
+  n: number,
+  max_norm: number,
+): void {
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const g = grads[i]!;

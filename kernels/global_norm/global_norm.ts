@@ -15,8 +15,16 @@ export const global_norm_versions = {
 } as const;
 export type GlobalNormVersion = keyof typeof global_norm_versions;
 // Two stages, two WGSL stems, one choice: gpu.choices.global_norm picks the version of both.
-export const global_norm_partials_kernel = defineKernel({ name: 'global_norm_partials', folder: 'global_norm', versions: { 1: partialsV1 } as Record<GlobalNormVersion, string> });
-export const global_norm_finish_kernel = defineKernel({ name: 'global_norm_finish', folder: 'global_norm', versions: { 1: finishV1 } as Record<GlobalNormVersion, string> });
+export const global_norm_partials_kernel = defineKernel({
+  name: 'global_norm_partials',
+  folder: 'global_norm',
+  versions: { 1: partialsV1 } as Record<GlobalNormVersion, string>,
+});
+export const global_norm_finish_kernel = defineKernel({
+  name: 'global_norm_finish',
+  folder: 'global_norm',
+  versions: { 1: finishV1 } as Record<GlobalNormVersion, string>,
+});
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {
     global_norm?: GlobalNormVersion;
@@ -35,22 +43,48 @@ export function global_norm_partials(n: number): number {
 }
 
 // out: (2); partials: (global_norm_partials(n)) scratch; grads: (n)
-export function global_norm(gpu: Gpu, out: Tensor, partials: Tensor, grads: Tensor, n: number, max_norm: number, opts: { version?: GlobalNormVersion } = {}): void {
+export function global_norm(
+  gpu: Gpu,
+  out: Tensor,
+  partials: Tensor,
+  grads: Tensor,
+  n: number,
+  max_norm: number,
+  opts: { version?: GlobalNormVersion } = {},
+): void {
   const version = opts.version ?? gpu.choices.global_norm ?? 1;
   const P = global_norm_partials(n);
-  if (!(Number.isFinite(max_norm) && max_norm > 0)) throw new Error(`global_norm: max_norm must be a finite number > 0 (got ${max_norm})`);
-  if (out.length < 2) throw new Error(`global_norm: out "${out.label}" has ${out.length} floats, needs 2 (norm, clip scale)`);
-  if (partials.length < P) throw new Error(`global_norm: partials "${partials.label}" has ${partials.length} floats, needs global_norm_partials(${n}) = ${P}`);
-  if (grads.length < n) throw new Error(`global_norm: grads "${grads.label}" has ${grads.length} floats, needs n = ${n}`);
+  if (!(Number.isFinite(max_norm) && max_norm > 0))
+    throw new Error(`global_norm: max_norm must be a finite number > 0 (got ${max_norm})`);
+  if (out.length < 2)
+    throw new Error(
+      `global_norm: out "${out.label}" has ${out.length} floats, needs 2 (norm, clip scale)`,
+    );
+  if (partials.length < P)
+    throw new Error(
+      `global_norm: partials "${partials.label}" has ${partials.length} floats, needs global_norm_partials(${n}) = ${P}`,
+    );
+  if (grads.length < n)
+    throw new Error(
+      `global_norm: grads "${grads.label}" has ${grads.length} floats, needs n = ${n}`,
+    );
   const [stage1, stage2] = [global_norm_partials_kernel, global_norm_finish_kernel];
   const why = stage1.unsupported(gpu, version);
   if (why) throw new Error(why.replace('global_norm_partials', 'global_norm'));
-  stage1.dispatch(gpu, version, { bindings: [gpu.view(partials, 0, P), grads, gpu.dims([n, P])], workgroups: gpu.grid(P), overrides: { ITEMS } });
-  stage2.dispatch(gpu, version, { bindings: [gpu.view(out, 0, 2), gpu.view(partials, 0, P), gpu.dims([P, f32bits(max_norm)])], workgroups: [1] });
+  stage1.dispatch(gpu, version, {
+    bindings: [gpu.view(partials, 0, P), grads, gpu.dims([n, P])],
+    workgroups: gpu.grid(P),
+    overrides: { ITEMS },
+  });
+  stage2.dispatch(gpu, version, {
+    bindings: [gpu.view(out, 0, 2), gpu.view(partials, 0, P), gpu.dims([P, f32bits(max_norm)])],
+    workgroups: [1],
+  });
 }
 
 function checkN(n: number): void {
-  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`global_norm: n must be an integer >= 1 (got ${n})`);
+  if (!(Number.isInteger(n) && n >= 1))
+    throw new Error(`global_norm: n must be an integer >= 1 (got ${n})`);
 }
 
 /** One FMA per grad, then P additions and a sqrt/div: ~2n. */

@@ -2,8 +2,16 @@
 const EPS = 1e-5;
 
 // out: (N,C); mean, rstd: (N); inp: (N,C); weight, bias: (C)
-export function layernorm_forward(out: Float64Array, mean: Float64Array, rstd: Float64Array, inp: Float64Array, weight: Float64Array, bias: Float64Array,
-  N: number, C: number): void {
+export function layernorm_forward(
+  out: Float64Array,
+  mean: Float64Array,
+  rstd: Float64Array,
+  inp: Float64Array,
+  weight: Float64Array,
+  bias: Float64Array,
+  N: number,
+  C: number,
+): void {
   for (let r = 0; r < N; r++) {
     let m = 0;
     for (let c = 0; c < C; c++) m += inp[r * C + c]!;
@@ -18,12 +26,23 @@ export function layernorm_forward(out: Float64Array, mean: Float64Array, rstd: F
 }
 
 /** Accumulates: dinp += ..., dweight += ..., dbias += .... */
-export function layernorm_backward(dinp: Float64Array, dweight: Float64Array, dbias: Float64Array, dout: Float64Array, inp: Float64Array, weight: Float64Array,
-  mean: Float64Array, rstd: Float64Array, N: number, C: number): void {
+export function layernorm_backward(
+  dinp: Float64Array,
+  dweight: Float64Array,
+  dbias: Float64Array,
+  dout: Float64Array,
+  inp: Float64Array,
+  weight: Float64Array,
+  mean: Float64Array,
+  rstd: Float64Array,
+  N: number,
+  C: number,
+): void {
   for (let r = 0; r < N; r++) {
     const s = rstd[r]!;
     const norm = (c: number) => (inp[r * C + c]! - mean[r]!) * s;
-    let gMean = 0, gnMean = 0;
+    let gMean = 0,
+      gnMean = 0;
     for (let c = 0; c < C; c++) {
       const g = weight[c]! * dout[r * C + c]!;
       gMean += g / C;

@@ -15,8 +15,18 @@ import backward2 from './layernorm_backward.v2.wgsl?raw';
 export const layernorm_forward_versions = { 1: forward1, 2: forward2 } as const;
 export const layernorm_backward_versions = { 1: backward1, 2: backward2 } as const;
 export type LayernormVersion = keyof typeof layernorm_forward_versions;
-export const layernorm_forward_kernel = defineKernel({ name: 'layernorm_forward', folder: 'layernorm', versions: layernorm_forward_versions, fallback: (): LayernormVersion => 2 });
-export const layernorm_backward_kernel = defineKernel({ name: 'layernorm_backward', folder: 'layernorm', versions: layernorm_backward_versions, fallback: (): LayernormVersion => 2 });
+export const layernorm_forward_kernel = defineKernel({
+  name: 'layernorm_forward',
+  folder: 'layernorm',
+  versions: layernorm_forward_versions,
+  fallback: (): LayernormVersion => 2,
+});
+export const layernorm_backward_kernel = defineKernel({
+  name: 'layernorm_backward',
+  folder: 'layernorm',
+  versions: layernorm_backward_versions,
+  fallback: (): LayernormVersion => 2,
+});
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {
     layernorm_forward?: LayernormVersion;
@@ -27,30 +37,88 @@ declare module '../../src/gpu/context.ts' {
 const WORKGROUP = 64; // invocations per workgroup: v1's, as in its .wgsl files; v2's WG override (16-64 time the same on lavapipe)
 
 // out: (N,C); mean, rstd: (N); inp: (N,C); weight, bias: (C)
-export function layernorm_forward(gpu: Gpu, out: Tensor, mean: Tensor, rstd: Tensor, inp: Tensor, weight: Tensor, bias: Tensor, N: number, C: number,
-  opts: { version?: LayernormVersion } = {}): void {
+export function layernorm_forward(
+  gpu: Gpu,
+  out: Tensor,
+  mean: Tensor,
+  rstd: Tensor,
+  inp: Tensor,
+  weight: Tensor,
+  bias: Tensor,
+  N: number,
+  C: number,
+  opts: { version?: LayernormVersion } = {},
+): void {
   const k = layernorm_forward_kernel;
-  checkSizes(k.name, { N, C }, { out: [out, N * C], mean: [mean, N], rstd: [rstd, N], inp: [inp, N * C], weight: [weight, C], bias: [bias, C] });
+  checkSizes(
+    k.name,
+    { N, C },
+    {
+      out: [out, N * C],
+      mean: [mean, N],
+      rstd: [rstd, N],
+      inp: [inp, N * C],
+      weight: [weight, C],
+      bias: [bias, C],
+    },
+  );
   const version = k.version(gpu, opts.version);
   const bindings = [out, mean, rstd, inp, weight, bias, gpu.dims([N, C])];
-  const variant = version === 2 ? { defines: { VEC4: C % 4 === 0 }, overrides: { WG: WORKGROUP } } : {};
-  k.dispatch(gpu, version, { bindings, workgroups: gpu.grid(Math.ceil(N / WORKGROUP)), ...variant });
+  const variant =
+    version === 2 ? { defines: { VEC4: C % 4 === 0 }, overrides: { WG: WORKGROUP } } : {};
+  k.dispatch(gpu, version, {
+    bindings,
+    workgroups: gpu.grid(Math.ceil(N / WORKGROUP)),
+    ...variant,
+  });
 }
 
 // dinp: (N,C) +=; dweight, dbias: (C) +=; dout, inp: (N,C); weight: (C); mean, rstd: (N)
-export function layernorm_backward(gpu: Gpu, dinp: Tensor, dweight: Tensor, dbias: Tensor, dout: Tensor, inp: Tensor, weight: Tensor, mean: Tensor, rstd: Tensor,
-  N: number, C: number, opts: { version?: LayernormVersion } = {}): void {
+export function layernorm_backward(
+  gpu: Gpu,
+  dinp: Tensor,
+  dweight: Tensor,
+  dbias: Tensor,
+  dout: Tensor,
+  inp: Tensor,
+  weight: Tensor,
+  mean: Tensor,
+  rstd: Tensor,
+  N: number,
+  C: number,
+  opts: { version?: LayernormVersion } = {},
+): void {
   const k = layernorm_backward_kernel;
-  checkSizes(k.name, { N, C }, {
-    dinp: [dinp, N * C], dweight: [dweight, C], dbias: [dbias, C], dout: [dout, N * C], inp: [inp, N * C], weight: [weight, C], mean: [mean, N], rstd: [rstd, N],
-  });
+  checkSizes(
+    k.name,
+    { N, C },
+    {
+      dinp: [dinp, N * C],
+      dweight: [dweight, C],
+      dbias: [dbias, C],
+      dout: [dout, N * C],
+      inp: [inp, N * C],
+      weight: [weight, C],
+      mean: [mean, N],
+      rstd: [rstd, N],
+    },
+  );
   const version = k.version(gpu, opts.version);
   const bindings = [dinp, dweight, dbias, dout, inp, weight, mean, rstd, gpu.dims([N, C])];
   // Row workgroups first, then channel workgroups (v2: of 4-channel groups): the split the .wgsl computes from N.
-  if (version === 1) k.dispatch(gpu, version, { bindings, workgroups: gpu.grid(Math.ceil(N / WORKGROUP) + Math.ceil(C / WORKGROUP)) });
+  if (version === 1)
+    k.dispatch(gpu, version, {
+      bindings,
+      workgroups: gpu.grid(Math.ceil(N / WORKGROUP) + Math.ceil(C / WORKGROUP)),
+    });
   else {
     const workgroups = Math.ceil(N / WORKGROUP) + Math.ceil(Math.ceil(C / 4) / WORKGROUP);
-    k.dispatch(gpu, version, { bindings, workgroups: gpu.grid(workgroups), defines: { VEC4: C % 4 === 0 }, overrides: { WG: WORKGROUP } });
+    k.dispatch(gpu, version, {
+      bindings,
+      workgroups: gpu.grid(workgroups),
+      defines: { VEC4: C % 4 === 0 },
+      overrides: { WG: WORKGROUP },
+    });
   }
 }
 

@@ -1,8 +1,29 @@
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
-import { seededArray, type BenchCase, type CheckCase, type CheckOutput } from '../../src/gpu/cases.ts';
-import { matmul, matmul_bytes, matmul_flops, matmul_versions, MATMUL_V4_ROWS, type MatmulOptions, type MatmulRows, type MatmulVersion } from './matmul.ts';
+import {
+  seededArray,
+  type BenchCase,
+  type CheckCase,
+  type CheckOutput,
+} from '../../src/gpu/cases.ts';
+import {
+  matmul,
+  matmul_bytes,
+  matmul_flops,
+  matmul_versions,
+  MATMUL_V4_ROWS,
+  type MatmulOptions,
+  type MatmulRows,
+  type MatmulVersion,
+} from './matmul.ts';
 import * as cpu from './matmul.cpu.ts';
-import { gelu_backward, gelu_backward_bytes, gelu_backward_flops, gelu_forward, gelu_forward_bytes, gelu_forward_flops } from '../gelu/gelu.ts';
+import {
+  gelu_backward,
+  gelu_backward_bytes,
+  gelu_backward_flops,
+  gelu_forward,
+  gelu_forward_bytes,
+  gelu_forward_flops,
+} from '../gelu/gelu.ts';
 
 // The square sizes the issue tracks, then the shapes of one transformer block at bench scale:
 // (B·T)×C×3C (qkv), (B·T)×C×4C (fc), (B·T)×4C×C (proj), (B·T)×C×V (unembedding), B·T=256, C=128, V=64.
@@ -10,9 +31,39 @@ import { gelu_backward, gelu_backward_bytes, gelu_backward_flops, gelu_forward, 
 // timed at each tile setting (rows) at 512³ and at 16 rows elsewhere.
 type Variant = { version: MatmulVersion; rows?: MatmulRows };
 const ALL: Variant[] = [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4, rows: 16 }];
-const SHAPES: { M: number; K: number; N: number; opts: MatmulOptions; what: string; variants: Variant[] }[] = [
-  { M: 512, K: 512, N: 512, opts: {}, what: 'A·B', variants: [{ version: 1 }, { version: 2 }, { version: 3 }, ...MATMUL_V4_ROWS.map((rows) => ({ version: 4 as const, rows }))] },
-  { M: 1024, K: 1024, N: 1024, opts: {}, what: 'A·B', variants: [{ version: 2 }, { version: 3 }, ...MATMUL_V4_ROWS.map((rows) => ({ version: 4 as const, rows }))] },
+const SHAPES: {
+  M: number;
+  K: number;
+  N: number;
+  opts: MatmulOptions;
+  what: string;
+  variants: Variant[];
+}[] = [
+  {
+    M: 512,
+    K: 512,
+    N: 512,
+    opts: {},
+    what: 'A·B',
+    variants: [
+      { version: 1 },
+      { version: 2 },
+      { version: 3 },
+      ...MATMUL_V4_ROWS.map((rows) => ({ version: 4 as const, rows })),
+    ],
+  },
+  {
+    M: 1024,
+    K: 1024,
+    N: 1024,
+    opts: {},
+    what: 'A·B',
+    variants: [
+      { version: 2 },
+      { version: 3 },
+      ...MATMUL_V4_ROWS.map((rows) => ({ version: 4 as const, rows })),
+    ],
+  },
   { M: 256, K: 128, N: 384, opts: { transB: true }, what: 'qkv x·Wᵀ', variants: ALL },
   { M: 256, K: 128, N: 512, opts: { transB: true }, what: 'fc x·Wᵀ', variants: ALL },
   { M: 256, K: 512, N: 128, opts: { transB: true }, what: 'proj x·Wᵀ', variants: ALL },
@@ -34,9 +85,15 @@ const geluBench: BenchCase[] = [false, true].flatMap((fused): BenchCase[] => {
       version: 'v4',
       shape: `M=${M} K=${C} N=${N} fc x·Wᵀ+b, ${how} rows=${GELU_ROWS}`,
       flops: matmul_flops(M, C, N) + gelu_forward_flops(n),
-      bytes: fused ? matmul_bytes(M, C, N, true, false, true) : matmul_bytes(M, C, N, true) + gelu_forward_bytes(n),
+      bytes: fused
+        ? matmul_bytes(M, C, N, true, false, true)
+        : matmul_bytes(M, C, N, true) + gelu_forward_bytes(n),
       setup(gpu) {
-        const fch = gpu.tensor('fch', n), act = gpu.tensor('fch_gelu', n), x = gpu.tensor('x', M * C, seededArray(M * C, 1)), w = gpu.tensor('w', N * C, seededArray(N * C, 2)), b = gpu.tensor('b', N, seededArray(N, 3));
+        const fch = gpu.tensor('fch', n),
+          act = gpu.tensor('fch_gelu', n),
+          x = gpu.tensor('x', M * C, seededArray(M * C, 1)),
+          w = gpu.tensor('w', N * C, seededArray(N * C, 2)),
+          b = gpu.tensor('b', N, seededArray(N, 3));
         const opts = { transB: true, version: 4 as const, rows: GELU_ROWS };
         return {
           record: () => {
@@ -55,9 +112,15 @@ const geluBench: BenchCase[] = [false, true].flatMap((fused): BenchCase[] => {
       version: 'v4',
       shape: `M=${M} K=${C} N=${N} dfch = gelu'(fch) ⊙ dy·W, ${how} rows=${GELU_ROWS}`,
       flops: matmul_flops(M, C, N) + gelu_backward_flops(n),
-      bytes: fused ? matmul_bytes(M, C, N, false, false, true) : matmul_bytes(M, C, N) + gelu_backward_bytes(n),
+      bytes: fused
+        ? matmul_bytes(M, C, N, false, false, true)
+        : matmul_bytes(M, C, N) + gelu_backward_bytes(n),
       setup(gpu) {
-        const dfch = gpu.tensor('dfch', n), dact = gpu.tensor('dfch_gelu', n), fch = gpu.tensor('fch', n, seededArray(n, 4, -4, 4)), dy = gpu.tensor('dy', M * C, seededArray(M * C, 5)), w = gpu.tensor('w', C * N, seededArray(C * N, 6));
+        const dfch = gpu.tensor('dfch', n),
+          dact = gpu.tensor('dfch_gelu', n),
+          fch = gpu.tensor('fch', n, seededArray(n, 4, -4, 4)),
+          dy = gpu.tensor('dy', M * C, seededArray(M * C, 5)),
+          w = gpu.tensor('w', C * N, seededArray(C * N, 6));
         const opts = { version: 4 as const, rows: GELU_ROWS };
         return {
           record: () => {
@@ -74,22 +137,27 @@ const geluBench: BenchCase[] = [false, true].flatMap((fused): BenchCase[] => {
   ];
 });
 
-export const bench: BenchCase[] = [...SHAPES.flatMap(({ M, K, N, opts, what, variants }) =>
-  variants.map(({ version, rows }): BenchCase => ({
-    kernel: 'matmul',
-    version: `v${version}`,
-    shape: `M=${M} K=${K} N=${N} ${what}${rows ? ` rows=${rows}` : ''}`,
-    flops: matmul_flops(M, K, N),
-    bytes: matmul_bytes(M, K, N),
-    setup(gpu) {
-      const out = gpu.tensor('out', M * N), a = gpu.tensor('a', M * K, seededArray(M * K, 1)), b = gpu.tensor('b', K * N, seededArray(K * N, 2));
-      return {
-        record: () => matmul(gpu, out, a, b, null, M, K, N, { ...opts, version, rows }),
-        dispose: () => [out, a, b].forEach((t) => t.buffer.destroy()),
-      };
-    },
-  })),
-), ...geluBench];
+export const bench: BenchCase[] = [
+  ...SHAPES.flatMap(({ M, K, N, opts, what, variants }) =>
+    variants.map(({ version, rows }): BenchCase => ({
+      kernel: 'matmul',
+      version: `v${version}`,
+      shape: `M=${M} K=${K} N=${N} ${what}${rows ? ` rows=${rows}` : ''}`,
+      flops: matmul_flops(M, K, N),
+      bytes: matmul_bytes(M, K, N),
+      setup(gpu) {
+        const out = gpu.tensor('out', M * N),
+          a = gpu.tensor('a', M * K, seededArray(M * K, 1)),
+          b = gpu.tensor('b', K * N, seededArray(K * N, 2));
+        return {
+          record: () => matmul(gpu, out, a, b, null, M, K, N, { ...opts, version, rows }),
+          dispose: () => [out, a, b].forEach((t) => t.buffer.destroy()),
+        };
+      },
+    })),
+  ),
+  ...geluBench,
+];
 
 // Awkward shapes: a dimension of 1, K not a multiple of 4 (v4 steps K by 4), sizes that are not
 // multiples of any tile (4, 8, 16, 24, 32, 64), sizes larger than one workgroup's tile in every direction;
@@ -117,14 +185,17 @@ const FORMS = [
   { transA: true, transB: false },
 ];
 // float32 accumulation over K terms of products of values in [-1, 1): error grows like K·2^-24.
-const tol = (K: number, times = 1, plus = 0) => Number((times * (2e-6 * K + 1e-6) + plus).toPrecision(6)); // rounded: 4.3e-5, not 4.2999999999999995e-5
+const tol = (K: number, times = 1, plus = 0) =>
+  Number((times * (2e-6 * K + 1e-6) + plus).toPrecision(6)); // rounded: 4.3e-5, not 4.2999999999999995e-5
 const maxK = Math.max(...CHECK_SHAPES.map(([, K]) => K));
 
 // Every version; v4 at its smallest and largest tile settings (8 rows: no R16..R32 block; 32: all of
 // them) and on its path for subgroups narrower than 8 lanes. Each v4 variant takes seconds to compile
 // on a software adapter, so 16 and 24 rows, whose code is a subset of 32's, are left to the benchmark.
 const VARIANTS: { name: string; opts: MatmulOptions }[] = [
-  ...(Object.keys(matmul_versions).map(Number) as MatmulVersion[]).filter((v) => v !== 4).map((version) => ({ name: `v${version}`, opts: { version } })),
+  ...(Object.keys(matmul_versions).map(Number) as MatmulVersion[])
+    .filter((v) => v !== 4)
+    .map((version) => ({ name: `v${version}`, opts: { version } })),
   { name: 'v4 rows=8', opts: { version: 4, rows: 8 } },
   { name: 'v4 rows=32', opts: { version: 4, rows: 32 } },
   { name: 'v4 rows=8 narrow', opts: { version: 4, rows: 8, wide: false } },
@@ -137,9 +208,15 @@ function label(name: string): { version: string; extra: string } {
 }
 
 /** Upload, run `launch`, read `outs` back, free everything: the GPU half of a case. */
-async function onGpu(gpu: Gpu, data: Record<string, Float64Array | number>, launch: (t: Record<string, Tensor>) => void, outs: string[]): Promise<Float32Array[]> {
+async function onGpu(
+  gpu: Gpu,
+  data: Record<string, Float64Array | number>,
+  launch: (t: Record<string, Tensor>) => void,
+  outs: string[],
+): Promise<Float32Array[]> {
   const t: Record<string, Tensor> = {};
-  for (const [name, d] of Object.entries(data)) t[name] = typeof d === 'number' ? gpu.tensor(name, d) : gpu.tensor(name, d.length, d);
+  for (const [name, d] of Object.entries(data))
+    t[name] = typeof d === 'number' ? gpu.tensor(name, d) : gpu.tensor(name, d.length, d);
   try {
     launch(t);
     const got: Float32Array[] = [];
@@ -164,9 +241,16 @@ export const checks: CheckCase[] = VARIANTS.flatMap(({ name, opts }): CheckCase[
       async run(gpu) {
         const outputs: CheckOutput[] = [];
         for (const [M, K, N] of CHECK_SHAPES) {
-          const a = seededArray(M * K, 1), b = seededArray(K * N, 2), want = new Float64Array(M * N);
+          const a = seededArray(M * K, 1),
+            b = seededArray(K * N, 2),
+            want = new Float64Array(M * N);
           cpu.matmul(want, a, b, null, M, K, N, form);
-          const [got] = await onGpu(gpu, { out: M * N, a, b }, (t) => matmul(gpu, t.out!, t.a!, t.b!, null, M, K, N, { ...form, ...opts }), ['out']);
+          const [got] = await onGpu(
+            gpu,
+            { out: M * N, a, b },
+            (t) => matmul(gpu, t.out!, t.a!, t.b!, null, M, K, N, { ...form, ...opts }),
+            ['out'],
+          );
           outputs.push({ what: `${M}×${K}×${N} out`, got: got!, want, atol: tol(K) });
         }
         return outputs;
@@ -176,51 +260,106 @@ export const checks: CheckCase[] = VARIANTS.flatMap(({ name, opts }): CheckCase[
   // The model's two GELU epilogues, each against the references composed (matmul.cpu.ts), on a ragged shape
   // (scalar stores) and multiples of 4 (v4's vec4 stores), with and without bias and accumulation. Two
   // shapes each: every v4 variant is its own pipeline, seconds to compile.
-  const geluForward = ([[37, 21, 45, false], [19, 12, 36, true]] as const).map(([M, K, N, accumulate]): CheckCase => ({
+  const geluForward = (
+    [
+      [37, 21, 45, false],
+      [19, 12, 36, true],
+    ] as const
+  ).map(([M, K, N, accumulate]): CheckCase => ({
     kernel: 'matmul',
     version,
     shape: `${extra}M=${M} K=${K} N=${N} out ${accumulate ? '+' : ''}= x·Wᵀ + b, GELU forward epilogue gelu_out = gelu(out) over a stale gelu_out`,
     atol: tol(K, 4),
     rtol: 0,
     async run(gpu) {
-      const a = seededArray(M * K, 11, -2, 2), b = seededArray(N * K, 12, -2, 2), bias = seededArray(N, 13), prior = seededArray(M * N, 14);
-      const want = Float64Array.from(prior), wantAct = new Float64Array(M * N);
+      const a = seededArray(M * K, 11, -2, 2),
+        b = seededArray(N * K, 12, -2, 2),
+        bias = seededArray(N, 13),
+        prior = seededArray(M * N, 14);
+      const want = Float64Array.from(prior),
+        wantAct = new Float64Array(M * N);
       cpu.matmul(want, a, b, bias, M, K, N, { transB: true, accumulate, gelu_out: wantAct });
-      const [out, act] = await onGpu(gpu, { out: prior, act: seededArray(M * N, 15), a, b, bias },
-        (t) => matmul(gpu, t.out!, t.a!, t.b!, t.bias!, M, K, N, { transB: true, accumulate, gelu_out: t.act!, ...opts }), ['out', 'act']);
-      return [{ what: 'out', got: out!, want }, { what: 'gelu_out', got: act!, want: wantAct, rtol: 1e-5 }];
+      const [out, act] = await onGpu(
+        gpu,
+        { out: prior, act: seededArray(M * N, 15), a, b, bias },
+        (t) =>
+          matmul(gpu, t.out!, t.a!, t.b!, t.bias!, M, K, N, {
+            transB: true,
+            accumulate,
+            gelu_out: t.act!,
+            ...opts,
+          }),
+        ['out', 'act'],
+      );
+      return [
+        { what: 'out', got: out!, want },
+        { what: 'gelu_out', got: act!, want: wantAct, rtol: 1e-5 },
+      ];
     },
   }));
-  const geluBackward = ([[37, 21, 45, false], [19, 12, 36, true]] as const).map(([M, K, N, withBias]): CheckCase => ({
+  const geluBackward = (
+    [
+      [37, 21, 45, false],
+      [19, 12, 36, true],
+    ] as const
+  ).map(([M, K, N, withBias]): CheckCase => ({
     kernel: 'matmul',
     version,
     shape: `${extra}M=${M} K=${K} N=${N} out = gelu'(gelu_inp) ⊙ (dy·W${withBias ? ' + b' : ''}), GELU backward epilogue over a stale out, gelu_inp up to ±1e30`,
     atol: tol(K, 2),
     rtol: 1e-5,
     async run(gpu) {
-      const a = seededArray(M * K, 16), b = seededArray(K * N, 17), bias = seededArray(N, 18), prior = seededArray(M * N, 19);
+      const a = seededArray(M * K, 16),
+        b = seededArray(K * N, 17),
+        bias = seededArray(N, 18),
+        prior = seededArray(M * N, 19);
       const pre = seededArray(M * N, 20, -6, 6);
       pre.set([0, -10, 10, -50, 50, Math.fround(1e30), Math.fround(-1e30)]); // where tanh and x^2 overflow
       const want = new Float64Array(M * N);
       cpu.matmul(want, a, b, withBias ? bias : null, M, K, N, { gelu_inp: pre });
-      const [out] = await onGpu(gpu, { out: prior, a, b, bias, pre }, // stale values in out are overwritten
-        (t) => matmul(gpu, t.out!, t.a!, t.b!, withBias ? t.bias! : null, M, K, N, { gelu_inp: t.pre!, ...opts }), ['out']);
+      const [out] = await onGpu(
+        gpu,
+        { out: prior, a, b, bias, pre }, // stale values in out are overwritten
+        (t) =>
+          matmul(gpu, t.out!, t.a!, t.b!, withBias ? t.bias! : null, M, K, N, {
+            gelu_inp: t.pre!,
+            ...opts,
+          }),
+        ['out'],
+      );
       return [{ what: 'out', got: out!, want }];
     },
   }));
   // A bias added and the product accumulated into out, K not a multiple of 4 and (N too) a multiple of 4.
-  const biasAccumulate = ([[37, 21, 45], [37, 20, 44]] as const).map(([M, K, N]): CheckCase => ({
+  const biasAccumulate = (
+    [
+      [37, 21, 45],
+      [37, 20, 44],
+    ] as const
+  ).map(([M, K, N]): CheckCase => ({
     kernel: 'matmul',
     version,
     shape: `${extra}M=${M} K=${K} N=${N} out += x·Wᵀ + b`,
     atol: tol(K, 1, 1e-6),
     rtol: 0,
     async run(gpu) {
-      const a = seededArray(M * K, 3), b = seededArray(N * K, 4), bias = seededArray(N, 5), prior = seededArray(M * N, 6);
+      const a = seededArray(M * K, 3),
+        b = seededArray(N * K, 4),
+        bias = seededArray(N, 5),
+        prior = seededArray(M * N, 6);
       const want = Float64Array.from(prior);
       cpu.matmul(want, a, b, bias, M, K, N, { transB: true, accumulate: true });
-      const [out] = await onGpu(gpu, { out: prior, a, b, bias },
-        (t) => matmul(gpu, t.out!, t.a!, t.b!, t.bias!, M, K, N, { transB: true, accumulate: true, ...opts }), ['out']);
+      const [out] = await onGpu(
+        gpu,
+        { out: prior, a, b, bias },
+        (t) =>
+          matmul(gpu, t.out!, t.a!, t.b!, t.bias!, M, K, N, {
+            transB: true,
+            accumulate: true,
+            ...opts,
+          }),
+        ['out'],
+      );
       return [{ what: 'out', got: out!, want }];
     },
   }));

@@ -12,8 +12,18 @@ export interface MatmulCpuOptions {
   gelu_inp?: Float64Array; // (M,N): the product (+ bias) is multiplied by gelu'(gelu_inp); not with accumulate (as on the GPU)
 }
 
-export function matmul(out: Float64Array, a: Float64Array, b: Float64Array, bias: Float64Array | null, M: number, K: number, N: number, opts: MatmulCpuOptions = {}): void {
-  if (opts.gelu_inp && opts.accumulate) throw new Error('matmul: gelu_inp (backward epilogue) cannot accumulate into out');
+export function matmul(
+  out: Float64Array,
+  a: Float64Array,
+  b: Float64Array,
+  bias: Float64Array | null,
+  M: number,
+  K: number,
+  N: number,
+  opts: MatmulCpuOptions = {},
+): void {
+  if (opts.gelu_inp && opts.accumulate)
+    throw new Error('matmul: gelu_inp (backward epilogue) cannot accumulate into out');
   const product = new Float64Array(M * N);
   for (let m = 0; m < M; m++) {
     for (let n = 0; n < N; n++) {

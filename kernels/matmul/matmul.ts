@@ -70,7 +70,8 @@ export function matmul_default_version(gpu: Gpu): MatmulVersion {
 
 /** Why `version` cannot run on this device, or null when it can. */
 export function matmul_unsupported(gpu: Gpu, version: MatmulVersion): string | null {
-  if (version === 4 && !gpu.device.features.has('subgroups')) return 'matmul v4 needs the "subgroups" feature, which this device lacks';
+  if (version === 4 && !gpu.device.features.has('subgroups'))
+    return 'matmul v4 needs the "subgroups" feature, which this device lacks';
   return null;
 }
 
@@ -80,7 +81,17 @@ function subgroupsAtLeast8(gpu: Gpu): boolean {
 }
 
 // out: (M,N); a: (M,K) or (K,M); b: (K,N) or (N,K); bias: (N) or null
-export function matmul(gpu: Gpu, out: Tensor, a: Tensor, b: Tensor, bias: Tensor | null, M: number, K: number, N: number, opts: MatmulOptions = {}): void {
+export function matmul(
+  gpu: Gpu,
+  out: Tensor,
+  a: Tensor,
+  b: Tensor,
+  bias: Tensor | null,
+  M: number,
+  K: number,
+  N: number,
+  opts: MatmulOptions = {},
+): void {
   const { transA = false, transB = false, accumulate = false } = opts;
   const k = matmul_kernel;
   check(out, M * N, 'out');
@@ -88,44 +99,80 @@ export function matmul(gpu: Gpu, out: Tensor, a: Tensor, b: Tensor, bias: Tensor
   check(b, K * N, 'b');
   if (bias) check(bias, N, 'bias');
   const { gelu_out, gelu_inp } = opts;
-  if (gelu_out && gelu_inp) throw new Error('matmul: gelu_out (forward epilogue) and gelu_inp (backward epilogue) cannot both be given');
+  if (gelu_out && gelu_inp)
+    throw new Error(
+      'matmul: gelu_out (forward epilogue) and gelu_inp (backward epilogue) cannot both be given',
+    );
   // v4 applies gelu' after storing the product, so out's prior values would be gone; nothing needs it.
-  if (gelu_inp && accumulate) throw new Error('matmul: gelu_inp (backward epilogue) cannot accumulate into out');
+  if (gelu_inp && accumulate)
+    throw new Error('matmul: gelu_inp (backward epilogue) cannot accumulate into out');
   if (gelu_out) check(gelu_out, M * N, 'gelu_out');
   if (gelu_inp) check(gelu_inp, M * N, 'gelu_inp');
   const version = k.version(gpu, opts.version);
   const v = matmul_versions[version];
   const gelu = gelu_out ?? gelu_inp;
   const defines: Record<string, boolean | number> = {
-    TRANS_A: transA, TRANS_B: transB, BIAS: bias !== null, ACCUMULATE: accumulate,
-    GELU: !!(gelu_out ?? gelu_inp), GELU_FORWARD: !!gelu_out, GELU_BACKWARD: !!gelu_inp, GELU_BINDING: bias ? 5 : 4,
+    TRANS_A: transA,
+    TRANS_B: transB,
+    BIAS: bias !== null,
+    ACCUMULATE: accumulate,
+    GELU: !!(gelu_out ?? gelu_inp),
+    GELU_FORWARD: !!gelu_out,
+    GELU_BACKWARD: !!gelu_inp,
+    GELU_BINDING: bias ? 5 : 4,
   };
   const overrides: Record<string, number> = {};
   let tile: readonly [number, number] = v.tile;
   if (version === 4) {
     const rows = opts.rows ?? gpu.choices.matmul_rows ?? 16;
-    if (!MATMUL_V4_ROWS.includes(rows)) throw new Error(`matmul v4: rows must be one of ${MATMUL_V4_ROWS.join(', ')} (got ${rows})`);
+    if (!MATMUL_V4_ROWS.includes(rows))
+      throw new Error(`matmul v4: rows must be one of ${MATMUL_V4_ROWS.join(', ')} (got ${rows})`);
     // vec4 loads along each operand's contiguous axis when its length is a multiple of 4
     const wide = opts.wide ?? subgroupsAtLeast8(gpu);
     const aVec = !transA && K % 4 === 0;
     const aVecT = transA && M % 4 === 0 && wide; // one vec4 along m per lane, shared by subgroup broadcast
     const bVec = transB ? K % 4 === 0 : N % 4 === 0;
-    Object.assign(defines, { ROWS: rows, R16: rows >= 16, R24: rows >= 24, R32: rows >= 32, A_VEC: aVec, A_VEC_T: aVecT, B_VEC: bVec, B_VEC_T: bVec && transB, OUT_VEC: N % 4 === 0 });
+    Object.assign(defines, {
+      ROWS: rows,
+      R16: rows >= 16,
+      R24: rows >= 24,
+      R32: rows >= 32,
+      A_VEC: aVec,
+      A_VEC_T: aVecT,
+      B_VEC: bVec,
+      B_VEC_T: bVec && transB,
+      OUT_VEC: N % 4 === 0,
+    });
     overrides.WIDE = wide ? 1 : 0;
     tile = [v.tile[0], rows];
   }
   const bindings: (Tensor | GPUBuffer)[] = [out, a, b, gpu.dims([M, K, N, 0])];
   if (bias) bindings.push(bias);
   if (gelu) bindings.push(gelu);
-  k.dispatch(gpu, version, { bindings, workgroups: [Math.ceil(N / tile[0]), Math.ceil(M / tile[1])], defines, overrides });
+  k.dispatch(gpu, version, {
+    bindings,
+    workgroups: [Math.ceil(N / tile[0]), Math.ceil(M / tile[1])],
+    defines,
+    overrides,
+  });
 
   function check(t: Tensor, need: number, what: string) {
-    if (!(M >= 1 && K >= 1 && N >= 1 && Number.isInteger(M * K * N))) throw new Error(`matmul: M, K, N must be integers >= 1 (got ${M}, ${K}, ${N})`);
-    if (t.length < need) throw new Error(`matmul: ${what} "${t.label}" has ${t.length} floats, needs ${need} for M=${M} K=${K} N=${N}`);
+    if (!(M >= 1 && K >= 1 && N >= 1 && Number.isInteger(M * K * N)))
+      throw new Error(`matmul: M, K, N must be integers >= 1 (got ${M}, ${K}, ${N})`);
+    if (t.length < need)
+      throw new Error(
+        `matmul: ${what} "${t.label}" has ${t.length} floats, needs ${need} for M=${M} K=${K} N=${N}`,
+      );
   }
 }
 
 export const matmul_flops = (M: number, K: number, N: number) => 2 * M * K * N;
 /** Minimum bytes moved: read A, B (and bias, and out when accumulating, and the GELU's input or output), write out. */
-export const matmul_bytes = (M: number, K: number, N: number, bias = false, accumulate = false, gelu = false) =>
-  4 * (M * K + K * N + M * N * (1 + (accumulate ? 1 : 0) + (gelu ? 1 : 0)) + (bias ? N : 0));
+export const matmul_bytes = (
+  M: number,
+  K: number,
+  N: number,
+  bias = false,
+  accumulate = false,
+  gelu = false,
+) => 4 * (M * K + K * N + M * N * (1 + (accumulate ? 1 : 0) + (gelu ? 1 : 0)) + (bias ? N : 0));

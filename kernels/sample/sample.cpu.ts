@@ -18,8 +18,15 @@ export function sample_u(seed: number, question: number, sample: number, positio
  * each running sum; the top_p cut and each token's mass above it). A float32 sampler can only pick differently
  * when the margin is below its rounding error (~1e-6). Infinity for greedy.
  */
-export function sample_choose(logits: ArrayLike<number>, off: number, V: number, u: number, p: SampleParams): { token: number; margin: number } {
-  let lmax = logits[off]!, best = 0;
+export function sample_choose(
+  logits: ArrayLike<number>,
+  off: number,
+  V: number,
+  u: number,
+  p: SampleParams,
+): { token: number; margin: number } {
+  let lmax = logits[off]!,
+    best = 0;
   for (let j = 1; j < V; j++) {
     if (logits[off + j]! > lmax) {
       lmax = logits[off + j]!;
@@ -48,7 +55,9 @@ export function sample_choose(logits: ArrayLike<number>, off: number, V: number,
   }
   const total = sum(w.filter((_, j) => kept[j]));
   const target = u * total;
-  let cum = 0, last = -1, token = -1;
+  let cum = 0,
+    last = -1,
+    token = -1;
   for (let j = 0; j < V; j++) {
     if (!kept[j]) continue;
     cum += w[j]!;
@@ -65,24 +74,44 @@ function sum(xs: number[]): number {
 
 // tokens: (S); generated: (S,maxNew); seqs: (S, SEQ_STRIDE), advanced in place; logits: (S,V), or (Q,prefillT,V) read
 // at [prefix_row, pos] when prefillT > 0. Returns each row's margin (sample_choose; NaN for rows left alone).
-export function sample(tokens: Uint32Array, generated: Uint32Array, seqs: Uint32Array, logits: ArrayLike<number>, params: SampleParams, S: number, V: number,
-  maxNew: number, opts: { prefillT?: number } = {}): Float64Array {
+export function sample(
+  tokens: Uint32Array,
+  generated: Uint32Array,
+  seqs: Uint32Array,
+  logits: ArrayLike<number>,
+  params: SampleParams,
+  S: number,
+  V: number,
+  maxNew: number,
+  opts: { prefillT?: number } = {},
+): Float64Array {
   sample_check_params(params);
   const prefillT = opts.prefillT ?? 0;
   const margins = new Float64Array(S).fill(NaN);
   for (let s = 0; s < S; s++) {
     const f = (k: keyof typeof SEQ) => s * SEQ_STRIDE + SEQ[k];
     if (seqs[f('done')] !== 0) continue;
-    const pos = seqs[f('pos')]!, n_gen = seqs[f('n_gen')]!;
+    const pos = seqs[f('pos')]!,
+      n_gen = seqs[f('n_gen')]!;
     const row = prefillT > 0 ? seqs[f('prefix_row')]! * prefillT + pos : s;
-    if ((row + 1) * V > logits.length) throw new Error(`sample: row ${s} reads logits row ${row}, past the ${logits.length / V} rows given`);
-    const { token, margin } = sample_choose(logits, row * V, V, sample_u(params.seed, seqs[f('question')]!, seqs[f('sample')]!, pos + 1), params);
+    if ((row + 1) * V > logits.length)
+      throw new Error(
+        `sample: row ${s} reads logits row ${row}, past the ${logits.length / V} rows given`,
+      );
+    const { token, margin } = sample_choose(
+      logits,
+      row * V,
+      V,
+      sample_u(params.seed, seqs[f('question')]!, seqs[f('sample')]!, pos + 1),
+      params,
+    );
     margins[s] = margin;
     tokens[s] = token;
     if (n_gen < maxNew) generated[s * maxNew + n_gen] = token;
     seqs[f('n_gen')] = n_gen + 1;
     seqs[f('pos')] = pos + 1;
-    if (token === params.eos || n_gen + 1 >= Math.min(params.maxNew, maxNew) || pos + 1 >= params.T) seqs[f('done')] = 1;
+    if (token === params.eos || n_gen + 1 >= Math.min(params.maxNew, maxNew) || pos + 1 >= params.T)
+      seqs[f('done')] = 1;
   }
   return margins;
 }

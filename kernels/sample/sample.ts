@@ -18,7 +18,12 @@ export const sample_versions = {
   1: { code: v1, workgroup: 64 },
 } as const;
 export type SampleVersion = keyof typeof sample_versions;
-export const sample_kernel = defineKernel({ name: 'sample', folder: 'sample', versions: { 1: v1 } as Record<SampleVersion, string>, append: SEQ_WGSL });
+export const sample_kernel = defineKernel({
+  name: 'sample',
+  folder: 'sample',
+  versions: { 1: v1 } as Record<SampleVersion, string>,
+  append: SEQ_WGSL,
+});
 declare module '../../src/gpu/context.ts' {
   interface KernelChoices {
     sample?: SampleVersion;
@@ -40,7 +45,15 @@ export interface SampleParams {
 }
 
 /** Byte offsets of the uniform's fields (struct Params in sample.v1.wgsl). */
-export const SAMPLE_PARAMS_LAYOUT = { seed: 0, temperature: 4, top_k: 8, top_p: 12, eos: 16, T: 20, max_new: 24 } as const;
+export const SAMPLE_PARAMS_LAYOUT = {
+  seed: 0,
+  temperature: 4,
+  top_k: 8,
+  top_p: 12,
+  eos: 16,
+  T: 20,
+  max_new: 24,
+} as const;
 export const SAMPLE_PARAMS_BYTES = 32;
 
 /** A new uniform buffer for sample's knobs; fill it with sample_write_params. */
@@ -51,8 +64,13 @@ export function sample_params(gpu: Gpu): GPUBuffer {
 /** Write `p` into `buf` (queue.writeBuffer: it lands at the next submit, ahead of work recorded but not submitted). */
 export function sample_write_params(gpu: Gpu, buf: GPUBuffer, p: SampleParams): void {
   sample_check_params(p);
-  if (buf.size < SAMPLE_PARAMS_BYTES) throw new Error(`sample_write_params: buffer "${buf.label}" has ${buf.size} bytes, needs ${SAMPLE_PARAMS_BYTES}`);
-  const bytes = new ArrayBuffer(SAMPLE_PARAMS_BYTES), view = new DataView(bytes), L = SAMPLE_PARAMS_LAYOUT;
+  if (buf.size < SAMPLE_PARAMS_BYTES)
+    throw new Error(
+      `sample_write_params: buffer "${buf.label}" has ${buf.size} bytes, needs ${SAMPLE_PARAMS_BYTES}`,
+    );
+  const bytes = new ArrayBuffer(SAMPLE_PARAMS_BYTES),
+    view = new DataView(bytes),
+    L = SAMPLE_PARAMS_LAYOUT;
   view.setUint32(L.seed, p.seed, true);
   view.setFloat32(L.temperature, p.temperature, true);
   view.setUint32(L.top_k, p.topK, true);
@@ -70,7 +88,8 @@ export function sample_check_params(p: SampleParams): void {
   };
   const u32 = (x: number) => Number.isInteger(x) && x >= 0 && x <= 0xffffffff;
   if (!u32(p.seed)) bad('seed must be an integer in [0, 2^32)');
-  if (!(Number.isFinite(p.temperature) && p.temperature >= 0)) bad('temperature must be a finite number >= 0');
+  if (!(Number.isFinite(p.temperature) && p.temperature >= 0))
+    bad('temperature must be a finite number >= 0');
   if (!u32(p.topK)) bad('topK must be an integer >= 0 (0 = off)');
   if (!(p.topP > 0 && p.topP <= 1)) bad('topP must be in (0, 1] (1 = off)');
   if (!u32(p.eos)) bad('eos must be an integer token id >= 0');
@@ -87,23 +106,55 @@ export interface SampleOptions {
 // tokens: (S) u32, written for running rows; generated: (S,maxNew) u32, [s, n_gen] written; seqs: (S, SEQ_STRIDE) u32,
 // read and advanced; logits: (S,V), or (Q,prefillT,V) with opts.prefillT; params: uniform from sample_params.
 // maxNew is generated's row stride: a row stops after min(params.maxNew, maxNew) tokens, so it never overflows.
-export function sample(gpu: Gpu, tokens: Tensor, generated: Tensor, seqs: Tensor, logits: Tensor, params: GPUBuffer, S: number, V: number, maxNew: number,
-  opts: SampleOptions = {}): void {
+export function sample(
+  gpu: Gpu,
+  tokens: Tensor,
+  generated: Tensor,
+  seqs: Tensor,
+  logits: Tensor,
+  params: GPUBuffer,
+  S: number,
+  V: number,
+  maxNew: number,
+  opts: SampleOptions = {},
+): void {
   const prefillT = opts.prefillT ?? 0;
-  if (![S, V, maxNew].every((n) => Number.isInteger(n) && n >= 1)) throw new Error(`sample: S, V, maxNew must be integers >= 1 (got S=${S} V=${V} maxNew=${maxNew})`);
-  if (!(Number.isInteger(prefillT) && prefillT >= 0)) throw new Error(`sample: prefillT must be an integer >= 0 (got ${prefillT})`);
-  if (V > SAMPLE_MAX_V) throw new Error(`sample: V=${V} exceeds v1's maximum of ${SAMPLE_MAX_V} (one invocation per sequence)`);
+  if (![S, V, maxNew].every((n) => Number.isInteger(n) && n >= 1))
+    throw new Error(
+      `sample: S, V, maxNew must be integers >= 1 (got S=${S} V=${V} maxNew=${maxNew})`,
+    );
+  if (!(Number.isInteger(prefillT) && prefillT >= 0))
+    throw new Error(`sample: prefillT must be an integer >= 0 (got ${prefillT})`);
+  if (V > SAMPLE_MAX_V)
+    throw new Error(
+      `sample: V=${V} exceeds v1's maximum of ${SAMPLE_MAX_V} (one invocation per sequence)`,
+    );
   const shape = `S=${S} V=${V} maxNew=${maxNew} prefillT=${prefillT}`;
-  const need: [Tensor, string, number][] = [[tokens, 'tokens', S], [generated, 'generated', S * maxNew], [seqs, 'seqs', S * SEQ_STRIDE], [logits, 'logits', prefillT > 0 ? prefillT * V : S * V]];
+  const need: [Tensor, string, number][] = [
+    [tokens, 'tokens', S],
+    [generated, 'generated', S * maxNew],
+    [seqs, 'seqs', S * SEQ_STRIDE],
+    [logits, 'logits', prefillT > 0 ? prefillT * V : S * V],
+  ];
   for (const [t, what, n] of need) {
-    if (t.length < n) throw new Error(`sample: ${what} "${t.label}" has ${t.length} elements, needs ${n} for ${shape}`);
+    if (t.length < n)
+      throw new Error(
+        `sample: ${what} "${t.label}" has ${t.length} elements, needs ${n} for ${shape}`,
+      );
   }
-  if (params.size < SAMPLE_PARAMS_BYTES) throw new Error(`sample: params "${params.label}" has ${params.size} bytes, needs ${SAMPLE_PARAMS_BYTES} (make it with sample_params)`);
+  if (params.size < SAMPLE_PARAMS_BYTES)
+    throw new Error(
+      `sample: params "${params.label}" has ${params.size} bytes, needs ${SAMPLE_PARAMS_BYTES} (make it with sample_params)`,
+    );
   const k = sample_kernel;
   const version = k.version(gpu, opts.version);
   const v = sample_versions[version];
   // V sizes private arrays (a const-expression), so it stays in the text: one pipeline per vocabulary, which a sweep keeps.
-  k.dispatch(gpu, version, { bindings: [tokens, generated, seqs, logits, params, gpu.dims([S, maxNew, prefillT])], workgroups: gpu.grid(Math.ceil(S / v.workgroup)), defines: { V } });
+  k.dispatch(gpu, version, {
+    bindings: [tokens, generated, seqs, logits, params, gpu.dims([S, maxNew, prefillT])],
+    workgroups: gpu.grid(Math.ceil(S / v.workgroup)),
+    defines: { V },
+  });
 }
 
 /**

@@ -43,17 +43,20 @@ export function seqs_table(rows: readonly SeqRow[]): Uint32Array {
     for (const k of Object.keys(SEQ) as (keyof typeof SEQ)[]) {
       if (k === 'reserved') continue;
       const v = r[k];
-      if (!(Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) throw new Error(`seqs_table: row ${s} ${k} = ${v} is not a u32`);
+      if (!(Number.isInteger(v) && v >= 0 && v <= 0xffffffff))
+        throw new Error(`seqs_table: row ${s} ${k} = ${v} is not a u32`);
       out[s * SEQ_STRIDE + SEQ[k]] = v;
     }
-    if (r.prefix_len < 1) throw new Error(`seqs_table: row ${s} prefix_len must be >= 1 (got ${r.prefix_len})`);
+    if (r.prefix_len < 1)
+      throw new Error(`seqs_table: row ${s} prefix_len must be >= 1 (got ${r.prefix_len})`);
   });
   return out;
 }
 
 /** The rows of a table (as read back with gpu.readU32). */
 export function seqs_parse(table: ArrayLike<number>): SeqRow[] {
-  if (table.length % SEQ_STRIDE !== 0) throw new Error(`seqs_parse: length ${table.length} is not a multiple of ${SEQ_STRIDE}`);
+  if (table.length % SEQ_STRIDE !== 0)
+    throw new Error(`seqs_parse: length ${table.length} is not a multiple of ${SEQ_STRIDE}`);
   const rows: SeqRow[] = [];
   for (let o = 0; o < table.length; o += SEQ_STRIDE) {
     rows.push({

@@ -10,10 +10,24 @@ import { adapterKey } from '../gpu/adapter.ts';
 import type { ModelShape } from '../config.ts';
 import type { Ops } from '../model/ops.ts';
 import { GPT } from '../model/gpt.ts';
-import { matmul, matmul_default_version, matmul_unsupported, matmul_versions, MATMUL_V4_ROWS, type MatmulRows, type MatmulVersion } from '../../kernels/matmul/matmul.ts';
+import {
+  matmul,
+  matmul_default_version,
+  matmul_unsupported,
+  matmul_versions,
+  MATMUL_V4_ROWS,
+  type MatmulRows,
+  type MatmulVersion,
+} from '../../kernels/matmul/matmul.ts';
 import * as matmul_cpu from '../../kernels/matmul/matmul.cpu.ts';
 import { GELU_WGSL } from '../../kernels/gelu/gelu.ts'; // appended to every matmul version
-import { attention_backward, attention_forward, attention_unsupported, attention_versions, type AttentionVersion } from '../../kernels/attention/attention.ts';
+import {
+  attention_backward,
+  attention_forward,
+  attention_unsupported,
+  attention_versions,
+  type AttentionVersion,
+} from '../../kernels/attention/attention.ts';
 import * as attention_cpu from '../../kernels/attention/attention.cpu.ts';
 import { maxAbsDiff, seededArray } from '../gpu/cases.ts';
 
@@ -94,8 +108,13 @@ const STORE_PREFIX = 't2lab.kernels|';
 /** A fingerprint of every matmul version's WGSL (with the GELU it appends) and attention's: editing a kernel invalidates the stored choices. */
 export const KERNELS_STAMP = (() => {
   let h = 2166136261;
-  const codes = [...Object.values(matmul_versions).map((v) => v.code), GELU_WGSL, ...Object.values(attention_versions).flatMap((v) => [v.forward, v.backward])];
-  for (const code of codes) for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), 16777619) >>> 0;
+  const codes = [
+    ...Object.values(matmul_versions).map((v) => v.code),
+    GELU_WGSL,
+    ...Object.values(attention_versions).flatMap((v) => [v.forward, v.backward]),
+  ];
+  for (const code of codes)
+    for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), 16777619) >>> 0;
   return h.toString(16);
 })();
 /**
@@ -107,7 +126,8 @@ export const KERNELS_STAMP = (() => {
  */
 const GIVE_UP = 1.25;
 
-export const candidateName = (c: MatmulCandidate): string => (c.rows ? `v${c.version} rows=${c.rows}` : `v${c.version}`);
+export const candidateName = (c: MatmulCandidate): string =>
+  c.rows ? `v${c.version} rows=${c.rows}` : `v${c.version}`;
 
 function candidateChoices(c: MatmulCandidate): Record<string, number> {
   return c.rows ? { matmul: c.version, matmul_rows: c.rows } : { matmul: c.version };
@@ -117,7 +137,8 @@ function candidateChoices(c: MatmulCandidate): Record<string, number> {
 export function matmulCandidates(gpu: Gpu): MatmulCandidate[] {
   const out: MatmulCandidate[] = [{ version: 2 }];
   if (!gpu.adapter.software) out.push({ version: 3 });
-  if (matmul_unsupported(gpu, 4) === null) out.push(...MATMUL_V4_ROWS.map((rows) => ({ version: 4 as const, rows })));
+  if (matmul_unsupported(gpu, 4) === null)
+    out.push(...MATMUL_V4_ROWS.map((rows) => ({ version: 4 as const, rows })));
   return out;
 }
 
@@ -138,8 +159,22 @@ export function modelMatmulShapes(shape: ModelShape, B: number): KernelShapes {
     alloc: (_name, length) => ({ length }),
     view: (_t, _start, length) => ({ length }),
     matmul: (_out, _a, _b, bias, M, K, N, flags = {}) => {
-      const gelu = flags.gelu_out ? ('forward' as const) : flags.gelu_inp ? ('backward' as const) : undefined;
-      const s = { M, K, N, transA: !!flags.transA, transB: !!flags.transB, bias: bias !== null, accumulate: !!flags.accumulate, ...(gelu ? { gelu } : {}), count: 1 };
+      const gelu = flags.gelu_out
+        ? ('forward' as const)
+        : flags.gelu_inp
+          ? ('backward' as const)
+          : undefined;
+      const s = {
+        M,
+        K,
+        N,
+        transA: !!flags.transA,
+        transB: !!flags.transB,
+        bias: bias !== null,
+        accumulate: !!flags.accumulate,
+        ...(gelu ? { gelu } : {}),
+        count: 1,
+      };
       const key = shapeName(s);
       const had = seen.get(key);
       if (had) had.count++;
@@ -152,7 +187,9 @@ export function modelMatmulShapes(shape: ModelShape, B: number): KernelShapes {
       else attention.set(key, { B, T, C, H, count: 1 });
     },
   };
-  const ops = new Proxy(recorder, { get: (t, p) => (p in t ? t[p as keyof Ops<Fake>] : nothing) }) as Ops<Fake>;
+  const ops = new Proxy(recorder, {
+    get: (t, p) => (p in t ? t[p as keyof Ops<Fake>] : nothing),
+  }) as Ops<Fake>;
   const model = new GPT(ops, shape, B);
   model.forward();
   model.backward();
@@ -166,22 +203,38 @@ export function shapeName(s: Omit<MatmulShape, 'count'>): string {
 }
 
 export function shapesKey(shapes: KernelShapes): string {
-  const att = (shapes.attention ?? []).map((a) => `attention B=${a.B} T=${a.T} C=${a.C} H=${a.H} ×${a.count}`);
+  const att = (shapes.attention ?? []).map(
+    (a) => `attention B=${a.B} T=${a.T} C=${a.C} H=${a.H} ×${a.count}`,
+  );
   return [...shapes.map((s) => `${shapeName(s)} ×${s.count}`).sort(), ...att].join('; ');
 }
 
 /** 'matmul:4,matmul_rows:24' -> { matmul: 4, matmul_rows: 24 }; the form of T2LAB_KERNELS and --kernels. */
 export function parseKernelChoices(spec: string): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([a-z_][a-z0-9_]*):(\d+)$/.exec(part);
-    if (!m) throw new Error(`kernel choice "${part}" is not name:number (e.g. matmul:2, matmul_rows:24)`);
+    if (!m)
+      throw new Error(`kernel choice "${part}" is not name:number (e.g. matmul:2, matmul_rows:24)`);
     out[m[1]!] = Number(m[2]);
   }
-  if (out.matmul !== undefined && !(out.matmul in matmul_versions)) throw new Error(`matmul:${out.matmul}: no such version (have ${Object.keys(matmul_versions).join(', ')})`);
-  if (out.matmul_rows !== undefined && !MATMUL_V4_ROWS.includes(out.matmul_rows as MatmulRows)) throw new Error(`matmul_rows:${out.matmul_rows}: must be one of ${MATMUL_V4_ROWS.join(', ')}`);
-  if (out.matmul_gelu !== undefined && out.matmul_gelu !== 0 && out.matmul_gelu !== 1) throw new Error(`matmul_gelu:${out.matmul_gelu}: must be 0 (GELU as its own kernels) or 1 (in the matmul epilogues)`);
-  if (out.attention !== undefined && !(out.attention in attention_versions)) throw new Error(`attention:${out.attention}: no such version (have ${Object.keys(attention_versions).join(', ')})`);
+  if (out.matmul !== undefined && !(out.matmul in matmul_versions))
+    throw new Error(
+      `matmul:${out.matmul}: no such version (have ${Object.keys(matmul_versions).join(', ')})`,
+    );
+  if (out.matmul_rows !== undefined && !MATMUL_V4_ROWS.includes(out.matmul_rows as MatmulRows))
+    throw new Error(`matmul_rows:${out.matmul_rows}: must be one of ${MATMUL_V4_ROWS.join(', ')}`);
+  if (out.matmul_gelu !== undefined && out.matmul_gelu !== 0 && out.matmul_gelu !== 1)
+    throw new Error(
+      `matmul_gelu:${out.matmul_gelu}: must be 0 (GELU as its own kernels) or 1 (in the matmul epilogues)`,
+    );
+  if (out.attention !== undefined && !(out.attention in attention_versions))
+    throw new Error(
+      `attention:${out.attention}: no such version (have ${Object.keys(attention_versions).join(', ')})`,
+    );
   return out;
 }
 
@@ -189,13 +242,22 @@ export function parseKernelChoices(spec: string): Record<string, number> {
 export function describeChoices(gpu: Gpu): string {
   const version = matmul_default_version(gpu);
   const rows = version === 4 ? (gpu.choices.matmul_rows ?? 16) : undefined;
-  const rest = Object.entries(gpu.choices).filter(([k]) => k !== 'matmul' && k !== 'matmul_rows' && k !== 'matmul_gelu').map(([k, v]) => `${k} v${v}`);
+  const rest = Object.entries(gpu.choices)
+    .filter(([k]) => k !== 'matmul' && k !== 'matmul_rows' && k !== 'matmul_gelu')
+    .map(([k, v]) => `${k} v${v}`);
   const gelu = gpu.choices.matmul_gelu === 0 ? ['GELU as its own kernels (matmul_gelu:0)'] : [];
-  return [`matmul ${candidateName({ version, rows: rows as MatmulRows | undefined })}`, ...rest, ...gelu].join(', ');
+  return [
+    `matmul ${candidateName({ version, rows: rows as MatmulRows | undefined })}`,
+    ...rest,
+    ...gelu,
+  ].join(', ');
 }
 
 /** Every record the store holds for this adapter, by shapes key. */
-export async function storedRecords(gpu: Gpu, store: ChoiceStore): Promise<Record<string, TuneRecord>> {
+export async function storedRecords(
+  gpu: Gpu,
+  store: ChoiceStore,
+): Promise<Record<string, TuneRecord>> {
   const raw = await store.get(STORE_PREFIX + adapterKey(gpu.adapter));
   if (!raw) return {};
   try {
@@ -210,7 +272,11 @@ export async function storedRecords(gpu: Gpu, store: ChoiceStore): Promise<Recor
  * from `overrides`, else the store, else by timing every candidate (each first checked against the
  * float64 reference; a wrong one is never chosen). Call once when a run starts, before the first step.
  */
-export async function autotune(gpu: Gpu, shapes: KernelShapes, opts: AutotuneOptions = {}): Promise<TuneResult> {
+export async function autotune(
+  gpu: Gpu,
+  shapes: KernelShapes,
+  opts: AutotuneOptions = {},
+): Promise<TuneResult> {
   const key = adapterKey(gpu.adapter);
   const overrides = opts.overrides ?? {};
   const tuneAttention = (shapes.attention?.length ?? 0) > 0;
@@ -221,19 +287,34 @@ export async function autotune(gpu: Gpu, shapes: KernelShapes, opts: AutotuneOpt
     if (tuneAttention) delete next.attention;
     gpu.choices = { ...next, ...choices, ...overrides };
     const c = gpu.choices;
-    return { matmul: c.matmul!, ...(c.matmul_rows !== undefined ? { matmul_rows: c.matmul_rows } : {}), ...(c.attention !== undefined ? { attention: c.attention } : {}) };
+    return {
+      matmul: c.matmul!,
+      ...(c.matmul_rows !== undefined ? { matmul_rows: c.matmul_rows } : {}),
+      ...(c.attention !== undefined ? { attention: c.attention } : {}),
+    };
   };
-  if (overrides.matmul !== undefined && (!tuneAttention || overrides.attention !== undefined)) return { key, choices: apply({}), source: 'override' };
+  if (overrides.matmul !== undefined && (!tuneAttention || overrides.attention !== undefined))
+    return { key, choices: apply({}), source: 'override' };
 
   const sk = shapesKey(shapes);
   const records = opts.store ? await storedRecords(gpu, opts.store) : {};
   const cached = records[sk];
-  if (cached && cached.kernels === KERNELS_STAMP && !opts.retune) return { key, choices: apply(cached.choices), source: 'cached', record: cached };
+  if (cached && cached.kernels === KERNELS_STAMP && !opts.retune)
+    return { key, choices: apply(cached.choices), source: 'cached', record: cached };
 
   // matmul overridden: only attention is measured (the record keeps the override's matmul, not a measurement).
-  const record = overrides.matmul !== undefined
-    ? { choices: {}, shapes: sk, timings: [], rejected: [], clock: 'wall' as const, measuredAt: new Date().toISOString(), kernels: KERNELS_STAMP }
-    : await measure(gpu, shapes, opts);
+  const record =
+    overrides.matmul !== undefined
+      ? {
+          choices: {},
+          shapes: sk,
+          timings: [],
+          rejected: [],
+          clock: 'wall' as const,
+          measuredAt: new Date().toISOString(),
+          kernels: KERNELS_STAMP,
+        }
+      : await measure(gpu, shapes, opts);
   if (tuneAttention && overrides.attention === undefined) {
     const a = await measureAttention(gpu, shapes.attention!, opts);
     record.choices.attention = a.choice;
@@ -247,20 +328,58 @@ export async function autotune(gpu: Gpu, shapes: KernelShapes, opts: AutotuneOpt
   return { key, choices: apply(record.choices), source: 'measured', record };
 }
 
-async function measure(gpu: Gpu, shapes: MatmulShape[], opts: AutotuneOptions): Promise<TuneRecord> {
+async function measure(
+  gpu: Gpu,
+  shapes: MatmulShape[],
+  opts: AutotuneOptions,
+): Promise<TuneRecord> {
   const log = opts.log ?? (() => {});
   const reps = opts.reps ?? 3;
   const candidates = opts.candidates ?? matmulCandidates(gpu);
   const rejected: TuneRecord['rejected'] = [];
   let clock: 'timestamp' | 'wall' = 'wall';
-  const alive: { c: MatmulCandidate; t: TuneTiming }[] = candidates.map((c) => ({ c, t: { candidate: candidateName(c), ms: 0, perShapeMs: [] } }));
+  const alive: { c: MatmulCandidate; t: TuneTiming }[] = candidates.map((c) => ({
+    c,
+    t: { candidate: candidateName(c), ms: 0, perShapeMs: [] },
+  }));
   const timings = alive.map((x) => x.t);
   const max = (f: (s: MatmulShape) => number) => Math.max(1, ...shapes.map(f));
-  const out = gpu.tensor('autotune out', max((s) => s.M * s.N));
-  const a = gpu.tensor('autotune a', max((s) => s.M * s.K), seededArray(max((s) => s.M * s.K), 1));
-  const b = gpu.tensor('autotune b', max((s) => s.K * s.N), seededArray(max((s) => s.K * s.N), 2));
-  const bias = gpu.tensor('autotune bias', max((s) => s.N), seededArray(max((s) => s.N), 3));
-  const gelu = gpu.tensor('autotune gelu', max((s) => (s.gelu ? s.M * s.N : 1)), seededArray(max((s) => (s.gelu ? s.M * s.N : 1)), 4));
+  const out = gpu.tensor(
+    'autotune out',
+    max((s) => s.M * s.N),
+  );
+  const a = gpu.tensor(
+    'autotune a',
+    max((s) => s.M * s.K),
+    seededArray(
+      max((s) => s.M * s.K),
+      1,
+    ),
+  );
+  const b = gpu.tensor(
+    'autotune b',
+    max((s) => s.K * s.N),
+    seededArray(
+      max((s) => s.K * s.N),
+      2,
+    ),
+  );
+  const bias = gpu.tensor(
+    'autotune bias',
+    max((s) => s.N),
+    seededArray(
+      max((s) => s.N),
+      3,
+    ),
+  );
+  const gelu = gpu.tensor(
+    'autotune gelu',
+    max((s) => (s.gelu ? s.M * s.N : 1)),
+    seededArray(
+      max((s) => (s.gelu ? s.M * s.N : 1)),
+      4,
+    ),
+  );
   try {
     // Shape by shape, every candidate still in the race, so a burst of load on a shared machine hits
     // them alike; the fastest of `reps` runs, the figure least disturbed by other work. A candidate
@@ -277,8 +396,22 @@ async function measure(gpu: Gpu, shapes: MatmulShape[], opts: AutotuneOptions): 
       }
       if (!alive.length) break;
       for (const { c, t } of alive) {
-        const epilogue = s.gelu === 'forward' ? { gelu_out: gelu } : s.gelu === 'backward' ? { gelu_inp: gelu } : {};
-        const r = await gpu.time(() => matmul(gpu, out, a, b, s.bias ? bias : null, s.M, s.K, s.N, { ...s, ...c, ...epilogue }), reps, 1);
+        const epilogue =
+          s.gelu === 'forward'
+            ? { gelu_out: gelu }
+            : s.gelu === 'backward'
+              ? { gelu_inp: gelu }
+              : {};
+        const r = await gpu.time(
+          () =>
+            matmul(gpu, out, a, b, s.bias ? bias : null, s.M, s.K, s.N, {
+              ...s,
+              ...c,
+              ...epilogue,
+            }),
+          reps,
+          1,
+        );
         clock = r.clock;
         const ms = Math.min(...r.samples) / 1e6;
         t.perShapeMs.push(ms);
@@ -294,15 +427,30 @@ async function measure(gpu: Gpu, shapes: MatmulShape[], opts: AutotuneOptions): 
     for (const t of [out, a, b, bias, gelu]) t.buffer.destroy();
   }
   const timed = timings.filter((t) => !rejected.some((r) => r.candidate === t.candidate));
-  for (const t of timed) log(`autotune matmul ${t.candidate}: ${Number.isFinite(t.ms) ? `${t.ms.toFixed(2)} ms per step` : `dropped, over ${GIVE_UP}x the best`}`);
+  for (const t of timed)
+    log(
+      `autotune matmul ${t.candidate}: ${Number.isFinite(t.ms) ? `${t.ms.toFixed(2)} ms per step` : `dropped, over ${GIVE_UP}x the best`}`,
+    );
   const winner = timed.reduce<TuneTiming | null>((w, t) => (!w || t.ms < w.ms ? t : w), null);
-  if (!winner || !Number.isFinite(winner.ms)) throw new Error(`autotune: no matmul candidate ran correctly (${rejected.map((r) => `${r.candidate}: ${r.reason}`).join('; ')})`);
+  if (!winner || !Number.isFinite(winner.ms))
+    throw new Error(
+      `autotune: no matmul candidate ran correctly (${rejected.map((r) => `${r.candidate}: ${r.reason}`).join('; ')})`,
+    );
   const chosen = candidates.find((c) => candidateName(c) === winner.candidate)!;
-  return { choices: candidateChoices(chosen), shapes: shapesKey(shapes), timings: timed, rejected, clock, measuredAt: new Date().toISOString(), kernels: KERNELS_STAMP };
+  return {
+    choices: candidateChoices(chosen),
+    shapes: shapesKey(shapes),
+    timings: timed,
+    rejected,
+    clock,
+    measuredAt: new Date().toISOString(),
+    kernels: KERNELS_STAMP,
+  };
 }
 
 /** The shapes, costliest per step (count × M·K·N) first: the order the race times them in. */
-const byCost = (shapes: MatmulShape[]): MatmulShape[] => [...shapes].sort((x, y) => y.count * y.M * y.K * y.N - x.count * x.M * x.K * x.N);
+const byCost = (shapes: MatmulShape[]): MatmulShape[] =>
+  [...shapes].sort((x, y) => y.count * y.M * y.K * y.N - x.count * x.M * x.K * x.N);
 
 /**
  * Null when candidate `c` matches the float64 reference on form `s`, else why not. The check runs the very
@@ -311,7 +459,11 @@ const byCost = (shapes: MatmulShape[]): MatmulShape[] => [...shapes].sort((x, y)
  * on lavapipe a variant's first dispatch is seconds of compiling. Awkward shapes of every variant are the
  * kernel tests' business (test/kernels/matmul.test.ts); this guards against a driver that miscompiles one.
  */
-async function checkCandidate(gpu: Gpu, c: MatmulCandidate, s: MatmulShape): Promise<string | null> {
+async function checkCandidate(
+  gpu: Gpu,
+  c: MatmulCandidate,
+  s: MatmulShape,
+): Promise<string | null> {
   const { K, N } = s;
   const M = 37;
   const made: Tensor[] = [];
@@ -321,19 +473,46 @@ async function checkCandidate(gpu: Gpu, c: MatmulCandidate, s: MatmulShape): Pro
     return t;
   };
   try {
-    const a = seededArray(M * K, 4), b = seededArray(K * N, 5), bias = seededArray(N, 6), prior = seededArray(M * N, 7), pre = seededArray(M * N, 8, -4, 4);
+    const a = seededArray(M * K, 4),
+      b = seededArray(K * N, 5),
+      bias = seededArray(N, 6),
+      prior = seededArray(M * N, 7),
+      pre = seededArray(M * N, 8, -4, 4);
     const want = s.accumulate ? Float64Array.from(prior) : new Float64Array(M * N);
     const wantGelu = new Float64Array(M * N);
-    matmul_cpu.matmul(want, a, b, s.bias ? bias : null, M, K, N, { ...s, ...(s.gelu === 'forward' ? { gelu_out: wantGelu } : s.gelu === 'backward' ? { gelu_inp: pre } : {}) });
+    matmul_cpu.matmul(want, a, b, s.bias ? bias : null, M, K, N, {
+      ...s,
+      ...(s.gelu === 'forward'
+        ? { gelu_out: wantGelu }
+        : s.gelu === 'backward'
+          ? { gelu_inp: pre }
+          : {}),
+    });
     const out = tensor('autotune check out', s.accumulate ? prior : new Float64Array(M * N));
-    const gelu = tensor('autotune check gelu', s.gelu === 'backward' ? pre : new Float64Array(M * N));
-    const epilogue = s.gelu === 'forward' ? { gelu_out: gelu } : s.gelu === 'backward' ? { gelu_inp: gelu } : {};
-    matmul(gpu, out, tensor('a', a), tensor('b', b), s.bias ? tensor('bias', bias) : null, M, K, N, { ...s, ...c, ...epilogue });
+    const gelu = tensor(
+      'autotune check gelu',
+      s.gelu === 'backward' ? pre : new Float64Array(M * N),
+    );
+    const epilogue =
+      s.gelu === 'forward' ? { gelu_out: gelu } : s.gelu === 'backward' ? { gelu_inp: gelu } : {};
+    matmul(
+      gpu,
+      out,
+      tensor('a', a),
+      tensor('b', b),
+      s.bias ? tensor('bias', bias) : null,
+      M,
+      K,
+      N,
+      { ...s, ...c, ...epilogue },
+    );
     // Each product sums K terms of |x| < 1 rounded in float32: the bound grows with K.
     const tol = 1e-4 * Math.max(1, Math.sqrt(K / 32));
     let err = maxAbsDiff(await gpu.read(out), want);
     if (s.gelu === 'forward') err = Math.max(err, maxAbsDiff(await gpu.read(gelu), wantGelu));
-    return err <= tol ? null : `${shapeName({ ...s, M })}: max |error| ${err.toExponential(2)} > ${tol.toExponential(1)}`;
+    return err <= tol
+      ? null
+      : `${shapeName({ ...s, M })}: max |error| ${err.toExponential(2)} > ${tol.toExponential(1)}`;
   } catch (e) {
     return (e as Error).message.split('\n')[0]!;
   } finally {
@@ -348,7 +527,10 @@ async function checkCandidate(gpu: Gpu, c: MatmulCandidate, s: MatmulShape): Pro
  */
 export function attentionCandidates(gpu: Gpu): AttentionVersion[] {
   const all = Object.keys(attention_versions).map(Number) as AttentionVersion[];
-  return all.filter((v) => attention_unsupported(gpu, v) === null && !(gpu.adapter.software && (v === 1 || v === 4)));
+  return all.filter(
+    (v) =>
+      attention_unsupported(gpu, v) === null && !(gpu.adapter.software && (v === 1 || v === 4)),
+  );
 }
 
 /**
@@ -356,11 +538,18 @@ export function attentionCandidates(gpu: Gpu): AttentionVersion[] {
  * and backward) at each head size before it is timed there, then forward + backward timed at each shape, interleaved, the
  * fastest of `reps` counting; the smallest Σ count × time wins.
  */
-async function measureAttention(gpu: Gpu, shapes: AttentionShape[], opts: AutotuneOptions): Promise<{ choice: AttentionVersion; timings: TuneTiming[]; rejected: TuneRecord['rejected'] }> {
+async function measureAttention(
+  gpu: Gpu,
+  shapes: AttentionShape[],
+  opts: AutotuneOptions,
+): Promise<{ choice: AttentionVersion; timings: TuneTiming[]; rejected: TuneRecord['rejected'] }> {
   const log = opts.log ?? (() => {});
   const reps = opts.reps ?? 3;
   const rejected: TuneRecord['rejected'] = [];
-  const alive: { v: AttentionVersion; t: TuneTiming }[] = attentionCandidates(gpu).map((v) => ({ v, t: { candidate: `attention v${v}`, ms: 0, perShapeMs: [] } }));
+  const alive: { v: AttentionVersion; t: TuneTiming }[] = attentionCandidates(gpu).map((v) => ({
+    v,
+    t: { candidate: `attention v${v}`, ms: 0, perShapeMs: [] },
+  }));
   const checked = new Set<string>();
   for (const { B, T, C, H, count } of shapes) {
     for (const x of [...alive]) {
@@ -373,15 +562,32 @@ async function measureAttention(gpu: Gpu, shapes: AttentionShape[], opts: Autotu
       log(`autotune ${x.t.candidate}: rejected (${wrong})`);
       alive.splice(alive.indexOf(x), 1);
     }
-    const made = [gpu.tensor('autotune qkv', B * T * 3 * C, seededArray(B * T * 3 * C, 1)), gpu.tensor('autotune dout', B * T * C, seededArray(B * T * C, 2)),
-      gpu.tensor('autotune out', B * T * C), gpu.tensor('autotune lse', B * H * T), gpu.tensor('autotune dqkv', B * T * 3 * C), gpu.tensor('autotune delta', B * H * T)];
-    const [qkv, dout, out, lse, dqkv, delta] = made as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+    const made = [
+      gpu.tensor('autotune qkv', B * T * 3 * C, seededArray(B * T * 3 * C, 1)),
+      gpu.tensor('autotune dout', B * T * C, seededArray(B * T * C, 2)),
+      gpu.tensor('autotune out', B * T * C),
+      gpu.tensor('autotune lse', B * H * T),
+      gpu.tensor('autotune dqkv', B * T * 3 * C),
+      gpu.tensor('autotune delta', B * H * T),
+    ];
+    const [qkv, dout, out, lse, dqkv, delta] = made as [
+      Tensor,
+      Tensor,
+      Tensor,
+      Tensor,
+      Tensor,
+      Tensor,
+    ];
     try {
       for (const { v, t } of alive) {
-        const r = await gpu.time(() => {
-          attention_forward(gpu, out, lse, qkv, B, T, C, H, { version: v });
-          attention_backward(gpu, dqkv, delta, dout, qkv, out, lse, B, T, C, H, { version: v });
-        }, reps, 1);
+        const r = await gpu.time(
+          () => {
+            attention_forward(gpu, out, lse, qkv, B, T, C, H, { version: v });
+            attention_backward(gpu, dqkv, delta, dout, qkv, out, lse, B, T, C, H, { version: v });
+          },
+          reps,
+          1,
+        );
         const ms = Math.min(...r.samples) / 1e6;
         t.perShapeMs.push(ms);
         t.ms += count * ms;
@@ -391,9 +597,16 @@ async function measureAttention(gpu: Gpu, shapes: AttentionShape[], opts: Autotu
     }
   }
   const timings = alive.map((x) => x.t);
-  for (const t of timings) log(`autotune ${t.candidate}: ${t.ms.toFixed(2)} ms per step (forward + backward)`);
-  const winner = alive.reduce<(typeof alive)[number] | null>((w, x) => (!w || x.t.ms < w.t.ms ? x : w), null);
-  if (!winner) throw new Error(`autotune: no attention version ran correctly (${rejected.map((r) => `${r.candidate}: ${r.reason}`).join('; ')})`);
+  for (const t of timings)
+    log(`autotune ${t.candidate}: ${t.ms.toFixed(2)} ms per step (forward + backward)`);
+  const winner = alive.reduce<(typeof alive)[number] | null>(
+    (w, x) => (!w || x.t.ms < w.t.ms ? x : w),
+    null,
+  );
+  if (!winner)
+    throw new Error(
+      `autotune: no attention version ran correctly (${rejected.map((r) => `${r.candidate}: ${r.reason}`).join('; ')})`,
+    );
   return { choice: winner.v, timings, rejected };
 }
 
@@ -403,20 +616,60 @@ async function measureAttention(gpu: Gpu, shapes: AttentionShape[], opts: Autotu
  * pipelines the race then times, and compiles none of its own (seconds each on lavapipe); T = 37 runs past
  * a block of rows, ragged. Awkward head sizes are the kernel tests' business (test/kernels/attention.test.ts).
  */
-async function checkAttention(gpu: Gpu, version: AttentionVersion, C: number, H: number): Promise<string | null> {
+async function checkAttention(
+  gpu: Gpu,
+  version: AttentionVersion,
+  C: number,
+  H: number,
+): Promise<string | null> {
   const [B, T] = [2, 37];
-  const qkvData = seededArray(B * T * 3 * C, 8), doutData = seededArray(B * T * C, 9);
-  const want = { out: new Float64Array(B * T * C), lse: new Float64Array(B * H * T), dqkv: new Float64Array(B * T * 3 * C), delta: new Float64Array(B * H * T) };
+  const qkvData = seededArray(B * T * 3 * C, 8),
+    doutData = seededArray(B * T * C, 9);
+  const want = {
+    out: new Float64Array(B * T * C),
+    lse: new Float64Array(B * H * T),
+    dqkv: new Float64Array(B * T * 3 * C),
+    delta: new Float64Array(B * H * T),
+  };
   attention_cpu.attention_forward(want.out, want.lse, qkvData, B, T, C, H);
-  attention_cpu.attention_backward(want.dqkv, want.delta, doutData, qkvData, want.out, want.lse, B, T, C, H);
-  const made = [gpu.tensor('check qkv', B * T * 3 * C, qkvData), gpu.tensor('check dout', B * T * C, doutData), gpu.tensor('check out', B * T * C),
-    gpu.tensor('check lse', B * H * T), gpu.tensor('check dqkv', B * T * 3 * C), gpu.tensor('check delta', B * H * T)];
-  const [qkv, dout, out, lse, dqkv, delta] = made as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+  attention_cpu.attention_backward(
+    want.dqkv,
+    want.delta,
+    doutData,
+    qkvData,
+    want.out,
+    want.lse,
+    B,
+    T,
+    C,
+    H,
+  );
+  const made = [
+    gpu.tensor('check qkv', B * T * 3 * C, qkvData),
+    gpu.tensor('check dout', B * T * C, doutData),
+    gpu.tensor('check out', B * T * C),
+    gpu.tensor('check lse', B * H * T),
+    gpu.tensor('check dqkv', B * T * 3 * C),
+    gpu.tensor('check delta', B * H * T),
+  ];
+  const [qkv, dout, out, lse, dqkv, delta] = made as [
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+    Tensor,
+  ];
   try {
     attention_forward(gpu, out, lse, qkv, B, T, C, H, { version });
     attention_backward(gpu, dqkv, delta, dout, qkv, out, lse, B, T, C, H, { version });
-    const err = Math.max(maxAbsDiff(await gpu.read(out), want.out), maxAbsDiff(await gpu.read(dqkv), want.dqkv));
-    return err <= 1e-4 ? null : `B=${B} T=${T} C=${C} H=${H}: max |error| ${err.toExponential(2)} > 1e-4`;
+    const err = Math.max(
+      maxAbsDiff(await gpu.read(out), want.out),
+      maxAbsDiff(await gpu.read(dqkv), want.dqkv),
+    );
+    return err <= 1e-4
+      ? null
+      : `B=${B} T=${T} C=${C} H=${H}: max |error| ${err.toExponential(2)} > 1e-4`;
   } catch (e) {
     return (e as Error).message.split('\n')[0]!;
   } finally {
@@ -431,6 +684,9 @@ export function memoryStore(): ChoiceStore {
 }
 
 /** A store over anything shaped like the Web Storage API (getItem, setItem): the page passes its own; src/ never touches it. */
-export function storageStore(s: { getItem(key: string): string | null; setItem(key: string, value: string): void }): ChoiceStore {
+export function storageStore(s: {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+}): ChoiceStore {
   return { get: (k) => s.getItem(k), set: (k, v) => s.setItem(k, v) };
 }

@@ -20,7 +20,22 @@ import * as fma_peak from '../../kernels/fma_peak/fma_peak.cases.ts';
 import * as train_step from '../train/train.bench.ts';
 import * as decode_step from '../sample/sample.bench.ts';
 
-const families: { bench: BenchCase[]; checks?: readonly CheckCase[] }[] = [matmul, attention, attention_decode, layernorm, gelu, residual, encoder, crossentropy, sample, global_norm, adamw, fma_peak, train_step, decode_step];
+const families: { bench: BenchCase[]; checks?: readonly CheckCase[] }[] = [
+  matmul,
+  attention,
+  attention_decode,
+  layernorm,
+  gelu,
+  residual,
+  encoder,
+  crossentropy,
+  sample,
+  global_norm,
+  adamw,
+  fma_peak,
+  train_step,
+  decode_step,
+];
 
 export const benchCases: BenchCase[] = families.flatMap((f) => f.bench);
 export const checkCases: CheckCase[] = families.flatMap((f) => f.checks ?? []);

@@ -22,11 +22,16 @@ export interface SweepCompile {
 }
 
 /** Record (not time) one step of training, evaluation and decoding per model, and count what got built. */
-export async function sweepCompile(gpu: Gpu, base: Partial<Config>, models: Partial<Config>[]): Promise<SweepCompile> {
+export async function sweepCompile(
+  gpu: Gpu,
+  base: Partial<Config>,
+  models: Partial<Config>[],
+): Promise<SweepCompile> {
   const before = { pipelines: gpu.compiled.pipelines, ms: gpu.compiled.ms };
   const perModel: SweepCompile['perModel'] = [];
   for (const m of models) {
-    const p0 = gpu.compiled.pipelines, t0 = performance.now();
+    const p0 = gpu.compiled.pipelines,
+      t0 = performance.now();
     const config = makeConfig({ ...base, ...m, tokens: 1e6, eval_batches: 1 });
     const trainer = new Trainer(gpu, config);
     const ops = gpuOps(gpu);
@@ -38,14 +43,26 @@ export async function sweepCompile(gpu: Gpu, base: Partial<Config>, models: Part
       const decoder = new Decoder(ops, shape, trainer.model.paramsFlat, 16, 8);
       const prefix = Array.from({ length: shape.n_layer }, (_, l) => prefill.acts[`h${l}.qkv`]!);
       decoder.step(prefix, shape.block_size);
-      decoder.sample(decoder.acts.logits!, { seed: 1, temperature: 1, topK: 0, topP: 1, eos: EOS, T: shape.block_size, maxNew: 8 }, 0);
-      decoder.sample(prefill.acts.logits!, { seed: 1, temperature: 1, topK: 0, topP: 1, eos: EOS, T: shape.block_size, maxNew: 8 }, shape.block_size);
+      decoder.sample(
+        decoder.acts.logits!,
+        { seed: 1, temperature: 1, topK: 0, topP: 1, eos: EOS, T: shape.block_size, maxNew: 8 },
+        0,
+      );
+      decoder.sample(
+        prefill.acts.logits!,
+        { seed: 1, temperature: 1, topK: 0, topP: 1, eos: EOS, T: shape.block_size, maxNew: 8 },
+        shape.block_size,
+      );
       await gpu.sync();
     } finally {
       ops.dispose();
       trainer.dispose();
     }
-    perModel.push({ model: `L=${config.n_layer} C=${config.n_embd} H=${config.n_head}`, pipelines: gpu.compiled.pipelines - p0, ms: performance.now() - t0 });
+    perModel.push({
+      model: `L=${config.n_layer} C=${config.n_embd} H=${config.n_head}`,
+      pipelines: gpu.compiled.pipelines - p0,
+      ms: performance.now() - t0,
+    });
   }
   return { before, perModel, total: gpu.compiled };
 }
@@ -53,7 +70,10 @@ export async function sweepCompile(gpu: Gpu, base: Partial<Config>, models: Part
 /** The pipelines a sweep builds, per model, and where they went, in three lines. */
 export function formatSweepCompile(name: string, r: SweepCompile): string {
   const grid = r.perModel.reduce((a, m) => a + m.pipelines, 0);
-  const perKernel = Object.entries(r.total.byKernel).sort((a, b) => b[1].pipelines - a[1].pipelines).map(([k, v]) => `${k} ${v.pipelines}`).join(', ');
+  const perKernel = Object.entries(r.total.byKernel)
+    .sort((a, b) => b[1].pipelines - a[1].pipelines)
+    .map(([k, v]) => `${k} ${v.pipelines}`)
+    .join(', ');
   return [
     `sweep compile (${name}, ${r.perModel.length} models, one train, eval and decode step each): ${grid} pipelines; per model ${r.perModel.map((m) => `${m.model} +${m.pipelines} in ${(m.ms / 1000).toFixed(1)} s`).join(', ')}`,
     `  this process built ${r.total.pipelines} pipelines in all (${r.before.pipelines} for the kernel choice before the grid): ${perKernel}`,

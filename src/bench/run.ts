@@ -28,14 +28,29 @@ export interface BenchReport {
   compile?: SweepCompile; // pipelines the smoke grid builds, and their time
 }
 
-export async function benchKernel(gpu: Gpu, c: BenchCase, peakGflops: number, reps: number): Promise<BenchRow> {
+export async function benchKernel(
+  gpu: Gpu,
+  c: BenchCase,
+  peakGflops: number,
+  reps: number,
+): Promise<BenchRow> {
   const { record, dispose } = c.setup(gpu);
   try {
     const t = await gpu.time(record, reps, 1);
     const s = t.ns / 1e9;
     const gflops = c.flops / s / 1e9;
-    return { kernel: c.kernel, version: c.version, shape: c.shape, ms: t.ns / 1e6, gflops, gbs: c.bytes / s / 1e9, bytes: c.bytes, peakFraction: peakGflops > 0 ? gflops / peakGflops : NaN, clock: t.clock,
-      ...(c.tokens ? { tokensPerSec: c.tokens / s } : {}) };
+    return {
+      kernel: c.kernel,
+      version: c.version,
+      shape: c.shape,
+      ms: t.ns / 1e6,
+      gflops,
+      gbs: c.bytes / s / 1e9,
+      bytes: c.bytes,
+      peakFraction: peakGflops > 0 ? gflops / peakGflops : NaN,
+      clock: t.clock,
+      ...(c.tokens ? { tokensPerSec: c.tokens / s } : {}),
+    };
   } finally {
     dispose();
   }
@@ -43,10 +58,29 @@ export async function benchKernel(gpu: Gpu, c: BenchCase, peakGflops: number, re
 
 /** Column-aligned text table of a report, with the clock and ceiling it was measured against. */
 export function formatBench(r: BenchReport): string {
-  const head = ['kernel', 'version', 'shape', 'median ms', 'GFLOP/s', 'GB/s', '% of FMA peak', 'tokens/s'];
-  const body = r.rows.map((x) => [x.kernel, x.version, x.shape, x.ms.toFixed(3), x.gflops.toFixed(2), x.bytes === 0 ? '-' : x.gbs.toFixed(2), (100 * x.peakFraction).toFixed(1), x.tokensPerSec ? x.tokensPerSec.toFixed(0) : '-']);
+  const head = [
+    'kernel',
+    'version',
+    'shape',
+    'median ms',
+    'GFLOP/s',
+    'GB/s',
+    '% of FMA peak',
+    'tokens/s',
+  ];
+  const body = r.rows.map((x) => [
+    x.kernel,
+    x.version,
+    x.shape,
+    x.ms.toFixed(3),
+    x.gflops.toFixed(2),
+    x.bytes === 0 ? '-' : x.gbs.toFixed(2),
+    (100 * x.peakFraction).toFixed(1),
+    x.tokensPerSec ? x.tokensPerSec.toFixed(0) : '-',
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   const clocks = [...new Set(r.rows.map((x) => x.clock))].join('+') || 'none';
   return [
     `FMA ceiling: ${r.peakGflops.toFixed(2)} GFLOP/s (fma_peak, ${r.peakClock} clock); kernel clock: ${clocks === 'timestamp' ? 'GPU timestamp queries' : clocks === 'wall' ? 'wall clock around submit (no timestamp-query)' : clocks}`,
@@ -61,13 +95,26 @@ export function formatBench(r: BenchReport): string {
 
 /** The step profile: per model, each kernel version's dispatches, GPU ms per step and share of the step. */
 export function formatStepProfile(profiles: StepProfile[]): string {
-  const lines = ['step profile, median of the repetitions (each dispatch timed in its own pass by timestamp queries; % of the sum over dispatches):'];
+  const lines = [
+    'step profile, median of the repetitions (each dispatch timed in its own pass by timestamp queries; % of the sum over dispatches):',
+  ];
   for (const p of profiles) {
     const head = [p.shape, 'dispatches', 'GPU ms', '%'];
-    const body = p.rows.map((x) => [x.kernel, String(x.dispatches), x.ms.toFixed(3), ((100 * x.ms) / p.totalMs).toFixed(1)]);
-    body.push(['sum', String(p.rows.reduce((a, x) => a + x.dispatches, 0)), p.totalMs.toFixed(3), '100.0']);
+    const body = p.rows.map((x) => [
+      x.kernel,
+      String(x.dispatches),
+      x.ms.toFixed(3),
+      ((100 * x.ms) / p.totalMs).toFixed(1),
+    ]);
+    body.push([
+      'sum',
+      String(p.rows.reduce((a, x) => a + x.dispatches, 0)),
+      p.totalMs.toFixed(3),
+      '100.0',
+    ]);
     const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-    const line = (cells: string[]) => cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+    const line = (cells: string[]) =>
+      cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
     lines.push(line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line));
   }
   return lines.join('\n');
@@ -75,13 +122,33 @@ export function formatStepProfile(profiles: StepProfile[]): string {
 
 /** Per-step overhead: step time split into the GPU's time (timestamp queries) and the rest. */
 export function formatOverhead(rows: StepOverhead[]): string {
-  const head = ['train step', 'dispatches', 'step ms', 'GPU ms', 'GPU %', 'else ms', 'host record ms', 'pipelined ms/step'];
-  const body = rows.map((o) => [o.shape, o.dispatches.toFixed(0), o.stepMs.toFixed(2), Number.isNaN(o.gpuMs) ? 'n/a' : o.gpuMs.toFixed(2),
-    Number.isNaN(o.gpuMs) ? 'n/a' : ((100 * o.gpuMs) / o.stepMs).toFixed(0), Number.isNaN(o.gpuMs) ? 'n/a' : (o.stepMs - o.gpuMs).toFixed(2), o.hostMs.toFixed(2), o.pipelinedMs.toFixed(2)]);
+  const head = [
+    'train step',
+    'dispatches',
+    'step ms',
+    'GPU ms',
+    'GPU %',
+    'else ms',
+    'host record ms',
+    'pipelined ms/step',
+  ];
+  const body = rows.map((o) => [
+    o.shape,
+    o.dispatches.toFixed(0),
+    o.stepMs.toFixed(2),
+    Number.isNaN(o.gpuMs) ? 'n/a' : o.gpuMs.toFixed(2),
+    Number.isNaN(o.gpuMs) ? 'n/a' : ((100 * o.gpuMs) / o.stepMs).toFixed(0),
+    Number.isNaN(o.gpuMs) ? 'n/a' : (o.stepMs - o.gpuMs).toFixed(2),
+    o.hostMs.toFixed(2),
+    o.pipelinedMs.toFixed(2),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   return [
     'per-step overhead, fastest of the repetitions (step = one step recorded, submitted and waited for; GPU = first pass begin to last pass end by timestamp queries; else = the rest: recording, submission, waiting):',
-    line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line),
+    line(head),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
   ].join('\n');
 }

@@ -12,15 +12,28 @@ export interface ProfileRow extends BenchRow {
 }
 
 /** Time one case like benchKernel does, keeping every repetition. */
-export async function profileCase(gpu: Gpu, c: BenchCase, peakGflops: number, reps: number): Promise<ProfileRow> {
+export async function profileCase(
+  gpu: Gpu,
+  c: BenchCase,
+  peakGflops: number,
+  reps: number,
+): Promise<ProfileRow> {
   const { record, dispose } = c.setup(gpu);
   try {
     const t = await gpu.time(record, reps, 1);
     const s = t.ns / 1e9;
     const gflops = c.flops / s / 1e9;
     return {
-      kernel: c.kernel, version: c.version, shape: c.shape, ms: t.ns / 1e6, gflops, gbs: c.bytes / s / 1e9, bytes: c.bytes,
-      peakFraction: peakGflops > 0 ? gflops / peakGflops : NaN, clock: t.clock, samplesMs: t.samples.map((ns) => ns / 1e6),
+      kernel: c.kernel,
+      version: c.version,
+      shape: c.shape,
+      ms: t.ns / 1e6,
+      gflops,
+      gbs: c.bytes / s / 1e9,
+      bytes: c.bytes,
+      peakFraction: peakGflops > 0 ? gflops / peakGflops : NaN,
+      clock: t.clock,
+      samplesMs: t.samples.map((ns) => ns / 1e6),
       ...(c.tokens ? { tokensPerSec: c.tokens / s } : {}),
     };
   } finally {
@@ -51,7 +64,14 @@ export function toTraceEvents(rows: readonly ProfileRow[], adapter: string): Tra
   const tracks = [...new Set(rows.map((r) => `${r.kernel} ${r.version}`))];
   const events: TraceEvent[] = [
     { name: 'process_name', ph: 'M', ts: 0, pid: 1, tid: 0, args: { name: `GPU: ${adapter}` } },
-    ...tracks.map((t, i): TraceEvent => ({ name: 'thread_name', ph: 'M', ts: 0, pid: 1, tid: i + 1, args: { name: t } })),
+    ...tracks.map((t, i): TraceEvent => ({
+      name: 'thread_name',
+      ph: 'M',
+      ts: 0,
+      pid: 1,
+      tid: i + 1,
+      args: { name: t },
+    })),
   ];
   let now = 0;
   const gap = 10; // µs between slices, so neighbours stay distinguishable
@@ -59,10 +79,22 @@ export function toTraceEvents(rows: readonly ProfileRow[], adapter: string): Tra
     const tid = tracks.indexOf(`${r.kernel} ${r.version}`) + 1;
     r.samplesMs.forEach((ms, rep) => {
       const dur = ms * 1000;
-      events.push({ name: `${r.kernel} ${r.version}`, cat: r.kernel, ph: 'X', ts: now, dur, pid: 1, tid,
-        args: { shape: r.shape, rep, gflops: (r.gflops * r.ms) / ms, clock: r.clock } });
+      events.push({
+        name: `${r.kernel} ${r.version}`,
+        cat: r.kernel,
+        ph: 'X',
+        ts: now,
+        dur,
+        pid: 1,
+        tid,
+        args: { shape: r.shape, rep, gflops: (r.gflops * r.ms) / ms, clock: r.clock },
+      });
       now += dur + gap;
     });
   }
-  return { traceEvents: events, displayTimeUnit: 'ms', otherData: { adapter, generator: 't2lab profiler' } };
+  return {
+    traceEvents: events,
+    displayTimeUnit: 'ms',
+    otherData: { adapter, generator: 't2lab profiler' },
+  };
 }

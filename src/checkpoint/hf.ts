@@ -5,26 +5,45 @@
 // The folder is what `GPT2LMHeadModel.from_pretrained(DIR)` and `AutoTokenizer.from_pretrained(DIR)`
 // load with no custom code; docs/checkpoint.md gives the table.
 import { CheckpointError, loadSafetensors, saveSafetensors, type Tensor } from './safetensors.ts';
-import { loadCheckpoint, modelDescription, saveCheckpoint, type Checkpoint, type TrainState } from './checkpoint.ts';
+import {
+  loadCheckpoint,
+  modelDescription,
+  saveCheckpoint,
+  type Checkpoint,
+  type TrainState,
+} from './checkpoint.ts';
 import { ConfigError, makeConfig, type Config, modelShape } from '../config.ts';
 import { EOS, PAD, VOCAB, VOCAB_SIZE } from '../data/tokenizer.ts';
 import { paramLayout } from '../model/gpt.ts';
 
 /** Per block: t2lab name (after `h{l}.`), GPT-2 name (after `h.{l}.`), and whether the layouts are transposes. */
 const BLOCK: readonly (readonly [string, string, boolean])[] = [
-  ['ln1w', 'ln_1.weight', false], ['ln1b', 'ln_1.bias', false],
-  ['qkvw', 'attn.c_attn.weight', true], ['qkvb', 'attn.c_attn.bias', false],
-  ['attprojw', 'attn.c_proj.weight', true], ['attprojb', 'attn.c_proj.bias', false],
-  ['ln2w', 'ln_2.weight', false], ['ln2b', 'ln_2.bias', false],
-  ['fcw', 'mlp.c_fc.weight', true], ['fcb', 'mlp.c_fc.bias', false],
-  ['fcprojw', 'mlp.c_proj.weight', true], ['fcprojb', 'mlp.c_proj.bias', false],
+  ['ln1w', 'ln_1.weight', false],
+  ['ln1b', 'ln_1.bias', false],
+  ['qkvw', 'attn.c_attn.weight', true],
+  ['qkvb', 'attn.c_attn.bias', false],
+  ['attprojw', 'attn.c_proj.weight', true],
+  ['attprojb', 'attn.c_proj.bias', false],
+  ['ln2w', 'ln_2.weight', false],
+  ['ln2b', 'ln_2.bias', false],
+  ['fcw', 'mlp.c_fc.weight', true],
+  ['fcb', 'mlp.c_fc.bias', false],
+  ['fcprojw', 'mlp.c_proj.weight', true],
+  ['fcprojb', 'mlp.c_proj.bias', false],
 ];
-const TOP: readonly (readonly [string, string])[] = [['wte', 'wte.weight'], ['wpe', 'wpe.weight'], ['lnfw', 'ln_f.weight'], ['lnfb', 'ln_f.bias']];
+const TOP: readonly (readonly [string, string])[] = [
+  ['wte', 'wte.weight'],
+  ['wpe', 'wpe.weight'],
+  ['lnfw', 'ln_f.weight'],
+  ['lnfb', 'ln_f.bias'],
+];
 
 /** GPT-2's tensor name (as GPT2LMHeadModel.save_pretrained writes it) for each t2lab parameter, and whether it is transposed. */
 export function hfNames(nLayer: number): { t2lab: string; hf: string; transpose: boolean }[] {
   const out = TOP.map(([t2lab, hf]) => ({ t2lab, hf: `transformer.${hf}`, transpose: false }));
-  for (let l = 0; l < nLayer; l++) for (const [t, h, transpose] of BLOCK) out.push({ t2lab: `h${l}.${t}`, hf: `transformer.h.${l}.${h}`, transpose });
+  for (let l = 0; l < nLayer; l++)
+    for (const [t, h, transpose] of BLOCK)
+      out.push({ t2lab: `h${l}.${t}`, hf: `transformer.h.${l}.${h}`, transpose });
   return out;
 }
 
@@ -46,7 +65,16 @@ interface T2labBlock {
 }
 
 /** The added (special) tokens of the tokenizer: <pad> and <eos>, matched in text before the character model. */
-const specialTokens = () => [PAD, EOS].map((id) => ({ id, content: VOCAB[id]!, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }));
+const specialTokens = () =>
+  [PAD, EOS].map((id) => ({
+    id,
+    content: VOCAB[id]!,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  }));
 
 /**
  * The `tokenizers` library's tokenizer.json for t2lab's character vocabulary: a BPE model with no merges
@@ -66,14 +94,28 @@ export function tokenizerJson(): Record<string, unknown> {
     post_processor: null,
     decoder: { type: 'Fuse' },
     model: {
-      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false,
-      vocab: Object.fromEntries(VOCAB.map((t, id) => [t, id])), merges: [],
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab: Object.fromEntries(VOCAB.map((t, id) => [t, id])),
+      merges: [],
     },
   };
 }
 
 /** The files exportHf writes. */
-export const HF_FILES = ['config.json', 'generation_config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'] as const;
+export const HF_FILES = [
+  'config.json',
+  'generation_config.json',
+  'model.safetensors',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+] as const;
 
 /** The files of a Hugging Face GPT-2 folder holding `ck`'s model, by file name (HF_FILES). */
 export function exportHf(ck: Checkpoint): Record<(typeof HF_FILES)[number], Uint8Array> {
@@ -85,7 +127,11 @@ export function exportHf(ck: Checkpoint): Record<(typeof HF_FILES)[number], Uint
     tensors[hf] = transpose ? transposed(t) : t;
   }
   const { resume: _, ...state } = ck.state; // the optimizer's place in a run means nothing to another tool
-  const t2lab: T2labBlock = { config: ck.config, train_state: state, model: modelDescription(shape) };
+  const t2lab: T2labBlock = {
+    config: ck.config,
+    train_state: state,
+    model: modelDescription(shape),
+  };
   const config = {
     architectures: ['GPT2LMHeadModel'],
     model_type: 'gpt2',
@@ -128,7 +174,9 @@ export function exportHf(ck: Checkpoint): Record<(typeof HF_FILES)[number], Uint
       ...special,
       clean_up_tokenization_spaces: false, // the default would rewrite " ." and " ," on decode
       padding_side: 'right',
-      added_tokens_decoder: Object.fromEntries(specialTokens().map(({ id, ...t }) => [String(id), t])),
+      added_tokens_decoder: Object.fromEntries(
+        specialTokens().map(({ id, ...t }) => [String(id), t]),
+      ),
     }),
     'special_tokens_map.json': json(special),
   };
@@ -137,10 +185,18 @@ export function exportHf(ck: Checkpoint): Record<(typeof HF_FILES)[number], Uint
 /** GPT-2 config keys that change the computation, with the only value t2lab's kernels compute. */
 const REQUIRED: [string, (v: unknown) => boolean, string][] = [
   ['model_type', (v) => v === 'gpt2', '"gpt2"'],
-  ['activation_function', (v) => v === undefined || v === 'gelu_new' || v === 'gelu_pytorch_tanh', '"gelu_new" (the tanh GELU of kernels/gelu)'],
+  [
+    'activation_function',
+    (v) => v === undefined || v === 'gelu_new' || v === 'gelu_pytorch_tanh',
+    '"gelu_new" (the tanh GELU of kernels/gelu)',
+  ],
   ['layer_norm_epsilon', (v) => v === undefined || v === 1e-5, '1e-5 (kernels/layernorm)'],
   ['n_inner', (v) => v === undefined || v === null, 'null (an MLP of 4·n_embd)'],
-  ['scale_attn_weights', (v) => v === undefined || v === true, 'true (attention scaled by 1/sqrt(head size))'],
+  [
+    'scale_attn_weights',
+    (v) => v === undefined || v === true,
+    'true (attention scaled by 1/sqrt(head size))',
+  ],
   ['scale_attn_by_inverse_layer_idx', (v) => v === undefined || v === false, 'false'],
   ['add_cross_attention', (v) => v === undefined || v === false, 'false (decoder-only)'],
   ['vocab_size', (v) => v === VOCAB_SIZE, `${VOCAB_SIZE} (t2lab's character vocabulary)`],
@@ -169,41 +225,92 @@ export function importHf(files: Record<string, Uint8Array>, source = 'folder'): 
     }
     return fail(`${name} is not a JSON object`);
   };
-  if (!files['config.json']) fail('no config.json: not a Hugging Face model folder (written by save_pretrained or `t2lab export --format hf`)');
+  if (!files['config.json'])
+    fail(
+      'no config.json: not a Hugging Face model folder (written by save_pretrained or `t2lab export --format hf`)',
+    );
   if (!files['model.safetensors']) {
-    if (files['model.safetensors.index.json']) fail('the weights are sharded (model.safetensors.index.json); a model t2lab\'s kernels run fits one file: re-save with save_pretrained(DIR, max_shard_size="10GB")');
-    if (files['pytorch_model.bin']) fail('the weights are pytorch_model.bin (pickle), which t2lab does not read; re-save them as safetensors: model.save_pretrained(DIR, safe_serialization=True)');
+    if (files['model.safetensors.index.json'])
+      fail(
+        'the weights are sharded (model.safetensors.index.json); a model t2lab\'s kernels run fits one file: re-save with save_pretrained(DIR, max_shard_size="10GB")',
+      );
+    if (files['pytorch_model.bin'])
+      fail(
+        'the weights are pytorch_model.bin (pickle), which t2lab does not read; re-save them as safetensors: model.save_pretrained(DIR, safe_serialization=True)',
+      );
     fail('no model.safetensors');
   }
   const hf = parse('config.json');
-  const wrong = REQUIRED.filter(([k, ok]) => !ok(hf[k])).map(([k, , want]) => `${k} is ${JSON.stringify(hf[k])}, t2lab needs ${want}`);
-  if (wrong.length) fail(`config.json describes a model t2lab's kernels do not compute: ${wrong.join('; ')}`);
+  const wrong = REQUIRED.filter(([k, ok]) => !ok(hf[k])).map(
+    ([k, , want]) => `${k} is ${JSON.stringify(hf[k])}, t2lab needs ${want}`,
+  );
+  if (wrong.length)
+    fail(`config.json describes a model t2lab's kernels do not compute: ${wrong.join('; ')}`);
 
   // The tokenizer must be t2lab's: a vocabulary of the same size with other characters would load and be garbage.
-  if (!files['tokenizer.json']) fail(`no tokenizer.json: t2lab can only use a model of its own character vocabulary, and without the tokenizer that cannot be checked`);
+  if (!files['tokenizer.json'])
+    fail(
+      `no tokenizer.json: t2lab can only use a model of its own character vocabulary, and without the tokenizer that cannot be checked`,
+    );
   const tok = parse('tokenizer.json');
   const ids = new Map<number, string>();
-  for (const [t, id] of Object.entries(((tok.model as Record<string, unknown> | undefined)?.vocab ?? {}) as Record<string, number>)) ids.set(id, t);
-  for (const t of (tok.added_tokens ?? []) as { id: number; content: string }[]) ids.set(t.id, t.content);
-  const differ = VOCAB.map((t, id) => [id, t, ids.get(id)] as const).filter(([, t, got]) => got !== t);
+  for (const [t, id] of Object.entries(
+    ((tok.model as Record<string, unknown> | undefined)?.vocab ?? {}) as Record<string, number>,
+  ))
+    ids.set(id, t);
+  for (const t of (tok.added_tokens ?? []) as { id: number; content: string }[])
+    ids.set(t.id, t.content);
+  const differ = VOCAB.map((t, id) => [id, t, ids.get(id)] as const).filter(
+    ([, t, got]) => got !== t,
+  );
   if (differ.length || ids.size !== VOCAB_SIZE) {
-    fail(`tokenizer.json is not t2lab's character vocabulary (${differ.slice(0, 3).map(([id, t, got]) => `id ${id} is ${JSON.stringify(got)}, t2lab's is ${JSON.stringify(t)}`).join('; ') || `${ids.size} tokens, t2lab has ${VOCAB_SIZE}`})`);
+    fail(
+      `tokenizer.json is not t2lab's character vocabulary (${
+        differ
+          .slice(0, 3)
+          .map(
+            ([id, t, got]) => `id ${id} is ${JSON.stringify(got)}, t2lab's is ${JSON.stringify(t)}`,
+          )
+          .join('; ') || `${ids.size} tokens, t2lab has ${VOCAB_SIZE}`
+      })`,
+    );
   }
 
-  const shapeKeys = { n_layer: hf.n_layer, n_embd: hf.n_embd, n_head: hf.n_head, block_size: hf.n_positions ?? hf.n_ctx }; // n_ctx: configs older than n_positions
+  const shapeKeys = {
+    n_layer: hf.n_layer,
+    n_embd: hf.n_embd,
+    n_head: hf.n_head,
+    block_size: hf.n_positions ?? hf.n_ctx,
+  }; // n_ctx: configs older than n_positions
   const t2lab = hf.t2lab as T2labBlock | undefined;
-  if (t2lab !== undefined && !(t2lab && typeof t2lab === 'object' && t2lab.config && typeof t2lab.config === 'object' && t2lab.train_state && typeof t2lab.train_state === 'object')) {
-    fail('config.json\'s "t2lab" entry is malformed (it needs config and train_state); remove it to import the sizes alone');
+  if (
+    t2lab !== undefined &&
+    !(
+      t2lab &&
+      typeof t2lab === 'object' &&
+      t2lab.config &&
+      typeof t2lab.config === 'object' &&
+      t2lab.train_state &&
+      typeof t2lab.train_state === 'object'
+    )
+  ) {
+    fail(
+      'config.json\'s "t2lab" entry is malformed (it needs config and train_state); remove it to import the sizes alone',
+    );
   }
   let config: Config;
   try {
     // A folder t2lab exported keeps the run's whole config; any other gets t2lab's defaults for training keys.
     config = makeConfig({ ...(t2lab?.config ?? {}), ...shapeKeys });
   } catch (e) {
-    if (e instanceof ConfigError) return fail(`config.json: ${e.message.replace('block_size', 'n_positions (block_size)')}`);
+    if (e instanceof ConfigError)
+      return fail(`config.json: ${e.message.replace('block_size', 'n_positions (block_size)')}`);
     throw e;
   }
-  if (t2lab && JSON.stringify(makeConfig(t2lab.config)) !== JSON.stringify(config)) fail('config.json was edited: its sizes differ from the t2lab config it carries; remove the "t2lab" entry to import the sizes alone');
+  if (t2lab && JSON.stringify(makeConfig(t2lab.config)) !== JSON.stringify(config))
+    fail(
+      'config.json was edited: its sizes differ from the t2lab config it carries; remove the "t2lab" entry to import the sizes alone',
+    );
   const shape = modelShape(config);
 
   let loaded;
@@ -214,7 +321,8 @@ export function importHf(files: Record<string, Uint8Array>, source = 'folder'): 
   }
   // Both spellings: GPT2LMHeadModel's ("transformer.h.0...") and the hub's GPT-2 files ("h.0...").
   const byName = new Map<string, Tensor>();
-  for (const [name, t] of Object.entries(loaded.tensors)) byName.set(name.replace(/^transformer\./, ''), t);
+  for (const [name, t] of Object.entries(loaded.tensors))
+    byName.set(name.replace(/^transformer\./, ''), t);
   const params: Record<string, Tensor> = {};
   const specs = new Map(paramLayout(shape, 1).specs.map((p) => [p.name, p]));
   const problems: string[] = [];
@@ -226,26 +334,47 @@ export function importHf(files: Record<string, Uint8Array>, source = 'folder'): 
     const wantHf = transpose ? [want[1]!, want[0]!] : want;
     used.add(short);
     if (!t) problems.push(`missing "${hfName}"`);
-    else if (JSON.stringify(t.shape) !== JSON.stringify(wantHf)) problems.push(`"${hfName}" is [${t.shape}], expected [${wantHf}]`);
+    else if (JSON.stringify(t.shape) !== JSON.stringify(wantHf))
+      problems.push(`"${hfName}" is [${t.shape}], expected [${wantHf}]`);
     else params[name] = transpose ? transposed(t) : t;
   }
   const head = byName.get('lm_head.weight');
   if (head) {
     used.add('lm_head.weight');
     const wte = byName.get('wte.weight');
-    if (wte && (head.data.length !== wte.data.length || head.data.some((x, i) => x !== wte.data[i]))) {
-      problems.push('lm_head.weight differs from wte.weight: t2lab ties the unembedding to the token embedding (tie_word_embeddings)');
+    if (
+      wte &&
+      (head.data.length !== wte.data.length || head.data.some((x, i) => x !== wte.data[i]))
+    ) {
+      problems.push(
+        'lm_head.weight differs from wte.weight: t2lab ties the unembedding to the token embedding (tie_word_embeddings)',
+      );
     }
   } else if (hf.tie_word_embeddings === false) {
     problems.push('tie_word_embeddings is false but there is no lm_head.weight');
   }
   const extra = [...byName.keys()].filter((n) => !used.has(n) && !BUFFER.test(n));
-  if (extra.length) problems.push(`unexpected tensor(s) ${extra.slice(0, 5).map((n) => `"${n}"`).join(', ')}${extra.length > 5 ? ` and ${extra.length - 5} more` : ''}`);
-  if (problems.length) fail(`model.safetensors does not hold a GPT-2 of config.json's sizes as t2lab computes it: ${problems.join('; ')}`);
+  if (extra.length)
+    problems.push(
+      `unexpected tensor(s) ${extra
+        .slice(0, 5)
+        .map((n) => `"${n}"`)
+        .join(', ')}${extra.length > 5 ? ` and ${extra.length - 5} more` : ''}`,
+    );
+  if (problems.length)
+    fail(
+      `model.safetensors does not hold a GPT-2 of config.json's sizes as t2lab computes it: ${problems.join('; ')}`,
+    );
   for (const [name, t] of Object.entries(params)) {
-    if (t.data.some((x) => !Number.isFinite(x))) fail(`tensor for "${name}" holds a non-finite value (NaN or Inf)`);
+    if (t.data.some((x) => !Number.isFinite(x)))
+      fail(`tensor for "${name}" holds a non-finite value (NaN or Inf)`);
   }
-  const state: TrainState = t2lab?.train_state ?? { step: 0, tokens: 0, finalEvalLoss: NaN, origin: `hf:${source}` };
+  const state: TrainState = t2lab?.train_state ?? {
+    step: 0,
+    tokens: 0,
+    finalEvalLoss: NaN,
+    origin: `hf:${source}`,
+  };
   // Through the checkpoint format and back: the same checks as any checkpoint (train_state included).
   return loadCheckpoint(saveCheckpoint({ config, params, state }), source);
 }

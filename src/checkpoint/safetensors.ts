@@ -31,34 +31,66 @@ export interface LoadedSafetensors {
 }
 
 /** The dtypes of the safetensors spec: known, but only F32 is read here. */
-const SPEC_DTYPES = new Set(['BOOL', 'U8', 'I8', 'F8_E5M2', 'F8_E4M3', 'I16', 'U16', 'F16', 'BF16', 'I32', 'U32', 'F32', 'F64', 'I64', 'U64']);
+const SPEC_DTYPES = new Set([
+  'BOOL',
+  'U8',
+  'I8',
+  'F8_E5M2',
+  'F8_E4M3',
+  'I16',
+  'U16',
+  'F16',
+  'BF16',
+  'I32',
+  'U32',
+  'F32',
+  'F64',
+  'I64',
+  'U64',
+]);
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-const isSize = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+const isSize = (x: unknown): x is number =>
+  typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 const product = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 const fail = (what: string): never => {
   throw new CheckpointError(`safetensors: ${what}`);
 };
 
 /** Serialise F32 tensors and string metadata to safetensors bytes. */
-export function saveSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+export function saveSafetensors(
+  tensors: Record<string, Tensor>,
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const names = sortedNames(tensors);
   const entries: string[] = [];
   const metaKeys = Object.keys(metadata).sort();
   for (const k of metaKeys) {
-    if (typeof metadata[k] !== 'string') fail(`metadata "${k}" is a ${typeof metadata[k]}, not a string; store JSON.stringify(value)`);
+    if (typeof metadata[k] !== 'string')
+      fail(`metadata "${k}" is a ${typeof metadata[k]}, not a string; store JSON.stringify(value)`);
   }
-  if (metaKeys.length) entries.push(`"__metadata__":{${metaKeys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(metadata[k])}`).join(',')}}`);
+  if (metaKeys.length)
+    entries.push(
+      `"__metadata__":{${metaKeys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(metadata[k])}`).join(',')}}`,
+    );
   let offset = 0;
   for (const name of names) {
     const { shape, data } = tensors[name]!;
     if (name === '__metadata__') fail('"__metadata__" is reserved and cannot name a tensor');
-    if (!Array.isArray(shape) || !shape.every(isSize)) fail(`tensor "${name}": shape ${JSON.stringify(shape)} must be a list of non-negative integers`);
+    if (!Array.isArray(shape) || !shape.every(isSize))
+      fail(
+        `tensor "${name}": shape ${JSON.stringify(shape)} must be a list of non-negative integers`,
+      );
     if (!(data instanceof Float32Array)) fail(`tensor "${name}": data must be a Float32Array`);
-    if (data.length !== product(shape)) fail(`tensor "${name}": ${data.length} values do not fill shape [${shape}] (${product(shape)} values)`);
+    if (data.length !== product(shape))
+      fail(
+        `tensor "${name}": ${data.length} values do not fill shape [${shape}] (${product(shape)} values)`,
+      );
     const end = offset + 4 * data.length;
-    entries.push(`${JSON.stringify(name)}:{"dtype":"F32","shape":[${shape.join(',')}],"data_offsets":[${offset},${end}]}`);
+    entries.push(
+      `${JSON.stringify(name)}:{"dtype":"F32","shape":[${shape.join(',')}],"data_offsets":[${offset},${end}]}`,
+    );
     offset = end;
   }
   const json = new TextEncoder().encode(`{${entries.join(',')}}`);
@@ -73,13 +105,20 @@ export function saveSafetensors(tensors: Record<string, Tensor>, metadata: Recor
   return out;
 }
 
-const sortedNames = (tensors: Record<string, Tensor>) => Object.keys(tensors).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+const sortedNames = (tensors: Record<string, Tensor>) =>
+  Object.keys(tensors).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
-function writeData(tensors: Record<string, Tensor>, names: string[], out: Uint8Array, at: number): void {
+function writeData(
+  tensors: Record<string, Tensor>,
+  names: string[],
+  out: Uint8Array,
+  at: number,
+): void {
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   for (const name of names) {
     const data = tensors[name]!.data;
-    if (LITTLE_ENDIAN_HOST) out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
+    if (LITTLE_ENDIAN_HOST)
+      out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
     else for (let i = 0; i < data.length; i++) view.setFloat32(at + 4 * i, data[i]!, true);
     at += data.byteLength;
   }
@@ -96,10 +135,14 @@ export function safetensorsData(tensors: Record<string, Tensor>): Uint8Array {
 /** Parse and validate safetensors bytes; every problem is a CheckpointError saying what and how to fix. */
 export function loadSafetensors(bytes: Uint8Array): LoadedSafetensors {
   const advice = 'the file is truncated or not a safetensors file; re-save or re-download it';
-  if (bytes.length < 8) fail(`file is ${bytes.length} bytes, shorter than the 8-byte header length prefix: ${advice}`);
+  if (bytes.length < 8)
+    fail(`file is ${bytes.length} bytes, shorter than the 8-byte header length prefix: ${advice}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const N = view.getUint32(0, true) + view.getUint32(4, true) * 2 ** 32;
-  if (N > bytes.length - 8) fail(`header length ${N} (u64 little-endian at byte 0) exceeds the ${bytes.length - 8} bytes after the prefix: ${advice}`);
+  if (N > bytes.length - 8)
+    fail(
+      `header length ${N} (u64 little-endian at byte 0) exceeds the ${bytes.length - 8} bytes after the prefix: ${advice}`,
+    );
 
   let text: string;
   try {
@@ -113,34 +156,67 @@ export function loadSafetensors(bytes: Uint8Array): LoadedSafetensors {
   } catch (e) {
     return fail(`header is not valid JSON (${(e as Error).message}): ${advice}`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) fail(`header must be a JSON object, got ${Array.isArray(header) ? 'an array' : String(header)}: ${advice}`);
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    fail(
+      `header must be a JSON object, got ${Array.isArray(header) ? 'an array' : String(header)}: ${advice}`,
+    );
 
   const metadata: Record<string, string> = {};
   const bufferLength = bytes.length - 8 - N;
   const infos: { name: string; shape: number[]; begin: number; end: number }[] = [];
   for (const [name, entry] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
-      if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) fail('"__metadata__" must be an object of string to string');
+      if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+        fail('"__metadata__" must be an object of string to string');
       for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
-        if (typeof v !== 'string') return fail(`metadata "${k}" is ${JSON.stringify(v)}, not a string (safetensors metadata maps strings to strings; store JSON.stringify(value))`);
+        if (typeof v !== 'string')
+          return fail(
+            `metadata "${k}" is ${JSON.stringify(v)}, not a string (safetensors metadata maps strings to strings; store JSON.stringify(value))`,
+          );
         metadata[k] = v;
       }
       continue;
     }
     const where = `tensor "${name}"`;
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return fail(`${where}: entry must be an object {dtype, shape, data_offsets}`);
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      return fail(`${where}: entry must be an object {dtype, shape, data_offsets}`);
     const { dtype, shape, data_offsets: offsets, ...extra } = entry as Record<string, unknown>;
-    if (Object.keys(extra).length) fail(`${where}: unexpected field(s) ${Object.keys(extra).join(', ')}; an entry has only dtype, shape, data_offsets`);
-    if (typeof dtype !== 'string' || !SPEC_DTYPES.has(dtype)) fail(`${where}: unknown dtype ${JSON.stringify(dtype)}; the spec's dtypes are ${[...SPEC_DTYPES].join(', ')}`);
-    if (dtype !== 'F32') fail(`${where}: dtype ${dtype} is not supported; t2lab reads F32 only (convert in Python: {k: v.float() for k, v in tensors.items()})`);
-    if (!Array.isArray(shape) || !shape.every(isSize)) return fail(`${where}: shape ${JSON.stringify(shape)} must be a list of non-negative integers`);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isSize) || offsets[0] > offsets[1]) {
-      return fail(`${where}: data_offsets ${JSON.stringify(offsets)} must be [begin, end] with integers 0 <= begin <= end`);
+    if (Object.keys(extra).length)
+      fail(
+        `${where}: unexpected field(s) ${Object.keys(extra).join(', ')}; an entry has only dtype, shape, data_offsets`,
+      );
+    if (typeof dtype !== 'string' || !SPEC_DTYPES.has(dtype))
+      fail(
+        `${where}: unknown dtype ${JSON.stringify(dtype)}; the spec's dtypes are ${[...SPEC_DTYPES].join(', ')}`,
+      );
+    if (dtype !== 'F32')
+      fail(
+        `${where}: dtype ${dtype} is not supported; t2lab reads F32 only (convert in Python: {k: v.float() for k, v in tensors.items()})`,
+      );
+    if (!Array.isArray(shape) || !shape.every(isSize))
+      return fail(
+        `${where}: shape ${JSON.stringify(shape)} must be a list of non-negative integers`,
+      );
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every(isSize) ||
+      offsets[0] > offsets[1]
+    ) {
+      return fail(
+        `${where}: data_offsets ${JSON.stringify(offsets)} must be [begin, end] with integers 0 <= begin <= end`,
+      );
     }
     const [begin, end] = offsets as [number, number];
     const size = product(shape) * 4;
-    if (end - begin !== size) fail(`${where}: shape [${shape}] needs ${size} bytes (product of shape x 4) but data_offsets [${begin}, ${end}] span ${end - begin}: the header and data disagree; re-save the checkpoint`);
-    if (end > bufferLength) fail(`${where}: data_offsets [${begin}, ${end}] are out of range: the data buffer has ${bufferLength} bytes; ${advice}`);
+    if (end - begin !== size)
+      fail(
+        `${where}: shape [${shape}] needs ${size} bytes (product of shape x 4) but data_offsets [${begin}, ${end}] span ${end - begin}: the header and data disagree; re-save the checkpoint`,
+      );
+    if (end > bufferLength)
+      fail(
+        `${where}: data_offsets [${begin}, ${end}] are out of range: the data buffer has ${bufferLength} bytes; ${advice}`,
+      );
     infos.push({ name, shape, begin, end });
   }
 
@@ -149,12 +225,21 @@ export function loadSafetensors(bytes: Uint8Array): LoadedSafetensors {
   let covered = 0;
   let last = '';
   for (const t of sorted) {
-    if (t.begin < covered) fail(`tensor "${t.name}": data_offsets [${t.begin}, ${t.end}] overlap tensor "${last}" (which ends at ${covered}); re-save the checkpoint`);
-    if (t.begin > covered) fail(`data bytes [${covered}, ${t.begin}) belong to no tensor: offsets must cover the buffer exactly, with no gaps; re-save the checkpoint`);
+    if (t.begin < covered)
+      fail(
+        `tensor "${t.name}": data_offsets [${t.begin}, ${t.end}] overlap tensor "${last}" (which ends at ${covered}); re-save the checkpoint`,
+      );
+    if (t.begin > covered)
+      fail(
+        `data bytes [${covered}, ${t.begin}) belong to no tensor: offsets must cover the buffer exactly, with no gaps; re-save the checkpoint`,
+      );
     covered = t.end;
     last = t.name;
   }
-  if (covered < bufferLength) fail(`${bufferLength - covered} trailing bytes after the last tensor (data ends at ${covered} of ${bufferLength}): the file was appended to or its header is stale; re-save the checkpoint`);
+  if (covered < bufferLength)
+    fail(
+      `${bufferLength - covered} trailing bytes after the last tensor (data ends at ${covered} of ${bufferLength}): the file was appended to or its header is stale; re-save the checkpoint`,
+    );
 
   const tensors: Record<string, Tensor> = {};
   const base = 8 + N;
@@ -172,14 +257,18 @@ export function loadSafetensors(bytes: Uint8Array): LoadedSafetensors {
 }
 
 /** Refuse a checkpoint whose tensors are not exactly `expected` (name → shape), listing every difference. */
-export function expectTensors(loaded: { tensors: Record<string, { shape: readonly number[] }> }, expected: Record<string, readonly number[]>): void {
+export function expectTensors(
+  loaded: { tensors: Record<string, { shape: readonly number[] }> },
+  expected: Record<string, readonly number[]>,
+): void {
   const have = Object.keys(loaded.tensors);
   const missing = Object.keys(expected).filter((n) => !(n in loaded.tensors));
   const extra = have.filter((n) => !(n in expected));
   const shapes = have
     .filter((n) => n in expected)
     .filter((n) => {
-      const a = loaded.tensors[n]!.shape, b = expected[n]!;
+      const a = loaded.tensors[n]!.shape,
+        b = expected[n]!;
       return a.length !== b.length || a.some((x, i) => x !== b[i]);
     })
     .map((n) => `"${n}" is [${loaded.tensors[n]!.shape}], expected [${expected[n]}]`);
@@ -189,6 +278,8 @@ export function expectTensors(loaded: { tensors: Record<string, { shape: readonl
     shapes.length ? `shape mismatch: ${shapes.join('; ')}` : '',
   ].filter(Boolean);
   if (problems.length) {
-    throw new CheckpointError(`checkpoint does not match the model config: ${problems.join('. ')}. Load it with the config stored in its __metadata__, or pick a checkpoint saved from this config`);
+    throw new CheckpointError(
+      `checkpoint does not match the model config: ${problems.join('. ')}. Load it with the config stored in its __metadata__, or pick a checkpoint saved from this config`,
+    );
   }
 }

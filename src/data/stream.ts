@@ -71,22 +71,31 @@ export class TrainStream {
   constructor(options: TrainStreamOptions, state?: TrainStreamState) {
     const { seed, mix, difficulty = {}, maskPrompt = false } = options;
     const tasks: Record<string, Task> = options.tasks ?? TASKS;
-    if (!Number.isInteger(seed)) throw new Error(`TrainStream: seed must be an integer, got ${seed}`);
+    if (!Number.isInteger(seed))
+      throw new Error(`TrainStream: seed must be an integer, got ${seed}`);
     this.seed = seed;
     this.maskPrompt = maskPrompt;
     this.names = Object.keys(mix).sort();
     const known = Object.keys(tasks).join(', ');
     for (const name of this.names) {
-      if (!(name in tasks)) throw new Error(`TrainStream: unknown task "${name}" in mix; known tasks: ${known}`);
+      if (!(name in tasks))
+        throw new Error(`TrainStream: unknown task "${name}" in mix; known tasks: ${known}`);
       const w = mix[name]!;
-      if (!(Number.isFinite(w) && w >= 0)) throw new Error(`TrainStream: weight of "${name}" must be a finite number >= 0, got ${w}`);
+      if (!(Number.isFinite(w) && w >= 0))
+        throw new Error(`TrainStream: weight of "${name}" must be a finite number >= 0, got ${w}`);
     }
     for (const name of Object.keys(difficulty)) {
-      if (!(name in mix)) throw new Error(`TrainStream: difficulty given for "${name}", which is not in the mix (${this.names.join(', ')})`);
+      if (!(name in mix))
+        throw new Error(
+          `TrainStream: difficulty given for "${name}", which is not in the mix (${this.names.join(', ')})`,
+        );
     }
     let total = 0;
     this.cumulative = this.names.map((n) => (total += mix[n]!));
-    if (!(total > 0)) throw new Error('TrainStream: the mix needs at least one task with a weight > 0, e.g. { add: 1 }');
+    if (!(total > 0))
+      throw new Error(
+        'TrainStream: the mix needs at least one task with a weight > 0, e.g. { add: 1 }',
+      );
     this.tasks = this.names.map((n) => tasks[n]!);
     this.difficulties = this.names.map((n) => difficulty[n]);
     // Fail now, not mid-training, on a difficulty a task cannot make.
@@ -107,7 +116,8 @@ export class TrainStream {
 
   /** The next B·T tokens: inputs (B,T) and targets (B,T) = inputs shifted by one (IGNORE where masked). */
   nextBatch(B: number, T: number): { inputs: Uint32Array; targets: Uint32Array } {
-    if (!(Number.isInteger(B) && B >= 1 && Number.isInteger(T) && T >= 1)) throw new Error(`TrainStream.nextBatch: B and T must be integers >= 1, got B=${B}, T=${T}`);
+    if (!(Number.isInteger(B) && B >= 1 && Number.isInteger(T) && T >= 1))
+      throw new Error(`TrainStream.nextBatch: B and T must be integers >= 1, got B=${B}, T=${T}`);
     const n = B * T;
     this.fill(n + 1);
     const inputs = this.buf.slice(this.start, this.start + n); // (B,T)
@@ -121,16 +131,25 @@ export class TrainStream {
 
   /** A position to resume from: new TrainStream(sameOptions, stream.state()) continues byte for byte. */
   state(): TrainStreamState {
-    return { example: this.headExample, offset: this.headOffset, tokensConsumed: this.tokensConsumed };
+    return {
+      example: this.headExample,
+      offset: this.headOffset,
+      tokensConsumed: this.tokensConsumed,
+    };
   }
 
   private restore(s: TrainStreamState): void {
     const ok = [s.example, s.offset, s.tokensConsumed].every((x) => Number.isInteger(x) && x >= 0);
-    if (!ok) throw new Error(`TrainStream: invalid state ${JSON.stringify(s)}; expected non-negative integers example, offset, tokensConsumed`);
+    if (!ok)
+      throw new Error(
+        `TrainStream: invalid state ${JSON.stringify(s)}; expected non-negative integers example, offset, tokensConsumed`,
+      );
     this.nextExample = this.headExample = s.example;
     this.append();
     if (s.offset >= this.lengths[0]!) {
-      throw new Error(`TrainStream: state offset ${s.offset} is past the end of example ${s.example} (${this.lengths[0]} tokens); was the state saved with other stream options?`);
+      throw new Error(
+        `TrainStream: state offset ${s.offset} is past the end of example ${s.example} (${this.lengths[0]} tokens); was the state saved with other stream options?`,
+      );
     }
     this.start = this.headOffset = s.offset;
     this.tokensConsumed = s.tokensConsumed;
@@ -143,12 +162,14 @@ export class TrainStream {
 
   private append(): void {
     const ex = this.exampleAt(this.nextExample++);
-    const prompt = encode(ex.prompt), answer = encode(ex.answer);
+    const prompt = encode(ex.prompt),
+      answer = encode(ex.answer);
     const len = prompt.length + answer.length + 1;
     if (this.end + len > this.buf.length) {
       const pending = this.end - this.start;
       const size = Math.max(this.buf.length, 2 * (pending + len));
-      const buf = new Uint32Array(size), loss = new Uint8Array(size);
+      const buf = new Uint32Array(size),
+        loss = new Uint8Array(size);
       buf.set(this.buf.subarray(this.start, this.end));
       loss.set(this.loss.subarray(this.start, this.end));
       [this.buf, this.loss, this.start, this.end] = [buf, loss, 0, pending];

@@ -74,11 +74,22 @@ export function answerOf(completion: string): string {
 }
 
 /** Draw one level from `difficulty` (or the task's default range), refusing levels the task can't make. */
-export function drawLevel(task: Pick<Task, 'name' | 'difficulty'>, rng: Rng, difficulty?: Difficulty): number {
+export function drawLevel(
+  task: Pick<Task, 'name' | 'difficulty'>,
+  rng: Rng,
+  difficulty?: Difficulty,
+): number {
   const spec = task.difficulty;
-  const [lo, hi] = difficulty === undefined ? spec.default : typeof difficulty === 'number' ? [difficulty, difficulty] : difficulty;
+  const [lo, hi] =
+    difficulty === undefined
+      ? spec.default
+      : typeof difficulty === 'number'
+        ? [difficulty, difficulty]
+        : difficulty;
   if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo > hi || lo < spec.min || hi > spec.max) {
-    throw new Error(`task ${task.name}: difficulty ${JSON.stringify(difficulty)} is invalid; give an integer level or [lo, hi] with ${spec.min} <= lo <= hi <= ${spec.max} (${spec.what})`);
+    throw new Error(
+      `task ${task.name}: difficulty ${JSON.stringify(difficulty)} is invalid; give an integer level or [lo, hi] with ${spec.min} <= lo <= hi <= ${spec.max} (${spec.what})`,
+    );
   }
   return lo + rng.int(hi - lo + 1);
 }
@@ -119,9 +130,15 @@ const reverse = (s: string): string => [...s].reverse().join('');
  */
 export const add: Task = {
   name: 'add',
-  description: 'multi-digit addition, all numbers written least significant digit first: "add 12+9=" -> "03" (21+9=30)',
+  description:
+    'multi-digit addition, all numbers written least significant digit first: "add 12+9=" -> "03" (21+9=30)',
   inTraining: false,
-  difficulty: { what: 'digits in the longer operand (the other has 1..level digits)', min: 1, max: 20, default: [1, 5] },
+  difficulty: {
+    what: 'digits in the longer operand (the other has 1..level digits)',
+    min: 1,
+    max: 20,
+    default: [1, 5],
+  },
   splitKey(prompt) {
     const m = /^add (\d+)\+(\d+)=$/.exec(prompt);
     return m ? `add ${[m[1]!, m[2]!].sort().join('+')}=` : prompt;
@@ -153,7 +170,8 @@ export const ARITH_LIMIT = 999;
 
 function evalExpr(e: Expr): number {
   if ('v' in e) return e.v;
-  const l = evalExpr(e.l), r = evalExpr(e.r);
+  const l = evalExpr(e.l),
+    r = evalExpr(e.r);
   return e.op === '+' ? l + r : e.op === '-' ? l - r : l * r;
 }
 
@@ -168,7 +186,8 @@ function renderExpr(e: Expr): string {
   const p = prec(e);
   const l = prec(e.l) < p ? `(${renderExpr(e.l)})` : renderExpr(e.l);
   // The right child also needs parentheses at equal precedence after '-' (a-(b+c)); '+' and '*' associate.
-  const r = prec(e.r) < p || (e.op === '-' && prec(e.r) === p) ? `(${renderExpr(e.r)})` : renderExpr(e.r);
+  const r =
+    prec(e.r) < p || (e.op === '-' && prec(e.r) === p) ? `(${renderExpr(e.r)})` : renderExpr(e.r);
   return `${l}${e.op}${r}`;
 }
 
@@ -235,10 +254,13 @@ export const arith: Task = {
       const e = randomExpr(rng, ops);
       if (withinLimit(e)) return { prompt: `${renderExpr(e)}=`, answer: String(evalExpr(e)) };
     }
-    throw new Error(`task arith: no expression with ${ops} operators within ±${ARITH_LIMIT} after 10000 tries`);
+    throw new Error(
+      `task arith: no expression with ${ops} operators within ±${ARITH_LIMIT} after 10000 tries`,
+    );
   },
   check(prompt, completion) {
-    if (!/^[0-9+\-*()]+=$/.test(prompt)) throw badPrompt('arith', prompt, 'an expression over digits + - * ( ) ending in "="');
+    if (!/^[0-9+\-*()]+=$/.test(prompt))
+      throw badPrompt('arith', prompt, 'an expression over digits + - * ( ) ending in "="');
     const got = answerOf(completion);
     return INTEGER.test(got) && Number(got) === evaluateArith(prompt.slice(0, -1));
   },
@@ -256,9 +278,15 @@ const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
  */
 export const chain: Task = {
   name: 'chain',
-  description: 'chain of containment with a distractor chain: "a is in b. x is in y. b is in c. so a is in " -> "c"',
+  description:
+    'chain of containment with a distractor chain: "a is in b. x is in y. b is in c. so a is in " -> "c"',
   inTraining: false,
-  difficulty: { what: 'hops in the asked chain (the distractor chain is as long)', min: 1, max: 12, default: [1, 4] },
+  difficulty: {
+    what: 'hops in the asked chain (the distractor chain is as long)',
+    min: 1,
+    max: 12,
+    default: [1, 4],
+  },
   example(rng, difficulty) {
     const hops = drawLevel(chain, rng, difficulty);
     const names = [...LETTERS];
@@ -266,9 +294,11 @@ export const chain: Task = {
       const j = i + rng.int(names.length - i);
       [names[i], names[j]] = [names[j]!, names[i]!];
     }
-    const asked = names.slice(0, hops + 1), other = names.slice(hops + 1, 2 * (hops + 1));
+    const asked = names.slice(0, hops + 1),
+      other = names.slice(hops + 1, 2 * (hops + 1));
     const statements: string[] = [];
-    for (const c of [asked, other]) for (let i = 0; i < hops; i++) statements.push(`${c[i]} is in ${c[i + 1]}.`);
+    for (const c of [asked, other])
+      for (let i = 0; i < hops; i++) statements.push(`${c[i]} is in ${c[i + 1]}.`);
     for (let i = statements.length - 1; i > 0; i--) {
       const j = rng.int(i + 1);
       [statements[i], statements[j]] = [statements[j]!, statements[i]!];
@@ -310,7 +340,9 @@ export const RECALL_MAX_SIZE = 26 ** 3 / 2;
 export function makeRecallTask(options: { tableSeed?: number; size?: number } = {}): RecallTask {
   const { tableSeed = 1, size = 256 } = options;
   if (!Number.isInteger(size) || size < 1 || size > RECALL_MAX_SIZE) {
-    throw new Error(`task recall: table size ${size} is invalid; use an integer in [1, ${RECALL_MAX_SIZE}]`);
+    throw new Error(
+      `task recall: table size ${size} is invalid; use an integer in [1, ${RECALL_MAX_SIZE}]`,
+    );
   }
   const keyLength = size <= 26 ** 2 / 2 ? 2 : 3;
   const rng = new Rng(hash32(0x7265636c /* 'recl' */, tableSeed, size));
@@ -326,7 +358,12 @@ export function makeRecallTask(options: { tableSeed?: number; size?: number } = 
     name: 'recall',
     description: `recall a fixed random fact table (${size} facts, table seed ${tableSeed}): "recall ${keys[0]}:" -> "${table.get(keys[0]!)}"`,
     inTraining: true,
-    difficulty: { what: 'none: the table size (makeRecallTask) sets the difficulty', min: 0, max: 0, default: [0, 0] },
+    difficulty: {
+      what: 'none: the table size (makeRecallTask) sets the difficulty',
+      min: 0,
+      max: 0,
+      default: [0, 0],
+    },
     tableSeed,
     table,
     keys,
@@ -338,7 +375,12 @@ export function makeRecallTask(options: { tableSeed?: number; size?: number } = 
     check(prompt, completion) {
       const m = /^recall ([a-z]+):$/.exec(prompt);
       const want = m ? table.get(m[1]!) : undefined;
-      if (want === undefined) throw badPrompt('recall', prompt, `"recall <key>:" with a key of this table (${size} facts, seed ${tableSeed})`);
+      if (want === undefined)
+        throw badPrompt(
+          'recall',
+          prompt,
+          `"recall <key>:" with a key of this table (${size} facts, seed ${tableSeed})`,
+        );
       const got = answerOf(completion);
       return /^\d+$/.test(got) && Number(got) === Number(want);
     },
@@ -371,7 +413,9 @@ export function trainingExample(task: Task | TaskName, rng: Rng, difficulty?: Di
     const ex = t.example(rng, difficulty);
     if (t.inTraining || !isEvalPrompt(t, ex.prompt)) return ex;
   }
-  throw new Error(`task ${t.name}: found no training (non-evaluation) question in 10000 draws at difficulty ${JSON.stringify(difficulty)}`);
+  throw new Error(
+    `task ${t.name}: found no training (non-evaluation) question in 10000 draws at difficulty ${JSON.stringify(difficulty)}`,
+  );
 }
 
 /**
@@ -379,7 +423,12 @@ export function trainingExample(task: Task | TaskName, rng: Rng, difficulty?: Di
  * evaluation side of the split; for recall, distinct keys of its table. Throws when the question space at
  * this difficulty is too small for `count` (e.g. add at 1 digit has only ~10 held-out questions).
  */
-export function evalQuestions(task: Task | TaskName, count: number, seed: number, difficulty?: Difficulty): Example[] {
+export function evalQuestions(
+  task: Task | TaskName,
+  count: number,
+  seed: number,
+  difficulty?: Difficulty,
+): Example[] {
   const t = resolve(task);
   const rng = new Rng(hash32(0x6576616c /* 'eval' */, seed));
   const seen = new Set<string>();
@@ -392,7 +441,9 @@ export function evalQuestions(task: Task | TaskName, count: number, seed: number
     out.push(ex);
   }
   if (out.length < count) {
-    throw new Error(`task ${t.name}: only ${out.length} distinct evaluation questions found at difficulty ${JSON.stringify(difficulty ?? t.difficulty.default)} (asked for ${count}); ask for fewer, or widen the question space (a harder difficulty; for recall, a bigger table)`);
+    throw new Error(
+      `task ${t.name}: only ${out.length} distinct evaluation questions found at difficulty ${JSON.stringify(difficulty ?? t.difficulty.default)} (asked for ${count}); ask for fewer, or widen the question space (a harder difficulty; for recall, a bigger table)`,
+    );
   }
   return out;
 }

@@ -66,7 +66,10 @@ export function decode(ids: ArrayLike<number>): string {
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i]!;
     const t = VOCAB[id];
-    if (t === undefined) throw new Error(`tokenizer: token id ${id} at position ${i} is outside the vocabulary [0, ${VOCAB_SIZE})`);
+    if (t === undefined)
+      throw new Error(
+        `tokenizer: token id ${id} at position ${i} is outside the vocabulary [0, ${VOCAB_SIZE})`,
+      );
     s += t;
   }
   return s;

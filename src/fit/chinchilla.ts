@@ -53,11 +53,16 @@ export class FitError extends Error {
   override name = 'FitError';
 }
 
-const range = (lo: number, hi: number, step: number) => Array.from({ length: Math.round((hi - lo) / step) + 1 }, (_, i) => lo + i * step);
+const range = (lo: number, hi: number, step: number) =>
+  Array.from({ length: Math.round((hi - lo) / step) + 1 }, (_, i) => lo + i * step);
 
 /** T2.md's grid: α, β ∈ {0, .5, …, 2}, e ∈ {−1, −.5, …, 1}, a, b ∈ {0, 5, …, 25}, as [a, b, e, α, β]. */
 export const CHINCHILLA_GRID: number[][] = range(0, 25, 5).flatMap((a) =>
-  range(0, 25, 5).flatMap((b) => range(-1, 1, 0.5).flatMap((e) => range(0, 2, 0.5).flatMap((al) => range(0, 2, 0.5).map((be) => [a, b, e, al, be])))),
+  range(0, 25, 5).flatMap((b) =>
+    range(-1, 1, 0.5).flatMap((e) =>
+      range(0, 2, 0.5).flatMap((al) => range(0, 2, 0.5).map((be) => [a, b, e, al, be])),
+    ),
+  ),
 );
 
 export function chinchillaLoss(p: ChinchillaParams, N: number, D: number): number {
@@ -76,17 +81,30 @@ function paramsOf(x: ArrayLike<number>): ChinchillaParams {
 }
 
 /** Σ_i w_i·Huber_δ(LSE(a − α ln N_i, b − β ln D_i, e) − ln L_i) over x = [a, b, e, α, β], with its gradient. */
-export function chinchillaObjective(lnN: Float64Array, lnD: Float64Array, lnL: Float64Array, w: Float64Array, delta: number): Objective {
+export function chinchillaObjective(
+  lnN: Float64Array,
+  lnD: Float64Array,
+  lnL: Float64Array,
+  w: Float64Array,
+  delta: number,
+): Objective {
   return (x, g) => {
-    const a = x[0]!, b = x[1]!, e = x[2]!, al = x[3]!, be = x[4]!;
+    const a = x[0]!,
+      b = x[1]!,
+      e = x[2]!,
+      al = x[3]!,
+      be = x[4]!;
     let f = 0;
     g.fill(0);
     for (let i = 0; i < lnL.length; i++) {
       const wi = w[i]!;
       if (wi === 0) continue;
-      const t1 = a - al * lnN[i]!, t2 = b - be * lnD[i]!;
+      const t1 = a - al * lnN[i]!,
+        t2 = b - be * lnD[i]!;
       const m = Math.max(t1, t2, e);
-      const e1 = Math.exp(t1 - m), e2 = Math.exp(t2 - m), e3 = Math.exp(e - m);
+      const e1 = Math.exp(t1 - m),
+        e2 = Math.exp(t2 - m),
+        e3 = Math.exp(e - m);
       const s = e1 + e2 + e3;
       const r = m + Math.log(s) - lnL[i]!;
       let d: number;
@@ -97,7 +115,8 @@ export function chinchillaObjective(lnN: Float64Array, lnD: Float64Array, lnL: F
         f += wi * delta * (Math.abs(r) - 0.5 * delta);
         d = wi * delta * Math.sign(r);
       }
-      const d1 = (d * e1) / s, d2 = (d * e2) / s;
+      const d1 = (d * e1) / s,
+        d2 = (d * e2) / s;
       g[0] += d1;
       g[1] += d2;
       g[2] += (d * e3) / s;
@@ -114,8 +133,21 @@ export function chinchillaObjective(lnN: Float64Array, lnD: Float64Array, lnL: F
  * start and, on the synthetic tests, reaches the same best objective to 1e−13 relative: most starts
  * fall into the same few basins within a handful of iterations.
  */
-function fitFromStarts(obj: Objective, starts: number[][], probe = 20, keep = 32): { x: Float64Array; f: number }[] {
-  const probed = starts.length > keep ? starts.map((s) => lbfgs(obj, s, { maxIter: probe })).filter((r) => Number.isFinite(r.f)).sort((p, q) => p.f - q.f).slice(0, keep).map((r) => r.x) : starts;
+function fitFromStarts(
+  obj: Objective,
+  starts: number[][],
+  probe = 20,
+  keep = 32,
+): { x: Float64Array; f: number }[] {
+  const probed =
+    starts.length > keep
+      ? starts
+          .map((s) => lbfgs(obj, s, { maxIter: probe }))
+          .filter((r) => Number.isFinite(r.f))
+          .sort((p, q) => p.f - q.f)
+          .slice(0, keep)
+          .map((r) => r.x)
+      : starts;
   const out: { x: Float64Array; f: number }[] = [];
   for (const s of probed) {
     const r = lbfgs(obj, s, { maxIter: 500 });
@@ -124,7 +156,10 @@ function fitFromStarts(obj: Objective, starts: number[][], probe = 20, keep = 32
   return out.sort((p, q) => p.f - q.f);
 }
 
-export function fitChinchilla(points: { N: number; D: number; loss: number }[], opts: ChinchillaOptions = {}): ChinchillaFit {
+export function fitChinchilla(
+  points: { N: number; D: number; loss: number }[],
+  opts: ChinchillaOptions = {},
+): ChinchillaFit {
   const n = points.length;
   const distinct = (v: number[]) => new Set(v.map((x) => x.toPrecision(6))).size;
   if (n < 5) throw new FitError(`Chinchilla fit needs at least 5 runs (5 parameters), got ${n}`);
@@ -132,18 +167,27 @@ export function fitChinchilla(points: { N: number; D: number; loss: number }[], 
     throw new FitError('Chinchilla fit needs at least 2 distinct N and 2 distinct D');
   }
   for (const p of points) {
-    if (!(p.N > 0 && p.D > 0 && p.loss > 0)) throw new FitError(`Chinchilla fit needs N, D, loss > 0, got N=${p.N} D=${p.D} loss=${p.loss}`);
+    if (!(p.N > 0 && p.D > 0 && p.loss > 0))
+      throw new FitError(
+        `Chinchilla fit needs N, D, loss > 0, got N=${p.N} D=${p.D} loss=${p.loss}`,
+      );
   }
   const delta = opts.delta ?? 1e-3;
   const lnN = Float64Array.from(points, (p) => Math.log(p.N));
   const lnD = Float64Array.from(points, (p) => Math.log(p.D));
   const lnL = Float64Array.from(points, (p) => Math.log(p.loss));
   const starts = opts.starts ?? CHINCHILLA_GRID;
-  const fits = fitFromStarts(chinchillaObjective(lnN, lnD, lnL, new Float64Array(n).fill(1), delta), starts);
+  const fits = fitFromStarts(
+    chinchillaObjective(lnN, lnD, lnL, new Float64Array(n).fill(1), delta),
+    starts,
+  );
   if (fits.length === 0) throw new FitError('Chinchilla fit: no start gave a finite objective');
   const best = fits[0]!;
   const params = paramsOf(best.x);
-  const exponents = (p: ChinchillaParams) => (p.alpha > 0 && p.beta > 0 ? { a: p.beta / (p.alpha + p.beta), b: p.alpha / (p.alpha + p.beta) } : null);
+  const exponents = (p: ChinchillaParams) =>
+    p.alpha > 0 && p.beta > 0
+      ? { a: p.beta / (p.alpha + p.beta), b: p.alpha / (p.alpha + p.beta) }
+      : null;
 
   // Bootstrap: resample runs with replacement (as integer weights) and refit. Refitting from all 4500
   // grid starts per resample would cost minutes; instead each refit starts from the few best distinct
@@ -154,15 +198,31 @@ export function fitChinchilla(points: { N: number; D: number; loss: number }[], 
     const seeds: Float64Array[] = [];
     for (const f of fits) {
       if (seeds.length >= (opts.bootstrapStarts ?? 4)) break;
-      if (seeds.every((s) => s.some((v, i) => Math.abs(v - f.x[i]!) > 1e-3 * Math.max(1, Math.abs(v))))) seeds.push(f.x);
+      if (
+        seeds.every((s) =>
+          s.some((v, i) => Math.abs(v - f.x[i]!) > 1e-3 * Math.max(1, Math.abs(v))),
+        )
+      )
+        seeds.push(f.x);
     }
     const rng = new Rng(opts.seed ?? 0);
-    const samples: Record<keyof ChinchillaIntervals, number[]> = { E: [], A: [], B: [], alpha: [], beta: [], a: [], b: [] };
+    const samples: Record<keyof ChinchillaIntervals, number[]> = {
+      E: [],
+      A: [],
+      B: [],
+      alpha: [],
+      beta: [],
+      a: [],
+      b: [],
+    };
     const w = new Float64Array(n);
     for (let r = 0; r < B; r++) {
       w.fill(0);
       for (let i = 0; i < n; i++) w[rng.int(n)]! += 1;
-      const refit = fitFromStarts(chinchillaObjective(lnN, lnD, lnL, w, delta), seeds.map((s) => [...s]))[0];
+      const refit = fitFromStarts(
+        chinchillaObjective(lnN, lnD, lnL, w, delta),
+        seeds.map((s) => [...s]),
+      )[0];
       if (!refit) continue;
       const p = paramsOf(refit.x);
       for (const k of ['E', 'A', 'B', 'alpha', 'beta'] as const) samples[k].push(p[k]);
@@ -173,9 +233,21 @@ export function fitChinchilla(points: { N: number; D: number; loss: number }[], 
     }
     const interval = (v: number[]): Interval => {
       const s = v.filter(Number.isFinite).sort((x, y) => x - y);
-      return s.length ? { lo: quantileSorted(s, 0.025), hi: quantileSorted(s, 0.975) } : { lo: NaN, hi: NaN };
+      return s.length
+        ? { lo: quantileSorted(s, 0.025), hi: quantileSorted(s, 0.975) }
+        : { lo: NaN, hi: NaN };
     };
-    intervals = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, interval(v)])) as ChinchillaIntervals;
+    intervals = Object.fromEntries(
+      Object.entries(samples).map(([k, v]) => [k, interval(v)]),
+    ) as ChinchillaIntervals;
   }
-  return { params, frontier: exponents(params), intervals, objective: best.f, starts: starts.length, bootstrap: B, points: n };
+  return {
+    params,
+    frontier: exponents(params),
+    intervals,
+    objective: best.f,
+    starts: starts.length,
+    bootstrap: B,
+    points: n,
+  };
 }

@@ -4,8 +4,25 @@
 // Every fit in one call: Chinchilla Approach 3 with bootstrap intervals, T² Approaches 1 and 2, coverage
 // curves, the joint optimum per C_train and held-out validation. The result is plain JSON (what
 // `t2lab fit --json` prints and `t2lab report` plots); formatFitReport is the table `t2lab fit` prints.
-import { FitError, fitChinchilla, chinchillaLoss, type ChinchillaFit, type ChinchillaParams } from './chinchilla.ts';
-import { fitCoverage, fitT2Accuracy, fitT2Loss, t2Accuracy, t2Loss, type CoverageFit, type T2AccuracyFit, type T2AccuracyRow, type T2LossFit, type T2LossRow } from './t2.ts';
+import {
+  FitError,
+  fitChinchilla,
+  chinchillaLoss,
+  type ChinchillaFit,
+  type ChinchillaParams,
+} from './chinchilla.ts';
+import {
+  fitCoverage,
+  fitT2Accuracy,
+  fitT2Loss,
+  t2Accuracy,
+  t2Loss,
+  type CoverageFit,
+  type T2AccuracyFit,
+  type T2AccuracyRow,
+  type T2LossFit,
+  type T2LossRow,
+} from './t2.ts';
 import { computeGrid, optimumTable, type OptimumRow } from './optimum.ts';
 import { DataError, identifiability, pointProblems, type FitPoint } from './points.ts';
 import { passAtKFromP } from '../stats/passk.ts';
@@ -79,26 +96,60 @@ const DEFAULT_KS = Array.from({ length: 11 }, (_, i) => 2 ** i);
 const PASS_FLOOR = 1e-300;
 
 /** Approach-1 observations: per-question −log pass@k_i averaged, when every point has p; else −log of the mean pass@k. */
-export function t2LossRows(points: FitPoint[], ks: number[]): { rows: T2LossRow[]; target: string } | null {
+export function t2LossRows(
+  points: FitPoint[],
+  ks: number[],
+): { rows: T2LossRow[]; target: string } | null {
   if (points.length > 0 && points.every((p) => p.p && p.p.length > 0)) {
     const rows = points.flatMap((pt) =>
-      ks.map((k) => ({ N: pt.N, D: pt.D, k, y: pt.p!.reduce((s, p) => s - Math.log(Math.max(passAtKFromP(p, k), PASS_FLOOR)), 0) / pt.p!.length })),
+      ks.map((k) => ({
+        N: pt.N,
+        D: pt.D,
+        k,
+        y:
+          pt.p!.reduce((s, p) => s - Math.log(Math.max(passAtKFromP(p, k), PASS_FLOOR)), 0) /
+          pt.p!.length,
+      })),
     );
-    return { rows, target: `mean over questions of −log pass@k_i from the likelihood p_i, k = ${ks.join(', ')}` };
+    return {
+      rows,
+      target: `mean over questions of −log pass@k_i from the likelihood p_i, k = ${ks.join(', ')}`,
+    };
   }
   if (points.some((p) => p.pass)) {
-    const rows = points.flatMap((pt) => (pt.pass ? pt.pass.k.flatMap((k, i) => (pt.pass!.value[i]! > 0 ? [{ N: pt.N, D: pt.D, k, y: -Math.log(pt.pass!.value[i]!) }] : [])) : []));
-    return { rows, target: '−log of the mean pass@k (no per-question p in the data, so not the mean of −log pass@k_i); pass@k = 0 rows left out' };
+    const rows = points.flatMap((pt) =>
+      pt.pass
+        ? pt.pass.k.flatMap((k, i) =>
+            pt.pass!.value[i]! > 0
+              ? [{ N: pt.N, D: pt.D, k, y: -Math.log(pt.pass!.value[i]!) }]
+              : [],
+          )
+        : [],
+    );
+    return {
+      rows,
+      target:
+        '−log of the mean pass@k (no per-question p in the data, so not the mean of −log pass@k_i); pass@k = 0 rows left out',
+    };
   }
   return null;
 }
 
 /** Approach-2 observations: the measured pass@k table, or the exact one from p when there is no table. */
-export function t2AccuracyRows(points: FitPoint[], chin: ChinchillaParams, ks: number[]): T2AccuracyRow[] {
+export function t2AccuracyRows(
+  points: FitPoint[],
+  chin: ChinchillaParams,
+  ks: number[],
+): T2AccuracyRow[] {
   return points.flatMap((pt) => {
     const Lhat = chinchillaLoss(chin, pt.N, pt.D);
     if (pt.pass) return pt.pass.k.map((k, i) => ({ Lhat, k, y: pt.pass!.value[i]! }));
-    if (pt.p?.length) return ks.map((k) => ({ Lhat, k, y: pt.p!.reduce((s, p) => s + passAtKFromP(p, k), 0) / pt.p!.length }));
+    if (pt.p?.length)
+      return ks.map((k) => ({
+        Lhat,
+        k,
+        y: pt.p!.reduce((s, p) => s + passAtKFromP(p, k), 0) / pt.p!.length,
+      }));
     return [];
   });
 }
@@ -115,7 +166,12 @@ function tryFit<T>(name: string, skipped: Record<string, string>, fn: () => T): 
 
 const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
 
-function heldOut(points: FitPoint[], opts: FitOptions, ks: number[], skipped: Record<string, string>): HeldOutReport | null {
+function heldOut(
+  points: FitPoint[],
+  opts: FitOptions,
+  ks: number[],
+  skipped: Record<string, string>,
+): HeldOutReport | null {
   const ratio = opts.heldOutRatio ?? 100;
   const train = points.filter((p) => p.D / p.N <= ratio);
   const test = points.filter((p) => p.D / p.N > ratio);
@@ -123,25 +179,45 @@ function heldOut(points: FitPoint[], opts: FitOptions, ks: number[], skipped: Re
     skipped.held_out = `no run has D/N > ${ratio} to hold out`;
     return null;
   }
-  const chin = tryFit('held_out', skipped, () => fitChinchilla(train, { starts: opts.starts, bootstrap: 0 }));
+  const chin = tryFit('held_out', skipped, () =>
+    fitChinchilla(train, { starts: opts.starts, bootstrap: 0 }),
+  );
   if (!chin) {
     skipped.held_out = `fit side (D/N <= ${ratio}, ${train.length} runs): ${skipped.held_out}`;
     return null;
   }
   const lossSrc = t2LossRows(train, ks);
-  const lossFit = lossSrc ? tryFit('held_out_t2_loss', skipped, () => fitT2Loss(lossSrc.rows, { restarts: opts.restarts, seed: opts.seed })) : null;
+  const lossFit = lossSrc
+    ? tryFit('held_out_t2_loss', skipped, () =>
+        fitT2Loss(lossSrc.rows, { restarts: opts.restarts, seed: opts.seed }),
+      )
+    : null;
   const accRows = t2AccuracyRows(train, chin.params, ks);
-  const accFit = accRows.length ? tryFit('held_out_t2_accuracy', skipped, () => fitT2Accuracy(accRows, { restarts: opts.restarts, seed: opts.seed })) : null;
+  const accFit = accRows.length
+    ? tryFit('held_out_t2_accuracy', skipped, () =>
+        fitT2Accuracy(accRows, { restarts: opts.restarts, seed: opts.seed }),
+      )
+    : null;
   const rel = (pred: number, obs: number) => Math.abs(pred - obs) / Math.abs(obs);
   const rows = test.map((pt): HeldOutRow => {
     const loss_pred = chinchillaLoss(chin.params, pt.N, pt.D);
-    const row: HeldOutRow = { id: pt.id, N: pt.N, D: pt.D, ratio: pt.D / pt.N, loss: pt.loss, loss_pred, loss_err: rel(loss_pred, pt.loss) };
+    const row: HeldOutRow = {
+      id: pt.id,
+      N: pt.N,
+      D: pt.D,
+      ratio: pt.D / pt.N,
+      loss: pt.loss,
+      loss_pred,
+      loss_err: rel(loss_pred, pt.loss),
+    };
     // Relative errors only where they mean something: −log pass@k >= 0.01 (pass@k not saturated
     // at ~1, where the target tends to 0) and pass@k >= 1% for accuracy.
     const lr = lossFit ? t2LossRows([pt], ks)?.rows.filter((r) => r.y >= 0.01) : undefined;
-    if (lossFit && lr?.length) row.t2_loss_err = mean(lr.map((r) => rel(t2Loss(lossFit.params, r.N, r.D, r.k), r.y)));
+    if (lossFit && lr?.length)
+      row.t2_loss_err = mean(lr.map((r) => rel(t2Loss(lossFit.params, r.N, r.D, r.k), r.y)));
     const ar = accFit ? t2AccuracyRows([pt], chin.params, ks).filter((r) => r.y >= 0.01) : [];
-    if (accFit && ar.length) row.accuracy_err = mean(ar.map((r) => rel(t2Accuracy(accFit.params, r.Lhat, r.k), r.y)));
+    if (accFit && ar.length)
+      row.accuracy_err = mean(ar.map((r) => rel(t2Accuracy(accFit.params, r.Lhat, r.k), r.y)));
     return row;
   });
   const pick = (f: (r: HeldOutRow) => number | undefined) => {
@@ -180,11 +256,20 @@ export function fitAll(points: FitPoint[], opts: FitOptions = {}): FitReport {
   };
   // Refused outright: data no fit should see (non-finite values, one run counted twice).
   const problems = pointProblems(points);
-  if (problems.length) throw new DataError(`cannot fit these ${points.length} runs:\n  ${problems.join('\n  ')}`);
+  if (problems.length)
+    throw new DataError(`cannot fit these ${points.length} runs:\n  ${problems.join('\n  ')}`);
   // Flagged per law: data that cannot identify it (one size, too few distinct (N, D) points).
   const unidentified = identifiability(points, 'the Chinchilla fit');
   if (unidentified) skipped.chinchilla = unidentified;
-  else report.chinchilla = tryFit('chinchilla', skipped, () => fitChinchilla(points, { starts: opts.starts, bootstrap: opts.bootstrap, seed: opts.seed, onProgress: opts.onProgress }));
+  else
+    report.chinchilla = tryFit('chinchilla', skipped, () =>
+      fitChinchilla(points, {
+        starts: opts.starts,
+        bootstrap: opts.bootstrap,
+        seed: opts.seed,
+        onProgress: opts.onProgress,
+      }),
+    );
 
   const hasPass = points.some((p) => p.pass || p.p?.length);
   if (!hasPass) {
@@ -195,19 +280,29 @@ export function fitAll(points: FitPoint[], opts: FitOptions = {}): FitReport {
     // Many k per run make many rows, but the law's N and D terms still see one point per (N, D).
     const t2Unidentified = identifiability(points, 'the T² loss law (its N and D terms)');
     if (t2Unidentified) skipped.t2_loss = t2Unidentified;
-    const fit = t2Unidentified ? null : tryFit('t2_loss', skipped, () => fitT2Loss(src.rows, { restarts: opts.restarts, seed: opts.seed }));
+    const fit = t2Unidentified
+      ? null
+      : tryFit('t2_loss', skipped, () =>
+          fitT2Loss(src.rows, { restarts: opts.restarts, seed: opts.seed }),
+        );
     if (fit) {
       report.t2_loss = { ...fit, target: src.target };
       notes.push(`T² Approach 1 fitted to ${src.target}.`);
     }
     if (report.chinchilla) {
       const rows = t2AccuracyRows(points, report.chinchilla.params, ks);
-      report.t2_accuracy = tryFit('t2_accuracy', skipped, () => fitT2Accuracy(rows, { restarts: opts.restarts, seed: opts.seed }));
+      report.t2_accuracy = tryFit('t2_accuracy', skipped, () =>
+        fitT2Accuracy(rows, { restarts: opts.restarts, seed: opts.seed }),
+      );
     } else {
       skipped.t2_accuracy = `needs the Chinchilla fit (L̂), which failed: ${skipped.chinchilla}`;
     }
     report.coverage = points.map((pt) => {
-      const table = pt.pass ?? (pt.p?.length ? { k: ks, value: ks.map((k) => mean(pt.p!.map((p) => passAtKFromP(p, k)))) } : null);
+      const table =
+        pt.pass ??
+        (pt.p?.length
+          ? { k: ks, value: ks.map((k) => mean(pt.p!.map((p) => passAtKFromP(p, k)))) }
+          : null);
       return { id: pt.id, N: pt.N, D: pt.D, fit: table ? fitCoverage(table.k, table.value) : null };
     });
   }
@@ -218,12 +313,24 @@ export function fitAll(points: FitPoint[], opts: FitOptions = {}): FitReport {
     const C_inf = opts.cInf ?? 2 * Math.max(...Ns);
     const N_range: [number, number] = [Math.min(...Ns) / 10, Math.max(...Ns) * 10];
     const cTrain = opts.cTrain ?? computeGrid(Math.min(...Cs), Math.max(...Cs));
-    const laws = { chinchilla: report.chinchilla.params, t2Loss: report.t2_loss?.params, t2Accuracy: report.t2_accuracy?.params };
-    report.optimum = { C_inf, N_range, rows: optimumTable(laws, cTrain, C_inf, N_range[0], N_range[1]) };
-    if (N_range[1] > C_inf / 2 && (laws.t2Loss || laws.t2Accuracy)) notes.push(`The T² scans stop at N = C_inf/2 = ${fmt(C_inf / 2)} (k = 1): a larger model cannot afford one sample per question.`);
+    const laws = {
+      chinchilla: report.chinchilla.params,
+      t2Loss: report.t2_loss?.params,
+      t2Accuracy: report.t2_accuracy?.params,
+    };
+    report.optimum = {
+      C_inf,
+      N_range,
+      rows: optimumTable(laws, cTrain, C_inf, N_range[0], N_range[1]),
+    };
+    if (N_range[1] > C_inf / 2 && (laws.t2Loss || laws.t2Accuracy))
+      notes.push(
+        `The T² scans stop at N = C_inf/2 = ${fmt(C_inf / 2)} (k = 1): a larger model cannot afford one sample per question.`,
+      );
     report.held_out = heldOut(points, opts, ks, skipped);
   } else {
-    skipped.optimum = skipped.held_out = `needs the Chinchilla fit, which failed: ${skipped.chinchilla}`;
+    skipped.optimum =
+      skipped.held_out = `needs the Chinchilla fit, which failed: ${skipped.chinchilla}`;
   }
   return report;
 }
@@ -239,7 +346,10 @@ export function fmt(x: number | null | undefined): string {
   return Number(x.toPrecision(3)).toString();
 }
 
-const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? '-' : `${x < 10 ? (100 * x).toFixed(1) : fmt(100 * x)}%`);
+const pct = (x: number | null | undefined) =>
+  x === null || x === undefined || Number.isNaN(x)
+    ? '-'
+    : `${x < 10 ? (100 * x).toFixed(1) : fmt(100 * x)}%`;
 
 function table(header: string[], rows: string[][]): string {
   const w = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -252,59 +362,138 @@ export function formatFitReport(r: FitReport): string {
   const nLabel = r.n_kind === 'total' ? 'N total (embeddings included)' : 'N non-embedding';
   const c = r.chinchilla;
   if (c) {
-    out.push(`Chinchilla Approach 3: L(N, D) = E + A/N^α + B/D^β on ${c.points} runs (${nLabel}), ${c.starts} starts, ${c.bootstrap} bootstrap resamples`);
-    const iv = (k: keyof NonNullable<ChinchillaFit['intervals']>) => (c.intervals ? `[${fmt(c.intervals[k].lo)}, ${fmt(c.intervals[k].hi)}]` : '');
+    out.push(
+      `Chinchilla Approach 3: L(N, D) = E + A/N^α + B/D^β on ${c.points} runs (${nLabel}), ${c.starts} starts, ${c.bootstrap} bootstrap resamples`,
+    );
+    const iv = (k: keyof NonNullable<ChinchillaFit['intervals']>) =>
+      c.intervals ? `[${fmt(c.intervals[k].lo)}, ${fmt(c.intervals[k].hi)}]` : '';
     const p = c.params;
-    out.push(table(['param', 'value', '95% interval'], [
-      ['E', fmt(p.E), iv('E')], ['A', fmt(p.A), iv('A')], ['B', fmt(p.B), iv('B')], ['α', fmt(p.alpha), iv('alpha')], ['β', fmt(p.beta), iv('beta')],
-    ]));
-    if (c.frontier) out.push(`frontier: N_opt ∝ C^${fmt(c.frontier.a)} ${iv('a')}, D_opt ∝ C^${fmt(c.frontier.b)} ${iv('b')}`);
+    out.push(
+      table(
+        ['param', 'value', '95% interval'],
+        [
+          ['E', fmt(p.E), iv('E')],
+          ['A', fmt(p.A), iv('A')],
+          ['B', fmt(p.B), iv('B')],
+          ['α', fmt(p.alpha), iv('alpha')],
+          ['β', fmt(p.beta), iv('beta')],
+        ],
+      ),
+    );
+    if (c.frontier)
+      out.push(
+        `frontier: N_opt ∝ C^${fmt(c.frontier.a)} ${iv('a')}, D_opt ∝ C^${fmt(c.frontier.b)} ${iv('b')}`,
+      );
     else out.push('frontier: none (α or β <= 0: the fitted loss does not fall with both N and D)');
   } else out.push(`Chinchilla fit skipped: ${r.skipped.chinchilla}`);
 
   out.push('');
   if (r.t2_loss) {
     const p = r.t2_loss.params;
-    out.push(`T² Approach 1: L(N, D, k) = E + A/N^α + B/D^β + G/k^γ on ${r.t2_loss.rows} (run, k) rows; RMSE ${fmt(r.t2_loss.rmse)}, R² ${fmt(r.t2_loss.r2)}`);
-    out.push(`  E=${fmt(p.E)} A=${fmt(p.A)} B=${fmt(p.B)} G=${fmt(p.G)} α=${fmt(p.alpha)} β=${fmt(p.beta)} γ=${fmt(p.gamma)}`);
+    out.push(
+      `T² Approach 1: L(N, D, k) = E + A/N^α + B/D^β + G/k^γ on ${r.t2_loss.rows} (run, k) rows; RMSE ${fmt(r.t2_loss.rmse)}, R² ${fmt(r.t2_loss.r2)}`,
+    );
+    out.push(
+      `  E=${fmt(p.E)} A=${fmt(p.A)} B=${fmt(p.B)} G=${fmt(p.G)} α=${fmt(p.alpha)} β=${fmt(p.beta)} γ=${fmt(p.gamma)}`,
+    );
     out.push(`  fitted to the ${r.t2_loss.target}`);
   } else out.push(`T² Approach 1 skipped: ${r.skipped.t2_loss}`);
   if (r.t2_accuracy) {
     const p = r.t2_accuracy.params;
-    out.push(`T² Approach 2: pass@k through Beta(μν, (1−μ)ν), μ = θ2/(1+exp(θ1(L̂−θ0))), ν = exp(θ3+θ4·L̂) on ${r.t2_accuracy.rows} rows; RMSE ${fmt(r.t2_accuracy.rmse)}, R² ${fmt(r.t2_accuracy.r2)}`);
-    out.push(`  θ0=${fmt(p.theta0)} θ1=${fmt(p.theta1)} θ2=${fmt(p.theta2)} θ3=${fmt(p.theta3)} θ4=${fmt(p.theta4)}`);
+    out.push(
+      `T² Approach 2: pass@k through Beta(μν, (1−μ)ν), μ = θ2/(1+exp(θ1(L̂−θ0))), ν = exp(θ3+θ4·L̂) on ${r.t2_accuracy.rows} rows; RMSE ${fmt(r.t2_accuracy.rmse)}, R² ${fmt(r.t2_accuracy.r2)}`,
+    );
+    out.push(
+      `  θ0=${fmt(p.theta0)} θ1=${fmt(p.theta1)} θ2=${fmt(p.theta2)} θ3=${fmt(p.theta3)} θ4=${fmt(p.theta4)}`,
+    );
     out.push(`  fitted to the measured pass@k (${r.pass_method} table), L̂ from the Chinchilla fit`);
   } else out.push(`T² Approach 2 skipped: ${r.skipped.t2_accuracy}`);
 
   const cov = r.coverage.filter((x) => x.fit);
   if (cov.length) {
     out.push('', 'Coverage per model, pass@k ≈ exp(a·k^b):');
-    out.push(table(['run', 'N', 'D', 'a', 'b', 'rmse(log)'], cov.map((x) => [x.id ?? '-', fmt(x.N), fmt(x.D), fmt(x.fit!.a), fmt(x.fit!.b), fmt(x.fit!.rmse)])));
+    out.push(
+      table(
+        ['run', 'N', 'D', 'a', 'b', 'rmse(log)'],
+        cov.map((x) => [
+          x.id ?? '-',
+          fmt(x.N),
+          fmt(x.D),
+          fmt(x.fit!.a),
+          fmt(x.fit!.b),
+          fmt(x.fit!.rmse),
+        ]),
+      ),
+    );
   }
 
   if (r.optimum) {
-    out.push('', `Optimum per C_train, C_inf = ${fmt(r.optimum.C_inf)} (k = C_inf/(2N)); Chinchilla closed form vs T² laws (* = on the edge of the N scan):`);
-    const cell = (p: OptimumRow['t2_loss']) => (p ? [fmt(p.N) + (p.atBoundary ? '*' : ''), fmt(p.ratio), fmt(p.k)] : ['-', '-', '-']);
+    out.push(
+      '',
+      `Optimum per C_train, C_inf = ${fmt(r.optimum.C_inf)} (k = C_inf/(2N)); Chinchilla closed form vs T² laws (* = on the edge of the N scan):`,
+    );
+    const cell = (p: OptimumRow['t2_loss']) =>
+      p ? [fmt(p.N) + (p.atBoundary ? '*' : ''), fmt(p.ratio), fmt(p.k)] : ['-', '-', '-'];
     // Only the laws that were fitted get columns.
-    const hasLoss = r.optimum.rows.some((x) => x.t2_loss), hasAcc = r.optimum.rows.some((x) => x.t2_accuracy);
+    const hasLoss = r.optimum.rows.some((x) => x.t2_loss),
+      hasAcc = r.optimum.rows.some((x) => x.t2_accuracy);
     const header = ['C_train', 'Chin N*', 'D*/N*', 'k'];
     if (hasLoss) header.push('loss-law N*', 'D*/N*', 'k*', 'loss', 'loss@Chin');
     if (hasAcc) header.push('acc-law N*', 'D*/N*', 'k*', 'acc', 'acc@Chin');
-    out.push(table(header, r.optimum.rows.map((row) => [
-      fmt(row.C_train), fmt(row.chinchilla.N), fmt(row.chinchilla.ratio), fmt(row.chinchilla.k),
-      ...(hasLoss ? [...cell(row.t2_loss), fmt(row.t2_loss?.t2_loss), fmt(row.chinchilla.t2_loss)] : []),
-      ...(hasAcc ? [...cell(row.t2_accuracy), fmt(row.t2_accuracy?.accuracy), fmt(row.chinchilla.accuracy)] : []),
-    ])));
-    if (hasLoss || hasAcc) out.push('(loss@Chin, acc@Chin: the T² laws at the Chinchilla-optimal N, with the k its size affords.)');
+    out.push(
+      table(
+        header,
+        r.optimum.rows.map((row) => [
+          fmt(row.C_train),
+          fmt(row.chinchilla.N),
+          fmt(row.chinchilla.ratio),
+          fmt(row.chinchilla.k),
+          ...(hasLoss
+            ? [...cell(row.t2_loss), fmt(row.t2_loss?.t2_loss), fmt(row.chinchilla.t2_loss)]
+            : []),
+          ...(hasAcc
+            ? [
+                ...cell(row.t2_accuracy),
+                fmt(row.t2_accuracy?.accuracy),
+                fmt(row.chinchilla.accuracy),
+              ]
+            : []),
+        ]),
+      ),
+    );
+    if (hasLoss || hasAcc)
+      out.push(
+        '(loss@Chin, acc@Chin: the T² laws at the Chinchilla-optimal N, with the k its size affords.)',
+      );
   } else out.push('', `Optimum skipped: ${r.skipped.optimum}`);
 
   if (r.held_out) {
     const h = r.held_out;
-    out.push('', `Held out: fitted on ${h.fit_runs} runs with D/N <= ${fmt(h.ratio)}, predicted ${h.test_runs} more overtrained runs; mean relative error: loss ${pct(h.loss_err)}, T² loss law ${pct(h.t2_loss_err)}, accuracy ${pct(h.accuracy_err)}`);
-    out.push(table(['run', 'N', 'D/N', 'loss', 'predicted', 'err', 'T² loss err', 'acc err'], h.rows.map((x) => [x.id ?? '-', fmt(x.N), fmt(x.ratio), fmt(x.loss), fmt(x.loss_pred), pct(x.loss_err), pct(x.t2_loss_err), pct(x.accuracy_err)])));
+    out.push(
+      '',
+      `Held out: fitted on ${h.fit_runs} runs with D/N <= ${fmt(h.ratio)}, predicted ${h.test_runs} more overtrained runs; mean relative error: loss ${pct(h.loss_err)}, T² loss law ${pct(h.t2_loss_err)}, accuracy ${pct(h.accuracy_err)}`,
+    );
+    out.push(
+      table(
+        ['run', 'N', 'D/N', 'loss', 'predicted', 'err', 'T² loss err', 'acc err'],
+        h.rows.map((x) => [
+          x.id ?? '-',
+          fmt(x.N),
+          fmt(x.ratio),
+          fmt(x.loss),
+          fmt(x.loss_pred),
+          pct(x.loss_err),
+          pct(x.t2_loss_err),
+          pct(x.accuracy_err),
+        ]),
+      ),
+    );
   } else out.push('', `Held-out validation skipped: ${r.skipped.held_out}`);
 
-  const other = Object.entries(r.skipped).filter(([k]) => !['chinchilla', 't2_loss', 't2_accuracy', 'optimum', 'held_out'].includes(k));
-  if (other.length || r.notes.length) out.push('', ...r.notes, ...other.map(([k, v]) => `${k} skipped: ${v}`));
+  const other = Object.entries(r.skipped).filter(
+    ([k]) => !['chinchilla', 't2_loss', 't2_accuracy', 'optimum', 'held_out'].includes(k),
+  );
+  if (other.length || r.notes.length)
+    out.push('', ...r.notes, ...other.map(([k, v]) => `${k} skipped: ${v}`));
   return out.join('\n');
 }

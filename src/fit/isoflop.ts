@@ -93,20 +93,40 @@ export function levelOf(r: RunRecord): number | null {
 }
 
 /** Least-squares parabola through (x, y); null with fewer than 3 distinct x. */
-export function fitParabola(x: ArrayLike<number>, y: ArrayLike<number>): [number, number, number] | null {
+export function fitParabola(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+): [number, number, number] | null {
   const n = x.length;
   if (new Set(Array.from(x)).size < 3) return null;
   // Normal equations on centred x (better conditioned), solved by Cramer's rule on the 3×3 system.
   let mx = 0;
   for (let i = 0; i < n; i++) mx += x[i]!;
   mx /= n;
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, t0 = 0, t1 = 0, t2 = 0;
+  let s0 = 0,
+    s1 = 0,
+    s2 = 0,
+    s3 = 0,
+    s4 = 0,
+    t0 = 0,
+    t1 = 0,
+    t2 = 0;
   for (let i = 0; i < n; i++) {
-    const u = x[i]! - mx, v = y[i]!;
-    s0 += 1; s1 += u; s2 += u * u; s3 += u * u * u; s4 += u * u * u * u;
-    t0 += v; t1 += u * v; t2 += u * u * v;
+    const u = x[i]! - mx,
+      v = y[i]!;
+    s0 += 1;
+    s1 += u;
+    s2 += u * u;
+    s3 += u * u * u;
+    s4 += u * u * u * u;
+    t0 += v;
+    t1 += u * v;
+    t2 += u * u * v;
   }
-  const det3 = (m: number[]) => m[0]! * (m[4]! * m[8]! - m[5]! * m[7]!) - m[1]! * (m[3]! * m[8]! - m[5]! * m[6]!) + m[2]! * (m[3]! * m[7]! - m[4]! * m[6]!);
+  const det3 = (m: number[]) =>
+    m[0]! * (m[4]! * m[8]! - m[5]! * m[7]!) -
+    m[1]! * (m[3]! * m[8]! - m[5]! * m[6]!) +
+    m[2]! * (m[3]! * m[7]! - m[4]! * m[6]!);
   const M = [s4, s3, s2, s3, s2, s1, s2, s1, s0];
   const det = det3(M);
   if (!(Math.abs(det) > 0)) return null;
@@ -129,7 +149,13 @@ function vertex(p: [number, number, number] | null, mode: 'min' | 'max'): number
 }
 
 /** The q-quantile of a bootstrap sample (NaN when empty), by src/stats' interpolation. */
-const quantile = (xs: number[], q: number): number => (xs.length ? quantileSorted([...xs].sort((a, b) => a - b), q) : NaN);
+const quantile = (xs: number[], q: number): number =>
+  xs.length
+    ? quantileSorted(
+        [...xs].sort((a, b) => a - b),
+        q,
+      )
+    : NaN;
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Mean over questions of pass@k from p_i (exact, fractional k allowed), with an optional resample of question indices. */
@@ -144,11 +170,14 @@ function passFromP(r: RunRecord, k: number, idx?: Int32Array): number {
 /** pass@k from the samples' table at fractional k: linear in ln k between the sampled k; null past the largest. */
 function passSampled(r: RunRecord, k: number): number | null {
   const t = r.pass_at_k.sampling;
-  if (!t.k.length || k > t.k[t.k.length - 1]! || k < t.k[0]!) return k < (t.k[0] ?? 1) ? (t.value[0] ?? null) : null;
+  if (!t.k.length || k > t.k[t.k.length - 1]! || k < t.k[0]!)
+    return k < (t.k[0] ?? 1) ? (t.value[0] ?? null) : null;
   for (let j = 0; j < t.k.length; j++) {
     if (t.k[j] === k) return t.value[j]!;
     if (t.k[j]! > k) {
-      const k0 = t.k[j - 1]!, k1 = t.k[j]!, w = Math.log(k / k0) / Math.log(k1 / k0);
+      const k0 = t.k[j - 1]!,
+        k1 = t.k[j]!,
+        w = Math.log(k / k0) / Math.log(k1 / k0);
       return t.value[j - 1]! * (1 - w) + t.value[j]! * w;
     }
   }
@@ -157,7 +186,9 @@ function passSampled(r: RunRecord, k: number): number | null {
 
 /** Every isoFLOP level of a sweep's records, analysed directly. Diverged runs are left out (and named). */
 export function isoflopAnalysis(records: RunRecord[], opts: IsoflopOptions = {}): IsoflopAnalysis {
-  const usable = records.filter((r) => !r.diverged && Number.isFinite(r.eval_loss) && r.questions.length > 0);
+  const usable = records.filter(
+    (r) => !r.diverged && Number.isFinite(r.eval_loss) && r.questions.length > 0,
+  );
   const C_inf = opts.C_inf ?? 2 * Math.max(...usable.map((r) => r.N_nonemb));
   const B = opts.bootstrap ?? 1000;
   const byLevel = new Map<number, RunRecord[]>();
@@ -170,7 +201,10 @@ export function isoflopAnalysis(records: RunRecord[], opts: IsoflopOptions = {})
   for (const [C, runs] of [...byLevel].sort((a, b) => a[0] - b[0])) {
     levels.push(analyseLevel(C, runs, C_inf, B, new Rng(opts.seed ?? 0), noise));
     const skipped = records.filter((r) => levelOf(r) === C && !usable.includes(r));
-    if (skipped.length) levels[levels.length - 1]!.notes.push(`left out (diverged or not evaluated): ${skipped.map((r) => r.id).join(', ')}`);
+    if (skipped.length)
+      levels[levels.length - 1]!.notes.push(
+        `left out (diverged or not evaluated): ${skipped.map((r) => r.id).join(', ')}`,
+      );
   }
   return { C_inf, levels, bootstrap: B, seed_noise: noise };
 }
@@ -181,33 +215,52 @@ export function isoflopAnalysis(records: RunRecord[], opts: IsoflopOptions = {})
  * so the bootstrap gives it this much (the smallest sizes carry the extra seeds, where noise is largest, so
  * the pooled figure is if anything generous). Zero when no size has two seeds.
  */
-function seedNoise(runs: RunRecord[], C_inf: number): { loss: number; log_pass: number; groups: number } {
+function seedNoise(
+  runs: RunRecord[],
+  C_inf: number,
+): { loss: number; log_pass: number; groups: number } {
   const groups = new Map<string, RunRecord[]>();
   for (const r of runs) {
     const key = `${levelOf(r)}/${r.N_nonemb}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  let ssL = 0, ssP = 0, dof = 0, n = 0;
+  let ssL = 0,
+    ssP = 0,
+    dof = 0,
+    n = 0;
   for (const rs of groups.values()) {
     if (rs.length < 2) continue;
     const k = C_inf / (2 * rs[0]!.N_nonemb);
-    const l = rs.map((r) => r.eval_loss), p = rs.map((r) => Math.log(Math.max(passFromP(r, k), 1e-12)));
-    const ml = mean(l), mp = mean(p);
+    const l = rs.map((r) => r.eval_loss),
+      p = rs.map((r) => Math.log(Math.max(passFromP(r, k), 1e-12)));
+    const ml = mean(l),
+      mp = mean(p);
     ssL += l.reduce((a, x) => a + (x - ml) ** 2, 0);
     ssP += p.reduce((a, x) => a + (x - mp) ** 2, 0);
     dof += rs.length - 1;
     n++;
   }
-  return dof ? { loss: Math.sqrt(ssL / dof), log_pass: Math.sqrt(ssP / dof), groups: n } : { loss: 0, log_pass: 0, groups: 0 };
+  return dof
+    ? { loss: Math.sqrt(ssL / dof), log_pass: Math.sqrt(ssP / dof), groups: n }
+    : { loss: 0, log_pass: 0, groups: 0 };
 }
 
-function analyseLevel(C: number, runs: RunRecord[], C_inf: number, B: number, rng: Rng, noise: IsoflopAnalysis['seed_noise']): IsoflopLevel {
+function analyseLevel(
+  C: number,
+  runs: RunRecord[],
+  C_inf: number,
+  B: number,
+  rng: Rng,
+  noise: IsoflopAnalysis['seed_noise'],
+): IsoflopLevel {
   const sizes = [...new Set(runs.map((r) => r.N_nonemb))].sort((a, b) => a - b);
   const bySize = sizes.map((N) => runs.filter((r) => r.N_nonemb === N));
   const Q = Math.min(...runs.map((r) => r.questions.length));
   const kOf = (N: number) => C_inf / (2 * N);
   const points: IsoflopPoint[] = bySize.map((rs) => {
-    const N = rs[0]!.N_nonemb, k = kOf(N), D = mean(rs.map((r) => r.D));
+    const N = rs[0]!.N_nonemb,
+      k = kOf(N),
+      D = mean(rs.map((r) => r.D));
     const sampled = rs.map((r) => passSampled(r, k));
     return {
       N,
@@ -231,44 +284,71 @@ function analyseLevel(C: number, runs: RunRecord[], C_inf: number, B: number, rn
   // D/N ~ 1). The measured extremum must be an interior size: one at the edge is not bracketed.
   const local = (y: number[], mode: 'min' | 'max') => {
     let best = 0;
-    for (let i = 1; i < y.length; i++) if (mode === 'min' ? y[i]! < y[best]! : y[i]! > y[best]!) best = i;
-    const i0 = Math.max(0, best - WINDOW), i1 = Math.min(y.length - 1, best + WINDOW);
+    for (let i = 1; i < y.length; i++)
+      if (mode === 'min' ? y[i]! < y[best]! : y[i]! > y[best]!) best = i;
+    const i0 = Math.max(0, best - WINDOW),
+      i1 = Math.min(y.length - 1, best + WINDOW);
     const parabola = fitParabola(lnN.slice(i0, i1 + 1), y.slice(i0, i1 + 1));
     const bracketed = best > 0 && best < y.length - 1;
-    return { x: bracketed ? vertex(parabola, mode) : null, bracketed, best, parabola, window: [sizes[i0]!, sizes[i1]!] as [number, number] };
+    return {
+      x: bracketed ? vertex(parabola, mode) : null,
+      bracketed,
+      best,
+      parabola,
+      window: [sizes[i0]!, sizes[i1]!] as [number, number],
+    };
   };
   const logPass = (pass: number[]) => pass.map((p) => Math.log(Math.max(p, PASS_FLOOR)));
-  const solve = (loss: number[], pass: number[]) => ({ xl: local(loss, 'min').x, xt: local(logPass(pass), 'max').x });
-  const pointLoss = points.map((p) => p.loss), pointPass = points.map((p) => p.pass);
+  const solve = (loss: number[], pass: number[]) => ({
+    xl: local(loss, 'min').x,
+    xt: local(logPass(pass), 'max').x,
+  });
+  const pointLoss = points.map((p) => p.loss),
+    pointPass = points.map((p) => p.pass);
   const notes: string[] = [];
   if (sizes.length < 3) notes.push(`only ${sizes.length} sizes: a parabola needs at least 3`);
 
   // Bootstrap: resample question indices (jointly across runs: the same questions grade every run) and,
   // per size, its seeds. Both vertices come from the same resample, so the ratio's interval is paired.
-  const bootL: number[] = [], bootT: number[] = [], bootRatio: number[] = [];
-  let okL = 0, okT = 0;
+  const bootL: number[] = [],
+    bootT: number[] = [],
+    bootRatio: number[] = [];
+  let okL = 0,
+    okT = 0;
   const idx = new Int32Array(Q);
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < Q; i++) idx[i] = rng.int(Q);
-    const loss: number[] = [], pass: number[] = [];
+    const loss: number[] = [],
+      pass: number[] = [];
     for (const rs of bySize) {
       const pick = rs.map(() => rs[rng.int(rs.length)]!);
       const k = kOf(rs[0]!.N_nonemb);
       // One seed: its seed noise is drawn from the pooled estimate instead of resampled.
       const one = rs.length === 1;
       loss.push(mean(pick.map((r) => r.eval_loss)) + (one ? noise.loss * rng.normal() : 0));
-      pass.push(mean(pick.map((r) => passFromP(r, k, idx))) * (one ? Math.exp(noise.log_pass * rng.normal()) : 1));
+      pass.push(
+        mean(pick.map((r) => passFromP(r, k, idx))) *
+          (one ? Math.exp(noise.log_pass * rng.normal()) : 1),
+      );
     }
     const { xl, xt } = solve(loss, pass);
     if (inside(xl)) (okL++, bootL.push(xl!));
     if (inside(xt)) (okT++, bootT.push(xt!));
     if (inside(xl) && inside(xt)) bootRatio.push(Math.exp(2 * (xl! - xt!)));
   }
-  const optimum = (boot: number[], ok: number, isT2: boolean, what: string): IsoflopOptimum | null => {
+  const optimum = (
+    boot: number[],
+    ok: number,
+    isT2: boolean,
+    what: string,
+  ): IsoflopOptimum | null => {
     const fit = isT2 ? local(logPass(pointPass), 'max') : local(pointLoss, 'min');
     if (!fit.parabola) return null; // fewer than 3 sizes: already noted
     const kind = isT2 ? 'maximum' : 'minimum';
-    if (!fit.bracketed) notes.push(`${what}: the measured ${kind} is at the ${fit.best === 0 ? 'smallest' : 'largest'} size (${sizes[fit.best]}): not bracketed, widen the level`);
+    if (!fit.bracketed)
+      notes.push(
+        `${what}: the measured ${kind} is at the ${fit.best === 0 ? 'smallest' : 'largest'} size (${sizes[fit.best]}): not bracketed, widen the level`,
+      );
     // Not bracketed: the optimum lies at or beyond the edge size, which is all the level can say.
     const x = fit.bracketed ? fit.x : lnN[fit.best]!;
     if (x === null) {
@@ -276,13 +356,37 @@ function analyseLevel(C: number, runs: RunRecord[], C_inf: number, B: number, rn
       return null;
     }
     const N = Math.exp(x);
-    const lo = fit.bracketed && boot.length ? Math.exp(quantile(boot, 0.025)) : NaN, hi = fit.bracketed && boot.length ? Math.exp(quantile(boot, 0.975)) : NaN;
+    const lo = fit.bracketed && boot.length ? Math.exp(quantile(boot, 0.025)) : NaN,
+      hi = fit.bracketed && boot.length ? Math.exp(quantile(boot, 0.975)) : NaN;
     const ratio = (n: number) => C / (6 * n * n);
     const isInside = fit.bracketed && inside(x);
-    if (fit.bracketed && !isInside) notes.push(`${what}: N* = ${N.toPrecision(3)} lies outside the level's sizes [${sizes[0]}, ${sizes[sizes.length - 1]}]: widen the level`);
-    else if (isInside && ok < 0.95 * B) notes.push(`${what}: only ${((100 * ok) / B).toFixed(0)}% of bootstrap resamples put the optimum inside the level`);
-    const bound = fit.bracketed ? null : fit.best === 0 ? 'at_most' as const : 'at_least' as const;
-    return { N, lo, hi, D_over_N: ratio(N), D_over_N_lo: ratio(hi), D_over_N_hi: ratio(lo), k: isT2 ? kOf(N) : 1, parabola: fit.parabola, window: fit.window, inside: isInside, inside_frac: ok / B, bound };
+    if (fit.bracketed && !isInside)
+      notes.push(
+        `${what}: N* = ${N.toPrecision(3)} lies outside the level's sizes [${sizes[0]}, ${sizes[sizes.length - 1]}]: widen the level`,
+      );
+    else if (isInside && ok < 0.95 * B)
+      notes.push(
+        `${what}: only ${((100 * ok) / B).toFixed(0)}% of bootstrap resamples put the optimum inside the level`,
+      );
+    const bound = fit.bracketed
+      ? null
+      : fit.best === 0
+        ? ('at_most' as const)
+        : ('at_least' as const);
+    return {
+      N,
+      lo,
+      hi,
+      D_over_N: ratio(N),
+      D_over_N_lo: ratio(hi),
+      D_over_N_hi: ratio(lo),
+      k: isT2 ? kOf(N) : 1,
+      parabola: fit.parabola,
+      window: fit.window,
+      inside: isInside,
+      inside_frac: ok / B,
+      bound,
+    };
   };
   const loss = optimum(bootL, okL, false, 'loss optimum');
   const t2 = optimum(bootT, okT, true, 'T² optimum');
@@ -290,26 +394,57 @@ function analyseLevel(C: number, runs: RunRecord[], C_inf: number, B: number, rn
   const exact = loss && t2 && !loss.bound && !t2.bound;
   const lowerBound = loss && t2 && !loss.bound && t2.bound === 'at_most';
   const ratio: IsoflopLevel['ratio'] = exact
-    ? { value: (loss.N / t2.N) ** 2, lo: quantile(bootRatio, 0.025), hi: quantile(bootRatio, 0.975), bound: null }
-    : lowerBound ? { value: (loss.N / t2.N) ** 2, lo: NaN, hi: NaN, bound: 'at_least' } : null;
-  return { C_train: C, label: `C=${C.toExponential(1)}`, points, N_range: [sizes[0]!, sizes[sizes.length - 1]!], loss, t2, ratio, notes };
+    ? {
+        value: (loss.N / t2.N) ** 2,
+        lo: quantile(bootRatio, 0.025),
+        hi: quantile(bootRatio, 0.975),
+        bound: null,
+      }
+    : lowerBound
+      ? { value: (loss.N / t2.N) ** 2, lo: NaN, hi: NaN, bound: 'at_least' }
+      : null;
+  return {
+    C_train: C,
+    label: `C=${C.toExponential(1)}`,
+    points,
+    N_range: [sizes[0]!, sizes[sizes.length - 1]!],
+    loss,
+    t2,
+    ratio,
+    notes,
+  };
 }
 
 // The per-level table `t2lab fit` prints: N*, D*/N* and k* of both optima with intervals, and their ratio.
 export function formatIsoflop(a: IsoflopAnalysis): string {
-  if (!a.levels.length) return 'isoFLOP levels: none (budgets given as D/N ratios, not FLOPs): no direct answer; the laws below extrapolate.';
-  const g = (x: number) => (Number.isFinite(x) ? (Math.abs(x) >= 100 ? Math.round(x).toLocaleString('en-US') : x.toPrecision(3)) : '–');
+  if (!a.levels.length)
+    return 'isoFLOP levels: none (budgets given as D/N ratios, not FLOPs): no direct answer; the laws below extrapolate.';
+  const g = (x: number) =>
+    Number.isFinite(x)
+      ? Math.abs(x) >= 100
+        ? Math.round(x).toLocaleString('en-US')
+        : x.toPrecision(3)
+      : '–';
   const opt = (o: IsoflopOptimum | null, t2: boolean) =>
-    !o ? 'none'
-    : o.bound ? `${o.bound === 'at_most' ? '≤' : '≥'} ${g(o.N)}  D/N ${o.bound === 'at_most' ? '≥' : '≤'} ${g(o.D_over_N)}${t2 ? `  k ${o.bound === 'at_most' ? '≥' : '≤'} ${g(o.k)}` : ''}  (not bracketed: the measured ${t2 ? 'maximum' : 'minimum'} is the level's ${o.bound === 'at_most' ? 'smallest' : 'largest'} size)`
-    : `${g(o.N)} [${g(o.lo)}, ${g(o.hi)}]  D/N ${g(o.D_over_N)} [${g(o.D_over_N_lo)}, ${g(o.D_over_N_hi)}]${t2 ? `  k ${g(o.k)}` : ''}${o.inside ? '' : '  (NOT inside the level)'}`;
-  const lines = [`isoFLOP levels, the direct answer (parabolas in log N; C_inf = ${a.C_inf.toExponential(2)}; ${a.bootstrap} bootstrap resamples over questions and seeds;`,
-    `  seed noise pooled from ${a.seed_noise.groups} multi-seed sizes, given to single-seed sizes: SD ${a.seed_noise.loss.toPrecision(2)} in loss, ${a.seed_noise.log_pass.toPrecision(2)} in ln pass@k):`];
+    !o
+      ? 'none'
+      : o.bound
+        ? `${o.bound === 'at_most' ? '≤' : '≥'} ${g(o.N)}  D/N ${o.bound === 'at_most' ? '≥' : '≤'} ${g(o.D_over_N)}${t2 ? `  k ${o.bound === 'at_most' ? '≥' : '≤'} ${g(o.k)}` : ''}  (not bracketed: the measured ${t2 ? 'maximum' : 'minimum'} is the level's ${o.bound === 'at_most' ? 'smallest' : 'largest'} size)`
+        : `${g(o.N)} [${g(o.lo)}, ${g(o.hi)}]  D/N ${g(o.D_over_N)} [${g(o.D_over_N_lo)}, ${g(o.D_over_N_hi)}]${t2 ? `  k ${g(o.k)}` : ''}${o.inside ? '' : '  (NOT inside the level)'}`;
+  const lines = [
+    `isoFLOP levels, the direct answer (parabolas in log N; C_inf = ${a.C_inf.toExponential(2)}; ${a.bootstrap} bootstrap resamples over questions and seeds;`,
+    `  seed noise pooled from ${a.seed_noise.groups} multi-seed sizes, given to single-seed sizes: SD ${a.seed_noise.loss.toPrecision(2)} in loss, ${a.seed_noise.log_pass.toPrecision(2)} in ln pass@k):`,
+  ];
   for (const l of a.levels) {
-    lines.push(`  C_train ${l.C_train.toExponential(1)}: ${l.points.length} sizes, N ${g(l.N_range[0])}–${g(l.N_range[1])}, D/N ${g(Math.min(...l.points.map((p) => p.ratio)))}–${g(Math.max(...l.points.map((p) => p.ratio)))}`);
+    lines.push(
+      `  C_train ${l.C_train.toExponential(1)}: ${l.points.length} sizes, N ${g(l.N_range[0])}–${g(l.N_range[1])}, D/N ${g(Math.min(...l.points.map((p) => p.ratio)))}–${g(Math.max(...l.points.map((p) => p.ratio)))}`,
+    );
     lines.push(`    loss optimum  N* ${opt(l.loss, false)}`);
     lines.push(`    T² optimum    N* ${opt(l.t2, true)}`);
-    if (l.ratio) lines.push(`    (D*/N*)_T² / (D*/N*)_loss ${l.ratio.bound ? `≥ ${g(l.ratio.value)}` : `= ${g(l.ratio.value)} [${g(l.ratio.lo)}, ${g(l.ratio.hi)}]`}`);
+    if (l.ratio)
+      lines.push(
+        `    (D*/N*)_T² / (D*/N*)_loss ${l.ratio.bound ? `≥ ${g(l.ratio.value)}` : `= ${g(l.ratio.value)} [${g(l.ratio.lo)}, ${g(l.ratio.hi)}]`}`,
+      );
     for (const n of l.notes) lines.push(`    note: ${n}`);
   }
   return lines.join('\n');

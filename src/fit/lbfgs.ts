@@ -52,8 +52,16 @@ export function lbfgs(f: Objective, x0: ArrayLike<number>, opts: LbfgsOptions = 
   let g = new Float64Array(n);
   let fx = f(x, g);
   let evaluations = 1;
-  const done = (iterations: number, converged: boolean, message: string): LbfgsResult => ({ x, f: fx, iterations, evaluations, converged, message });
-  if (!Number.isFinite(fx) || !g.every(Number.isFinite)) return done(0, false, 'objective not finite at the start');
+  const done = (iterations: number, converged: boolean, message: string): LbfgsResult => ({
+    x,
+    f: fx,
+    iterations,
+    evaluations,
+    converged,
+    message,
+  });
+  if (!Number.isFinite(fx) || !g.every(Number.isFinite))
+    return done(0, false, 'objective not finite at the start');
 
   const S: Float64Array[] = [];
   const Y: Float64Array[] = [];
@@ -64,7 +72,8 @@ export function lbfgs(f: Objective, x0: ArrayLike<number>, opts: LbfgsOptions = 
   const gt = new Float64Array(n);
 
   /** φ(t) = f(x + t·dir); fills xt, gt and remembers t, so the accepted step needs no re-evaluation. */
-  let lastT = NaN, lastPhi = NaN;
+  let lastT = NaN,
+    lastPhi = NaN;
   const phi = (t: number): number => {
     for (let i = 0; i < n; i++) xt[i] = x[i]! + t * dir[i]!;
     evaluations++;
@@ -130,7 +139,8 @@ export function lbfgs(f: Objective, x0: ArrayLike<number>, opts: LbfgsOptions = 
       Y.push(y);
       rho.push(1 / sy);
     }
-    if ((fOld - fx) <= ftol * Math.max(Math.abs(fOld), Math.abs(fx), 1)) return done(iter, true, 'relative decrease below ftol');
+    if (fOld - fx <= ftol * Math.max(Math.abs(fOld), Math.abs(fx), 1))
+      return done(iter, true, 'relative decrease below ftol');
   }
   return done(maxIter, false, 'iteration limit');
 }
@@ -139,18 +149,39 @@ export function lbfgs(f: Objective, x0: ArrayLike<number>, opts: LbfgsOptions = 
  * A step t along dir satisfying the strong Wolfe conditions, or, failing that after the bracketing
  * budget, any step with sufficient decrease; null if none was found.
  */
-function wolfeLineSearch(phi: (t: number) => number, phi0: number, dphi0: number, t0: number, dir: Float64Array, gt: Float64Array): number | null {
+function wolfeLineSearch(
+  phi: (t: number) => number,
+  phi0: number,
+  dphi0: number,
+  t0: number,
+  dir: Float64Array,
+  gt: Float64Array,
+): number | null {
   const dphi = () => dot(gt, dir);
-  let tPrev = 0, phiPrev = phi0, dphiPrev = dphi0;
+  let tPrev = 0,
+    phiPrev = phi0,
+    dphiPrev = dphi0;
   let t = t0;
   let bestArmijo: number | null = null;
   for (let i = 0; i < 30; i++) {
     const p = phi(t);
     if (!Number.isFinite(p) || p > phi0 + C1 * t * dphi0 || (i > 0 && p >= phiPrev)) {
-      return zoom(phi, dphi, phi0, dphi0, tPrev, phiPrev, dphiPrev, t, Number.isFinite(p) ? p : Infinity, bestArmijo);
+      return zoom(
+        phi,
+        dphi,
+        phi0,
+        dphi0,
+        tPrev,
+        phiPrev,
+        dphiPrev,
+        t,
+        Number.isFinite(p) ? p : Infinity,
+        bestArmijo,
+      );
     }
     const dp = dphi();
-    if (!Number.isFinite(dp)) return zoom(phi, dphi, phi0, dphi0, tPrev, phiPrev, dphiPrev, t, Infinity, bestArmijo);
+    if (!Number.isFinite(dp))
+      return zoom(phi, dphi, phi0, dphi0, tPrev, phiPrev, dphiPrev, t, Infinity, bestArmijo);
     bestArmijo = t;
     if (Math.abs(dp) <= -C2 * dphi0) return t;
     if (dp >= 0) return zoom(phi, dphi, phi0, dphi0, t, p, dp, tPrev, phiPrev, bestArmijo);
@@ -164,14 +195,23 @@ function wolfeLineSearch(phi: (t: number) => number, phi0: number, dphi0: number
 
 /** Shrink the bracket [lo, hi] (lo satisfies sufficient decrease) until a strong-Wolfe step is found. */
 function zoom(
-  phi: (t: number) => number, dphi: () => number, phi0: number, dphi0: number,
-  lo: number, phiLo: number, dphiLo: number, hi: number, phiHi: number, bestArmijo: number | null,
+  phi: (t: number) => number,
+  dphi: () => number,
+  phi0: number,
+  dphi0: number,
+  lo: number,
+  phiLo: number,
+  dphiLo: number,
+  hi: number,
+  phiHi: number,
+  bestArmijo: number | null,
 ): number | null {
   for (let i = 0; i < 40; i++) {
     // Minimiser of the quadratic through φ(lo), φ'(lo), φ(hi); bisect when it is not safely inside.
     const d = hi - lo;
     let t = lo - (dphiLo * d * d) / (2 * (phiHi - phiLo - dphiLo * d));
-    const a = Math.min(lo, hi), b = Math.max(lo, hi);
+    const a = Math.min(lo, hi),
+      b = Math.max(lo, hi);
     if (!Number.isFinite(t) || t <= a + 0.1 * (b - a) || t >= b - 0.1 * (b - a)) t = (lo + hi) / 2;
     const p = phi(t);
     if (!Number.isFinite(p) || p > phi0 + C1 * t * dphi0 || p >= phiLo) {

@@ -17,17 +17,25 @@ export interface ScanResult {
 }
 
 /** The N in [lo, hi] minimising (or maximising) f(N): a log grid of `steps` points, then golden section. */
-export function scanOptimum(f: (N: number) => number, lo: number, hi: number, mode: 'min' | 'max', steps = 1000): ScanResult | null {
+export function scanOptimum(
+  f: (N: number) => number,
+  lo: number,
+  hi: number,
+  mode: 'min' | 'max',
+  steps = 1000,
+): ScanResult | null {
   if (!(lo > 0 && hi >= lo)) return null;
   const sign = mode === 'min' ? 1 : -1;
   const g = (lnN: number) => {
     const v = sign * f(Math.exp(lnN));
     return Number.isFinite(v) ? v : Infinity;
   };
-  const a = Math.log(lo), b = Math.log(hi);
+  const a = Math.log(lo),
+    b = Math.log(hi);
   const n = hi > lo ? steps : 1;
   const x = (i: number) => (n === 1 ? a : a + ((b - a) * i) / (n - 1));
-  let bi = 0, bv = Infinity;
+  let bi = 0,
+    bv = Infinity;
   for (let i = 0; i < n; i++) {
     const v = g(x(i));
     if (v < bv) {
@@ -36,25 +44,39 @@ export function scanOptimum(f: (N: number) => number, lo: number, hi: number, mo
     }
   }
   if (bv === Infinity) return null;
-  let l = x(Math.max(bi - 1, 0)), r = x(Math.min(bi + 1, n - 1));
+  let l = x(Math.max(bi - 1, 0)),
+    r = x(Math.min(bi + 1, n - 1));
   const phi = (Math.sqrt(5) - 1) / 2;
-  let c = r - phi * (r - l), d = l + phi * (r - l);
-  let fc = g(c), fd = g(d);
+  let c = r - phi * (r - l),
+    d = l + phi * (r - l);
+  let fc = g(c),
+    fd = g(d);
   for (let it = 0; it < 80 && r - l > 1e-12; it++) {
     if (fc < fd) {
-      r = d; d = c; fd = fc;
-      c = r - phi * (r - l); fc = g(c);
+      r = d;
+      d = c;
+      fd = fc;
+      c = r - phi * (r - l);
+      fc = g(c);
     } else {
-      l = c; c = d; fc = fd;
-      d = l + phi * (r - l); fd = g(d);
+      l = c;
+      c = d;
+      fc = fd;
+      d = l + phi * (r - l);
+      fd = g(d);
     }
   }
-  let lnBest = (l + r) / 2, vBest = g(lnBest);
+  let lnBest = (l + r) / 2,
+    vBest = g(lnBest);
   if (bv < vBest) {
     lnBest = x(bi);
     vBest = bv;
   }
-  return { N: Math.exp(lnBest), value: sign * vBest, atBoundary: n > 1 && (bi === 0 || bi === n - 1) };
+  return {
+    N: Math.exp(lnBest),
+    value: sign * vBest,
+    atBoundary: n > 1 && (bi === 0 || bi === n - 1),
+  };
 }
 
 export interface Laws {
@@ -87,7 +109,8 @@ export interface OptimumRow {
 }
 
 function pointAt(laws: Laws, C_train: number, C_inf: number, N: number): OptimumPoint {
-  const D = C_train / (6 * N), k = C_inf / (2 * N);
+  const D = C_train / (6 * N),
+    k = C_inf / (2 * N);
   const pt: OptimumPoint = { N, D, ratio: D / N, k, loss: chinchillaLoss(laws.chinchilla, N, D) };
   if (laws.t2Loss) pt.t2_loss = t2Loss(laws.t2Loss, N, D, k);
   if (laws.t2Accuracy) pt.accuracy = t2Accuracy(laws.t2Accuracy, pt.loss, k);
@@ -95,21 +118,41 @@ function pointAt(laws: Laws, C_train: number, C_inf: number, N: number): Optimum
 }
 
 /** The optimum table over C_train levels, scanning N in [Nlo, Nhi] (cut at N = C_inf/2, where k = 1). */
-export function optimumTable(laws: Laws, C_train: number[], C_inf: number, Nlo: number, Nhi: number): OptimumRow[] {
+export function optimumTable(
+  laws: Laws,
+  C_train: number[],
+  C_inf: number,
+  Nlo: number,
+  Nhi: number,
+): OptimumRow[] {
   const hi = Math.min(Nhi, C_inf / 2);
   return C_train.map((C) => {
-    const ch = laws.chinchilla.alpha > 0 && laws.chinchilla.beta > 0 ? chinchillaFrontier(laws.chinchilla, C) : null;
-    const chinchilla = ch ? pointAt(laws, C, C_inf, ch.N) : { N: NaN, D: NaN, ratio: NaN, k: NaN, loss: NaN };
+    const ch =
+      laws.chinchilla.alpha > 0 && laws.chinchilla.beta > 0
+        ? chinchillaFrontier(laws.chinchilla, C)
+        : null;
+    const chinchilla = ch
+      ? pointAt(laws, C, C_inf, ch.N)
+      : { N: NaN, D: NaN, ratio: NaN, k: NaN, loss: NaN };
     const scan = (f: (N: number) => number, mode: 'min' | 'max') => {
       const r = scanOptimum(f, Nlo, hi, mode);
       return r ? { ...pointAt(laws, C, C_inf, r.N), atBoundary: r.atBoundary } : null;
     };
-    const lossLaw = laws.t2Loss, accLaw = laws.t2Accuracy, chin = laws.chinchilla;
+    const lossLaw = laws.t2Loss,
+      accLaw = laws.t2Accuracy,
+      chin = laws.chinchilla;
     return {
       C_train: C,
       chinchilla,
-      t2_loss: lossLaw ? scan((N) => t2Loss(lossLaw, N, C / (6 * N), C_inf / (2 * N)), 'min') : null,
-      t2_accuracy: accLaw ? scan((N) => t2Accuracy(accLaw, chinchillaLoss(chin, N, C / (6 * N)), C_inf / (2 * N)), 'max') : null,
+      t2_loss: lossLaw
+        ? scan((N) => t2Loss(lossLaw, N, C / (6 * N), C_inf / (2 * N)), 'min')
+        : null,
+      t2_accuracy: accLaw
+        ? scan(
+            (N) => t2Accuracy(accLaw, chinchillaLoss(chin, N, C / (6 * N)), C_inf / (2 * N)),
+            'max',
+          )
+        : null,
     };
   });
 }

@@ -42,12 +42,22 @@ export function t2Loss(p: T2LossParams, N: number, D: number, k: number): number
 
 // x = [e, a, b, g, α, β, γ] with E = e^e, A = e^a, B = e^b, G = e^g: the coefficients stay positive.
 function t2LossParamsOf(x: ArrayLike<number>): T2LossParams {
-  return { E: Math.exp(x[0]!), A: Math.exp(x[1]!), B: Math.exp(x[2]!), G: Math.exp(x[3]!), alpha: x[4]!, beta: x[5]!, gamma: x[6]! };
+  return {
+    E: Math.exp(x[0]!),
+    A: Math.exp(x[1]!),
+    B: Math.exp(x[2]!),
+    G: Math.exp(x[3]!),
+    alpha: x[4]!,
+    beta: x[5]!,
+    gamma: x[6]!,
+  };
 }
 
 /** Σ (L(N, D, k) − y)², analytic gradient. */
 function t2LossObjective(rows: T2LossRow[]): Objective {
-  const lnN = rows.map((r) => Math.log(r.N)), lnD = rows.map((r) => Math.log(r.D)), lnK = rows.map((r) => Math.log(r.k));
+  const lnN = rows.map((r) => Math.log(r.N)),
+    lnD = rows.map((r) => Math.log(r.D)),
+    lnK = rows.map((r) => Math.log(r.k));
   return (x, g) => {
     g.fill(0);
     let f = 0;
@@ -73,7 +83,8 @@ function t2LossObjective(rows: T2LossRow[]): Objective {
 
 function rmseAndR2(pred: number[], y: number[]): { rmse: number; r2: number } {
   const mean = y.reduce((a, b) => a + b, 0) / y.length;
-  let ss = 0, st = 0;
+  let ss = 0,
+    st = 0;
   y.forEach((v, i) => {
     ss += (pred[i]! - v) ** 2;
     st += (v - mean) ** 2;
@@ -89,7 +100,11 @@ export interface RestartOptions {
   starts?: number[][];
 }
 
-function bestOf(obj: Objective, starts: number[][], maxIter: number): { x: Float64Array; f: number } | null {
+function bestOf(
+  obj: Objective,
+  starts: number[][],
+  maxIter: number,
+): { x: Float64Array; f: number } | null {
   let best: { x: Float64Array; f: number } | null = null;
   for (const s of starts) {
     const r = lbfgs(obj, s, { maxIter });
@@ -99,18 +114,28 @@ function bestOf(obj: Objective, starts: number[][], maxIter: number): { x: Float
 }
 
 export function fitT2Loss(rows: T2LossRow[], opts: RestartOptions = {}): T2LossFit {
-  if (rows.length < 8) throw new FitError(`T² Approach 1 needs at least 8 (run, k) observations for 7 parameters, got ${rows.length}`);
-  if (new Set(rows.map((r) => r.k)).size < 2) throw new FitError('T² Approach 1 needs at least 2 distinct k');
-  for (const r of rows) if (!(r.N > 0 && r.D > 0 && r.k > 0 && Number.isFinite(r.y))) throw new FitError(`T² Approach 1: bad observation N=${r.N} D=${r.D} k=${r.k} y=${r.y}`);
+  if (rows.length < 8)
+    throw new FitError(
+      `T² Approach 1 needs at least 8 (run, k) observations for 7 parameters, got ${rows.length}`,
+    );
+  if (new Set(rows.map((r) => r.k)).size < 2)
+    throw new FitError('T² Approach 1 needs at least 2 distinct k');
+  for (const r of rows)
+    if (!(r.N > 0 && r.D > 0 && r.k > 0 && Number.isFinite(r.y)))
+      throw new FitError(`T² Approach 1: bad observation N=${r.N} D=${r.D} k=${r.k} y=${r.y}`);
   const restarts = opts.restarts ?? 64;
   const rng = new Rng(opts.seed ?? 0);
   const u = (lo: number, hi: number) => lo + (hi - lo) * rng.next();
   const starts = [...(opts.starts ?? [])];
-  for (let i = 0; i < restarts; i++) starts.push([u(-3, 1), u(0, 20), u(0, 20), u(-3, 3), u(0.05, 1.5), u(0.05, 1.5), u(0.05, 1.5)]);
+  for (let i = 0; i < restarts; i++)
+    starts.push([u(-3, 1), u(0, 20), u(0, 20), u(-3, 3), u(0.05, 1.5), u(0.05, 1.5), u(0.05, 1.5)]);
   const best = bestOf(t2LossObjective(rows), starts, 400);
   if (!best) throw new FitError('T² Approach 1: no restart gave a finite objective');
   const params = t2LossParamsOf(best.x);
-  const fit = rmseAndR2(rows.map((r) => t2Loss(params, r.N, r.D, r.k)), rows.map((r) => r.y));
+  const fit = rmseAndR2(
+    rows.map((r) => t2Loss(params, r.N, r.D, r.k)),
+    rows.map((r) => r.y),
+  );
   return { params, ...fit, rows: rows.length, restarts: starts.length };
 }
 
@@ -160,7 +185,13 @@ export function betaPassAtK(a: number, b: number, k: number): number {
 
 // x = [θ0, θ1, u, θ3, θ4] with θ2 = 1/(1 + e^−u) ∈ (0, 1): the ceiling of mean accuracy.
 function t2AccuracyParamsOf(x: ArrayLike<number>): T2AccuracyParams {
-  return { theta0: x[0]!, theta1: x[1]!, theta2: 1 / (1 + Math.exp(-x[2]!)), theta3: x[3]!, theta4: x[4]! };
+  return {
+    theta0: x[0]!,
+    theta1: x[1]!,
+    theta2: 1 / (1 + Math.exp(-x[2]!)),
+    theta3: x[3]!,
+    theta4: x[4]!,
+  };
 }
 
 /** ψ(x) = d/dx log Γ(x) for x > 0: recurrence up to x >= 10, then the asymptotic series. */
@@ -171,27 +202,39 @@ export function digamma(x: number): number {
     x += 1;
   }
   const f = 1 / (x * x);
-  return r + Math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f * (1 / 132)))));
+  return (
+    r +
+    Math.log(x) -
+    0.5 / x -
+    f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f * (1 / 132)))))
+  );
 }
 
 /** Σ (pass@k(θ; L̂, k) − y)² over x = [θ0, θ1, u, θ3, θ4], analytic gradient (digamma for ∂ log B). */
 export function t2AccuracyObjective(rows: T2AccuracyRow[]): Objective {
   return (x, g) => {
-    const th0 = x[0]!, th1 = x[1]!, th2 = 1 / (1 + Math.exp(-x[2]!)), th3 = x[3]!, th4 = x[4]!;
+    const th0 = x[0]!,
+      th1 = x[1]!,
+      th2 = 1 / (1 + Math.exp(-x[2]!)),
+      th3 = x[3]!,
+      th4 = x[4]!;
     g.fill(0);
     let f = 0;
     for (const row of rows) {
-      const L = row.Lhat, k = row.k;
+      const L = row.Lhat,
+        k = row.k;
       const s = 1 / (1 + Math.exp(th1 * (L - th0)));
       const mu = th2 * s;
       const nu = Math.exp(th3 + th4 * L);
-      const a = Math.max(mu * nu, 1e-300), b = Math.max((1 - mu) * nu, 1e-300);
+      const a = Math.max(mu * nu, 1e-300),
+        b = Math.max((1 - mu) * nu, 1e-300);
       // Δ = log B(a, b + k) − log B(a, b); pass = 1 − e^Δ
       const delta = lbeta(a, b + k) - lbeta(a, b);
       const r = -Math.expm1(delta) - row.y;
       f += r * r;
       const dDelta = -2 * r * Math.exp(delta); // ∂f/∂Δ
-      const psiAB = digamma(a + b), psiABK = digamma(a + b + k);
+      const psiAB = digamma(a + b),
+        psiABK = digamma(a + b + k);
       const dA = dDelta * (psiAB - psiABK);
       const dB = dDelta * (digamma(b + k) - psiABK - digamma(b) + psiAB);
       const dMu = (dA - dB) * nu; // a = μν, b = (1 − μ)ν
@@ -208,20 +251,30 @@ export function t2AccuracyObjective(rows: T2AccuracyRow[]): Objective {
 }
 
 export function fitT2Accuracy(rows: T2AccuracyRow[], opts: RestartOptions = {}): T2AccuracyFit {
-  if (rows.length < 6) throw new FitError(`T² Approach 2 needs at least 6 (run, k) observations for 5 parameters, got ${rows.length}`);
-  for (const r of rows) if (!(Number.isFinite(r.Lhat) && r.k > 0 && r.y >= 0 && r.y <= 1)) throw new FitError(`T² Approach 2: bad observation L̂=${r.Lhat} k=${r.k} pass@k=${r.y}`);
+  if (rows.length < 6)
+    throw new FitError(
+      `T² Approach 2 needs at least 6 (run, k) observations for 5 parameters, got ${rows.length}`,
+    );
+  for (const r of rows)
+    if (!(Number.isFinite(r.Lhat) && r.k > 0 && r.y >= 0 && r.y <= 1))
+      throw new FitError(`T² Approach 2: bad observation L̂=${r.Lhat} k=${r.k} pass@k=${r.y}`);
   const obj = t2AccuracyObjective(rows);
   const Ls = rows.map((r) => r.Lhat);
-  const lo = Math.min(...Ls), hi = Math.max(...Ls);
+  const lo = Math.min(...Ls),
+    hi = Math.max(...Ls);
   const restarts = opts.restarts ?? 48;
   const rng = new Rng(opts.seed ?? 0);
   const u = (a: number, b: number) => a + (b - a) * rng.next();
   const starts = [...(opts.starts ?? [])];
-  for (let i = 0; i < restarts; i++) starts.push([u(lo, hi), u(0.5, 20) / Math.max(hi - lo, 0.1), u(-1, 4), u(-1, 4), u(-2, 2)]);
+  for (let i = 0; i < restarts; i++)
+    starts.push([u(lo, hi), u(0.5, 20) / Math.max(hi - lo, 0.1), u(-1, 4), u(-1, 4), u(-2, 2)]);
   const best = bestOf(obj, starts, 300);
   if (!best) throw new FitError('T² Approach 2: no restart gave a finite objective');
   const params = t2AccuracyParamsOf(best.x);
-  const fit = rmseAndR2(rows.map((r) => t2Accuracy(params, r.Lhat, r.k)), rows.map((r) => r.y));
+  const fit = rmseAndR2(
+    rows.map((r) => t2Accuracy(params, r.Lhat, r.k)),
+    rows.map((r) => r.y),
+  );
   return { params, ...fit, rows: rows.length, restarts: starts.length };
 }
 
@@ -238,7 +291,8 @@ export interface CoverageFit {
 
 /** Fit log pass@k = a·k^b (a = −e^u, b = −e^v) by least squares on the k with 0 < pass@k < 1; null when fewer than 2. */
 export function fitCoverage(k: number[], pass: number[]): CoverageFit | null {
-  const ks: number[] = [], ys: number[] = [];
+  const ks: number[] = [],
+    ys: number[] = [];
   k.forEach((kk, i) => {
     const v = pass[i]!;
     if (v > 0 && v < 1 && kk > 0) {
@@ -249,7 +303,8 @@ export function fitCoverage(k: number[], pass: number[]): CoverageFit | null {
   if (ks.length < 2) return null;
   const lnK = ks.map(Math.log);
   const obj: Objective = (x, g) => {
-    const a = -Math.exp(x[0]!), b = -Math.exp(x[1]!);
+    const a = -Math.exp(x[0]!),
+      b = -Math.exp(x[1]!);
     let f = 0;
     g.fill(0);
     for (let i = 0; i < ks.length; i++) {
@@ -263,6 +318,15 @@ export function fitCoverage(k: number[], pass: number[]): CoverageFit | null {
   };
   // −log pass@(smallest k) sets the scale of a; b from a few slopes.
   const u0 = Math.log(Math.max(-ys[0]!, 1e-12));
-  const best = bestOf(obj, [Math.log(0.1), Math.log(0.5), Math.log(1.5)].map((v) => [u0, v]), 200)!;
-  return { a: -Math.exp(best.x[0]!), b: -Math.exp(best.x[1]!), rmse: Math.sqrt(best.f / ks.length), points: ks.length };
+  const best = bestOf(
+    obj,
+    [Math.log(0.1), Math.log(0.5), Math.log(1.5)].map((v) => [u0, v]),
+    200,
+  )!;
+  return {
+    a: -Math.exp(best.x[0]!),
+    b: -Math.exp(best.x[1]!),
+    rmse: Math.sqrt(best.f / ks.length),
+    points: ks.length,
+  };
 }

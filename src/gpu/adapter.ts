@@ -18,7 +18,12 @@ export interface AdapterSummary {
 const SOFTWARE = /swiftshader|llvmpipe|lavapipe|software|warp|basic render|microsoft basic/i;
 
 export function describeAdapter(a: GPUAdapter): AdapterSummary {
-  const info = a.info as GPUAdapterInfo & { isFallbackAdapter?: boolean; subgroupMinSize?: number; subgroupMaxSize?: number; description?: string };
+  const info = a.info as GPUAdapterInfo & {
+    isFallbackAdapter?: boolean;
+    subgroupMinSize?: number;
+    subgroupMaxSize?: number;
+    description?: string;
+  };
   const text = `${info.vendor} ${info.architecture} ${info.device} ${info.description ?? ''}`;
   return {
     vendor: info.vendor || 'unknown',
@@ -37,7 +42,9 @@ export function describeAdapter(a: GPUAdapter): AdapterSummary {
 /** One line naming the adapter, with a plain warning for software ones. */
 export function adapterLine(s: AdapterSummary): string {
   const name = [s.vendor, s.architecture, s.description || s.device].filter(Boolean).join(' / ');
-  return s.software ? `${name}  [SOFTWARE adapter: runs on the CPU, expect 100-10000x slower than a GPU]` : name;
+  return s.software
+    ? `${name}  [SOFTWARE adapter: runs on the CPU, expect 100-10000x slower than a GPU]`
+    : name;
 }
 
 /** A stable key for caching per-adapter choices (kernel versions, tile sizes). */

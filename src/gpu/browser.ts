@@ -9,6 +9,9 @@ Without a GPU, Chrome can still run WebGPU in software: add --use-webgpu-adapter
 export async function createBrowserGpu(gpu: GPU | undefined): Promise<Gpu> {
   if (!gpu) throw new GpuError(NO_WEBGPU);
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new GpuError(`WebGPU is present but offers no adapter (blocked GPU or driver).\n${NO_WEBGPU}`);
+  if (!adapter)
+    throw new GpuError(
+      `WebGPU is present but offers no adapter (blocked GPU or driver).\n${NO_WEBGPU}`,
+    );
   return Gpu.fromAdapter(adapter);
 }

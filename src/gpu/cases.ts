@@ -61,18 +61,32 @@ export interface Worst {
 }
 
 /** The worst element of `got` against `want` under atol + rtol·|want|; a NaN anywhere fails. */
-export function worstElement(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol = 0): Worst {
-  if (got.length !== want.length) throw new Error(`${got.length} values, the reference has ${want.length}`);
+export function worstElement(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  atol: number,
+  rtol = 0,
+): Worst {
+  if (got.length !== want.length)
+    throw new Error(`${got.length} values, the reference has ${want.length}`);
   // Ranked by ratio, not by diff − allowed, so that an exact output matched exactly does not hide a
   // toleranced one that is near its bound.
   let w: Worst = { index: -1, got: NaN, want: NaN, diff: 0, allowed: atol, ratio: -1, ok: true };
   let ok = true;
   for (let i = 0; i < want.length; i++) {
-    const diff = Math.abs(got[i]! - want[i]!), allowed = atol + rtol * Math.abs(want[i]!);
+    const diff = Math.abs(got[i]! - want[i]!),
+      allowed = atol + rtol * Math.abs(want[i]!);
     const pass = diff <= allowed; // false for a NaN
-    const ratio = !pass ? (diff > 0 && allowed > 0 ? diff / allowed : Infinity) : diff === 0 ? 0 : diff / allowed;
+    const ratio = !pass
+      ? diff > 0 && allowed > 0
+        ? diff / allowed
+        : Infinity
+      : diff === 0
+        ? 0
+        : diff / allowed;
     ok &&= pass;
-    if (ratio > w.ratio) w = { index: i, got: got[i]!, want: want[i]!, diff, allowed, ratio, ok: true };
+    if (ratio > w.ratio)
+      w = { index: i, got: got[i]!, want: want[i]!, diff, allowed, ratio, ok: true };
   }
   w.ok = ok;
   if (w.index < 0) w.ratio = 0;

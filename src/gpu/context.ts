@@ -82,12 +82,18 @@ export class Gpu {
   private timing: { querySet: GPUQuerySet; next: number; capacity: number } | null = null;
   /** While profile() records: the kernel of each timestamped pass, in order. */
   private profiled: string[] | null = null;
-  private bindGroups = new WeakMap<GPUComputePipeline, { layout: GPUBindGroupLayout; groups: Map<string, GPUBindGroup> }>();
+  private bindGroups = new WeakMap<
+    GPUComputePipeline,
+    { layout: GPUBindGroupLayout; groups: Map<string, GPUBindGroup> }
+  >();
   private bufferIds = new WeakMap<GPUBuffer, number>();
   private dimsBuffers = new Map<string, GPUBuffer>();
   private nextBufferId = 0;
 
-  constructor(readonly device: GPUDevice, gpuAdapter: GPUAdapter) {
+  constructor(
+    readonly device: GPUDevice,
+    gpuAdapter: GPUAdapter,
+  ) {
     this.adapter = describeAdapter(gpuAdapter);
     this.limits = device.limits;
     this.hasTimestamps = device.features.has('timestamp-query');
@@ -118,7 +124,11 @@ export class Gpu {
     ] as const) {
       requiredLimits[key] = adapter.limits[key];
     }
-    const device = await adapter.requestDevice({ label: 't2lab', requiredFeatures, requiredLimits });
+    const device = await adapter.requestDevice({
+      label: 't2lab',
+      requiredFeatures,
+      requiredLimits,
+    });
     return new Gpu(device, adapter);
   }
 
@@ -129,7 +139,8 @@ export class Gpu {
     const key = `${src.file}|${JSON.stringify(src.defines ?? {})}|${JSON.stringify(src.overrides ?? {})}|${src.entryPoint ?? 'main'}`;
     let p = this.pipelines.get(key);
     if (p) return p;
-    const code = preprocess(src.file, src.code, src.defines) + (src.append ? `\n${src.append}` : '');
+    const code =
+      preprocess(src.file, src.code, src.defines) + (src.append ? `\n${src.append}` : '');
     const label = `${src.name} (${src.file.split('/').pop()})`;
     const t0 = performance.now();
     this.device.pushErrorScope('validation');
@@ -150,7 +161,11 @@ export class Gpu {
       this.device.popErrorScope().then(async (err) => {
         if (!err) return null;
         const info = await module.getCompilationInfo();
-        const messages = formatCompileMessages(src.file, code, info.messages.filter((m) => m.type === 'error'));
+        const messages = formatCompileMessages(
+          src.file,
+          code,
+          info.messages.filter((m) => m.type === 'error'),
+        );
         return `kernel "${src.name}" failed to build (${JSON.stringify(src.overrides ?? {})}):\n${messages || err.message}`;
       }),
     );
@@ -159,10 +174,18 @@ export class Gpu {
   }
 
   /** Record one dispatch into the open compute pass. Bindings are @binding(0..n-1) of group 0, in order. */
-  dispatch(kernel: string, pipeline: GPUComputePipeline, bindings: (Tensor | GPUBuffer)[], workgroups: readonly [number, number?, number?]): void {
+  dispatch(
+    kernel: string,
+    pipeline: GPUComputePipeline,
+    bindings: (Tensor | GPUBuffer)[],
+    workgroups: readonly [number, number?, number?],
+  ): void {
     const [x, y = 1, z = 1] = workgroups;
     const max = this.limits.maxComputeWorkgroupsPerDimension;
-    if (x > max || y > max || z > max) throw new GpuError(`kernel "${kernel}": dispatch ${x}x${y}x${z} exceeds ${max} workgroups per dimension`);
+    if (x > max || y > max || z > max)
+      throw new GpuError(
+        `kernel "${kernel}": dispatch ${x}x${y}x${z} exceeds ${max} workgroups per dimension`,
+      );
     if (x === 0 || y === 0 || z === 0) return;
     const bindGroup = this.bindGroup(kernel, pipeline, bindings);
     const pass = this.computePass();
@@ -181,11 +204,23 @@ export class Gpu {
    * every time, and creating ~40 bind groups per step was most of its CPU cost on small models.
    * Keyed by buffer identity, offset and size; each pipeline keeps at most BIND_GROUPS_PER_PIPELINE.
    */
-  private bindGroup(kernel: string, pipeline: GPUComputePipeline, bindings: (Tensor | GPUBuffer)[]): GPUBindGroup {
+  private bindGroup(
+    kernel: string,
+    pipeline: GPUComputePipeline,
+    bindings: (Tensor | GPUBuffer)[],
+  ): GPUBindGroup {
     let cache = this.bindGroups.get(pipeline);
-    if (!cache) this.bindGroups.set(pipeline, (cache = { layout: pipeline.getBindGroupLayout(0), groups: new Map() }));
+    if (!cache)
+      this.bindGroups.set(
+        pipeline,
+        (cache = { layout: pipeline.getBindGroupLayout(0), groups: new Map() }),
+      );
     let key = '';
-    for (const b of bindings) key += 'buffer' in b ? `${this.bufferId(b.buffer)}@${b.offset}+${b.length},` : `${this.bufferId(b)},`;
+    for (const b of bindings)
+      key +=
+        'buffer' in b
+          ? `${this.bufferId(b.buffer)}@${b.offset}+${b.length},`
+          : `${this.bufferId(b)},`;
     let group = cache.groups.get(key);
     if (!group) {
       if (cache.groups.size >= BIND_GROUPS_PER_PIPELINE) cache.groups.clear(); // buffers made per call (tests): no unbounded growth
@@ -193,7 +228,9 @@ export class Gpu {
         label: kernel,
         layout: cache.layout,
         entries: bindings.map((b, binding) =>
-          'buffer' in b ? { binding, resource: { buffer: b.buffer, offset: b.offset, size: b.length * 4 } } : { binding, resource: { buffer: b } },
+          'buffer' in b
+            ? { binding, resource: { buffer: b.buffer, offset: b.offset, size: b.length * 4 } }
+            : { binding, resource: { buffer: b } },
         ),
       });
       cache.groups.set(key, group);
@@ -221,8 +258,15 @@ export class Gpu {
       let timestampWrites: GPUComputePassTimestampWrites | undefined;
       if (this.timing) {
         const { querySet, next, capacity } = this.timing;
-        if (next + 2 > capacity) throw new GpuError(`time(): the recording opened more than ${capacity / 2} compute passes`);
-        timestampWrites = { querySet, beginningOfPassWriteIndex: next, endOfPassWriteIndex: next + 1 };
+        if (next + 2 > capacity)
+          throw new GpuError(
+            `time(): the recording opened more than ${capacity / 2} compute passes`,
+          );
+        timestampWrites = {
+          querySet,
+          beginningOfPassWriteIndex: next,
+          endOfPassWriteIndex: next + 1,
+        };
         this.timing.next += 2;
       }
       this.pass = this.encoder.beginComputePass({ label: 't2lab step', timestampWrites });
@@ -256,8 +300,13 @@ export class Gpu {
   }
 
   private async throwErrors(): Promise<void> {
-    if (this.lost) throw new GpuDeviceLostError(`GPU device lost (${this.lost.reason}): ${this.lost.message || 'no message'}. Recreate the device and resume from the last checkpoint.`);
-    const built = (await Promise.all(this.pending.splice(0))).filter((m): m is string => m !== null);
+    if (this.lost)
+      throw new GpuDeviceLostError(
+        `GPU device lost (${this.lost.reason}): ${this.lost.message || 'no message'}. Recreate the device and resume from the last checkpoint.`,
+      );
+    const built = (await Promise.all(this.pending.splice(0))).filter(
+      (m): m is string => m !== null,
+    );
     const errors = [...built, ...this.uncaptured.splice(0)];
     if (errors.length) throw new GpuError(errors.join('\n'));
   }
@@ -272,7 +321,9 @@ export class Gpu {
   tensor(label: string, length: number, data?: ArrayLike<number>): Tensor {
     const size = Math.max(4, Math.ceil((length * 4) / 16) * 16);
     if (size > this.limits.maxStorageBufferBindingSize) {
-      throw new GpuError(`tensor "${label}" needs ${size} bytes, over this adapter's maxStorageBufferBindingSize of ${this.limits.maxStorageBufferBindingSize}`);
+      throw new GpuError(
+        `tensor "${label}" needs ${size} bytes, over this adapter's maxStorageBufferBindingSize of ${this.limits.maxStorageBufferBindingSize}`,
+      );
     }
     const buffer = this.device.createBuffer({
       label,
@@ -293,7 +344,11 @@ export class Gpu {
 
   /** A uniform buffer for values that change between steps (learning rate, step count). */
   uniform(label: string, bytes: number): GPUBuffer {
-    return this.device.createBuffer({ label, size: Math.ceil(bytes / 16) * 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    return this.device.createBuffer({
+      label,
+      size: Math.ceil(bytes / 16) * 16,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+    });
   }
 
   /**
@@ -305,7 +360,9 @@ export class Gpu {
     const key = values.join(',');
     let buf = this.dimsBuffers.get(key);
     if (!buf) {
-      for (const v of values) if (!(Number.isInteger(v) && v >= 0 && v < 2 ** 32)) throw new GpuError(`dims: ${v} is not a u32 (values ${key})`);
+      for (const v of values)
+        if (!(Number.isInteger(v) && v >= 0 && v < 2 ** 32))
+          throw new GpuError(`dims: ${v} is not a u32 (values ${key})`);
       // Many shapes (a test sweeping sizes) only drop references; buffers already recorded stay valid.
       if (this.dimsBuffers.size >= 4096) this.dimsBuffers.clear();
       buf = this.uniform(`dims ${key}`, Math.max(16, 4 * values.length));
@@ -316,17 +373,35 @@ export class Gpu {
   }
 
   /** A view of `length` floats starting at float `start` of `t`; the byte offset must meet the binding alignment. */
-  view(t: Tensor, start: number, length: number, label = `${t.label}[${start}:${start + length}]`): Tensor {
+  view(
+    t: Tensor,
+    start: number,
+    length: number,
+    label = `${t.label}[${start}:${start + length}]`,
+  ): Tensor {
     const offset = t.offset + start * 4;
-    if (offset % this.alignment !== 0) throw new GpuError(`view "${label}": byte offset ${offset} is not a multiple of ${this.alignment}`);
-    if (start + length > t.length) throw new GpuError(`view "${label}" runs past the end of "${t.label}" (${t.length} floats)`);
+    if (offset % this.alignment !== 0)
+      throw new GpuError(
+        `view "${label}": byte offset ${offset} is not a multiple of ${this.alignment}`,
+      );
+    if (start + length > t.length)
+      throw new GpuError(`view "${label}" runs past the end of "${t.label}" (${t.length} floats)`);
     return { buffer: t.buffer, offset, length, label };
   }
 
   write(t: Tensor, data: ArrayLike<number>, start = 0): void {
-    if (start + data.length > t.length) throw new GpuError(`write of ${data.length} floats at ${start} overflows "${t.label}" (${t.length} floats)`);
+    if (start + data.length > t.length)
+      throw new GpuError(
+        `write of ${data.length} floats at ${start} overflows "${t.label}" (${t.length} floats)`,
+      );
     const f = data instanceof Float32Array ? data : Float32Array.from(data);
-    this.device.queue.writeBuffer(t.buffer, t.offset + start * 4, f.buffer, f.byteOffset, f.byteLength);
+    this.device.queue.writeBuffer(
+      t.buffer,
+      t.offset + start * 4,
+      f.buffer,
+      f.byteOffset,
+      f.byteLength,
+    );
   }
 
   /** Submit pending work and read `t` back as u32. */
@@ -338,7 +413,11 @@ export class Gpu {
   /** Submit pending work and read `t` back. */
   async read(t: Tensor): Promise<Float32Array> {
     const bytes = t.length * 4;
-    const staging = this.device.createBuffer({ label: `read ${t.label}`, size: Math.max(4, Math.ceil(bytes / 4) * 4), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    const staging = this.device.createBuffer({
+      label: `read ${t.label}`,
+      size: Math.max(4, Math.ceil(bytes / 4) * 4),
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
     this.commandEncoder().copyBufferToBuffer(t.buffer, t.offset, staging, 0, bytes);
     this.submit();
     try {
@@ -361,7 +440,11 @@ export class Gpu {
    * Uses timestamp queries around a compute pass when the device has them, else the wall clock around
    * submit + onSubmittedWorkDone (which includes submission overhead). `clock` says which was used.
    */
-  async time(record: () => void, reps = 5, warmup = 1): Promise<{ ns: number; clock: 'timestamp' | 'wall'; samples: number[] }> {
+  async time(
+    record: () => void,
+    reps = 5,
+    warmup = 1,
+  ): Promise<{ ns: number; clock: 'timestamp' | 'wall'; samples: number[] }> {
     for (let i = 0; i < warmup; i++) record();
     await this.sync();
     const samples: number[] = [];
@@ -414,8 +497,15 @@ export class Gpu {
   }
 
   /** Run `record` with a timestamp query set of `capacity` slots open, then resolve and read the slots used. */
-  private async timestamps(capacity: number, record: (timing: { next: number }) => void): Promise<BigInt64Array> {
-    const querySet = this.device.createQuerySet({ label: 'time', type: 'timestamp', count: capacity });
+  private async timestamps(
+    capacity: number,
+    record: (timing: { next: number }) => void,
+  ): Promise<BigInt64Array> {
+    const querySet = this.device.createQuerySet({
+      label: 'time',
+      type: 'timestamp',
+      count: capacity,
+    });
     const timing = (this.timing = { querySet, next: 0, capacity });
     try {
       record(timing);
@@ -425,8 +515,16 @@ export class Gpu {
     let out = new BigInt64Array(0);
     if (timing.next > 0) {
       const bytes = 8 * timing.next;
-      const resolve = this.device.createBuffer({ label: 'time resolve', size: bytes, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
-      const staging = this.device.createBuffer({ label: 'time read', size: bytes, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+      const resolve = this.device.createBuffer({
+        label: 'time resolve',
+        size: bytes,
+        usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+      });
+      const staging = this.device.createBuffer({
+        label: 'time read',
+        size: bytes,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
       const enc = this.commandEncoder();
       enc.resolveQuerySet(querySet, 0, timing.next, resolve, 0);
       enc.copyBufferToBuffer(resolve, 0, staging, 0, bytes);

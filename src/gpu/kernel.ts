@@ -60,13 +60,17 @@ export class Kernel<V extends number> {
 
   /** Why `version` cannot run here (no such version, or a missing feature), or null. */
   unsupported(gpu: Gpu, version: number): string | null {
-    if (!this.numbers.includes(version as V)) return `${this.name}: no version ${version} (have ${this.numbers.join(', ')})`;
+    if (!this.numbers.includes(version as V))
+      return `${this.name}: no version ${version} (have ${this.numbers.join(', ')})`;
     return this.spec.unsupported?.(gpu, version as V) ?? null;
   }
 
   /** The version to run: `asked`, else the adapter's choice (gpu.choices), else the kernel's guess, else the lowest. */
   version(gpu: Gpu, asked?: V): V {
-    const v = (asked ?? (gpu.choices[this.name] as V | undefined) ?? this.spec.fallback?.(gpu) ?? this.numbers[0]) as V;
+    const v = (asked ??
+      (gpu.choices[this.name] as V | undefined) ??
+      this.spec.fallback?.(gpu) ??
+      this.numbers[0]) as V;
     const why = this.unsupported(gpu, v);
     if (why) throw new Error(why);
     return v;
@@ -93,19 +97,34 @@ export const defineKernel = <V extends number>(spec: KernelSpec<V>): Kernel<V> =
  * One size check for every launcher: each shape letter an integer >= 1 (or >= 0 where `zeroOk` names it),
  * each tensor at least as long as it must be, with one message format naming the kernel, tensor and shape.
  */
-export function checkSizes(kernel: string, dims: Record<string, number>, tensors: Record<string, [Tensor, number]>, zeroOk: readonly string[] = []): void {
+export function checkSizes(
+  kernel: string,
+  dims: Record<string, number>,
+  tensors: Record<string, [Tensor, number]>,
+  zeroOk: readonly string[] = [],
+): void {
   // Runs on every dispatch: build no strings unless something is wrong.
-  const shape = () => Object.entries(dims).map(([k, v]) => `${k}=${v}`).join(' ');
+  const shape = () =>
+    Object.entries(dims)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
   for (const k in dims) {
     const v = dims[k]!;
     const min = zeroOk.length && zeroOk.includes(k) ? 0 : 1;
     if (Number.isInteger(v) && v >= min && v < 2 ** 32) continue;
     const names = Object.keys(dims);
-    throw new Error(names.length === 1 ? `${kernel}: ${k} must be an integer >= ${min} (got ${v})` : `${kernel}: ${names.join(', ')} must be integers >= 1 (got ${shape()})`);
+    throw new Error(
+      names.length === 1
+        ? `${kernel}: ${k} must be an integer >= ${min} (got ${v})`
+        : `${kernel}: ${names.join(', ')} must be integers >= 1 (got ${shape()})`,
+    );
   }
   for (const what in tensors) {
     const [t, need] = tensors[what]!;
-    if (t.length < need) throw new Error(`${kernel}: ${what} "${t.label}" has ${t.length} floats, needs ${need} for ${shape()}`);
+    if (t.length < need)
+      throw new Error(
+        `${kernel}: ${what} "${t.label}" has ${t.length} floats, needs ${need} for ${shape()}`,
+      );
   }
 }
 

@@ -13,13 +13,19 @@ const TAG = /\/\/ @(\d+)$/;
 
 /** Expand `#if ${FLAG}` blocks and `${NAME}` values of `defines`; every name used must be given. */
 export function preprocess(file: string, source: string, defines: Defines = {}): string {
-  const tagged = source.split('\n').map((line, i) => `${line} // @${i + 1}`).join('\n');
+  const tagged = source
+    .split('\n')
+    .map((line, i) => `${line} // @${i + 1}`)
+    .join('\n');
   const strings: string[] = [];
   const values: unknown[] = [];
   let last = 0;
   for (const m of tagged.matchAll(/\$\{(\w+)\}/g)) {
     const name = m[1]!;
-    if (!(name in defines)) throw new Error(`${file}: \${${name}} is used but not defined (defines: ${Object.keys(defines).join(', ') || 'none'})`);
+    if (!(name in defines))
+      throw new Error(
+        `${file}: \${${name}} is used but not defined (defines: ${Object.keys(defines).join(', ') || 'none'})`,
+      );
     strings.push(tagged.slice(last, m.index));
     values.push(defines[name]);
     last = m.index! + m[0].length;
@@ -37,7 +43,11 @@ export function sourceLine(compiled: string, line: number): number | undefined {
 }
 
 /** Shader compilation messages, rewritten to `file:line:col` of the original .wgsl file. */
-export function formatCompileMessages(file: string, compiled: string, messages: readonly GPUCompilationMessage[]): string {
+export function formatCompileMessages(
+  file: string,
+  compiled: string,
+  messages: readonly GPUCompilationMessage[],
+): string {
   return messages
     .map((m) => {
       const line = sourceLine(compiled, m.lineNum);

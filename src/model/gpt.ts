@@ -28,19 +28,42 @@ export interface ParamSpec {
 }
 
 /** Names, shapes and flat offsets of every parameter; decayed tensors first. */
-export function paramLayout(s: ModelShape, align: number): { specs: ParamSpec[]; total: number; nDecay: number } {
+export function paramLayout(
+  s: ModelShape,
+  align: number,
+): { specs: ParamSpec[]; total: number; nDecay: number } {
   const { vocab_size: V, n_layer: L, n_embd: C, block_size: T } = s;
-  const decayed: [string, number[]][] = [['wte', [V, C]], ['wpe', [T, C]]];
+  const decayed: [string, number[]][] = [
+    ['wte', [V, C]],
+    ['wpe', [T, C]],
+  ];
   const other: [string, number[]][] = [];
   for (let l = 0; l < L; l++) {
-    decayed.push([`h${l}.qkvw`, [3 * C, C]], [`h${l}.attprojw`, [C, C]], [`h${l}.fcw`, [4 * C, C]], [`h${l}.fcprojw`, [C, 4 * C]]);
-    other.push([`h${l}.ln1w`, [C]], [`h${l}.ln1b`, [C]], [`h${l}.qkvb`, [3 * C]], [`h${l}.attprojb`, [C]], [`h${l}.ln2w`, [C]], [`h${l}.ln2b`, [C]], [`h${l}.fcb`, [4 * C]], [`h${l}.fcprojb`, [C]]);
+    decayed.push(
+      [`h${l}.qkvw`, [3 * C, C]],
+      [`h${l}.attprojw`, [C, C]],
+      [`h${l}.fcw`, [4 * C, C]],
+      [`h${l}.fcprojw`, [C, 4 * C]],
+    );
+    other.push(
+      [`h${l}.ln1w`, [C]],
+      [`h${l}.ln1b`, [C]],
+      [`h${l}.qkvb`, [3 * C]],
+      [`h${l}.attprojb`, [C]],
+      [`h${l}.ln2w`, [C]],
+      [`h${l}.ln2b`, [C]],
+      [`h${l}.fcb`, [4 * C]],
+      [`h${l}.fcprojb`, [C]],
+    );
   }
   other.push(['lnfw', [C]], ['lnfb', [C]]);
   const specs: ParamSpec[] = [];
   let offset = 0;
   let nDecay = 0;
-  for (const [list, decay] of [[decayed, true], [other, false]] as const) {
+  for (const [list, decay] of [
+    [decayed, true],
+    [other, false],
+  ] as const) {
     for (const [name, shape] of list) {
       const length = shape.reduce((a, b) => a * b, 1);
       specs.push({ name, shape, decay, offset, length });
@@ -52,12 +75,21 @@ export function paramLayout(s: ModelShape, align: number): { specs: ParamSpec[];
 }
 
 /** Named copies of the tensors of a flat buffer in `specs`' layout (parameters, gradients, AdamW moments). */
-export function unflattenParams(specs: ParamSpec[], flat: Float32Array): Record<string, { shape: number[]; data: Float32Array }> {
-  return Object.fromEntries(specs.map((p) => [p.name, { shape: p.shape, data: flat.slice(p.offset, p.offset + p.length) }]));
+export function unflattenParams(
+  specs: ParamSpec[],
+  flat: Float32Array,
+): Record<string, { shape: number[]; data: Float32Array }> {
+  return Object.fromEntries(
+    specs.map((p) => [p.name, { shape: p.shape, data: flat.slice(p.offset, p.offset + p.length) }]),
+  );
 }
 
 /** The flat buffer (`total` floats, `specs`' layout) holding named tensors: unflattenParams inverted. */
-export function flattenParams(specs: ParamSpec[], total: number, named: Record<string, { data: Float32Array }>): Float32Array {
+export function flattenParams(
+  specs: ParamSpec[],
+  total: number,
+  named: Record<string, { data: Float32Array }>,
+): Float32Array {
   const flat = new Float32Array(total);
   for (const p of specs) flat.set(named[p.name]!.data, p.offset);
   return flat;
@@ -67,7 +99,9 @@ export function flattenParams(specs: ParamSpec[], total: number, named: Record<s
 export function paramCount(s: ModelShape): { total: number; nonEmbedding: number } {
   const { specs } = paramLayout(s, 1);
   const total = specs.reduce((a, p) => a + p.length, 0);
-  const emb = specs.filter((p) => p.name === 'wte' || p.name === 'wpe').reduce((a, p) => a + p.length, 0);
+  const emb = specs
+    .filter((p) => p.name === 'wte' || p.name === 'wpe')
+    .reduce((a, p) => a + p.length, 0);
   return { total, nonEmbedding: total - emb };
 }
 
@@ -91,12 +125,30 @@ const ACT = (s: ModelShape, B: number) => {
   const list: [string, number][] = [['encoded', BT * C]];
   for (let l = 0; l < L; l++) {
     list.push(
-      [`h${l}.ln1`, BT * C], [`h${l}.ln1_mean`, BT], [`h${l}.ln1_rstd`, BT], [`h${l}.qkv`, BT * 3 * C], [`h${l}.atty`, BT * C], [`h${l}.att_lse`, B * H * T],
-      [`h${l}.attproj`, BT * C], [`h${l}.residual2`, BT * C], [`h${l}.ln2`, BT * C], [`h${l}.ln2_mean`, BT], [`h${l}.ln2_rstd`, BT],
-      [`h${l}.fch`, BT * 4 * C], [`h${l}.fch_gelu`, BT * 4 * C], [`h${l}.fcproj`, BT * C], [`h${l}.residual3`, BT * C],
+      [`h${l}.ln1`, BT * C],
+      [`h${l}.ln1_mean`, BT],
+      [`h${l}.ln1_rstd`, BT],
+      [`h${l}.qkv`, BT * 3 * C],
+      [`h${l}.atty`, BT * C],
+      [`h${l}.att_lse`, B * H * T],
+      [`h${l}.attproj`, BT * C],
+      [`h${l}.residual2`, BT * C],
+      [`h${l}.ln2`, BT * C],
+      [`h${l}.ln2_mean`, BT],
+      [`h${l}.ln2_rstd`, BT],
+      [`h${l}.fch`, BT * 4 * C],
+      [`h${l}.fch_gelu`, BT * 4 * C],
+      [`h${l}.fcproj`, BT * C],
+      [`h${l}.residual3`, BT * C],
     );
   }
-  list.push(['lnf', BT * C], ['lnf_mean', BT], ['lnf_rstd', BT], ['logits', BT * V], ['losses', BT]);
+  list.push(
+    ['lnf', BT * C],
+    ['lnf_mean', BT],
+    ['lnf_rstd', BT],
+    ['logits', BT * V],
+    ['losses', BT],
+  );
   return list;
 };
 
@@ -120,7 +172,12 @@ export class GPT<T> {
   readonly fuseGelu: boolean;
 
   /** `params`: share an existing flat parameter buffer (same layout), e.g. a trained model's, for evaluation. */
-  constructor(readonly ops: Ops<T>, readonly shape: ModelShape, readonly B: number, params?: T) {
+  constructor(
+    readonly ops: Ops<T>,
+    readonly shape: ModelShape,
+    readonly B: number,
+    params?: T,
+  ) {
     const { specs, total, nDecay } = paramLayout(shape, ops.align);
     this.specs = specs;
     this.nParamsFlat = total;
@@ -136,7 +193,16 @@ export class GPT<T> {
     this.T = shape.block_size;
     this.fuseGelu = ops.fuse_gelu;
     const BT = B * this.T;
-    const dacts: [string, number][] = [['dlogits', BT * V], ['dlnf', BT * C], ['dresidual', BT * C], ['dfch', BT * 4 * C], ['dln', BT * C], ['datty', BT * C], ['dqkv', BT * 3 * C], ['attn_scratch', B * shape.n_head * this.T]];
+    const dacts: [string, number][] = [
+      ['dlogits', BT * V],
+      ['dlnf', BT * C],
+      ['dresidual', BT * C],
+      ['dfch', BT * 4 * C],
+      ['dln', BT * C],
+      ['datty', BT * C],
+      ['dqkv', BT * 3 * C],
+      ['attn_scratch', B * shape.n_head * this.T],
+    ];
     if (!this.fuseGelu) dacts.push(['dfch_gelu', BT * 4 * C]);
     for (const [name, n] of dacts) this.dacts[name] = ops.alloc(name, n);
     this.tokens = ops.alloc('tokens', BT);
@@ -166,7 +232,10 @@ export class GPT<T> {
   /** Upload one batch: inputs and next-token targets (0xFFFFFFFF = not counted), B·T each. */
   setBatch(inputs: Uint32Array, targets: Uint32Array): void {
     const BT = this.B * this.T;
-    if (inputs.length !== BT || targets.length !== BT) throw new Error(`batch must hold B·T = ${BT} tokens, got ${inputs.length} inputs and ${targets.length} targets`);
+    if (inputs.length !== BT || targets.length !== BT)
+      throw new Error(
+        `batch must hold B·T = ${BT} tokens, got ${inputs.length} inputs and ${targets.length} targets`,
+      );
     this.ops.writeU32(this.tokens, inputs);
     this.ops.writeU32(this.targets, targets);
     let counted = 0;
@@ -184,18 +253,42 @@ export class GPT<T> {
     for (let l = 0; l < L; l++) {
       const h = (n: string) => a[`h${l}.${n}`]!;
       const w = (n: string) => p[`h${l}.${n}`]!;
-      ops.layernorm_forward(h('ln1'), h('ln1_mean'), h('ln1_rstd'), residual, w('ln1w'), w('ln1b'), BT, C);
+      ops.layernorm_forward(
+        h('ln1'),
+        h('ln1_mean'),
+        h('ln1_rstd'),
+        residual,
+        w('ln1w'),
+        w('ln1b'),
+        BT,
+        C,
+      );
       ops.matmul(h('qkv'), h('ln1'), w('qkvw'), w('qkvb'), BT, C, 3 * C, { transB: true });
       ops.attention_forward(h('atty'), h('att_lse'), h('qkv'), B, T, C, H);
       ops.matmul(h('attproj'), h('atty'), w('attprojw'), w('attprojb'), BT, C, C, { transB: true });
       ops.residual_forward(h('residual2'), residual, h('attproj'), BT * C);
-      ops.layernorm_forward(h('ln2'), h('ln2_mean'), h('ln2_rstd'), h('residual2'), w('ln2w'), w('ln2b'), BT, C);
-      if (this.fuseGelu) ops.matmul(h('fch'), h('ln2'), w('fcw'), w('fcb'), BT, C, 4 * C, { transB: true, gelu_out: h('fch_gelu') });
+      ops.layernorm_forward(
+        h('ln2'),
+        h('ln2_mean'),
+        h('ln2_rstd'),
+        h('residual2'),
+        w('ln2w'),
+        w('ln2b'),
+        BT,
+        C,
+      );
+      if (this.fuseGelu)
+        ops.matmul(h('fch'), h('ln2'), w('fcw'), w('fcb'), BT, C, 4 * C, {
+          transB: true,
+          gelu_out: h('fch_gelu'),
+        });
       else {
         ops.matmul(h('fch'), h('ln2'), w('fcw'), w('fcb'), BT, C, 4 * C, { transB: true });
         ops.gelu_forward(h('fch_gelu'), h('fch'), BT * 4 * C);
       }
-      ops.matmul(h('fcproj'), h('fch_gelu'), w('fcprojw'), w('fcprojb'), BT, 4 * C, C, { transB: true });
+      ops.matmul(h('fcproj'), h('fch_gelu'), w('fcprojw'), w('fcprojb'), BT, 4 * C, C, {
+        transB: true,
+      });
       ops.residual_forward(h('residual3'), h('residual2'), h('fcproj'), BT * C);
       residual = h('residual3');
     }
@@ -216,7 +309,18 @@ export class GPT<T> {
     ops.matmul(d.dlnf!, d.dlogits!, p.wte!, null, BT, V, C);
     ops.matmul(g.wte!, d.dlogits!, a.lnf!, null, V, BT, C, { transA: true, accumulate: true });
     const residualL = L > 0 ? a[`h${L - 1}.residual3`]! : a.encoded!;
-    ops.layernorm_backward(d.dresidual!, g.lnfw!, g.lnfb!, d.dlnf!, residualL, p.lnfw!, a.lnf_mean!, a.lnf_rstd!, BT, C);
+    ops.layernorm_backward(
+      d.dresidual!,
+      g.lnfw!,
+      g.lnfb!,
+      d.dlnf!,
+      residualL,
+      p.lnfw!,
+      a.lnf_mean!,
+      a.lnf_rstd!,
+      BT,
+      C,
+    );
     for (let l = L - 1; l >= 0; l--) {
       const h = (n: string) => a[`h${l}.${n}`]!;
       const w = (n: string) => p[`h${l}.${n}`]!;
@@ -224,26 +328,72 @@ export class GPT<T> {
       const residual = l > 0 ? a[`h${l - 1}.residual3`]! : a.encoded!;
       // residual3 = residual2 + fcproj: d(fcproj) = d(residual3) = dresidual; d(residual2) gets it too.
       // dfch = gelu'(fch) ⊙ d(fch_gelu), d(fch_gelu) = dresidual·W_fcproj.
-      if (this.fuseGelu) ops.matmul(d.dfch!, d.dresidual!, w('fcprojw'), null, BT, C, 4 * C, { gelu_inp: h('fch') });
+      if (this.fuseGelu)
+        ops.matmul(d.dfch!, d.dresidual!, w('fcprojw'), null, BT, C, 4 * C, { gelu_inp: h('fch') });
       else {
         ops.matmul(d.dfch_gelu!, d.dresidual!, w('fcprojw'), null, BT, C, 4 * C);
         ops.gelu_backward(d.dfch!, h('fch'), d.dfch_gelu!, BT * 4 * C);
       }
-      ops.matmul(dw('fcprojw'), d.dresidual!, h('fch_gelu'), null, C, BT, 4 * C, { transA: true, accumulate: true });
+      ops.matmul(dw('fcprojw'), d.dresidual!, h('fch_gelu'), null, C, BT, 4 * C, {
+        transA: true,
+        accumulate: true,
+      });
       ops.matmul(dw('fcprojb'), this.ones, d.dresidual!, null, 1, BT, C, acc);
       ops.matmul(d.dln!, d.dfch!, w('fcw'), null, BT, 4 * C, C);
-      ops.matmul(dw('fcw'), d.dfch!, h('ln2'), null, 4 * C, BT, C, { transA: true, accumulate: true });
+      ops.matmul(dw('fcw'), d.dfch!, h('ln2'), null, 4 * C, BT, C, {
+        transA: true,
+        accumulate: true,
+      });
       ops.matmul(dw('fcb'), this.ones, d.dfch!, null, 1, BT, 4 * C, acc);
-      ops.layernorm_backward(d.dresidual!, dw('ln2w'), dw('ln2b'), d.dln!, h('residual2'), w('ln2w'), h('ln2_mean'), h('ln2_rstd'), BT, C);
+      ops.layernorm_backward(
+        d.dresidual!,
+        dw('ln2w'),
+        dw('ln2b'),
+        d.dln!,
+        h('residual2'),
+        w('ln2w'),
+        h('ln2_mean'),
+        h('ln2_rstd'),
+        BT,
+        C,
+      );
       // residual2 = residual + attproj: dresidual now holds d(residual2) = d(attproj).
       ops.matmul(d.datty!, d.dresidual!, w('attprojw'), null, BT, C, C);
-      ops.matmul(dw('attprojw'), d.dresidual!, h('atty'), null, C, BT, C, { transA: true, accumulate: true });
+      ops.matmul(dw('attprojw'), d.dresidual!, h('atty'), null, C, BT, C, {
+        transA: true,
+        accumulate: true,
+      });
       ops.matmul(dw('attprojb'), this.ones, d.dresidual!, null, 1, BT, C, acc);
-      ops.attention_backward(d.dqkv!, d.attn_scratch!, d.datty!, h('qkv'), h('atty'), h('att_lse'), B, T, C, H);
+      ops.attention_backward(
+        d.dqkv!,
+        d.attn_scratch!,
+        d.datty!,
+        h('qkv'),
+        h('atty'),
+        h('att_lse'),
+        B,
+        T,
+        C,
+        H,
+      );
       ops.matmul(d.dln!, d.dqkv!, w('qkvw'), null, BT, 3 * C, C);
-      ops.matmul(dw('qkvw'), d.dqkv!, h('ln1'), null, 3 * C, BT, C, { transA: true, accumulate: true });
+      ops.matmul(dw('qkvw'), d.dqkv!, h('ln1'), null, 3 * C, BT, C, {
+        transA: true,
+        accumulate: true,
+      });
       ops.matmul(dw('qkvb'), this.ones, d.dqkv!, null, 1, BT, 3 * C, acc);
-      ops.layernorm_backward(d.dresidual!, dw('ln1w'), dw('ln1b'), d.dln!, residual, w('ln1w'), h('ln1_mean'), h('ln1_rstd'), BT, C);
+      ops.layernorm_backward(
+        d.dresidual!,
+        dw('ln1w'),
+        dw('ln1b'),
+        d.dln!,
+        residual,
+        w('ln1w'),
+        h('ln1_mean'),
+        h('ln1_rstd'),
+        BT,
+        C,
+      );
     }
     ops.encoder_backward(g.wte!, g.wpe!, d.dresidual!, this.tokens, B, T, C, V);
   }

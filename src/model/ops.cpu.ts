@@ -19,7 +19,8 @@ export function cpuOps(opts: { fuse_gelu?: boolean } = {}): Ops<Float64Array> {
     fuse_gelu: opts.fuse_gelu ?? true,
     alloc: (_name, length) => new Float64Array(length),
     view: (t, start, length) => t.subarray(start, start + length),
-    write: (t, data) => t.set(data instanceof Float32Array || data instanceof Float64Array ? data : Array.from(data)),
+    write: (t, data) =>
+      t.set(data instanceof Float32Array || data instanceof Float64Array ? data : Array.from(data)),
     writeU32: (t, data) => t.set(data),
     read: async (t) => Float64Array.from(t),
     readU32: async (t) => Uint32Array.from(t),
@@ -37,13 +38,18 @@ export function cpuOps(opts: { fuse_gelu?: boolean } = {}): Ops<Float64Array> {
     residual_forward: residual.residual_forward,
     crossentropy_forward: crossentropy.crossentropy_forward,
     crossentropy_backward: crossentropy.crossentropy_backward,
-    global_norm: (norm, scratch, grads, n, max_norm) => global_norm.global_norm(norm, scratch, grads, n, max_norm),
+    global_norm: (norm, scratch, grads, n, max_norm) =>
+      global_norm.global_norm(norm, scratch, grads, n, max_norm),
     adamw_update: adamw.adamw_update,
     encoder_decode: encoder.encoder_decode,
     attention_decode: attention_decode.attention_decode,
     sample: (tokens, generated, seqs, logits, p, S, V, maxNew, prefillT) => {
       // The reference works on u32 arrays; this backend keeps every tensor as float64.
-      const [t, g, q] = [tokens, generated, seqs].map((x) => Uint32Array.from(x)) as [Uint32Array, Uint32Array, Uint32Array];
+      const [t, g, q] = [tokens, generated, seqs].map((x) => Uint32Array.from(x)) as [
+        Uint32Array,
+        Uint32Array,
+        Uint32Array,
+      ];
       sample.sample(t, g, q, logits, p, S, V, maxNew, { prefillT });
       tokens.set(t);
       generated.set(g);

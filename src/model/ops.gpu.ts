@@ -8,7 +8,10 @@ import { layernorm_backward, layernorm_forward } from '../../kernels/layernorm/l
 import { attention_backward, attention_forward } from '../../kernels/attention/attention.ts';
 import { gelu_backward, gelu_forward } from '../../kernels/gelu/gelu.ts';
 import { residual_forward } from '../../kernels/residual/residual.ts';
-import { crossentropy_backward, crossentropy_forward } from '../../kernels/crossentropy/crossentropy.ts';
+import {
+  crossentropy_backward,
+  crossentropy_forward,
+} from '../../kernels/crossentropy/crossentropy.ts';
 import { global_norm } from '../../kernels/global_norm/global_norm.ts';
 import { adamw_hyper, adamw_update, adamw_write_hyper } from '../../kernels/adamw/adamw.ts';
 import { encoder_decode } from '../../kernels/encoder/encoder.ts';
@@ -37,7 +40,14 @@ export function gpuOps(gpu: Gpu): Ops<Tensor> {
     },
     view: (t, start, length, name) => gpu.view(t, start, length, name),
     write: (t, data) => gpu.write(t, data),
-    writeU32: (t, data) => gpu.device.queue.writeBuffer(t.buffer, t.offset, data.buffer, data.byteOffset, data.byteLength),
+    writeU32: (t, data) =>
+      gpu.device.queue.writeBuffer(
+        t.buffer,
+        t.offset,
+        data.buffer,
+        data.byteOffset,
+        data.byteLength,
+      ),
     read: async (t) => Float64Array.from(await gpu.read(t)),
     readU32: (t) => gpu.readU32(t),
     zero: (t) => gpu.commandEncoder().clearBuffer(t.buffer, t.offset, t.length * 4),
@@ -53,7 +63,8 @@ export function gpuOps(gpu: Gpu): Ops<Tensor> {
     residual_forward: (...a) => residual_forward(gpu, ...a),
     crossentropy_forward: (...a) => crossentropy_forward(gpu, ...a),
     crossentropy_backward: (...a) => crossentropy_backward(gpu, ...a),
-    global_norm: (norm, scratch, grads, n, max_norm) => global_norm(gpu, norm, scratch, grads, n, max_norm),
+    global_norm: (norm, scratch, grads, n, max_norm) =>
+      global_norm(gpu, norm, scratch, grads, n, max_norm),
     adamw_update: (params, grads, m, v, norm, h: AdamwHyper, n, n_decay) => {
       hyper ??= adamw_hyper(gpu);
       // Written before this step's submit; one step per submit, so each step sees its own values.

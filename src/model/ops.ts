@@ -37,13 +37,62 @@ export interface Ops<T> {
   /** Release every tensor this backend allocated (a run's buffers do not outlive it). */
   dispose(): void;
 
-  matmul(out: T, a: T, b: T, bias: T | null, M: number, K: number, N: number, flags?: MatmulFlags<T>): void;
+  matmul(
+    out: T,
+    a: T,
+    b: T,
+    bias: T | null,
+    M: number,
+    K: number,
+    N: number,
+    flags?: MatmulFlags<T>,
+  ): void;
   encoder_forward(out: T, tokens: T, wte: T, wpe: T, B: number, T: number, C: number): void;
-  encoder_backward(dwte: T, dwpe: T, dout: T, tokens: T, B: number, T: number, C: number, V: number): void;
-  layernorm_forward(out: T, mean: T, rstd: T, inp: T, weight: T, bias: T, N: number, C: number): void;
-  layernorm_backward(dinp: T, dweight: T, dbias: T, dout: T, inp: T, weight: T, mean: T, rstd: T, N: number, C: number): void;
+  encoder_backward(
+    dwte: T,
+    dwpe: T,
+    dout: T,
+    tokens: T,
+    B: number,
+    T: number,
+    C: number,
+    V: number,
+  ): void;
+  layernorm_forward(
+    out: T,
+    mean: T,
+    rstd: T,
+    inp: T,
+    weight: T,
+    bias: T,
+    N: number,
+    C: number,
+  ): void;
+  layernorm_backward(
+    dinp: T,
+    dweight: T,
+    dbias: T,
+    dout: T,
+    inp: T,
+    weight: T,
+    mean: T,
+    rstd: T,
+    N: number,
+    C: number,
+  ): void;
   attention_forward(out: T, lse: T, qkv: T, B: number, T: number, C: number, H: number): void;
-  attention_backward(dqkv: T, scratch: T, dout: T, qkv: T, out: T, lse: T, B: number, T: number, C: number, H: number): void;
+  attention_backward(
+    dqkv: T,
+    scratch: T,
+    dout: T,
+    qkv: T,
+    out: T,
+    lse: T,
+    B: number,
+    T: number,
+    C: number,
+    H: number,
+  ): void;
   gelu_forward(out: T, inp: T, n: number): void;
   gelu_backward(dinp: T, inp: T, dout: T, n: number): void;
   residual_forward(out: T, inp1: T, inp2: T, n: number): void;
@@ -51,11 +100,41 @@ export interface Ops<T> {
   crossentropy_backward(dlogits: T, logits: T, targets: T, dlosses: T, BT: number, V: number): void;
   /** norm = [‖grads‖₂, min(1, max_norm/‖grads‖₂)] */
   global_norm(norm: T, scratch: T, grads: T, n: number, max_norm: number): void;
-  adamw_update(params: T, grads: T, m: T, v: T, norm: T, hyper: AdamwHyper, n: number, n_decay: number): void;
+  adamw_update(
+    params: T,
+    grads: T,
+    m: T,
+    v: T,
+    norm: T,
+    hyper: AdamwHyper,
+    n: number,
+    n_decay: number,
+  ): void;
 
   // ---- decoding (kernels/encoder encoder_decode, kernels/attention_decode, kernels/sample); seqs: see sample.ts
   encoder_decode(out: T, tokens: T, seqs: T, wte: T, wpe: T, S: number, C: number): void;
-  attention_decode(out: T, cache: T, qkv: T, prefix: T, seqs: T, S: number, T: number, C: number, H: number, Tp: number): void;
+  attention_decode(
+    out: T,
+    cache: T,
+    qkv: T,
+    prefix: T,
+    seqs: T,
+    S: number,
+    T: number,
+    C: number,
+    H: number,
+    Tp: number,
+  ): void;
   /** Draw each running sequence's next token; `params` is constant over a decode (one uniform buffer on the GPU). */
-  sample(tokens: T, generated: T, seqs: T, logits: T, params: SampleParams, S: number, V: number, maxNew: number, prefillT: number): void;
+  sample(
+    tokens: T,
+    generated: T,
+    seqs: T,
+    logits: T,
+    params: SampleParams,
+    S: number,
+    V: number,
+    maxNew: number,
+    prefillT: number,
+  ): void;
 }

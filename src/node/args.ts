@@ -35,7 +35,11 @@ export interface CommandSpec {
 
 /** Options every command takes. */
 export const COMMON_OPTIONS: Record<string, OptionSpec> = {
-  adapter: { type: 'string', arg: ADAPTER_CHOICES.join('|'), help: 'which WebGPU adapter (default auto: a GPU, else a software driver; also T2LAB_ADAPTER)' },
+  adapter: {
+    type: 'string',
+    arg: ADAPTER_CHOICES.join('|'),
+    help: 'which WebGPU adapter (default auto: a GPU, else a software driver; also T2LAB_ADAPTER)',
+  },
   help: { type: 'boolean', help: 'print this help' },
 };
 
@@ -50,9 +54,13 @@ export function normaliseOption(arg: string): string {
 /** The help of one command: synopsis, summary, every option with its placeholder and what it does. */
 export function commandHelp(spec: CommandSpec): string {
   const opts = { ...spec.options, ...COMMON_OPTIONS };
-  const rows = Object.entries(opts).map(([k, o]) => [`--${k}${o.arg ? ` ${o.arg}` : ''}`, o.help] as const);
+  const rows = Object.entries(opts).map(
+    ([k, o]) => [`--${k}${o.arg ? ` ${o.arg}` : ''}`, o.help] as const,
+  );
   const width = Math.min(34, Math.max(...rows.map(([l]) => l.length)) + 2);
-  const lines = rows.map(([l, h]) => (l.length + 2 > width ? `  ${l}\n  ${''.padEnd(width)}${h}` : `  ${l.padEnd(width)}${h}`));
+  const lines = rows.map(([l, h]) =>
+    l.length + 2 > width ? `  ${l}\n  ${''.padEnd(width)}${h}` : `  ${l.padEnd(width)}${h}`,
+  );
   return `Usage: npx t2lab ${spec.name}${spec.synopsis ? ` ${spec.synopsis}` : ''} [options]\n\n${spec.summary}\n\nOptions:\n${lines.join('\n')}${spec.more ? `\n\n${spec.more}` : ''}`;
 }
 
@@ -61,17 +69,28 @@ export function commandHelp(spec: CommandSpec): string {
  * error with the nearest known name. Both spellings (`--top_k`, `--top-k`) and both forms (`--k=v`,
  * `--k v`) are accepted.
  */
-export function parseCommand(spec: CommandSpec, args: string[]): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+export function parseCommand(
+  spec: CommandSpec,
+  args: string[],
+): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   const all = { ...spec.options, ...COMMON_OPTIONS };
-  const options = Object.fromEntries(Object.entries(all).map(([k, o]) => [k, { type: o.type }])) as Record<string, { type: 'string' | 'boolean' }>;
+  const options = Object.fromEntries(
+    Object.entries(all).map(([k, o]) => [k, { type: o.type }]),
+  ) as Record<string, { type: 'string' | 'boolean' }>;
   const normalised = args.map(normaliseOption);
   for (const a of normalised) {
     if (!a.startsWith('--') || a === '--') continue;
     const name = a.slice(2).split('=')[0]!;
-    if (!(name in all)) throw new UsageError(`unknown option --${name}${didYouMean(name, Object.keys(all))}`);
+    if (!(name in all))
+      throw new UsageError(`unknown option --${name}${didYouMean(name, Object.keys(all))}`);
   }
   try {
-    const { values, positionals } = parseArgs({ args: normalised, options, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({
+      args: normalised,
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
     return { values: values as Record<string, string | boolean | undefined>, positionals };
   } catch (e) {
     throw new UsageError((e as Error).message.replace(/ To specify .*$/s, ''));
@@ -83,7 +102,8 @@ export function keyValues(args: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < args.length; i++) {
     const a = normaliseOption(args[i]!);
-    if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}": options are --key=value`);
+    if (!a.startsWith('--'))
+      throw new UsageError(`unexpected argument "${a}": options are --key=value`);
     const eq = a.indexOf('=');
     if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1);
     else if (i + 1 < args.length && !args[i + 1]!.startsWith('--')) out[a.slice(2)] = args[++i]!;
@@ -100,23 +120,39 @@ export async function openGpu(adapter: string | boolean | undefined): Promise<Gp
 }
 
 /** A string option's value (parseCommand's values are string | boolean). */
-export const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+export const str = (v: string | boolean | undefined): string | undefined =>
+  typeof v === 'string' ? v : undefined;
 
 /** An integer option within [min, max], or a UsageError naming it and its range. */
-export function intOption(name: string, raw: string | boolean | undefined, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+export function intOption(
+  name: string,
+  raw: string | boolean | undefined,
+  fallback: number,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (raw === undefined) return fallback;
   const v = Number(raw);
   if (!Number.isInteger(v) || v < min || v > max) {
-    throw new UsageError(`--${name} must be an integer ${max < Number.MAX_SAFE_INTEGER ? `in [${min}, ${max.toLocaleString('en-US')}]` : `>= ${min}`}, got "${raw}"`);
+    throw new UsageError(
+      `--${name} must be an integer ${max < Number.MAX_SAFE_INTEGER ? `in [${min}, ${max.toLocaleString('en-US')}]` : `>= ${min}`}, got "${raw}"`,
+    );
   }
   return v;
 }
 
 /** A number option within [min, max], or a UsageError naming it. */
-export function numberOption(name: string, raw: string | boolean | undefined, fallback: number, min: number, max: number): number {
+export function numberOption(
+  name: string,
+  raw: string | boolean | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  if (!(v >= min && v <= max)) throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${raw}"`);
+  if (!(v >= min && v <= max))
+    throw new UsageError(`--${name} must be a number in [${min}, ${max}], got "${raw}"`);
   return v;
 }
 

@@ -2,7 +2,20 @@
 // long training run cannot end in EISDIR or EACCES with the model gone) and writes each file through a
 // temporary file that is fsynced and renamed over the target: a crash, a full disk or a kill at any
 // moment leaves the old file or none, never a truncated one.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync, accessSync, constants, realpathSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+  accessSync,
+  constants,
+  realpathSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /** An output that cannot be written; the message names the option and says what to change. */
@@ -50,33 +63,48 @@ export function checkOutput(path: string, check: OutputCheck): void {
   const { option } = check;
   const real = realish(path);
   if (PSEUDO_FS.some((d) => real === d || real.startsWith(`${d}/`))) {
-    throw new OutputError(`${option} ${path} is under ${real.split('/').slice(0, 2).join('/')}, a kernel interface, not a place for files; choose a path in a normal folder`);
+    throw new OutputError(
+      `${option} ${path} is under ${real.split('/').slice(0, 2).join('/')}, a kernel interface, not a place for files; choose a path in a normal folder`,
+    );
   }
   for (const input of check.inputs ?? []) {
     if (realish(input.path) === real) {
-      throw new OutputError(`${option} ${path} is also the ${input.option} input: writing it would overwrite what this command reads; choose another ${option}`);
+      throw new OutputError(
+        `${option} ${path} is also the ${input.option} input: writing it would overwrite what this command reads; choose another ${option}`,
+      );
     }
   }
   if (existsSync(path)) {
     const st = statSync(path);
     if (check.directory) {
-      if (!st.isDirectory()) throw new OutputError(`${option} ${path} is a file, not a folder; choose a folder (it is created if missing)`);
+      if (!st.isDirectory())
+        throw new OutputError(
+          `${option} ${path} is a file, not a folder; choose a folder (it is created if missing)`,
+        );
       writable(path, option, path);
       return;
     }
-    if (st.isDirectory()) throw new OutputError(`${option} ${path} is a folder; give a file name, e.g. ${join(path, 'model.safetensors')}`);
+    if (st.isDirectory())
+      throw new OutputError(
+        `${option} ${path} is a folder; give a file name, e.g. ${join(path, 'model.safetensors')}`,
+      );
     writable(dirname(path), option, path);
     try {
       accessSync(path, constants.W_OK);
     } catch {
-      throw new OutputError(`${option} ${path} exists and is read-only; make it writable or choose another ${option}`);
+      throw new OutputError(
+        `${option} ${path} exists and is read-only; make it writable or choose another ${option}`,
+      );
     }
     return;
   }
   // The nearest existing ancestor must be a folder we can create entries in.
   let up = dirname(resolve(path));
   while (!existsSync(up) && dirname(up) !== up) up = dirname(up);
-  if (!statSync(up).isDirectory()) throw new OutputError(`${option} ${path}: ${up} is a file, so no folder can be made there; choose another ${option}`);
+  if (!statSync(up).isDirectory())
+    throw new OutputError(
+      `${option} ${path}: ${up} is a file, so no folder can be made there; choose another ${option}`,
+    );
   writable(up, option, path);
 }
 
@@ -84,7 +112,9 @@ function writable(dir: string, option: string, path: string): void {
   try {
     accessSync(dir, constants.W_OK | constants.X_OK);
   } catch {
-    throw new OutputError(`${option} ${path}: cannot create files in ${dir} (permission denied); choose a folder you can write to`);
+    throw new OutputError(
+      `${option} ${path}: cannot create files in ${dir} (permission denied); choose a folder you can write to`,
+    );
   }
 }
 
@@ -112,7 +142,10 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     rmSync(tmp, { force: true });
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'ENOSPC' ? 'the disk is full' : err.message;
-    throw new Error(`could not write ${path}: ${why}; ${existsSync(path) ? 'the previous file is unchanged' : 'nothing was written'}`, { cause: e });
+    throw new Error(
+      `could not write ${path}: ${why}; ${existsSync(path) ? 'the previous file is unchanged' : 'nothing was written'}`,
+      { cause: e },
+    );
   }
   syncDir(dirname(path));
 }
@@ -128,7 +161,10 @@ export function appendDurable(path: string, text: string): void {
   } catch (e) {
     // A partly written line is left for readers to skip (they report it); every earlier line is intact.
     const err = e as NodeJS.ErrnoException;
-    throw new Error(`could not append to ${path}: ${err.code === 'ENOSPC' ? 'the disk is full' : err.message}; every earlier line is intact, and a rerun redoes what was not recorded`, { cause: e });
+    throw new Error(
+      `could not append to ${path}: ${err.code === 'ENOSPC' ? 'the disk is full' : err.message}; every earlier line is intact, and a rerun redoes what was not recorded`,
+      { cause: e },
+    );
   } finally {
     closeSync(fd);
   }

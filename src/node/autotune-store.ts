@@ -5,12 +5,24 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Gpu } from '../gpu/context.ts';
-import { autotune, candidateName, describeChoices, modelMatmulShapes, parseKernelChoices, storedRecords, type ChoiceStore, type MatmulShape, type TuneResult } from '../bench/autotune.ts';
+import {
+  autotune,
+  candidateName,
+  describeChoices,
+  modelMatmulShapes,
+  parseKernelChoices,
+  storedRecords,
+  type ChoiceStore,
+  type MatmulShape,
+  type TuneResult,
+} from '../bench/autotune.ts';
 import type { MatmulRows, MatmulVersion } from '../../kernels/matmul/matmul.ts';
 import { makeConfig, modelShape } from '../config.ts';
 
 export function choiceStorePath(): string {
-  const dir = process.env.T2LAB_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 't2lab');
+  const dir =
+    process.env.T2LAB_CACHE_DIR ??
+    join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 't2lab');
   return join(dir, 'kernels.json');
 }
 
@@ -45,9 +57,18 @@ export function kernelOverrides(option?: string): Record<string, number> {
  * autotune() with the Node store and overrides, logging to stderr: what `t2lab train` (and anything that
  * starts a run) calls once, after creating the Gpu and before the first step.
  */
-export async function autotuneNode(gpu: Gpu, shapes: MatmulShape[], opts: { kernels?: string; retune?: boolean; quiet?: boolean } = {}): Promise<TuneResult> {
+export async function autotuneNode(
+  gpu: Gpu,
+  shapes: MatmulShape[],
+  opts: { kernels?: string; retune?: boolean; quiet?: boolean } = {},
+): Promise<TuneResult> {
   const log = opts.quiet ? undefined : (line: string) => process.stderr.write(`${line}\n`);
-  return autotune(gpu, shapes, { store: fileChoiceStore(), overrides: kernelOverrides(opts.kernels), retune: opts.retune, log });
+  return autotune(gpu, shapes, {
+    store: fileChoiceStore(),
+    overrides: kernelOverrides(opts.kernels),
+    retune: opts.retune,
+    log,
+  });
 }
 
 /** The model `t2lab train` runs with no options: the shapes `t2lab devices --tune` and `t2lab bench` tune for. */
@@ -62,26 +83,48 @@ export function defaultModelShapes(): MatmulShape[] {
  */
 export async function applyKernelChoices(gpu: Gpu, kernels?: string): Promise<string> {
   const r = await autotuneNode(gpu, defaultModelShapes(), { kernels });
-  const how = r.source === 'override' ? 'override (--kernels / T2LAB_KERNELS)' : r.source === 'cached' ? `measured ${r.record!.measuredAt}, from ${choiceStorePath()}` : 'measured now';
+  const how =
+    r.source === 'override'
+      ? 'override (--kernels / T2LAB_KERNELS)'
+      : r.source === 'cached'
+        ? `measured ${r.record!.measuredAt}, from ${choiceStorePath()}`
+        : 'measured now';
   return `${describeChoices(gpu)}  [${how}]`;
 }
 
 /** `t2lab devices`: the stored choices for this adapter, each with its timings; --tune measures the default model now. */
-export async function printKernelChoices(gpu: Gpu, opts: { kernels?: string; tune?: boolean }): Promise<void> {
-  if (opts.tune) await autotuneNode(gpu, defaultModelShapes(), { kernels: opts.kernels, retune: true });
+export async function printKernelChoices(
+  gpu: Gpu,
+  opts: { kernels?: string; tune?: boolean },
+): Promise<void> {
+  if (opts.tune)
+    await autotuneNode(gpu, defaultModelShapes(), { kernels: opts.kernels, retune: true });
   const records = Object.values(await storedRecords(gpu, fileChoiceStore()));
   const overrides = kernelOverrides(opts.kernels);
-  if (Object.keys(overrides).length) console.log(`kernels:      override ${Object.entries(overrides).map(([k, v]) => `${k}:${v}`).join(',')} (--kernels / T2LAB_KERNELS)`);
+  if (Object.keys(overrides).length)
+    console.log(
+      `kernels:      override ${Object.entries(overrides)
+        .map(([k, v]) => `${k}:${v}`)
+        .join(',')} (--kernels / T2LAB_KERNELS)`,
+    );
   if (!records.length) {
-    console.log(`kernels:      not measured on this adapter yet; until then ${describeChoices(gpu)} (a guess by adapter kind).`);
-    console.log(`              \`t2lab devices --tune\` measures now; \`t2lab train\` and \`t2lab bench\` measure at first use.`);
+    console.log(
+      `kernels:      not measured on this adapter yet; until then ${describeChoices(gpu)} (a guess by adapter kind).`,
+    );
+    console.log(
+      `              \`t2lab devices --tune\` measures now; \`t2lab train\` and \`t2lab bench\` measure at first use.`,
+    );
     return;
   }
   console.log(`kernels:      measured choices for this adapter (${choiceStorePath()}):`);
   for (const r of records) {
     const shapes = r.shapes.split('; ');
     const what = shapes.length === 1 ? shapes[0] : `${shapes.length} shapes`;
-    console.log(`  matmul ${candidateName({ version: r.choices.matmul as MatmulVersion, rows: r.choices.matmul_rows as MatmulRows | undefined })} for ${what}, measured ${r.measuredAt} (${r.clock} clock), ms:`);
-    console.log(`    ${r.timings.map((t) => `${t.candidate} ${Number.isFinite(t.ms) ? t.ms.toFixed(2) : 'dropped'}`).join(' | ')}${r.rejected.length ? ` | rejected: ${r.rejected.map((x) => x.candidate).join(', ')}` : ''}`);
+    console.log(
+      `  matmul ${candidateName({ version: r.choices.matmul as MatmulVersion, rows: r.choices.matmul_rows as MatmulRows | undefined })} for ${what}, measured ${r.measuredAt} (${r.clock} clock), ms:`,
+    );
+    console.log(
+      `    ${r.timings.map((t) => `${t.candidate} ${Number.isFinite(t.ms) ? t.ms.toFixed(2) : 'dropped'}`).join(' | ')}${r.rejected.length ? ` | rejected: ${r.rejected.map((x) => x.candidate).join(', ')}` : ''}`,
+    );
   }
 }

@@ -31,7 +31,9 @@ export async function calibrateCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (parsed.positionals.length !== 1) {
-    console.error(`t2lab calibrate: expected one FILE.jsonl (a sweep's results.jsonl)\n\n${commandHelp(CALIBRATE_SPEC)}`);
+    console.error(
+      `t2lab calibrate: expected one FILE.jsonl (a sweep's results.jsonl)\n\n${commandHelp(CALIBRATE_SPEC)}`,
+    );
     return 2;
   }
   const file = parsed.positionals[0]!;
@@ -43,7 +45,8 @@ export async function calibrateCommand(args: string[]): Promise<number> {
     return 1;
   }
   const { records, errors } = parseRecordsJsonl(text);
-  for (const e of errors) console.error(`warning: ${file} line ${e.line}: ${e.message}; line skipped`);
+  for (const e of errors)
+    console.error(`warning: ${file} line ${e.line}: ${e.message}; line skipped`);
   const table = calibrationTable(records);
   if (!table.rows.length) {
     console.error(`t2lab calibrate: ${file} has no finished, evaluated run`);

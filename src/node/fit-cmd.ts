@@ -23,11 +23,31 @@ values are refused, naming the runs. Exit codes: 0 fitted, 1 bad or insufficient
   options: {
     json: { type: 'boolean', help: 'print the fit report as JSON instead of the table' },
     out: { type: 'string', arg: 'F', help: 'also write the JSON report to F' },
-    c_inf: { type: 'string', arg: 'X', help: 'inference FLOPs per token served (default: 2·largest N, so that model gets k = 1)' },
-    held_out_ratio: { type: 'string', arg: 'R', help: 'fit on runs with D/N <= R, predict the rest (default 100)' },
-    n: { type: 'string', arg: 'nonemb|total', help: 'which N to fit on, JSONL only (default nonemb, as in C_train = 6·N·D)' },
-    method: { type: 'string', arg: 'likelihood|sampling', help: 'which pass@k table to fit, JSONL only (default likelihood)' },
-    bootstrap: { type: 'string', arg: 'B', help: `bootstrap resamples of the runs for the Chinchilla intervals (default 200, at most ${MAX_BOOTSTRAP.toLocaleString('en-US')}; progress is shown)` },
+    c_inf: {
+      type: 'string',
+      arg: 'X',
+      help: 'inference FLOPs per token served (default: 2·largest N, so that model gets k = 1)',
+    },
+    held_out_ratio: {
+      type: 'string',
+      arg: 'R',
+      help: 'fit on runs with D/N <= R, predict the rest (default 100)',
+    },
+    n: {
+      type: 'string',
+      arg: 'nonemb|total',
+      help: 'which N to fit on, JSONL only (default nonemb, as in C_train = 6·N·D)',
+    },
+    method: {
+      type: 'string',
+      arg: 'likelihood|sampling',
+      help: 'which pass@k table to fit, JSONL only (default likelihood)',
+    },
+    bootstrap: {
+      type: 'string',
+      arg: 'B',
+      help: `bootstrap resamples of the runs for the Chinchilla intervals (default 200, at most ${MAX_BOOTSTRAP.toLocaleString('en-US')}; progress is shown)`,
+    },
   },
 };
 
@@ -43,42 +63,81 @@ function parse(args: string[]) {
   } catch (e) {
     throw new ArgError((e as Error).message);
   }
-  const values = Object.fromEntries(Object.entries(parsed.values).map(([k, v]) => [k, typeof v === 'string' ? v : undefined])) as Record<string, string | undefined>;
+  const values = Object.fromEntries(
+    Object.entries(parsed.values).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]),
+  ) as Record<string, string | undefined>;
   const { positionals } = parsed;
   if (parsed.values.help) return { help: true } as ReturnType<typeof parseRest>;
   return parseRest(values, positionals, parsed.values.json === true);
 }
 
-function parseRest(values: Record<string, string | undefined>, positionals: string[], json: boolean) {
-  if (positionals.length !== 1) throw new ArgError(positionals.length ? `expected one FILE, got ${positionals.join(' ')}` : 'missing FILE');
+function parseRest(
+  values: Record<string, string | undefined>,
+  positionals: string[],
+  json: boolean,
+) {
+  if (positionals.length !== 1)
+    throw new ArgError(
+      positionals.length ? `expected one FILE, got ${positionals.join(' ')}` : 'missing FILE',
+    );
   const file = positionals[0]!;
   const kind = file.endsWith('.jsonl') ? 'jsonl' : file.endsWith('.csv') ? 'csv' : null;
   if (!kind) throw new ArgError(`FILE must end in .jsonl or .csv, got ${file}`);
   const cInf = values.c_inf === undefined ? undefined : Number(values.c_inf);
-  if (cInf !== undefined && !(cInf > 0 && Number.isFinite(cInf))) throw new ArgError(`--c_inf must be a positive number, got "${values.c_inf}"`);
+  if (cInf !== undefined && !(cInf > 0 && Number.isFinite(cInf)))
+    throw new ArgError(`--c_inf must be a positive number, got "${values.c_inf}"`);
   const n = values.n ?? 'nonemb';
-  if (n !== 'nonemb' && n !== 'total') throw new ArgError(`--n must be nonemb or total, got "${n}"`);
+  if (n !== 'nonemb' && n !== 'total')
+    throw new ArgError(`--n must be nonemb or total, got "${n}"`);
   const method = values.method ?? 'likelihood';
-  if (method !== 'likelihood' && method !== 'sampling') throw new ArgError(`--method must be likelihood or sampling, got "${method}"`);
+  if (method !== 'likelihood' && method !== 'sampling')
+    throw new ArgError(`--method must be likelihood or sampling, got "${method}"`);
   const bootstrap = values.bootstrap === undefined ? 200 : Number(values.bootstrap);
-  if (!Number.isInteger(bootstrap) || bootstrap < 0 || bootstrap > MAX_BOOTSTRAP) throw new ArgError(`--bootstrap must be an integer in [0, ${MAX_BOOTSTRAP}], got "${values.bootstrap}"`);
-  const heldOutRatio = values.held_out_ratio === undefined ? undefined : Number(values.held_out_ratio);
-  if (heldOutRatio !== undefined && !(heldOutRatio > 0)) throw new ArgError(`--held_out_ratio must be a positive number, got "${values.held_out_ratio}"`);
-  return { file, kind, json, out: values.out, cInf, heldOutRatio, n: n as 'nonemb' | 'total', method: method as 'likelihood' | 'sampling', bootstrap, help: false };
+  if (!Number.isInteger(bootstrap) || bootstrap < 0 || bootstrap > MAX_BOOTSTRAP)
+    throw new ArgError(
+      `--bootstrap must be an integer in [0, ${MAX_BOOTSTRAP}], got "${values.bootstrap}"`,
+    );
+  const heldOutRatio =
+    values.held_out_ratio === undefined ? undefined : Number(values.held_out_ratio);
+  if (heldOutRatio !== undefined && !(heldOutRatio > 0))
+    throw new ArgError(
+      `--held_out_ratio must be a positive number, got "${values.held_out_ratio}"`,
+    );
+  return {
+    file,
+    kind,
+    json,
+    out: values.out,
+    cInf,
+    heldOutRatio,
+    n: n as 'nonemb' | 'total',
+    method: method as 'likelihood' | 'sampling',
+    bootstrap,
+    help: false,
+  };
 }
 
 /**
  * Fit points from FILE, and its records when it is JSONL (for the per-level isoFLOP answer); warnings
  * (corrupt lines, skipped runs) go to stderr. Throws DataError when nothing usable is left.
  */
-export function loadPoints(file: string, kind: 'jsonl' | 'csv', n: 'nonemb' | 'total', method: 'likelihood' | 'sampling'): { points: FitPoint[]; records: RunRecord[] | null } {
+export function loadPoints(
+  file: string,
+  kind: 'jsonl' | 'csv',
+  n: 'nonemb' | 'total',
+  method: 'likelihood' | 'sampling',
+): { points: FitPoint[]; records: RunRecord[] | null } {
   const text = readFileSync(file, 'utf8');
   if (kind === 'csv') return { points: pointsFromCsv(text), records: null };
   const { records, errors } = parseRecordsJsonl(text);
-  for (const e of errors) console.error(`warning: ${file} line ${e.line}: ${e.message}; line skipped`);
+  for (const e of errors)
+    console.error(`warning: ${file} line ${e.line}: ${e.message}; line skipped`);
   const { points, skipped } = pointsFromRecords(records, { n, method });
   for (const s of skipped) console.error(`warning: ${s}`);
-  if (points.length === 0) throw new DataError(`${file}: no usable run (${records.length} records read, ${errors.length} corrupt lines, ${skipped.length} runs skipped)`);
+  if (points.length === 0)
+    throw new DataError(
+      `${file}: no usable run (${records.length} records read, ${errors.length} corrupt lines, ${skipped.length} runs skipped)`,
+    );
   return { points, records };
 }
 
@@ -112,10 +171,21 @@ export async function fitCommand(args: string[]): Promise<number> {
     }
     throw e;
   }
-  if (a.kind === 'csv' && (args.some((x) => x.startsWith('--n')) || args.some((x) => x.startsWith('--method')))) {
-    console.error('warning: --n and --method apply to JSONL input only; the CSV gives N and pass@k directly');
+  if (
+    a.kind === 'csv' &&
+    (args.some((x) => x.startsWith('--n')) || args.some((x) => x.startsWith('--method')))
+  ) {
+    console.error(
+      'warning: --n and --method apply to JSONL input only; the CSV gives N and pass@k directly',
+    );
   }
-  const opts: FitOptions = { cInf: a.cInf, heldOutRatio: a.heldOutRatio, bootstrap: a.bootstrap, nKind: a.n, passMethod: a.method };
+  const opts: FitOptions = {
+    cInf: a.cInf,
+    heldOutRatio: a.heldOutRatio,
+    bootstrap: a.bootstrap,
+    nKind: a.n,
+    passMethod: a.method,
+  };
   console.error(`fitting ${points.length} runs from ${a.file} ...`);
   let report;
   try {
@@ -125,14 +195,19 @@ export async function fitCommand(args: string[]): Promise<number> {
     console.error(`t2lab fit: ${a.file}: ${e.message}`);
     return 1;
   }
-  for (const [law, why] of Object.entries(report.skipped)) console.error(`warning: ${law} not fitted: ${why}`);
+  for (const [law, why] of Object.entries(report.skipped))
+    console.error(`warning: ${law} not fitted: ${why}`);
   // The direct answer per isoFLOP level (no law in between) comes first: the laws extrapolate from it.
-  const isoflop = records ? isoflopAnalysis(records, { C_inf: report.optimum?.C_inf ?? a.cInf }) : null;
+  const isoflop = records
+    ? isoflopAnalysis(records, { C_inf: report.optimum?.C_inf ?? a.cInf })
+    : null;
   const full = isoflop ? { ...report, isoflop } : report;
   if (a.json) console.log(JSON.stringify(full, null, 2));
   else {
     const warnings = fitWarnings(report);
-    console.log(`${isoflop ? `${formatIsoflop(isoflop)}\n\n` : ''}${formatFitReport(report)}${warnings.length ? `\n\nDo not trust:\n${warnings.map((w) => `  - ${w}`).join('\n')}` : ''}`);
+    console.log(
+      `${isoflop ? `${formatIsoflop(isoflop)}\n\n` : ''}${formatFitReport(report)}${warnings.length ? `\n\nDo not trust:\n${warnings.map((w) => `  - ${w}`).join('\n')}` : ''}`,
+    );
   }
   if (a.out) writeFileAtomic(a.out, JSON.stringify(full, null, 2) + '\n');
   // Without a Chinchilla fit nothing else can be fitted: that is a data problem, not success.
@@ -140,13 +215,17 @@ export async function fitCommand(args: string[]): Promise<number> {
 }
 
 /** A progress line on stderr for long bootstraps (terminal only; Ctrl-C stops at once: no handler is installed). */
-export function bootstrapProgress(total: number): ((done: number, total: number) => void) | undefined {
+export function bootstrapProgress(
+  total: number,
+): ((done: number, total: number) => void) | undefined {
   if (total < 1000 || !process.stderr.isTTY) return undefined;
   let last = 0;
   return (done, all) => {
     const now = performance.now();
     if (now - last < 250 && done < all) return;
     last = now;
-    process.stderr.write(`\r\x1b[Kbootstrap ${done.toLocaleString('en-US')}/${all.toLocaleString('en-US')} (${((100 * done) / all).toFixed(0)}%)${done === all ? '\n' : ''}`);
+    process.stderr.write(
+      `\r\x1b[Kbootstrap ${done.toLocaleString('en-US')}/${all.toLocaleString('en-US')} (${((100 * done) / all).toFixed(0)}%)${done === all ? '\n' : ''}`,
+    );
   };
 }

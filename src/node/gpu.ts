@@ -11,16 +11,37 @@ import { describeAdapter } from '../gpu/adapter.ts';
 Object.assign(globalThis, globals); // GPUBufferUsage, GPUMapMode, ... as in a browser
 
 export type AdapterChoice = 'auto' | 'hardware' | 'lavapipe' | 'swiftshader' | 'null';
-export const ADAPTER_CHOICES: readonly AdapterChoice[] = ['auto', 'hardware', 'lavapipe', 'swiftshader', 'null'];
+export const ADAPTER_CHOICES: readonly AdapterChoice[] = [
+  'auto',
+  'hardware',
+  'lavapipe',
+  'swiftshader',
+  'null',
+];
 
 /** Software Vulkan drivers Dawn accepts, best first, with their ICD manifests. */
 const SOFTWARE_ICDS = [
-  { name: 'lavapipe', files: ['/usr/share/vulkan/icd.d/lvp_icd.json', '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json', '/usr/share/vulkan/icd.d/lvp_icd.aarch64.json'] },
-  { name: 'swiftshader', files: ['/usr/lib/chromium/vk_swiftshader_icd.json', '/usr/lib/chromium-browser/vk_swiftshader_icd.json'] },
+  {
+    name: 'lavapipe',
+    files: [
+      '/usr/share/vulkan/icd.d/lvp_icd.json',
+      '/usr/share/vulkan/icd.d/lvp_icd.x86_64.json',
+      '/usr/share/vulkan/icd.d/lvp_icd.aarch64.json',
+    ],
+  },
+  {
+    name: 'swiftshader',
+    files: [
+      '/usr/lib/chromium/vk_swiftshader_icd.json',
+      '/usr/lib/chromium-browser/vk_swiftshader_icd.json',
+    ],
+  },
 ] as const;
 
 // The set-up script's path as the user would type it (a clone: bin/setup.sh; an installed package: its own copy).
-const SETUP = relative(process.cwd(), fileURLToPath(new URL('../../bin/setup.sh', import.meta.url))) || 'bin/setup.sh';
+const SETUP =
+  relative(process.cwd(), fileURLToPath(new URL('../../bin/setup.sh', import.meta.url))) ||
+  'bin/setup.sh';
 const INSTALL_HINT = `No WebGPU adapter was found. t2lab needs a GPU with a Vulkan driver, or a software Vulkan driver.
   Debian 12, no GPU:  sudo bash ${SETUP}    # lavapipe from bookworm-backports and chromium, each step printed
   by hand:    echo 'deb http://deb.debian.org/debian bookworm-backports main' | sudo tee /etc/apt/sources.list.d/backports.list
@@ -71,7 +92,10 @@ async function findAdapter(choice: AdapterChoice): Promise<GPUAdapter> {
   if (choice === 'auto' || choice === 'hardware') {
     const a = await tryAdapter(flags);
     if (a && !describeAdapter(a).software) return a;
-    if (choice === 'hardware') throw new GpuError(`No hardware GPU adapter found${a ? ` (only the software ${describeAdapter(a).description})` : ''}. Use --adapter=auto to allow a software fallback.`);
+    if (choice === 'hardware')
+      throw new GpuError(
+        `No hardware GPU adapter found${a ? ` (only the software ${describeAdapter(a).description})` : ''}. Use --adapter=auto to allow a software fallback.`,
+      );
     if (a) return a; // a software driver registered system-wide (e.g. lavapipe)
   }
   for (const icd of SOFTWARE_ICDS) {
@@ -81,7 +105,10 @@ async function findAdapter(choice: AdapterChoice): Promise<GPUAdapter> {
       const a = await tryAdapter(flags, file);
       if (a) return a;
     }
-    if (choice === icd.name) throw new GpuError(`The ${icd.name} Vulkan driver was not found or was rejected by Dawn (looked for ${icd.files.join(', ')}).\n${INSTALL_HINT}`);
+    if (choice === icd.name)
+      throw new GpuError(
+        `The ${icd.name} Vulkan driver was not found or was rejected by Dawn (looked for ${icd.files.join(', ')}).\n${INSTALL_HINT}`,
+      );
   }
   throw new NoAdapterError(INSTALL_HINT);
 }
@@ -89,7 +116,8 @@ async function findAdapter(choice: AdapterChoice): Promise<GPUAdapter> {
 /** A Gpu in Node: hardware when present, else a software Vulkan driver; errors say what to install. */
 export async function createNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
   const env = process.env.T2LAB_ADAPTER as AdapterChoice | undefined;
-  if (env && !ADAPTER_CHOICES.includes(env)) throw new GpuError(`T2LAB_ADAPTER=${env} is not one of ${ADAPTER_CHOICES.join(', ')}`);
+  if (env && !ADAPTER_CHOICES.includes(env))
+    throw new GpuError(`T2LAB_ADAPTER=${env} is not one of ${ADAPTER_CHOICES.join(', ')}`);
   const adapter = await findAdapter(opts.adapter ?? env ?? 'auto');
   return Gpu.fromAdapter(adapter, opts);
 }

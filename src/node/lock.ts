@@ -7,7 +7,15 @@
 // a stale lock is taken over with a notice. Shards of one sweep lock their own results files, so they
 // share a folder freely.
 import { hostname } from 'node:os';
-import { closeSync, openSync, readFileSync, rmSync, statSync, utimesSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeSync,
+} from 'node:fs';
 
 export interface LockInfo {
   pid: number;
@@ -23,7 +31,10 @@ export const STALE_MS = 10 * 60_000;
 
 export class LockedError extends Error {
   override name = 'LockedError';
-  constructor(message: string, readonly holder: LockInfo | null) {
+  constructor(
+    message: string,
+    readonly holder: LockInfo | null,
+  ) {
     super(message);
   }
 }
@@ -62,9 +73,18 @@ export interface Lock {
  * Take `target`.lock or throw LockedError naming the holder (pid, host, command, since when) and what
  * to do. `notice` hears about a stale lock taken over.
  */
-export function acquireLock(target: string, command: string, notice: (m: string) => void = console.warn): Lock {
+export function acquireLock(
+  target: string,
+  command: string,
+  notice: (m: string) => void = console.warn,
+): Lock {
   const path = `${target}.lock`;
-  const me: LockInfo = { pid: process.pid, host: hostname(), command, started: new Date().toISOString() };
+  const me: LockInfo = {
+    pid: process.pid,
+    host: hostname(),
+    command,
+    started: new Date().toISOString(),
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
     let fd: number;
     try {
@@ -75,13 +95,23 @@ export function acquireLock(target: string, command: string, notice: (m: string)
       if (!held) continue; // released between our open and our read: try again
       const { info, ageMs } = held;
       const sameHost = info?.host === me.host;
-      const stale = ageMs > STALE_MS || (info !== null && sameHost && !alive(info.pid)) || (info === null && ageMs > 5_000);
+      const stale =
+        ageMs > STALE_MS ||
+        (info !== null && sameHost && !alive(info.pid)) ||
+        (info === null && ageMs > 5_000);
       if (!stale) {
-        const who = info ? `pid ${info.pid} on ${info.host} (${info.command}, since ${info.started})` : 'another process';
-        throw new LockedError(`${target} is being written by ${who}: one writer per results file. Wait for it to finish, or stop it; if that process is gone, delete ${path}`, info);
+        const who = info
+          ? `pid ${info.pid} on ${info.host} (${info.command}, since ${info.started})`
+          : 'another process';
+        throw new LockedError(
+          `${target} is being written by ${who}: one writer per results file. Wait for it to finish, or stop it; if that process is gone, delete ${path}`,
+          info,
+        );
       }
       const who = info ? `pid ${info.pid} on ${info.host}, ${info.command}` : 'an unreadable lock';
-      notice(`taking over the stale lock ${path} (${who}; ${sameHost && info ? 'that process is gone' : `no heartbeat for ${Math.round(ageMs / 60_000)} min`})`);
+      notice(
+        `taking over the stale lock ${path} (${who}; ${sameHost && info ? 'that process is gone' : `no heartbeat for ${Math.round(ageMs / 60_000)} min`})`,
+      );
       rmSync(path, { force: true });
       continue;
     }

@@ -9,7 +9,13 @@ import { dirname, join } from 'node:path';
 import { create } from 'webgpu';
 import type { Gpu } from '../gpu/context.ts';
 import { adapterKey, describeAdapter } from '../gpu/adapter.ts';
-import { formatPeerBench, runPeerBench, type PeerBenchOptions, type PeerReport, type PeerRow } from '../bench/peers/peers.ts';
+import {
+  formatPeerBench,
+  runPeerBench,
+  type PeerBenchOptions,
+  type PeerReport,
+  type PeerRow,
+} from '../bench/peers/peers.ts';
 import { fileChoiceStore } from './autotune-store.ts';
 
 const instances: GPU[] = []; // Dawn instances must stay referenced while their devices live
@@ -20,18 +26,28 @@ async function installNavigatorGpu(gpu: Gpu): Promise<void> {
   const adapter = await instance.requestAdapter({ powerPreference: 'high-performance' });
   const theirs = adapter ? describeAdapter(adapter) : null;
   if (!theirs || adapterKey(theirs) !== adapterKey(gpu.adapter)) {
-    throw new Error(`the peers would run on ${theirs ? adapterKey(theirs) : 'no adapter'}, t2lab on ${adapterKey(gpu.adapter)}: ` +
-      'run the peer benchmark on the default adapter (or point VK_ICD_FILENAMES at the driver you want)');
+    throw new Error(
+      `the peers would run on ${theirs ? adapterKey(theirs) : 'no adapter'}, t2lab on ${adapterKey(gpu.adapter)}: ` +
+        'run the peer benchmark on the default adapter (or point VK_ICD_FILENAMES at the driver you want)',
+    );
   }
   instances.push(instance);
-  Object.defineProperty(globalThis, 'navigator', { value: { gpu: instance, userAgent: `Node.js/${process.version}` }, configurable: true, writable: true });
+  Object.defineProperty(globalThis, 'navigator', {
+    value: { gpu: instance, userAgent: `Node.js/${process.version}` },
+    configurable: true,
+    writable: true,
+  });
 }
 
 /** Iterator helpers (ES2025; Node 22 has them): jax-js calls .map on iterators. */
 function polyfillIteratorHelpers(): void {
-  const proto = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as Record<string, unknown>;
+  const proto = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as Record<
+    string,
+    unknown
+  >;
   if (typeof proto.map === 'function') return;
-  const define = (name: string, fn: unknown) => Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true });
+  const define = (name: string, fn: unknown) =>
+    Object.defineProperty(proto, name, { value: fn, writable: true, configurable: true });
   define('map', function* (this: Iterable<unknown>, f: (x: unknown, i: number) => unknown) {
     let i = 0;
     for (const x of this) yield f(x, i++);
@@ -40,10 +56,13 @@ function polyfillIteratorHelpers(): void {
     let i = 0;
     for (const x of this) if (f(x, i++)) yield x;
   });
-  define('flatMap', function* (this: Iterable<unknown>, f: (x: unknown, i: number) => Iterable<unknown>) {
-    let i = 0;
-    for (const x of this) yield* f(x, i++);
-  });
+  define(
+    'flatMap',
+    function* (this: Iterable<unknown>, f: (x: unknown, i: number) => Iterable<unknown>) {
+      let i = 0;
+      for (const x of this) yield* f(x, i++);
+    },
+  );
   define('toArray', function (this: Iterable<unknown>) {
     return [...this];
   });
@@ -66,15 +85,24 @@ function polyfillIteratorHelpers(): void {
     for (const x of this) if (f(x, i++)) return x;
     return undefined;
   });
-  define('reduce', function (this: Iterable<unknown>, f: (acc: unknown, x: unknown, i: number) => unknown, ...init: unknown[]) {
-    let acc = init[0], first = init.length === 0, i = 0;
-    for (const x of this) {
-      acc = first ? x : f(acc, x, i);
-      first = false;
-      i++;
-    }
-    return acc;
-  });
+  define(
+    'reduce',
+    function (
+      this: Iterable<unknown>,
+      f: (acc: unknown, x: unknown, i: number) => unknown,
+      ...init: unknown[]
+    ) {
+      let acc = init[0],
+        first = init.length === 0,
+        i = 0;
+      for (const x of this) {
+        acc = first ? x : f(acc, x, i);
+        first = false;
+        i++;
+      }
+      return acc;
+    },
+  );
 }
 
 // tfjs-core registers gradients only from its ESM sources, whose relative imports have no extension
@@ -97,7 +125,11 @@ let hooked = false;
 function installedVersion(name: string): string {
   try {
     let dir = dirname(createRequire(import.meta.url).resolve(name));
-    while (!existsSync(join(dir, 'package.json')) || JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name) dir = dirname(dir);
+    while (
+      !existsSync(join(dir, 'package.json')) ||
+      JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).name !== name
+    )
+      dir = dirname(dir);
     return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version as string;
   } catch {
     return 'not installed';
@@ -105,9 +137,20 @@ function installedVersion(name: string): string {
 }
 
 /** Run the peer benchmark in this process, on `gpu`'s adapter; rows go to onRow as they finish. */
-export async function runPeerBenchNode(gpu: Gpu, opts: PeerBenchOptions = {}, onRow?: (r: PeerRow) => void): Promise<PeerReport> {
-  const missing = ['@jax-js/jax', '@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-webgpu'].filter((n) => installedVersion(n) === 'not installed');
-  if (missing.length) throw new Error(`the peer benchmark needs ${missing.join(', ')}: they are devDependencies, so run \`npm install\` in a clone of t2lab`);
+export async function runPeerBenchNode(
+  gpu: Gpu,
+  opts: PeerBenchOptions = {},
+  onRow?: (r: PeerRow) => void,
+): Promise<PeerReport> {
+  const missing = [
+    '@jax-js/jax',
+    '@tensorflow/tfjs-core',
+    '@tensorflow/tfjs-backend-webgpu',
+  ].filter((n) => installedVersion(n) === 'not installed');
+  if (missing.length)
+    throw new Error(
+      `the peer benchmark needs ${missing.join(', ')}: they are devDependencies, so run \`npm install\` in a clone of t2lab`,
+    );
   polyfillIteratorHelpers();
   if (!hooked) {
     register(`data:text/javascript,${encodeURIComponent(TFJS_RESOLVE_HOOK)}`);
@@ -115,18 +158,31 @@ export async function runPeerBenchNode(gpu: Gpu, opts: PeerBenchOptions = {}, on
   }
   await installNavigatorGpu(gpu);
   const report = await runPeerBench(gpu, { store: fileChoiceStore(), ...opts }, onRow);
-  for (const n of Object.keys(report.versions)) report.versions[n] = installedVersion(n === 'jax-js' ? '@jax-js/jax' : '@tensorflow/tfjs-core');
+  for (const n of Object.keys(report.versions))
+    report.versions[n] = installedVersion(n === 'jax-js' ? '@jax-js/jax' : '@tensorflow/tfjs-core');
   return report;
 }
 
 export { formatPeerBench };
 
 /** `t2lab bench --peers`: progress on stderr, the table (or JSON) on stdout, JSON to `out` when given. */
-export async function benchPeers(gpu: Gpu, opts: { reps: number; json?: boolean; out?: string; quick?: boolean }): Promise<number> {
-  const report = await runPeerBenchNode(gpu, { reps: opts.reps, quick: opts.quick, log: (line) => process.stderr.write(`  ${line}\n`) }, (r) => {
-    const peers = r.peers.map((p) => `${p.name} ${p.ms === null ? (p.error ? 'failed' : 'DISAGREES') : `${p.ms.toFixed(2)} ms (${p.speedup!.toFixed(2)}x)`}`).join(', ');
-    process.stderr.write(`    t2lab ${r.ours.ms.toFixed(2)} ms, ${peers}\n`);
-  });
+export async function benchPeers(
+  gpu: Gpu,
+  opts: { reps: number; json?: boolean; out?: string; quick?: boolean },
+): Promise<number> {
+  const report = await runPeerBenchNode(
+    gpu,
+    { reps: opts.reps, quick: opts.quick, log: (line) => process.stderr.write(`  ${line}\n`) },
+    (r) => {
+      const peers = r.peers
+        .map(
+          (p) =>
+            `${p.name} ${p.ms === null ? (p.error ? 'failed' : 'DISAGREES') : `${p.ms.toFixed(2)} ms (${p.speedup!.toFixed(2)}x)`}`,
+        )
+        .join(', ');
+      process.stderr.write(`    t2lab ${r.ours.ms.toFixed(2)} ms, ${peers}\n`);
+    },
+  );
   if (opts.json) console.log(JSON.stringify(report, null, 2));
   else console.log(formatPeerBench(report));
   if (opts.out) writeFileSync(opts.out, JSON.stringify(report, null, 2));

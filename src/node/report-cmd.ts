@@ -22,10 +22,22 @@ frontier for Chinchilla and T², held-out errors, and the best overtrained model
 Chinchilla-optimal one at the largest budget.`,
   options: {
     out: { type: 'string', arg: 'F', help: 'the HTML file (default: report.html beside FILE)' },
-    c_inf: { type: 'string', arg: 'X', help: 'inference FLOPs per token served (default: 2·largest N, so that model gets k = 1)' },
+    c_inf: {
+      type: 'string',
+      arg: 'X',
+      help: 'inference FLOPs per token served (default: 2·largest N, so that model gets k = 1)',
+    },
     n: { type: 'string', arg: 'nonemb|total', help: 'which N to fit on (default nonemb)' },
-    bootstrap: { type: 'string', arg: 'B', help: 'bootstrap resamples for the Chinchilla intervals (default 200)' },
-    held_out_ratio: { type: 'string', arg: 'R', help: 'fit on runs with D/N <= R, predict the rest (default 100)' },
+    bootstrap: {
+      type: 'string',
+      arg: 'B',
+      help: 'bootstrap resamples for the Chinchilla intervals (default 200)',
+    },
+    held_out_ratio: {
+      type: 'string',
+      arg: 'R',
+      help: 'fit on runs with D/N <= R, predict the rest (default 100)',
+    },
   },
 };
 
@@ -42,7 +54,9 @@ export async function reportCommand(args: string[]): Promise<number> {
   let values: Record<string, string | undefined>, positionals: string[], help: boolean;
   try {
     const parsed = parseCommand(REPORT_SPEC, args);
-    values = Object.fromEntries(Object.entries(parsed.values).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]));
+    values = Object.fromEntries(
+      Object.entries(parsed.values).map(([k, v]) => [k, typeof v === 'string' ? v : undefined]),
+    );
     positionals = parsed.positionals;
     help = parsed.values.help === true;
   } catch (e) {
@@ -57,17 +71,26 @@ export async function reportCommand(args: string[]): Promise<number> {
     console.error(`t2lab report: ${msg}\n\n${REPORT_USAGE}`);
     return 2;
   };
-  if (positionals.length !== 1) return usage(positionals.length ? `expected one FILE, got ${positionals.join(' ')}` : 'missing FILE');
+  if (positionals.length !== 1)
+    return usage(
+      positionals.length ? `expected one FILE, got ${positionals.join(' ')}` : 'missing FILE',
+    );
   const file = positionals[0]!;
   if (!file.endsWith('.jsonl')) return usage(`FILE must be a .jsonl of RunRecords, got ${file}`);
   const cInf = values.c_inf === undefined ? undefined : Number(values.c_inf);
-  if (cInf !== undefined && !(cInf > 0 && Number.isFinite(cInf))) return usage(`--c_inf must be a positive number, got "${values.c_inf}"`);
+  if (cInf !== undefined && !(cInf > 0 && Number.isFinite(cInf)))
+    return usage(`--c_inf must be a positive number, got "${values.c_inf}"`);
   const n = values.n ?? 'nonemb';
   if (n !== 'nonemb' && n !== 'total') return usage(`--n must be nonemb or total, got "${n}"`);
   const bootstrap = values.bootstrap === undefined ? 200 : Number(values.bootstrap);
-  if (!Number.isInteger(bootstrap) || bootstrap < 0 || bootstrap > MAX_BOOTSTRAP) return usage(`--bootstrap must be an integer in [0, ${MAX_BOOTSTRAP}], got "${values.bootstrap}"`);
-  const heldOutRatio = values.held_out_ratio === undefined ? undefined : Number(values.held_out_ratio);
-  if (heldOutRatio !== undefined && !(heldOutRatio > 0)) return usage(`--held_out_ratio must be a positive number, got "${values.held_out_ratio}"`);
+  if (!Number.isInteger(bootstrap) || bootstrap < 0 || bootstrap > MAX_BOOTSTRAP)
+    return usage(
+      `--bootstrap must be an integer in [0, ${MAX_BOOTSTRAP}], got "${values.bootstrap}"`,
+    );
+  const heldOutRatio =
+    values.held_out_ratio === undefined ? undefined : Number(values.held_out_ratio);
+  if (heldOutRatio !== undefined && !(heldOutRatio > 0))
+    return usage(`--held_out_ratio must be a positive number, got "${values.held_out_ratio}"`);
   const out = values.out ?? join(dirname(file), 'report.html');
   try {
     checkOutput(out, { option: '--out', inputs: [{ option: 'FILE', path: file }] });
@@ -112,7 +135,9 @@ export function writeReport(o: ReportOptions): number {
   console.error(`fitting ${points.length} runs from ${file} ...`);
   let fit = null;
   try {
-    fit = points.length ? fitAll(points, { ...opts, onProgress: bootstrapProgress(bootstrap) }) : null;
+    fit = points.length
+      ? fitAll(points, { ...opts, onProgress: bootstrapProgress(bootstrap) })
+      : null;
   } catch (e) {
     // Data no fit should see (duplicated runs, non-finite values): the page still shows the runs, and says why.
     if (!(e instanceof DataError)) throw e;
@@ -121,9 +146,20 @@ export function writeReport(o: ReportOptions): number {
   }
   // The direct per-level answer at the same C_inf as the fits (default: the largest model gets k = 1).
   const isoflop = isoflopAnalysis(records, { C_inf: cInf ?? fit?.optimum?.C_inf });
-  const html = buildReportHtml({ records, fit, chartJs: chartJsSource(), warnings, generatedAt: new Date().toISOString(), isoflop });
+  const html = buildReportHtml({
+    records,
+    fit,
+    chartJs: chartJsSource(),
+    warnings,
+    generatedAt: new Date().toISOString(),
+    isoflop,
+  });
   writeFileAtomic(out, html);
-  const gaps = fit ? Object.entries(fit.skipped).map(([k, v]) => `${k}: ${v}`) : ['no finished run to fit'];
-  console.log(`report: ${out} (${records.length} runs${gaps.length ? `; not fitted: ${gaps.join('; ')}` : ''})`);
+  const gaps = fit
+    ? Object.entries(fit.skipped).map(([k, v]) => `${k}: ${v}`)
+    : ['no finished run to fit'];
+  console.log(
+    `report: ${out} (${records.length} runs${gaps.length ? `; not fitted: ${gaps.join('; ')}` : ''})`,
+  );
   return 0;
 }

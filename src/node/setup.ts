@@ -17,10 +17,15 @@ const T2LAB = fileURLToPath(new URL('../../bin/t2lab.mjs', import.meta.url));
 export function setUpAndRerun(argv: string[]): number | null {
   if (process.env.T2LAB_NO_SETUP || !existsSync(SETUP)) return null;
   if (spawnSync('bash', [SETUP, '--check'], { stdio: 'ignore' }).status !== 1) return null;
-  console.error('t2lab: no WebGPU adapter was found; running bin/setup.sh to install the software Vulkan driver (lavapipe) and Chromium');
+  console.error(
+    't2lab: no WebGPU adapter was found; running bin/setup.sh to install the software Vulkan driver (lavapipe) and Chromium',
+  );
   const setup = spawnSync('bash', [SETUP], { stdio: 'inherit' });
   if (setup.status !== 0) return setup.status ?? 1;
   console.error(`t2lab: set up; running t2lab ${argv.join(' ')} again`);
-  const again = spawnSync(process.execPath, [T2LAB, ...argv], { stdio: 'inherit', env: { ...process.env, T2LAB_NO_SETUP: '1' } });
+  const again = spawnSync(process.execPath, [T2LAB, ...argv], {
+    stdio: 'inherit',
+    env: { ...process.env, T2LAB_NO_SETUP: '1' },
+  });
   return again.status ?? 1;
 }

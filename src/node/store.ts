@@ -22,7 +22,10 @@ export function kernelChoiceStore(warn: (m: string) => void): ChoiceStore {
   const inner = fileChoiceStore();
   let warned = false;
   const tell = (e: unknown) => {
-    if (!warned) warn(`the kernel cache cannot be written: ${(e as Error).message.split('\n')[0]}; choices and step times are measured again next time`);
+    if (!warned)
+      warn(
+        `the kernel cache cannot be written: ${(e as Error).message.split('\n')[0]}; choices and step times are measured again next time`,
+      );
     warned = true;
   };
   try {
@@ -59,7 +62,9 @@ export const RESULTS_FILE = /^results(\.shard-\d+-of-\d+)?\.jsonl$/;
 /** Every record in the results files of `dir` (results*.jsonl), with a warning per unreadable line. */
 export function readResultsDir(dir: string, warn: (m: string) => void): RunRecord[] {
   if (!existsSync(dir)) return [];
-  const files = readdirSync(dir).filter((f) => /^results.*\.jsonl$/.test(f)).sort();
+  const files = readdirSync(dir)
+    .filter((f) => /^results.*\.jsonl$/.test(f))
+    .sort();
   return files.flatMap((f) => readResultsFile(join(dir, f), warn));
 }
 
@@ -72,10 +77,17 @@ export function readResultsFile(path: string, warn: (m: string) => void): RunRec
 export class DirStore implements DriverStore {
   readonly results: string;
 
-  constructor(readonly dir: string, shard = { index: 0, count: 1 }, private readonly warn: (m: string) => void = console.warn) {
+  constructor(
+    readonly dir: string,
+    shard = { index: 0, count: 1 },
+    private readonly warn: (m: string) => void = console.warn,
+  ) {
     mkdirSync(join(dir, 'resume'), { recursive: true });
     mkdirSync(join(dir, 'models'), { recursive: true });
-    this.results = join(dir, shard.count > 1 ? `results.shard-${shard.index}-of-${shard.count}.jsonl` : 'results.jsonl');
+    this.results = join(
+      dir,
+      shard.count > 1 ? `results.shard-${shard.index}-of-${shard.count}.jsonl` : 'results.jsonl',
+    );
   }
 
   async records(): Promise<RunRecord[]> {
@@ -102,7 +114,9 @@ export class DirStore implements DriverStore {
       return JSON.parse(readFileSync(this.manifestPath, 'utf8')) as SweepManifest;
     } catch (e) {
       // Written atomically, so this is damage from outside; the records still guard every finished run.
-      this.warn(`${this.manifestPath}: unreadable (${(e as Error).message}); it is rewritten, and finished runs are checked against their records`);
+      this.warn(
+        `${this.manifestPath}: unreadable (${(e as Error).message}); it is rewritten, and finished runs are checked against their records`,
+      );
       return null;
     }
   }

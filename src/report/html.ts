@@ -7,7 +7,17 @@
 import type { RunRecord } from '../sweep/record.ts';
 import { fmt, formatFitReport, type FitReport } from '../fit/fit.ts';
 import { isoflopAnalysis, type IsoflopAnalysis } from '../fit/isoflop.ts';
-import { allCharts, chartRuntime, fitWarnings, isoflopLossChart, isoflopT2Chart, isoflopTable, overtrainedTable, type ChartSpec, type ComparisonTable } from './charts.ts';
+import {
+  allCharts,
+  chartRuntime,
+  fitWarnings,
+  isoflopLossChart,
+  isoflopT2Chart,
+  isoflopTable,
+  overtrainedTable,
+  type ChartSpec,
+  type ComparisonTable,
+} from './charts.ts';
 
 export interface ReportInput {
   records: RunRecord[];
@@ -25,28 +35,57 @@ export interface ReportInput {
 }
 
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** JSON safe inside a <script>: no "</script>" or "<!--" can close or confuse the element. */
 export function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
 
 function figure(c: ChartSpec): string {
   const msg = c.message ? `<p class="note">${escapeHtml(c.message)}</p>` : '';
-  const body = c.config ? `<div class="chart"><canvas id="${escapeHtml(c.id)}" aria-label="${escapeHtml(c.title)}"></canvas></div>` : '';
+  const body = c.config
+    ? `<div class="chart"><canvas id="${escapeHtml(c.id)}" aria-label="${escapeHtml(c.title)}"></canvas></div>`
+    : '';
   return `<figure id="fig-${escapeHtml(c.id)}"><h2>${escapeHtml(c.title)}</h2>${msg}${body}<figcaption>${escapeHtml(c.caption)}</figcaption></figure>`;
 }
 
 function comparisonHtml(t: ComparisonTable): string {
-  const head = ['', 'run', 'N', 'D', 'D/N', 'held-out loss', 'k = C_inf/(2N)', 'pass@1', 'pass@k (likelihood)', 'pass@k (sampling)'];
-  const rows = t.rows.map((r) =>
-    [r.role, r.id, fmt(r.N), fmt(r.D), fmt(r.ratio), fmt(r.loss), fmt(r.k), pct(r.pass1), pct(r.passK_likelihood), r.passK_sampling === null ? '-' : `${pct(r.passK_sampling)} (k=${r.k_sampling})`],
-  );
-  const tr = (cells: string[], tag: string) => `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
+  const head = [
+    '',
+    'run',
+    'N',
+    'D',
+    'D/N',
+    'held-out loss',
+    'k = C_inf/(2N)',
+    'pass@1',
+    'pass@k (likelihood)',
+    'pass@k (sampling)',
+  ];
+  const rows = t.rows.map((r) => [
+    r.role,
+    r.id,
+    fmt(r.N),
+    fmt(r.D),
+    fmt(r.ratio),
+    fmt(r.loss),
+    fmt(r.k),
+    pct(r.pass1),
+    pct(r.passK_likelihood),
+    r.passK_sampling === null ? '-' : `${pct(r.passK_sampling)} (k=${r.k_sampling})`,
+  ]);
+  const tr = (cells: string[], tag: string) =>
+    `<tr>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
   const msg = t.message ? `<p class="note">${escapeHtml(t.message)}</p>` : '';
   return `<section id="overtrained"><h2>Best overtrained model against the Chinchilla-optimal one at the largest C_train</h2>
 <p>C_train ≈ ${escapeHtml(fmt(t.C_train))} FLOPs, C_inf = ${escapeHtml(fmt(t.C_inf))} FLOPs per token served: each model samples k = C_inf/(2N) times per question (pass@k from the likelihood uses fractional k; sampling uses the largest integer k it measured up to that).</p>
@@ -59,8 +98,11 @@ function isoflopHtml(a: IsoflopAnalysis): string {
     return `<section id="isoflop-direct"><h2>The direct answer per isoFLOP level</h2><p class="note">No isoFLOP levels in these runs: the direct answer needs budgets given as FLOPs (runs named …/C=…/…, as in experiments/t2.ts). The laws below are extrapolations from the grid.</p></section>`;
   }
   const t = isoflopTable(a);
-  const tr = (cells: string[], tag: string, cls = '') => `<tr${cls ? ` class="${cls}"` : ''}>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
-  const notes = t.notes.length ? `<ul class="warnings">${t.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>` : '';
+  const tr = (cells: string[], tag: string, cls = '') =>
+    `<tr${cls ? ` class="${cls}"` : ''}>${cells.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
+  const notes = t.notes.length
+    ? `<ul class="warnings">${t.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`
+    : '';
   return `<section id="isoflop-direct"><h2>The direct answer per isoFLOP level (no law in between)</h2>
 <p>Each level holds C_train = 6ND fixed. N_loss* is the minimum of a parabola in log N through the held-out losses (Chinchilla's Approach 2); N_T²* the maximum of a parabola through log pass@k at the k each size can afford, k = C_inf/(2N) with C_inf = ${escapeHtml(fmt(a.C_inf))} FLOPs per token served. Intervals: ${a.bootstrap} bootstrap resamples over questions and seeds. The ratio column is (D*/N*)_T² ÷ (D*/N*)_loss: above 1, paying for samples favours smaller models trained on more tokens per parameter. A row marked ⚠ has an optimum outside its level's sizes: that is not a measurement.</p>
 <table class="comparison isoflop">${tr(t.head, 'th')}${t.rows.map((r) => tr(r.cells, 'td', r.flagged ? 'flagged' : '')).join('')}</table>${notes}
@@ -75,11 +117,19 @@ export function buildReportHtml(input: ReportInput): string {
   const trust = fitWarnings(fit);
   const table = overtrainedTable(records, fit);
   const title = input.title ?? `t2lab report: ${records[0]?.sweep ?? 'sweep'}`;
-  const warnings = input.warnings?.length ? `<ul class="warnings">${input.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : '';
-  const summary = fit ? `<pre class="summary">${escapeHtml(formatFitReport(fit))}</pre>` : '<p class="note">No fit was run.</p>';
-  const configs = Object.fromEntries([...isoCharts, ...charts].filter((c) => c.config).map((c) => [c.id, c.config]));
+  const warnings = input.warnings?.length
+    ? `<ul class="warnings">${input.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`
+    : '';
+  const summary = fit
+    ? `<pre class="summary">${escapeHtml(formatFitReport(fit))}</pre>`
+    : '<p class="note">No fit was run.</p>';
+  const configs = Object.fromEntries(
+    [...isoCharts, ...charts].filter((c) => c.config).map((c) => [c.id, c.config]),
+  );
   // The library's own source may hold "</script" only inside strings or regexes, where "<\/" means the same.
-  const lib = input.chartJs.replace(/<\/script/gi, '<\\/script').replace(/\/\/# sourceMappingURL=\S+\s*$/, '');
+  const lib = input.chartJs
+    .replace(/<\/script/gi, '<\\/script')
+    .replace(/\/\/# sourceMappingURL=\S+\s*$/, '');
   return `<!doctype html>
 <html lang="en">
 <head>

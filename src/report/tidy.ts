@@ -29,14 +29,50 @@ export function toCsvText(columns: readonly string[], rows: readonly Cell[][]): 
  * A run's coordinates, repeated on each of its rows. `model` and `budget` are the first two parts of the
  * sweep's run id ("L2-C64/D/N=16/s1" → "L2-C64", "D/N=16"), the size and budget as the experiment named them.
  */
-const RUN_COLUMNS = ['sweep', 'run_id', 'model', 'budget', 'n_layer', 'n_embd', 'n_head', 'block_size', 'lr', 'seed',
-  'N', 'N_nonembedding', 'D', 'D_per_N', 'C_train', 'C_train_exact', 'loss', 'diverged'] as const;
+const RUN_COLUMNS = [
+  'sweep',
+  'run_id',
+  'model',
+  'budget',
+  'n_layer',
+  'n_embd',
+  'n_head',
+  'block_size',
+  'lr',
+  'seed',
+  'N',
+  'N_nonembedding',
+  'D',
+  'D_per_N',
+  'C_train',
+  'C_train_exact',
+  'loss',
+  'diverged',
+] as const;
 
 function runCells(r: RunRecord): Cell[] {
   const [model, budget] = splitRunId(r.id);
   const c = r.config;
-  return [r.sweep, r.id, model, budget, c.n_layer, c.n_embd, c.n_head, c.block_size, c.lr, c.seed,
-    r.N, r.N_nonemb, r.D, r.D / r.N_nonemb, r.C_train, r.C_train_exact, r.eval_loss, r.diverged];
+  return [
+    r.sweep,
+    r.id,
+    model,
+    budget,
+    c.n_layer,
+    c.n_embd,
+    c.n_head,
+    c.block_size,
+    c.lr,
+    c.seed,
+    r.N,
+    r.N_nonemb,
+    r.D,
+    r.D / r.N_nonemb,
+    r.C_train,
+    r.C_train_exact,
+    r.eval_loss,
+    r.diverged,
+  ];
 }
 
 /** "L2-C64/D/N=16/s1" → ["L2-C64", "D/N=16"]: the id is model/budget[/lr=..]/sSEED, and a budget may hold a slash itself. */
@@ -47,8 +83,19 @@ function splitRunId(id: string): [string, string] {
   return [model, rest.join('/')];
 }
 
-export const PASS_AT_K_COLUMNS = [...RUN_COLUMNS, 'samples_per_question', 'questions', 'temperature', 'k',
-  'pass_at_k_sampled', 'pass_at_k_sampled_lo', 'pass_at_k_sampled_hi', 'pass_at_k_likelihood', 'pass_at_k_likelihood_lo', 'pass_at_k_likelihood_hi'] as const;
+export const PASS_AT_K_COLUMNS = [
+  ...RUN_COLUMNS,
+  'samples_per_question',
+  'questions',
+  'temperature',
+  'k',
+  'pass_at_k_sampled',
+  'pass_at_k_sampled_lo',
+  'pass_at_k_sampled_hi',
+  'pass_at_k_likelihood',
+  'pass_at_k_likelihood_lo',
+  'pass_at_k_likelihood_hi',
+] as const;
 
 /** One row per (run, k): pass@k from the samples (unbiased estimator) and from p_i, each with its 95% bootstrap interval. */
 export function tidyPassAtKCsv(records: readonly RunRecord[]): string {
@@ -57,15 +104,37 @@ export function tidyPassAtKCsv(records: readonly RunRecord[]): string {
     const { sampling: s, likelihood: l } = r.pass_at_k;
     const ks = [...new Set([...s.k, ...l.k])].sort((a, b) => a - b);
     for (const k of ks) {
-      const i = s.k.indexOf(k), j = l.k.indexOf(k);
-      rows.push([...runCells(r), r.sampling.n, r.questions.length, r.sampling.temperature, k,
-        s.value[i], s.lo[i], s.hi[i], l.value[j], l.lo[j], l.hi[j]]);
+      const i = s.k.indexOf(k),
+        j = l.k.indexOf(k);
+      rows.push([
+        ...runCells(r),
+        r.sampling.n,
+        r.questions.length,
+        r.sampling.temperature,
+        k,
+        s.value[i],
+        s.lo[i],
+        s.hi[i],
+        l.value[j],
+        l.lo[j],
+        l.hi[j],
+      ]);
     }
   }
   return toCsvText(PASS_AT_K_COLUMNS, rows);
 }
 
-export const QUESTION_COLUMNS = [...RUN_COLUMNS, 'question', 'task', 'prompt', 'answer', 'n_i', 'c_i', 'c_verifier_i', 'p_i'] as const;
+export const QUESTION_COLUMNS = [
+  ...RUN_COLUMNS,
+  'question',
+  'task',
+  'prompt',
+  'answer',
+  'n_i',
+  'c_i',
+  'c_verifier_i',
+  'p_i',
+] as const;
 
 /**
  * One row per (run, question): n_i samples drawn, c_i exactly the gold answer (the event p_i is the
@@ -75,7 +144,9 @@ export function tidyQuestionsCsv(records: readonly RunRecord[]): string {
   const rows: Cell[][] = [];
   for (const r of records) {
     const run = runCells(r);
-    r.questions.forEach((q, i) => rows.push([...run, i, q.task, q.prompt, q.answer, q.n, q.c, q.c_verifier, q.p]));
+    r.questions.forEach((q, i) =>
+      rows.push([...run, i, q.task, q.prompt, q.answer, q.n, q.c, q.c_verifier, q.p]),
+    );
   }
   return toCsvText(QUESTION_COLUMNS, rows);
 }

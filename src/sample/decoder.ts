@@ -27,11 +27,31 @@ export class Decoder<T> {
   readonly seqs: T;
   readonly generated: T;
 
-  constructor(readonly ops: Ops<T>, readonly shape: ModelShape, paramsFlat: T, readonly S: number, readonly maxNew: number) {
+  constructor(
+    readonly ops: Ops<T>,
+    readonly shape: ModelShape,
+    paramsFlat: T,
+    readonly S: number,
+    readonly maxNew: number,
+  ) {
     const { n_layer: L, n_embd: C, vocab_size: V, block_size: T } = shape;
-    for (const p of paramLayout(shape, ops.align).specs) this.params[p.name] = ops.view(paramsFlat, p.offset, p.length, p.name);
-    for (const [name, n] of [['x', S * C], ['ln', S * C], ['ln_mean', S], ['ln_rstd', S], ['qkv', S * 3 * C], ['atty', S * C], ['attproj', S * C],
-      ['residual2', S * C], ['fch', S * 4 * C], ['fch_gelu', S * 4 * C], ['fcproj', S * C], ['residual3', S * C], ['logits', S * V]] as const) {
+    for (const p of paramLayout(shape, ops.align).specs)
+      this.params[p.name] = ops.view(paramsFlat, p.offset, p.length, p.name);
+    for (const [name, n] of [
+      ['x', S * C],
+      ['ln', S * C],
+      ['ln_mean', S],
+      ['ln_rstd', S],
+      ['qkv', S * 3 * C],
+      ['atty', S * C],
+      ['attproj', S * C],
+      ['residual2', S * C],
+      ['fch', S * 4 * C],
+      ['fch_gelu', S * 4 * C],
+      ['fcproj', S * C],
+      ['residual3', S * C],
+      ['logits', S * V],
+    ] as const) {
       this.acts[name] = ops.alloc(`decode.${name}`, n);
     }
     for (let l = 0; l < L; l++) this.caches.push(ops.alloc(`decode.h${l}.kv`, S * T * 2 * C));
@@ -55,9 +75,22 @@ export class Decoder<T> {
       ops.attention_decode(a.atty!, this.caches[l]!, a.qkv!, prefix[l]!, this.seqs, S, T, C, H, Tp);
       ops.matmul(a.attproj!, a.atty!, w('attprojw'), w('attprojb'), S, C, C, { transB: true });
       ops.residual_forward(a.residual2!, a.x!, a.attproj!, S * C);
-      ops.layernorm_forward(a.ln!, a.ln_mean!, a.ln_rstd!, a.residual2!, w('ln2w'), w('ln2b'), S, C);
+      ops.layernorm_forward(
+        a.ln!,
+        a.ln_mean!,
+        a.ln_rstd!,
+        a.residual2!,
+        w('ln2w'),
+        w('ln2b'),
+        S,
+        C,
+      );
       // GELU in the fc matmul's epilogue where the ops fuse it, as the training step does.
-      if (ops.fuse_gelu) ops.matmul(a.fch!, a.ln!, w('fcw'), w('fcb'), S, C, 4 * C, { transB: true, gelu_out: a.fch_gelu! });
+      if (ops.fuse_gelu)
+        ops.matmul(a.fch!, a.ln!, w('fcw'), w('fcb'), S, C, 4 * C, {
+          transB: true,
+          gelu_out: a.fch_gelu!,
+        });
       else {
         ops.matmul(a.fch!, a.ln!, w('fcw'), w('fcb'), S, C, 4 * C, { transB: true });
         ops.gelu_forward(a.fch_gelu!, a.fch!, S * 4 * C);
@@ -71,6 +104,16 @@ export class Decoder<T> {
 
   /** Draw the next token of every running sequence from `logits` (the prefill's when prefillT > 0). */
   sample(logits: T, params: SampleParams, prefillT: number, S = this.S): void {
-    this.ops.sample(this.tokens, this.generated, this.seqs, logits, params, S, this.shape.vocab_size, this.maxNew, prefillT);
+    this.ops.sample(
+      this.tokens,
+      this.generated,
+      this.seqs,
+      logits,
+      params,
+      S,
+      this.shape.vocab_size,
+      this.maxNew,
+      prefillT,
+    );
   }
 }

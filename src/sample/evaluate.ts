@@ -8,7 +8,14 @@
 // it draws the evaluation questions of a run's task mix, grades every sample with the task's verifier and
 // reports pass@k both ways (T2.md): the unbiased estimator from the samples, and the exact pass@k from
 // p_i = exp(−NLL of the gold answer and its EOS), teacher-forced in the prefill.
-import { difficultyOf, modelShape, parseMix, type Config, type ModelShape, type SamplingSpec } from '../config.ts';
+import {
+  difficultyOf,
+  modelShape,
+  parseMix,
+  type Config,
+  type ModelShape,
+  type SamplingSpec,
+} from '../config.ts';
 import type { Gpu, Tensor } from '../gpu/context.ts';
 import type { Ops, SampleParams } from '../model/ops.ts';
 import { GPT } from '../model/gpt.ts';
@@ -69,7 +76,10 @@ export interface Generation {
 }
 
 /** Sampling settings one decode uses. */
-export type DecodeSpec = Pick<SamplingSpec, 'n' | 'temperature' | 'top_k' | 'top_p' | 'max_new' | 'seed'>;
+export type DecodeSpec = Pick<
+  SamplingSpec,
+  'n' | 'temperature' | 'top_k' | 'top_p' | 'max_new' | 'seed'
+>;
 
 /** How many sequences fit in one decode batch: the cache and the widest activation stay within one binding. */
 export function decodeBatchSize(shape: ModelShape, maxBinding: number, cap = 1024): number {
@@ -83,15 +93,23 @@ export function decodeBatchSize(shape: ModelShape, maxBinding: number, cap = 102
  * NLL), then decode n samples of each. Deterministic: a sample depends on (seed, question id, sample
  * index, position) only, never on batch size or order.
  */
-export async function generate<T>(ops: Ops<T>, shape: ModelShape, paramsFlat: T, questions: { prompt: Uint32Array; answer: Uint32Array }[],
-  spec: DecodeSpec, opts: GenerateOptions = {}): Promise<Generation> {
+export async function generate<T>(
+  ops: Ops<T>,
+  shape: ModelShape,
+  paramsFlat: T,
+  questions: { prompt: Uint32Array; answer: Uint32Array }[],
+  spec: DecodeSpec,
+  opts: GenerateOptions = {},
+): Promise<Generation> {
   const { block_size: T, vocab_size: V } = shape;
   const Q = questions.length;
   const n = spec.n;
   for (const [i, q] of questions.entries()) {
     if (q.prompt.length < 1) throw new Error(`question ${i}: empty prompt`);
     if (q.prompt.length + q.answer.length + 1 > T) {
-      throw new Error(`question ${i} needs ${q.prompt.length + q.answer.length + 1} positions (prompt, answer, EOS) but block_size is ${T}; train with a larger block_size or an easier difficulty`);
+      throw new Error(
+        `question ${i} needs ${q.prompt.length + q.answer.length + 1} positions (prompt, answer, EOS) but block_size is ${T}; train with a larger block_size or an easier difficulty`,
+      );
     }
   }
   const maxBinding = opts.maxBinding ?? 128 * 2 ** 20;
@@ -102,14 +120,23 @@ export async function generate<T>(ops: Ops<T>, shape: ModelShape, paramsFlat: T,
   // Each sequence is capped by its own prompt: the sampler ends a row when its position reaches the block
   // (kernels/sample), so a long prompt of one question never cuts the answers of another.
   const maxNew = spec.max_new;
-  const params: SampleParams = { seed: spec.seed, temperature: spec.temperature, topK: spec.top_k, topP: spec.top_p, eos: EOS, T, maxNew };
+  const params: SampleParams = {
+    seed: spec.seed,
+    temperature: spec.temperature,
+    topK: spec.top_k,
+    topP: spec.top_p,
+    eos: EOS,
+    T,
+    maxNew,
+  };
 
   const gpt = new GPT(ops, shape, Qb, paramsFlat);
   const decoder = new Decoder(ops, shape, paramsFlat, S, maxNew);
   const prefix = Array.from({ length: shape.n_layer }, (_, l) => gpt.acts[`h${l}.qkv`]!);
   const samples: Uint32Array[][] = questions.map(() => []);
   const nll = new Float64Array(Q);
-  let generatedTokens = 0, finished = 0;
+  let generatedTokens = 0,
+    finished = 0;
   const total = Q * n;
   const checkEvery = opts.checkEvery ?? 4;
 
@@ -128,7 +155,8 @@ export async function generate<T>(ops: Ops<T>, shape: ModelShape, paramsFlat: T,
     const losses = await ops.read(gpt.acts.losses!);
     chunk.forEach((q, b) => {
       let s = 0;
-      for (let t = q.prompt.length - 1; t < q.prompt.length + q.answer.length; t++) s += losses[b * T + t]!;
+      for (let t = q.prompt.length - 1; t < q.prompt.length + q.answer.length; t++)
+        s += losses[b * T + t]!;
       nll[q0 + b] = s;
     });
     opts.onProgress?.({ phase: 'prefill', done: finished, total, fraction: finished / total });
@@ -139,7 +167,8 @@ export async function generate<T>(ops: Ops<T>, shape: ModelShape, paramsFlat: T,
       const Sb = Math.min(S, seqCount - s0);
       const table = new Uint32Array(Sb * SEQ_STRIDE);
       for (let i = 0; i < Sb; i++) {
-        const b = Math.floor((s0 + i) / n), j = (s0 + i) % n;
+        const b = Math.floor((s0 + i) / n),
+          j = (s0 + i) % n;
         const row = table.subarray(i * SEQ_STRIDE, (i + 1) * SEQ_STRIDE);
         row[SEQ.prefix_row] = b;
         row[SEQ.question] = (opts.questionBase ?? 0) + q0 + b;
@@ -188,8 +217,14 @@ export interface Evaluation {
  * a model cannot be asked what it cannot read. When every question fits, these are exactly the first
  * `count` evaluation questions; otherwise the longest ones are skipped (e.g. the longest chains at T = 64).
  */
-export function evaluationQuestions(config: Config, count: number, seed: number, tasks = Object.keys(parseMix(config.tasks)).sort()): (Example & { task: string })[] {
-  const fits = (q: Example) => encode(q.prompt).length + encode(q.answer).length + 1 <= config.block_size;
+export function evaluationQuestions(
+  config: Config,
+  count: number,
+  seed: number,
+  tasks = Object.keys(parseMix(config.tasks)).sort(),
+): (Example & { task: string })[] {
+  const fits = (q: Example) =>
+    encode(q.prompt).length + encode(q.answer).length + 1 <= config.block_size;
   return tasks.flatMap((task) => {
     const difficulty = difficultyOf(config, task);
     for (const factor of [1, 2, 4, 8]) {
@@ -203,21 +238,38 @@ export function evaluationQuestions(config: Config, count: number, seed: number,
       const ok = drawn.filter(fits);
       if (ok.length >= count) return ok.slice(0, count).map((q) => ({ ...q, task }));
     }
-    throw new Error(`task ${task}: fewer than ${count} of its evaluation questions fit block_size ${config.block_size} (prompt, answer and EOS); raise block_size or drop ${task}`);
+    throw new Error(
+      `task ${task}: fewer than ${count} of its evaluation questions fit block_size ${config.block_size} (prompt, answer and EOS); raise block_size or drop ${task}`,
+    );
   });
 }
 
 /** Sample, grade and score a trained model (GPU parameters in the trainer's flat layout). */
-export async function evaluateModel(gpu: Gpu, config: Config, paramsFlat: Tensor, spec: SamplingSpec, onProgress?: (p: EvalProgress) => void,
-  opts: Pick<GenerateOptions, 'maxSequences'> & { tasks?: string[] } = {}): Promise<Evaluation> {
+export async function evaluateModel(
+  gpu: Gpu,
+  config: Config,
+  paramsFlat: Tensor,
+  spec: SamplingSpec,
+  onProgress?: (p: EvalProgress) => void,
+  opts: Pick<GenerateOptions, 'maxSequences'> & { tasks?: string[] } = {},
+): Promise<Evaluation> {
   const shape = modelShape(config);
   const qs = evaluationQuestions(config, spec.questions, spec.seed, opts.tasks);
   const ops = gpuOps(gpu);
   const t0 = performance.now();
   try {
-    const gen = await generate(ops, shape, paramsFlat, qs.map((q) => ({ prompt: encode(q.prompt), answer: encode(q.answer) })), spec, {
-      maxBinding: gpu.device.limits.maxStorageBufferBindingSize, maxSequences: opts.maxSequences, onProgress,
-    });
+    const gen = await generate(
+      ops,
+      shape,
+      paramsFlat,
+      qs.map((q) => ({ prompt: encode(q.prompt), answer: encode(q.answer) })),
+      spec,
+      {
+        maxBinding: gpu.device.limits.maxStorageBufferBindingSize,
+        maxSequences: opts.maxSequences,
+        onProgress,
+      },
+    );
     const seconds = (performance.now() - t0) / 1000;
     const questions: QuestionResult[] = qs.map((q, i) => {
       const task = TASKS[q.task as TaskName];
@@ -229,12 +281,23 @@ export async function evaluateModel(gpu: Gpu, config: Config, paramsFlat: Tensor
       const graded = gen.samples[i]!.map((t) => {
         const ended = t.includes(EOS);
         const text = answerOf(decode(t));
-        return { text: ended ? text : `${text}…`, ok: t.length === gold.length && gold.every((g, j) => t[j] === g), accepted: ended && task.check(q.prompt, text) };
+        return {
+          text: ended ? text : `${text}…`,
+          ok: t.length === gold.length && gold.every((g, j) => t[j] === g),
+          accepted: ended && task.check(q.prompt, text),
+        };
       });
       const count = (f: (g: (typeof graded)[number]) => boolean) => graded.filter(f).length;
       return {
-        task: q.task, prompt: q.prompt, answer: q.answer, n: graded.length, c: count((g) => g.ok), c_verifier: count((g) => g.accepted), p: Math.exp(-gen.nll[i]!),
-        samples: graded.map((g) => g.text), correct: graded.map((g) => g.ok),
+        task: q.task,
+        prompt: q.prompt,
+        answer: q.answer,
+        n: graded.length,
+        c: count((g) => g.ok),
+        c_verifier: count((g) => g.accepted),
+        p: Math.exp(-gen.nll[i]!),
+        samples: graded.map((g) => g.text),
+        correct: graded.map((g) => g.ok),
       };
     });
     return {

@@ -14,18 +14,28 @@ import { VOCAB_SIZE, EOS } from '../data/tokenizer.ts';
 import { attention_decode_flops } from '../../kernels/attention_decode/attention_decode.ts';
 import { attention_forward_flops } from '../../kernels/attention/attention.ts';
 
-const shape: ModelShape = { vocab_size: VOCAB_SIZE, n_layer: 2, n_embd: 64, n_head: 4, block_size: 64 };
-const PROMPT = 16, POS = 32;
+const shape: ModelShape = {
+  vocab_size: VOCAB_SIZE,
+  n_layer: 2,
+  n_embd: 64,
+  n_head: 4,
+  block_size: 64,
+};
+const PROMPT = 16,
+  POS = 32;
 const SIZES = [1, 16, 64, 256, 1024];
 
 /** Matmul FLOPs per token of one forward pass (qkv, proj, MLP, unembedding). */
-const matmulFlops = (s: ModelShape) => s.n_layer * 2 * s.n_embd * 12 * s.n_embd + 2 * s.n_embd * s.vocab_size;
+const matmulFlops = (s: ModelShape) =>
+  s.n_layer * 2 * s.n_embd * 12 * s.n_embd + 2 * s.n_embd * s.vocab_size;
 
 const decodeStep = (S: number): BenchCase => ({
   kernel: 'decode_step',
   version: 'kv-cache',
   shape: `S=${S} L=2 C=64 pos=${POS}`,
-  flops: S * matmulFlops(shape) + shape.n_layer * attention_decode_flops(S, POS + 1, shape.n_embd, shape.n_head),
+  flops:
+    S * matmulFlops(shape) +
+    shape.n_layer * attention_decode_flops(S, POS + 1, shape.n_embd, shape.n_head),
   bytes: 0,
   tokens: S,
   setup(gpu) {
@@ -45,7 +55,15 @@ const decodeStep = (S: number): BenchCase => ({
     ops.writeU32(decoder.seqs, table);
     const prefix = Array.from({ length: shape.n_layer }, (_, l) => prefill.acts[`h${l}.qkv`]!);
     // eos out of the vocabulary: no sequence stops during the timed steps.
-    const params = { seed: 1, temperature: 1, topK: 0, topP: 1, eos: VOCAB_SIZE + EOS, T: shape.block_size, maxNew: 64 };
+    const params = {
+      seed: 1,
+      temperature: 1,
+      topK: 0,
+      topP: 1,
+      eos: VOCAB_SIZE + EOS,
+      T: shape.block_size,
+      maxNew: 64,
+    };
     return {
       record: () => {
         decoder.step(prefix, shape.block_size);
@@ -62,14 +80,19 @@ const noCache = (S: number): BenchCase => {
     kernel: 'decode_step',
     version: 'no-cache',
     shape: `S=${S} L=2 C=64 pos=${POS}`,
-    flops: S * (POS + 1) * matmulFlops(ctx) + ctx.n_layer * attention_forward_flops(S, POS + 1, ctx.n_embd, ctx.n_head),
+    flops:
+      S * (POS + 1) * matmulFlops(ctx) +
+      ctx.n_layer * attention_forward_flops(S, POS + 1, ctx.n_embd, ctx.n_head),
     bytes: 0,
     tokens: S,
     setup(gpu) {
       const ops = gpuOps(gpu);
       const gpt = new GPT(ops, ctx, S);
       gpt.init(1);
-      gpt.setBatch(new Uint32Array(S * ctx.block_size).fill(2), new Uint32Array(S * ctx.block_size).fill(3));
+      gpt.setBatch(
+        new Uint32Array(S * ctx.block_size).fill(2),
+        new Uint32Array(S * ctx.block_size).fill(3),
+      );
       return { record: () => gpt.forward(), dispose: () => ops.dispose() };
     },
   };

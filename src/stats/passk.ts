@@ -15,7 +15,8 @@ export interface PassAtK {
 }
 
 function checkCount(name: string, v: number, min: number): void {
-  if (!Number.isInteger(v) || v < min) throw new Error(`pass@k: ${name} must be an integer >= ${min}, got ${v}`);
+  if (!Number.isInteger(v) || v < min)
+    throw new Error(`pass@k: ${name} must be an integer >= ${min}, got ${v}`);
 }
 
 /**
@@ -28,7 +29,10 @@ export function passAtKUnbiased(n: number, c: number, k: number): number {
   checkCount('c', c, 0);
   checkCount('k', k, 1);
   if (c > n) throw new Error(`pass@k: c = ${c} correct exceeds n = ${n} samples`);
-  if (k > n) throw new Error(`pass@k: k = ${k} exceeds n = ${n} samples; the unbiased estimator needs n >= k`);
+  if (k > n)
+    throw new Error(
+      `pass@k: k = ${k} exceeds n = ${n} samples; the unbiased estimator needs n >= k`,
+    );
   if (c === 0) return 0;
   if (n - c < k) return 1; // every draw of k samples contains a correct one
   let logMiss = 0; // log C(n−c, k)/C(n, k)
@@ -39,7 +43,8 @@ export function passAtKUnbiased(n: number, c: number, k: number): number {
 /** pass@k = 1 − (1 − p)^k for single-sample success probability p, stably: −expm1(k·log1p(−p)). k may be fractional. */
 export function passAtKFromP(p: number, k: number): number {
   if (!(p >= 0 && p <= 1)) throw new Error(`pass@k: p must be in [0, 1], got ${p}`);
-  if (!(k >= 0) || !Number.isFinite(k)) throw new Error(`pass@k: k must be finite and >= 0, got ${k}`);
+  if (!(k >= 0) || !Number.isFinite(k))
+    throw new Error(`pass@k: k must be finite and >= 0, got ${k}`);
   if (k === 0) return 0;
   if (p === 1) return 1;
   return -Math.expm1(k * Math.log1p(-p));
@@ -87,7 +92,10 @@ export function passAtKTable(
   const idx = new Int32Array(Q);
   for (let r = 0; r < resamples; r++) {
     for (let i = 0; i < Q; i++) idx[i] = rng.int(Q);
-    for (const [vals, boot] of [[sampling, bootS], [likelihood, bootL]] as const) {
+    for (const [vals, boot] of [
+      [sampling, bootS],
+      [likelihood, bootL],
+    ] as const) {
       for (let j = 0; j < vals.length; j++) {
         const v = vals[j]!;
         let s = 0;

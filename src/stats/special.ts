@@ -1,7 +1,10 @@
 // Special functions for the statistics: log-gamma, log-beta, the regularised incomplete gamma function and
 // the chi-square survival function built on it. Numerical Recipes' series and continued fraction.
 
-const LANCZOS = [676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+const LANCZOS = [
+  676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+];
 
 /** log Γ(x) for x > 0 (Lanczos, g = 7; relative error ~1e-15). */
 export function lgamma(x: number): number {
@@ -25,13 +28,18 @@ export function gammaQ(a: number, x: number): number {
   const gln = lgamma(a);
   if (x < a + 1) {
     // Series for P, Q = 1 − P.
-    let sum = 1 / a, del = sum, ap = a;
-    for (let n = 0; n < 1000 && Math.abs(del) > Math.abs(sum) * 1e-16; n++) sum += (del *= x / ++ap);
+    let sum = 1 / a,
+      del = sum,
+      ap = a;
+    for (let n = 0; n < 1000 && Math.abs(del) > Math.abs(sum) * 1e-16; n++) sum += del *= x / ++ap;
     return 1 - sum * Math.exp(-x + a * Math.log(x) - gln);
   }
   // Continued fraction (modified Lentz).
   const tiny = 1e-300;
-  let b = x + 1 - a, c = 1 / tiny, d = 1 / b, h = d;
+  let b = x + 1 - a,
+    c = 1 / tiny,
+    d = 1 / b,
+    h = d;
   for (let i = 1; i < 1000; i++) {
     const an = -i * (i - a);
     b += 2;

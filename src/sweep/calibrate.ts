@@ -20,7 +20,14 @@ export interface CalibrationRow {
 export interface Calibration {
   rows: CalibrationRow[];
   /** Per (model, add_digits): the lr with the lowest held-out loss. */
-  best: { model: string; N: number; add_digits: number; lr: number; eval_loss: number; pass1_p: number }[];
+  best: {
+    model: string;
+    N: number;
+    add_digits: number;
+    lr: number;
+    eval_loss: number;
+    pass1_p: number;
+  }[];
 }
 
 export function calibrationTable(records: RunRecord[]): Calibration {
@@ -41,19 +48,35 @@ export function calibrationTable(records: RunRecord[]): Calibration {
   const best: Calibration['best'] = [];
   for (const r of rows) {
     const b = best.find((x) => x.model === r.model && x.add_digits === r.add_digits);
-    if (!b) best.push({ model: r.model, N: r.N, add_digits: r.add_digits, lr: r.lr, eval_loss: r.eval_loss, pass1_p: r.pass1_p });
-    else if (r.eval_loss < b.eval_loss) Object.assign(b, { lr: r.lr, eval_loss: r.eval_loss, pass1_p: r.pass1_p });
+    if (!b)
+      best.push({
+        model: r.model,
+        N: r.N,
+        add_digits: r.add_digits,
+        lr: r.lr,
+        eval_loss: r.eval_loss,
+        pass1_p: r.pass1_p,
+      });
+    else if (r.eval_loss < b.eval_loss)
+      Object.assign(b, { lr: r.lr, eval_loss: r.eval_loss, pass1_p: r.pass1_p });
   }
   return { rows, best };
 }
 
 export function formatCalibration(c: Calibration): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const lines = ['model          N        D/N  digits  lr      held-out loss  pass@1 (p_i)  pass@1 (samples)'];
+  const lines = [
+    'model          N        D/N  digits  lr      held-out loss  pass@1 (p_i)  pass@1 (samples)',
+  ];
   for (const r of c.rows) {
-    lines.push(`${r.model.padEnd(12)} ${String(r.N).padStart(7)} ${r.ratio.toFixed(1).padStart(8)}  ${String(r.add_digits).padStart(6)}  ${String(r.lr).padEnd(6)}  ${r.eval_loss.toFixed(4).padStart(13)}  ${pct(r.pass1_p).padStart(12)}  ${pct(r.pass1_sampled).padStart(16)}`);
+    lines.push(
+      `${r.model.padEnd(12)} ${String(r.N).padStart(7)} ${r.ratio.toFixed(1).padStart(8)}  ${String(r.add_digits).padStart(6)}  ${String(r.lr).padEnd(6)}  ${r.eval_loss.toFixed(4).padStart(13)}  ${pct(r.pass1_p).padStart(12)}  ${pct(r.pass1_sampled).padStart(16)}`,
+    );
   }
   lines.push('', 'best learning rate per size and difficulty (lowest held-out loss):');
-  for (const b of c.best) lines.push(`  ${b.model.padEnd(12)} N=${String(b.N).padStart(7)} digits=${b.add_digits}: lr ${b.lr} (loss ${b.eval_loss.toFixed(4)}, pass@1 ${pct(b.pass1_p)})`);
+  for (const b of c.best)
+    lines.push(
+      `  ${b.model.padEnd(12)} N=${String(b.N).padStart(7)} digits=${b.add_digits}: lr ${b.lr} (loss ${b.eval_loss.toFixed(4)}, pass@1 ${pct(b.pass1_p)})`,
+    );
   return lines.join('\n');
 }

@@ -17,7 +17,13 @@ import { GpuDeviceLostError, type Gpu } from '../gpu/context.ts';
 import { autotune, modelMatmulShapes, type ChoiceStore } from '../bench/autotune.ts';
 import { modelShape, parseMix } from '../config.ts';
 import { expandRuns, type Experiment, type RunSpec } from './experiment.ts';
-import { runSweep, shardRuns, type SweepOptions, type SweepResult, type SweepStore } from './runner.ts';
+import {
+  runSweep,
+  shardRuns,
+  type SweepOptions,
+  type SweepResult,
+  type SweepStore,
+} from './runner.ts';
 import type { RunRecord } from './record.ts';
 
 /** What a sweep folder records about the experiment it ran: each run's settings, by run id. */
@@ -42,7 +48,11 @@ export interface SweepHost {
   /** Forget (and destroy) the current device so the next device() call makes a new one. */
   dropDevice(): void;
   /** Where measured kernel choices are kept per adapter; overrides (--kernels) win over measurement. */
-  kernels?: { store: ChoiceStore; overrides?: Record<string, number>; onMeasured?: (run: RunSpec, line: string) => void };
+  kernels?: {
+    store: ChoiceStore;
+    overrides?: Record<string, number>;
+    onMeasured?: (run: RunSpec, line: string) => void;
+  };
   /** Something the user must see: a device recreated. */
   onNotice?(message: string): void;
 }
@@ -55,7 +65,10 @@ export const MAX_DEVICE_LOSSES = 3;
 /** Refused: the experiment differs from the one that made the runs already in the store. */
 export class ExperimentChangedError extends Error {
   override name = 'ExperimentChangedError';
-  constructor(message: string, readonly changes: { key: string; from: unknown; to: unknown; runs: string[] }[]) {
+  constructor(
+    message: string,
+    readonly changes: { key: string; from: unknown; to: unknown; runs: string[] }[],
+  ) {
     super(message);
   }
 }
@@ -65,8 +78,14 @@ export function runSettings(e: Experiment, r: RunSpec): Record<string, unknown> 
   const s = e.sampling;
   return {
     ...r.config,
-    'sampling.questions': s.questions, 'sampling.n': s.n, 'sampling.k': s.k.join(','), 'sampling.temperature': s.temperature,
-    'sampling.top_k': s.top_k, 'sampling.top_p': s.top_p, 'sampling.max_new': s.max_new, 'sampling.seed': s.seed,
+    'sampling.questions': s.questions,
+    'sampling.n': s.n,
+    'sampling.k': s.k.join(','),
+    'sampling.temperature': s.temperature,
+    'sampling.top_k': s.top_k,
+    'sampling.top_p': s.top_p,
+    'sampling.max_new': s.max_new,
+    'sampling.seed': s.seed,
   };
 }
 
@@ -74,7 +93,14 @@ export function runSettings(e: Experiment, r: RunSpec): Record<string, unknown> 
 export function recordSettings(r: RunRecord): Record<string, unknown> {
   const tasks = Object.keys(parseMix(r.config.tasks)).length;
   const s = r.sampling;
-  const out: Record<string, unknown> = { ...r.config, 'sampling.n': s.n, 'sampling.temperature': s.temperature, 'sampling.top_k': s.top_k, 'sampling.top_p': s.top_p, 'sampling.seed': s.seed };
+  const out: Record<string, unknown> = {
+    ...r.config,
+    'sampling.n': s.n,
+    'sampling.temperature': s.temperature,
+    'sampling.top_k': s.top_k,
+    'sampling.top_p': s.top_p,
+    'sampling.seed': s.seed,
+  };
   if (r.pass_at_k?.sampling?.k?.length) out['sampling.k'] = r.pass_at_k.sampling.k.join(',');
   // A diverged run was never sampled: its question count says nothing.
   if (!r.diverged && s.questions > 0) out['sampling.questions'] = s.questions / tasks;
@@ -88,7 +114,11 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  * for runs with a resume checkpoint) and `e`, per key, with the runs concerned. Empty: nothing changed
  * for any run that would be reused.
  */
-export async function changedSettings(e: Experiment, store: DriverStore, manifest: SweepManifest | null): Promise<ExperimentChangedError['changes']> {
+export async function changedSettings(
+  e: Experiment,
+  store: DriverStore,
+  manifest: SweepManifest | null,
+): Promise<ExperimentChangedError['changes']> {
   const runs = new Map(expandRuns(e).map((r) => [r.id, r]));
   const byKey = new Map<string, { key: string; from: unknown; to: unknown; runs: string[] }>();
   const compare = (id: string, was: Record<string, unknown>, now: Record<string, unknown>) => {
@@ -118,7 +148,10 @@ export async function changedSettings(e: Experiment, store: DriverStore, manifes
 /** The refusal, in words: each changed key with its old and new value and the runs it concerns. */
 export function describeChanges(e: Experiment, changes: ExperimentChangedError['changes']): string {
   const fmt = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
-  const lines = changes.map((c) => `  ${c.key}: ${fmt(c.from)} → ${fmt(c.to)} (${c.runs.length} run${c.runs.length > 1 ? 's' : ''}: ${c.runs.slice(0, 3).join(', ')}${c.runs.length > 3 ? ', …' : ''})`);
+  const lines = changes.map(
+    (c) =>
+      `  ${c.key}: ${fmt(c.from)} → ${fmt(c.to)} (${c.runs.length} run${c.runs.length > 1 ? 's' : ''}: ${c.runs.slice(0, 3).join(', ')}${c.runs.length > 3 ? ', …' : ''})`,
+  );
   const runs = new Set(changes.flatMap((c) => c.runs)).size;
   return `the experiment "${e.name}" has changed since its ${runs} finished or started run${runs > 1 ? 's were' : ' was'} made, so they would be reused as if made with the new settings:\n${lines.join('\n')}\nUndo the change, or give the changed experiment a new name or a new results folder.`;
 }
@@ -135,10 +168,18 @@ export async function deviceLost(gpu: Gpu): Promise<boolean> {
  * The measured kernel choice for one run's shapes, into gpu.choices: the one call both hosts make
  * before a run trains (and the estimate before it times a step), so both run the same kernels.
  */
-export async function chooseKernels(gpu: Gpu, config: RunSpec['config'], kernels: SweepHost['kernels']): Promise<string | null> {
+export async function chooseKernels(
+  gpu: Gpu,
+  config: RunSpec['config'],
+  kernels: SweepHost['kernels'],
+): Promise<string | null> {
   if (!kernels) return null;
   const lines: string[] = [];
-  const r = await autotune(gpu, modelMatmulShapes(modelShape(config), config.batch_size), { store: kernels.store, overrides: kernels.overrides, log: (l) => lines.push(l) });
+  const r = await autotune(gpu, modelMatmulShapes(modelShape(config), config.batch_size), {
+    store: kernels.store,
+    overrides: kernels.overrides,
+    log: (l) => lines.push(l),
+  });
   return r.source === 'measured' ? lines.join('\n') || 'measured' : null;
 }
 
@@ -147,7 +188,11 @@ export async function chooseKernels(gpu: Gpu, config: RunSpec['config'], kernels
  * manifest written, kernels chosen per run, device losses recovered. Throws ExperimentChangedError before
  * any work when the store holds runs made with other settings.
  */
-export async function driveSweep(host: SweepHost, e: Experiment, opts: DriveOptions = {}): Promise<SweepResult> {
+export async function driveSweep(
+  host: SweepHost,
+  e: Experiment,
+  opts: DriveOptions = {},
+): Promise<SweepResult> {
   const { store } = host;
   shardRuns(expandRuns(e), opts.shard); // a bad shard fails here, before any check or device
   const manifest = (await store.loadManifest?.()) ?? null;
@@ -155,7 +200,12 @@ export async function driveSweep(host: SweepHost, e: Experiment, opts: DriveOpti
   if (changes.length) throw new ExperimentChangedError(describeChanges(e, changes), changes);
   // Runs of the old manifest that are not in this grid stay recorded: extending a grid keeps them.
   const runs = Object.fromEntries(expandRuns(e).map((r) => [r.id, runSettings(e, r)]));
-  await store.saveManifest?.({ format: 't2lab-sweep-1', sweep: e.name, runs: { ...(manifest?.sweep === e.name ? manifest.runs : {}), ...runs }, written_at: new Date().toISOString() });
+  await store.saveManifest?.({
+    format: 't2lab-sweep-1',
+    sweep: e.name,
+    runs: { ...(manifest?.sweep === e.name ? manifest.runs : {}), ...runs },
+    written_at: new Date().toISOString(),
+  });
   let losses = 0;
   for (;;) {
     const gpu = await host.device();
@@ -176,9 +226,16 @@ export async function driveSweep(host: SweepHost, e: Experiment, opts: DriveOpti
       if (!(err instanceof GpuDeviceLostError || (await deviceLost(gpu)))) throw err;
       losses = recorded > 0 ? 1 : losses + 1;
       host.dropDevice();
-      if (losses > MAX_DEVICE_LOSSES) throw new Error(`the GPU device was lost ${losses} times in a row without finishing a run; giving up (${(err as Error).message})`);
-      const why = gpu.lost ? `${gpu.lost.reason}${gpu.lost.message ? `: ${gpu.lost.message}` : ''}` : (err as Error).message;
-      host.onNotice?.(`The GPU device was lost (${why}). A new device was created; the sweep goes on from the last checkpoint.`);
+      if (losses > MAX_DEVICE_LOSSES)
+        throw new Error(
+          `the GPU device was lost ${losses} times in a row without finishing a run; giving up (${(err as Error).message})`,
+        );
+      const why = gpu.lost
+        ? `${gpu.lost.reason}${gpu.lost.message ? `: ${gpu.lost.message}` : ''}`
+        : (err as Error).message;
+      host.onNotice?.(
+        `The GPU device was lost (${why}). A new device was created; the sweep goes on from the last checkpoint.`,
+      );
     }
   }
 }

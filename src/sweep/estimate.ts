@@ -56,10 +56,15 @@ export function sizeKey(c: Config, s: SamplingSpec): string {
   return `L${c.n_layer} C${c.n_embd} H${c.n_head} T${c.block_size} B${c.batch_size} eb${c.eval_batches} ${c.tasks} n${s.n} new${s.max_new}`;
 }
 
-const storeKey = (gpu: Gpu, key: string) => `t2lab.estimate|${adapterKey(gpu.adapter)}|${describeChoices(gpu)}|${key}`;
+const storeKey = (gpu: Gpu, key: string) =>
+  `t2lab.estimate|${adapterKey(gpu.adapter)}|${describeChoices(gpu)}|${key}`;
 
 /** Time one model size here: a few training steps, one evaluation, one sampling pass of ≤ 256 sequences. */
-export async function measureModel(gpu: Gpu, config: Config, spec: SamplingSpec): Promise<ModelTiming> {
+export async function measureModel(
+  gpu: Gpu,
+  config: Config,
+  spec: SamplingSpec,
+): Promise<ModelTiming> {
   const steps = 6;
   const c = makeConfig({ ...config, tokens: (steps + 2) * config.batch_size * config.block_size });
   const trainer = new Trainer(gpu, c);
@@ -82,21 +87,38 @@ export async function measureModel(gpu: Gpu, config: Config, spec: SamplingSpec)
     const tasks = Object.keys(parseMix(c.tasks)).length;
     const perTask = Math.max(1, Math.min(spec.questions, Math.floor(256 / (spec.n * tasks))));
     t = performance.now();
-    const ev = await evaluateModel(gpu, c, trainer.model.paramsFlat, { ...spec, questions: perTask });
+    const ev = await evaluateModel(gpu, c, trainer.model.paramsFlat, {
+      ...spec,
+      questions: perTask,
+    });
     const sample_s = (performance.now() - t) / 1000;
-    return { step_s, first_step_s, eval_s, sample_s, sample_seqs: ev.questions.length * spec.n, measured_at: new Date().toISOString() };
+    return {
+      step_s,
+      first_step_s,
+      eval_s,
+      sample_s,
+      sample_seqs: ev.questions.length * spec.n,
+      measured_at: new Date().toISOString(),
+    };
   } finally {
     trainer.dispose();
   }
 }
 
 /** One run's seconds from its size's timing. */
-export function runSeconds(run: RunSpec, spec: SamplingSpec, t: ModelTiming): { train_s: number; sample_s: number } {
+export function runSeconds(
+  run: RunSpec,
+  spec: SamplingSpec,
+  t: ModelTiming,
+): { train_s: number; sample_s: number } {
   const c = run.config;
   const steps = Math.ceil(c.tokens / (c.batch_size * c.block_size));
   const evals = Math.floor(steps / c.eval_interval) + 2; // the untrained one, every eval_interval, the last
   const seqs = spec.questions * Object.keys(parseMix(c.tasks)).length * spec.n;
-  return { train_s: steps * t.step_s + evals * t.eval_s, sample_s: (t.sample_s * seqs) / t.sample_seqs };
+  return {
+    train_s: steps * t.step_s + evals * t.eval_s,
+    sample_s: (t.sample_s * seqs) / t.sample_seqs,
+  };
 }
 
 export interface EstimateOptions {
@@ -110,11 +132,17 @@ export interface EstimateOptions {
 }
 
 /** The estimate of `runs` (typically one shard of `e`) on `gpu`. */
-export async function estimateSweep(gpu: Gpu, e: Experiment, runs: RunSpec[], opts: EstimateOptions = {}): Promise<SweepEstimate> {
+export async function estimateSweep(
+  gpu: Gpu,
+  e: Experiment,
+  runs: RunSpec[],
+  opts: EstimateOptions = {},
+): Promise<SweepEstimate> {
   const timings = new Map<string, ModelTiming>();
   const measuredNow: string[] = [];
   const bySize = new Map<string, RunSpec>();
-  for (const r of runs) if (!bySize.has(sizeKey(r.config, e.sampling))) bySize.set(sizeKey(r.config, e.sampling), r);
+  for (const r of runs)
+    if (!bySize.has(sizeKey(r.config, e.sampling))) bySize.set(sizeKey(r.config, e.sampling), r);
   for (const [key, run] of bySize) {
     await opts.prepare?.(run);
     const skey = storeKey(gpu, key);
@@ -150,7 +178,12 @@ export async function estimateSweep(gpu: Gpu, e: Experiment, runs: RunSpec[], op
     let basis: RunEstimate['basis'] = 'measured';
     if (!t && measured.length) {
       // The measured size nearest in FLOPs per step, scaled.
-      const ref = measured.reduce((a, b) => (Math.abs(Math.log(flops(b.config) / flops(r.config))) < Math.abs(Math.log(flops(a.config) / flops(r.config))) ? b : a));
+      const ref = measured.reduce((a, b) =>
+        Math.abs(Math.log(flops(b.config) / flops(r.config))) <
+        Math.abs(Math.log(flops(a.config) / flops(r.config)))
+          ? b
+          : a,
+      );
       const rt = timings.get(sizeKey(ref.config, e.sampling))!;
       const f = flops(r.config) / flops(ref.config);
       t = { ...rt, step_s: rt.step_s * f, eval_s: rt.eval_s * f, sample_s: rt.sample_s * f };
@@ -163,5 +196,12 @@ export async function estimateSweep(gpu: Gpu, e: Experiment, runs: RunSpec[], op
     out.push({ id: r.id, ...runSeconds(r, e.sampling, t), basis });
   }
   const total_s = setup_s + out.reduce((a, r) => a + r.train_s + r.sample_s, 0);
-  return { adapter: adapterKey(gpu.adapter), runs: out, total_s, setup_s, measuredNow, unmeasured: measured.length ? unmeasured : [...bySize.values()].map((r) => r.model) };
+  return {
+    adapter: adapterKey(gpu.adapter),
+    runs: out,
+    total_s,
+    setup_s,
+    measuredNow,
+    unmeasured: measured.length ? unmeasured : [...bySize.values()].map((r) => r.model),
+  };
 }

@@ -2,7 +2,15 @@
 // the test-time half (questions, samples per question n, the set of k, temperature, C_inf). This module
 // validates one (every error names the field and says how to fix it) and expands it into runs, each an
 // ordinary flat Config, deterministic and independent of the others.
-import { makeConfig, ConfigError, modelShape, parseMix, SAMPLING_DEFAULTS, type Config, type SamplingSpec } from '../config.ts';
+import {
+  makeConfig,
+  ConfigError,
+  modelShape,
+  parseMix,
+  SAMPLING_DEFAULTS,
+  type Config,
+  type SamplingSpec,
+} from '../config.ts';
 import { paramCount } from '../model/gpt.ts';
 import { taskNames } from '../data/tasks.ts';
 import { evaluationQuestions } from '../sample/evaluate.ts';
@@ -75,8 +83,21 @@ const modelLabel = (m: ModelSize) => `L${m.n_layer}-C${m.n_embd}-H${m.n_head}`;
 // known one, so a typo (`holdout_ratoi`, `sampling.temprature`) is an error, never silently ignored.
 // `satisfies Record<keyof ...>` makes a field added to the interface without its line here a type error.
 const EXPERIMENT_KEYS = {
-  name: 1, description: 1, base: 1, models: 1, budgets: 1, seeds: 1, extra_seeds: 1, overtrained: 1, scan: 1,
-  max_tokens: 1, min_tokens_per_param: 1, max_tokens_per_param: 1, sampling: 1, C_inf: 1, holdout_ratio: 1,
+  name: 1,
+  description: 1,
+  base: 1,
+  models: 1,
+  budgets: 1,
+  seeds: 1,
+  extra_seeds: 1,
+  overtrained: 1,
+  scan: 1,
+  max_tokens: 1,
+  min_tokens_per_param: 1,
+  max_tokens_per_param: 1,
+  sampling: 1,
+  C_inf: 1,
+  holdout_ratio: 1,
 } satisfies Record<keyof Experiment, 1>;
 const MODEL_KEYS = { n_layer: 1, n_embd: 1, n_head: 1, lr: 1 } satisfies Record<keyof ModelSize, 1>;
 const BLOCK_KEYS: Record<string, readonly string[]> = {
@@ -90,13 +111,17 @@ const BLOCK_KEYS: Record<string, readonly string[]> = {
 /** " (did you mean X?)" for the known names nearest to `name` (edit distance, transpositions count 1), or "". */
 export function didYouMean(name: string, known: readonly string[]): string {
   const dist = (a: string, b: string) => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [
+      i,
+      ...Array<number>(b.length).fill(0),
+    ]);
     for (let j = 1; j <= b.length; j++) d[0]![j] = j;
     for (let i = 1; i <= a.length; i++) {
       for (let j = 1; j <= b.length; j++) {
         const cost = a[i - 1] === b[j - 1] ? 0 : 1;
         d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+          d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
       }
     }
     return d[a.length]![b.length]!;
@@ -104,15 +129,30 @@ export function didYouMean(name: string, known: readonly string[]): string {
   const lower = name.toLowerCase();
   const scored = known.map((k) => ({ k, d: dist(lower, k.toLowerCase()) }));
   const best = Math.min(...scored.map((s) => s.d));
-  const near = scored.filter((s) => (s.d === best && s.d <= Math.max(2, Math.floor(name.length / 3))) || (lower.length >= 3 && k3(s.k, lower))).map((s) => s.k);
+  const near = scored
+    .filter(
+      (s) =>
+        (s.d === best && s.d <= Math.max(2, Math.floor(name.length / 3))) ||
+        (lower.length >= 3 && k3(s.k, lower)),
+    )
+    .map((s) => s.k);
   return near.length ? ` (did you mean ${[...new Set(near)].join(' or ')}?)` : '';
 }
-const k3 = (k: string, lower: string) => k.length >= 3 && (k.toLowerCase().includes(lower) || lower.includes(k.toLowerCase()));
+const k3 = (k: string, lower: string) =>
+  k.length >= 3 && (k.toLowerCase().includes(lower) || lower.includes(k.toLowerCase()));
 
 /** Throw (via fail) on the first key of `block` that the experiment format does not know. */
-function checkKeys(block: Record<string, unknown>, where: string, known: readonly string[], fail: (m: string) => never): void {
+function checkKeys(
+  block: Record<string, unknown>,
+  where: string,
+  known: readonly string[],
+  fail: (m: string) => never,
+): void {
   for (const key of Object.keys(block)) {
-    if (!known.includes(key)) fail(`unknown key ${where ? `${where}.` : ''}${key}${didYouMean(key, known)}; known keys${where ? ` of ${where}` : ''}: ${known.join(', ')}`);
+    if (!known.includes(key))
+      fail(
+        `unknown key ${where ? `${where}.` : ''}${key}${didYouMean(key, known)}; known keys${where ? ` of ${where}` : ''}: ${known.join(', ')}`,
+      );
   }
 }
 
@@ -123,7 +163,8 @@ function duplicateRuns(e: Experiment, runs: RunSpec[]): string | null {
   const dupes = [...count].filter(([, n]) => n > 1);
   if (!dupes.length) return null;
   const repeated = (what: string, xs: readonly unknown[]) => {
-    const seen = new Set<string>(), twice = new Set<string>();
+    const seen = new Set<string>(),
+      twice = new Set<string>();
     for (const x of xs) {
       const k = typeof x === 'object' ? modelLabel(x as ModelSize) : String(x);
       if (seen.has(k)) twice.add(k);
@@ -132,8 +173,16 @@ function duplicateRuns(e: Experiment, runs: RunSpec[]): string | null {
     return twice.size ? [`${what} lists ${[...twice].join(', ')} more than once`] : [];
   };
   const levels = 'tokens_per_param' in e.budgets ? e.budgets.tokens_per_param : e.budgets.flops;
-  const causes = [...repeated('models', e.models), ...repeated('seeds', e.seeds), ...repeated('budgets', levels), ...repeated('extra_seeds.seeds', e.extra_seeds?.seeds ?? [])];
-  const ids = dupes.slice(0, 4).map(([id, n]) => `${id} (×${n})`).join(', ');
+  const causes = [
+    ...repeated('models', e.models),
+    ...repeated('seeds', e.seeds),
+    ...repeated('budgets', levels),
+    ...repeated('extra_seeds.seeds', e.extra_seeds?.seeds ?? []),
+  ];
+  const ids = dupes
+    .slice(0, 4)
+    .map(([id, n]) => `${id} (×${n})`)
+    .join(', ');
   return `${dupes.length} run id${dupes.length > 1 ? 's' : ''} would be trained more than once: ${ids}${dupes.length > 4 ? ', …' : ''}${causes.length ? `; ${causes.join('; ')}` : ''}. Remove the repeated entries`;
 }
 
@@ -142,13 +191,16 @@ export function validateExperiment(e: unknown, source = 'experiment'): Experimen
   const fail = (msg: string): never => {
     throw new ExperimentError(`${source}: ${msg}`);
   };
-  if (!e || typeof e !== 'object') fail('must export an object (export default { name, models, budgets, ... })');
+  if (!e || typeof e !== 'object')
+    fail('must export an object (export default { name, models, budgets, ... })');
   const x = e as Record<string, unknown>;
   checkKeys(x, '', BLOCK_KEYS['']!, fail);
   for (const block of ['budgets', 'extra_seeds', 'overtrained', 'sampling']) {
-    if (x[block] && typeof x[block] === 'object' && !Array.isArray(x[block])) checkKeys(x[block] as Record<string, unknown>, block, BLOCK_KEYS[block]!, fail);
+    if (x[block] && typeof x[block] === 'object' && !Array.isArray(x[block]))
+      checkKeys(x[block] as Record<string, unknown>, block, BLOCK_KEYS[block]!, fail);
   }
-  if (typeof x.name !== 'string' || !/^[\w.-]+$/.test(x.name)) fail(`"name" must be a word (letters, digits, _ . -), got ${JSON.stringify(x.name)}`);
+  if (typeof x.name !== 'string' || !/^[\w.-]+$/.test(x.name))
+    fail(`"name" must be a word (letters, digits, _ . -), got ${JSON.stringify(x.name)}`);
   const base = (x.base ?? {}) as Record<string, unknown>;
   if (typeof base !== 'object') fail('"base" must be an object of config keys');
   try {
@@ -158,30 +210,48 @@ export function validateExperiment(e: unknown, source = 'experiment'): Experimen
     // tokens may be below one step in base; the per-run config is what must hold.
     if (!/^tokens \(/.test(err.message)) fail(`base: ${err.message}`);
   }
-  if (!Array.isArray(x.models) || x.models.length === 0) fail('"models" must be a non-empty list of { n_layer, n_embd, n_head }');
+  if (!Array.isArray(x.models) || x.models.length === 0)
+    fail('"models" must be a non-empty list of { n_layer, n_embd, n_head }');
   (x.models as unknown[]).forEach((m, i) => {
     const mm = m as Record<string, unknown>;
     if (mm && typeof mm === 'object') checkKeys(mm, `models[${i}]`, Object.keys(MODEL_KEYS), fail);
     for (const k of ['n_layer', 'n_embd', 'n_head']) {
-      if (!Number.isInteger(mm?.[k]) || (mm[k] as number) < 1) fail(`models[${i}].${k} must be an integer >= 1, got ${JSON.stringify(mm?.[k])}`);
+      if (!Number.isInteger(mm?.[k]) || (mm[k] as number) < 1)
+        fail(`models[${i}].${k} must be an integer >= 1, got ${JSON.stringify(mm?.[k])}`);
     }
-    if ((mm.n_embd as number) % (mm.n_head as number) !== 0) fail(`models[${i}]: n_embd ${mm.n_embd} is not divisible by n_head ${mm.n_head}`);
-    if (mm.lr !== undefined && !(typeof mm.lr === 'number' && mm.lr > 0)) fail(`models[${i}].lr must be a number > 0, got ${JSON.stringify(mm.lr)}`);
+    if ((mm.n_embd as number) % (mm.n_head as number) !== 0)
+      fail(`models[${i}]: n_embd ${mm.n_embd} is not divisible by n_head ${mm.n_head}`);
+    if (mm.lr !== undefined && !(typeof mm.lr === 'number' && mm.lr > 0))
+      fail(`models[${i}].lr must be a number > 0, got ${JSON.stringify(mm.lr)}`);
   });
   if (x.overtrained !== undefined) {
     const o = x.overtrained as Record<string, unknown>;
     const nModels = (x.models as unknown[]).length;
-    if (!Array.isArray(o.models) || !o.models.length || !o.models.every((i) => Number.isInteger(i) && i >= 0 && i < nModels)) {
-      fail(`overtrained.models must be a non-empty list of indices into models (0..${nModels - 1}), got ${JSON.stringify(o.models)}`);
+    if (
+      !Array.isArray(o.models) ||
+      !o.models.length ||
+      !o.models.every((i) => Number.isInteger(i) && i >= 0 && i < nModels)
+    ) {
+      fail(
+        `overtrained.models must be a non-empty list of indices into models (0..${nModels - 1}), got ${JSON.stringify(o.models)}`,
+      );
     }
-    if (!Array.isArray(o.tokens_per_param) || !o.tokens_per_param.length || !o.tokens_per_param.every((v) => typeof v === 'number' && v > 0)) {
-      fail(`overtrained.tokens_per_param must be a non-empty list of numbers > 0, got ${JSON.stringify(o.tokens_per_param)}`);
+    if (
+      !Array.isArray(o.tokens_per_param) ||
+      !o.tokens_per_param.length ||
+      !o.tokens_per_param.every((v) => typeof v === 'number' && v > 0)
+    ) {
+      fail(
+        `overtrained.tokens_per_param must be a non-empty list of numbers > 0, got ${JSON.stringify(o.tokens_per_param)}`,
+      );
     }
   }
   if (x.scan !== undefined) {
-    if (!x.scan || typeof x.scan !== 'object') fail('"scan" must be an object of config keys to lists of values');
+    if (!x.scan || typeof x.scan !== 'object')
+      fail('"scan" must be an object of config keys to lists of values');
     for (const [key, values] of Object.entries(x.scan as object)) {
-      if (!Array.isArray(values) || !values.length) fail(`scan.${key} must be a non-empty list of values`);
+      if (!Array.isArray(values) || !values.length)
+        fail(`scan.${key} must be a non-empty list of values`);
       for (const v of values as unknown[]) {
         try {
           makeConfig({ ...base, [key]: v, tokens: 1e9 });
@@ -193,42 +263,83 @@ export function validateExperiment(e: unknown, source = 'experiment'): Experimen
   }
   const b = x.budgets as Record<string, unknown> | undefined;
   const list = b && (b.tokens_per_param ?? b.flops);
-  if (!b || !Array.isArray(list) || !list.length || Object.keys(b).length !== 1 || !('tokens_per_param' in b || 'flops' in b)) {
+  if (
+    !b ||
+    !Array.isArray(list) ||
+    !list.length ||
+    Object.keys(b).length !== 1 ||
+    !('tokens_per_param' in b || 'flops' in b)
+  ) {
     fail('"budgets" must be { tokens_per_param: [ratios] } or { flops: [C_train levels] }');
   }
   (list as unknown[]).forEach((v, i) => {
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) fail(`budgets: entry ${i} must be a number > 0, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
+      fail(`budgets: entry ${i} must be a number > 0, got ${JSON.stringify(v)}`);
   });
   const seedList = (what: string, s: unknown) => {
     // Seeds are hashed as 32-bit words (src/util/rng.ts): 2^32 would silently be seed 0.
-    if (!Array.isArray(s) || !s.length || !s.every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff)) fail(`${what} must be a non-empty list of integers in [0, 4294967295], got ${JSON.stringify(s)}`);
+    if (
+      !Array.isArray(s) ||
+      !s.length ||
+      !s.every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff)
+    )
+      fail(
+        `${what} must be a non-empty list of integers in [0, 4294967295], got ${JSON.stringify(s)}`,
+      );
   };
   seedList('"seeds"', x.seeds);
   if (x.extra_seeds !== undefined) {
     const es = x.extra_seeds as Record<string, unknown>;
-    if (!(typeof es.max_params === 'number' && es.max_params > 0)) fail('extra_seeds.max_params must be a number > 0');
+    if (!(typeof es.max_params === 'number' && es.max_params > 0))
+      fail('extra_seeds.max_params must be a number > 0');
     seedList('extra_seeds.seeds', es.seeds);
   }
-  if (x.max_tokens !== undefined && !(Number.isInteger(x.max_tokens) && (x.max_tokens as number) > 0)) fail('"max_tokens" must be an integer > 0');
-  if (x.min_tokens_per_param !== undefined && !(typeof x.min_tokens_per_param === 'number' && x.min_tokens_per_param >= 0)) fail('"min_tokens_per_param" must be a number >= 0');
-  if (x.max_tokens_per_param !== undefined && !(typeof x.max_tokens_per_param === 'number' && x.max_tokens_per_param > 0)) fail('"max_tokens_per_param" must be a number > 0');
+  if (
+    x.max_tokens !== undefined &&
+    !(Number.isInteger(x.max_tokens) && (x.max_tokens as number) > 0)
+  )
+    fail('"max_tokens" must be an integer > 0');
+  if (
+    x.min_tokens_per_param !== undefined &&
+    !(typeof x.min_tokens_per_param === 'number' && x.min_tokens_per_param >= 0)
+  )
+    fail('"min_tokens_per_param" must be a number >= 0');
+  if (
+    x.max_tokens_per_param !== undefined &&
+    !(typeof x.max_tokens_per_param === 'number' && x.max_tokens_per_param > 0)
+  )
+    fail('"max_tokens_per_param" must be a number > 0');
   const s = { ...SAMPLING_DEFAULTS, ...((x.sampling ?? {}) as object) } as SamplingSpec;
   const posInt = (k: keyof SamplingSpec) => {
-    if (!Number.isInteger(s[k]) || (s[k] as number) < 1) fail(`sampling.${k} must be an integer >= 1, got ${JSON.stringify(s[k])}`);
+    if (!Number.isInteger(s[k]) || (s[k] as number) < 1)
+      fail(`sampling.${k} must be an integer >= 1, got ${JSON.stringify(s[k])}`);
   };
   posInt('questions');
   posInt('n');
   posInt('max_new');
-  if (!Array.isArray(s.k) || !s.k.length || !s.k.every((k) => Number.isInteger(k) && k >= 1)) fail(`sampling.k must be a list of integers >= 1, got ${JSON.stringify(s.k)}`);
-  if (new Set(s.k).size !== s.k.length || s.k.some((k, i) => i > 0 && k < s.k[i - 1]!)) fail(`sampling.k must list each k once, in increasing order, got ${JSON.stringify(s.k)}`);
+  if (!Array.isArray(s.k) || !s.k.length || !s.k.every((k) => Number.isInteger(k) && k >= 1))
+    fail(`sampling.k must be a list of integers >= 1, got ${JSON.stringify(s.k)}`);
+  if (new Set(s.k).size !== s.k.length || s.k.some((k, i) => i > 0 && k < s.k[i - 1]!))
+    fail(`sampling.k must list each k once, in increasing order, got ${JSON.stringify(s.k)}`);
   const kmax = Math.max(...s.k);
-  if (kmax > s.n) fail(`sampling.k includes ${kmax} but only n = ${s.n} samples are drawn per question; raise sampling.n to at least ${kmax}`);
+  if (kmax > s.n)
+    fail(
+      `sampling.k includes ${kmax} but only n = ${s.n} samples are drawn per question; raise sampling.n to at least ${kmax}`,
+    );
   if (!(s.temperature >= 0)) fail(`sampling.temperature must be >= 0, got ${s.temperature}`);
-  if (!Number.isInteger(s.top_k) || s.top_k < 0) fail(`sampling.top_k must be an integer >= 0 (0 = off), got ${s.top_k}`);
-  if (!(s.top_p > 0 && s.top_p <= 1)) fail(`sampling.top_p must be in (0, 1] (1 = off), got ${s.top_p}`);
-  if (!Number.isInteger(s.seed) || s.seed < 0 || s.seed > 0xffffffff) fail(`sampling.seed must be an integer in [0, 4294967295], got ${JSON.stringify(s.seed)}`);
-  if (x.C_inf !== undefined && !(typeof x.C_inf === 'number' && x.C_inf > 0)) fail('"C_inf" must be a number > 0');
-  if (x.holdout_ratio !== undefined && !(typeof x.holdout_ratio === 'number' && x.holdout_ratio > 0)) fail('"holdout_ratio" must be a number > 0');
+  if (!Number.isInteger(s.top_k) || s.top_k < 0)
+    fail(`sampling.top_k must be an integer >= 0 (0 = off), got ${s.top_k}`);
+  if (!(s.top_p > 0 && s.top_p <= 1))
+    fail(`sampling.top_p must be in (0, 1] (1 = off), got ${s.top_p}`);
+  if (!Number.isInteger(s.seed) || s.seed < 0 || s.seed > 0xffffffff)
+    fail(`sampling.seed must be an integer in [0, 4294967295], got ${JSON.stringify(s.seed)}`);
+  if (x.C_inf !== undefined && !(typeof x.C_inf === 'number' && x.C_inf > 0))
+    fail('"C_inf" must be a number > 0');
+  if (
+    x.holdout_ratio !== undefined &&
+    !(typeof x.holdout_ratio === 'number' && x.holdout_ratio > 0)
+  )
+    fail('"holdout_ratio" must be a number > 0');
   const mix = (base.tasks as string | undefined) ?? makeConfig().tasks;
   try {
     parseMix(mix);
@@ -237,7 +348,10 @@ export function validateExperiment(e: unknown, source = 'experiment'): Experimen
   }
   const exp = { description: '', ...x, base, sampling: s } as Experiment;
   const runs = expandRuns(exp);
-  if (runs.length === 0) fail('no runs: every budget is below one optimizer step, below min_tokens_per_param·N or above max_tokens for every model');
+  if (runs.length === 0)
+    fail(
+      'no runs: every budget is below one optimizer step, below min_tokens_per_param·N or above max_tokens for every model',
+    );
   const dupes = duplicateRuns(exp, runs);
   if (dupes) fail(dupes);
   // Fail now, not after the first run has trained: each task needs enough questions that fit the context.
@@ -259,27 +373,45 @@ export function expandRuns(e: Experiment): RunSpec[] {
     const N = paramCount(modelShape(probe));
     const D = Math.round(isRatio ? level * N.nonEmbedding : level / (6 * N.nonEmbedding));
     const step = probe.batch_size * probe.block_size;
-    if (D < step || (e.max_tokens !== undefined && D > e.max_tokens) || (!isRatio && D < (e.min_tokens_per_param ?? 1) * N.nonEmbedding) || (!isRatio && D > (e.max_tokens_per_param ?? Infinity) * N.nonEmbedding)) return;
+    if (
+      D < step ||
+      (e.max_tokens !== undefined && D > e.max_tokens) ||
+      (!isRatio && D < (e.min_tokens_per_param ?? 1) * N.nonEmbedding) ||
+      (!isRatio && D > (e.max_tokens_per_param ?? Infinity) * N.nonEmbedding)
+    )
+      return;
     const seeds = [...e.seeds];
-    if (extraSeeds && e.extra_seeds && N.nonEmbedding <= e.extra_seeds.max_params) for (const s of e.extra_seeds.seeds) if (!seeds.includes(s)) seeds.push(s);
+    if (extraSeeds && e.extra_seeds && N.nonEmbedding <= e.extra_seeds.max_params)
+      for (const s of e.extra_seeds.seeds) if (!seeds.includes(s)) seeds.push(s);
     const budget = isRatio ? `D/N=${level}` : `C=${level.toExponential(1)}`;
     for (const over of scanCombinations(e.scan)) {
-      const tag = Object.entries(over).map(([k, v]) => `${k}=${v}`).join(',');
+      const tag = Object.entries(over)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',');
       for (const seed of seeds) {
         const config = makeConfig({ ...e.base, ...m, ...over, tokens: D, seed });
-        runs.push({ id: `${modelLabel(m)}/${budget}${tag ? `/${tag}` : ''}/s${seed}`, model: modelLabel(m), budget, config, N: N.total, N_nonemb: N.nonEmbedding });
+        runs.push({
+          id: `${modelLabel(m)}/${budget}${tag ? `/${tag}` : ''}/s${seed}`,
+          model: modelLabel(m),
+          budget,
+          config,
+          N: N.total,
+          N_nonemb: N.nonEmbedding,
+        });
       }
     }
   };
   for (const level of levels) for (const m of e.models) add(m, level, ratios);
-  for (const i of e.overtrained?.models ?? []) for (const r of e.overtrained!.tokens_per_param) add(e.models[i]!, r, true, false);
+  for (const i of e.overtrained?.models ?? [])
+    for (const r of e.overtrained!.tokens_per_param) add(e.models[i]!, r, true, false);
   return runs;
 }
 
 /** Every combination of a scan's values, in order ([{}] without a scan). */
 function scanCombinations(scan: Experiment['scan']): Record<string, number | string>[] {
   let out: Record<string, number | string>[] = [{}];
-  for (const [key, values] of Object.entries(scan ?? {})) out = out.flatMap((o) => values!.map((v) => ({ ...o, [key]: v })));
+  for (const [key, values] of Object.entries(scan ?? {}))
+    out = out.flatMap((o) => values!.map((v) => ({ ...o, [key]: v })));
   return out;
 }
 

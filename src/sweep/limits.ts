@@ -10,7 +10,8 @@ export interface BufferLimits {
   maxBufferSize: number;
 }
 
-const MiB = (b: number) => `${(b / 2 ** 20).toLocaleString('en-US', { maximumFractionDigits: 0 })} MiB`;
+const MiB = (b: number) =>
+  `${(b / 2 ** 20).toLocaleString('en-US', { maximumFractionDigits: 0 })} MiB`;
 
 /**
  * Null when every buffer of a training run of `c` fits `limits`, else one message per buffer that does
@@ -26,7 +27,9 @@ export function runLimitProblems(c: Config, limits: BufferLimits): string[] {
   // Parameters, their gradients and both AdamW moments are one flat buffer each.
   const N = paramCount(shape).total;
   if (4 * N > max) {
-    problems.push(`n_layer ${c.n_layer} × n_embd ${C} makes N = ${N.toLocaleString('en-US')} parameters: ${over(4 * N)} (params, grads and each AdamW moment are one buffer each); lower n_layer or n_embd (about 12·n_layer·n_embd² ≤ ${Math.floor(max / 4).toLocaleString('en-US')})`);
+    problems.push(
+      `n_layer ${c.n_layer} × n_embd ${C} makes N = ${N.toLocaleString('en-US')} parameters: ${over(4 * N)} (params, grads and each AdamW moment are one buffer each); lower n_layer or n_embd (about 12·n_layer·n_embd² ≤ ${Math.floor(max / 4).toLocaleString('en-US')})`,
+    );
   }
   // The widest activation per position: the MLP's 4·C (and its matmuls' outputs) or the logits' V.
   const width = Math.max(4 * C, V);
@@ -34,7 +37,9 @@ export function runLimitProblems(c: Config, limits: BufferLimits): string[] {
   const bytes = 4 * B * T * width;
   if (bytes > max) {
     const fitB = Math.floor(max / (4 * T * width));
-    problems.push(`batch_size ${B} × block_size ${T} × ${what} floats per activation: ${over(bytes)}; lower batch_size to at most ${fitB.toLocaleString('en-US')}${fitB < 1 ? ' (impossible at this block_size: lower block_size or n_embd)' : ''}`);
+    problems.push(
+      `batch_size ${B} × block_size ${T} × ${what} floats per activation: ${over(bytes)}; lower batch_size to at most ${fitB.toLocaleString('en-US')}${fitB < 1 ? ' (impossible at this block_size: lower block_size or n_embd)' : ''}`,
+    );
   }
   return problems;
 }
@@ -42,5 +47,6 @@ export function runLimitProblems(c: Config, limits: BufferLimits): string[] {
 /** Throw the problems as one Error (the CLI prints it as a usage error, the app in its banner). */
 export function checkRunLimits(c: Config, limits: BufferLimits, what = 'this run'): void {
   const problems = runLimitProblems(c, limits);
-  if (problems.length) throw new Error(`${what} does not fit this adapter:\n  ${problems.join('\n  ')}`);
+  if (problems.length)
+    throw new Error(`${what} does not fit this adapter:\n  ${problems.join('\n  ')}`);
 }

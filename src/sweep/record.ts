@@ -27,7 +27,14 @@ export interface RunRecord {
   eval_loss: number;
   diverged: boolean;
   /** Sampling settings of the test half. */
-  sampling: { n: number; temperature: number; top_k: number; top_p: number; questions: number; seed: number };
+  sampling: {
+    n: number;
+    temperature: number;
+    top_k: number;
+    top_p: number;
+    questions: number;
+    seed: number;
+  };
   questions: QuestionResult[];
   /** pass@k from sampling (unbiased estimator) and from the likelihood p_i (exact), same k. */
   pass_at_k: { sampling: PassAtK; likelihood: PassAtK };
@@ -43,30 +50,48 @@ export function parseRecordLine(line: string): RunRecord {
   try {
     r = JSON.parse(line);
   } catch (e) {
-    throw new Error(`not valid JSON (${(e as Error).message.slice(0, 80)}); a half-written line from an interrupted run?`);
+    throw new Error(
+      `not valid JSON (${(e as Error).message.slice(0, 80)}); a half-written line from an interrupted run?`,
+    );
   }
   if (!r || typeof r !== 'object' || Array.isArray(r)) throw new Error('not a JSON object');
-  if (r.format !== RECORD_FORMAT) throw new Error(`format is ${JSON.stringify(r.format)}, expected "${RECORD_FORMAT}" (a t2lab sweep results line)`);
+  if (r.format !== RECORD_FORMAT)
+    throw new Error(
+      `format is ${JSON.stringify(r.format)}, expected "${RECORD_FORMAT}" (a t2lab sweep results line)`,
+    );
   // First what the fits rely on, every problem named at once; then the rest of the record's shape.
   const bad: string[] = [];
   if (typeof r.id !== 'string') bad.push('id (string)');
-  for (const k of ['N', 'N_nonemb', 'D']) if (!(typeof r[k] === 'number' && (r[k] as number) > 0)) bad.push(`${k} (positive number)`);
+  for (const k of ['N', 'N_nonemb', 'D'])
+    if (!(typeof r[k] === 'number' && (r[k] as number) > 0)) bad.push(`${k} (positive number)`);
   if (typeof r.diverged !== 'boolean') bad.push('diverged (boolean)');
   // JSON writes NaN as null: only a diverged run may lack its held-out loss.
-  if (!(typeof r.eval_loss === 'number' || (r.diverged === true && r.eval_loss === null))) bad.push('eval_loss (number)');
-  if (bad.length) throw new Error(`missing or wrong ${bad.join(', ')}${typeof r.id === 'string' ? ` in run ${r.id}` : ''}`);
+  if (!(typeof r.eval_loss === 'number' || (r.diverged === true && r.eval_loss === null)))
+    bad.push('eval_loss (number)');
+  if (bad.length)
+    throw new Error(
+      `missing or wrong ${bad.join(', ')}${typeof r.id === 'string' ? ` in run ${r.id}` : ''}`,
+    );
   if (r.eval_loss === null) r.eval_loss = NaN;
-  for (const k of ['C_train', 'C_train_exact']) if (typeof r[k] !== 'number') throw new Error(`field "${k}" must be a number, got ${JSON.stringify(r[k])}`);
+  for (const k of ['C_train', 'C_train_exact'])
+    if (typeof r[k] !== 'number')
+      throw new Error(`field "${k}" must be a number, got ${JSON.stringify(r[k])}`);
   if (typeof r.sweep !== 'string') throw new Error('field "sweep" must be a string');
-  for (const k of ['curve', 'evals', 'questions']) if (!Array.isArray(r[k])) throw new Error(`field "${k}" must be a list`);
+  for (const k of ['curve', 'evals', 'questions'])
+    if (!Array.isArray(r[k])) throw new Error(`field "${k}" must be a list`);
   const pk = r.pass_at_k as Record<string, PassAtK> | undefined;
-  if (!pk || !pk.sampling || !pk.likelihood || !Array.isArray(pk.sampling.k)) throw new Error('field "pass_at_k" must hold { sampling, likelihood } tables');
-  for (const t of [pk.sampling, pk.likelihood]) for (const k of ['value', 'lo', 'hi'] as const) t[k] = t[k].map((v) => (v === null ? NaN : v));
+  if (!pk || !pk.sampling || !pk.likelihood || !Array.isArray(pk.sampling.k))
+    throw new Error('field "pass_at_k" must hold { sampling, likelihood } tables');
+  for (const t of [pk.sampling, pk.likelihood])
+    for (const k of ['value', 'lo', 'hi'] as const) t[k] = t[k].map((v) => (v === null ? NaN : v));
   return r as unknown as RunRecord;
 }
 
 /** Every record of a results JSONL text; blank lines skipped, each bad line reported by its 1-based number. */
-export function parseRecordsJsonl(text: string): { records: RunRecord[]; errors: { line: number; message: string }[] } {
+export function parseRecordsJsonl(text: string): {
+  records: RunRecord[];
+  errors: { line: number; message: string }[];
+} {
   const records: RunRecord[] = [];
   const errors: { line: number; message: string }[] = [];
   text.split(/\r?\n/).forEach((line, i) => {

@@ -77,7 +77,13 @@ export interface SweepResult {
 /** The runs of one shard: i, i+n, i+2n, ... of the full grid. */
 export function shardRuns(runs: RunSpec[], shard = { index: 0, count: 1 }): RunSpec[] {
   const { index, count } = shard;
-  if (!(Number.isInteger(count) && count >= 1 && Number.isInteger(index) && index >= 0 && index < count)) {
+  if (!(
+    Number.isInteger(count) &&
+    count >= 1 &&
+    Number.isInteger(index) &&
+    index >= 0 &&
+    index < count
+  )) {
     throw new Error(`shard ${index}/${count} is invalid: need 0 <= i < n (e.g. --shard 0/4)`);
   }
   return runs.filter((_, i) => i % count === index);
@@ -90,36 +96,68 @@ function runCost(e: Experiment, r: RunSpec): number {
   return 6 * r.N * r.config.tokens + 2 * r.N * questions * s.n * (s.max_new + 16);
 }
 
-export async function runSweep(gpu: Gpu, e: Experiment, store: SweepStore, opts: SweepOptions = {}): Promise<SweepResult> {
+export async function runSweep(
+  gpu: Gpu,
+  e: Experiment,
+  store: SweepStore,
+  opts: SweepOptions = {},
+): Promise<SweepResult> {
   const runs = shardRuns(expandRuns(e), opts.shard).slice(0, opts.limit ?? Infinity);
   const done = new Set((await store.records()).filter((r) => r.sweep === e.name).map((r) => r.id));
   const todo = runs.filter((r) => !done.has(r.id));
   // Cost in estimated seconds when every run has an estimate, else in FLOPs (a relative measure).
   const est = todo.map((r) => opts.estimate?.(r) ?? null);
-  const seconds = est.length > 0 && est.every((x) => x !== null && Number.isFinite(x.train_s + x.sample_s));
-  const costOf = (r: RunSpec) => (seconds ? est[todo.indexOf(r)]!.train_s + est[todo.indexOf(r)]!.sample_s : runCost(e, r));
-  const trainShareOf = (r: RunSpec) => (seconds ? est[todo.indexOf(r)]!.train_s / Math.max(costOf(r), 1e-9) : (6 * r.N * r.config.tokens) / runCost(e, r));
+  const seconds =
+    est.length > 0 && est.every((x) => x !== null && Number.isFinite(x.train_s + x.sample_s));
+  const costOf = (r: RunSpec) =>
+    seconds ? est[todo.indexOf(r)]!.train_s + est[todo.indexOf(r)]!.sample_s : runCost(e, r);
+  const trainShareOf = (r: RunSpec) =>
+    seconds
+      ? est[todo.indexOf(r)]!.train_s / Math.max(costOf(r), 1e-9)
+      : (6 * r.N * r.config.tokens) / runCost(e, r);
   const totalCost = todo.reduce((a, r) => a + costOf(r), 0);
   let doneCost = 0;
   let spentSeconds = 0; // wall time of the cost done in this call (for the ETA)
   const log = opts.onLog ?? (() => {});
-  log(`${e.name}: ${runs.length} runs in this shard, ${runs.length - todo.length} already done, ${todo.length} to run`);
+  log(
+    `${e.name}: ${runs.length} runs in this shard, ${runs.length - todo.length} already done, ${todo.length} to run`,
+  );
   let ran = 0;
   for (const [i, run] of todo.entries()) {
-    if (opts.signal?.aborted) return { skipped: runs.length - todo.length, ran, remaining: todo.length - i, paused: true };
+    if (opts.signal?.aborted)
+      return { skipped: runs.length - todo.length, ran, remaining: todo.length - i, paused: true };
     const cost = costOf(run);
     const t0 = performance.now();
-    const progress = (phase: SweepProgress['phase'], runFraction: number, extra: Partial<SweepProgress>) => {
+    const progress = (
+      phase: SweepProgress['phase'],
+      runFraction: number,
+      extra: Partial<SweepProgress>,
+    ) => {
       const doneNow = doneCost + runFraction * cost;
       const overall = totalCost ? doneNow / totalCost : 1;
       const elapsed = spentSeconds + (performance.now() - t0) / 1000;
       // Measured so far, rescaled; before that, the estimate itself (in seconds) or nothing (FLOPs).
-      const eta = doneNow > 0 && elapsed > 1 ? ((totalCost - doneNow) * elapsed) / doneNow : seconds ? totalCost - doneNow : null;
-      opts.onProgress?.({ run, index: i, total: todo.length, phase, runFraction, overallFraction: overall, etaSeconds: eta, ...extra });
+      const eta =
+        doneNow > 0 && elapsed > 1
+          ? ((totalCost - doneNow) * elapsed) / doneNow
+          : seconds
+            ? totalCost - doneNow
+            : null;
+      opts.onProgress?.({
+        run,
+        index: i,
+        total: todo.length,
+        phase,
+        runFraction,
+        overallFraction: overall,
+        etaSeconds: eta,
+        ...extra,
+      });
     };
     const record = await runOne(gpu, e, run, trainShareOf(run), store, opts, progress, log);
     spentSeconds += (performance.now() - t0) / 1000;
-    if (!record) return { skipped: runs.length - todo.length, ran, remaining: todo.length - i, paused: true };
+    if (!record)
+      return { skipped: runs.length - todo.length, ran, remaining: todo.length - i, paused: true };
     doneCost += cost;
     await store.append(record);
     await store.deleteCheckpoint(run.id);
@@ -130,8 +168,16 @@ export async function runSweep(gpu: Gpu, e: Experiment, store: SweepStore, opts:
 }
 
 /** Train (resuming if a checkpoint exists) and evaluate one run; null when paused. trainShare: training's part of its cost. */
-async function runOne(gpu: Gpu, e: Experiment, run: RunSpec, trainShare: number, store: SweepStore, opts: SweepOptions,
-  progress: (phase: SweepProgress['phase'], f: number, extra: Partial<SweepProgress>) => void, log: (m: string) => void): Promise<RunRecord | null> {
+async function runOne(
+  gpu: Gpu,
+  e: Experiment,
+  run: RunSpec,
+  trainShare: number,
+  store: SweepStore,
+  opts: SweepOptions,
+  progress: (phase: SweepProgress['phase'], f: number, extra: Partial<SweepProgress>) => void,
+  log: (m: string) => void,
+): Promise<RunRecord | null> {
   await opts.prepare?.(run);
   const trainer = new Trainer(gpu, run.config);
   try {
@@ -141,33 +187,48 @@ async function runOne(gpu: Gpu, e: Experiment, run: RunSpec, trainShare: number,
       try {
         trainer.restore(saved, run.id);
         resumedAt = trainer.tokens;
-        log(`${run.id}: resuming from its checkpoint at ${trainer.tokens} of ${run.config.tokens} tokens`);
+        log(
+          `${run.id}: resuming from its checkpoint at ${trainer.tokens} of ${run.config.tokens} tokens`,
+        );
       } catch (err) {
-        log(`${run.id}: its resume checkpoint is unusable (${(err as Error).message}); starting the run over`);
+        log(
+          `${run.id}: its resume checkpoint is unusable (${(err as Error).message}); starting the run over`,
+        );
         await store.deleteCheckpoint(run.id);
       }
     }
     const every = (opts.checkpointSeconds ?? 30) * 1000;
     let last = performance.now();
-    const result: TrainResult = await trainer.run((p) => progress('train', trainShare * (p.tokens / run.config.tokens), { train: p, resumedAt }), {
-      signal: opts.signal,
-      checkpoint: async () => {
-        const now = performance.now();
-        if (!opts.signal?.aborted && now - last < every) return;
-        last = now;
-        await store.saveCheckpoint(run.id, await trainer.snapshot());
+    const result: TrainResult = await trainer.run(
+      (p) =>
+        progress('train', trainShare * (p.tokens / run.config.tokens), { train: p, resumedAt }),
+      {
+        signal: opts.signal,
+        checkpoint: async () => {
+          const now = performance.now();
+          if (!opts.signal?.aborted && now - last < every) return;
+          last = now;
+          await store.saveCheckpoint(run.id, await trainer.snapshot());
+        },
       },
-    });
+    );
     if (result.paused) return null; // the checkpoint hook saved the state
     const t1 = performance.now();
     const evaluation = result.diverged
       ? null
-      : await evaluateModel(gpu, run.config, trainer.model.paramsFlat, e.sampling, (p) => progress('sample', trainShare + (1 - trainShare) * p.fraction, { sample: p }));
+      : await evaluateModel(gpu, run.config, trainer.model.paramsFlat, e.sampling, (p) =>
+          progress('sample', trainShare + (1 - trainShare) * p.fraction, { sample: p }),
+        );
     const sample_s = (performance.now() - t1) / 1000;
     if (store.saveModel && !result.diverged) {
       await store.saveModel(run.id, await trainer.checkpoint(result));
     }
-    const empty = { k: e.sampling.k, value: e.sampling.k.map(() => NaN), lo: e.sampling.k.map(() => NaN), hi: e.sampling.k.map(() => NaN) };
+    const empty = {
+      k: e.sampling.k,
+      value: e.sampling.k.map(() => NaN),
+      lo: e.sampling.k.map(() => NaN),
+      hi: e.sampling.k.map(() => NaN),
+    };
     return {
       format: RECORD_FORMAT,
       id: run.id,
@@ -182,11 +243,23 @@ async function runOne(gpu: Gpu, e: Experiment, run: RunSpec, trainShare: number,
       evals: result.evals.map((p) => ({ tokens: p.tokens, loss: p.loss })),
       eval_loss: result.finalEvalLoss,
       diverged: !!result.diverged,
-      sampling: { n: e.sampling.n, temperature: e.sampling.temperature, top_k: e.sampling.top_k, top_p: e.sampling.top_p, questions: evaluation?.questions.length ?? 0, seed: e.sampling.seed },
+      sampling: {
+        n: e.sampling.n,
+        temperature: e.sampling.temperature,
+        top_k: e.sampling.top_k,
+        top_p: e.sampling.top_p,
+        questions: evaluation?.questions.length ?? 0,
+        seed: e.sampling.seed,
+      },
       questions: evaluation?.questions ?? [],
       pass_at_k: evaluation?.pass_at_k ?? { sampling: empty, likelihood: empty },
       device: adapterLine(gpu.adapter),
-      timings: { train_s: result.seconds, sample_s, tokens_per_s: result.tokens / result.seconds, samples_per_s: evaluation?.samplesPerSec ?? 0 },
+      timings: {
+        train_s: result.seconds,
+        sample_s,
+        tokens_per_s: result.tokens / result.seconds,
+        samples_per_s: evaluation?.samplesPerSec ?? 0,
+      },
       code_version: opts.codeVersion ?? 'unknown',
       finished_at: new Date().toISOString(),
     };

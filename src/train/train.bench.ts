@@ -14,8 +14,10 @@ const SIZES = [
   { n_layer: 4, n_embd: 128, n_head: 4, block_size: 64, batch_size: 16 },
 ];
 
-const configOf = (s: (typeof SIZES)[number]) => makeConfig({ ...s, tokens: s.batch_size * s.block_size * 10_000, eval_batches: 1 });
-const shapeOf = (s: (typeof SIZES)[number]) => `L=${s.n_layer} C=${s.n_embd} H=${s.n_head} B=${s.batch_size} T=${s.block_size}`;
+const configOf = (s: (typeof SIZES)[number]) =>
+  makeConfig({ ...s, tokens: s.batch_size * s.block_size * 10_000, eval_batches: 1 });
+const shapeOf = (s: (typeof SIZES)[number]) =>
+  `L=${s.n_layer} C=${s.n_embd} H=${s.n_head} B=${s.batch_size} T=${s.block_size}`;
 
 export const bench: BenchCase[] = SIZES.map((s) => {
   const config = configOf(s);
@@ -57,7 +59,9 @@ export async function stepOverhead(gpu: Gpu, reps = 10): Promise<StepOverhead[]>
       for (let i = 0; i < 2; i++) trainer.benchStep(); // compile every pipeline first
       await gpu.sync();
       // Timed steps (timestamps) and waited-for steps alternate, so load on a shared machine hits both alike.
-      const gpuNs: number[] = [], host: number[] = [], step: number[] = [];
+      const gpuNs: number[] = [],
+        host: number[] = [],
+        step: number[] = [];
       let dispatches = 0;
       const dispatch = gpu.dispatch;
       for (let i = 0; i < reps; i++) {
@@ -80,7 +84,14 @@ export async function stepOverhead(gpu: Gpu, reps = 10): Promise<StepOverhead[]>
         gpu.submit();
       }
       await gpu.sync();
-      out.push({ shape: shapeOf(s), stepMs: Math.min(...step), gpuMs, hostMs: Math.min(...host), pipelinedMs: (performance.now() - t0) / reps, dispatches: dispatches / reps });
+      out.push({
+        shape: shapeOf(s),
+        stepMs: Math.min(...step),
+        gpuMs,
+        hostMs: Math.min(...host),
+        pipelinedMs: (performance.now() - t0) / reps,
+        dispatches: dispatches / reps,
+      });
     } finally {
       trainer.dispose();
     }
@@ -123,11 +134,15 @@ export async function stepProfile(gpu: Gpu, reps = 5): Promise<StepProfile[]> {
           x.ms += d.ns / 1e6;
         }
         for (const [kernel, x] of sums) {
-          const k = perKernel.get(kernel) ?? perKernel.set(kernel, { dispatches: x.n, ms: [] }).get(kernel)!;
+          const k =
+            perKernel.get(kernel) ??
+            perKernel.set(kernel, { dispatches: x.n, ms: [] }).get(kernel)!;
           k.ms.push(x.ms);
         }
       }
-      const rows = [...perKernel].map(([kernel, k]) => ({ kernel, dispatches: k.dispatches, ms: median(k.ms) })).sort((a, b) => b.ms - a.ms);
+      const rows = [...perKernel]
+        .map(([kernel, k]) => ({ kernel, dispatches: k.dispatches, ms: median(k.ms) }))
+        .sort((a, b) => b.ms - a.ms);
       out.push({ shape: shapeOf(s), totalMs: rows.reduce((a, r) => a + r.ms, 0), rows });
     } finally {
       trainer.dispose();

@@ -6,7 +6,13 @@
 // held-out loss at intervals. A step is one command buffer; the only readbacks are scheduled logs.
 import { difficultyOf, modelShape, parseMix, type Config, type ModelShape } from '../config.ts';
 import type { Gpu, Tensor } from '../gpu/context.ts';
-import { GPT, flattenParams, paramCount, trainingFlopsPerToken, unflattenParams } from '../model/gpt.ts';
+import {
+  GPT,
+  flattenParams,
+  paramCount,
+  trainingFlopsPerToken,
+  unflattenParams,
+} from '../model/gpt.ts';
 import { gpuOps } from '../model/ops.gpu.ts';
 import { TrainStream, IGNORE, type TrainStreamOptions } from '../data/stream.ts';
 import { EOS, encode } from '../data/tokenizer.ts';
@@ -82,7 +88,10 @@ export class Trainer {
   private readonly normScratch: Tensor;
   private readonly evalSet: { inputs: Uint32Array; targets: Uint32Array }[];
 
-  constructor(readonly gpu: Gpu, readonly config: Config) {
+  constructor(
+    readonly gpu: Gpu,
+    readonly config: Config,
+  ) {
     this.shape = modelShape(config);
     const ops = gpuOps(gpu);
     this.model = new GPT(ops, this.shape, config.batch_size);
@@ -110,10 +119,31 @@ export class Trainer {
     model.setBatch(inputs, targets);
     model.forward();
     model.backward();
-    ops.global_norm(this.norm, this.normScratch, model.gradsFlat, model.nParamsFlat, this.config.grad_clip);
+    ops.global_norm(
+      this.norm,
+      this.normScratch,
+      model.gradsFlat,
+      model.nParamsFlat,
+      this.config.grad_clip,
+    );
     const c = this.config;
-    ops.adamw_update(model.paramsFlat, model.gradsFlat, this.m, this.v, this.norm,
-      { lr: lrAt(this.step, this.steps, c), beta1: c.beta1, beta2: c.beta2, eps: 1e-8, weightDecay: c.weight_decay, step: this.step + 1 }, model.nParamsFlat, model.nDecay);
+    ops.adamw_update(
+      model.paramsFlat,
+      model.gradsFlat,
+      this.m,
+      this.v,
+      this.norm,
+      {
+        lr: lrAt(this.step, this.steps, c),
+        beta1: c.beta1,
+        beta2: c.beta2,
+        eps: 1e-8,
+        weightDecay: c.weight_decay,
+        step: this.step + 1,
+      },
+      model.nParamsFlat,
+      model.nDecay,
+    );
     if (submit) this.gpu.submit();
     this.step++;
     this.tokens += counted;
@@ -136,12 +166,17 @@ export class Trainer {
 
   /** Held-out loss: forward passes over the fixed evaluation batches (questions never trained on). */
   async evalLoss(): Promise<number> {
-    let sum = 0, count = 0;
+    let sum = 0,
+      count = 0;
     for (const b of this.evalSet) {
       this.model.setBatch(b.inputs, b.targets);
       this.model.forward();
       const losses = await this.gpu.read(this.model.acts.losses!);
-      for (let i = 0; i < losses.length; i++) if (b.targets[i] !== IGNORE) { sum += losses[i]!; count++; }
+      for (let i = 0; i < losses.length; i++)
+        if (b.targets[i] !== IGNORE) {
+          sum += losses[i]!;
+          count++;
+        }
     }
     return sum / count;
   }
@@ -151,7 +186,8 @@ export class Trainer {
     const N = paramCount(this.shape);
     const flopsPerToken = trainingFlopsPerToken(this.shape);
     const { curve, evals } = this;
-    if (this.step === 0 && !evals.length) evals.push({ step: 0, tokens: 0, loss: await this.evalLoss() });
+    if (this.step === 0 && !evals.length)
+      evals.push({ step: 0, tokens: 0, loss: await this.evalLoss() });
     let diverged: TrainResult['diverged'] = null;
     let paused = false;
     const t0 = performance.now() - this.secondsBefore * 1000;
@@ -168,7 +204,15 @@ export class Trainer {
       if (this.step % c.log_interval !== 0 && this.step % c.eval_interval !== 0 && !last) continue;
       const loss = await this.lastLoss(counted);
       curve.push({ step: this.step, tokens: this.tokens, loss });
-      const p: TrainProgress = { step: this.step, steps: this.steps, tokens: this.tokens, loss, lr: lrAt(this.step - 1, this.steps, c), tokensPerSec: 0, gflops: 0 };
+      const p: TrainProgress = {
+        step: this.step,
+        steps: this.steps,
+        tokens: this.tokens,
+        loss,
+        lr: lrAt(this.step - 1, this.steps, c),
+        tokensPerSec: 0,
+        gflops: 0,
+      };
       if (!Number.isFinite(loss)) {
         diverged = { step: this.step, loss };
         break;
@@ -203,7 +247,8 @@ export class Trainer {
       diverged,
       seconds,
       paused,
-      adapter: `${this.gpu.adapter.vendor} ${this.gpu.adapter.architecture} ${this.gpu.adapter.description}`.trim(),
+      adapter:
+        `${this.gpu.adapter.vendor} ${this.gpu.adapter.architecture} ${this.gpu.adapter.description}`.trim(),
     };
   }
 
@@ -214,7 +259,11 @@ export class Trainer {
 
   /** The model as a t2lab checkpoint (safetensors bytes) after `result`: what `t2lab sample` loads. */
   async checkpoint(result: TrainResult): Promise<Uint8Array> {
-    return saveCheckpoint({ config: this.config, params: await this.parameters(), state: { step: result.steps, tokens: result.tokens, finalEvalLoss: result.finalEvalLoss } });
+    return saveCheckpoint({
+      config: this.config,
+      params: await this.parameters(),
+      state: { step: result.steps, tokens: result.tokens, finalEvalLoss: result.finalEvalLoss },
+    });
   }
 
   /**
@@ -222,7 +271,9 @@ export class Trainer {
    * restore() of it continues the run exactly as if it had never stopped.
    */
   async snapshot(): Promise<Uint8Array> {
-    const [params, m, v] = await Promise.all([this.model.paramsFlat, this.m, this.v].map((t) => this.gpu.read(t)));
+    const [params, m, v] = await Promise.all(
+      [this.model.paramsFlat, this.m, this.v].map((t) => this.gpu.read(t)),
+    );
     const named = (flat: Float32Array) => unflattenParams(this.model.specs, flat);
     return saveCheckpoint({
       config: this.config,
@@ -232,7 +283,12 @@ export class Trainer {
         step: this.step,
         tokens: this.tokens,
         finalEvalLoss: this.evals[this.evals.length - 1]?.loss ?? NaN,
-        resume: { stream: this.stream.state(), curve: this.curve, evals: this.evals, seconds: this.secondsBefore },
+        resume: {
+          stream: this.stream.state(),
+          curve: this.curve,
+          evals: this.evals,
+          seconds: this.secondsBefore,
+        },
       },
     });
   }
@@ -240,10 +296,17 @@ export class Trainer {
   /** Continue from a snapshot() of a run with the same config (anything else is refused, saying why). */
   restore(bytes: Uint8Array, source = 'resume checkpoint'): void {
     const ck = loadCheckpoint(bytes, source);
-    if (JSON.stringify(ck.config) !== JSON.stringify(this.config)) throw new CheckpointError(`${source}: it was saved from another config; delete it to start the run over`);
+    if (JSON.stringify(ck.config) !== JSON.stringify(this.config))
+      throw new CheckpointError(
+        `${source}: it was saved from another config; delete it to start the run over`,
+      );
     const r = ck.state.resume;
-    if (!r || !ck.optimizer) throw new CheckpointError(`${source}: it holds no optimizer state (a final checkpoint, not a resume checkpoint)`);
-    const flat = (named: Record<string, { data: Float32Array }>) => flattenParams(this.model.specs, this.model.nParamsFlat, named);
+    if (!r || !ck.optimizer)
+      throw new CheckpointError(
+        `${source}: it holds no optimizer state (a final checkpoint, not a resume checkpoint)`,
+      );
+    const flat = (named: Record<string, { data: Float32Array }>) =>
+      flattenParams(this.model.specs, this.model.nParamsFlat, named);
     this.stream = new TrainStream(streamOptions(this.config), r.stream);
     this.gpu.write(this.model.paramsFlat, flat(ck.params));
     this.gpu.write(this.m, flat(ck.optimizer.m));
@@ -269,16 +332,23 @@ function evalBatches(c: Config): { inputs: Uint32Array; targets: Uint32Array }[]
   const names = Object.keys(mix).sort();
   const ids: number[] = [];
   const per = Math.ceil(need / (8 * names.length)) + 8;
-  const questions = names.map((name) => evalQuestions(name as TaskName, Math.min(per, 400), c.seed, difficultyOf(c, name)));
+  const questions = names.map((name) =>
+    evalQuestions(name as TaskName, Math.min(per, 400), c.seed, difficultyOf(c, name)),
+  );
   for (let i = 0; ids.length < need; i++) {
-    const q = questions[i % names.length]![Math.floor(i / names.length) % questions[i % names.length]!.length]!;
+    const q =
+      questions[i % names.length]![
+        Math.floor(i / names.length) % questions[i % names.length]!.length
+      ]!;
     ids.push(...encode(q.prompt + q.answer), EOS);
   }
   const out = [];
   for (let b = 0; b < c.eval_batches; b++) {
     const s = b * B * T;
-    out.push({ inputs: Uint32Array.from(ids.slice(s, s + B * T)), targets: Uint32Array.from(ids.slice(s + 1, s + B * T + 1)) });
+    out.push({
+      inputs: Uint32Array.from(ids.slice(s, s + B * T)),
+      targets: Uint32Array.from(ids.slice(s + 1, s + B * T + 1)),
+    });
   }
   return out;
 }
-

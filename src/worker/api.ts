@@ -22,7 +22,14 @@ import { memoryDb, type BlobInfo, type LabDb } from './db.ts';
 import { parseResultsJsonl, toCsv, toJsonl } from './results.ts';
 import { describeChoices, storedRecords, type TuneRecord } from '../bench/autotune.ts';
 import type { SweepEstimate } from '../sweep/estimate.ts';
-import { SweepSession, dbChoiceStore, type ActiveSweep, type SweepEvent, type SweepStartOptions, type SweepState } from './session.ts';
+import {
+  SweepSession,
+  dbChoiceStore,
+  type ActiveSweep,
+  type SweepEvent,
+  type SweepStartOptions,
+  type SweepState,
+} from './session.ts';
 
 export type { SweepEvent, ActiveSweep, SweepState, SweepStartOptions, SweepEstimate, TuneRecord };
 
@@ -63,9 +70,15 @@ export interface T2Api {
   /** Every kernel version against its float64 CPU reference: each table's quick cases (kernels/<name>/<name>.cases.ts). */
   checkKernels(onResult: (r: CheckResult) => void): Promise<CheckResult[]>;
   /** The kernel benchmark; rows stream to onRow as they finish. */
-  bench(opts: { kernels?: string[]; reps?: number }, onRow: (r: BenchRow) => void): Promise<BenchReport>;
+  bench(
+    opts: { kernels?: string[]; reps?: number },
+    onRow: (r: BenchRow) => void,
+  ): Promise<BenchReport>;
   /** The benchmark keeping every repetition, for the profiler and its trace export. */
-  profile(opts: { kernels?: string[]; reps?: number }, onRow: (r: ProfileRow) => void): Promise<ProfileReport>;
+  profile(
+    opts: { kernels?: string[]; reps?: number },
+    onRow: (r: ProfileRow) => void,
+  ): Promise<ProfileReport>;
   /** A profile as Chrome/Perfetto trace-event JSON. */
   traceJson(report: ProfileReport): Promise<string>;
   /**
@@ -76,7 +89,11 @@ export interface T2Api {
 
   // ---- sweeps
   /** Run (or resume) a sweep until done or paused; events stream to onEvent. Validation errors name the field. */
-  sweepStart(experiment: unknown, opts: SweepStartOptions, onEvent: (e: SweepEvent) => void): Promise<void>;
+  sweepStart(
+    experiment: unknown,
+    opts: SweepStartOptions,
+    onEvent: (e: SweepEvent) => void,
+  ): Promise<void>;
   /** Stop after the current run saves a resume checkpoint. */
   sweepPause(): Promise<void>;
   /**
@@ -105,10 +122,15 @@ export interface T2Api {
    * Every law of `t2lab fit` on the sweep's finished runs (null when none can be fitted); sections that
    * cannot be fitted say why in `skipped`. Seconds of CPU for a small sweep, so it runs here, not on the page.
    */
-  fit(sweep: string, opts?: { heldOutRatio?: number; bootstrap?: number }): Promise<{ fit: FitReport | null; skipped: string[] }>;
+  fit(
+    sweep: string,
+    opts?: { heldOutRatio?: number; bootstrap?: number },
+  ): Promise<{ fit: FitReport | null; skipped: string[] }>;
   exportResults(sweep: string, format: 'jsonl' | 'csv'): Promise<string>;
   /** Import a results JSONL written by the CLI; bad lines are reported by number, the rest imported. */
-  importResults(text: string): Promise<{ imported: number; sweeps: string[]; errors: { line: number; message: string }[] }>;
+  importResults(
+    text: string,
+  ): Promise<{ imported: number; sweeps: string[]; errors: { line: number; message: string }[] }>;
   deleteSweep(sweep: string): Promise<void>;
   /** Checkpoints of finished runs, downloadable as .safetensors. */
   checkpoints(sweep: string): Promise<BlobInfo[]>;
@@ -121,24 +143,37 @@ export interface ApiOptions {
   codeVersion?: string;
 }
 
-const withoutSamples = (r: RunRecord): RunRecord => ({ ...r, questions: r.questions.map(({ samples: _, ...q }) => q) });
+const withoutSamples = (r: RunRecord): RunRecord => ({
+  ...r,
+  questions: r.questions.map(({ samples: _, ...q }) => q),
+});
 
 export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}): T2Api {
   let gpu: Promise<Gpu> | null = null;
-  const device = () => (gpu ??= createBrowserGpu(navigatorGpu).catch((e) => {
-    gpu = null; // let a later call try again
-    throw e;
-  }));
-  let storage: { kind: 'indexeddb' | 'memory'; reason?: string } = { kind: 'memory', reason: 'no store configured' };
-  const db: Promise<LabDb> = (opts.openDb ?? (() => Promise.reject(new Error('no store configured'))))().then(
+  const device = () =>
+    (gpu ??= createBrowserGpu(navigatorGpu).catch((e) => {
+      gpu = null; // let a later call try again
+      throw e;
+    }));
+  let storage: { kind: 'indexeddb' | 'memory'; reason?: string } = {
+    kind: 'memory',
+    reason: 'no store configured',
+  };
+  const db: Promise<LabDb> = (
+    opts.openDb ?? (() => Promise.reject(new Error('no store configured')))
+  )().then(
     (d) => ((storage = { kind: 'indexeddb' }), d),
     (e: Error) => ((storage = { kind: 'memory', reason: e.message }), memoryDb()),
   );
   let session: SweepSession | null = null;
-  const sweepSession = async () => (session ??= new SweepSession(await db, device, () => {
-    void gpu?.then((g) => g.destroy(), () => {});
-    gpu = null;
-  }));
+  const sweepSession = async () =>
+    (session ??= new SweepSession(await db, device, () => {
+      void gpu?.then(
+        (g) => g.destroy(),
+        () => {},
+      );
+      gpu = null;
+    }));
 
   return {
     async init() {
@@ -159,9 +194,25 @@ export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}):
         let r: CheckResult;
         try {
           const w = judge(c, await c.run(g));
-          r = { kernel: c.kernel, version: c.version, shape: c.shape, maxError: w.diff, tolerance: w.allowed, where: w.where, ok: w.ok };
+          r = {
+            kernel: c.kernel,
+            version: c.version,
+            shape: c.shape,
+            maxError: w.diff,
+            tolerance: w.allowed,
+            where: w.where,
+            ok: w.ok,
+          };
         } catch (e) {
-          r = { kernel: c.kernel, version: c.version, shape: c.shape, maxError: NaN, tolerance: c.atol, ok: false, error: (e as Error).message };
+          r = {
+            kernel: c.kernel,
+            version: c.version,
+            shape: c.shape,
+            maxError: NaN,
+            tolerance: c.atol,
+            ok: false,
+            error: (e as Error).message,
+          };
         }
         results.push(r);
         onResult(r);
@@ -171,7 +222,12 @@ export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}):
     async bench({ kernels, reps = 5 }, onRow) {
       const g = await device();
       const peak = await fma_peak_gflops(g);
-      const report: BenchReport = { adapter: g.adapter, peakGflops: peak.gflops, peakClock: peak.clock, rows: [] };
+      const report: BenchReport = {
+        adapter: g.adapter,
+        peakGflops: peak.gflops,
+        peakClock: peak.clock,
+        rows: [],
+      };
       for (const c of benchCases.filter((c) => !kernels || kernels.includes(c.kernel))) {
         const row = await benchKernel(g, c, peak.gflops, reps);
         report.rows.push(row);
@@ -182,8 +238,15 @@ export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}):
     async profile({ kernels, reps = 5 }, onRow) {
       const g = await device();
       const peak = await fma_peak_gflops(g);
-      const report: ProfileReport = { adapter: g.adapter, peakGflops: peak.gflops, peakClock: peak.clock, rows: [] };
-      for (const c of benchCases.filter((c) => (!kernels || kernels.includes(c.kernel)) && c.kernel !== 'train_step')) {
+      const report: ProfileReport = {
+        adapter: g.adapter,
+        peakGflops: peak.gflops,
+        peakClock: peak.clock,
+        rows: [],
+      };
+      for (const c of benchCases.filter(
+        (c) => (!kernels || kernels.includes(c.kernel)) && c.kernel !== 'train_step',
+      )) {
         const row = await profileCase(g, c, peak.gflops, reps);
         report.rows.push(row);
         onRow(row);
@@ -214,7 +277,10 @@ export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}):
     },
     async sweepActive() {
       const s = await sweepSession();
-      return { active: (await s.active()) ?? null, running: s.state === 'running' || s.state === 'pausing' };
+      return {
+        active: (await s.active()) ?? null,
+        running: s.state === 'running' || s.state === 'pausing',
+      };
     },
 
     async sweeps() {
@@ -236,8 +302,12 @@ export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}):
       return r.questions;
     },
     async fit(sweep, { heldOutRatio, bootstrap } = {}) {
-      const { points, skipped } = pointsFromRecords(await (await db).records(sweep), { n: 'nonemb' });
-      const fit = points.length ? fitAll(points, { heldOutRatio, bootstrap, nKind: 'nonemb', passMethod: 'likelihood' }) : null;
+      const { points, skipped } = pointsFromRecords(await (await db).records(sweep), {
+        n: 'nonemb',
+      });
+      const fit = points.length
+        ? fitAll(points, { heldOutRatio, bootstrap, nKind: 'nonemb', passMethod: 'likelihood' })
+        : null;
       return { fit, skipped };
     },
     async exportResults(sweep, format) {
@@ -248,7 +318,11 @@ export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}):
       const d = await db;
       const { records, errors } = parseResultsJsonl(text);
       for (const r of records) await d.putRecord(r);
-      return { imported: records.length, sweeps: [...new Set(records.map((r) => r.sweep))], errors };
+      return {
+        imported: records.length,
+        sweeps: [...new Set(records.map((r) => r.sweep))],
+        errors,
+      };
     },
     async deleteSweep(sweep) {
       await (await db).deleteSweep(sweep);

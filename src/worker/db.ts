@@ -25,7 +25,13 @@ export interface LabDb {
   /** Forget a sweep: its records and checkpoints of both kinds. */
   deleteSweep(sweep: string): Promise<void>;
   getBlob(kind: BlobKind, sweep: string, id: string): Promise<Uint8Array | null>;
-  putBlob(kind: BlobKind, sweep: string, id: string, bytes: Uint8Array, note?: string): Promise<void>;
+  putBlob(
+    kind: BlobKind,
+    sweep: string,
+    id: string,
+    bytes: Uint8Array,
+    note?: string,
+  ): Promise<void>;
   deleteBlob(kind: BlobKind, sweep: string, id: string): Promise<void>;
   listBlobs(kind: BlobKind, sweep?: string): Promise<BlobInfo[]>;
   getMeta<T>(key: string): Promise<T | undefined>;
@@ -34,7 +40,9 @@ export interface LabDb {
 
 /** Records in the order their runs finished (ISO timestamps sort as strings). */
 export function byFinish(rs: RunRecord[]): RunRecord[] {
-  return rs.sort((a, b) => (a.finished_at < b.finished_at ? -1 : a.finished_at > b.finished_at ? 1 : 0));
+  return rs.sort((a, b) =>
+    a.finished_at < b.finished_at ? -1 : a.finished_at > b.finished_at ? 1 : 0,
+  );
 }
 
 /** A LabDb in memory: for tests, and for browsers that refuse IndexedDB (nothing survives a reload there). */
@@ -46,7 +54,9 @@ export function memoryDb(): LabDb {
   const clone = <T>(x: T): T => structuredClone(x);
   return {
     async records(sweep) {
-      return byFinish([...records.values()].filter((r) => sweep === undefined || r.sweep === sweep).map(clone));
+      return byFinish(
+        [...records.values()].filter((r) => sweep === undefined || r.sweep === sweep).map(clone),
+      );
     },
     async putRecord(r) {
       records.set(key(r.sweep, r.id), clone(r));
@@ -60,14 +70,19 @@ export function memoryDb(): LabDb {
       return b ? b.data.slice() : null;
     },
     async putBlob(kind, sweep, id, bytes, note = '') {
-      blobs.set(key(kind, sweep, id), { info: { sweep, id, bytes: bytes.byteLength, savedAt: new Date().toISOString(), note }, data: bytes.slice() });
+      blobs.set(key(kind, sweep, id), {
+        info: { sweep, id, bytes: bytes.byteLength, savedAt: new Date().toISOString(), note },
+        data: bytes.slice(),
+      });
     },
     async deleteBlob(kind, sweep, id) {
       blobs.delete(key(kind, sweep, id));
     },
     async listBlobs(kind, sweep) {
       return [...blobs.entries()]
-        .filter(([k, b]) => JSON.parse(k)[0] === kind && (sweep === undefined || b.info.sweep === sweep))
+        .filter(
+          ([k, b]) => JSON.parse(k)[0] === kind && (sweep === undefined || b.info.sweep === sweep),
+        )
         .map(([, b]) => ({ ...b.info }));
     },
     async getMeta<T>(k: string) {

@@ -8,9 +8,23 @@
 // - events for the page (progress, records, checkpoints saved, notices).
 import type { Gpu } from '../gpu/context.ts';
 import type { ChoiceStore } from '../bench/autotune.ts';
-import { expandRuns, validateExperiment, type Experiment, type RunSpec } from '../sweep/experiment.ts';
+import {
+  expandRuns,
+  validateExperiment,
+  type Experiment,
+  type RunSpec,
+} from '../sweep/experiment.ts';
 import type { SweepProgress, SweepResult } from '../sweep/runner.ts';
-import { changedSettings, chooseKernels, describeChanges, driveSweep, ExperimentChangedError, MAX_DEVICE_LOSSES, type DriverStore, type SweepManifest } from '../sweep/driver.ts';
+import {
+  changedSettings,
+  chooseKernels,
+  describeChanges,
+  driveSweep,
+  ExperimentChangedError,
+  MAX_DEVICE_LOSSES,
+  type DriverStore,
+  type SweepManifest,
+} from '../sweep/driver.ts';
 import { estimateSweep, type SweepEstimate } from '../sweep/estimate.ts';
 import { checkRunLimits } from '../sweep/limits.ts';
 import type { RunRecord } from '../sweep/record.ts';
@@ -74,13 +88,19 @@ export function firstRuns(e: Experiment, n: number): Experiment {
   const full = expandRuns(e).map((r) => r.id);
   if (n >= full.length) return e;
   const levels = 'tokens_per_param' in e.budgets ? e.budgets.tokens_per_param : e.budgets.flops;
-  const budgets = (l: number[]) => ('tokens_per_param' in e.budgets ? { tokens_per_param: l } : { flops: l });
+  const budgets = (l: number[]) =>
+    'tokens_per_param' in e.budgets ? { tokens_per_param: l } : { flops: l };
   let best: { exp: Experiment; runs: number } = { exp: e, runs: full.length };
   for (let L = 1; L <= levels.length; L++) {
     for (let M = 1; M <= e.models.length; M++) {
       for (let S = 1; S <= e.seeds.length; S++) {
         for (const extra of e.extra_seeds ? [false, true] : [false]) {
-          const exp: Experiment = { ...e, budgets: budgets(levels.slice(0, L)), models: e.models.slice(0, M), seeds: e.seeds.slice(0, S) };
+          const exp: Experiment = {
+            ...e,
+            budgets: budgets(levels.slice(0, L)),
+            models: e.models.slice(0, M),
+            seeds: e.seeds.slice(0, S),
+          };
           if (!extra) delete exp.extra_seeds;
           const ids = expandRuns(exp).map((r) => r.id);
           const isPrefix = ids.length >= n && ids.every((id, i) => id === full[i]);
@@ -114,7 +134,11 @@ export class SweepSession {
    * the same sweep name are skipped and an interrupted run resumes from its checkpoint, so "resume" is
    * simply start again. Resolves when the sweep stops.
    */
-  async start(experiment: unknown, opts: SweepStartOptions, onEvent: (e: SweepEvent) => void): Promise<SweepResult | null> {
+  async start(
+    experiment: unknown,
+    opts: SweepStartOptions,
+    onEvent: (e: SweepEvent) => void,
+  ): Promise<SweepResult | null> {
     if (this.running) throw new Error('a sweep is already running; pause it first');
     const full = validateExperiment(experiment, 'sweep');
     const exp = opts.limit !== undefined ? firstRuns(full, opts.limit) : full;
@@ -125,10 +149,20 @@ export class SweepSession {
       onEvent({ type: 'state', state, ...extra });
     };
     const remember = (state: SweepState) =>
-      this.db.putMeta('active', { experiment, name: full.name, limit: opts.limit, state, updatedAt: new Date().toISOString() } satisfies ActiveSweep);
+      this.db.putMeta('active', {
+        experiment,
+        name: full.name,
+        limit: opts.limit,
+        state,
+        updatedAt: new Date().toISOString(),
+      } satisfies ActiveSweep);
     await remember('running');
     emitState('running');
-    if (exp !== full) onEvent({ type: 'log', message: `capped to the first ${expandRuns(exp).length} of ${expandRuns(full).length} runs of "${full.name}" (limit=${opts.limit})` });
+    if (exp !== full)
+      onEvent({
+        type: 'log',
+        message: `capped to the first ${expandRuns(exp).length} of ${expandRuns(full).length} runs of "${full.name}" (limit=${opts.limit})`,
+      });
     let result: SweepResult | null = null;
     let done!: () => void;
     this.running = new Promise((r) => (done = r));
@@ -148,31 +182,40 @@ export class SweepSession {
       for (const r of runs) checkRunLimits(r.config, gpu.limits, `run ${r.id}`);
       const kernels = dbChoiceStore(this.db);
       // The ETA starts from step times measured earlier on this adapter (sweepEstimate), when there are some.
-      const measured = (run: RunSpec) => onEvent({ type: 'log', message: `${run.model}: kernel choice measured on this adapter and kept` });
+      const measured = (run: RunSpec) =>
+        onEvent({
+          type: 'log',
+          message: `${run.model}: kernel choice measured on this adapter and kept`,
+        });
       const est = await estimateSweep(gpu, exp, runs, {
         store: kernels,
         measure: false,
-        prepare: async (run) => void ((await chooseKernels(gpu, run.config, { store: kernels })) && measured(run)),
+        prepare: async (run) =>
+          void ((await chooseKernels(gpu, run.config, { store: kernels })) && measured(run)),
       });
       const byId = new Map(est.runs.map((r) => [r.id, r]));
-      result = await driveSweep({
-        store,
-        device: this.device,
-        dropDevice: this.dropDevice,
-        kernels: { store: kernels, onMeasured: measured },
-        onNotice: (message) => onEvent({ type: 'notice', message }),
-      }, exp, {
-        signal: controller.signal,
-        checkpointSeconds: opts.checkpointSeconds ?? 10,
-        codeVersion: opts.codeVersion,
-        estimate: (run) => byId.get(run.id) ?? null,
-        onProgress: (progress) => {
-          if (progress.train) at = { id: progress.run.id, tokens: progress.train.tokens };
-          onEvent({ type: 'progress', progress });
+      result = await driveSweep(
+        {
+          store,
+          device: this.device,
+          dropDevice: this.dropDevice,
+          kernels: { store: kernels, onMeasured: measured },
+          onNotice: (message) => onEvent({ type: 'notice', message }),
         },
-        onRecord: (record) => onEvent({ type: 'record', record }),
-        onLog: (message) => onEvent({ type: 'log', message }),
-      });
+        exp,
+        {
+          signal: controller.signal,
+          checkpointSeconds: opts.checkpointSeconds ?? 10,
+          codeVersion: opts.codeVersion,
+          estimate: (run) => byId.get(run.id) ?? null,
+          onProgress: (progress) => {
+            if (progress.train) at = { id: progress.run.id, tokens: progress.train.tokens };
+            onEvent({ type: 'progress', progress });
+          },
+          onRecord: (record) => onEvent({ type: 'record', record }),
+          onLog: (message) => onEvent({ type: 'log', message }),
+        },
+      );
       const state = result.paused ? 'paused' : 'done';
       await remember(state);
       emitState(state, { result });
@@ -195,14 +238,19 @@ export class SweepSession {
    * LabDb beside the kernel choice, so the Sweep view can show it before Start. Not while a sweep runs.
    */
   async estimate(experiment: unknown, opts: { limit?: number } = {}): Promise<SweepEstimate> {
-    if (this.running) throw new Error('a sweep is running; the estimate would slow it and be disturbed by it');
+    if (this.running)
+      throw new Error('a sweep is running; the estimate would slow it and be disturbed by it');
     const full = validateExperiment(experiment, 'sweep');
     const exp = opts.limit !== undefined ? firstRuns(full, opts.limit) : full;
     const gpu = await this.device();
     const runs = expandRuns(exp);
     for (const r of runs) checkRunLimits(r.config, gpu.limits, `run ${r.id}`);
     const kernels = dbChoiceStore(this.db);
-    return estimateSweep(gpu, exp, runs, { store: kernels, measure: true, prepare: async (run) => void (await chooseKernels(gpu, run.config, { store: kernels })) });
+    return estimateSweep(gpu, exp, runs, {
+      store: kernels,
+      measure: true,
+      prepare: async (run) => void (await chooseKernels(gpu, run.config, { store: kernels })),
+    });
   }
 
   /** Ask the running sweep to stop after saving a resume checkpoint; resolves once it has stopped. */

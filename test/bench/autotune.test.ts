@@ -2,7 +2,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { attentionCandidates, autotune, describeChoices, KERNELS_STAMP, memoryStore, modelMatmulShapes, parseKernelChoices, storedRecords, type MatmulCandidate } from '../../src/bench/autotune.ts';
+import {
+  attentionCandidates,
+  autotune,
+  describeChoices,
+  KERNELS_STAMP,
+  memoryStore,
+  modelMatmulShapes,
+  parseKernelChoices,
+  storedRecords,
+  type MatmulCandidate,
+} from '../../src/bench/autotune.ts';
 import { adapterKey } from '../../src/gpu/adapter.ts';
 import { fileChoiceStore, kernelOverrides } from '../../src/node/autotune-store.ts';
 import type { ModelShape } from '../../src/config.ts';
@@ -14,18 +24,36 @@ const TINY: ModelShape = { vocab_size: 11, n_layer: 2, n_embd: 8, n_head: 2, blo
 
 describe('modelMatmulShapes', () => {
   it("reads every matmul of a step off the model, and they add up to the model's FLOP count", () => {
-    const B = 3, BT = B * TINY.block_size, { n_layer: L, n_embd: C, vocab_size: V } = TINY;
+    const B = 3,
+      BT = B * TINY.block_size,
+      { n_layer: L, n_embd: C, vocab_size: V } = TINY;
     const shapes = modelMatmulShapes(TINY, B);
     const calls = shapes.reduce((n, s) => n + s.count, 0);
     // forward: 4 per block + logits; backward: dx, dW and db (a 1×BT×N matmul) per linear layer, dx and dW for logits.
     expect(calls).toBe(L * 4 + 1 + L * 4 * 3 + 2);
-    const flops = shapes.filter((s) => s.M > 1).reduce((f, s) => f + s.count * 2 * s.M * s.K * s.N, 0);
+    const flops = shapes
+      .filter((s) => s.M > 1)
+      .reduce((f, s) => f + s.count * 2 * s.M * s.K * s.N, 0);
     expect(flops).toBe(3 * BT * (L * 2 * C * 12 * C + 2 * C * V));
-    expect(shapes.find((s) => s.M === BT && s.K === C && s.N === 3 * C)).toMatchObject({ transB: true, bias: true, count: L });
-    expect(shapes.find((s) => s.M === V && s.K === BT && s.N === C)).toMatchObject({ transA: true, accumulate: true, count: 1 });
+    expect(shapes.find((s) => s.M === BT && s.K === C && s.N === 3 * C)).toMatchObject({
+      transB: true,
+      bias: true,
+      count: L,
+    });
+    expect(shapes.find((s) => s.M === V && s.K === BT && s.N === C)).toMatchObject({
+      transA: true,
+      accumulate: true,
+      count: 1,
+    });
     // GELU in the fc matmuls' epilogues (the default path): the forward stores gelu(fch), the backward applies gelu'.
-    expect(shapes.find((s) => s.M === BT && s.K === C && s.N === 4 * C && s.transB)).toMatchObject({ bias: true, gelu: 'forward', count: L });
-    expect(shapes.find((s) => s.M === BT && s.K === C && s.N === 4 * C && !s.transB)).toMatchObject({ bias: false, gelu: 'backward', count: L });
+    expect(shapes.find((s) => s.M === BT && s.K === C && s.N === 4 * C && s.transB)).toMatchObject({
+      bias: true,
+      gelu: 'forward',
+      count: L,
+    });
+    expect(shapes.find((s) => s.M === BT && s.K === C && s.N === 4 * C && !s.transB)).toMatchObject(
+      { bias: false, gelu: 'backward', count: L },
+    );
     expect(shapes.filter((s) => s.gelu).length).toBe(2);
   });
 });
@@ -77,7 +105,11 @@ describeGpu('autotune', (gpu) => {
     const first = await autotune(gpu, shapes, { store, candidates });
     expect(first.source).toBe('measured');
     const timings = first.record!.timings;
-    expect(timings.map((t) => t.candidate)).toEqual(['v2', 'v4 rows=8', ...attentionCandidates(gpu).map((v) => `attention v${v}`)]);
+    expect(timings.map((t) => t.candidate)).toEqual([
+      'v2',
+      'v4 rows=8',
+      ...attentionCandidates(gpu).map((v) => `attention v${v}`),
+    ]);
     const fastest = timings.slice(0, 2).reduce((a, b) => (b.ms < a.ms ? b : a));
     const fastestAttention = timings.slice(2).reduce((a, b) => (b.ms < a.ms ? b : a));
     expect(first.choices.attention).toBe(Number(fastestAttention.candidate.slice(-1)));
@@ -92,7 +124,10 @@ describeGpu('autotune', (gpu) => {
     expect(second.choices).toEqual(first.choices);
     expect(Object.values(await storedRecords(gpu, store))).toHaveLength(1);
 
-    const other = await autotune(gpu, modelMatmulShapes({ ...TINY, n_layer: 1 }, 2), { store, candidates: [{ version: 2 }] });
+    const other = await autotune(gpu, modelMatmulShapes({ ...TINY, n_layer: 1 }, 2), {
+      store,
+      candidates: [{ version: 2 }],
+    });
     expect(other.source).toBe('measured'); // different shapes: measured and stored beside the first
     expect(Object.values(await storedRecords(gpu, store))).toHaveLength(2);
   });
@@ -122,13 +157,21 @@ describeGpu('autotune', (gpu) => {
   });
 
   it('reads the attention calls off the model, and an attention override is not measured', async () => {
-    expect(shapes.attention).toEqual([{ B: 2, T: TINY.block_size, C: TINY.n_embd, H: TINY.n_head, count: TINY.n_layer }]);
-    const r = await autotune(gpu, shapes, { store: memoryStore(), candidates: [{ version: 2 }], overrides: { attention: 1 } });
+    expect(shapes.attention).toEqual([
+      { B: 2, T: TINY.block_size, C: TINY.n_embd, H: TINY.n_head, count: TINY.n_layer },
+    ]);
+    const r = await autotune(gpu, shapes, {
+      store: memoryStore(),
+      candidates: [{ version: 2 }],
+      overrides: { attention: 1 },
+    });
     expect(r.record!.timings.map((t) => t.candidate)).toEqual(['v2']);
     expect(gpu.choices).toMatchObject({ matmul: 2, attention: 1 });
     // matmul overridden, attention not: only attention is timed
     const a = await autotune(gpu, shapes, { store: memoryStore(), overrides: { matmul: 2 } });
-    expect(a.record!.timings.map((t) => t.candidate)).toEqual(attentionCandidates(gpu).map((v) => `attention v${v}`));
+    expect(a.record!.timings.map((t) => t.candidate)).toEqual(
+      attentionCandidates(gpu).map((v) => `attention v${v}`),
+    );
     expect(a.choices.matmul).toBe(2);
     gpu.choices = {};
   });
@@ -138,12 +181,18 @@ describeGpu('autotune', (gpu) => {
       const seen = new Set<string>();
       const pipeline = gpu.pipeline;
       gpu.pipeline = (src) => {
-        if (src.name === 'matmul' || src.name.startsWith('attention')) seen.add(JSON.stringify([src.file, src.defines, src.overrides]));
+        if (src.name === 'matmul' || src.name.startsWith('attention'))
+          seen.add(JSON.stringify([src.file, src.defines, src.overrides]));
         return pipeline.call(gpu, src);
       };
-      return Promise.resolve(run()).then(() => ((gpu.pipeline = pipeline), seen), (e) => ((gpu.pipeline = pipeline), Promise.reject(e)));
+      return Promise.resolve(run()).then(
+        () => ((gpu.pipeline = pipeline), seen),
+        (e) => ((gpu.pipeline = pipeline), Promise.reject(e)),
+      );
     };
-    const tuned = await keys(() => autotune(gpu, shapes, { candidates: [{ version: 4, rows: 8 }] }));
+    const tuned = await keys(() =>
+      autotune(gpu, shapes, { candidates: [{ version: 4, rows: 8 }] }),
+    );
     // A step with each attention version the race timed: together they use every pipeline the race may build.
     const stepped = new Set<string>();
     for (const attention of attentionCandidates(gpu)) {
@@ -165,7 +214,9 @@ describeGpu('autotune', (gpu) => {
 
   it('a candidate that fails its check against the float64 reference is rejected, never chosen', async () => {
     const r = await autotune(gpu, shapes, { candidates: [{ version: 9 as 2 }, { version: 2 }] });
-    expect(r.record!.rejected).toEqual([{ candidate: 'v9', reason: expect.stringMatching(/no version 9/) }]);
+    expect(r.record!.rejected).toEqual([
+      { candidate: 'v9', reason: expect.stringMatching(/no version 9/) },
+    ]);
     expect(r.choices.matmul).toBe(2);
     gpu.choices = {};
   });

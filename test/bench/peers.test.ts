@@ -13,7 +13,10 @@ describe('trainCase', () => {
   it("holds the model's own parameters at initialisation and a next-token batch", () => {
     const c = trainCase(1, 16, 2, 8, 2);
     expect(c.params.map((p) => p.name)).toContain('h0.qkvw');
-    expect(c.params.find((p) => p.name === 'h0.qkvw')).toMatchObject({ shape: [48, 16], decay: true });
+    expect(c.params.find((p) => p.name === 'h0.qkvw')).toMatchObject({
+      shape: [48, 16],
+      decay: true,
+    });
     expect(c.params.find((p) => p.name === 'lnfw')!.data.every((x) => x === 1)).toBe(true);
     expect(c.params.find((p) => p.name === 'h0.fcb')).toMatchObject({ decay: false });
     expect(c.tokens.length).toBe(16);
@@ -23,8 +26,21 @@ describe('trainCase', () => {
 
 describeGpu('peer benchmark', (gpu) => {
   it('jax-js and TF.js agree with t2lab on every kind of row, and each row is timed', async () => {
-    const report = await runPeerBenchNode(gpu, { quick: true, reps: 1, warmup: 1, train: { L: 1, C: 16, H: 2, T: 8, B: 2 }, store: memoryStore() });
-    expect(report.rows.map((r) => r.kind)).toEqual(['matmul', 'matmul', 'matmul', 'matmul', 'attention', 'train_step']);
+    const report = await runPeerBenchNode(gpu, {
+      quick: true,
+      reps: 1,
+      warmup: 1,
+      train: { L: 1, C: 16, H: 2, T: 8, B: 2 },
+      store: memoryStore(),
+    });
+    expect(report.rows.map((r) => r.kind)).toEqual([
+      'matmul',
+      'matmul',
+      'matmul',
+      'matmul',
+      'attention',
+      'train_step',
+    ]);
     for (const r of report.rows) {
       expect(r.ours.ms, `${r.kind} ${r.shape}`).toBeGreaterThan(0);
       expect(r.peers.map((p) => p.name)).toEqual(['jax-js', 'tfjs']);

@@ -20,7 +20,9 @@ async function inkedPixels(canvas: Locator): Promise<number> {
 async function expectChartDrawn(page: Page, testId: string, timeout = 5_000): Promise<void> {
   const chart = page.getByTestId(testId);
   await expect(chart).toHaveAttribute('data-points', /^[1-9]\d*$/, { timeout });
-  await expect.poll(() => inkedPixels(chart.locator('canvas')), { message: `${testId} canvas has content` }).toBeGreaterThan(2000);
+  await expect
+    .poll(() => inkedPixels(chart.locator('canvas')), { message: `${testId} canvas has content` })
+    .toBeGreaterThan(2000);
 }
 
 function watchErrors(page: Page): string[] {
@@ -32,7 +34,9 @@ function watchErrors(page: Page): string[] {
   return errors;
 }
 
-test('a sweep of the smoke preset runs from the page, draws its plots, and survives a reload', async ({ page }, info) => {
+test('a sweep of the smoke preset runs from the page, draws its plots, and survives a reload', async ({
+  page,
+}, info) => {
   test.setTimeout(420_000);
   const errors = watchErrors(page);
   // First 3 runs of smoke; resume checkpoints every second, so a reload mid-run has one to resume from.
@@ -42,13 +46,19 @@ test('a sweep of the smoke preset runs from the page, draws its plots, and survi
   await page.addInitScript(() => {
     const w = window as unknown as { longTasks: number[] };
     w.longTasks = [];
-    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.longTasks.push(e.duration))).observe({ type: 'longtask' });
+    new PerformanceObserver((list) =>
+      list.getEntries().forEach((e) => w.longTasks.push(e.duration)),
+    ).observe({ type: 'longtask' });
   });
   await page.goto('/#preset=smoke&limit=3&checkpoint=1');
   await expect(page.getByTestId('adapter')).toContainText('GPU:', { timeout: 60_000 });
-  await expect(page.getByTestId('limit-notice')).toContainText(/first 3 of the \d+ runs of "smoke"/);
+  await expect(page.getByTestId('limit-notice')).toContainText(
+    /first 3 of the \d+ runs of "smoke"/,
+  );
 
-  await page.evaluate(() => { (window as unknown as { longTasks: number[] }).longTasks = []; });
+  await page.evaluate(() => {
+    (window as unknown as { longTasks: number[] }).longTasks = [];
+  });
   await page.getByTestId('start').click();
   await expect(page.getByTestId('sweep-state')).toHaveAttribute('data-state', 'running');
   // Live, while the first run trains. Before its first step the driver measures this adapter's kernel
@@ -60,8 +70,13 @@ test('a sweep of the smoke preset runs from the page, draws its plots, and survi
   await expect(rows).toHaveCount(3);
   await expect(page.locator('tr[data-status="done"]')).toHaveCount(1, { timeout: 180_000 });
   await expectChartDrawn(page, 'passk-chart');
-  const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
-  info.annotations.push({ type: 'long tasks during the first run (ms)', description: JSON.stringify(longTasks.map(Math.round)) });
+  const longTasks = await page.evaluate(
+    () => (window as unknown as { longTasks: number[] }).longTasks,
+  );
+  info.annotations.push({
+    type: 'long tasks during the first run (ms)',
+    description: JSON.stringify(longTasks.map(Math.round)),
+  });
   // The page stays responsive: no main-thread task over 250 ms (a click answered later feels ignored).
   expect(Math.max(0, ...longTasks)).toBeLessThan(250);
 
@@ -70,23 +85,34 @@ test('a sweep of the smoke preset runs from the page, draws its plots, and survi
   await expect(interrupted).toHaveCount(1, { timeout: 120_000 });
   const runId = (await interrupted.getAttribute('data-run'))!;
   const budget = Number(await interrupted.getAttribute('data-tokens'));
-  const finishedBefore = await page.locator('tr[data-status="done"]').evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset.run));
+  const finishedBefore = await page
+    .locator('tr[data-status="done"]')
+    .evaluateAll((rs) => rs.map((r) => (r as HTMLElement).dataset.run));
   await page.screenshot({ path: info.outputPath('2-before-reload.png'), fullPage: true });
   await page.reload();
 
   // Every finished run is still there, the sweep picked itself up, and the interrupted run resumed mid-way.
-  await expect(page.getByTestId('notice').filter({ hasText: 'Resumed the sweep "smoke"' })).toBeVisible({ timeout: 60_000 });
-  for (const id of finishedBefore) await expect(page.locator(`tr[data-run="${id}"]`)).toHaveAttribute('data-status', 'done');
-  await expect(page.getByTestId('notice').filter({ hasText: `Run ${runId} resumed from its checkpoint at` })).toBeVisible({ timeout: 60_000 });
+  await expect(
+    page.getByTestId('notice').filter({ hasText: 'Resumed the sweep "smoke"' }),
+  ).toBeVisible({ timeout: 60_000 });
+  for (const id of finishedBefore)
+    await expect(page.locator(`tr[data-run="${id}"]`)).toHaveAttribute('data-status', 'done');
+  await expect(
+    page.getByTestId('notice').filter({ hasText: `Run ${runId} resumed from its checkpoint at` }),
+  ).toBeVisible({ timeout: 60_000 });
   await page.screenshot({ path: info.outputPath('3-after-reload.png'), fullPage: true });
 
   // Pause (the run saves a checkpoint and the sweep stops), then resume.
   await page.getByTestId('pause').click();
-  await expect(page.getByTestId('sweep-state')).toHaveAttribute('data-state', 'paused', { timeout: 60_000 });
+  await expect(page.getByTestId('sweep-state')).toHaveAttribute('data-state', 'paused', {
+    timeout: 60_000,
+  });
   await expect(page.getByTestId('start')).toHaveText('Resume sweep');
   await page.getByTestId('start').click();
 
-  await expect(page.getByTestId('sweep-state')).toHaveAttribute('data-state', 'done', { timeout: 240_000 });
+  await expect(page.getByTestId('sweep-state')).toHaveAttribute('data-state', 'done', {
+    timeout: 240_000,
+  });
   await expect(page.locator('tr[data-status="done"]')).toHaveCount(3);
   // Done: the "resumed" notices have served their purpose, and the sweep can be run again.
   await expect(page.getByTestId('notice').filter({ hasText: /resumed/i })).toHaveCount(0);
@@ -101,8 +127,13 @@ test('a sweep of the smoke preset runs from the page, draws its plots, and survi
   await expect(page.getByTestId('results-table').locator('tbody tr')).toHaveCount(3);
   await expectChartDrawn(page, 'chart-pass-at-k');
   await expectChartDrawn(page, 'chart-isoflop');
-  await expect(page.getByTestId('fit-status')).toHaveAttribute('data-fitted', 'true', { timeout: 60_000 });
-  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  await expect(page.getByTestId('fit-status')).toHaveAttribute('data-fitted', 'true', {
+    timeout: 60_000,
+  });
+  const [csv] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('export-csv').click(),
+  ]);
   const table = (await readFile((await csv.path())!, 'utf8')).trim().split('\n');
   expect(table).toHaveLength(4);
   const head = table[0]!.split(',');
@@ -122,25 +153,73 @@ test('a sweep of the smoke preset runs from the page, draws its plots, and survi
 function record(id: string, D: number) {
   const passk = { k: [1, 2], value: [0.25, 0.4], lo: [0.1, 0.2], hi: [0.4, 0.6] };
   return {
-    format: 't2lab-run-1', id, sweep: 'imported', config: { n_layer: 1, n_embd: 16, n_head: 2, seed: 1, tokens: D }, N: 4000, N_nonemb: 3312, D, C_train: 6 * 3312 * D,
-    C_train_exact: 7 * 3312 * D, curve: [{ tokens: D / 2, loss: 2.5 }, { tokens: D, loss: 2 }], evals: [{ tokens: D, loss: 2.1 }], eval_loss: 2.1, diverged: false,
+    format: 't2lab-run-1',
+    id,
+    sweep: 'imported',
+    config: { n_layer: 1, n_embd: 16, n_head: 2, seed: 1, tokens: D },
+    N: 4000,
+    N_nonemb: 3312,
+    D,
+    C_train: 6 * 3312 * D,
+    C_train_exact: 7 * 3312 * D,
+    curve: [
+      { tokens: D / 2, loss: 2.5 },
+      { tokens: D, loss: 2 },
+    ],
+    evals: [{ tokens: D, loss: 2.1 }],
+    eval_loss: 2.1,
+    diverged: false,
     sampling: { n: 2, temperature: 1, top_k: 0, top_p: 1, questions: 1, seed: 0 },
-    questions: [{ task: 'add', prompt: '12+34=', answer: '64', n: 2, c: 1, p: 0.3, samples: ['64', '65'], correct: [true, false] }],
-    pass_at_k: { sampling: passk, likelihood: passk }, device: 'test', timings: { train_s: 1, sample_s: 1, tokens_per_s: D, samples_per_s: 2 }, code_version: 'test', finished_at: `2026-01-01T00:00:0${D % 10}Z`,
+    questions: [
+      {
+        task: 'add',
+        prompt: '12+34=',
+        answer: '64',
+        n: 2,
+        c: 1,
+        p: 0.3,
+        samples: ['64', '65'],
+        correct: [true, false],
+      },
+    ],
+    pass_at_k: { sampling: passk, likelihood: passk },
+    device: 'test',
+    timings: { train_s: 1, sample_s: 1, tokens_per_s: D, samples_per_s: 2 },
+    code_version: 'test',
+    finished_at: `2026-01-01T00:00:0${D % 10}Z`,
   };
 }
 
-test('results import names a corrupt line and keeps the rest; labs live in the link; tabs work from the keyboard', async ({ page }, info) => {
+test('results import names a corrupt line and keeps the rest; labs live in the link; tabs work from the keyboard', async ({
+  page,
+}, info) => {
   const errors = watchErrors(page);
   await page.goto('/#view=results');
-  const jsonl = [JSON.stringify(record('a', 6624)), '{"format": "t2lab-run-1", "id": broken', '', JSON.stringify(record('b', 26496))].join('\n');
-  await page.getByTestId('import').setInputFiles({ name: 'sweep.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(jsonl) });
+  const jsonl = [
+    JSON.stringify(record('a', 6624)),
+    '{"format": "t2lab-run-1", "id": broken',
+    '',
+    JSON.stringify(record('b', 26496)),
+  ].join('\n');
+  await page
+    .getByTestId('import')
+    .setInputFiles({
+      name: 'sweep.jsonl',
+      mimeType: 'application/jsonl',
+      buffer: Buffer.from(jsonl),
+    });
   await expect(page.getByTestId('results-message')).toContainText('Imported 2 runs');
   await expect(page.getByTestId('import-errors')).toContainText('line 2: not valid JSON');
   await expect(page.getByTestId('results-table').locator('tbody tr')).toHaveCount(2);
   await expectChartDrawn(page, 'chart-pass-at-k');
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-jsonl').click()]);
-  const lines = (await readFile((await dl.path())!, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('export-jsonl').click(),
+  ]);
+  const lines = (await readFile((await dl.path())!, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(lines.map((r) => r.id)).toEqual(['a', 'b']);
   await page.screenshot({ path: info.outputPath('import.png'), fullPage: true });
 
@@ -149,7 +228,8 @@ test('results import names a corrupt line and keeps the rest; labs live in the l
   await expect(page.getByTestId('samples-list').locator('.s.yes')).toHaveText('✓ 64');
 
   // Large text for a projector: one switch scales the whole page, and the link keeps it.
-  const size = () => page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
+  const size = () =>
+    page.evaluate(() => parseFloat(getComputedStyle(document.documentElement).fontSize));
   const normal = await size();
   await page.getByTestId('large-text').click();
   await expect(page.getByTestId('large-text')).toHaveAttribute('aria-pressed', 'true');
@@ -201,7 +281,10 @@ test('the kernel profiler times a kernel and exports a Perfetto trace', async ({
   await expect(table.locator('tbody tr')).not.toHaveCount(0);
   await expect(table).toContainText('gelu_forward');
   await page.screenshot({ path: info.outputPath('profile.png'), fullPage: true });
-  const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-trace').click()]);
+  const [dl] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('export-trace').click(),
+  ]);
   const trace = JSON.parse(await readFile((await dl.path())!, 'utf8'));
   const slices = trace.traceEvents.filter((e: { ph: string }) => e.ph === 'X');
   expect(slices.length).toBeGreaterThanOrEqual(5); // 5 repetitions at least

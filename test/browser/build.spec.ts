@@ -9,7 +9,9 @@ test('the built app works from a sub-folder of a static host', async ({ page }, 
   await page.goto('http://127.0.0.1:5175/t2lab/#preset=smoke&limit=1');
   await expect(page.getByTestId('adapter')).toContainText('GPU:', { timeout: 60_000 });
   await page.getByTestId('start').click();
-  await expect(page.getByTestId('sweep-state')).toHaveAttribute('data-state', 'done', { timeout: 150_000 });
+  await expect(page.getByTestId('sweep-state')).toHaveAttribute('data-state', 'done', {
+    timeout: 150_000,
+  });
   await expect(page.locator('tr[data-status="done"]')).toHaveCount(1);
   await expect(page.getByTestId('passk-chart')).toHaveAttribute('data-points', /^[1-9]\d*$/);
   await page.screenshot({ path: info.outputPath('built-app.png'), fullPage: true });

@@ -26,8 +26,13 @@ function tooWide(page: Page, limit: number): Promise<string> {
     const walk = (root: Element | ShadowRoot) => {
       for (const el of Array.from(root.children)) {
         const r = el.getBoundingClientRect();
-        const inner = (el.shadowRoot ? Array.from(el.shadowRoot.children) : Array.from(el.children)).some((c) => c.getBoundingClientRect().right > limit + 0.5);
-        if (r.width > 0 && r.right > limit + 0.5 && !inner) out.push(`${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).replace(/ /g, '.')}` : ''} (${Math.round(r.right)} px)`);
+        const inner = (
+          el.shadowRoot ? Array.from(el.shadowRoot.children) : Array.from(el.children)
+        ).some((c) => c.getBoundingClientRect().right > limit + 0.5);
+        if (r.width > 0 && r.right > limit + 0.5 && !inner)
+          out.push(
+            `${el.tagName.toLowerCase()}${el.className ? `.${String(el.className).replace(/ /g, '.')}` : ''} (${Math.round(r.right)} px)`,
+          );
         if (el.shadowRoot) walk(el.shadowRoot);
         walk(el);
       }
@@ -41,7 +46,9 @@ test.use({ baseURL: 'http://127.0.0.1:5175/t2lab/' });
 
 const hashOf = (url: string) => new URLSearchParams(new URL(url).hash.slice(1));
 
-test('the train-to-test lab: predict, run a grid sized for SwiftShader, look at the comparison', async ({ page }, info) => {
+test('the train-to-test lab: predict, run a grid sized for SwiftShader, look at the comparison', async ({
+  page,
+}, info) => {
   test.setTimeout(540_000);
   const errors = watchErrors(page);
   await page.goto('./#view=labs');
@@ -52,7 +59,9 @@ test('the train-to-test lab: predict, run a grid sized for SwiftShader, look at 
   // Predict: the guess goes into the link.
   await page.getByTestId('lab-guess').fill('the small model with ~8 samples wins');
   await page.getByTestId('lab-guess').blur();
-  await expect.poll(() => hashOf(page.url()).get('guess')).toBe('the small model with ~8 samples wins');
+  await expect
+    .poll(() => hashOf(page.url()).get('guess'))
+    .toBe('the small model with ~8 samples wins');
 
   // A teacher shrinks the budget for a software adapter: the card follows the link at once (run count,
   // decoded runs, the link box), with no reload.
@@ -69,7 +78,10 @@ test('the train-to-test lab: predict, run a grid sized for SwiftShader, look at 
 
   // The time on this adapter, measured before anything trains.
   await page.getByTestId('lab-estimate').click();
-  await expect(page.getByTestId('lab-estimate-text')).toContainText(/About \d+(m \d+)?s on this software adapter|About .* on this GPU/, { timeout: 180_000 });
+  await expect(page.getByTestId('lab-estimate-text')).toContainText(
+    /About \d+(m \d+)?s on this software adapter|About .* on this GPU/,
+    { timeout: 180_000 },
+  );
   await page.screenshot({ path: info.outputPath('1-predict.png'), fullPage: true });
 
   // Run.
@@ -77,9 +89,14 @@ test('the train-to-test lab: predict, run a grid sized for SwiftShader, look at 
   await expect(page.getByTestId('lab-banner')).toContainText('Train-to-test');
   // The Sweep view's estimate is the same driver's: the sizes were timed just now, so it is at hand.
   await page.getByTestId('estimate').click();
-  await expect(page.getByTestId('estimate-text')).toContainText(/About \d+(m \d+)?s for 2 runs on this adapter/, { timeout: 60_000 });
+  await expect(page.getByTestId('estimate-text')).toContainText(
+    /About \d+(m \d+)?s for 2 runs on this adapter/,
+    { timeout: 60_000 },
+  );
   await page.getByTestId('start').click();
-  await expect(page.getByTestId('sweep-state')).toHaveAttribute('data-state', 'done', { timeout: 420_000 });
+  await expect(page.getByTestId('sweep-state')).toHaveAttribute('data-state', 'done', {
+    timeout: 420_000,
+  });
   await expect(page.getByTestId('sweep-done')).toBeVisible();
   await expect(page.getByTestId('run-again')).toBeEnabled();
 
@@ -87,11 +104,15 @@ test('the train-to-test lab: predict, run a grid sized for SwiftShader, look at 
   await page.getByTestId('tab-labs').click();
   const rows = page.getByTestId('lab-comparison').locator('tbody tr');
   await expect(rows).toHaveCount(2);
-  const ks = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.querySelectorAll('td')[4]!.textContent)));
+  const ks = await rows.evaluateAll((trs) =>
+    trs.map((tr) => Number(tr.querySelectorAll('td')[4]!.textContent)),
+  );
   expect(ks[1]).toBeCloseTo(1, 5); // the big model affords one sample
   expect(ks[0]).toBeCloseTo(25472 / 3312, 1); // the small one, N_big/N_small
   await expect(page.getByTestId('lab-verdict')).toContainText(/The (small|big) model wins/);
-  await expect(page.getByTestId('lab-verdict')).toContainText('the small model with ~8 samples wins');
+  await expect(page.getByTestId('lab-verdict')).toContainText(
+    'the small model with ~8 samples wins',
+  );
   await expect(page.locator('tr.winner')).toHaveCount(1);
   await expect(page.getByTestId('lab-passk-chart')).toHaveAttribute('data-points', /^[1-9]\d*$/);
   await page.getByTestId('lab').scrollIntoViewIfNeeded();
@@ -101,21 +122,44 @@ test('the train-to-test lab: predict, run a grid sized for SwiftShader, look at 
 
 // Committed reproduction results, if the repository has any yet; else a results file of synthetic isoFLOP runs.
 // The reproduction (t2) first: docs/results/ also holds the calibration sweep, which has no isoFLOP levels.
-const committed = (existsSync('docs/results') ? readdirSync('docs/results').filter((d) => existsSync(`docs/results/${d}/results.jsonl`)) : [])
-  .sort((a, b) => Number(b === 't2') - Number(a === 't2'));
+const committed = (
+  existsSync('docs/results')
+    ? readdirSync('docs/results').filter((d) => existsSync(`docs/results/${d}/results.jsonl`))
+    : []
+).sort((a, b) => Number(b === 't2') - Number(a === 't2'));
 
-test('the explorer works with no training; T² explained; reversed digits read; never wider than a phone', async ({ page }, info) => {
+test('the explorer works with no training; T² explained; reversed digits read; never wider than a phone', async ({
+  page,
+}, info) => {
   test.setTimeout(240_000);
   const errors = watchErrors(page);
   await page.goto('./#view=explore');
   if (committed.length) {
-    info.annotations.push({ type: 'explorer source', description: `committed: docs/results/${committed[0]}/results.jsonl` });
-    await expect(page.getByTestId('explore-source')).toContainText(`${committed[0]} (committed in the repository)`);
+    info.annotations.push({
+      type: 'explorer source',
+      description: `committed: docs/results/${committed[0]}/results.jsonl`,
+    });
+    await expect(page.getByTestId('explore-source')).toContainText(
+      `${committed[0]} (committed in the repository)`,
+    );
     await page.getByTestId('explore-source').selectOption(`repo:${committed[0]}`);
   } else {
-    info.annotations.push({ type: 'explorer source', description: 'no committed results yet: a results file of synthetic isoFLOP runs' });
-    const records = syntheticRecords({ sizes: [1e3, 2e3, 4e3, 8e3, 1.6e4, 3.2e4], budgets: [1e10, 4e10, 1.6e11], questions: 16 });
-    await page.getByTestId('explore-file').setInputFiles({ name: 'mine.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(records.map((r) => JSON.stringify(r)).join('\n')) });
+    info.annotations.push({
+      type: 'explorer source',
+      description: 'no committed results yet: a results file of synthetic isoFLOP runs',
+    });
+    const records = syntheticRecords({
+      sizes: [1e3, 2e3, 4e3, 8e3, 1.6e4, 3.2e4],
+      budgets: [1e10, 4e10, 1.6e11],
+      questions: 16,
+    });
+    await page
+      .getByTestId('explore-file')
+      .setInputFiles({
+        name: 'mine.jsonl',
+        mimeType: 'application/jsonl',
+        buffer: Buffer.from(records.map((r) => JSON.stringify(r)).join('\n')),
+      });
   }
   const table = page.getByTestId('explore-table');
   await expect(table).toBeVisible({ timeout: 120_000 });
@@ -124,7 +168,8 @@ test('the explorer works with no training; T² explained; reversed digits read; 
   // A T² row's whole text (N*, D*/N*, k*): k* = C_inf/(2N*) moves with C_inf even where a law's N* sits at
   // the edge of its scan, as the T² loss law's does on the committed t2 results.
   const t2Row = () => table.locator('tr[data-law="t2-loss"]').textContent();
-  const chin0 = await nStar('chinchilla'), t20 = await t2Row();
+  const chin0 = await nStar('chinchilla'),
+    t20 = await t2Row();
   await page.screenshot({ path: info.outputPath('explore-1.png'), fullPage: true });
 
   // More inference compute: the T² optimum moves, Chinchilla (which ignores inference) does not.
@@ -139,7 +184,8 @@ test('the explorer works with no training; T² explained; reversed digits read; 
   const ctrain = page.getByTestId('slider-ctrain');
   await ctrain.fill(String(Number(await ctrain.getAttribute('max')) - 0.5));
   await expect.poll(() => nStar('chinchilla')).not.toBe(chin0);
-  for (const id of ['explore-chart-n', 'explore-chart-ratio']) await expect(page.getByTestId(id)).toHaveAttribute('data-points', /^[1-9]\d*$/);
+  for (const id of ['explore-chart-n', 'explore-chart-ratio'])
+    await expect(page.getByTestId(id)).toHaveAttribute('data-points', /^[1-9]\d*$/);
   await page.screenshot({ path: info.outputPath('explore-2.png'), fullPage: true });
 
   // What is T², in one screen, linked from the explorer.
@@ -154,13 +200,45 @@ test('the explorer works with no training; T² explained; reversed digits read; 
   await page.getByTestId('tab-results').click();
   const passk = { k: [1, 2], value: [0.25, 0.4], lo: [0.1, 0.2], hi: [0.4, 0.6] };
   const rec = {
-    format: 't2lab-run-1', id: 'L1-C16-H2/D/N=2/s1', sweep: 'reading', config: { n_layer: 1, n_embd: 16, n_head: 2, seed: 1, tokens: 6624 }, N: 4000, N_nonemb: 3312, D: 6624, C_train: 6 * 3312 * 6624,
-    C_train_exact: 7 * 3312 * 6624, curve: [{ tokens: 6624, loss: 2 }], evals: [{ tokens: 6624, loss: 2.1 }], eval_loss: 2.1, diverged: false,
+    format: 't2lab-run-1',
+    id: 'L1-C16-H2/D/N=2/s1',
+    sweep: 'reading',
+    config: { n_layer: 1, n_embd: 16, n_head: 2, seed: 1, tokens: 6624 },
+    N: 4000,
+    N_nonemb: 3312,
+    D: 6624,
+    C_train: 6 * 3312 * 6624,
+    C_train_exact: 7 * 3312 * 6624,
+    curve: [{ tokens: 6624, loss: 2 }],
+    evals: [{ tokens: 6624, loss: 2.1 }],
+    eval_loss: 2.1,
+    diverged: false,
     sampling: { n: 2, temperature: 1, top_k: 0, top_p: 1, questions: 1, seed: 0 },
-    questions: [{ task: 'add', prompt: 'add 39+8=', answer: '101', n: 2, c: 1, p: 0.3, samples: ['101', '781'], correct: [true, false] }],
-    pass_at_k: { sampling: passk, likelihood: passk }, device: 'test', timings: { train_s: 1, sample_s: 1, tokens_per_s: 1, samples_per_s: 2 }, code_version: 'test', finished_at: '2026-01-01T00:00:00Z',
+    questions: [
+      {
+        task: 'add',
+        prompt: 'add 39+8=',
+        answer: '101',
+        n: 2,
+        c: 1,
+        p: 0.3,
+        samples: ['101', '781'],
+        correct: [true, false],
+      },
+    ],
+    pass_at_k: { sampling: passk, likelihood: passk },
+    device: 'test',
+    timings: { train_s: 1, sample_s: 1, tokens_per_s: 1, samples_per_s: 2 },
+    code_version: 'test',
+    finished_at: '2026-01-01T00:00:00Z',
   };
-  await page.getByTestId('import').setInputFiles({ name: 'reading.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(JSON.stringify(rec)) });
+  await page
+    .getByTestId('import')
+    .setInputFiles({
+      name: 'reading.jsonl',
+      mimeType: 'application/jsonl',
+      buffer: Buffer.from(JSON.stringify(rec)),
+    });
   await expect(page.getByTestId('results-message')).toContainText('Imported 1 run');
   await page.getByTestId('tab-samples').click();
   await page.getByTestId('samples-sweep').selectOption('reading');
@@ -175,14 +253,19 @@ test('the explorer works with no training; T² explained; reversed digits read; 
     for (const view of ['learn', 'sweep', 'results', 'explore', 'samples', 'kernels', 'labs']) {
       await page.getByTestId(`tab-${view}`).click();
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
-      expect(width, `${view} at 390 px${large ? ', large text' : ''}; too wide: ${width > 390 ? await tooWide(page, 390) : ''}`).toBeLessThanOrEqual(390);
+      expect(
+        width,
+        `${view} at 390 px${large ? ', large text' : ''}; too wide: ${width > 390 ? await tooWide(page, 390) : ''}`,
+      ).toBeLessThanOrEqual(390);
     }
   }
   await page.screenshot({ path: info.outputPath('phone-large.png'), fullPage: true });
   expect(errors).toEqual([]);
 });
 
-test('grid controls write the grid; errors sit beside the control or jump to the line, with "did you mean"', async ({ page }, info) => {
+test('grid controls write the grid; errors sit beside the control or jump to the line, with "did you mean"', async ({
+  page,
+}, info) => {
   const errors = watchErrors(page);
   await page.goto('./#view=sweep&preset=smoke');
   const status = page.getByTestId('grid-status');
@@ -193,7 +276,10 @@ test('grid controls write the grid; errors sit beside the control or jump to the
   await page.getByTestId('control-models').press('Enter');
   await page.getByTestId('control-models').blur();
   await expect(status).toContainText('✓ valid: 6 runs');
-  expect(JSON.parse(hashOf(page.url()).get('exp')!).models).toEqual([{ n_layer: 1, n_embd: 16, n_head: 2 }, { n_layer: 2, n_embd: 32, n_head: 2 }]);
+  expect(JSON.parse(hashOf(page.url()).get('exp')!).models).toEqual([
+    { n_layer: 1, n_embd: 16, n_head: 2 },
+    { n_layer: 2, n_embd: 32, n_head: 2 },
+  ]);
   await page.getByTestId('control-seeds').fill('1, 2');
   await page.getByTestId('control-seeds').blur();
   await expect(status).toContainText('✓ valid: 12 runs');
@@ -201,7 +287,9 @@ test('grid controls write the grid; errors sit beside the control or jump to the
   // A value the control cannot read: the error is beside it, and the grid keeps its last good value.
   await page.getByTestId('control-models').fill('3x16');
   await page.getByTestId('control-models').blur();
-  await expect(page.getByTestId('control-error-models')).toContainText('"3x16" is not layers x width x heads');
+  await expect(page.getByTestId('control-error-models')).toContainText(
+    '"3x16" is not layers x width x heads',
+  );
   await expect(status).toContainText('✓ valid: 12 runs');
 
   // A misspelled key in the JSON: named at the top of the page with its line and the nearest known key;
@@ -217,7 +305,9 @@ test('grid controls write the grid; errors sit beside the control or jump to the
   await expect(top).toContainText(`(line ${line})`);
   await page.locator('summary', { hasText: 'The grid as JSON' }).click(); // closed again: the button reopens it
   await page.getByTestId('show-error').click();
-  const selected = await page.getByTestId('grid-editor').evaluate((t: HTMLTextAreaElement) => t.value.slice(t.selectionStart, t.selectionEnd));
+  const selected = await page
+    .getByTestId('grid-editor')
+    .evaluate((t: HTMLTextAreaElement) => t.value.slice(t.selectionStart, t.selectionEnd));
   expect(selected).toContain('"modles"');
   await expect(page.getByTestId('grid-editor')).toBeFocused();
   await expect(page.getByTestId('start')).toBeDisabled();

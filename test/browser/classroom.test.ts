@@ -2,7 +2,17 @@
 // that waits for a measurement; the grid controls' parsing and where a grid error sits; the train-to-test
 // comparison at k = C_inf/(2N); the reversed-digit reading.
 import { describe, expect, it } from 'vitest';
-import { ProgressDisplay, lineOf, locateError, parseList, parseModels, formatModels, ordinaryAnswer, ordinaryReading, tradeoffRows } from '../../web/classroom.ts';
+import {
+  ProgressDisplay,
+  lineOf,
+  locateError,
+  parseList,
+  parseModels,
+  formatModels,
+  ordinaryAnswer,
+  ordinaryReading,
+  tradeoffRows,
+} from '../../web/classroom.ts';
 import { passAtKFromP, passAtKUnbiased } from '../../src/stats/passk.ts';
 import { expandRuns, validateExperiment } from '../../src/sweep/experiment.ts';
 import { labs } from '../../web/labs.ts';
@@ -10,7 +20,11 @@ import { syntheticRecords } from '../report/fixture.ts';
 
 function memoryStorage() {
   const m = new Map<string, string>();
-  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), removeItem: (k: string) => void m.delete(k) };
+  return {
+    getItem: (k: string) => m.get(k) ?? null,
+    setItem: (k: string, v: string) => void m.set(k, v),
+    removeItem: (k: string) => void m.delete(k),
+  };
 }
 
 describe('progress display', () => {
@@ -48,7 +62,10 @@ describe('progress display', () => {
 
 describe('grid controls and errors', () => {
   it('reads sizes and lists, and says what is wrong with a bad one', () => {
-    expect(parseModels('1x16x2, 2×32×4')).toEqual([{ n_layer: 1, n_embd: 16, n_head: 2 }, { n_layer: 2, n_embd: 32, n_head: 4 }]);
+    expect(parseModels('1x16x2, 2×32×4')).toEqual([
+      { n_layer: 1, n_embd: 16, n_head: 2 },
+      { n_layer: 2, n_embd: 32, n_head: 4 },
+    ]);
     expect(formatModels(parseModels('1x16x2,2x32x4'))).toBe('1x16x2, 2x32x4');
     expect(() => parseModels('3x16')).toThrow('"3x16" is not layers x width x heads');
     expect(() => parseModels(' ')).toThrow('at least one size');
@@ -59,7 +76,10 @@ describe('grid controls and errors', () => {
 
   it('places a validation error on its key: the line, and the field for the control beside it', () => {
     const text = '{\n  "name": "x",\n  "sampling": {\n    "temprature": 1\n  }\n}';
-    const at = locateError(text, 'grid: unknown key sampling.temprature (did you mean temperature?); known keys of sampling: ...');
+    const at = locateError(
+      text,
+      'grid: unknown key sampling.temprature (did you mean temperature?); known keys of sampling: ...',
+    );
     expect(at.field).toBe('sampling.temprature');
     expect(lineOf(text, at.at)).toBe(4);
     expect(locateError(text, 'grid: "models" must be a non-empty list').field).toBe('models');
@@ -74,29 +94,50 @@ describe('the train-to-test lab', () => {
   it('trains both models at one C_train, the small one on ~50× the tokens per parameter', () => {
     expect(runs).toHaveLength(2);
     const [small, big] = runs;
-    expect(6 * small!.N_nonemb * small!.config.tokens / (6 * big!.N_nonemb * big!.config.tokens)).toBeCloseTo(1, 2);
-    expect(small!.config.tokens / small!.N_nonemb / (big!.config.tokens / big!.N_nonemb)).toBeGreaterThan(50);
+    expect(
+      (6 * small!.N_nonemb * small!.config.tokens) / (6 * big!.N_nonemb * big!.config.tokens),
+    ).toBeCloseTo(1, 2);
+    expect(
+      small!.config.tokens / small!.N_nonemb / (big!.config.tokens / big!.N_nonemb),
+    ).toBeGreaterThan(50);
   });
 
   it('compares each finished run at its own k = C_inf/(2N): exact from p_i, and from samples at floor(k)', () => {
-    const records = syntheticRecords({ sizes: [3312, 25472], budgets: [6.6e9], questions: 12, n: 16 });
+    const records = syntheticRecords({
+      sizes: [3312, 25472],
+      budgets: [6.6e9],
+      questions: 12,
+      n: 16,
+    });
     const { C_inf, rows } = tradeoffRows(records);
     expect(C_inf).toBe(2 * 25472);
     const [small, big] = rows;
     expect(small!.k).toBeCloseTo(25472 / 3312, 12);
     expect(big!.k).toBe(1);
     const r0 = records.find((r) => r.N_nonemb === 3312)!;
-    expect(small!.passK).toBeCloseTo(r0.questions.reduce((s, q) => s + passAtKFromP(q.p, 25472 / 3312), 0) / 12, 12);
+    expect(small!.passK).toBeCloseTo(
+      r0.questions.reduce((s, q) => s + passAtKFromP(q.p, 25472 / 3312), 0) / 12,
+      12,
+    );
     expect(small!.k_sampled).toBe(7);
-    expect(small!.passK_sampled).toBeCloseTo(r0.questions.reduce((s, q) => s + passAtKUnbiased(q.n, q.c, 7), 0) / 12, 12);
+    expect(small!.passK_sampled).toBeCloseTo(
+      r0.questions.reduce((s, q) => s + passAtKUnbiased(q.n, q.c, 7), 0) / 12,
+      12,
+    );
     expect(big!.passK).toBeCloseTo(big!.pass1, 12); // k = 1
   });
 });
 
 describe('reversed digits', () => {
   it('reads an add question the ordinary way, and leaves other tasks alone', () => {
-    expect(ordinaryReading('add', 'add 39+8=', '101')).toEqual({ text: '39+8=101', ordinary: '93 + 8 = 101' });
-    expect(ordinaryReading('add', 'add 89+98=', '781')).toEqual({ text: '89+98=781', ordinary: '98 + 89 = 187' });
+    expect(ordinaryReading('add', 'add 39+8=', '101')).toEqual({
+      text: '39+8=101',
+      ordinary: '93 + 8 = 101',
+    });
+    expect(ordinaryReading('add', 'add 89+98=', '781')).toEqual({
+      text: '89+98=781',
+      ordinary: '98 + 89 = 187',
+    });
     expect(ordinaryAnswer('add', '0301')).toBe('1030');
     expect(ordinaryReading('arith', '(3+4)*2-5=', '9')).toBeNull();
     expect(ordinaryAnswer('chain', 'c')).toBeNull();

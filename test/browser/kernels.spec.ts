@@ -2,7 +2,9 @@
 // kernel version matches its float64 CPU reference when run in the browser's worker.
 import { expect, test } from '@playwright/test';
 
-test('the Kernels page checks every kernel against its CPU reference in the browser', async ({ page }, info) => {
+test('the Kernels page checks every kernel against its CPU reference in the browser', async ({
+  page,
+}, info) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/#view=kernels');

@@ -10,23 +10,33 @@ const REPORT = 'out/ci-smoke/report.html';
 
 test('the smoke sweep report opens from a file with every plot drawn', async ({ page }, info) => {
   test.setTimeout(600_000);
-  if (!existsSync(REPORT)) execFileSync('node', ['bin/t2lab.mjs', 'sweep', 'experiments/smoke.ts', '--out', 'out/ci-smoke'], { stdio: 'inherit' });
+  if (!existsSync(REPORT))
+    execFileSync(
+      'node',
+      ['bin/t2lab.mjs', 'sweep', 'experiments/smoke.ts', '--out', 'out/ci-smoke'],
+      { stdio: 'inherit' },
+    );
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   // Nothing may load from the network: the report is one file.
-  await page.route(/^https?:/, (route) => { errors.push(`network request: ${route.request().url()}`); return route.abort(); });
+  await page.route(/^https?:/, (route) => {
+    errors.push(`network request: ${route.request().url()}`);
+    return route.abort();
+  });
   await page.goto(pathToFileURL(resolve(REPORT)).href);
   const canvases = page.locator('canvas');
   const count = await canvases.count();
   expect(count, 'plots in the report').toBeGreaterThanOrEqual(7);
   // Each canvas must hold drawn pixels (Chart.js ran), not a blank bitmap.
-  const drawn = await page.evaluate(() => [...document.querySelectorAll('canvas')].map((c) => {
-    const ctx = c.getContext('2d')!;
-    const { data } = ctx.getImageData(0, 0, c.width, c.height);
-    let ink = 0;
-    for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) ink++;
-    return { id: c.id, ink };
-  }));
+  const drawn = await page.evaluate(() =>
+    [...document.querySelectorAll('canvas')].map((c) => {
+      const ctx = c.getContext('2d')!;
+      const { data } = ctx.getImageData(0, 0, c.width, c.height);
+      let ink = 0;
+      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) ink++;
+      return { id: c.id, ink };
+    }),
+  );
   for (const d of drawn) expect(d.ink, `pixels drawn on #${d.id}`).toBeGreaterThan(1000);
   await expect(page.locator('section#fits pre.summary')).toContainText('Chinchilla Approach 3');
   await expect(page.locator('table.comparison')).toBeVisible();

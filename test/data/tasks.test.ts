@@ -1,12 +1,30 @@
 import { describe, expect, it } from 'vitest';
 import {
-  EVAL_PERCENT, TASKS, add, answerOf, arith, chain, evalQuestions, evaluateArith, isEvalPrompt, makeRecallTask, recall,
-  taskNames, trainingExample, type Example, type Task,
+  EVAL_PERCENT,
+  TASKS,
+  add,
+  answerOf,
+  arith,
+  chain,
+  evalQuestions,
+  evaluateArith,
+  isEvalPrompt,
+  makeRecallTask,
+  recall,
+  taskNames,
+  trainingExample,
+  type Example,
+  type Task,
 } from '../../src/data/tasks.ts';
 import { TrainStream } from '../../src/data/stream.ts';
 import { Rng } from '../../src/util/rng.ts';
 
-const examples = (task: Task, seed: number, n: number, difficulty?: number | [number, number]): Example[] => {
+const examples = (
+  task: Task,
+  seed: number,
+  n: number,
+  difficulty?: number | [number, number],
+): Example[] => {
   const rng = new Rng(seed);
   return Array.from({ length: n }, () => task.example(rng, difficulty));
 };
@@ -19,11 +37,12 @@ function solveAdd(prompt: string): bigint {
   return BigInt(rev(a!)) + BigInt(rev(b!));
 }
 // "+ 0" turns -0 (e.g. from -5*0) into 0, as String() does in the gold answer.
-const solveArith = (prompt: string): number => (Function(`"use strict"; return (${prompt.slice(0, -1)});`)() as number) + 0;
+const solveArith = (prompt: string): number =>
+  (Function(`"use strict"; return (${prompt.slice(0, -1)});`)() as number) + 0;
 function solveChain(prompt: string): string {
   const pairs = [...prompt.matchAll(/(\w) is in (\w)\./g)].map((m) => [m[1]!, m[2]!] as const);
   let x = /so (\w) is in $/.exec(prompt)![1]!;
-  for (let found = true; found; ) {
+  for (let found = true; found;) {
     found = false;
     for (const [inner, outer] of pairs) if (inner === x) [x, found] = [outer, true];
   }
@@ -58,7 +77,9 @@ describe('tasks', () => {
       expect(examples(task, 7, 200)).not.toEqual(examples(task, 8, 200));
     });
     it(`${name}: refuses difficulties it cannot make`, () => {
-      expect(() => task.example(new Rng(1), max + 1)).toThrow(new RegExp(`task ${name}: difficulty ${max + 1} is invalid`));
+      expect(() => task.example(new Rng(1), max + 1)).toThrow(
+        new RegExp(`task ${name}: difficulty ${max + 1} is invalid`),
+      );
       expect(() => task.example(new Rng(1), [min - 1, max])).toThrow(/is invalid/);
       if (max > min) expect(() => task.example(new Rng(1), [max, min])).toThrow(/is invalid/);
       expect(() => task.example(new Rng(1), 0.5)).toThrow(/is invalid/);
@@ -73,8 +94,19 @@ describe('tasks', () => {
       const value = solveAdd(prompt);
       expect(BigInt(rev(answer))).toBe(value);
       expect(answer.endsWith('0') && answer !== '0').toBe(false); // no leading zeros in the gold answer
-      const wrong = [rev(String(value + 1n)), rev(String(value > 0n ? value - 1n : 10n)), String(value === BigInt(rev(String(value))) ? value + 10n : value), '', '-' + answer, answer + 'a', 'x', `${answer} ${answer}`, `${answer}.5`];
-      for (const w of wrong) expect(add.check(prompt, w), `${prompt} ${JSON.stringify(w)}`).toBe(false);
+      const wrong = [
+        rev(String(value + 1n)),
+        rev(String(value > 0n ? value - 1n : 10n)),
+        String(value === BigInt(rev(String(value))) ? value + 10n : value),
+        '',
+        '-' + answer,
+        answer + 'a',
+        'x',
+        `${answer} ${answer}`,
+        `${answer}.5`,
+      ];
+      for (const w of wrong)
+        expect(add.check(prompt, w), `${prompt} ${JSON.stringify(w)}`).toBe(false);
     }
   });
 
@@ -85,7 +117,8 @@ describe('tasks', () => {
         expect(Math.max(a!.length, b!.length)).toBe(d);
       }
     }
-    const avgLen = (d: [number, number]) => mean(examples(add, 4, 500, d).map((e) => e.prompt.length));
+    const avgLen = (d: [number, number]) =>
+      mean(examples(add, 4, 500, d).map((e) => e.prompt.length));
     expect(avgLen([1, 2])).toBeLessThan(avgLen([5, 6]));
   });
 
@@ -95,8 +128,18 @@ describe('tasks', () => {
       expect(evaluateArith(prompt.slice(0, -1)) + 0).toBe(solveArith(prompt));
       expect(Math.abs(Number(answer))).toBeLessThanOrEqual(999);
       const v = Number(answer);
-      const wrong = [String(v + 1), String(v - 1), String(-v || 1), '', '--' + answer, answer + '+', 'abc', `${answer}1`];
-      for (const w of wrong) expect(arith.check(prompt, w), `${prompt} ${JSON.stringify(w)}`).toBe(false);
+      const wrong = [
+        String(v + 1),
+        String(v - 1),
+        String(-v || 1),
+        '',
+        '--' + answer,
+        answer + '+',
+        'abc',
+        `${answer}1`,
+      ];
+      for (const w of wrong)
+        expect(arith.check(prompt, w), `${prompt} ${JSON.stringify(w)}`).toBe(false);
     }
     expect(arith.check('(3+4)*2-5=', '9')).toBe(true);
     expect(arith.check('(3+4)*2-5=', '009')).toBe(true);
@@ -108,7 +151,8 @@ describe('tasks', () => {
 
   it('arith: difficulty is the number of operators', () => {
     for (const ops of [1, 4, 8]) {
-      for (const { prompt } of examples(arith, 6, 200, ops)) expect(prompt.replace(/[^-+*]/g, '').length).toBe(ops);
+      for (const { prompt } of examples(arith, 6, 200, ops))
+        expect(prompt.replace(/[^-+*]/g, '').length).toBe(ops);
     }
   });
 
@@ -118,8 +162,10 @@ describe('tasks', () => {
     for (const { prompt, answer } of examples(chain, 7, 1000, [1, 12])) {
       expect(answer).toBe(solveChain(prompt));
       const names = new Set(prompt.match(/\b[a-z]\b/g));
-      for (const other of names) if (other !== answer) expect(chain.check(prompt, other), `${prompt} ${other}`).toBe(false);
-      for (const w of ['', `${answer}${answer}`, `${answer} is`, '1', `${answer}..`]) expect(chain.check(prompt, w)).toBe(false);
+      for (const other of names)
+        if (other !== answer) expect(chain.check(prompt, other), `${prompt} ${other}`).toBe(false);
+      for (const w of ['', `${answer}${answer}`, `${answer} is`, '1', `${answer}..`])
+        expect(chain.check(prompt, w)).toBe(false);
     }
   });
 
@@ -132,7 +178,9 @@ describe('tasks', () => {
       }
     }
     // Shuffled: the asked name's statement is not always first.
-    const firsts = examples(chain, 9, 200, 4).map((e) => e.prompt[0] === /so (\w)/.exec(e.prompt)![1]);
+    const firsts = examples(chain, 9, 200, 4).map(
+      (e) => e.prompt[0] === /so (\w)/.exec(e.prompt)![1],
+    );
     expect(mean(firsts.map(Number))).toBeLessThan(0.5);
   });
 
@@ -150,7 +198,8 @@ describe('tasks', () => {
       expect(answer).toMatch(/^[1-9]\d\d$/);
       const v = Number(answer);
       const otherValue = [...t.table.values()].find((x) => x !== answer)!;
-      for (const w of [String(v + 1), String(v - 1), otherValue, '', 'abc', key]) expect(t.check(prompt, w)).toBe(false);
+      for (const w of [String(v + 1), String(v - 1), otherValue, '', 'abc', key])
+        expect(t.check(prompt, w)).toBe(false);
     }
     expect(() => t.check('recall zzz:', '123')).toThrow(/cannot grade/);
     expect(() => makeRecallTask({ size: 0 })).toThrow(/table size 0 is invalid/);
@@ -176,13 +225,16 @@ describe('held-out evaluation split', () => {
       }
     }
     expect(() => evalQuestions('add', 50, 1, 1)).toThrow(/only \d+ distinct evaluation questions/);
-    expect(() => evalQuestions('recall', recall.keys.length + 1, 1)).toThrow(/only 256 distinct evaluation questions/);
+    expect(() => evalQuestions('recall', recall.keys.length + 1, 1)).toThrow(
+      /only 256 distinct evaluation questions/,
+    );
     expect(() => evalQuestions('nope' as 'add', 1, 1)).toThrow(/unknown task "nope"/);
   });
 
   it('add splits by the unordered operand pair: a question and its swapped form fall on one side', () => {
     const rng = new Rng(5);
-    let swappedDiffer = 0, evalSide = 0;
+    let swappedDiffer = 0,
+      evalSide = 0;
     for (let i = 0; i < 4000; i++) {
       const { prompt } = add.example(rng, [1, 3]);
       const swapped = prompt.replace(/^add (\d+)\+(\d+)=$/, 'add $2+$1=');
@@ -204,9 +256,17 @@ describe('held-out evaluation split', () => {
   });
 
   it('no evaluation question appears among the first 20k training examples (non-recall tasks)', () => {
-    const stream = new TrainStream({ seed: 123, mix: { add: 1, arith: 1, chain: 1 }, difficulty: { add: [1, 3], arith: [1, 2], chain: [1, 2] } });
+    const stream = new TrainStream({
+      seed: 123,
+      mix: { add: 1, arith: 1, chain: 1 },
+      difficulty: { add: [1, 3], arith: [1, 2], chain: [1, 2] },
+    });
     const held = new Set<string>();
-    for (const [name, d] of [['add', [1, 3]], ['arith', [1, 2]], ['chain', [1, 2]]] as const) {
+    for (const [name, d] of [
+      ['add', [1, 3]],
+      ['arith', [1, 2]],
+      ['chain', [1, 2]],
+    ] as const) {
       for (const q of evalQuestions(name, 300, 9, d)) held.add(q.prompt);
     }
     let overlapIfUnfiltered = 0;
@@ -215,14 +275,20 @@ describe('held-out evaluation split', () => {
       expect(isEvalPrompt(TASKS[task as keyof typeof TASKS], prompt)).toBe(false);
       expect(held.has(prompt)).toBe(false);
       // Nor in another form: add's operands swapped are the same question.
-      if (task === 'add') expect(held.has(prompt.replace(/^add (\d+)\+(\d+)=$/, 'add $2+$1='))).toBe(false);
+      if (task === 'add')
+        expect(held.has(prompt.replace(/^add (\d+)\+(\d+)=$/, 'add $2+$1='))).toBe(false);
     }
     // Small question spaces mean the raw generator would hit the held-out questions quickly.
     const rng = new Rng(77);
-    for (let i = 0; i < 5000; i++) if (held.has(add.example(rng, [1, 3]).prompt)) overlapIfUnfiltered++;
+    for (let i = 0; i < 5000; i++)
+      if (held.has(add.example(rng, [1, 3]).prompt)) overlapIfUnfiltered++;
     expect(overlapIfUnfiltered).toBeGreaterThan(0);
     // trainingExample keeps recall questions whatever their hash: they are necessarily trained on.
     const rr = new Rng(1);
-    expect(Array.from({ length: 2000 }, () => trainingExample('recall', rr)).some((e) => isEvalPrompt(recall, e.prompt))).toBe(true);
+    expect(
+      Array.from({ length: 2000 }, () => trainingExample('recall', rr)).some((e) =>
+        isEvalPrompt(recall, e.prompt),
+      ),
+    ).toBe(true);
   });
 });

@@ -27,10 +27,12 @@ describe('tokenizer', () => {
         expect(decode(ids)).toBe(text);
         for (const c of prompt + answer) seen.add(c);
       }
-      for (const q of evalQuestions(task, 20, 3)) expect(decode(encode(q.prompt + q.answer))).toBe(q.prompt + q.answer);
+      for (const q of evalQuestions(task, 20, 3))
+        expect(decode(encode(q.prompt + q.answer))).toBe(q.prompt + q.answer);
     }
     // The tasks really do use digits, letters and the punctuation, so the round trip above covers them.
-    for (const c of '0123456789abcdefghijklmnopqrstuvwxyz +-*=().:') expect(seen, `task text uses ${JSON.stringify(c)}`).toContain(c);
+    for (const c of '0123456789abcdefghijklmnopqrstuvwxyz +-*=().:')
+      expect(seen, `task text uses ${JSON.stringify(c)}`).toContain(c);
   });
 
   it('round-trips every id, specials included', () => {
@@ -39,10 +41,14 @@ describe('tokenizer', () => {
   });
 
   it('refuses unknown characters, naming the character and its position', () => {
-    expect(() => encode('add 1+2=X')).toThrow(/character "X" \(U\+0058\) at position 8 is not in the vocabulary/);
+    expect(() => encode('add 1+2=X')).toThrow(
+      /character "X" \(U\+0058\) at position 8 is not in the vocabulary/,
+    );
     expect(() => encode('ab\tc')).toThrow(/"\\t" \(U\+0009\) at position 2/);
     expect(() => encode('1<eo')).toThrow(/"<" .* at position 1/);
     expect(() => encode('é')).toThrow(/U\+00E9/);
-    expect(() => decode([VOCAB_SIZE])).toThrow(new RegExp(`token id ${VOCAB_SIZE} at position 0 is outside`));
+    expect(() => decode([VOCAB_SIZE])).toThrow(
+      new RegExp(`token id ${VOCAB_SIZE} at position 0 is outside`),
+    );
   });
 });

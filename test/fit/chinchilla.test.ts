@@ -1,7 +1,14 @@
 // Chinchilla Approach 3: the objective's analytic gradient against finite differences, recovery of a
 // known law from noisy synthetic runs within its bootstrap intervals, and the closed-form frontier.
 import { describe, expect, it } from 'vitest';
-import { CHINCHILLA_GRID, FitError, chinchillaFrontier, chinchillaLoss, chinchillaObjective, fitChinchilla } from '../../src/fit/chinchilla.ts';
+import {
+  CHINCHILLA_GRID,
+  FitError,
+  chinchillaFrontier,
+  chinchillaLoss,
+  chinchillaObjective,
+  fitChinchilla,
+} from '../../src/fit/chinchilla.ts';
 import { centralDiff } from '../../src/fit/lbfgs.ts';
 import { TRUE_CHINCHILLA, chinchillaPoints } from './synthetic.ts';
 
@@ -21,10 +28,15 @@ describe('chinchilla', () => {
     for (const delta of [1e-3, 10]) {
       const obj = chinchillaObjective(lnN, lnD, lnL, w, delta);
       const x = Float64Array.from([3.5, 5.9, 0.2, 0.41, 0.33]);
-      const g = new Float64Array(5), gn = new Float64Array(5);
+      const g = new Float64Array(5),
+        gn = new Float64Array(5);
       obj(x, g);
       centralDiff((y) => obj(y, new Float64Array(5)), 1e-7)(x, gn);
-      g.forEach((v, i) => expect(Math.abs(v - gn[i]!), `δ=${delta} ∂/∂x${i}: ${v} vs ${gn[i]}`).toBeLessThan(1e-6 * Math.max(1, Math.abs(v))));
+      g.forEach((v, i) =>
+        expect(Math.abs(v - gn[i]!), `δ=${delta} ∂/∂x${i}: ${v} vs ${gn[i]}`).toBeLessThan(
+          1e-6 * Math.max(1, Math.abs(v)),
+        ),
+      );
     }
   });
 
@@ -59,7 +71,7 @@ describe('chinchilla', () => {
     const p = { E: 1.82, A: 482, B: 2085, alpha: 0.348, beta: 0.366 }; // Chinchilla's own refit (T2.md)
     for (const C of [1e18, 1e21, 1e24]) {
       const { N, D } = chinchillaFrontier(p, C);
-      expect(6 * N * D / C).toBeCloseTo(1, 10);
+      expect((6 * N * D) / C).toBeCloseTo(1, 10);
       const at = (f: number) => chinchillaLoss(p, N * f, C / (6 * N * f));
       expect(at(1)).toBeLessThan(at(1.05));
       expect(at(1)).toBeLessThan(at(0.95));

@@ -12,7 +12,11 @@ const STARTS = CHINCHILLA_GRID.filter((_, i) => i % 9 === 0);
 const FAST = { starts: STARTS, bootstrap: 30, restarts: 12, seed: 1 };
 
 describe('fitAll', () => {
-  const records = syntheticRecords({ sizes: [1e3, 4e3, 1.6e4, 6.4e4, 2.56e5, 1.024e6], budgets: [1e10, 1e11, 1e12, 1e13], questions: 40 });
+  const records = syntheticRecords({
+    sizes: [1e3, 4e3, 1.6e4, 6.4e4, 2.56e5, 1.024e6],
+    budgets: [1e10, 1e11, 1e12, 1e13],
+    questions: 40,
+  });
   const { points } = pointsFromRecords(records);
   const report = fitAll(points, FAST);
 
@@ -58,7 +62,15 @@ describe('fitAll', () => {
   it('is plain JSON and prints a table with the fitted numbers', () => {
     expect(JSON.parse(JSON.stringify(report))).toEqual(report);
     const text = formatFitReport(report);
-    for (const s of ['Chinchilla Approach 3', 'T² Approach 1', 'T² Approach 2', 'Coverage per model', 'Optimum per C_train', 'Held out']) expect(text).toContain(s);
+    for (const s of [
+      'Chinchilla Approach 3',
+      'T² Approach 1',
+      'T² Approach 2',
+      'Coverage per model',
+      'Optimum per C_train',
+      'Held out',
+    ])
+      expect(text).toContain(s);
     expect(text).toContain(fmt(report.chinchilla!.params.alpha));
     expect(text).toContain(fmt(report.optimum!.rows[0]!.chinchilla.N));
   });
@@ -66,7 +78,9 @@ describe('fitAll', () => {
 
 describe('fitAll with less data', () => {
   it('only N, D, loss: Chinchilla alone, and the T² fits say why they were skipped', () => {
-    const points = syntheticRecords({ budgets: [1e10, 1e11], sizes: [1e3, 4e3, 1.6e4] }).map((r) => ({ N: r.N_nonemb, D: r.D, loss: r.eval_loss }));
+    const points = syntheticRecords({ budgets: [1e10, 1e11], sizes: [1e3, 4e3, 1.6e4] }).map(
+      (r) => ({ N: r.N_nonemb, D: r.D, loss: r.eval_loss }),
+    );
     const r = fitAll(points, FAST);
     expect(r.chinchilla).not.toBeNull();
     expect(r.t2_loss).toBeNull();
@@ -76,13 +90,19 @@ describe('fitAll with less data', () => {
   });
 
   it('three runs: nothing can be fitted, and the report still prints the reasons', () => {
-    const points = syntheticRecords({ budgets: [1e10], sizes: [1e3, 4e3, 1.6e4] }).map((r) => pointsFromRecords([r]).points[0]!);
+    const points = syntheticRecords({ budgets: [1e10], sizes: [1e3, 4e3, 1.6e4] }).map(
+      (r) => pointsFromRecords([r]).points[0]!,
+    );
     const r = fitAll(points, FAST);
     expect(r.chinchilla).toBeNull();
-    expect(r.skipped.chinchilla).toMatch(/5 parameters but the data has only 3 distinct \(N, D\) points/);
+    expect(r.skipped.chinchilla).toMatch(
+      /5 parameters but the data has only 3 distinct \(N, D\) points/,
+    );
     expect(r.optimum).toBeNull();
     const text = formatFitReport(r);
-    expect(text).toMatch(/Chinchilla fit skipped: the Chinchilla fit has 5 parameters but the data has only 3 distinct/);
+    expect(text).toMatch(
+      /Chinchilla fit skipped: the Chinchilla fit has 5 parameters but the data has only 3 distinct/,
+    );
     expect(text).toMatch(/T² Approach 2 skipped/);
   });
 });

@@ -11,7 +11,13 @@ import { Rng } from '../../src/util/rng.ts';
 
 const C_inf = 2e5;
 
-function level(C: number, sizes: number[], Nl: number, Nt: number, opts: { seeds?: number; noise?: number; Q?: number } = {}): RunRecord[] {
+function level(
+  C: number,
+  sizes: number[],
+  Nl: number,
+  Nt: number,
+  opts: { seeds?: number; noise?: number; Q?: number } = {},
+): RunRecord[] {
   const rng = new Rng(Math.round(C / 1e6));
   const out: RunRecord[] = [];
   for (const N of sizes) {
@@ -22,13 +28,38 @@ function level(C: number, sizes: number[], Nl: number, Nt: number, opts: { seeds
       const logPass = -0.05 - 0.3 * (Math.log(N) - Math.log(Nt)) ** 2;
       const p = 1 - Math.pow(1 - Math.exp(logPass), 1 / k);
       const Q = opts.Q ?? 8;
-      const questions = Array.from({ length: Q }, (_, i) => ({ task: 'add', prompt: `q${i}`, answer: '1', n: 4, c: 1, p }));
+      const questions = Array.from({ length: Q }, (_, i) => ({
+        task: 'add',
+        prompt: `q${i}`,
+        answer: '1',
+        n: 4,
+        c: 1,
+        p,
+      }));
       out.push({
-        format: RECORD_FORMAT, id: `N${N}/C=${C.toExponential(1)}/s${s}`, sweep: 'test', config: { ...DEFAULTS, tokens: D, seed: s },
-        N: N + 1000, N_nonemb: N, D, C_train: 6 * N * D, C_train_exact: 7 * N * D, curve: [], evals: [], eval_loss: loss, diverged: false,
-        sampling: { n: 4, temperature: 1, top_k: 0, top_p: 1, questions: Q, seed: 0 }, questions,
-        pass_at_k: { sampling: { k: [1], value: [0.25], lo: [0], hi: [1] }, likelihood: { k: [1], value: [p], lo: [p], hi: [p] } },
-        device: 'test', timings: { train_s: 1, sample_s: 1, tokens_per_s: 1, samples_per_s: 1 }, code_version: 'test', finished_at: '2026-01-01T00:00:00Z',
+        format: RECORD_FORMAT,
+        id: `N${N}/C=${C.toExponential(1)}/s${s}`,
+        sweep: 'test',
+        config: { ...DEFAULTS, tokens: D, seed: s },
+        N: N + 1000,
+        N_nonemb: N,
+        D,
+        C_train: 6 * N * D,
+        C_train_exact: 7 * N * D,
+        curve: [],
+        evals: [],
+        eval_loss: loss,
+        diverged: false,
+        sampling: { n: 4, temperature: 1, top_k: 0, top_p: 1, questions: Q, seed: 0 },
+        questions,
+        pass_at_k: {
+          sampling: { k: [1], value: [0.25], lo: [0], hi: [1] },
+          likelihood: { k: [1], value: [p], lo: [p], hi: [p] },
+        },
+        device: 'test',
+        timings: { train_s: 1, sample_s: 1, tokens_per_s: 1, samples_per_s: 1 },
+        code_version: 'test',
+        finished_at: '2026-01-01T00:00:00Z',
       });
     }
   }
@@ -40,7 +71,10 @@ const sizes = [1e3, 2e3, 4e3, 8e3, 1.6e4, 3.2e4, 6.4e4];
 describe('isoflop', () => {
   it('fitParabola recovers an exact parabola and refuses fewer than 3 distinct x', () => {
     const x = [0.5, 1, 2, 3, 5];
-    const [a, b, c] = fitParabola(x, x.map((v) => 2 * v * v - 3 * v + 7))!;
+    const [a, b, c] = fitParabola(
+      x,
+      x.map((v) => 2 * v * v - 3 * v + 7),
+    )!;
     expect(a).toBeCloseTo(2, 10);
     expect(b).toBeCloseTo(-3, 10);
     expect(c).toBeCloseTo(7, 10);
@@ -62,10 +96,12 @@ describe('isoflop', () => {
     expect(l.notes).toEqual([]);
   });
 
-  it('flags an optimum beyond the level\'s sizes instead of reporting it as found', () => {
+  it("flags an optimum beyond the level's sizes instead of reporting it as found", () => {
     const l = isoflopAnalysis(level(1e11, sizes, 2e5, 3e3), { C_inf, bootstrap: 50 }).levels[0]!;
     expect(l.loss!.inside).toBe(false);
-    expect(l.notes.join(' ')).toMatch(/loss optimum: the measured minimum is at the largest size \(64000\): not bracketed, widen the level/);
+    expect(l.notes.join(' ')).toMatch(
+      /loss optimum: the measured minimum is at the largest size \(64000\): not bracketed, widen the level/,
+    );
     expect(l.t2!.inside).toBe(true);
     expect(l.loss!.bound).toBe('at_least');
     expect(l.loss!.N).toBeCloseTo(6.4e4, 6);
@@ -92,7 +128,11 @@ describe('isoflop', () => {
   });
 
   it('with seed noise the bootstrap interval covers the true optimum and has width', () => {
-    const l = isoflopAnalysis(level(1e11, sizes, 1.2e4, 3e3, { seeds: 3, noise: 0.02 }), { C_inf, bootstrap: 400, seed: 2 }).levels[0]!;
+    const l = isoflopAnalysis(level(1e11, sizes, 1.2e4, 3e3, { seeds: 3, noise: 0.02 }), {
+      C_inf,
+      bootstrap: 400,
+      seed: 2,
+    }).levels[0]!;
     expect(l.points.every((p) => p.seeds === 3)).toBe(true);
     expect(l.loss!.lo).toBeLessThan(1.2e4);
     expect(l.loss!.hi).toBeGreaterThan(1.2e4);

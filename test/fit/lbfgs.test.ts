@@ -7,7 +7,8 @@ const rosenbrock: Objective = (x, g) => {
   let f = 0;
   g.fill(0);
   for (let i = 0; i + 1 < x.length; i++) {
-    const a = x[i + 1]! - x[i]! * x[i]!, b = 1 - x[i]!;
+    const a = x[i + 1]! - x[i]! * x[i]!,
+      b = 1 - x[i]!;
     f += 100 * a * a + b * b;
     g[i] += -400 * x[i]! * a - 2 * b;
     g[i + 1] += 200 * a;
@@ -21,7 +22,10 @@ describe('lbfgs', () => {
     expect(r2.converged, r2.message).toBe(true);
     for (const v of r2.x) expect(v).toBeCloseTo(1, 5);
     expect(r2.iterations).toBeLessThan(100);
-    const r10 = lbfgs(rosenbrock, Array.from({ length: 10 }, (_, i) => (i % 2 ? 1 : -1.2)));
+    const r10 = lbfgs(
+      rosenbrock,
+      Array.from({ length: 10 }, (_, i) => (i % 2 ? 1 : -1.2)),
+    );
     expect(r10.converged, r10.message).toBe(true);
     for (const v of r10.x) expect(v).toBeCloseTo(1, 4);
   });
@@ -64,7 +68,10 @@ describe('lbfgs', () => {
     const want = [Math.exp(0.3) * Math.sin(-1.1) + 8, Math.exp(0.3) * Math.cos(-1.1), 3 * 0.3 * 4];
     want.forEach((w, i) => expect(Math.abs(g[i]! - w), `g[${i}]`).toBeLessThan(1e-7));
     // and L-BFGS converges with it
-    const r = lbfgs(centralDiff((x) => (x[0]! - 2) ** 2 + 3 * (x[1]! + 1) ** 4), [0, 0]);
+    const r = lbfgs(
+      centralDiff((x) => (x[0]! - 2) ** 2 + 3 * (x[1]! + 1) ** 4),
+      [0, 0],
+    );
     expect(r.x[0]).toBeCloseTo(2, 6);
     expect(r.x[1]).toBeCloseTo(-1, 2);
   });

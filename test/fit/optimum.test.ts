@@ -33,7 +33,15 @@ describe('optimumTable', () => {
   const C_inf = 2e6; // the largest model of a 1e3–1e6 grid gets k = 1
 
   it('with no k term (G = 0) the T² loss optimum is the Chinchilla one', () => {
-    const t2 = { E: chin.E, A: chin.A, B: chin.B, G: 0, alpha: chin.alpha, beta: chin.beta, gamma: 0.5 };
+    const t2 = {
+      E: chin.E,
+      A: chin.A,
+      B: chin.B,
+      G: 0,
+      alpha: chin.alpha,
+      beta: chin.beta,
+      gamma: 0.5,
+    };
     const rows = optimumTable({ chinchilla: chin, t2Loss: t2 }, [1e10, 1e12], C_inf, 10, 1e7);
     for (const row of rows) {
       expect(row.t2_loss!.N / row.chinchilla.N).toBeCloseTo(1, 4);
@@ -43,8 +51,22 @@ describe('optimumTable', () => {
   });
 
   it('charging inference moves the optimum to smaller N and larger D/N', () => {
-    const t2 = { E: 0.05, A: chin.A, B: chin.B, G: 1.5, alpha: chin.alpha, beta: chin.beta, gamma: 0.5 };
-    const rows = optimumTable({ chinchilla: chin, t2Loss: t2 }, computeGrid(1e10, 1e14), C_inf, 100, 1e7);
+    const t2 = {
+      E: 0.05,
+      A: chin.A,
+      B: chin.B,
+      G: 1.5,
+      alpha: chin.alpha,
+      beta: chin.beta,
+      gamma: 0.5,
+    };
+    const rows = optimumTable(
+      { chinchilla: chin, t2Loss: t2 },
+      computeGrid(1e10, 1e14),
+      C_inf,
+      100,
+      1e7,
+    );
     for (const row of rows) {
       const o = row.t2_loss!;
       expect(o.N).toBeLessThan(row.chinchilla.N);

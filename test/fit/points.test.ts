@@ -6,14 +6,28 @@ import { syntheticRecords } from '../report/fixture.ts';
 describe('pointsFromCsv', () => {
   it('one run per row with N, D, loss (any column order, extra columns ignored)', () => {
     const pts = pointsFromCsv('# a comment\nloss,N,run,D\n2.5,1000,a,20000\n\n2.1,4000,b,80000\n');
-    expect(pts).toEqual([{ N: 1000, D: 20000, loss: 2.5 }, { N: 4000, D: 80000, loss: 2.1 }]);
+    expect(pts).toEqual([
+      { N: 1000, D: 20000, loss: 2.5 },
+      { N: 4000, D: 80000, loss: 2.1 },
+    ]);
   });
 
   it('groups k, pass_at_k rows of the same N, D, loss into one pass table, sorted by k', () => {
-    const csv = ['N,D,loss,k,pass_at_k', '1000,2e4,2.5,4,0.3', '1000,2e4,2.5,1,0.1', '1000,2e4,2.4,1,0.12', '4000,8e4,2.1,1,0.2'].join('\n');
+    const csv = [
+      'N,D,loss,k,pass_at_k',
+      '1000,2e4,2.5,4,0.3',
+      '1000,2e4,2.5,1,0.1',
+      '1000,2e4,2.4,1,0.12',
+      '4000,8e4,2.1,1,0.2',
+    ].join('\n');
     const pts = pointsFromCsv(csv);
     expect(pts.length).toBe(3); // two seeds at the same N, D stay apart by their loss
-    expect(pts[0]).toEqual({ N: 1000, D: 20000, loss: 2.5, pass: { k: [1, 4], value: [0.1, 0.3] } });
+    expect(pts[0]).toEqual({
+      N: 1000,
+      D: 20000,
+      loss: 2.5,
+      pass: { k: [1, 4], value: [0.1, 0.3] },
+    });
     expect(pts[1]!.pass).toEqual({ k: [1], value: [0.12] });
   });
 
@@ -45,10 +59,15 @@ describe('pointsFromRecords', () => {
     expect(points.length).toBe(2);
     const r = records[0]!;
     expect(points[0]).toMatchObject({ N: r.N_nonemb, D: r.D, loss: r.eval_loss, id: r.id });
-    expect(points[0]!.pass).toEqual({ k: r.pass_at_k.likelihood.k, value: r.pass_at_k.likelihood.value });
+    expect(points[0]!.pass).toEqual({
+      k: r.pass_at_k.likelihood.k,
+      value: r.pass_at_k.likelihood.value,
+    });
     expect(points[0]!.p).toEqual(r.questions.map((q) => q.p));
     expect(pointsFromRecords(records, { n: 'total' }).points[0]!.N).toBe(r.N);
-    expect(pointsFromRecords(records, { method: 'sampling' }).points[0]!.pass!.value).toEqual(r.pass_at_k.sampling.value);
+    expect(pointsFromRecords(records, { method: 'sampling' }).points[0]!.pass!.value).toEqual(
+      r.pass_at_k.sampling.value,
+    );
   });
 
   it('skips diverged runs and says so', () => {

@@ -11,15 +11,29 @@ export const GRID_N = [1e3, 3e3, 1e4, 3e4, 1e5, 3e5, 1e6];
 export const GRID_RATIO = [1, 3, 10, 30, 100, 300, 1000];
 
 /** One run per (N, D/N), loss with multiplicative lognormal noise of relative size `noise`. */
-export function chinchillaPoints(p = TRUE_CHINCHILLA, noise = 0.01, seed = 1, Ns = GRID_N, ratios = GRID_RATIO): FitPoint[] {
+export function chinchillaPoints(
+  p = TRUE_CHINCHILLA,
+  noise = 0.01,
+  seed = 1,
+  Ns = GRID_N,
+  ratios = GRID_RATIO,
+): FitPoint[] {
   const rng = new Rng(seed);
-  return Ns.flatMap((N) => ratios.map((r) => ({ N, D: N * r, loss: chinchillaLoss(p, N, N * r) * Math.exp(noise * rng.normal()), id: `N${N}-r${r}` })));
+  return Ns.flatMap((N) =>
+    ratios.map((r) => ({
+      N,
+      D: N * r,
+      loss: chinchillaLoss(p, N, N * r) * Math.exp(noise * rng.normal()),
+      id: `N${N}-r${r}`,
+    })),
+  );
 }
 
 /** Gamma(shape, 1) by Marsaglia–Tsang (with the shape < 1 boost). */
 export function gammaSample(rng: Rng, shape: number): number {
   if (shape < 1) return gammaSample(rng, shape + 1) * rng.next() ** (1 / shape);
-  const d = shape - 1 / 3, c = 1 / Math.sqrt(9 * d);
+  const d = shape - 1 / 3,
+    c = 1 / Math.sqrt(9 * d);
   for (;;) {
     let x: number, v: number;
     do {
@@ -33,6 +47,7 @@ export function gammaSample(rng: Rng, shape: number): number {
 }
 
 export function betaSample(rng: Rng, a: number, b: number): number {
-  const x = gammaSample(rng, a), y = gammaSample(rng, b);
+  const x = gammaSample(rng, a),
+    y = gammaSample(rng, b);
   return x / (x + y);
 }

@@ -10,14 +10,25 @@ describe('worstElement', () => {
     expect(w.diff).toBeCloseTo(0.2, 15);
     expect(w.ratio).toBeCloseTo(2, 12);
     // All within: the one nearest its bound, 0.9 of it.
-    expect(worstElement([100.5, 0.09, 1], [100, 0, 1], 0.1, 0.01)).toMatchObject({ index: 1, ok: true });
+    expect(worstElement([100.5, 0.09, 1], [100, 0, 1], 0.1, 0.01)).toMatchObject({
+      index: 1,
+      ok: true,
+    });
   });
 
   it('passes at the bound, fails just past it, and fails on any NaN', () => {
     expect(worstElement([1.5], [1], 0.5).ok).toBe(true);
     expect(worstElement([1.5000001], [1], 0.5).ok).toBe(false);
-    expect(worstElement([0, NaN, 5], [0, 0, 0], 1)).toMatchObject({ index: 1, ratio: Infinity, ok: false });
-    expect(worstElement([0, 1e-30], [0, 0], 0)).toMatchObject({ index: 1, ratio: Infinity, ok: false });
+    expect(worstElement([0, NaN, 5], [0, 0, 0], 1)).toMatchObject({
+      index: 1,
+      ratio: Infinity,
+      ok: false,
+    });
+    expect(worstElement([0, 1e-30], [0, 0], 0)).toMatchObject({
+      index: 1,
+      ratio: Infinity,
+      ok: false,
+    });
     expect(worstElement([0], [NaN], 1).ok).toBe(false);
   });
 
@@ -28,22 +39,34 @@ describe('worstElement', () => {
 });
 
 describe('judge', () => {
-  const c: CheckCase = { kernel: 'k', version: 'v1', shape: 's', atol: 1e-3, rtol: 0, run: async () => [] };
+  const c: CheckCase = {
+    kernel: 'k',
+    version: 'v1',
+    shape: 's',
+    atol: 1e-3,
+    rtol: 0,
+    run: async () => [],
+  };
 
-  it("takes the worst element over all outputs, each under its own bound where it has one, and names it", () => {
+  it('takes the worst element over all outputs, each under its own bound where it has one, and names it', () => {
     const w = judge(c, [
       { what: 'a', got: [1, 2.0005], want: [1, 2] }, // within 1e-3
       { what: 'exact', got: [0, 1e-6], want: [0, 0], atol: 0 }, // 1e-6 past an exact bound
     ]);
     expect(w).toMatchObject({ where: 'exact[1]', ok: false, allowed: 0 });
     // An exact output matched exactly does not hide a toleranced one near its bound.
-    const near = judge(c, [{ what: 'a', got: [1, 2.0005], want: [1, 2] }, { what: 'exact', got: [3], want: [3], atol: 0 }]);
+    const near = judge(c, [
+      { what: 'a', got: [1, 2.0005], want: [1, 2] },
+      { what: 'exact', got: [3], want: [3], atol: 0 },
+    ]);
     expect(near).toMatchObject({ where: 'a[1]', ok: true });
     expect(near.ratio).toBeCloseTo(0.5, 9);
   });
 
   it('a case that returns no outputs, or a wrong length, is an error naming the output', () => {
     expect(() => judge(c, [])).toThrow(/k v1 s: the case returned no outputs/);
-    expect(() => judge(c, [{ what: 'losses', got: [1], want: [1, 2] }])).toThrow(/losses: 1 values, the reference has 2/);
+    expect(() => judge(c, [{ what: 'losses', got: [1], want: [1, 2] }])).toThrow(
+      /losses: 1 values, the reference has 2/,
+    );
   });
 });

@@ -7,7 +7,11 @@ import { describeGpu } from '../helpers.ts';
 describeGpu('Gpu bind groups', (gpu) => {
   it('are created once per distinct bindings, and new buffers or views get their own', async () => {
     const n = 64;
-    const a = gpu.tensor('a', 2 * n, Array.from({ length: 2 * n }, (_, i) => i));
+    const a = gpu.tensor(
+      'a',
+      2 * n,
+      Array.from({ length: 2 * n }, (_, i) => i),
+    );
     const b = gpu.tensor('b', n, new Array(n).fill(1000));
     const out = gpu.tensor('out', n);
     const create = gpu.device.createBindGroup.bind(gpu.device);
@@ -39,8 +43,10 @@ describeGpu('Gpu bind groups', (gpu) => {
 describeGpu('Gpu.profile', (gpu) => {
   it('times each dispatch in its own pass, in order, and leaves the results as an unprofiled run would', async () => {
     const n = 4096;
-    const a = gpu.tensor('a', n, new Array(n).fill(1)), b = gpu.tensor('b', n, new Array(n).fill(2));
-    const out = gpu.tensor('out', n), out2 = gpu.tensor('out2', n);
+    const a = gpu.tensor('a', n, new Array(n).fill(1)),
+      b = gpu.tensor('b', n, new Array(n).fill(2));
+    const out = gpu.tensor('out', n),
+      out2 = gpu.tensor('out2', n);
     const record = () => {
       residual_forward(gpu, out, a, b, n);
       residual_forward(gpu, out2, out, b, n); // reads the first's output: the passes keep their order

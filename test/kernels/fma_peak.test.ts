@@ -9,7 +9,9 @@ describeGpu('fma_peak', (gpu) => {
 
   it('fma_peak_gflops returns a positive finite rate', async () => {
     const { gflops, clock } = await fma_peak_gflops(gpu);
-    console.log(`fma_peak: ${gflops.toFixed(2)} GFLOP/s on ${gpu.adapter.description || gpu.adapter.device} (${clock} clock)`);
+    console.log(
+      `fma_peak: ${gflops.toFixed(2)} GFLOP/s on ${gpu.adapter.description || gpu.adapter.device} (${clock} clock)`,
+    );
     expect(Number.isFinite(gflops) && gflops > 0).toBe(true);
     expect(['timestamp', 'wall']).toContain(clock);
   });

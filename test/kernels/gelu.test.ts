@@ -11,10 +11,18 @@ describeGpu('gelu', (gpu) => {
 
   it('refuses bad shapes and tensors too small for n', () => {
     const t = gpu.tensor('t', 4);
-    expect(() => gelu_forward(gpu, t, t, 0)).toThrow(/gelu_forward: n must be an integer >= 1 \(got 0\)/);
-    expect(() => gelu_forward(gpu, t, gpu.tensor('inp', 3), 4)).toThrow(/gelu_forward: inp "inp" has 3 floats, needs 4/);
-    expect(() => gelu_backward(gpu, t, t, gpu.tensor('dout', 2), 4)).toThrow(/gelu_backward: dout "dout" has 2 floats, needs 4/);
-    expect(() => gelu_backward(gpu, t, t, t, -1)).toThrow(/gelu_backward: n must be an integer >= 1/);
+    expect(() => gelu_forward(gpu, t, t, 0)).toThrow(
+      /gelu_forward: n must be an integer >= 1 \(got 0\)/,
+    );
+    expect(() => gelu_forward(gpu, t, gpu.tensor('inp', 3), 4)).toThrow(
+      /gelu_forward: inp "inp" has 3 floats, needs 4/,
+    );
+    expect(() => gelu_backward(gpu, t, t, gpu.tensor('dout', 2), 4)).toThrow(
+      /gelu_backward: dout "dout" has 2 floats, needs 4/,
+    );
+    expect(() => gelu_backward(gpu, t, t, t, -1)).toThrow(
+      /gelu_backward: n must be an integer >= 1/,
+    );
   });
 });
 
@@ -29,7 +37,8 @@ describe('gelu CPU reference', () => {
 
   it('gelu_backward is the derivative of gelu_forward (finite differences)', () => {
     const n = 40;
-    const x = randArray(n, 5, -5, 5), w = randArray(n, 6);
+    const x = randArray(n, 5, -5, 5),
+      w = randArray(n, 6);
     const loss = () => {
       const y = new Float64Array(n);
       cpu.gelu_forward(y, x, n);

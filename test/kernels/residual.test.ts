@@ -13,8 +13,12 @@ describeGpu('residual_forward', (gpu) => {
     const t = gpu.tensor('t', 4);
     expect(() => residual_forward(gpu, t, t, t, 0)).toThrow(/n must be an integer >= 1 \(got 0\)/);
     expect(() => residual_forward(gpu, t, t, t, 2.5)).toThrow(/n must be an integer >= 1/);
-    expect(() => residual_forward(gpu, gpu.tensor('out', 3), t, t, 4)).toThrow(/out "out" has 3 floats, needs 4/);
-    expect(() => residual_forward(gpu, t, t, gpu.tensor('small', 3), 4)).toThrow(/inp2 "small" has 3 floats, needs 4/);
+    expect(() => residual_forward(gpu, gpu.tensor('out', 3), t, t, 4)).toThrow(
+      /out "out" has 3 floats, needs 4/,
+    );
+    expect(() => residual_forward(gpu, t, t, gpu.tensor('small', 3), 4)).toThrow(
+      /inp2 "small" has 3 floats, needs 4/,
+    );
   });
 });
 

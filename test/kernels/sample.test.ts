@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { sample, sample_check_params, sample_params, sample_versions, sample_write_params, type SampleParams, type SampleVersion } from '../../kernels/sample/sample.ts';
+import {
+  sample,
+  sample_check_params,
+  sample_params,
+  sample_versions,
+  sample_write_params,
+  type SampleParams,
+  type SampleVersion,
+} from '../../kernels/sample/sample.ts';
 import * as cpu from '../../kernels/sample/sample.cpu.ts';
 import { checks, OPEN, onCpu, onGpu, rows } from '../../kernels/sample/sample.cases.ts';
 import { SEQ, SEQ_STRIDE, seqs_parse, seqs_table, type SeqRow } from '../../kernels/sample/seqs.ts';
@@ -13,8 +21,15 @@ const V = 52;
  * The exact (truncated) distribution, computed here independently of sample.cpu.ts: softmax of logits/temperature
  * over the top_k highest (ties to the lower index), then the shortest rank-ordered prefix whose mass reaches top_p.
  */
-function exactProbs(logits: ArrayLike<number>, temperature: number, topK: number, topP: number): number[] {
-  const order = Array.from({ length: logits.length }, (_, j) => j).sort((a, b) => logits[b]! - logits[a]! || a - b);
+function exactProbs(
+  logits: ArrayLike<number>,
+  temperature: number,
+  topK: number,
+  topP: number,
+): number[] {
+  const order = Array.from({ length: logits.length }, (_, j) => j).sort(
+    (a, b) => logits[b]! - logits[a]! || a - b,
+  );
   const max = logits[order[0]!]!;
   let keep = order.slice(0, topK > 0 ? topK : order.length);
   const w = (j: number) => Math.exp((logits[j]! - max) / temperature);
@@ -34,7 +49,10 @@ function exactProbs(logits: ArrayLike<number>, temperature: number, topK: number
 /** Pearson chi-square of `counts` against `probs`, cells with expected < 5 pooled; [statistic, dof]. Infinity if a zero-probability cell was hit. */
 function chiSquare(counts: number[], probs: number[]): [number, number] {
   const n = counts.reduce((a, b) => a + b, 0);
-  let x = 0, cells = 0, poolO = 0, poolE = 0;
+  let x = 0,
+    cells = 0,
+    poolO = 0,
+    poolE = 0;
   for (let j = 0; j < counts.length; j++) {
     const e = n * probs[j]!;
     if (e === 0) {
@@ -70,9 +88,11 @@ describe('sample CPU reference', () => {
     const p = (q: Partial<SampleParams>) => ({ ...OPEN, ...q });
     expect(cpu.sample_choose(l, 0, 5, 0.5, p({ temperature: 0 })).token).toBe(1); // tie between 1 and 2: lowest index
     // top_k = 1 keeps only index 1 (tied with 2, smaller index ranks first): every draw gives 1.
-    for (const u of [0, 0.5, 0.999]) expect(cpu.sample_choose(l, 0, 5, u, p({ topK: 1 })).token).toBe(1);
+    for (const u of [0, 0.5, 0.999])
+      expect(cpu.sample_choose(l, 0, 5, u, p({ topK: 1 })).token).toBe(1);
     // top_k = 3 keeps 1, 2 and 4 (logit 2); weights e^0, e^0, e^-1 in index order 1, 2, 4.
-    const w = [1, 1, Math.exp(-1)], tot = w[0]! + w[1]! + w[2]!;
+    const w = [1, 1, Math.exp(-1)],
+      tot = w[0]! + w[1]! + w[2]!;
     expect(cpu.sample_choose(l, 0, 5, 0.99 / tot, p({ topK: 3 })).token).toBe(1);
     expect(cpu.sample_choose(l, 0, 5, 1.01 / tot, p({ topK: 3 })).token).toBe(2);
     expect(cpu.sample_choose(l, 0, 5, 2.01 / tot, p({ topK: 3 })).token).toBe(4);
@@ -105,7 +125,9 @@ describeGpu('sample', (gpu) => {
 
   for (const version of versions) {
     it(`v${version} is deterministic: the same seed gives the same tokens, another seed others`, async () => {
-      const S = 256, logits = randArray(S * V, 23, -1, 1), table = seqs_table(rows(S));
+      const S = 256,
+        logits = randArray(S * V, 23, -1, 1),
+        table = seqs_table(rows(S));
       const a = await onGpu(gpu, table, logits, { ...OPEN, seed: 11 }, V, 1, { version });
       const b = await onGpu(gpu, table, logits, { ...OPEN, seed: 11 }, V, 1, { version });
       const c = await onGpu(gpu, table, logits, { ...OPEN, seed: 12 }, V, 1, { version });
@@ -116,16 +138,29 @@ describeGpu('sample', (gpu) => {
 
     it(`v${version} a draw depends only on (seed, question, sample, position): permuting or shrinking the batch changes no token`, async () => {
       // Prefill mode: logits are read by prompt row, so they follow the sequence wherever it sits in the batch.
-      const Q = 6, Tp = 5, S = 90;
+      const Q = 6,
+        Tp = 5,
+        S = 90;
       const logits = randArray(Q * Tp * V, 24, -2, 2);
-      const base = rows(S, (s) => ({ prefix_row: s % Q, question: 40 + (s % Q), sample: Math.floor(s / Q), prefix_len: 1 + (s % Q) % Tp, pos: (s % Q) % Tp }));
+      const base = rows(S, (s) => ({
+        prefix_row: s % Q,
+        question: 40 + (s % Q),
+        sample: Math.floor(s / Q),
+        prefix_len: 1 + ((s % Q) % Tp),
+        pos: (s % Q) % Tp,
+      }));
       const key = (r: SeqRow) => `${r.question}/${r.sample}`;
       const tokensByKey = async (rs: SeqRow[]) => {
-        const got = await onGpu(gpu, seqs_table(rs), logits, { ...OPEN, seed: 3 }, V, 1, { prefillT: Tp, version });
+        const got = await onGpu(gpu, seqs_table(rs), logits, { ...OPEN, seed: 3 }, V, 1, {
+          prefillT: Tp,
+          version,
+        });
         return new Map(rs.map((r, s) => [key(r), got.tokens[s]!]));
       };
       const ref = await tokensByKey(base);
-      const perm = Array.from(randArray(S, 25), (x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => base[i]!);
+      const perm = Array.from(randArray(S, 25), (x, i) => [x, i] as const)
+        .sort((a, b) => a[0] - b[0])
+        .map(([, i]) => base[i]!);
       const shuffled = await tokensByKey(perm);
       const subset = await tokensByKey(perm.slice(7, 40));
       for (const [k, t] of shuffled) expect(t, k).toBe(ref.get(k));
@@ -136,25 +171,34 @@ describeGpu('sample', (gpu) => {
     it(`v${version} different sample indices (and questions) give different streams`, async () => {
       // Uniform logits: every token equally likely, so a stream is the hash's output alone. 16 samples of question 0
       // and sample 0 of 8 other questions, 12 steps each, fed through the bookkeeping of each step.
-      const S = 24, steps = 12;
+      const S = 24,
+        steps = 12;
       const logits = new Float64Array(S * V);
-      let table: Uint32Array = seqs_table(rows(S, (s) => (s < 16 ? { question: 0, sample: s } : { question: s, sample: 0 })));
+      let table: Uint32Array = seqs_table(
+        rows(S, (s) => (s < 16 ? { question: 0, sample: s } : { question: s, sample: 0 })),
+      );
       let generated: Uint32Array = new Uint32Array(S * steps);
       for (let k = 0; k < steps; k++) {
         const got = await onGpu(gpu, table, logits, OPEN, V, steps, { version, generated });
         table = got.seqs;
         generated = got.generated;
       }
-      const streams = Array.from({ length: S }, (_, s) => Array.from(generated.subarray(s * steps, (s + 1) * steps)).join(','));
+      const streams = Array.from({ length: S }, (_, s) =>
+        Array.from(generated.subarray(s * steps, (s + 1) * steps)).join(','),
+      );
       expect(new Set(streams).size).toBe(S);
       for (const st of streams) expect(new Set(st.split(',')).size).toBeGreaterThan(4); // not stuck on one token
       // The 12th token fills each row's slice of generated (stride 12), which ends it.
-      expect(seqs_parse(table).every((r) => r.n_gen === steps && r.pos === 5 + steps && r.done === 1)).toBe(true);
+      expect(
+        seqs_parse(table).every((r) => r.n_gen === steps && r.pos === 5 + steps && r.done === 1),
+      ).toBe(true);
     });
 
     it(`v${version} bookkeeping: eos, max_new, a full context and the generated stride end a row; finished rows are untouched`, async () => {
       // Greedy, so the token is known: row s's logits peak at token peak[s].
-      const maxNew = 6, T = 30, eos = 9;
+      const maxNew = 6,
+        T = 30,
+        eos = 9;
       const peak = [9, 4, 4, 4, 4, 4, 4];
       const logits = new Float64Array(peak.length * V);
       peak.forEach((t, s) => (logits[s * V + t] = 1));
@@ -168,7 +212,8 @@ describeGpu('sample', (gpu) => {
         { prefix_row: 0, question: 6, sample: 0, prefix_len: 3, pos: 12, done: 0, n_gen: 0 }, // first token
       ];
       const p: SampleParams = { ...OPEN, temperature: 0, eos, T, maxNew: 5 };
-      const tokens0 = new Uint32Array(peak.length).fill(777), generated0 = new Uint32Array(peak.length * maxNew).fill(555);
+      const tokens0 = new Uint32Array(peak.length).fill(777),
+        generated0 = new Uint32Array(peak.length * maxNew).fill(555);
       const expectRow = (s: number, r: Partial<SeqRow>) => ({ ...start[s]!, ...r });
       const want = {
         tokens: [9, 4, 4, 4, 4, 777, 4],
@@ -187,42 +232,78 @@ describeGpu('sample', (gpu) => {
         if (!r.done) want.generated[s * maxNew + r.n_gen] = peak[s]!;
       });
       const table = seqs_table(start);
-      for (const [who, got] of [['cpu', onCpu(table, logits, p, V, maxNew, { tokens: tokens0, generated: generated0 })],
-        ['gpu', await onGpu(gpu, table, logits, p, V, maxNew, { version, tokens: tokens0, generated: generated0 })]] as const) {
+      for (const [who, got] of [
+        ['cpu', onCpu(table, logits, p, V, maxNew, { tokens: tokens0, generated: generated0 })],
+        [
+          'gpu',
+          await onGpu(gpu, table, logits, p, V, maxNew, {
+            version,
+            tokens: tokens0,
+            generated: generated0,
+          }),
+        ],
+      ] as const) {
         expect(Array.from(got.tokens), `${who} tokens`).toEqual(want.tokens);
         expect(seqs_parse(got.seqs), `${who} seqs`).toEqual(want.seqs);
         expect(Array.from(got.generated), `${who} generated`).toEqual(want.generated);
       }
       // The generated stride caps a row even when params.maxNew is larger: no write past its slice.
-      const capped = seqs_table([{ prefix_row: 0, question: 0, sample: 0, prefix_len: 1, pos: 3, done: 0, n_gen: 1 }]);
-      const g2 = await onGpu(gpu, capped, logits.subarray(V, 2 * V), { ...p, maxNew: 100 }, V, 2, { version, generated: Uint32Array.of(555, 555, 555) });
+      const capped = seqs_table([
+        { prefix_row: 0, question: 0, sample: 0, prefix_len: 1, pos: 3, done: 0, n_gen: 1 },
+      ]);
+      const g2 = await onGpu(gpu, capped, logits.subarray(V, 2 * V), { ...p, maxNew: 100 }, V, 2, {
+        version,
+        generated: Uint32Array.of(555, 555, 555),
+      });
       expect(seqs_parse(g2.seqs)[0]).toMatchObject({ n_gen: 2, done: 1 });
       expect(Array.from(g2.generated)).toEqual([555, 4, 555]);
     });
 
     it(`v${version} with prefillT reads logits row prefix_row·prefillT + pos; without, row s`, async () => {
-      const Q = 3, Tp = 7, S = 8;
+      const Q = 3,
+        Tp = 7,
+        S = 8;
       const peakOf = (q: number, t: number) => (q * 7 + t * 3) % V;
       const logits = new Float64Array(Q * Tp * V);
-      for (let q = 0; q < Q; q++) for (let t = 0; t < Tp; t++) logits[(q * Tp + t) * V + peakOf(q, t)] = 1;
-      const start = rows(S, (s) => ({ prefix_row: (s * 2) % Q, prefix_len: 1 + (s % Tp), pos: s % Tp }));
+      for (let q = 0; q < Q; q++)
+        for (let t = 0; t < Tp; t++) logits[(q * Tp + t) * V + peakOf(q, t)] = 1;
+      const start = rows(S, (s) => ({
+        prefix_row: (s * 2) % Q,
+        prefix_len: 1 + (s % Tp),
+        pos: s % Tp,
+      }));
       const p = { ...OPEN, temperature: 0 };
       const got = await onGpu(gpu, seqs_table(start), logits, p, V, 1, { prefillT: Tp, version });
       expect(Array.from(got.tokens)).toEqual(start.map((r) => peakOf(r.prefix_row, r.pos)));
       const step = await onGpu(gpu, seqs_table(start), logits, p, V, 1, { version }); // decode mode: row s of (S,V)
-      expect(Array.from(step.tokens)).toEqual(start.map((_, s) => peakOf(Math.floor(s / Tp), s % Tp)));
+      expect(Array.from(step.tokens)).toEqual(
+        start.map((_, s) => peakOf(Math.floor(s / Tp), s % Tp)),
+      );
     });
 
     it(`v${version} draws follow the exact softmax: chi-square over 20,480 samples, and a wrong distribution is rejected`, async () => {
       const logits = randArray(V, 26, -2, 2);
-      const S = 4096, rounds = 5;
+      const S = 4096,
+        rounds = 5;
       // Every row reads the one logits row (prefill mode, prompt row 0, pos 0); sample indices are all distinct.
-      const cases: [string, Partial<SampleParams>][] = [['temperature 0.7', {}], ['top_k 10', { topK: 10 }], ['top_p 0.8', { topP: 0.8 }]];
+      const cases: [string, Partial<SampleParams>][] = [
+        ['temperature 0.7', {}],
+        ['top_k 10', { topK: 10 }],
+        ['top_p 0.8', { topP: 0.8 }],
+      ];
       for (const [what, q] of cases) {
         const p = { ...OPEN, seed: 2024, temperature: 0.7, ...q };
         const counts = new Array<number>(V).fill(0);
         for (let k = 0; k < rounds; k++) {
-          const got = await onGpu(gpu, seqs_table(rows(S, (s) => ({ question: 77, sample: k * S + s, pos: 0 }))), logits, p, V, 1, { prefillT: 1, version });
+          const got = await onGpu(
+            gpu,
+            seqs_table(rows(S, (s) => ({ question: 77, sample: k * S + s, pos: 0 }))),
+            logits,
+            p,
+            V,
+            1,
+            { prefillT: 1, version },
+          );
           for (const t of got.tokens) counts[t]!++;
         }
         const probs = exactProbs(logits, 0.7, p.topK, p.topP);
@@ -234,7 +315,10 @@ describeGpu('sample', (gpu) => {
         expect(pValue, `${what}: chi-square ${x.toFixed(1)} on ${dof} dof`).toBeGreaterThan(1e-3);
         // The same counts against temperature 1 (same truncation): must be rejected, or the test could not fail.
         const [xw, dofw] = chiSquare(counts, exactProbs(logits, 1, p.topK, p.topP));
-        expect(chiSquareSf(xw, dofw), `${what}: wrong distribution, chi-square ${xw.toFixed(1)} on ${dofw} dof`).toBeLessThan(1e-6);
+        expect(
+          chiSquareSf(xw, dofw),
+          `${what}: wrong distribution, chi-square ${xw.toFixed(1)} on ${dofw} dof`,
+        ).toBeLessThan(1e-6);
         if (q.topK) expect(probs.filter((x) => x > 0).length).toBe(10);
         if (q.topP) expect(probs.filter((x) => x > 0).length).toBeLessThan(V / 2); // the cut does bite
       }
@@ -242,16 +326,33 @@ describeGpu('sample', (gpu) => {
   }
 
   it('refuses bad arguments with clear errors', () => {
-    const t = (n: number, label = 't') => gpu.tensor(label, n), buf = sample_params(gpu);
+    const t = (n: number, label = 't') => gpu.tensor(label, n),
+      buf = sample_params(gpu);
     const seqs = gpu.tensorU32('seqs', new Uint32Array(2 * SEQ_STRIDE));
-    expect(() => sample(gpu, t(2), t(8), seqs, t(104), buf, 0, V, 4)).toThrow(/S, V, maxNew must be integers >= 1 \(got S=0/);
-    expect(() => sample(gpu, t(2), t(7), seqs, t(104), buf, 2, V, 4)).toThrow(/generated "t" has 7 elements, needs 8 for S=2 V=52 maxNew=4 prefillT=0/);
-    expect(() => sample(gpu, t(2), t(8), seqs, t(103), buf, 2, V, 4)).toThrow(/logits "t" has 103 elements, needs 104/);
-    expect(() => sample(gpu, t(3), t(12), seqs, t(156), buf, 3, V, 4)).toThrow(/seqs "seqs" has 16 elements, needs 24/);
-    expect(() => sample(gpu, t(2), t(8), seqs, t(104), buf, 2, V, 4, { prefillT: 1.5 })).toThrow(/prefillT must be an integer >= 0/);
-    expect(() => sample(gpu, t(2), t(8), seqs, t(4000), buf, 2, 2000, 4)).toThrow(/V=2000 exceeds v1's maximum of 1024/);
-    expect(() => sample(gpu, t(2), t(8), seqs, t(104), gpu.uniform('small', 16), 2, V, 4)).toThrow(/params "small" has 16 bytes, needs 32/);
-    expect(() => sample_write_params(gpu, buf, { ...OPEN, topP: 1.5 })).toThrow(/topP must be in \(0, 1\]/);
+    expect(() => sample(gpu, t(2), t(8), seqs, t(104), buf, 0, V, 4)).toThrow(
+      /S, V, maxNew must be integers >= 1 \(got S=0/,
+    );
+    expect(() => sample(gpu, t(2), t(7), seqs, t(104), buf, 2, V, 4)).toThrow(
+      /generated "t" has 7 elements, needs 8 for S=2 V=52 maxNew=4 prefillT=0/,
+    );
+    expect(() => sample(gpu, t(2), t(8), seqs, t(103), buf, 2, V, 4)).toThrow(
+      /logits "t" has 103 elements, needs 104/,
+    );
+    expect(() => sample(gpu, t(3), t(12), seqs, t(156), buf, 3, V, 4)).toThrow(
+      /seqs "seqs" has 16 elements, needs 24/,
+    );
+    expect(() => sample(gpu, t(2), t(8), seqs, t(104), buf, 2, V, 4, { prefillT: 1.5 })).toThrow(
+      /prefillT must be an integer >= 0/,
+    );
+    expect(() => sample(gpu, t(2), t(8), seqs, t(4000), buf, 2, 2000, 4)).toThrow(
+      /V=2000 exceeds v1's maximum of 1024/,
+    );
+    expect(() => sample(gpu, t(2), t(8), seqs, t(104), gpu.uniform('small', 16), 2, V, 4)).toThrow(
+      /params "small" has 16 bytes, needs 32/,
+    );
+    expect(() => sample_write_params(gpu, buf, { ...OPEN, topP: 1.5 })).toThrow(
+      /topP must be in \(0, 1\]/,
+    );
     expect(() => sample_write_params(gpu, gpu.uniform('small', 16), OPEN)).toThrow(/needs 32/);
     expect(SEQ.done).toBe(5);
   });

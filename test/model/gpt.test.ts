@@ -9,7 +9,13 @@ import { VOCAB_SIZE } from '../../src/data/tokenizer.ts';
 import type { ModelShape } from '../../src/config.ts';
 import { describeGpu, expectClose } from '../helpers.ts';
 
-const shape: ModelShape = { vocab_size: VOCAB_SIZE, n_layer: 2, n_embd: 32, n_head: 2, block_size: 16 };
+const shape: ModelShape = {
+  vocab_size: VOCAB_SIZE,
+  n_layer: 2,
+  n_embd: 32,
+  n_head: 2,
+  block_size: 16,
+};
 const B = 2;
 
 function batch(seed = 7) {
@@ -26,86 +32,112 @@ function expectTensorClose(got: Float64Array, want: Float64Array, name: string) 
 
 describeGpu('GPT: GPU kernels against CPU references', (gpu) => {
   // Both GELU paths: in the fc matmuls' epilogues (the default) and as the gelu kernels (matmul_gelu:0).
-  for (const fuse of [true, false]) it(`loss, every activation and every parameter gradient match by name (GELU ${fuse ? 'in the matmul epilogues' : 'as its own kernels'})`, async () => {
-    const saved = gpu.choices;
-    gpu.choices = { ...saved, matmul_gelu: fuse ? 1 : 0 };
-    const ops = gpuOps(gpu);
-    gpu.choices = saved;
-    const cpu = new GPT(cpuOps({ fuse_gelu: fuse }), shape, B);
-    const gpuModel = new GPT(ops, shape, B);
-    expect(gpuModel.fuseGelu).toBe(fuse);
-    // The fused path never stores d(fch_gelu); the unfused one does, and the comparison covers it.
-    expect('dfch_gelu' in gpuModel.dacts).toBe(!fuse);
-    expect(Object.keys(gpuModel.dacts).sort()).toEqual(Object.keys(cpu.dacts).sort());
-    const { inputs, targets } = batch();
-    // The same float32 initial values on both backends.
-    const init = gpuModel.init(42);
-    const cpuFlat = new Float64Array(cpu.nParamsFlat);
-    for (const p of cpu.specs) {
-      const g = gpuModel.specs.find((s) => s.name === p.name)!;
-      cpuFlat.set(init.subarray(g.offset, g.offset + g.length), p.offset);
-    }
-    cpu.ops.write(cpu.paramsFlat, cpuFlat);
-    for (const m of [cpu, gpuModel] as const) {
-      (m as GPT<unknown>).setBatch(inputs, targets);
-      (m as GPT<unknown>).forward();
-      (m as GPT<unknown>).backward();
-    }
-    const names = Object.keys(cpu.acts);
-    expect(names.length).toBeGreaterThan(20);
-    for (const name of names) expectTensorClose(await gpuModel.ops.read(gpuModel.acts[name]!), cpu.acts[name]!, `activation ${name}`);
-    for (const name of Object.keys(cpu.dacts)) {
-      if (name === 'attn_scratch') continue; // scratch, not a gradient
-      expectTensorClose(await gpuModel.ops.read(gpuModel.dacts[name]!), cpu.dacts[name]!, `activation gradient ${name} (last layer written)`);
-    }
-    for (const p of cpu.specs) expectTensorClose(await gpuModel.ops.read(gpuModel.grads[p.name]!), cpu.grads[p.name]!, `gradient of ${p.name}`);
-    // The untrained loss is near ln(V): the model starts uniform.
-    const losses = cpu.acts.losses!;
-    const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
-    expect(mean).toBeGreaterThan(0.8 * Math.log(VOCAB_SIZE));
-    expect(mean).toBeLessThan(1.2 * Math.log(VOCAB_SIZE));
-    ops.dispose();
-  });
+  for (const fuse of [true, false])
+    it(`loss, every activation and every parameter gradient match by name (GELU ${fuse ? 'in the matmul epilogues' : 'as its own kernels'})`, async () => {
+      const saved = gpu.choices;
+      gpu.choices = { ...saved, matmul_gelu: fuse ? 1 : 0 };
+      const ops = gpuOps(gpu);
+      gpu.choices = saved;
+      const cpu = new GPT(cpuOps({ fuse_gelu: fuse }), shape, B);
+      const gpuModel = new GPT(ops, shape, B);
+      expect(gpuModel.fuseGelu).toBe(fuse);
+      // The fused path never stores d(fch_gelu); the unfused one does, and the comparison covers it.
+      expect('dfch_gelu' in gpuModel.dacts).toBe(!fuse);
+      expect(Object.keys(gpuModel.dacts).sort()).toEqual(Object.keys(cpu.dacts).sort());
+      const { inputs, targets } = batch();
+      // The same float32 initial values on both backends.
+      const init = gpuModel.init(42);
+      const cpuFlat = new Float64Array(cpu.nParamsFlat);
+      for (const p of cpu.specs) {
+        const g = gpuModel.specs.find((s) => s.name === p.name)!;
+        cpuFlat.set(init.subarray(g.offset, g.offset + g.length), p.offset);
+      }
+      cpu.ops.write(cpu.paramsFlat, cpuFlat);
+      for (const m of [cpu, gpuModel] as const) {
+        (m as GPT<unknown>).setBatch(inputs, targets);
+        (m as GPT<unknown>).forward();
+        (m as GPT<unknown>).backward();
+      }
+      const names = Object.keys(cpu.acts);
+      expect(names.length).toBeGreaterThan(20);
+      for (const name of names)
+        expectTensorClose(
+          await gpuModel.ops.read(gpuModel.acts[name]!),
+          cpu.acts[name]!,
+          `activation ${name}`,
+        );
+      for (const name of Object.keys(cpu.dacts)) {
+        if (name === 'attn_scratch') continue; // scratch, not a gradient
+        expectTensorClose(
+          await gpuModel.ops.read(gpuModel.dacts[name]!),
+          cpu.dacts[name]!,
+          `activation gradient ${name} (last layer written)`,
+        );
+      }
+      for (const p of cpu.specs)
+        expectTensorClose(
+          await gpuModel.ops.read(gpuModel.grads[p.name]!),
+          cpu.grads[p.name]!,
+          `gradient of ${p.name}`,
+        );
+      // The untrained loss is near ln(V): the model starts uniform.
+      const losses = cpu.acts.losses!;
+      const mean = losses.reduce((a, b) => a + b, 0) / losses.length;
+      expect(mean).toBeGreaterThan(0.8 * Math.log(VOCAB_SIZE));
+      expect(mean).toBeLessThan(1.2 * Math.log(VOCAB_SIZE));
+      ops.dispose();
+    });
 });
 
 describe('GPT: the CPU model against finite differences', () => {
-  for (const fuse of [true, false]) it(`gradients of the mean loss match central differences for sampled parameters of every tensor (GELU ${fuse ? 'fused' : 'unfused'})`, async () => {
-    // The twin test cannot see a wiring bug in gpt.ts (both backends share it); this can.
-    const small: ModelShape = { vocab_size: VOCAB_SIZE, n_layer: 2, n_embd: 8, n_head: 2, block_size: 6 };
-    const model = new GPT(cpuOps({ fuse_gelu: fuse }), small, 2);
-    model.init(3);
-    // Non-trivial biases and gains, so their gradients are exercised away from the initial values.
-    const flat = model.paramsFlat;
-    for (let i = model.nDecay; i < flat.length; i++) flat[i] = flat[i]! + 0.1 * Math.sin(i);
-    const { inputs, targets } = new TrainStream({ seed: 5, mix: { add: 1 } }).nextBatch(2, 6);
-    model.setBatch(inputs, targets);
-    const loss = () => {
-      model.forward();
-      return model.acts.losses!.reduce((a, b) => a + b, 0) / targets.length;
-    };
-    loss();
-    model.backward();
-    const grads = Float64Array.from(model.gradsFlat);
-    for (const p of model.specs) {
-      for (const j of [0, Math.floor(p.length / 2), p.length - 1]) {
-        const i = p.offset + j;
-        const x0 = flat[i]!;
-        flat[i] = x0 + 1e-5;
-        const lp = loss();
-        flat[i] = x0 - 1e-5;
-        const lm = loss();
-        flat[i] = x0;
-        const fd = (lp - lm) / 2e-5;
-        expect(Math.abs(grads[i]! - fd), `d loss / d ${p.name}[${j}]: backward ${grads[i]}, finite difference ${fd}`).toBeLessThan(1e-7 + 1e-5 * Math.abs(fd));
+  for (const fuse of [true, false])
+    it(`gradients of the mean loss match central differences for sampled parameters of every tensor (GELU ${fuse ? 'fused' : 'unfused'})`, async () => {
+      // The twin test cannot see a wiring bug in gpt.ts (both backends share it); this can.
+      const small: ModelShape = {
+        vocab_size: VOCAB_SIZE,
+        n_layer: 2,
+        n_embd: 8,
+        n_head: 2,
+        block_size: 6,
+      };
+      const model = new GPT(cpuOps({ fuse_gelu: fuse }), small, 2);
+      model.init(3);
+      // Non-trivial biases and gains, so their gradients are exercised away from the initial values.
+      const flat = model.paramsFlat;
+      for (let i = model.nDecay; i < flat.length; i++) flat[i] = flat[i]! + 0.1 * Math.sin(i);
+      const { inputs, targets } = new TrainStream({ seed: 5, mix: { add: 1 } }).nextBatch(2, 6);
+      model.setBatch(inputs, targets);
+      const loss = () => {
+        model.forward();
+        return model.acts.losses!.reduce((a, b) => a + b, 0) / targets.length;
+      };
+      loss();
+      model.backward();
+      const grads = Float64Array.from(model.gradsFlat);
+      for (const p of model.specs) {
+        for (const j of [0, Math.floor(p.length / 2), p.length - 1]) {
+          const i = p.offset + j;
+          const x0 = flat[i]!;
+          flat[i] = x0 + 1e-5;
+          const lp = loss();
+          flat[i] = x0 - 1e-5;
+          const lm = loss();
+          flat[i] = x0;
+          const fd = (lp - lm) / 2e-5;
+          expect(
+            Math.abs(grads[i]! - fd),
+            `d loss / d ${p.name}[${j}]: backward ${grads[i]}, finite difference ${fd}`,
+          ).toBeLessThan(1e-7 + 1e-5 * Math.abs(fd));
+        }
       }
-    }
-  });
+    });
 });
 
 describe('GPT: shape and accounting', () => {
   it('counts parameters with and without embeddings; the tied unembedding is counted once', () => {
     const { total, nonEmbedding } = paramCount(shape);
-    const C = shape.n_embd, L = shape.n_layer;
+    const C = shape.n_embd,
+      L = shape.n_layer;
     expect(nonEmbedding).toBe(L * (12 * C * C + 13 * C) + 2 * C);
     expect(total - nonEmbedding).toBe(VOCAB_SIZE * C + shape.block_size * C);
   });

@@ -43,7 +43,9 @@ describe('the command line', () => {
     expect(normaliseOption('a-b')).toBe('a-b'); // positionals untouched
     const a = parseCommand(SAMPLE_SPEC, ['--top-k', '3', '--max_new=4', '--top_p', '0.9']).values;
     expect(a).toMatchObject({ top_k: '3', max_new: '4', top_p: '0.9' });
-    expect(() => parseCommand(SAMPLE_SPEC, ['--temprature', '1'])).toThrow(/unknown option --temprature \(did you mean temperature\?\)/);
+    expect(() => parseCommand(SAMPLE_SPEC, ['--temprature', '1'])).toThrow(
+      /unknown option --temprature \(did you mean temperature\?\)/,
+    );
   });
 
   it('unknown commands and options name the nearest', async () => {
@@ -59,15 +61,41 @@ describe('the command line', () => {
     expect(await main(['train', '--seed=4294967296'])).toBe(2);
     expect(c.err()).toMatch(/"seed" must be at most 4294967295/);
     expect(() => makeConfig({ seed: 4294967295 })).not.toThrow();
-    expect(await main(['sample', '--checkpoint', 'test/fixtures/add2-L1-C32.safetensors', '--seed', '4294967296'])).toBe(2);
+    expect(
+      await main([
+        'sample',
+        '--checkpoint',
+        'test/fixtures/add2-L1-C32.safetensors',
+        '--seed',
+        '4294967296',
+      ]),
+    ).toBe(2);
     expect(c.err()).toMatch(/--seed must be an integer in \[0, 4,294,967,295\]/);
   });
 
   it('huge sampling requests are refused before any work, saying what to lower', async () => {
     const c = capture();
-    expect(await main(['sample', '--checkpoint', 'test/fixtures/add2-L1-C32.safetensors', '--n', '10000000'])).toBe(2);
-    expect(c.err()).toMatch(/samples, more than the 20,000,000 kept in memory at once; lower --n or --questions/);
-    expect(await main(['sample', '--checkpoint', 'test/fixtures/add2-L1-C32.safetensors', '--questions', '1000000'])).toBe(2);
+    expect(
+      await main([
+        'sample',
+        '--checkpoint',
+        'test/fixtures/add2-L1-C32.safetensors',
+        '--n',
+        '10000000',
+      ]),
+    ).toBe(2);
+    expect(c.err()).toMatch(
+      /samples, more than the 20,000,000 kept in memory at once; lower --n or --questions/,
+    );
+    expect(
+      await main([
+        'sample',
+        '--checkpoint',
+        'test/fixtures/add2-L1-C32.safetensors',
+        '--questions',
+        '1000000',
+      ]),
+    ).toBe(2);
     expect(c.err()).toMatch(/--questions must be an integer in \[1, 10,000\]/);
     expect(await main(['fit', 'x.csv', '--bootstrap', '1e9'])).toBe(2);
     expect(c.err()).toMatch(/--bootstrap must be an integer in \[0, 100000\]/);
@@ -75,8 +103,12 @@ describe('the command line', () => {
 
   it('SLURM_ARRAY_TASK_ID without SLURM_ARRAY_TASK_COUNT is refused, not the whole grid', () => {
     expect(() => shardFromEnv(undefined, { SLURM_ARRAY_TASK_ID: '3' })).toThrow(UsageError);
-    expect(() => shardFromEnv(undefined, { SLURM_ARRAY_TASK_ID: '3' })).toThrow(/SLURM_ARRAY_TASK_COUNT is not/);
-    expect(shardFromEnv(undefined, { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_COUNT: '4' })).toEqual({ index: 3, count: 4 });
+    expect(() => shardFromEnv(undefined, { SLURM_ARRAY_TASK_ID: '3' })).toThrow(
+      /SLURM_ARRAY_TASK_COUNT is not/,
+    );
+    expect(
+      shardFromEnv(undefined, { SLURM_ARRAY_TASK_ID: '3', SLURM_ARRAY_TASK_COUNT: '4' }),
+    ).toEqual({ index: 3, count: 4 });
   });
 
   it('sizes past the adapter limits are named in config words, with what would fit', () => {
@@ -84,9 +116,13 @@ describe('the command line', () => {
     expect(runLimitProblems(makeConfig(), limits)).toEqual([]);
     const wide = runLimitProblems(makeConfig({ batch_size: 100_000, tokens: 1e9 }), limits);
     expect(wide).toHaveLength(1);
-    expect(wide[0]).toMatch(/^batch_size 100000 × block_size 64 × 4·n_embd = 256 floats per activation: .* over this adapter's 128 MiB per buffer; lower batch_size to at most 2,048$/);
+    expect(wide[0]).toMatch(
+      /^batch_size 100000 × block_size 64 × 4·n_embd = 256 floats per activation: .* over this adapter's 128 MiB per buffer; lower batch_size to at most 2,048$/,
+    );
     const deep = runLimitProblems(makeConfig({ n_layer: 100_000 }), limits);
-    expect(deep[0]).toMatch(/^n_layer 100000 × n_embd 64 makes N = .* parameters: .*; lower n_layer or n_embd/);
+    expect(deep[0]).toMatch(
+      /^n_layer 100000 × n_embd 64 makes N = .* parameters: .*; lower n_layer or n_embd/,
+    );
   });
 
   it('a divergence from weight decay is blamed on weight decay, not the learning rate', () => {
@@ -107,7 +143,9 @@ describe('the command line', () => {
       await store.set('b', '2');
       expect(await store.get('a')).toBeNull();
       expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(/^the kernel cache cannot be written: T2LAB_CACHE_DIR .*a-file\/cache\/kernels\.json: .*a-file is a file, so no folder can be made there; choose another T2LAB_CACHE_DIR; choices and step times are measured again next time$/);
+      expect(warnings[0]).toMatch(
+        /^the kernel cache cannot be written: T2LAB_CACHE_DIR .*a-file\/cache\/kernels\.json: .*a-file is a file, so no folder can be made there; choose another T2LAB_CACHE_DIR; choices and step times are measured again next time$/,
+      );
     } finally {
       if (saved === undefined) delete process.env.T2LAB_CACHE_DIR;
       else process.env.T2LAB_CACHE_DIR = saved;

@@ -25,7 +25,12 @@ describe('sweep --dry_run on an existing folder', () => {
     const dir = join(root, 'out');
     mkdirSync(dir);
     const e = validateExperiment(spec);
-    writeFileSync(join(dir, 'results.jsonl'), expandRuns(e).map((r) => JSON.stringify(recordOf(e, r)) + '\n').join(''));
+    writeFileSync(
+      join(dir, 'results.jsonl'),
+      expandRuns(e)
+        .map((r) => JSON.stringify(recordOf(e, r)) + '\n')
+        .join(''),
+    );
     const file = join(root, 'tiny.json');
     writeFileSync(file, JSON.stringify({ ...spec, base: { ...spec.base, lr: 3e-3 } }));
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});

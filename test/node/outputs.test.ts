@@ -4,7 +4,15 @@
 // is opened or a step is trained.
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/node/cli.ts';
@@ -84,8 +92,12 @@ describe('outputs are checked before any work', () => {
   it('checkOutput: a path whose parent is a file cannot be made', () => {
     const f = join(dir, 'plain');
     writeFileSync(f, 'x');
-    expect(() => checkOutput(join(f, 'sub', 'model.safetensors'), { option: '--out' })).toThrow(OutputError);
-    expect(() => checkOutput(join(dir, 'new', 'deeper', 'model.safetensors'), { option: '--out' })).not.toThrow();
+    expect(() => checkOutput(join(f, 'sub', 'model.safetensors'), { option: '--out' })).toThrow(
+      OutputError,
+    );
+    expect(() =>
+      checkOutput(join(dir, 'new', 'deeper', 'model.safetensors'), { option: '--out' }),
+    ).not.toThrow();
     expect(existsSync(join(dir, 'new'))).toBe(false); // checking creates nothing
   });
 });
@@ -107,7 +119,9 @@ describe('writeFileAtomic', () => {
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full], { stdio: 'ignore' });
     mounted = true;
   } catch {
-    console.warn('*** writeFileAtomic full-disk test SKIPPED: cannot mount a small tmpfs here (needs root)');
+    console.warn(
+      '*** writeFileAtomic full-disk test SKIPPED: cannot mount a small tmpfs here (needs root)',
+    );
   }
   afterAll(() => {
     if (mounted) execFileSync('umount', [full]);
@@ -115,10 +129,14 @@ describe('writeFileAtomic', () => {
   it.runIf(mounted)('on a full disk the previous file stays whole and the error says so', () => {
     const f = join(full, 'model.safetensors');
     writeFileAtomic(f, 'x'.repeat(16 * 1024));
-    expect(() => writeFileAtomic(f, new Uint8Array(200 * 1024))).toThrow(/could not write .*model\.safetensors: the disk is full; the previous file is unchanged/);
+    expect(() => writeFileAtomic(f, new Uint8Array(200 * 1024))).toThrow(
+      /could not write .*model\.safetensors: the disk is full; the previous file is unchanged/,
+    );
     expect(readFileSync(f, 'utf8')).toBe('x'.repeat(16 * 1024));
     expect(readdirSync(full)).toEqual(['model.safetensors']);
-    expect(() => writeFileAtomic(join(full, 'new.bin'), new Uint8Array(200 * 1024))).toThrow(/nothing was written/);
+    expect(() => writeFileAtomic(join(full, 'new.bin'), new Uint8Array(200 * 1024))).toThrow(
+      /nothing was written/,
+    );
     expect(existsSync(join(full, 'new.bin'))).toBe(false);
   });
 });

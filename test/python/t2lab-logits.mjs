@@ -27,12 +27,19 @@ ops.write(model.paramsFlat, flattenParams(model.specs, model.nParamsFlat, ck.par
 const out = [];
 for (const text of texts) {
   const ids = [...encode(text)];
-  if (ids.length > shape.block_size) throw new Error(`"${text}" is ${ids.length} tokens, past block_size ${shape.block_size}`);
+  if (ids.length > shape.block_size)
+    throw new Error(`"${text}" is ${ids.length} tokens, past block_size ${shape.block_size}`);
   const inputs = new Uint32Array(shape.block_size).fill(PAD);
   inputs.set(ids);
   model.setBatch(inputs, new Uint32Array(shape.block_size).fill(0xffffffff));
   model.forward();
   const logits = await ops.read(model.acts.logits);
-  out.push({ text, ids, logits: ids.map((_, t) => Array.from(logits.subarray(t * shape.vocab_size, (t + 1) * shape.vocab_size))) });
+  out.push({
+    text,
+    ids,
+    logits: ids.map((_, t) =>
+      Array.from(logits.subarray(t * shape.vocab_size, (t + 1) * shape.vocab_size)),
+    ),
+  });
 }
 console.log(JSON.stringify(out));

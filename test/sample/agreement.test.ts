@@ -13,25 +13,40 @@ import { describeGpu } from '../helpers.ts';
 
 describeGpu('pass@k on a trained model', (gpu) => {
   it('sampling and likelihood agree within statistical error, and both rise with k', async () => {
-    const ck = loadCheckpoint(new Uint8Array(readFileSync(new URL('../fixtures/add2-L1-C32.safetensors', import.meta.url))));
+    const ck = loadCheckpoint(
+      new Uint8Array(readFileSync(new URL('../fixtures/add2-L1-C32.safetensors', import.meta.url))),
+    );
     const params = uploadParams(gpu, ck);
     const k = [1, 2, 4, 8, 16, 32, 64];
-    const ev = await evaluateModel(gpu, ck.config, params, { ...SAMPLING_DEFAULTS, questions: 24, n: 64, k, seed: 3 });
+    const ev = await evaluateModel(gpu, ck.config, params, {
+      ...SAMPLING_DEFAULTS,
+      questions: 24,
+      n: 64,
+      k,
+      seed: 3,
+    });
     params.buffer.destroy();
     // pass@1: Σc_i is a sum of Binomial(n, p_i) if the sampler draws from the model's distribution and
     // the verifier accepts exactly the gold answer; a z-score beyond 4 means one of them is off.
-    let c = 0, mean = 0, variance = 0;
+    let c = 0,
+      mean = 0,
+      variance = 0;
     for (const q of ev.questions) {
       c += q.c;
       mean += q.n * q.p;
       variance += q.n * q.p * (1 - q.p);
     }
-    expect(mean, 'the fixture must be neither hopeless nor perfect, or the test is vacuous').toBeGreaterThan(20);
+    expect(
+      mean,
+      'the fixture must be neither hopeless nor perfect, or the test is vacuous',
+    ).toBeGreaterThan(20);
     const z = (c - mean) / Math.sqrt(variance);
     expect(Math.abs(z), `Σc = ${c}, Σn·p = ${mean.toFixed(1)}`).toBeLessThan(4);
     const { sampling: S, likelihood: L } = ev.pass_at_k;
     for (let i = 0; i < k.length; i++) {
-      expect(S.lo[i]! <= L.hi[i]! && L.lo[i]! <= S.hi[i]!, `pass@${k[i]} intervals overlap`).toBe(true);
+      expect(S.lo[i]! <= L.hi[i]! && L.lo[i]! <= S.hi[i]!, `pass@${k[i]} intervals overlap`).toBe(
+        true,
+      );
       if (i > 0) {
         expect(S.value[i]!).toBeGreaterThanOrEqual(S.value[i - 1]!);
         expect(L.value[i]!).toBeGreaterThan(L.value[i - 1]!);

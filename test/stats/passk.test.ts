@@ -1,7 +1,12 @@
 // pass@k: the unbiased estimator against exact combinatorics (BigInt), its unbiasedness by exhaustive
 // expectation, the likelihood form's stability, and the bootstrap interval's coverage.
 import { describe, expect, it } from 'vitest';
-import { passAtKFromP, passAtKTable, passAtKUnbiased, quantileSorted } from '../../src/stats/passk.ts';
+import {
+  passAtKFromP,
+  passAtKTable,
+  passAtKUnbiased,
+  quantileSorted,
+} from '../../src/stats/passk.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 function choose(n: number, k: number): bigint {
@@ -36,8 +41,18 @@ describe('passAtKUnbiased', () => {
       }
     }
     expect(checked).toBe(22960); // Σ_{n=1}^{40} n(n+1)
-    for (const [n, c, k] of [[1000, 1, 1], [1000, 1, 999], [1000, 3, 17], [1024, 500, 1024], [500, 0, 250], [300, 299, 2]] as const) {
-      expect(Math.abs(passAtKUnbiased(n, c, k) - exactPassAtK(n, c, k)), `n=${n} c=${c} k=${k}`).toBeLessThan(1e-12);
+    for (const [n, c, k] of [
+      [1000, 1, 1],
+      [1000, 1, 999],
+      [1000, 3, 17],
+      [1024, 500, 1024],
+      [500, 0, 250],
+      [300, 299, 2],
+    ] as const) {
+      expect(
+        Math.abs(passAtKUnbiased(n, c, k) - exactPassAtK(n, c, k)),
+        `n=${n} c=${c} k=${k}`,
+      ).toBeLessThan(1e-12);
     }
   });
 
@@ -94,7 +109,8 @@ describe('passAtKFromP', () => {
     expect(1 - (1 - 1e-20) ** 1000).toBe(0);
     expect(passAtKFromP(1e-20, 1000) / 1e-17).toBeCloseTo(1, 12);
     // k·p small: pass@k = k·p − C(k,2)·p² + O((kp)³), and the O((kp)³) term is ~1e-25 here
-    const p = 1e-12, k = 1e4;
+    const p = 1e-12,
+      k = 1e4;
     expect(passAtKFromP(p, k) / (k * p - ((k * (k - 1)) / 2) * p * p)).toBeCloseTo(1, 14);
     // k large with p moderate: approaches 1 without overshooting
     expect(passAtKFromP(0.01, 1e5)).toBe(1);
@@ -119,7 +135,8 @@ describe('passAtKTable', () => {
     const t = passAtKTable(qs, [1, 2, 4, 8, 16], { resamples: 200, seed: 1 });
     expect(t.likelihood.k).toEqual([1, 2, 4, 8, 16]);
     expect(t.sampling.k).toEqual([1, 2, 4]);
-    const meanS = (k: number) => qs.reduce((s, q) => s + passAtKUnbiased(q.n, q.c, k), 0) / qs.length;
+    const meanS = (k: number) =>
+      qs.reduce((s, q) => s + passAtKUnbiased(q.n, q.c, k), 0) / qs.length;
     const meanL = (k: number) => qs.reduce((s, q) => s + passAtKFromP(q.p, k), 0) / qs.length;
     t.sampling.k.forEach((k, i) => expect(t.sampling.value[i]).toBeCloseTo(meanS(k), 14));
     t.likelihood.k.forEach((k, i) => expect(t.likelihood.value[i]).toBeCloseTo(meanL(k), 14));
@@ -161,7 +178,8 @@ describe('passAtKTable', () => {
       const t = passAtKTable(questions, ks, { resamples: 400, seed: d });
       ks.forEach((k, i) => {
         const truth = k / (k + 1);
-        for (const m of ['sampling', 'likelihood'] as const) if (t[m].lo[i]! <= truth && truth <= t[m].hi[i]!) hits[m][i]!++;
+        for (const m of ['sampling', 'likelihood'] as const)
+          if (t[m].lo[i]! <= truth && truth <= t[m].hi[i]!) hits[m][i]!++;
       });
     }
     for (const m of ['sampling', 'likelihood'] as const) {

@@ -3,7 +3,14 @@
 // before any device is opened; runs new to the grid simply run; the estimate's time model.
 import { describe, expect, it } from 'vitest';
 import { validateExperiment, expandRuns } from '../../src/sweep/experiment.ts';
-import { ExperimentChangedError, changedSettings, driveSweep, runSettings, type DriverStore, type SweepManifest } from '../../src/sweep/driver.ts';
+import {
+  ExperimentChangedError,
+  changedSettings,
+  driveSweep,
+  runSettings,
+  type DriverStore,
+  type SweepManifest,
+} from '../../src/sweep/driver.ts';
 import { runSeconds } from '../../src/sweep/estimate.ts';
 import type { RunRecord } from '../../src/sweep/record.ts';
 import { recordOf } from './fixture.ts';
@@ -21,7 +28,11 @@ const spec = {
   sampling: { questions: 4, n: 4, k: [1, 2, 4], max_new: 4 },
 };
 
-function store(records: RunRecord[], checkpoints: string[] = [], manifest: SweepManifest | null = null): DriverStore & { saved: SweepManifest | null } {
+function store(
+  records: RunRecord[],
+  checkpoints: string[] = [],
+  manifest: SweepManifest | null = null,
+): DriverStore & { saved: SweepManifest | null } {
   return {
     saved: null,
     records: async () => records,
@@ -42,20 +53,39 @@ describe('the sweep driver', () => {
 
   it('an unchanged experiment has no changes; new runs in the grid are not changes', async () => {
     expect(await changedSettings(before, store(done), null)).toEqual([]);
-    const more = validateExperiment({ ...spec, seeds: [1, 2], budgets: { tokens_per_param: [1, 2, 4] } });
+    const more = validateExperiment({
+      ...spec,
+      seeds: [1, 2],
+      budgets: { tokens_per_param: [1, 2, 4] },
+    });
     expect(await changedSettings(more, store(done), null)).toEqual([]);
   });
 
   it('another lr and other questions are refused, listing each change and its runs, before a device is opened', async () => {
-    const after = validateExperiment({ ...spec, base: { ...spec.base, lr: 3e-3 }, sampling: { ...spec.sampling, questions: 8 } });
+    const after = validateExperiment({
+      ...spec,
+      base: { ...spec.base, lr: 3e-3 },
+      sampling: { ...spec.sampling, questions: 8 },
+    });
     const changes = await changedSettings(after, store(done), null);
-    expect(changes.map((c) => [c.key, c.from, c.to, c.runs.length])).toEqual([['lr', 0.01, 0.003, 2], ['sampling.questions', 4, 8, 2]]);
+    expect(changes.map((c) => [c.key, c.from, c.to, c.runs.length])).toEqual([
+      ['lr', 0.01, 0.003, 2],
+      ['sampling.questions', 4, 8, 2],
+    ]);
     let opened = false;
-    const host = { store: store(done), device: async () => ((opened = true), null as never), dropDevice: () => {} };
+    const host = {
+      store: store(done),
+      device: async () => ((opened = true), null as never),
+      dropDevice: () => {},
+    };
     const err = await driveSweep(host, after).catch((e) => e);
     expect(err).toBeInstanceOf(ExperimentChangedError);
-    expect(err.message).toMatch(/the experiment "tiny" has changed since its 2 finished or started runs were made/);
-    expect(err.message).toMatch(/ {2}lr: 0\.01 → 0\.003 \(2 runs: L1-C16-H2\/D\/N=1\/s1, L1-C16-H2\/D\/N=2\/s1\)/);
+    expect(err.message).toMatch(
+      /the experiment "tiny" has changed since its 2 finished or started runs were made/,
+    );
+    expect(err.message).toMatch(
+      / {2}lr: 0\.01 → 0\.003 \(2 runs: L1-C16-H2\/D\/N=1\/s1, L1-C16-H2\/D\/N=2\/s1\)/,
+    );
     expect(err.message).toMatch(/ {2}sampling\.questions: 4 → 8/);
     expect(opened).toBe(false);
     expect(host.store.saved).toBeNull(); // the manifest is not overwritten by a refused experiment
@@ -63,16 +93,30 @@ describe('the sweep driver', () => {
 
   it('a run with only a resume checkpoint is checked against the manifest', async () => {
     const [first] = expandRuns(before);
-    const manifest: SweepManifest = { format: 't2lab-sweep-1', sweep: 'tiny', runs: { [first!.id]: runSettings(before, first!) }, written_at: '' };
+    const manifest: SweepManifest = {
+      format: 't2lab-sweep-1',
+      sweep: 'tiny',
+      runs: { [first!.id]: runSettings(before, first!) },
+      written_at: '',
+    };
     const after = validateExperiment({ ...spec, sampling: { ...spec.sampling, max_new: 6 } });
-    expect((await changedSettings(after, store([], [first!.id], manifest), manifest)).map((c) => c.key)).toEqual(['sampling.max_new']);
+    expect(
+      (await changedSettings(after, store([], [first!.id], manifest), manifest)).map((c) => c.key),
+    ).toEqual(['sampling.max_new']);
     // Without a checkpoint nothing would be reused, so nothing is refused.
     expect(await changedSettings(after, store([], [], manifest), manifest)).toEqual([]);
   });
 
   it('the time model: steps × step time + evaluations + sampling scaled by sequences', () => {
     const [run] = expandRuns(before);
-    const t = { step_s: 0.01, first_step_s: 1, eval_s: 0.05, sample_s: 0.2, sample_seqs: 16, measured_at: '' };
+    const t = {
+      step_s: 0.01,
+      first_step_s: 1,
+      eval_s: 0.05,
+      sample_s: 0.2,
+      sample_seqs: 16,
+      measured_at: '',
+    };
     const steps = Math.ceil(run!.config.tokens / (8 * 32));
     const evals = Math.floor(steps / run!.config.eval_interval) + 2;
     const got = runSeconds(run!, before.sampling, t);
@@ -82,29 +126,43 @@ describe('the sweep driver', () => {
 });
 
 describeGpu('the worker host of the driver', (gpu) => {
-  it('measures the kernel choice per adapter once, keeps it in the LabDb (IndexedDB), and estimates from kept step times', { timeout: 300_000 }, async () => {
-    const db = memoryDb();
-    const session = new SweepSession(db, async () => gpu, () => {});
-    const exp = { ...spec, budgets: { tokens_per_param: [1] } };
-    const logs: string[] = [];
-    const result = await session.start(exp, {}, (e) => e.type === 'log' && logs.push(e.message));
-    expect(result).toMatchObject({ ran: 1, paused: false });
-    const kept = Object.values(await storedRecords(gpu, dbChoiceStore(db)));
-    expect(kept).toHaveLength(1); // one record for this adapter and these shapes
-    expect(describeChoices(gpu)).toContain(`v${kept[0]!.choices.matmul}`); // what the sweep ran
-    expect(logs.join('\n')).toMatch(/kernel choice measured on this adapter and kept/);
-    // The estimate times the size once, keeps it, and a second call reads it back.
-    const est = await session.estimate(exp);
-    expect(est.measuredNow).toEqual(['L1-C16-H2']);
-    expect(est.total_s).toBeGreaterThan(0);
-    expect(est.runs[0]!.basis).toBe('measured');
-    const again = await session.estimate(exp);
-    expect(again.measuredNow).toEqual([]);
-    expect(again.total_s).toBe(est.total_s);
-    // The browser refuses a changed preset as the CLI does, and says so in the sweep's state.
-    const states: string[] = [];
-    const changed = { ...exp, base: { ...exp.base, lr: 3e-3 } };
-    await expect(session.start(changed, {}, (e) => e.type === 'state' && states.push(`${e.state} ${e.error ?? ''}`))).rejects.toThrow(/lr: 0\.01 → 0\.003 \(1 run: L1-C16-H2\/D\/N=1\/s1\)/);
-    expect(states.at(-1)).toMatch(/^error the experiment "tiny" has changed/);
-  });
+  it(
+    'measures the kernel choice per adapter once, keeps it in the LabDb (IndexedDB), and estimates from kept step times',
+    { timeout: 300_000 },
+    async () => {
+      const db = memoryDb();
+      const session = new SweepSession(
+        db,
+        async () => gpu,
+        () => {},
+      );
+      const exp = { ...spec, budgets: { tokens_per_param: [1] } };
+      const logs: string[] = [];
+      const result = await session.start(exp, {}, (e) => e.type === 'log' && logs.push(e.message));
+      expect(result).toMatchObject({ ran: 1, paused: false });
+      const kept = Object.values(await storedRecords(gpu, dbChoiceStore(db)));
+      expect(kept).toHaveLength(1); // one record for this adapter and these shapes
+      expect(describeChoices(gpu)).toContain(`v${kept[0]!.choices.matmul}`); // what the sweep ran
+      expect(logs.join('\n')).toMatch(/kernel choice measured on this adapter and kept/);
+      // The estimate times the size once, keeps it, and a second call reads it back.
+      const est = await session.estimate(exp);
+      expect(est.measuredNow).toEqual(['L1-C16-H2']);
+      expect(est.total_s).toBeGreaterThan(0);
+      expect(est.runs[0]!.basis).toBe('measured');
+      const again = await session.estimate(exp);
+      expect(again.measuredNow).toEqual([]);
+      expect(again.total_s).toBe(est.total_s);
+      // The browser refuses a changed preset as the CLI does, and says so in the sweep's state.
+      const states: string[] = [];
+      const changed = { ...exp, base: { ...exp.base, lr: 3e-3 } };
+      await expect(
+        session.start(
+          changed,
+          {},
+          (e) => e.type === 'state' && states.push(`${e.state} ${e.error ?? ''}`),
+        ),
+      ).rejects.toThrow(/lr: 0\.01 → 0\.003 \(1 run: L1-C16-H2\/D\/N=1\/s1\)/);
+      expect(states.at(-1)).toMatch(/^error the experiment "tiny" has changed/);
+    },
+  );
 });

@@ -5,13 +5,40 @@ import { RECORD_FORMAT, type RunRecord } from '../../src/sweep/record.ts';
 
 /** The record a finished run of `e` leaves (only what the settings check and the store read). */
 export function recordOf(e: Experiment, r: RunSpec): RunRecord {
-  const t = { k: e.sampling.k, value: e.sampling.k.map(() => 0.5), lo: e.sampling.k.map(() => 0.4), hi: e.sampling.k.map(() => 0.6) };
+  const t = {
+    k: e.sampling.k,
+    value: e.sampling.k.map(() => 0.5),
+    lo: e.sampling.k.map(() => 0.4),
+    hi: e.sampling.k.map(() => 0.6),
+  };
   const s = e.sampling;
   return {
-    format: RECORD_FORMAT, id: r.id, sweep: e.name, config: r.config, N: r.N, N_nonemb: r.N_nonemb, D: r.config.tokens, C_train: 1, C_train_exact: 1,
-    curve: [], evals: [], eval_loss: 2, diverged: false,
-    sampling: { n: s.n, temperature: s.temperature, top_k: s.top_k, top_p: s.top_p, questions: s.questions, seed: s.seed },
-    questions: [], pass_at_k: { sampling: t, likelihood: t }, device: 'test', timings: { train_s: 1, sample_s: 1, tokens_per_s: 1, samples_per_s: 1 },
-    code_version: 'test', finished_at: new Date().toISOString(),
+    format: RECORD_FORMAT,
+    id: r.id,
+    sweep: e.name,
+    config: r.config,
+    N: r.N,
+    N_nonemb: r.N_nonemb,
+    D: r.config.tokens,
+    C_train: 1,
+    C_train_exact: 1,
+    curve: [],
+    evals: [],
+    eval_loss: 2,
+    diverged: false,
+    sampling: {
+      n: s.n,
+      temperature: s.temperature,
+      top_k: s.top_k,
+      top_p: s.top_p,
+      questions: s.questions,
+      seed: s.seed,
+    },
+    questions: [],
+    pass_at_k: { sampling: t, likelihood: t },
+    device: 'test',
+    timings: { train_s: 1, sample_s: 1, tokens_per_s: 1, samples_per_s: 1 },
+    code_version: 'test',
+    finished_at: new Date().toISOString(),
   };
 }

@@ -12,17 +12,39 @@ class MemoryStore implements SweepStore {
   checkpoints = new Map<string, Uint8Array>();
   models = new Map<string, Uint8Array>();
   saves = 0;
-  async records() { return [...this.list]; }
-  async append(r: RunRecord) { this.list.push(JSON.parse(JSON.stringify(r))); }
-  async loadCheckpoint(id: string) { return this.checkpoints.get(id) ?? null; }
-  async saveCheckpoint(id: string, b: Uint8Array) { this.saves++; this.checkpoints.set(id, b); }
-  async deleteCheckpoint(id: string) { this.checkpoints.delete(id); }
-  async saveModel(id: string, b: Uint8Array) { this.models.set(id, b); }
+  async records() {
+    return [...this.list];
+  }
+  async append(r: RunRecord) {
+    this.list.push(JSON.parse(JSON.stringify(r)));
+  }
+  async loadCheckpoint(id: string) {
+    return this.checkpoints.get(id) ?? null;
+  }
+  async saveCheckpoint(id: string, b: Uint8Array) {
+    this.saves++;
+    this.checkpoints.set(id, b);
+  }
+  async deleteCheckpoint(id: string) {
+    this.checkpoints.delete(id);
+  }
+  async saveModel(id: string, b: Uint8Array) {
+    this.models.set(id, b);
+  }
 }
 
 const experiment = validateExperiment({
   name: 'tiny',
-  base: { tasks: 'add:1', add_digits: 2, block_size: 32, batch_size: 8, lr: 1e-2, log_interval: 2, eval_interval: 4, eval_batches: 1 },
+  base: {
+    tasks: 'add:1',
+    add_digits: 2,
+    block_size: 32,
+    batch_size: 8,
+    lr: 1e-2,
+    log_interval: 2,
+    eval_interval: 4,
+    eval_batches: 1,
+  },
   models: [{ n_layer: 1, n_embd: 16, n_head: 2 }],
   budgets: { tokens_per_param: [0.4, 0.8] },
   seeds: [1],
@@ -61,7 +83,9 @@ describeGpu('sweep runner', (gpu) => {
     const controller = new AbortController();
     const paused = await runSweep(gpu, experiment, resumed, {
       signal: controller.signal,
-      onProgress: (p) => { if (p.phase === 'train' && (p.train?.step ?? 0) >= 4) controller.abort(); },
+      onProgress: (p) => {
+        if (p.phase === 'train' && (p.train?.step ?? 0) >= 4) controller.abort();
+      },
     });
     expect(paused).toMatchObject({ ran: 0, paused: true, remaining: 1 });
     expect(resumed.checkpoints.size).toBe(1);
@@ -79,7 +103,9 @@ describeGpu('sweep runner', (gpu) => {
     const store = new MemoryStore();
     store.checkpoints.set('L1-C16-H2/D/N=0.4/s1', new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]));
     const logs: string[] = [];
-    const r = await runSweep(gpu, { ...experiment, budgets: { tokens_per_param: [0.4] } }, store, { onLog: (m) => logs.push(m) });
+    const r = await runSweep(gpu, { ...experiment, budgets: { tokens_per_param: [0.4] } }, store, {
+      onLog: (m) => logs.push(m),
+    });
     expect(r.ran).toBe(1);
     expect(logs.join('\n')).toMatch(/resume checkpoint is unusable .*starting the run over/);
   });

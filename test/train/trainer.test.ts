@@ -6,7 +6,16 @@ import { CheckpointError } from '../../src/checkpoint/safetensors.ts';
 import { describeGpu } from '../helpers.ts';
 
 // Tiny: a few steps on the software adapter.
-const tiny = { n_layer: 1, n_embd: 32, n_head: 2, block_size: 32, batch_size: 4, log_interval: 1, eval_interval: 4, eval_batches: 1 };
+const tiny = {
+  n_layer: 1,
+  n_embd: 32,
+  n_head: 2,
+  block_size: 32,
+  batch_size: 4,
+  log_interval: 1,
+  eval_interval: 4,
+  eval_batches: 1,
+};
 
 describeGpu('Trainer', (gpu) => {
   it('consumes exactly D tokens, even when D is not a multiple of B·T, and the loss falls', async () => {
@@ -26,7 +35,9 @@ describeGpu('Trainer', (gpu) => {
       t.dispose();
       return r.curve.map((p) => p.loss);
     };
-    const a = await run(1), b = await run(1), c = await run(2);
+    const a = await run(1),
+      b = await run(1),
+      c = await run(2);
     expect(a).toEqual(b);
     expect(a).not.toEqual(c);
   });
@@ -41,10 +52,17 @@ describeGpu('Trainer', (gpu) => {
     const first = new Trainer(gpu, config);
     const controller = new AbortController();
     let saved: Uint8Array | null = null;
-    const paused = await first.run((p) => { if (p.step === 4) controller.abort(); }, {
-      signal: controller.signal,
-      checkpoint: async () => { saved = await first.snapshot(); },
-    });
+    const paused = await first.run(
+      (p) => {
+        if (p.step === 4) controller.abort();
+      },
+      {
+        signal: controller.signal,
+        checkpoint: async () => {
+          saved = await first.snapshot();
+        },
+      },
+    );
     first.dispose();
     expect(paused.paused).toBe(true);
     expect(paused.steps).toBe(4);
@@ -59,7 +77,8 @@ describeGpu('Trainer', (gpu) => {
     expect(got.tokens).toBe(want.tokens);
     expect(got.curve.map((p) => p.loss)).toEqual(want.curve.map((p) => p.loss));
     expect(got.finalEvalLoss).toBe(want.finalEvalLoss);
-    for (const name of Object.keys(wantParams)) expect(gotParams[name]!.data, name).toEqual(wantParams[name]!.data);
+    for (const name of Object.keys(wantParams))
+      expect(gotParams[name]!.data, name).toEqual(wantParams[name]!.data);
   });
 
   it('refuses a snapshot of another config or a final checkpoint, saying why', async () => {
@@ -68,7 +87,11 @@ describeGpu('Trainer', (gpu) => {
     a.dispose();
     const b = new Trainer(gpu, makeConfig({ ...tiny, tokens: 4 * 32 * 3 }));
     expect(() => b.restore(snap)).toThrow(/another config/);
-    const final = saveCheckpoint({ config: b.config, params: await b.parameters(), state: { step: 0, tokens: 0, finalEvalLoss: NaN } });
+    const final = saveCheckpoint({
+      config: b.config,
+      params: await b.parameters(),
+      state: { step: 0, tokens: 0, finalEvalLoss: NaN },
+    });
     expect(() => b.restore(final)).toThrow(/no optimizer state/);
     b.dispose();
   });
@@ -83,7 +106,10 @@ describeGpu('Trainer', (gpu) => {
   });
 
   it('overfits one repeated batch far below the untrained loss', async () => {
-    const t = new Trainer(gpu, makeConfig({ ...tiny, tokens: 4 * 32 * 40, lr: 1e-2, weight_decay: 0, warmup_frac: 0 }));
+    const t = new Trainer(
+      gpu,
+      makeConfig({ ...tiny, tokens: 4 * 32 * 40, lr: 1e-2, weight_decay: 0, warmup_frac: 0 }),
+    );
     const { inputs, targets } = t.stream.nextBatch(4, 32);
     t.stream.nextBatch = () => ({ inputs: inputs.slice(), targets: targets.slice() });
     const r = await t.run();
@@ -94,7 +120,15 @@ describeGpu('Trainer', (gpu) => {
   it('releases its buffers: consecutive runs do not grow memory', async () => {
     // ~20 MiB of activations and optimizer state per run; on a software adapter GPU buffers are
     // process memory, so a leak would add that much per run.
-    const config = makeConfig({ n_layer: 2, n_embd: 128, n_head: 4, block_size: 64, batch_size: 16, tokens: 16 * 64, eval_batches: 1 });
+    const config = makeConfig({
+      n_layer: 2,
+      n_embd: 128,
+      n_head: 4,
+      block_size: 64,
+      batch_size: 16,
+      tokens: 16 * 64,
+      eval_batches: 1,
+    });
     const rss: number[] = [];
     for (let i = 0; i < 6; i++) {
       const t = new Trainer(gpu, config);
@@ -105,7 +139,9 @@ describeGpu('Trainer', (gpu) => {
     }
     // Runs 1-3 warm caches (pipelines, allocator pools); a leak of >= 20 MiB a run would add >= 60 MiB over runs 4-6.
     const growth = (rss[5]! - rss[2]!) / 2 ** 20;
-    console.log(`RSS after each of 6 consecutive runs (MiB): ${rss.map((x) => (x / 2 ** 20).toFixed(0)).join(', ')}`);
+    console.log(
+      `RSS after each of 6 consecutive runs (MiB): ${rss.map((x) => (x / 2 ** 20).toFixed(0)).join(', ')}`,
+    );
     expect(growth).toBeLessThan(20);
   });
 
@@ -115,7 +151,11 @@ describeGpu('Trainer', (gpu) => {
     const r = await t.run();
     const params = await t.parameters();
     t.dispose();
-    const bytes = saveCheckpoint({ config, params, state: { step: r.steps, tokens: r.tokens, finalEvalLoss: r.finalEvalLoss } });
+    const bytes = saveCheckpoint({
+      config,
+      params,
+      state: { step: r.steps, tokens: r.tokens, finalEvalLoss: r.finalEvalLoss },
+    });
     const back = loadCheckpoint(bytes);
     expect(back.config).toEqual(config);
     expect(back.state.tokens).toBe(r.tokens);
@@ -125,11 +165,17 @@ describeGpu('Trainer', (gpu) => {
     const flipped = bytes.slice();
     new DataView(flipped.buffer).setUint32(0, 0xffffff, true);
     expect(() => loadCheckpoint(flipped)).toThrow(CheckpointError);
-    const wrongShape = saveCheckpoint({ config: { ...config, n_embd: 64, n_head: 2 }, params, state: back.state });
+    const wrongShape = saveCheckpoint({
+      config: { ...config, n_embd: 64, n_head: 2 },
+      params,
+      state: back.state,
+    });
     expect(() => loadCheckpoint(wrongShape)).toThrow(/tensors do not match its config/);
     const nan = structuredClone(params);
     nan.wte!.data[3] = NaN;
-    expect(() => loadCheckpoint(saveCheckpoint({ config, params: nan, state: back.state }))).toThrow(/non-finite/);
+    expect(() =>
+      loadCheckpoint(saveCheckpoint({ config, params: nan, state: back.state })),
+    ).toThrow(/non-finite/);
   });
 });
 
@@ -146,7 +192,9 @@ describe('schedule and config', () => {
   });
 
   it('refuses bad configs naming the key', () => {
-    expect(() => makeConfig({ n_embd: 30, n_head: 4 })).toThrow(/n_embd \(30\) must be divisible by n_head \(4\)/);
+    expect(() => makeConfig({ n_embd: 30, n_head: 4 })).toThrow(
+      /n_embd \(30\) must be divisible by n_head \(4\)/,
+    );
     expect(() => makeConfig({ n_layr: 2 })).toThrow(/unknown config key "n_layr"/);
     expect(() => makeConfig({ lr: 'fast' })).toThrow(/"lr" must be a number/);
     expect(() => makeConfig({ n_layer: 0 })).toThrow(/n_layer.*>= 1/);

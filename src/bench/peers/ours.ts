@@ -1,9 +1,18 @@
 // t2lab's side of the peer benchmark: the same cases on our kernels, with the kernel versions the
 // autotuner picks for each case's shapes (read from the store after the first time).
 import type { Gpu, Tensor } from '../../gpu/context.ts';
-import { autotune, candidateName, modelMatmulShapes, type ChoiceStore, type MatmulShape } from '../autotune.ts';
+import {
+  autotune,
+  candidateName,
+  modelMatmulShapes,
+  type ChoiceStore,
+  type MatmulShape,
+} from '../autotune.ts';
 import { matmul } from '../../../kernels/matmul/matmul.ts';
-import { attention_default_version, attention_forward } from '../../../kernels/attention/attention.ts';
+import {
+  attention_default_version,
+  attention_forward,
+} from '../../../kernels/attention/attention.ts';
 import { gpuOps } from '../../model/ops.gpu.ts';
 import { GPT } from '../../model/gpt.ts';
 import { global_norm_partials } from '../../../kernels/global_norm/global_norm.ts';
@@ -12,7 +21,10 @@ import type { AttentionCase, Implementation, MatmulCase, Runner, TrainCase } fro
 export function ours(gpu: Gpu, store?: ChoiceStore): Implementation {
   const tune = async (shapes: MatmulShape[]) => {
     const r = await autotune(gpu, shapes, { store });
-    return candidateName({ version: r.choices.matmul as 2, rows: r.choices.matmul_rows as 16 | undefined });
+    return candidateName({
+      version: r.choices.matmul as 2,
+      rows: r.choices.matmul_rows as 16 | undefined,
+    });
   };
   return {
     name: 't2lab',
@@ -20,8 +32,12 @@ export function ours(gpu: Gpu, store?: ChoiceStore): Implementation {
 
     async matmul(c: MatmulCase): Promise<Runner> {
       const { M, K, N, transB } = c;
-      const label = await tune([{ M, K, N, transA: false, transB, bias: false, accumulate: false, count: 1 }]);
-      const out = gpu.tensor('out', M * N), a = gpu.tensor('a', M * K, c.a), b = gpu.tensor('b', K * N, c.b);
+      const label = await tune([
+        { M, K, N, transA: false, transB, bias: false, accumulate: false, count: 1 },
+      ]);
+      const out = gpu.tensor('out', M * N),
+        a = gpu.tensor('a', M * K, c.a),
+        b = gpu.tensor('b', K * N, c.b);
       return {
         label,
         run: () => {
@@ -36,7 +52,9 @@ export function ours(gpu: Gpu, store?: ChoiceStore): Implementation {
 
     async attention(c: AttentionCase): Promise<Runner> {
       const { B, T, C, H } = c;
-      const out = gpu.tensor('out', B * T * C), lse = gpu.tensor('lse', B * H * T), qkv = gpu.tensor('qkv', B * T * 3 * C, c.qkv);
+      const out = gpu.tensor('out', B * T * C),
+        lse = gpu.tensor('lse', B * H * T),
+        qkv = gpu.tensor('qkv', B * T * 3 * C, c.qkv);
       return {
         label: `v${attention_default_version(gpu)}`,
         run: () => {
@@ -61,7 +79,10 @@ export function ours(gpu: Gpu, store?: ChoiceStore): Implementation {
       }
       model.setBatch(Uint32Array.from(c.tokens), Uint32Array.from(c.targets));
       const n = model.nParamsFlat;
-      const m = ops.alloc('adam_m', n), v = ops.alloc('adam_v', n), norm = ops.alloc('grad_norm', 2), scratch = ops.alloc('grad_norm_partials', global_norm_partials(n));
+      const m = ops.alloc('adam_m', n),
+        v = ops.alloc('adam_v', n),
+        norm = ops.alloc('grad_norm', 2),
+        scratch = ops.alloc('grad_norm_partials', global_norm_partials(n));
       let step = 0;
       return {
         label: `matmul ${label}`,
@@ -70,7 +91,23 @@ export function ours(gpu: Gpu, store?: ChoiceStore): Implementation {
           model.forward();
           model.backward();
           ops.global_norm(norm, scratch, model.gradsFlat, n, c.maxNorm);
-          ops.adamw_update(model.paramsFlat, model.gradsFlat, m, v, norm, { lr: c.lr, beta1: c.beta1, beta2: c.beta2, eps: c.eps, weightDecay: c.weightDecay, step }, n, model.nDecay);
+          ops.adamw_update(
+            model.paramsFlat,
+            model.gradsFlat,
+            m,
+            v,
+            norm,
+            {
+              lr: c.lr,
+              beta1: c.beta1,
+              beta2: c.beta2,
+              eps: c.eps,
+              weightDecay: c.weightDecay,
+              step,
+            },
+            n,
+            model.nDecay,
+          );
           gpu.submit();
         },
         sync: () => gpu.sync(),
