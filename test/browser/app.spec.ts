@@ -201,13 +201,11 @@ test('results import names a corrupt line and keeps the rest; labs live in the l
     '',
     JSON.stringify(record('b', 26496)),
   ].join('\n');
-  await page
-    .getByTestId('import')
-    .setInputFiles({
-      name: 'sweep.jsonl',
-      mimeType: 'application/jsonl',
-      buffer: Buffer.from(jsonl),
-    });
+  await page.getByTestId('import').setInputFiles({
+    name: 'sweep.jsonl',
+    mimeType: 'application/jsonl',
+    buffer: Buffer.from(jsonl),
+  });
   await expect(page.getByTestId('results-message')).toContainText('Imported 2 runs');
   await expect(page.getByTestId('import-errors')).toContainText('line 2: not valid JSON');
   await expect(page.getByTestId('results-table').locator('tbody tr')).toHaveCount(2);

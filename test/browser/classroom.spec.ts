@@ -153,13 +153,11 @@ test('the explorer works with no training; T² explained; reversed digits read; 
       budgets: [1e10, 4e10, 1.6e11],
       questions: 16,
     });
-    await page
-      .getByTestId('explore-file')
-      .setInputFiles({
-        name: 'mine.jsonl',
-        mimeType: 'application/jsonl',
-        buffer: Buffer.from(records.map((r) => JSON.stringify(r)).join('\n')),
-      });
+    await page.getByTestId('explore-file').setInputFiles({
+      name: 'mine.jsonl',
+      mimeType: 'application/jsonl',
+      buffer: Buffer.from(records.map((r) => JSON.stringify(r)).join('\n')),
+    });
   }
   const table = page.getByTestId('explore-table');
   await expect(table).toBeVisible({ timeout: 120_000 });
@@ -232,13 +230,11 @@ test('the explorer works with no training; T² explained; reversed digits read; 
     code_version: 'test',
     finished_at: '2026-01-01T00:00:00Z',
   };
-  await page
-    .getByTestId('import')
-    .setInputFiles({
-      name: 'reading.jsonl',
-      mimeType: 'application/jsonl',
-      buffer: Buffer.from(JSON.stringify(rec)),
-    });
+  await page.getByTestId('import').setInputFiles({
+    name: 'reading.jsonl',
+    mimeType: 'application/jsonl',
+    buffer: Buffer.from(JSON.stringify(rec)),
+  });
   await expect(page.getByTestId('results-message')).toContainText('Imported 1 run');
   await page.getByTestId('tab-samples').click();
   await page.getByTestId('samples-sweep').selectOption('reading');
