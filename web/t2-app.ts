@@ -116,63 +116,16 @@ export class T2App extends LitElement {
   static override styles = [
     shared,
     css`
-      :host {
-        display: block;
-        max-width: 1280px;
-        margin: 0 auto;
-        padding: 0.75rem clamp(0.5rem, 3vw, 1.5rem) 3rem;
-        overflow-wrap: anywhere;
-      }
-      header {
-        display: flex;
-        flex-wrap: wrap;
-        align-items: baseline;
-        gap: 0.5rem 1.5rem;
-        padding-bottom: 0.5rem;
-      }
-      h1 {
-        font-size: 1.5rem;
-        margin: 0;
-      }
-      .adapter {
-        font-size: 0.95rem;
-        flex: 1;
-      }
-      .software {
-        color: var(--warn);
-        font-weight: 600;
-      }
-      .fatal {
-        white-space: pre-wrap;
-        color: var(--bad);
-        background: #fff;
-        border: 2px solid var(--bad);
-        padding: 1rem;
-        border-radius: 6px;
-      }
-      [role='tablist'] {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.25rem;
-        border-bottom: 2px solid var(--line);
-        margin-bottom: 0.5rem;
-      }
-      [role='tab'] {
-        border: 1px solid transparent;
-        border-bottom: none;
-        border-radius: 6px 6px 0 0;
-        background: transparent;
-        padding: 0.5rem 1.1rem;
-        font-weight: 600;
-        color: #333;
-      }
-      [role='tab'][aria-selected='true'] {
-        background: #fff;
-        border-color: var(--line);
-        color: var(--accent);
-        box-shadow: inset 0 -3px 0 var(--accent);
-      }
-    `,
+    :host { display: block; max-width: 1280px; margin: 0 auto; padding: 0.75rem clamp(0.5rem, 3vw, 1.5rem) 3rem; overflow-wrap: anywhere; }
+    header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.5rem 1.5rem; padding-bottom: 0.5rem; }
+    h1 { font-size: 1.5rem; margin: 0; }
+    .adapter { font-size: 0.95rem; flex: 1; }
+    .software { color: var(--warn); font-weight: 600; }
+    .fatal { white-space: pre-wrap; color: var(--bad); background: #fff; border: 2px solid var(--bad); padding: 1rem; border-radius: 6px; }
+    [role='tablist'] { display: flex; flex-wrap: wrap; gap: 0.25rem; border-bottom: 2px solid var(--line); margin-bottom: 0.5rem; }
+    [role='tab'] { border: 1px solid transparent; border-bottom: none; border-radius: 6px 6px 0 0; background: transparent; padding: 0.5rem 1.1rem; font-weight: 600; color: #333; }
+    [role='tab'][aria-selected='true'] { background: #fff; border-color: var(--line); color: var(--accent); box-shadow: inset 0 -3px 0 var(--accent); }
+  `,
   ];
 
   override render() {
@@ -184,96 +137,35 @@ export class T2App extends LitElement {
         <span class="adapter" data-testid="adapter">
           ${
             a
-              ? html`GPU:
-                  <strong>${a.vendor} ${a.architecture}</strong> ${a.description || a.device}
-                  ${a.software ? html`<span class="software" role="status">· software adapter: runs on the CPU, 100–10,000× slower than a GPU; keep to the smoke preset</span>` : ''}`
+              ? html`GPU: <strong>${a.vendor} ${a.architecture}</strong> ${a.description || a.device}
+                ${a.software ? html`<span class="software" role="status">· software adapter: runs on the CPU, 100–10,000× slower than a GPU; keep to the smoke preset</span>` : ''}`
               : this.error
                 ? 'no GPU (see below)'
                 : 'looking for a GPU…'
           }
         </span>
-        <button
-          aria-pressed=${this.large}
-          @click=${() => setHash({ text: this.large ? null : 'large' })}
-          data-testid="large-text"
-        >
-          Large text
-        </button>
+        <button aria-pressed=${this.large} @click=${() => setHash({ text: this.large ? null : 'large' })} data-testid="large-text">Large text</button>
       </header>
       ${this.error ? html`<p class="fatal" role="alert" data-testid="no-webgpu">${this.error}</p>` : ''}
       ${this.storage ? html`<p class="notice" role="status">${this.storage}</p>` : ''}
       <nav role="tablist" aria-label="views" @keydown=${this.onTabKey}>
         ${VIEWS.map(
-          (v) =>
-            html`<button
-              role="tab"
-              id=${`tab-${v.id}`}
-              aria-selected=${v.id === this.view}
-              aria-controls=${`panel-${v.id}`}
-              tabindex=${v.id === this.view ? 0 : -1}
-              @click=${() => this.select(v.id)}
-              data-testid=${`tab-${v.id}`}
-            >
-              ${v.label}
-            </button>`,
+          (
+            v,
+          ) => html`<button role="tab" id=${`tab-${v.id}`} aria-selected=${v.id === this.view} aria-controls=${`panel-${v.id}`}
+          tabindex=${v.id === this.view ? 0 : -1} @click=${() => this.select(v.id)} data-testid=${`tab-${v.id}`}>${v.label}</button>`,
         )}
       </nav>
-      <section
-        role="tabpanel"
-        id="panel-learn"
-        aria-labelledby="tab-learn"
-        ?hidden=${this.view !== 'learn'}
-      >
-        <t2-learn></t2-learn>
-      </section>
-      <section
-        role="tabpanel"
-        id="panel-sweep"
-        aria-labelledby="tab-sweep"
-        ?hidden=${this.view !== 'sweep'}
-      >
-        <t2-sweep .ready=${ready}></t2-sweep>
-      </section>
-      <section
-        role="tabpanel"
-        id="panel-results"
-        aria-labelledby="tab-results"
-        ?hidden=${this.view !== 'results'}
-      >
-        <t2-results .revision=${this.revision} .active=${this.view === 'results'}></t2-results>
-      </section>
-      <section
-        role="tabpanel"
-        id="panel-explore"
-        aria-labelledby="tab-explore"
-        ?hidden=${this.view !== 'explore'}
-      >
-        <t2-explorer .active=${this.view === 'explore'}></t2-explorer>
-      </section>
-      <section
-        role="tabpanel"
-        id="panel-samples"
-        aria-labelledby="tab-samples"
-        ?hidden=${this.view !== 'samples'}
-      >
-        <t2-samples .revision=${this.revision} .active=${this.view === 'samples'}></t2-samples>
-      </section>
-      <section
-        role="tabpanel"
-        id="panel-kernels"
-        aria-labelledby="tab-kernels"
-        ?hidden=${this.view !== 'kernels'}
-      >
-        <t2-kernels .ready=${ready}></t2-kernels>
-      </section>
-      <section
-        role="tabpanel"
-        id="panel-labs"
-        aria-labelledby="tab-labs"
-        ?hidden=${this.view !== 'labs'}
-      >
-        <t2-labs .revision=${this.revision}></t2-labs>
-      </section>
+      <section role="tabpanel" id="panel-learn" aria-labelledby="tab-learn" ?hidden=${this.view !== 'learn'}><t2-learn></t2-learn></section>
+      <section role="tabpanel" id="panel-sweep" aria-labelledby="tab-sweep" ?hidden=${this.view !== 'sweep'}><t2-sweep .ready=${ready}></t2-sweep></section>
+      <section role="tabpanel" id="panel-results" aria-labelledby="tab-results" ?hidden=${this.view !== 'results'}>
+        <t2-results .revision=${this.revision} .active=${this.view === 'results'}></t2-results></section>
+      <section role="tabpanel" id="panel-explore" aria-labelledby="tab-explore" ?hidden=${this.view !== 'explore'}>
+        <t2-explorer .active=${this.view === 'explore'}></t2-explorer></section>
+      <section role="tabpanel" id="panel-samples" aria-labelledby="tab-samples" ?hidden=${this.view !== 'samples'}>
+        <t2-samples .revision=${this.revision} .active=${this.view === 'samples'}></t2-samples></section>
+      <section role="tabpanel" id="panel-kernels" aria-labelledby="tab-kernels" ?hidden=${this.view !== 'kernels'}><t2-kernels .ready=${ready}></t2-kernels></section>
+      <section role="tabpanel" id="panel-labs" aria-labelledby="tab-labs" ?hidden=${this.view !== 'labs'}><t2-labs .revision=${this.revision}></t2-labs></section>
     `;
   }
 }

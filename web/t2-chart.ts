@@ -31,18 +31,9 @@ export class T2Chart extends LitElement {
   }
 
   static override styles = css`
-    :host {
-      display: block;
-    }
-    .box {
-      position: relative;
-      height: var(--chart-height, 320px);
-    }
-    .empty {
-      color: #555;
-      font-style: italic;
-      padding: 1rem 0;
-    }
+    :host { display: block; }
+    .box { position: relative; height: var(--chart-height, 320px); }
+    .empty { color: #555; font-style: italic; padding: 1rem 0; }
   `;
 
   private points(): number {
@@ -53,9 +44,7 @@ export class T2Chart extends LitElement {
     const n = this.points();
     this.dataset.points = String(n);
     return html`
-      <div class="box" ?hidden=${n === 0}>
-        <canvas role="img" aria-label=${this.label}></canvas>
-      </div>
+      <div class="box" ?hidden=${n === 0}><canvas role="img" aria-label=${this.label}></canvas></div>
       ${n === 0 ? html`<p class="empty">${this.empty}</p>` : ''}
     `;
   }

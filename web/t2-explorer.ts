@@ -91,36 +91,13 @@ export class T2Explorer extends LitElement {
   static override styles = [
     shared,
     css`
-      .sliders {
-        display: grid;
-        grid-template-columns: minmax(10rem, max-content) minmax(10rem, 1fr) minmax(
-            7rem,
-            max-content
-          );
-        gap: 0.4rem 1rem;
-        align-items: center;
-        max-width: 60rem;
-      }
-      .sliders input[type='range'] {
-        width: 100%;
-      }
-      @media (max-width: 40rem) {
-        .sliders {
-          grid-template-columns: 1fr;
-        }
-      }
-      .value {
-        font-variant-numeric: tabular-nums;
-        font-weight: 600;
-      }
-      .big {
-        font-size: 1.15rem;
-      }
-      .scroll {
-        overflow-x: auto;
-        max-width: 100%;
-      }
-    `,
+    .sliders { display: grid; grid-template-columns: minmax(10rem, max-content) minmax(10rem, 1fr) minmax(7rem, max-content); gap: 0.4rem 1rem; align-items: center; max-width: 60rem; }
+    .sliders input[type='range'] { width: 100%; }
+    @media (max-width: 40rem) { .sliders { grid-template-columns: 1fr; } }
+    .value { font-variant-numeric: tabular-nums; font-weight: 600; }
+    .big { font-size: 1.15rem; }
+    .scroll { overflow-x: auto; max-width: 100%; }
+  `,
   ];
 
   override updated(): void {
@@ -237,32 +214,15 @@ export class T2Explorer extends LitElement {
   override render() {
     return html`
       <h2>Explore the measured tradeoff</h2>
-      <p>
-        No training needed: pick results, then move the two budgets. <strong>C_train</strong> is the
-        compute spent training (6·N·D FLOPs); <strong>C_inf</strong> the compute spent serving each
-        token (2·N·k FLOPs, k samples per question). Watch where the best model size N* and its
-        tokens per parameter D*/N* go for Chinchilla (which ignores inference) and for the T² laws
-        (which pay for it). <a href="#view=learn">What is T²?</a>
-      </p>
+      <p>No training needed: pick results, then move the two budgets. <strong>C_train</strong> is the compute spent training (6·N·D FLOPs);
+        <strong>C_inf</strong> the compute spent serving each token (2·N·k FLOPs, k samples per question). Watch where the best model size N*
+        and its tokens per parameter D*/N* go for Chinchilla (which ignores inference) and for the T² laws (which pay for it).
+        <a href="#view=learn">What is T²?</a></p>
       <div class="controls">
-        <label
-          >Results
-          <select
-            data-testid="explore-source"
-            @change=${(e: Event) => this.load((e.target as HTMLSelectElement).value)}
-          >
-            ${this.sources.length === 0 ? html`<option value="">(none yet: pick a file)</option>` : ''}
-            ${this.sources.map((s) => html`<option value=${s.key} ?selected=${s.key === this.source}>${s.label}</option>`)}
-          </select></label
-        >
-        <label
-          >or your own <code>results.jsonl</code>
-          <input
-            type="file"
-            accept=".jsonl,.json,.txt"
-            @change=${this.pickFile}
-            data-testid="explore-file"
-        /></label>
+        <label>Results <select data-testid="explore-source" @change=${(e: Event) => this.load((e.target as HTMLSelectElement).value)}>
+          ${this.sources.length === 0 ? html`<option value="">(none yet: pick a file)</option>` : ''}
+          ${this.sources.map((s) => html`<option value=${s.key} ?selected=${s.key === this.source}>${s.label}</option>`)}</select></label>
+        <label>or your own <code>results.jsonl</code> <input type="file" accept=".jsonl,.json,.txt" @change=${this.pickFile} data-testid="explore-file"></label>
       </div>
       ${this.status ? html`<p class="muted" role="status" data-testid="explore-status">${this.status}</p>` : ''}
       ${this.errors.length ? html`<p class="notice">${this.errors.length} line${this.errors.length === 1 ? '' : 's'} could not be read and were skipped: ${this.errors.slice(0, 3).join('; ')}${this.errors.length > 3 ? '; …' : ''}</p>` : ''}
@@ -304,115 +264,45 @@ export class T2Explorer extends LitElement {
     const warnings = fitWarnings(fit);
     const cell = (p: OptimumPoint | null | undefined, k: boolean) =>
       p && Number.isFinite(p.N)
-        ? html`<td class="num">${fmt(p.N)}${p.atBoundary ? ' (edge)' : ''}</td>
-            <td class="num">${fmt(p.D)}</td>
-            <td class="num"><strong>${fmt(p.ratio)}</strong></td>
-            <td class="num">${k ? fmt(p.k) : '1 (not charged)'}</td>`
+        ? html`<td class="num">${fmt(p.N)}${p.atBoundary ? ' (edge)' : ''}</td><td class="num">${fmt(p.D)}</td><td class="num"><strong>${fmt(p.ratio)}</strong></td><td class="num">${k ? fmt(p.k) : '1 (not charged)'}</td>`
         : html`<td colspan="4" class="muted">not fitted</td>`;
     const shift =
       row?.t2_loss && row.chinchilla.ratio > 0 ? row.t2_loss.ratio / row.chinchilla.ratio : null;
     const sweep = rs[0]!.sweep;
     return html`
-      <p class="notice" data-testid="explore-provenance">
-        Fitted from ${rs.length} measured runs of
-        <strong>${sweep}</strong> (${[...new Set(rs.map((r) => r.device))].slice(0, 2).join('; ')};
-        code ${[...new Set(rs.map((r) => r.code_version))].slice(0, 2).join(', ')}). Lines are the
-        laws fitted to those runs, not measurements; points are the runs; triangles are each isoFLOP
-        level's measured optimum.
-      </p>
-      ${
-        warnings.length
-          ? html`<ul class="error" data-testid="explore-warnings">
-              ${warnings.map((w) => html`<li>${w}</li>`)}
-            </ul>`
-          : ''
-      }
+      <p class="notice" data-testid="explore-provenance">Fitted from ${rs.length} measured runs of <strong>${sweep}</strong>
+        (${[...new Set(rs.map((r) => r.device))].slice(0, 2).join('; ')}; code ${[...new Set(rs.map((r) => r.code_version))].slice(0, 2).join(', ')}).
+        Lines are the laws fitted to those runs, not measurements; points are the runs; triangles are each isoFLOP level's measured optimum.</p>
+      ${warnings.length ? html`<ul class="error" data-testid="explore-warnings">${warnings.map((w) => html`<li>${w}</li>`)}</ul>` : ''}
       <div class="sliders card">
         <label for="ctrain">Training compute C_train</label>
-        <input
-          id="ctrain"
-          type="range"
-          min=${cLo}
-          max=${cHi}
-          step="0.01"
-          .value=${String(this.logC)}
-          data-testid="slider-ctrain"
-          @input=${(e: Event) => this.slide('ctrain', Number((e.target as HTMLInputElement).value))}
-          aria-valuetext=${`${fmt(C)} FLOPs`}
-        />
+        <input id="ctrain" type="range" min=${cLo} max=${cHi} step="0.01" .value=${String(this.logC)} data-testid="slider-ctrain"
+          @input=${(e: Event) => this.slide('ctrain', Number((e.target as HTMLInputElement).value))} aria-valuetext=${`${fmt(C)} FLOPs`} />
         <span class="value" data-testid="value-ctrain">${fmt(C)} FLOPs</span>
         <label for="cinf">Inference compute C_inf</label>
-        <input
-          id="cinf"
-          type="range"
-          min=${iLo}
-          max=${iHi}
-          step="0.01"
-          .value=${String(this.logCinf)}
-          data-testid="slider-cinf"
-          @input=${(e: Event) => this.slide('cinf', Number((e.target as HTMLInputElement).value))}
-          aria-valuetext=${`${fmt(C_inf)} FLOPs per token`}
-        />
+        <input id="cinf" type="range" min=${iLo} max=${iHi} step="0.01" .value=${String(this.logCinf)} data-testid="slider-cinf"
+          @input=${(e: Event) => this.slide('cinf', Number((e.target as HTMLInputElement).value))} aria-valuetext=${`${fmt(C_inf)} FLOPs per token`} />
         <span class="value" data-testid="value-cinf">${fmt(C_inf)} FLOPs/token</span>
       </div>
-      <p class="big" data-testid="explore-headline">
-        ${
-          shift === null
-            ? 'The T² loss law could not be fitted to these runs, so only Chinchilla is shown.'
-            : html`At these budgets the T² loss law wants
-                <strong>${fmt(shift)}×</strong> Chinchilla's tokens per parameter (D*/N*
-                ${fmt(row!.t2_loss!.ratio)} against ${fmt(row!.chinchilla.ratio)}), a model of N* =
-                ${fmt(row!.t2_loss!.N)} drawing k* = ${fmt(row!.t2_loss!.k)} samples per question.`
-        }
-      </p>
-      <div class="scroll">
-        <table data-testid="explore-table">
-          <thead>
-            <tr>
-              <th>law (fitted)</th>
-              <th class="num">N*</th>
-              <th class="num">D*</th>
-              <th class="num">D*/N*</th>
-              <th class="num">k* = C_inf/(2N*)</th>
-            </tr>
-          </thead>
-          <tbody>
-            <tr data-law="chinchilla">
-              <td>Chinchilla (inference free)</td>
-              ${cell(row?.chinchilla, false)}
-            </tr>
-            <tr data-law="t2-loss">
-              <td>T² loss law (Approach 1)</td>
-              ${cell(row?.t2_loss, true)}
-            </tr>
-            <tr data-law="t2-accuracy">
-              <td>T² accuracy law (Approach 2)</td>
-              ${cell(row?.t2_accuracy, true)}
-            </tr>
-          </tbody>
-        </table>
-      </div>
+      <p class="big" data-testid="explore-headline">${
+        shift === null
+          ? 'The T² loss law could not be fitted to these runs, so only Chinchilla is shown.'
+          : html`At these budgets the T² loss law wants <strong>${fmt(shift)}×</strong> Chinchilla's tokens per parameter
+          (D*/N* ${fmt(row!.t2_loss!.ratio)} against ${fmt(row!.chinchilla.ratio)}), a model of N* = ${fmt(row!.t2_loss!.N)} drawing k* = ${fmt(row!.t2_loss!.k)} samples per question.`
+      }</p>
+      <div class="scroll"><table data-testid="explore-table">
+        <thead><tr><th>law (fitted)</th><th class="num">N*</th><th class="num">D*</th><th class="num">D*/N*</th><th class="num">k* = C_inf/(2N*)</th></tr></thead>
+        <tbody>
+          <tr data-law="chinchilla"><td>Chinchilla (inference free)</td>${cell(row?.chinchilla, false)}</tr>
+          <tr data-law="t2-loss"><td>T² loss law (Approach 1)</td>${cell(row?.t2_loss, true)}</tr>
+          <tr data-law="t2-accuracy"><td>T² accuracy law (Approach 2)</td>${cell(row?.t2_accuracy, true)}</tr>
+        </tbody></table></div>
       <div class="grid2">
-        <div class="card">
-          <t2-chart
-            data-testid="explore-chart-n"
-            label="optimal model size against training compute"
-            .config=${explorerChart({ field: 'N', rows: curve, records: rs, iso, C_train: C })}
-          ></t2-chart>
-        </div>
-        <div class="card">
-          <t2-chart
-            data-testid="explore-chart-ratio"
-            label="optimal tokens per parameter against training compute"
-            .config=${explorerChart({ field: 'ratio', rows: curve, records: rs, iso, C_train: C })}
-          ></t2-chart>
-        </div>
+        <div class="card"><t2-chart data-testid="explore-chart-n" label="optimal model size against training compute" .config=${explorerChart({ field: 'N', rows: curve, records: rs, iso, C_train: C })}></t2-chart></div>
+        <div class="card"><t2-chart data-testid="explore-chart-ratio" label="optimal tokens per parameter against training compute" .config=${explorerChart({ field: 'ratio', rows: curve, records: rs, iso, C_train: C })}></t2-chart></div>
       </div>
-      <p class="muted">
-        An optimum marked "(edge)" lies at the end of the N range scanned (${fmt(Nr[0])} to
-        ${fmt(Math.min(Nr[1], C_inf / 2))}): the law would go further, the runs cannot say. The T²
-        scan stops at N = C_inf/2, where a model can afford only one sample.
-      </p>
+      <p class="muted">An optimum marked "(edge)" lies at the end of the N range scanned (${fmt(Nr[0])} to ${fmt(Math.min(Nr[1], C_inf / 2))}): the law would go further, the runs cannot say.
+        The T² scan stops at N = C_inf/2, where a model can afford only one sample.</p>
     `;
   }
 }

@@ -145,56 +145,27 @@ export class T2Kernels extends LitElement {
     const allOk = this.checks.length > 0 && this.checks.every((c) => c.ok);
     return html`
       <h2>Kernels</h2>
-      <p>
-        Every WGSL kernel t2lab trains with, on your GPU. <em>Check</em> runs each version against
-        its float64 CPU reference; <em>Profile</em> times each version on the GPU and compares it
-        with this adapter's FMA ceiling, measured on the spot.
-      </p>
+      <p>Every WGSL kernel t2lab trains with, on your GPU. <em>Check</em> runs each version against its float64 CPU reference;
+        <em>Profile</em> times each version on the GPU and compares it with this adapter's FMA ceiling, measured on the spot.</p>
       <div class="controls">
-        <button class="primary" @click=${this.check} ?disabled=${disabled} data-testid="check">
-          ${this.busy === 'check' ? 'Checking…' : 'Check kernels'}
-        </button>
-        <label
-          >Kernel
-          <select
-            @change=${(e: Event) => {
-              this.selected = (e.target as HTMLSelectElement).value;
-              setHash({ kernel: this.selected || null });
-            }}
-            ?disabled=${disabled}
-            data-testid="kernel-select"
-          >
+        <button class="primary" @click=${this.check} ?disabled=${disabled} data-testid="check">${this.busy === 'check' ? 'Checking…' : 'Check kernels'}</button>
+        <label>Kernel
+          <select @change=${(e: Event) => {
+            this.selected = (e.target as HTMLSelectElement).value;
+            setHash({ kernel: this.selected || null });
+          }} ?disabled=${disabled} data-testid="kernel-select">
             <option value="">all</option>
             ${this.kernels.map((k) => html`<option value=${k} ?selected=${k === this.selected}>${k}</option>`)}
           </select>
         </label>
-        <label
-          >Repetitions
-          <select
-            @change=${(e: Event) => (this.reps = Number((e.target as HTMLSelectElement).value))}
-            ?disabled=${disabled}
-          >
-            ${[3, 5, 10, 20].map((n) => html`<option value=${n} ?selected=${n === this.reps}>${n}</option>`)}
-          </select></label
-        >
-        <button @click=${this.profile} ?disabled=${disabled} data-testid="profile">
-          ${this.busy === 'profile' ? 'Profiling…' : 'Profile'}
-        </button>
-        <button
-          @click=${this.exportTrace}
-          ?disabled=${!this.report || this.busy !== ''}
-          data-testid="export-trace"
-        >
-          Export trace (Perfetto / chrome://tracing)
-        </button>
+        <label>Repetitions <select @change=${(e: Event) => (this.reps = Number((e.target as HTMLSelectElement).value))} ?disabled=${disabled}>
+          ${[3, 5, 10, 20].map((n) => html`<option value=${n} ?selected=${n === this.reps}>${n}</option>`)}</select></label>
+        <button @click=${this.profile} ?disabled=${disabled} data-testid="profile">${this.busy === 'profile' ? 'Profiling…' : 'Profile'}</button>
+        <button @click=${this.exportTrace} ?disabled=${!this.report || this.busy !== ''} data-testid="export-trace">Export trace (Perfetto / chrome://tracing)</button>
       </div>
       <div class="controls">
-        <button @click=${() => this.peers(true)} ?disabled=${disabled} data-testid="peers-quick">
-          ${this.busy === 'peers' ? 'Comparing…' : 'Compare with jax-js and TensorFlow.js (small shapes)'}
-        </button>
-        <button @click=${() => this.peers(false)} ?disabled=${disabled}>
-          Compare (all shapes, slow)
-        </button>
+        <button @click=${() => this.peers(true)} ?disabled=${disabled} data-testid="peers-quick">${this.busy === 'peers' ? 'Comparing…' : 'Compare with jax-js and TensorFlow.js (small shapes)'}</button>
+        <button @click=${() => this.peers(false)} ?disabled=${disabled}>Compare (all shapes, slow)</button>
       </div>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
       ${this.rows.length ? this.renderProfile() : ''}
@@ -202,33 +173,18 @@ export class T2Kernels extends LitElement {
       ${
         this.checks.length
           ? html`<h3>Check against the float64 reference</h3>
-              <table data-testid="checks" data-done=${this.busy !== 'check'} data-all-ok=${allOk}>
-                <thead>
-                  <tr>
-                    <th>kernel</th>
-                    <th>version</th>
-                    <th>shape</th>
-                    <th class="num">max |GPU − CPU|</th>
-                    <th class="num">tolerance</th>
-                    <th>result</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${this.checks.map(
-                    (c) =>
-                      html`<tr>
-                        <td>${c.kernel}</td>
-                        <td>${c.version}</td>
-                        <td>${c.shape}</td>
-                        <td class="num">${c.maxError.toExponential(2)}</td>
-                        <td class="num">${c.tolerance.toExponential(0)}</td>
-                        <td class=${c.ok ? 'ok' : 'bad'}>
-                          ${c.ok ? 'pass' : `FAIL${c.error ? `: ${c.error}` : ''}`}
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
+          <table data-testid="checks" data-done=${this.busy !== 'check'} data-all-ok=${allOk}>
+            <thead><tr><th>kernel</th><th>version</th><th>shape</th><th class="num">max |GPU − CPU|</th><th class="num">tolerance</th><th>result</th></tr></thead>
+            <tbody>
+              ${this.checks.map(
+                (c) => html`<tr>
+                  <td>${c.kernel}</td><td>${c.version}</td><td>${c.shape}</td>
+                  <td class="num">${c.maxError.toExponential(2)}</td><td class="num">${c.tolerance.toExponential(0)}</td>
+                  <td class=${c.ok ? 'ok' : 'bad'}>${c.ok ? 'pass' : `FAIL${c.error ? `: ${c.error}` : ''}`}</td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>`
           : ''
       }
     `;
@@ -244,50 +200,22 @@ export class T2Kernels extends LitElement {
       : '';
     return html`
       <h3>Against other WebGPU libraries</h3>
-      <p>
-        Each row first checks that every library computes the same result (within the stated
-        tolerance), then times them alternately on this adapter: median milliseconds, and how many
-        times faster t2lab is (× &gt; 1: t2lab faster). ${versions}
-      </p>
+      <p>Each row first checks that every library computes the same result (within the stated tolerance), then times them alternately on this adapter: median milliseconds, and how many times faster t2lab is (× &gt; 1: t2lab faster). ${versions}</p>
       <table data-testid="peers-table" data-done=${this.busy !== 'peers'}>
-        <thead>
-          <tr>
-            <th>operation</th>
-            <th>shape</th>
-            <th class="num">t2lab ms</th>
-            <th class="num">GFLOP/s</th>
-            <th>kernel</th>
-            ${names.map(
-              (n) =>
-                html`<th class="num">${n} ms</th>
-                  <th class="num">× vs ${n}</th>`,
-            )}
-          </tr>
-        </thead>
-        <tbody>
-          ${this.peerRows.map(
-            (r) =>
-              html`<tr>
-                <td>${r.kind}</td>
-                <td>${r.shape}</td>
-                <td class="num">${r.ours.ms.toFixed(2)}</td>
-                <td class="num">${r.ours.gflops.toFixed(2)}</td>
-                <td>${r.ours.label ?? ''}</td>
-                ${names.map((n) => {
-                  const p = r.peers.find((x) => x.name === n);
-                  if (!p)
-                    return html`<td></td>
-                      <td></td>`;
-                  if (p.ms === null)
-                    return html`<td class="bad" colspan="2" title=${p.error ?? ''}>
-                      ${p.error ? `failed: ${p.error}` : `disagrees (${p.maxDiff.toExponential(1)} > ${p.tolerance.toExponential(0)})`}
-                    </td>`;
-                  return html`<td class="num">${p.ms.toFixed(2)}</td>
-                    <td class="num">${p.speedup!.toFixed(2)}×</td>`;
-                })}
-              </tr>`,
-          )}
-        </tbody>
+        <thead><tr><th>operation</th><th>shape</th><th class="num">t2lab ms</th><th class="num">GFLOP/s</th><th>kernel</th>
+          ${names.map((n) => html`<th class="num">${n} ms</th><th class="num">× vs ${n}</th>`)}</tr></thead>
+        <tbody>${this.peerRows.map(
+          (
+            r,
+          ) => html`<tr><td>${r.kind}</td><td>${r.shape}</td><td class="num">${r.ours.ms.toFixed(2)}</td><td class="num">${r.ours.gflops.toFixed(2)}</td><td>${r.ours.label ?? ''}</td>
+          ${names.map((n) => {
+            const p = r.peers.find((x) => x.name === n);
+            if (!p) return html`<td></td><td></td>`;
+            if (p.ms === null)
+              return html`<td class="bad" colspan="2" title=${p.error ?? ''}>${p.error ? `failed: ${p.error}` : `disagrees (${p.maxDiff.toExponential(1)} > ${p.tolerance.toExponential(0)})`}</td>`;
+            return html`<td class="num">${p.ms.toFixed(2)}</td><td class="num">${p.speedup!.toFixed(2)}×</td>`;
+          })}</tr>`,
+        )}</tbody>
       </table>
     `;
   }
@@ -303,28 +231,12 @@ export class T2Kernels extends LitElement {
       <h3>Profile</h3>
       ${
         this.report
-          ? html`<p>
-              FMA ceiling of this adapter:
-              <strong>${this.report.peakGflops.toFixed(1)} GFLOP/s</strong>
-              (${this.report.peakClock} clock). Kernel times:
-              ${clocks.map((c) => (c === 'timestamp' ? 'GPU timestamp queries' : 'wall clock around submit (this adapter has no timestamp-query)')).join(' and ')}.
-            </p>`
+          ? html`<p>FMA ceiling of this adapter: <strong>${this.report.peakGflops.toFixed(1)} GFLOP/s</strong> (${this.report.peakClock} clock).
+        Kernel times: ${clocks.map((c) => (c === 'timestamp' ? 'GPU timestamp queries' : 'wall clock around submit (this adapter has no timestamp-query)')).join(' and ')}.</p>`
           : ''
       }
       <table data-testid="profile-table" data-done=${this.busy !== 'profile'}>
-        <thead>
-          <tr>
-            <th>kernel</th>
-            <th>shape</th>
-            <th>version</th>
-            <th class="num">median ms</th>
-            <th class="num">min–max ms</th>
-            <th class="num">GFLOP/s</th>
-            <th class="num">GB/s</th>
-            <th class="num">% of FMA peak</th>
-            <th class="num">× v1 (or slowest)</th>
-          </tr>
-        </thead>
+        <thead><tr><th>kernel</th><th>shape</th><th>version</th><th class="num">median ms</th><th class="num">min–max ms</th><th class="num">GFLOP/s</th><th class="num">GB/s</th><th class="num">% of FMA peak</th><th class="num">× v1 (or slowest)</th></tr></thead>
         <tbody>
           ${[...groups.values()].flatMap((g) => {
             // Speed-ups against v1, or against the slowest version where v1 was not timed at this shape.
@@ -332,28 +244,17 @@ export class T2Kernels extends LitElement {
               g.find((r) => r.version === 'v1') ?? g.reduce((a, b) => (b.ms > a.ms ? b : a));
             const fastest = g.reduce((a, b) => (b.ms < a.ms ? b : a));
             return g.map(
-              (r, i) =>
-                html`<tr class=${i === 0 ? 'first' : ''}>
-                  <td>${i === 0 ? r.kernel : ''}</td>
-                  <td>${i === 0 ? r.shape : ''}</td>
-                  <td>
-                    ${r.version}${g.length > 1 && r === fastest ? html` <span class="ok">fastest</span>` : ''}
-                  </td>
-                  <td class="num">${r.ms.toFixed(3)}</td>
-                  <td class="num">
-                    ${Math.min(...r.samplesMs).toFixed(3)}–${Math.max(...r.samplesMs).toFixed(3)}
-                  </td>
-                  <td class="num">${r.gflops.toFixed(2)}</td>
-                  <td class="num">${r.bytes === 0 ? '–' : r.gbs.toFixed(2)}</td>
-                  <td class="num">
-                    ${Number.isFinite(r.peakFraction) ? (100 * r.peakFraction).toFixed(1) : '–'}
-                    <span
-                      aria-hidden="true"
-                      style="display:inline-block;height:0.7rem;vertical-align:middle;background:var(--accent);width:${Number.isFinite(r.peakFraction) ? (60 * r.peakFraction) / best : 0}px"
-                    ></span>
-                  </td>
-                  <td class="num">${g.length > 1 ? `${(v1.ms / r.ms).toFixed(2)}×` : ''}</td>
-                </tr>`,
+              (r, i) => html`<tr class=${i === 0 ? 'first' : ''}>
+              <td>${i === 0 ? r.kernel : ''}</td><td>${i === 0 ? r.shape : ''}</td>
+              <td>${r.version}${g.length > 1 && r === fastest ? html` <span class="ok">fastest</span>` : ''}</td>
+              <td class="num">${r.ms.toFixed(3)}</td>
+              <td class="num">${Math.min(...r.samplesMs).toFixed(3)}–${Math.max(...r.samplesMs).toFixed(3)}</td>
+              <td class="num">${r.gflops.toFixed(2)}</td>
+              <td class="num">${r.bytes === 0 ? '–' : r.gbs.toFixed(2)}</td>
+              <td class="num">${Number.isFinite(r.peakFraction) ? (100 * r.peakFraction).toFixed(1) : '–'}
+                <span aria-hidden="true" style="display:inline-block;height:0.7rem;vertical-align:middle;background:var(--accent);width:${Number.isFinite(r.peakFraction) ? (60 * r.peakFraction) / best : 0}px"></span></td>
+              <td class="num">${g.length > 1 ? `${(v1.ms / r.ms).toFixed(2)}×` : ''}</td>
+            </tr>`,
             );
           })}
         </tbody>

@@ -60,35 +60,14 @@ export class T2Labs extends LitElement {
   static override styles = [
     shared,
     css`
-      .labs {
-        display: grid;
-        grid-template-columns: repeat(auto-fit, minmax(min(18rem, 100%), 1fr));
-        gap: 0.75rem;
-      }
-      .labs button {
-        text-align: left;
-        padding: 0.75rem 1rem;
-      }
-      .labs button[aria-pressed='true'] {
-        border: 3px solid var(--accent);
-      }
-      ol.steps > li {
-        margin: 0.75rem 0;
-      }
-      textarea {
-        width: 100%;
-        max-width: 50rem;
-      }
-      input.link {
-        width: 100%;
-        max-width: 50rem;
-        box-sizing: border-box;
-      }
-      tr.winner td {
-        background: #dcf5e3;
-        font-weight: 600;
-      }
-    `,
+    .labs { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(18rem, 100%), 1fr)); gap: 0.75rem; }
+    .labs button { text-align: left; padding: 0.75rem 1rem; }
+    .labs button[aria-pressed='true'] { border: 3px solid var(--accent); }
+    ol.steps > li { margin: 0.75rem 0; }
+    textarea { width: 100%; max-width: 50rem; }
+    input.link { width: 100%; max-width: 50rem; box-sizing: border-box; }
+    tr.winner td { background: #dcf5e3; font-weight: 600; }
+  `,
   ];
 
   override connectedCallback(): void {
@@ -194,23 +173,14 @@ export class T2Labs extends LitElement {
     const lab = this.lab;
     return html`
       <h2>Labs</h2>
-      <p>
-        Short guided experiments for a class. Predict first, then run, then compare. Seeds are
-        pinned, so everyone with the same link trains the same models. New to the idea?
-        <a href="#view=learn">What is T²?</a>
-      </p>
+      <p>Short guided experiments for a class. Predict first, then run, then compare. Seeds are pinned, so everyone with the same link trains the same models.
+        New to the idea? <a href="#view=learn">What is T²?</a></p>
       <div class="labs" role="group" aria-label="labs">
         ${labs.map(
-          (l) =>
-            html`<button
-              aria-pressed=${l === lab}
-              @click=${() => this.open(l)}
-              data-testid=${`lab-${l.id}`}
-            >
-              <strong>${l.title}</strong><br /><span class="muted"
-                >about ${l.minutes} min on a laptop GPU; measured for yours before it runs</span
-              >
-            </button>`,
+          (
+            l,
+          ) => html`<button aria-pressed=${l === lab} @click=${() => this.open(l)} data-testid=${`lab-${l.id}`}>
+          <strong>${l.title}</strong><br /><span class="muted">about ${l.minutes} min on a laptop GPU; measured for yours before it runs</span></button>`,
         )}
       </div>
       ${lab ? this.renderLab(lab) : html`<p class="muted">Pick a lab above.</p>`}
@@ -233,56 +203,22 @@ export class T2Labs extends LitElement {
       <div class="card" data-testid="lab">
         <h3>${lab.title}</h3>
         <ol class="steps">
-          <li>
-            <strong>Predict.</strong> ${lab.predict} <br /><textarea
-              rows="3"
-              aria-label="your prediction"
-              placeholder="Your prediction (kept in the link)"
-              .value=${this.guess}
-              data-testid="lab-guess"
-              @change=${(e: Event) => setHash({ guess: (e.target as HTMLTextAreaElement).value || null })}
-            ></textarea>
-          </li>
-          <li>
-            <strong>Run.</strong>
-            ${lab.run}${runs.length ? html` <span data-testid="lab-runs">(${runs.length} run${runs.length === 1 ? '' : 's'}${edited ? ', grid edited' : ''})</span>` : ''}
-            ${
-              runs.length
-                ? html`<ul class="muted">
-                    ${runs.map((r) => html`<li>${decodeRunId(r.id)}: N = ${r.N_nonemb.toLocaleString()}, ${si(r.config.tokens)} tokens (D/N = ${(r.config.tokens / r.N_nonemb).toFixed(1)})</li>`)}
-                  </ul>`
-                : ''
-            }
+          <li><strong>Predict.</strong> ${lab.predict}
+            <br /><textarea rows="3" aria-label="your prediction" placeholder="Your prediction (kept in the link)" .value=${this.guess} data-testid="lab-guess"
+              @change=${(e: Event) => setHash({ guess: (e.target as HTMLTextAreaElement).value || null })}></textarea></li>
+          <li><strong>Run.</strong> ${lab.run}${runs.length ? html` <span data-testid="lab-runs">(${runs.length} run${runs.length === 1 ? '' : 's'}${edited ? ', grid edited' : ''})</span>` : ''}
+            ${runs.length ? html`<ul class="muted">${runs.map((r) => html`<li>${decodeRunId(r.id)}: N = ${r.N_nonemb.toLocaleString()}, ${si(r.config.tokens)} tokens (D/N = ${(r.config.tokens / r.N_nonemb).toFixed(1)})</li>`)}</ul>` : ''}
             <div class="controls">
-              <button class="primary" @click=${() => this.run(lab)} data-testid="lab-run">
-                ${lab.kernel ? `Profile ${lab.kernel}` : 'Open the sweep'}
-              </button>
+              <button class="primary" @click=${() => this.run(lab)} data-testid="lab-run">${lab.kernel ? `Profile ${lab.kernel}` : 'Open the sweep'}</button>
               ${runs.length && g ? html`<button @click=${() => this.measure(JSON.stringify(g), g)} data-testid="lab-estimate">Estimate the time on this GPU</button>` : ''}
-              <span role="status" data-testid="lab-estimate-text"
-                >${this.estimates.get(JSON.stringify(g)) ?? ''}</span
-              >
-            </div>
-          </li>
-          <li>
-            <strong>Look for.</strong>
-            <ul>
-              ${lab.lookFor.map((x) => html`<li>${x}</li>`)}
-            </ul>
-          </li>
+              <span role="status" data-testid="lab-estimate-text">${this.estimates.get(JSON.stringify(g)) ?? ''}</span>
+            </div></li>
+          <li><strong>Look for.</strong><ul>${lab.lookFor.map((x) => html`<li>${x}</li>`)}</ul></li>
         </ol>
         ${lab.compare ? this.renderComparison(g) : ''}
-        <div class="controls">
-          <button @click=${this.copyLink}>Copy link for the class</button>
-          <span role="status">${this.copied}</span>
-        </div>
-        <input
-          class="link"
-          readonly
-          aria-label="link to this lab"
-          .value=${`${location.origin}${location.pathname}${location.search}${this.hash}`}
-          data-testid="lab-link"
-          @focus=${(e: Event) => (e.target as HTMLInputElement).select()}
-        />
+        <div class="controls"><button @click=${this.copyLink}>Copy link for the class</button> <span role="status">${this.copied}</span></div>
+        <input class="link" readonly aria-label="link to this lab" .value=${`${location.origin}${location.pathname}${location.search}${this.hash}`} data-testid="lab-link"
+          @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
       </div>
     `;
   }
@@ -291,66 +227,30 @@ export class T2Labs extends LitElement {
   private renderComparison(g: Experiment | null) {
     const { C_inf, rows } = tradeoffRows(this.records, g?.C_inf);
     if (!rows.length)
-      return html`<p class="muted" data-testid="lab-comparison-empty">
-        The comparison appears here as soon as the lab's runs have finished (run them from the Sweep
-        tab).
-      </p>`;
+      return html`<p class="muted" data-testid="lab-comparison-empty">The comparison appears here as soon as the lab's runs have finished (run them from the Sweep tab).</p>`;
     const best = rows.reduce((a, b) => (b.passK > a.passK ? b : a));
     const small = rows[0]!,
       big = rows[rows.length - 1]!;
     return html`
-      <h4>
-        The comparison: same training compute, same serving compute (C_inf = ${si(C_inf)} FLOPs per
-        token)
-      </h4>
-      <div class="scroll">
-        <table data-testid="lab-comparison">
-          <thead>
-            <tr>
-              <th>model</th>
-              <th class="num">N</th>
-              <th class="num">D/N</th>
-              <th class="num">held-out loss</th>
-              <th class="num">k = C_inf/(2N)</th>
-              <th class="num">pass@1</th>
-              <th class="num">pass@k at its k (from p_i)</th>
-              <th class="num">pass@k sampled</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${rows.map(
-              (r) =>
-                html`<tr class=${r === best ? 'winner' : ''} data-run=${r.id}>
-                  <td>${decodeRunId(r.id)}${r === best ? ' ★' : ''}</td>
-                  <td class="num">${r.N.toLocaleString()}</td>
-                  <td class="num">${r.ratio.toFixed(1)}</td>
-                  <td class="num">${r.loss.toFixed(3)}</td>
-                  <td class="num">${r.k.toFixed(1)}</td>
-                  <td class="num">${pct(r.pass1)}</td>
-                  <td class="num" data-testid="lab-passk">${pct(r.passK)}</td>
-                  <td class="num">
-                    ${r.passK_sampled === null ? '–' : `${pct(r.passK_sampled)} (k=${r.k_sampled})`}
-                  </td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>
+      <h4>The comparison: same training compute, same serving compute (C_inf = ${si(C_inf)} FLOPs per token)</h4>
+      <div class="scroll"><table data-testid="lab-comparison">
+        <thead><tr><th>model</th><th class="num">N</th><th class="num">D/N</th><th class="num">held-out loss</th><th class="num">k = C_inf/(2N)</th><th class="num">pass@1</th>
+          <th class="num">pass@k at its k (from p_i)</th><th class="num">pass@k sampled</th></tr></thead>
+        <tbody>${rows.map(
+          (r) => html`<tr class=${r === best ? 'winner' : ''} data-run=${r.id}>
+          <td>${decodeRunId(r.id)}${r === best ? ' ★' : ''}</td><td class="num">${r.N.toLocaleString()}</td><td class="num">${r.ratio.toFixed(1)}</td><td class="num">${r.loss.toFixed(3)}</td>
+          <td class="num">${r.k.toFixed(1)}</td><td class="num">${pct(r.pass1)}</td><td class="num" data-testid="lab-passk">${pct(r.passK)}</td>
+          <td class="num">${r.passK_sampled === null ? '–' : `${pct(r.passK_sampled)} (k=${r.k_sampled})`}</td></tr>`,
+        )}</tbody>
+      </table></div>
       ${
         rows.length > 1
-          ? html`<p class="big" data-testid="lab-verdict">
-              <strong>${small === best ? 'The small model wins' : 'The big model wins'}</strong>:
-              with ${small.k.toFixed(1)} samples per question the small model solves
-              ${pct(small.passK)} of the questions; the big model, with ${big.k.toFixed(1)}, solves
-              ${pct(big.passK)}. ${this.guess ? html`Your prediction was: “${this.guess}”.` : ''}
-            </p>`
+          ? html`<p class="big" data-testid="lab-verdict"><strong>${small === best ? 'The small model wins' : 'The big model wins'}</strong>: with ${small.k.toFixed(1)} samples per question the small model
+            solves ${pct(small.passK)} of the questions; the big model, with ${big.k.toFixed(1)}, solves ${pct(big.passK)}.
+            ${this.guess ? html`Your prediction was: “${this.guess}”.` : ''}</p>`
           : ''
       }
-      <t2-chart
-        data-testid="lab-passk-chart"
-        label="pass@k against k for the lab's runs"
-        .config=${passAtKChart(this.records)}
-      ></t2-chart>
+      <t2-chart data-testid="lab-passk-chart" label="pass@k against k for the lab's runs" .config=${passAtKChart(this.records)}></t2-chart>
     `;
   }
 }

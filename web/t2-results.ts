@@ -80,17 +80,7 @@ export class T2Results extends LitElement {
 
   static override styles = [
     shared,
-    css`
-      figure {
-        margin: 0;
-      }
-      figure h3 {
-        margin-top: 0;
-      }
-      tr.flagged td {
-        background: #fff8e1;
-      }
-    `,
+    css`figure { margin: 0; } figure h3 { margin-top: 0; } tr.flagged td { background: #fff8e1; }`,
   ];
 
   override updated(): void {
@@ -212,49 +202,21 @@ export class T2Results extends LitElement {
     const a = this.iso;
     if (!a) return html`<p class="muted">Analysing the isoFLOP levels…</p>`;
     if (!a.levels.length) {
-      return html`<p class="muted" data-testid="isoflop-none">
-        No isoFLOP levels in this sweep (its budgets are D/N ratios): the direct per-level answer
-        needs budgets given as FLOPs, as in the <code>t2</code> preset. The laws below are
-        extrapolations from the grid.
-      </p>`;
+      return html`<p class="muted" data-testid="isoflop-none">No isoFLOP levels in this sweep (its budgets are D/N ratios): the direct per-level answer needs budgets given as FLOPs,
+        as in the <code>t2</code> preset. The laws below are extrapolations from the grid.</p>`;
     }
     const t = isoflopTable(a);
     return html`
       <h3>The direct answer per isoFLOP level (no law in between)</h3>
-      <p class="muted">
-        Each level holds C_train = 6ND fixed. N_loss*: the minimum of a parabola in log N through
-        the held-out losses; N_T²*: the maximum of a parabola through log pass@k at k = C_inf/(2N),
-        C_inf = ${fmt(a.C_inf)}. Intervals: ${a.bootstrap} bootstrap resamples over questions and
-        seeds. Ratio above 1: paying for samples favours smaller models on more tokens per
-        parameter. <a href="#view=learn">What is T²?</a>
-      </p>
-      <div class="scroll">
-        <table data-testid="isoflop-table">
-          <thead>
-            <tr>
-              ${t.head.map((h) => html`<th class="num">${h}</th>`)}
-            </tr>
-          </thead>
-          <tbody>
-            ${t.rows.map(
-              (r) =>
-                html`<tr class=${r.flagged ? 'flagged' : ''} data-flagged=${r.flagged}>
-                  ${r.cells.map((c) => html`<td class="num">${c}</td>`)}
-                </tr>`,
-            )}
-          </tbody>
-        </table>
-      </div>
-      ${
-        t.notes.length
-          ? html`<ul class="notice">
-              ${t.notes.map((n) => html`<li>${n}</li>`)}
-            </ul>`
-          : ''
-      }
-      <div class="grid2">
-        ${[isoflopLossChart(a), isoflopT2Chart(a)].map((c) => this.renderChart(c))}
-      </div>
+      <p class="muted">Each level holds C_train = 6ND fixed. N_loss*: the minimum of a parabola in log N through the held-out losses; N_T²*: the maximum of a parabola
+        through log pass@k at k = C_inf/(2N), C_inf = ${fmt(a.C_inf)}. Intervals: ${a.bootstrap} bootstrap resamples over questions and seeds. Ratio above 1: paying for
+        samples favours smaller models on more tokens per parameter. <a href="#view=learn">What is T²?</a></p>
+      <div class="scroll"><table data-testid="isoflop-table">
+        <thead><tr>${t.head.map((h) => html`<th class="num">${h}</th>`)}</tr></thead>
+        <tbody>${t.rows.map((r) => html`<tr class=${r.flagged ? 'flagged' : ''} data-flagged=${r.flagged}>${r.cells.map((c) => html`<td class="num">${c}</td>`)}</tr>`)}</tbody>
+      </table></div>
+      ${t.notes.length ? html`<ul class="notice">${t.notes.map((n) => html`<li>${n}</li>`)}</ul>` : ''}
+      <div class="grid2">${[isoflopLossChart(a), isoflopT2Chart(a)].map((c) => this.renderChart(c))}</div>
     `;
   }
 
@@ -265,89 +227,29 @@ export class T2Results extends LitElement {
     const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
     const pt = (p: { N: number; ratio: number; k: number } | null | undefined) =>
       p
-        ? html`<td class="num">${fmt(p.N)}</td>
-            <td class="num">${fmt(p.ratio)}</td>
-            <td class="num">${fmt(p.k)}</td>`
-        : html`<td></td>
-            <td></td>
-            <td></td>`;
+        ? html`<td class="num">${fmt(p.N)}</td><td class="num">${fmt(p.ratio)}</td><td class="num">${fmt(p.k)}</td>`
+        : html`<td></td><td></td><td></td>`;
     return html`
       ${
         o && o.rows.length
           ? html`<h3>Compute-optimal models (C_inf = ${fmt(o.C_inf)} FLOPs per token served)</h3>
-              <table data-testid="optimum">
-                <thead>
-                  <tr>
-                    <th rowspan="2" class="num">C_train</th>
-                    <th colspan="2">Chinchilla (inference free)</th>
-                    <th colspan="3">T² loss law</th>
-                    <th colspan="3">T² accuracy law</th>
-                  </tr>
-                  <tr>
-                    <th class="num">N*</th>
-                    <th class="num">D*/N*</th>
-                    <th class="num">N*</th>
-                    <th class="num">D*/N*</th>
-                    <th class="num">k*</th>
-                    <th class="num">N*</th>
-                    <th class="num">D*/N*</th>
-                    <th class="num">k*</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${o.rows.map(
-                    (r) =>
-                      html`<tr>
-                        <td class="num">${fmt(r.C_train)}</td>
-                        <td class="num">${fmt(r.chinchilla.N)}</td>
-                        <td class="num">${fmt(r.chinchilla.ratio)}</td>
-                        ${pt(r.t2_loss)}${pt(r.t2_accuracy)}
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
+          <table data-testid="optimum"><thead>
+            <tr><th rowspan="2" class="num">C_train</th><th colspan="2">Chinchilla (inference free)</th><th colspan="3">T² loss law</th><th colspan="3">T² accuracy law</th></tr>
+            <tr><th class="num">N*</th><th class="num">D*/N*</th><th class="num">N*</th><th class="num">D*/N*</th><th class="num">k*</th><th class="num">N*</th><th class="num">D*/N*</th><th class="num">k*</th></tr></thead>
+            <tbody>${o.rows.map((r) => html`<tr><td class="num">${fmt(r.C_train)}</td><td class="num">${fmt(r.chinchilla.N)}</td><td class="num">${fmt(r.chinchilla.ratio)}</td>${pt(r.t2_loss)}${pt(r.t2_accuracy)}</tr>`)}</tbody></table>`
           : ''
       }
-      <h3>
-        Best overtrained model against the Chinchilla-optimal one, at the largest C_train (≈
-        ${fmt(t.C_train)})
-      </h3>
+      <h3>Best overtrained model against the Chinchilla-optimal one, at the largest C_train (≈ ${fmt(t.C_train)})</h3>
       ${t.message ? html`<p class="notice">${t.message}</p>` : ''}
       ${
         t.rows.length
-          ? html`<table data-testid="overtrained">
-              <thead>
-                <tr>
-                  <th></th>
-                  <th>run</th>
-                  <th class="num">N</th>
-                  <th class="num">D/N</th>
-                  <th class="num">held-out loss</th>
-                  <th class="num">k = C_inf/(2N)</th>
-                  <th class="num">pass@1</th>
-                  <th class="num">pass@k (likelihood)</th>
-                  <th class="num">pass@k (sampling)</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${t.rows.map(
-                  (r) =>
-                    html`<tr>
-                      <td>${r.role}</td>
-                      <td>${r.id}</td>
-                      <td class="num">${fmt(r.N)}</td>
-                      <td class="num">${fmt(r.ratio)}</td>
-                      <td class="num">${fmt(r.loss)}</td>
-                      <td class="num">${fmt(r.k)}</td>
-                      <td class="num">${pct(r.pass1)}</td>
-                      <td class="num">${pct(r.passK_likelihood)}</td>
-                      <td class="num">
-                        ${r.passK_sampling === null ? '–' : `${pct(r.passK_sampling)} (k=${r.k_sampling})`}
-                      </td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
+          ? html`<table data-testid="overtrained"><thead><tr><th></th><th>run</th><th class="num">N</th><th class="num">D/N</th><th class="num">held-out loss</th><th class="num">k = C_inf/(2N)</th><th class="num">pass@1</th><th class="num">pass@k (likelihood)</th><th class="num">pass@k (sampling)</th></tr></thead>
+            <tbody>${t.rows.map(
+              (
+                r,
+              ) => html`<tr><td>${r.role}</td><td>${r.id}</td><td class="num">${fmt(r.N)}</td><td class="num">${fmt(r.ratio)}</td><td class="num">${fmt(r.loss)}</td><td class="num">${fmt(r.k)}</td>
+              <td class="num">${pct(r.pass1)}</td><td class="num">${pct(r.passK_likelihood)}</td><td class="num">${r.passK_sampling === null ? '–' : `${pct(r.passK_sampling)} (k=${r.k_sampling})`}</td></tr>`,
+            )}</tbody></table>`
           : ''
       }
     `;
@@ -365,167 +267,68 @@ export class T2Results extends LitElement {
     return html`
       <h2>Results</h2>
       <div class="controls">
-        <label
-          >Sweep
-          <select
-            @change=${(e: Event) => this.pick((e.target as HTMLSelectElement).value)}
-            data-testid="results-sweep"
-          >
+        <label>Sweep
+          <select @change=${(e: Event) => this.pick((e.target as HTMLSelectElement).value)} data-testid="results-sweep">
             ${this.sweeps.length === 0 ? html`<option value="">(no results yet)</option>` : ''}
             ${this.sweeps.map((s) => html`<option value=${s.name} ?selected=${s.name === this.sweep}>${s.name} (${s.runs} runs)</option>`)}
           </select>
         </label>
-        <button
-          @click=${() => this.exportAs('jsonl')}
-          ?disabled=${!rs.length}
-          data-testid="export-jsonl"
-        >
-          Export JSONL
-        </button>
-        <button
-          @click=${() => this.exportAs('csv')}
-          ?disabled=${!rs.length}
-          data-testid="export-csv"
-        >
-          Export CSV
-        </button>
-        <button
-          @click=${() => download(`${this.sweep}_pass_at_k.csv`, tidyPassAtKCsv(this.records), 'text/csv')}
-          ?disabled=${!rs.length}
-          data-testid="export-tidy-pass-at-k"
-          title="one row per (run, k), for pandas: docs/results-csv.md"
-        >
-          Tidy CSV: pass@k
-        </button>
-        <button
-          @click=${() => download(`${this.sweep}_questions.csv`, tidyQuestionsCsv(this.records), 'text/csv')}
-          ?disabled=${!rs.length}
-          data-testid="export-tidy-questions"
-          title="one row per (run, question), for pandas: docs/results-csv.md"
-        >
-          Tidy CSV: questions
-        </button>
-        <label class="file"
-          >Import results (.jsonl from <code>t2lab sweep</code>)
-          <input
-            type="file"
-            accept=".jsonl,.json,.txt,application/jsonl"
-            @change=${this.importFile}
-            ?disabled=${this.busy}
-            data-testid="import"
-        /></label>
+        <button @click=${() => this.exportAs('jsonl')} ?disabled=${!rs.length} data-testid="export-jsonl">Export JSONL</button>
+        <button @click=${() => this.exportAs('csv')} ?disabled=${!rs.length} data-testid="export-csv">Export CSV</button>
+        <button @click=${() => download(`${this.sweep}_pass_at_k.csv`, tidyPassAtKCsv(this.records), 'text/csv')} ?disabled=${!rs.length} data-testid="export-tidy-pass-at-k"
+          title="one row per (run, k), for pandas: docs/results-csv.md">Tidy CSV: pass@k</button>
+        <button @click=${() => download(`${this.sweep}_questions.csv`, tidyQuestionsCsv(this.records), 'text/csv')} ?disabled=${!rs.length} data-testid="export-tidy-questions"
+          title="one row per (run, question), for pandas: docs/results-csv.md">Tidy CSV: questions</button>
+        <label class="file">Import results (.jsonl from <code>t2lab sweep</code>)
+          <input type="file" accept=".jsonl,.json,.txt,application/jsonl" @change=${this.importFile} ?disabled=${this.busy} data-testid="import"></label>
         <button @click=${this.deleteSweep} ?disabled=${!this.sweep}>Delete sweep</button>
       </div>
       ${this.message ? html`<p role="status" data-testid="results-message">${this.message}</p>` : ''}
       ${
         this.importErrors.length
-          ? html`<ul class="error" data-testid="import-errors">
-              ${this.importErrors.slice(0, 20).map((e) => html`<li>line ${e.line}: ${e.message}</li>`)}
-              ${this.importErrors.length > 20 ? html`<li>… and ${this.importErrors.length - 20} more</li>` : ''}
-            </ul>`
+          ? html`<ul class="error" data-testid="import-errors">${this.importErrors.slice(0, 20).map((e) => html`<li>line ${e.line}: ${e.message}</li>`)}
+            ${this.importErrors.length > 20 ? html`<li>… and ${this.importErrors.length - 20} more</li>` : ''}</ul>`
           : ''
       }
       ${
         rs.length === 0
-          ? html`<p class="muted">
-              No finished runs yet. Start a sweep on the Sweep tab, or import a results file made by
-              <code>npx t2lab sweep</code>.
-            </p>`
-          : html` <p class="muted" data-testid="fit-status" data-fitted=${this.fit !== null}>
-                ${this.fitting ? 'Fitting the scaling laws in the worker…' : this.fit ? `Fitted on ${this.fit.points} runs.` : 'Not fitted.'}
-                ${this.fit && Object.keys(this.fit.skipped).length ? `Some laws could not be fitted yet (${Object.keys(this.fit.skipped).join(', ')}): each plot says why.` : ''}
-              </p>
-              ${(() => {
-                const w = fitWarnings(this.fit);
-                return w.length
-                  ? html`<div class="notice" role="note" data-testid="fit-warnings">
-                      <strong>Do not trust these fits yet.</strong>
-                      <ul>
-                        ${w.map((x) => html`<li>${x}</li>`)}
-                      </ul>
-                    </div>`
-                  : '';
-              })()}
-              ${this.renderIsoflop()}
-              <h3>
-                Plots <span class="muted">(<a href="#view=learn">how to read them</a>)</span>
-              </h3>
-              <div class="grid2">
-                ${allCharts(rs, this.fit, this.iso, this.grid()).map((c) => this.renderChart(c))}
-              </div>
-              ${this.renderOptimum(rs)}
-              <h3>Runs</h3>
-              <table data-testid="results-table">
-                <thead>
-                  <tr>
-                    <th>run</th>
-                    <th class="num">N</th>
-                    <th class="num">N non-emb.</th>
-                    <th class="num">D</th>
-                    <th class="num">D/N</th>
-                    <th class="num">C_train (6ND)</th>
-                    <th class="num">held-out loss</th>
-                    <th class="num">pass@1</th>
-                    <th class="num">pass@${kmax}</th>
-                    <th class="num">pass@${kmax} (likelihood)</th>
-                    <th class="num">train s</th>
-                    <th class="num">sample s</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${rs.map(
-                    (r) =>
-                      html`<tr>
-                        <td>
-                          ${r.id}${r.diverged ? html` <span class="bad">diverged</span>` : ''}
-                        </td>
-                        <td class="num">${r.N.toLocaleString()}</td>
-                        <td class="num">${r.N_nonemb.toLocaleString()}</td>
-                        <td class="num">${si(r.D)}</td>
-                        <td class="num">${(r.D / r.N_nonemb).toFixed(1)}</td>
-                        <td class="num">${r.C_train.toExponential(2)}</td>
-                        <td class="num">
-                          ${Number.isFinite(r.eval_loss) ? r.eval_loss.toFixed(3) : '–'}
-                        </td>
-                        <td class="num">${at(r, 'sampling', 1)}</td>
-                        <td class="num">${at(r, 'sampling', kmax)}</td>
-                        <td class="num">${at(r, 'likelihood', kmax)}</td>
-                        <td class="num">${r.timings.train_s.toFixed(1)}</td>
-                        <td class="num">${r.timings.sample_s.toFixed(1)}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-              <p class="muted">Device: ${[...new Set(rs.map((r) => r.device))].join('; ')}</p>`
+          ? html`<p class="muted">No finished runs yet. Start a sweep on the Sweep tab, or import a results file made by <code>npx t2lab sweep</code>.</p>`
+          : html`
+          <p class="muted" data-testid="fit-status" data-fitted=${this.fit !== null}>${this.fitting ? 'Fitting the scaling laws in the worker…' : this.fit ? `Fitted on ${this.fit.points} runs.` : 'Not fitted.'}
+            ${this.fit && Object.keys(this.fit.skipped).length ? `Some laws could not be fitted yet (${Object.keys(this.fit.skipped).join(', ')}): each plot says why.` : ''}</p>
+          ${(() => {
+            const w = fitWarnings(this.fit);
+            return w.length
+              ? html`<div class="notice" role="note" data-testid="fit-warnings"><strong>Do not trust these fits yet.</strong><ul>${w.map((x) => html`<li>${x}</li>`)}</ul></div>`
+              : '';
+          })()}
+          ${this.renderIsoflop()}
+          <h3>Plots <span class="muted">(<a href="#view=learn">how to read them</a>)</span></h3>
+          <div class="grid2">${allCharts(rs, this.fit, this.iso, this.grid()).map((c) => this.renderChart(c))}</div>
+          ${this.renderOptimum(rs)}
+          <h3>Runs</h3>
+          <table data-testid="results-table">
+            <thead><tr><th>run</th><th class="num">N</th><th class="num">N non-emb.</th><th class="num">D</th><th class="num">D/N</th><th class="num">C_train (6ND)</th>
+              <th class="num">held-out loss</th><th class="num">pass@1</th><th class="num">pass@${kmax}</th><th class="num">pass@${kmax} (likelihood)</th><th class="num">train s</th><th class="num">sample s</th></tr></thead>
+            <tbody>${rs.map(
+              (r) => html`<tr>
+              <td>${r.id}${r.diverged ? html` <span class="bad">diverged</span>` : ''}</td><td class="num">${r.N.toLocaleString()}</td><td class="num">${r.N_nonemb.toLocaleString()}</td>
+              <td class="num">${si(r.D)}</td><td class="num">${(r.D / r.N_nonemb).toFixed(1)}</td><td class="num">${r.C_train.toExponential(2)}</td>
+              <td class="num">${Number.isFinite(r.eval_loss) ? r.eval_loss.toFixed(3) : '–'}</td><td class="num">${at(r, 'sampling', 1)}</td><td class="num">${at(r, 'sampling', kmax)}</td>
+              <td class="num">${at(r, 'likelihood', kmax)}</td><td class="num">${r.timings.train_s.toFixed(1)}</td><td class="num">${r.timings.sample_s.toFixed(1)}</td>
+            </tr>`,
+            )}</tbody>
+          </table>
+          <p class="muted">Device: ${[...new Set(rs.map((r) => r.device))].join('; ')}</p>`
       }
       ${
         this.checkpoints.length
           ? html`<h3>Checkpoints</h3>
-              <table data-testid="checkpoints">
-                <thead>
-                  <tr>
-                    <th>run</th>
-                    <th>what</th>
-                    <th class="num">size</th>
-                    <th></th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${this.checkpoints.map(
-                    (b) =>
-                      html`<tr>
-                        <td>${b.id}</td>
-                        <td>${b.note}</td>
-                        <td class="num">${si(b.bytes)}B</td>
-                        <td>
-                          <button @click=${() => this.saveCheckpoint(b)}>
-                            Download .safetensors
-                          </button>
-                        </td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>`
+          <table data-testid="checkpoints"><thead><tr><th>run</th><th>what</th><th class="num">size</th><th></th></tr></thead>
+            <tbody>${this.checkpoints.map(
+              (b) => html`<tr><td>${b.id}</td><td>${b.note}</td><td class="num">${si(b.bytes)}B</td>
+              <td><button @click=${() => this.saveCheckpoint(b)}>Download .safetensors</button></td></tr>`,
+            )}</tbody></table>`
           : ''
       }
     `;

@@ -226,43 +226,14 @@ export class T2Sweep extends LitElement {
   static override styles = [
     shared,
     css`
-      fieldset.controls-grid {
-        min-width: 0;
-        box-sizing: border-box;
-        display: grid;
-        grid-template-columns: minmax(min(14rem, 100%), max-content) minmax(0, 1fr);
-        gap: 0.4rem 1rem;
-        align-items: center;
-        max-width: 62rem;
-      }
-      fieldset.controls-grid legend {
-        font-weight: 600;
-        padding: 0 0.3rem;
-      }
-      fieldset.controls-grid .error {
-        grid-column: 2;
-      }
-      fieldset.controls-grid input,
-      fieldset.controls-grid select {
-        min-width: 0;
-        max-width: 100%;
-        box-sizing: border-box;
-      }
-      fieldset.controls-grid label {
-        min-width: 0;
-      }
-      @media (max-width: 40rem) {
-        fieldset.controls-grid {
-          grid-template-columns: minmax(0, 1fr);
-        }
-        fieldset.controls-grid .error {
-          grid-column: 1;
-        }
-      }
-      textarea {
-        width: 100%;
-      }
-    `,
+    fieldset.controls-grid { min-width: 0; box-sizing: border-box; display: grid; grid-template-columns: minmax(min(14rem, 100%), max-content) minmax(0, 1fr); gap: 0.4rem 1rem; align-items: center; max-width: 62rem; }
+    fieldset.controls-grid legend { font-weight: 600; padding: 0 0.3rem; }
+    fieldset.controls-grid .error { grid-column: 2; }
+    fieldset.controls-grid input, fieldset.controls-grid select { min-width: 0; max-width: 100%; box-sizing: border-box; }
+    fieldset.controls-grid label { min-width: 0; }
+    @media (max-width: 40rem) { fieldset.controls-grid { grid-template-columns: minmax(0, 1fr); } fieldset.controls-grid .error { grid-column: 1; } }
+    textarea { width: 100%; }
+  `,
   ];
 
   override connectedCallback(): void {
@@ -559,81 +530,47 @@ export class T2Sweep extends LitElement {
           : '';
       const text = own || fromGrid;
       return text
-        ? html`<span class="error" role="alert" data-testid=${`control-error-${control}`}
-            >${text}</span
-          >`
+        ? html`<span class="error" role="alert" data-testid=${`control-error-${control}`}>${text}</span>`
         : '';
     };
     const list = (v: unknown) => (Array.isArray(v) ? v.join(', ') : '');
     const disabled = this.running;
-    return html` <fieldset
-      class="card controls-grid"
-      data-testid="grid-controls"
-      ?disabled=${disabled}
-    >
-      <legend>The grid</legend>
-      <label for="c-models">Model sizes <span class="muted">(layers × width × heads)</span></label>
-      <input
-        id="c-models"
-        data-testid="control-models"
-        .value=${Array.isArray(g.models) ? formatModels(g.models) : ''}
-        @change=${(e: Event) => this.editField('models', (x) => (x.models = parseModels((e.target as HTMLInputElement).value)))}
-      />
-      ${err('models', ['models'])}
-      <label for="c-budgets"
-        >Token budgets
-        <select
-          aria-label="kind of budget"
-          data-testid="control-budget-kind"
-          @change=${(e: Event) => {
+    return html`
+      <fieldset class="card controls-grid" data-testid="grid-controls" ?disabled=${disabled}>
+        <legend>The grid</legend>
+        <label for="c-models">Model sizes <span class="muted">(layers × width × heads)</span></label>
+        <input id="c-models" data-testid="control-models" .value=${Array.isArray(g.models) ? formatModels(g.models) : ''}
+          @change=${(e: Event) => this.editField('models', (x) => (x.models = parseModels((e.target as HTMLInputElement).value)))} />
+        ${err('models', ['models'])}
+        <label for="c-budgets">Token budgets
+          <select aria-label="kind of budget" data-testid="control-budget-kind" @change=${(
+            e: Event,
+          ) => {
             const k = (e.target as HTMLSelectElement).value;
             this.editField(
               'budgets',
               (x) => (x.budgets = { [k]: k === 'flops' ? [1e9, 4e9] : [2, 8, 32] }),
             );
-          }}
-        >
-          <option value="tokens_per_param" ?selected=${kind === 'tokens_per_param'}>
-            tokens per parameter (D/N)
-          </option>
-          <option value="flops" ?selected=${kind === 'flops'}>isoFLOP levels (C_train)</option>
-        </select></label
-      >
-      <input
-        id="c-budgets"
-        data-testid="control-budgets"
-        .value=${list(g.budgets?.[kind])}
-        @change=${(e: Event) => this.editField('budgets', (x) => (x.budgets = { [kind]: parseList((e.target as HTMLInputElement).value, 'budget') }))}
-      />
-      ${err('budgets', ['budgets'])}
-      <label for="c-seeds">Seeds</label>
-      <input
-        id="c-seeds"
-        data-testid="control-seeds"
-        .value=${list(g.seeds)}
-        @change=${(e: Event) => this.editField('seeds', (x) => (x.seeds = parseList((e.target as HTMLInputElement).value, 'seed', true)))}
-      />
-      ${err('seeds', ['seeds'])}
-      <label for="c-n">Samples per question <em>n</em></label>
-      <input
-        id="c-n"
-        type="number"
-        min="1"
-        step="1"
-        data-testid="control-n"
-        .value=${String(g.sampling?.n ?? '')}
-        @change=${(e: Event) => this.editField('n', (x) => ((x.sampling ??= {}).n = parseList((e.target as HTMLInputElement).value, 'number of samples', true)[0]))}
-      />
-      ${err('n', ['sampling.n'])}
-      <label for="c-k">k of pass@k</label>
-      <input
-        id="c-k"
-        data-testid="control-k"
-        .value=${list(g.sampling?.k)}
-        @change=${(e: Event) => this.editField('k', (x) => ((x.sampling ??= {}).k = parseList((e.target as HTMLInputElement).value, 'k', true)))}
-      />
-      ${err('k', ['sampling.k'])}
-    </fieldset>`;
+          }}>
+            <option value="tokens_per_param" ?selected=${kind === 'tokens_per_param'}>tokens per parameter (D/N)</option>
+            <option value="flops" ?selected=${kind === 'flops'}>isoFLOP levels (C_train)</option>
+          </select></label>
+        <input id="c-budgets" data-testid="control-budgets" .value=${list(g.budgets?.[kind])}
+          @change=${(e: Event) => this.editField('budgets', (x) => (x.budgets = { [kind]: parseList((e.target as HTMLInputElement).value, 'budget') }))} />
+        ${err('budgets', ['budgets'])}
+        <label for="c-seeds">Seeds</label>
+        <input id="c-seeds" data-testid="control-seeds" .value=${list(g.seeds)}
+          @change=${(e: Event) => this.editField('seeds', (x) => (x.seeds = parseList((e.target as HTMLInputElement).value, 'seed', true)))} />
+        ${err('seeds', ['seeds'])}
+        <label for="c-n">Samples per question <em>n</em></label>
+        <input id="c-n" type="number" min="1" step="1" data-testid="control-n" .value=${String(g.sampling?.n ?? '')}
+          @change=${(e: Event) => this.editField('n', (x) => ((x.sampling ??= {}).n = parseList((e.target as HTMLInputElement).value, 'number of samples', true)[0]))} />
+        ${err('n', ['sampling.n'])}
+        <label for="c-k">k of pass@k</label>
+        <input id="c-k" data-testid="control-k" .value=${list(g.sampling?.k)}
+          @change=${(e: Event) => this.editField('k', (x) => ((x.sampling ??= {}).k = parseList((e.target as HTMLInputElement).value, 'k', true)))} />
+        ${err('k', ['sampling.k'])}
+      </fieldset>`;
   }
 
   /** A finished sweep, again from scratch: its stored runs and checkpoints go first (after a confirm). */
@@ -672,146 +609,68 @@ export class T2Sweep extends LitElement {
     const p = this.progress;
     return html`
       <h2>Sweep</h2>
-      <p>
-        A sweep trains a grid of small GPTs, each on its own token budget, then samples each one
-        <em>n</em> times per question and scores pass@k. Smaller models trained on more tokens,
-        given more samples, can beat bigger ones: watch for it in the plots below.
-        <a href="#view=learn">What is T²?</a>
-      </p>
+      <p>A sweep trains a grid of small GPTs, each on its own token budget, then samples each one <em>n</em> times per question and scores pass@k.
+        Smaller models trained on more tokens, given more samples, can beat bigger ones: watch for it in the plots below. <a href="#view=learn">What is T²?</a></p>
 
       <div class="controls">
-        <label
-          >Preset
-          <select
-            @change=${(e: Event) => this.pickPreset((e.target as HTMLSelectElement).value)}
-            ?disabled=${this.running}
-            data-testid="preset"
-          >
+        <label>Preset
+          <select @change=${(e: Event) => this.pickPreset((e.target as HTMLSelectElement).value)} ?disabled=${this.running} data-testid="preset">
             ${this.preset === '' ? html`<option value="" selected>(edited grid)</option>` : ''}
             ${Object.keys(presets).map((k) => html`<option value=${k} ?selected=${k === this.preset}>${k}</option>`)}
           </select>
         </label>
         ${
           this.running
-            ? html`<button
-                class="primary"
-                @click=${this.pause}
-                ?disabled=${this.state === 'pausing'}
-                data-testid="pause"
-              >
-                ${this.state === 'pausing' ? 'Pausing…' : 'Pause'}
-              </button>`
+            ? html`<button class="primary" @click=${this.pause} ?disabled=${this.state === 'pausing'} data-testid="pause">${this.state === 'pausing' ? 'Pausing…' : 'Pause'}</button>`
             : doneHere === c.runs.length && c.runs.length
               ? html`<span class="ok" data-testid="sweep-done">✓ Sweep done</span>
-                  <button @click=${this.runAgain} ?disabled=${!this.ready} data-testid="run-again">
-                    Run again from scratch
-                  </button>`
-              : html`<button
-                    class="primary"
-                    @click=${this.start}
-                    ?disabled=${!canStart}
-                    data-testid="start"
-                  >
-                    ${doneHere > 0 || this.state === 'paused' ? 'Resume sweep' : 'Start sweep'}
-                  </button>
-                  <button @click=${this.estimate} ?disabled=${!canStart} data-testid="estimate">
-                    Estimate the time
-                  </button>`
+                <button @click=${this.runAgain} ?disabled=${!this.ready} data-testid="run-again">Run again from scratch</button>`
+              : html`<button class="primary" @click=${this.start} ?disabled=${!canStart} data-testid="start">${doneHere > 0 || this.state === 'paused' ? 'Resume sweep' : 'Start sweep'}</button>
+                <button @click=${this.estimate} ?disabled=${!canStart} data-testid="estimate">Estimate the time</button>`
         }
-        <span class="muted" data-testid="sweep-state" data-state=${this.state}
-          >${this.stateText(doneHere, c.runs.length)}</span
-        >
+        <span class="muted" data-testid="sweep-state" data-state=${this.state}>${this.stateText(doneHere, c.runs.length)}</span>
       </div>
       ${!this.running && this.estimates.get(`${this.text}|${this.limit ?? ''}`) ? html`<p class="muted" role="status" data-testid="estimate-text">${this.estimates.get(`${this.text}|${this.limit ?? ''}`)}</p>` : ''}
       ${c.exp?.description ? html`<p class="muted" data-testid="preset-description">${c.exp.description}</p>` : ''}
       ${
         this.limit !== undefined && c.exp
-          ? html`<p class="notice" data-testid="limit-notice">
-              Capped by the link's <code>limit=${this.limit}</code>: running the first
-              ${c.runs.length} of the ${c.gridRuns} runs of "${c.exp.name}".
-              <button @click=${() => setHash({ limit: null })} ?disabled=${this.running}>
-                Run the whole grid
-              </button>
-            </p>`
+          ? html`<p class="notice" data-testid="limit-notice">Capped by the link's <code>limit=${this.limit}</code>: running the first ${c.runs.length} of the ${c.gridRuns} runs of "${c.exp.name}". <button @click=${() => setHash({ limit: null })} ?disabled=${this.running}>Run the whole grid</button></p>`
           : ''
       }
       ${
         this.lab?.grid
-          ? html`<div class="card" data-testid="lab-banner">
-              <strong>Lab: ${this.lab.title}</strong>
-              <ul>
-                ${this.lab.lookFor.map((x) => html`<li>${x}</li>`)}
-              </ul>
-            </div>`
+          ? html`<div class="card" data-testid="lab-banner"><strong>Lab: ${this.lab.title}</strong><ul>${this.lab.lookFor.map((x) => html`<li>${x}</li>`)}</ul></div>`
           : ''
       }
       ${
         c.message
-          ? html`<p class="error" role="alert" data-testid="grid-error-top">
-              The grid cannot run: ${c.message}
-              ${c.at >= 0 ? html`<button @click=${this.showError} data-testid="show-error">Show the line</button>` : ''}
-            </p>`
+          ? html`<p class="error" role="alert" data-testid="grid-error-top">The grid cannot run: ${c.message}
+            ${c.at >= 0 ? html`<button @click=${this.showError} data-testid="show-error">Show the line</button>` : ''}</p>`
           : ''
       }
       ${this.notices.map((n) => html`<p class="notice" role="status" data-testid="notice">${n}</p>`)}
       ${this.error ? html`<p class="error" role="alert" data-testid="sweep-error">${this.error}</p>` : ''}
+
       ${this.renderProgress(p, doneHere, c.runs.length)}
 
       <div class="grid2">
-        <div class="card">
-          <t2-chart
-            data-testid="loss-chart"
-            label="training loss against tokens, one line per run"
-            .config=${this.charts.loss}
-            empty="Loss curves appear here as soon as the first run trains."
-          ></t2-chart>
-        </div>
-        <div class="card">
-          <t2-chart
-            data-testid="passk-chart"
-            label="pass@k against k for each finished run"
-            .config=${this.charts.passk}
-            empty="pass@k appears here when the first run has been sampled."
-          ></t2-chart>
-        </div>
+        <div class="card"><t2-chart data-testid="loss-chart" label="training loss against tokens, one line per run" .config=${this.charts.loss} empty="Loss curves appear here as soon as the first run trains."></t2-chart></div>
+        <div class="card"><t2-chart data-testid="passk-chart" label="pass@k against k for each finished run" .config=${this.charts.passk} empty="pass@k appears here when the first run has been sampled."></t2-chart></div>
       </div>
       ${this.records.length > 1 ? html`<div class="card"><t2-chart data-testid="lossd-chart" label="held-out loss against training tokens per model" .config=${this.charts.lossD}></t2-chart></div>` : ''}
-      ${this.renderControls()} ${this.renderRuns(c.runs, done)}
+
+      ${this.renderControls()}
+      ${this.renderRuns(c.runs, done)}
 
       <details class="grid">
         <summary>The grid as JSON (checked as you type; the controls above write it)</summary>
-        <p class="muted">
-          Models × token budgets × seeds, and the sampling settings. Edits go into the page's link,
-          so you can share the grid.
-        </p>
-        <textarea
-          rows="18"
-          cols="90"
-          spellcheck="false"
-          aria-label="sweep grid as JSON"
-          aria-describedby="grid-status"
-          data-testid="grid-editor"
-          .value=${this.text}
-          ?disabled=${this.running}
-          @input=${(e: Event) => this.setText((e.target as HTMLTextAreaElement).value, true)}
-        ></textarea>
-        <p
-          id="grid-status"
-          aria-live="polite"
-          data-testid="grid-status"
-          class=${c.message ? 'error' : 'ok'}
-        >
-          ${c.message ? c.message : `✓ valid: ${c.gridRuns} runs in the grid${c.runs.length !== c.gridRuns ? `, ${c.runs.length} to run (limit)` : ''}`}
-        </p>
+        <p class="muted">Models × token budgets × seeds, and the sampling settings. Edits go into the page's link, so you can share the grid.</p>
+        <textarea rows="18" cols="90" spellcheck="false" aria-label="sweep grid as JSON" aria-describedby="grid-status" data-testid="grid-editor"
+          .value=${this.text} ?disabled=${this.running} @input=${(e: Event) => this.setText((e.target as HTMLTextAreaElement).value, true)}></textarea>
+        <p id="grid-status" aria-live="polite" data-testid="grid-status" class=${c.message ? 'error' : 'ok'}>
+          ${c.message ? c.message : `✓ valid: ${c.gridRuns} runs in the grid${c.runs.length !== c.gridRuns ? `, ${c.runs.length} to run (limit)` : ''}`}</p>
       </details>
-      ${
-        this.log.length
-          ? html`<details>
-              <summary>Log</summary>
-              <pre data-testid="log">${this.log.join('\n')}</pre>
-            </details>`
-          : ''
-      }
+      ${this.log.length ? html`<details><summary>Log</summary><pre data-testid="log">${this.log.join('\n')}</pre></details>` : ''}
     `;
   }
 
@@ -833,18 +692,12 @@ export class T2Sweep extends LitElement {
     const s = p.sample;
     return html`
       <div class="card" data-testid="progress">
-        <div data-testid="overall" data-fraction=${(this.display?.fraction ?? 0).toFixed(4)}>
-          <strong>Overall</strong>: ${(100 * (this.display?.fraction ?? 0)).toFixed(0)}% of the
-          sweep done (${done} of ${total} runs
-          finished)${this.display?.eta != null ? `, about ${formatSeconds(this.display.eta)} left` : ', estimating the time left…'}
-        </div>
+        <div data-testid="overall" data-fraction=${(this.display?.fraction ?? 0).toFixed(4)}><strong>Overall</strong>: ${(100 * (this.display?.fraction ?? 0)).toFixed(0)}% of the sweep done
+          (${done} of ${total} runs finished)${this.display?.eta != null ? `, about ${formatSeconds(this.display.eta)} left` : ', estimating the time left…'}</div>
         <progress max="1" .value=${this.display?.fraction ?? 0} aria-label="whole sweep"></progress>
-        <div>
-          <strong>Run ${p.run.id}</strong> (${p.index + 1} of ${p.total} still to run):
-          ${p.phase === 'train' ? 'training' : 'sampling'}
+        <div><strong>Run ${p.run.id}</strong> (${p.index + 1} of ${p.total} still to run): ${p.phase === 'train' ? 'training' : 'sampling'}
           ${t ? html` · ${si(t.tokens)} of ${si(p.run.config.tokens)} tokens · loss ${t.loss.toFixed(3)} · ${si(t.tokensPerSec)} tokens/s` : ''}
-          ${s ? html` · ${s.done} of ${s.total} samples` : ''}
-        </div>
+          ${s ? html` · ${s.done} of ${s.total} samples` : ''}</div>
         <progress max="1" .value=${p.runFraction} aria-label="this run"></progress>
       </div>
     `;
@@ -863,38 +716,17 @@ export class T2Sweep extends LitElement {
     return html`
       <h3>Runs</h3>
       <table data-testid="runs">
-        <thead>
-          <tr>
-            <th>run</th>
-            <th class="num">N (non-emb.)</th>
-            <th class="num">D tokens</th>
-            <th class="num">D/N</th>
-            <th>status</th>
-            <th class="num">held-out loss</th>
-            <th class="num">pass@1</th>
-          </tr>
-        </thead>
+        <thead><tr><th>run</th><th class="num">N (non-emb.)</th><th class="num">D tokens</th><th class="num">D/N</th><th>status</th><th class="num">held-out loss</th><th class="num">pass@1</th></tr></thead>
         <tbody>
           ${runs.map((r) => {
             const x = rec.get(r.id);
             const status = done.has(r.id) ? 'done' : r.id === current ? 'running' : 'waiting';
             const ckpt = this.checkpointAt.get(r.id);
-            return html`<tr
-              data-run=${r.id}
-              data-tokens=${r.config.tokens}
-              data-status=${status}
-              data-checkpoint=${ckpt ?? ''}
-            >
-              <td>${r.id}</td>
-              <td class="num">${r.N_nonemb.toLocaleString()}</td>
-              <td class="num">${si(r.config.tokens)}</td>
-              <td class="num">${(r.config.tokens / r.N_nonemb).toFixed(1)}</td>
-              <td class=${status === 'done' ? 'ok' : ''}>
-                ${status === 'running' ? html`<strong>running</strong> ${(100 * (this.progress?.runFraction ?? 0)).toFixed(0)}%` : status}
-                ${status !== 'done' && ckpt !== undefined ? html`<span class="muted">· checkpoint at ${si(ckpt)} tokens</span>` : ''}
-              </td>
-              <td class="num">${x ? x.eval_loss.toFixed(3) : ''}</td>
-              <td class="num">${x ? k1(x) : ''}</td>
+            return html`<tr data-run=${r.id} data-tokens=${r.config.tokens} data-status=${status} data-checkpoint=${ckpt ?? ''}>
+              <td>${r.id}</td><td class="num">${r.N_nonemb.toLocaleString()}</td><td class="num">${si(r.config.tokens)}</td><td class="num">${(r.config.tokens / r.N_nonemb).toFixed(1)}</td>
+              <td class=${status === 'done' ? 'ok' : ''}>${status === 'running' ? html`<strong>running</strong> ${(100 * (this.progress?.runFraction ?? 0)).toFixed(0)}%` : status}
+                ${status !== 'done' && ckpt !== undefined ? html`<span class="muted">· checkpoint at ${si(ckpt)} tokens</span>` : ''}</td>
+              <td class="num">${x ? x.eval_loss.toFixed(3) : ''}</td><td class="num">${x ? k1(x) : ''}</td>
             </tr>`;
           })}
         </tbody>
