@@ -1,5 +1,4 @@
-import { seededArray, type BenchCase, type CheckCase } from '../../src/gpu/cases.ts';
-import type { Gpu, Tensor } from '../../src/gpu/context.ts';
+import { onGpu, seededArray, type BenchCase, type CheckCase } from '../../src/gpu/cases.ts';
 import {
   attention_backward,
   attention_backward_bytes,
@@ -111,26 +110,6 @@ function reference(B: number, T: number, C: number, H: number) {
   cpu.attention_forward(out, lse, qkv, B, T, C, H);
   cpu.attention_backward(dqkv, delta, dout, qkv, out, lse, B, T, C, H);
   return { qkv, dout, out, lse, dqkv, delta };
-}
-
-/** Upload, run `launch`, read `outs` back, free everything: the GPU half of a case. */
-async function onGpu(
-  gpu: Gpu,
-  data: Record<string, Float64Array | number>,
-  launch: (t: Record<string, Tensor>) => void,
-  outs: string[],
-): Promise<Float32Array[]> {
-  const t: Record<string, Tensor> = {};
-  for (const [name, d] of Object.entries(data))
-    t[name] = typeof d === 'number' ? gpu.tensor(name, d) : gpu.tensor(name, d.length, d);
-  try {
-    launch(t);
-    const got: Float32Array[] = [];
-    for (const o of outs) got.push(await gpu.read(t[o]!));
-    return got;
-  } finally {
-    Object.values(t).forEach((x) => x.buffer.destroy());
-  }
 }
 
 /** The forward and backward cases of one shape under `opts`; `extra` names a variant ("narrow (wide: false), "). */

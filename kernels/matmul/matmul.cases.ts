@@ -1,5 +1,5 @@
-import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import {
+  onGpu,
   seededArray,
   type BenchCase,
   type CheckCase,
@@ -205,26 +205,6 @@ const VARIANTS: { name: string; opts: MatmulOptions }[] = [
 function label(name: string): { version: string; extra: string } {
   const [version, ...rest] = name.split(' ');
   return { version: version!, extra: rest.length ? `${rest.join(' ')}, ` : '' };
-}
-
-/** Upload, run `launch`, read `outs` back, free everything: the GPU half of a case. */
-async function onGpu(
-  gpu: Gpu,
-  data: Record<string, Float64Array | number>,
-  launch: (t: Record<string, Tensor>) => void,
-  outs: string[],
-): Promise<Float32Array[]> {
-  const t: Record<string, Tensor> = {};
-  for (const [name, d] of Object.entries(data))
-    t[name] = typeof d === 'number' ? gpu.tensor(name, d) : gpu.tensor(name, d.length, d);
-  try {
-    launch(t);
-    const got: Float32Array[] = [];
-    for (const o of outs) got.push(await gpu.read(t[o]!));
-    return got;
-  } finally {
-    Object.values(t).forEach((x) => x.buffer.destroy());
-  }
 }
 
 export const checks: CheckCase[] = VARIANTS.flatMap(({ name, opts }): CheckCase[] => {

@@ -11,7 +11,7 @@
 // statistical tests, finite differences of the CPU reference, bit-exact determinism. The browser
 // self-check (src/worker/api.ts) runs the `quick` ones with the very same tolerance (`judge` below).
 // The table is registered by one import in src/bench/cases.ts. kernels/adamw is the small example.
-import type { Gpu } from './context.ts';
+import type { Gpu, Tensor } from './context.ts';
 import { Rng } from '../util/rng.ts';
 
 export interface BenchCase {
@@ -109,6 +109,29 @@ export function judge(c: CheckCase, outputs: readonly CheckOutput[]): Worst & { 
   }
   if (!worst) throw new Error(`${c.kernel} ${c.version} ${c.shape}: the case returned no outputs`);
   return { ...worst, ok };
+}
+
+/**
+ * Upload `data` (arrays as their values, numbers as zeroed tensors of that length), run `launch`, read
+ * `outs` back and free everything: the GPU half of a case.
+ */
+export async function onGpu(
+  gpu: Gpu,
+  data: Record<string, Float64Array | number>,
+  launch: (t: Record<string, Tensor>) => void,
+  outs: string[],
+): Promise<Float32Array[]> {
+  const t: Record<string, Tensor> = {};
+  for (const [name, d] of Object.entries(data))
+    t[name] = typeof d === 'number' ? gpu.tensor(name, d) : gpu.tensor(name, d.length, d);
+  try {
+    launch(t);
+    const got: Float32Array[] = [];
+    for (const o of outs) got.push(await gpu.read(t[o]!));
+    return got;
+  } finally {
+    Object.values(t).forEach((x) => x.buffer.destroy());
+  }
 }
 
 /** `n` float32-exact values uniform in [lo, hi), from `seed`. */
