@@ -152,6 +152,28 @@ const ACT = (s: ModelShape, B: number) => {
   return list;
 };
 
+/**
+ * The MLP's up-projection and its GELU, for `rows` rows of width C: fch = x·fcwᵀ + fcb and
+ * fch_gelu = gelu(fch), in the matmul's epilogue when `fused` (the training step and the decoder both).
+ */
+export function fcGelu<T>(
+  ops: Ops<T>,
+  fused: boolean,
+  fch: T,
+  fchGelu: T,
+  x: T,
+  fcw: T,
+  fcb: T,
+  rows: number,
+  C: number,
+): void {
+  if (fused) ops.matmul(fch, x, fcw, fcb, rows, C, 4 * C, { transB: true, gelu_out: fchGelu });
+  else {
+    ops.matmul(fch, x, fcw, fcb, rows, C, 4 * C, { transB: true });
+    ops.gelu_forward(fchGelu, fch, rows * 4 * C);
+  }
+}
+
 export class GPT<T> {
   readonly params: Record<string, T> = {};
   readonly grads: Record<string, T> = {};
@@ -277,15 +299,7 @@ export class GPT<T> {
         BT,
         C,
       );
-      if (this.fuseGelu)
-        ops.matmul(h('fch'), h('ln2'), w('fcw'), w('fcb'), BT, C, 4 * C, {
-          transB: true,
-          gelu_out: h('fch_gelu'),
-        });
-      else {
-        ops.matmul(h('fch'), h('ln2'), w('fcw'), w('fcb'), BT, C, 4 * C, { transB: true });
-        ops.gelu_forward(h('fch_gelu'), h('fch'), BT * 4 * C);
-      }
+      fcGelu(ops, this.fuseGelu, h('fch'), h('fch_gelu'), h('ln2'), w('fcw'), w('fcb'), BT, C);
       ops.matmul(h('fcproj'), h('fch_gelu'), w('fcprojw'), w('fcprojb'), BT, 4 * C, C, {
         transB: true,
       });

@@ -13,7 +13,7 @@
 // host looks at the `seqs` table only every few steps.
 import type { ModelShape } from '../config.ts';
 import type { Ops, SampleParams } from '../model/ops.ts';
-import { paramLayout } from '../model/gpt.ts';
+import { fcGelu, paramLayout } from '../model/gpt.ts';
 import { SEQ_STRIDE } from '../../kernels/sample/seqs.ts';
 
 /** Buffers come from `ops.alloc`; the backend's dispose() frees them with the rest of the run's. */
@@ -85,16 +85,7 @@ export class Decoder<T> {
         S,
         C,
       );
-      // GELU in the fc matmul's epilogue where the ops fuse it, as the training step does.
-      if (ops.fuse_gelu)
-        ops.matmul(a.fch!, a.ln!, w('fcw'), w('fcb'), S, C, 4 * C, {
-          transB: true,
-          gelu_out: a.fch_gelu!,
-        });
-      else {
-        ops.matmul(a.fch!, a.ln!, w('fcw'), w('fcb'), S, C, 4 * C, { transB: true });
-        ops.gelu_forward(a.fch_gelu!, a.fch!, S * 4 * C);
-      }
+      fcGelu(ops, ops.fuse_gelu, a.fch!, a.fch_gelu!, a.ln!, w('fcw'), w('fcb'), S, C); // as the training step does
       ops.matmul(a.fcproj!, a.fch_gelu!, w('fcprojw'), w('fcprojb'), S, 4 * C, C, { transB: true });
       ops.residual_forward(a.x!, a.residual2!, a.fcproj!, S * C); // x ← residual3: x is free again, residual2 holds the stream
     }
