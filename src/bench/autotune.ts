@@ -396,12 +396,7 @@ async function measure(
       }
       if (!alive.length) break;
       for (const { c, t } of alive) {
-        const epilogue =
-          s.gelu === 'forward'
-            ? { gelu_out: gelu }
-            : s.gelu === 'backward'
-              ? { gelu_inp: gelu }
-              : {};
+        const epilogue = epilogueOf(s, gelu);
         const r = await gpu.time(
           () =>
             matmul(gpu, out, a, b, s.bias ? bias : null, s.M, s.K, s.N, {
@@ -448,6 +443,11 @@ async function measure(
   };
 }
 
+/** The matmul options of a form's GELU epilogue with `t` as its tensor: gelu_out (forward), gelu_inp (backward), none. */
+function epilogueOf<T>(s: MatmulShape, t: T): { gelu_out?: T; gelu_inp?: T } {
+  return s.gelu === 'forward' ? { gelu_out: t } : s.gelu === 'backward' ? { gelu_inp: t } : {};
+}
+
 /** The shapes, costliest per step (count × M·K·N) first: the order the race times them in. */
 const byCost = (shapes: MatmulShape[]): MatmulShape[] =>
   [...shapes].sort((x, y) => y.count * y.M * y.K * y.N - x.count * x.M * x.K * x.N);
@@ -482,19 +482,14 @@ async function checkCandidate(
     const wantGelu = new Float64Array(M * N);
     matmul_cpu.matmul(want, a, b, s.bias ? bias : null, M, K, N, {
       ...s,
-      ...(s.gelu === 'forward'
-        ? { gelu_out: wantGelu }
-        : s.gelu === 'backward'
-          ? { gelu_inp: pre }
-          : {}),
+      ...epilogueOf(s, s.gelu === 'forward' ? wantGelu : pre),
     });
     const out = tensor('autotune check out', s.accumulate ? prior : new Float64Array(M * N));
     const gelu = tensor(
       'autotune check gelu',
       s.gelu === 'backward' ? pre : new Float64Array(M * N),
     );
-    const epilogue =
-      s.gelu === 'forward' ? { gelu_out: gelu } : s.gelu === 'backward' ? { gelu_inp: gelu } : {};
+    const epilogue = epilogueOf(s, gelu);
     matmul(
       gpu,
       out,
