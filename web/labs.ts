@@ -30,16 +30,7 @@ const trainToTest: Experiment = {
   name: 'lab-train-to-test',
   description:
     'A small model on many tokens against a bigger one on few, at the same training compute; each then samples k = C_inf/(2N) times.',
-  base: {
-    tasks: 'add:1',
-    add_digits: 2,
-    block_size: 32,
-    batch_size: 32,
-    lr: 1e-2,
-    eval_interval: 25,
-    eval_batches: 2,
-    log_interval: 5,
-  },
+  base: { ...presets.smoke!.base }, // smoke's task and settings, copied: a lab's link may edit its own
   models: [
     { n_layer: 1, n_embd: 16, n_head: 2 },
     { n_layer: 2, n_embd: 32, n_head: 2 },
