@@ -65,7 +65,12 @@ export function matmul_default_version(gpu: Gpu): MatmulVersion {
   const chosen = gpu.choices.matmul;
   if (chosen !== undefined) return chosen;
   if (!gpu.adapter.software) return 3;
-  return matmul_unsupported(gpu, 4) === null && subgroupsAtLeast8(gpu) ? 4 : 2;
+  return matmul_v4_wide(gpu) ? 4 : 2;
+}
+
+/** Whether v4 runs here on its fast path: the device has subgroups and they hold >= 8 invocations (WIDE). */
+export function matmul_v4_wide(gpu: Gpu): boolean {
+  return matmul_unsupported(gpu, 4) === null && subgroupsAtLeast8(gpu);
 }
 
 /** Why `version` cannot run on this device, or null when it can. */

@@ -14,6 +14,7 @@ import {
   matmul,
   matmul_default_version,
   matmul_unsupported,
+  matmul_v4_wide,
   matmul_versions,
   MATMUL_V4_ROWS,
   type MatmulRows,
@@ -69,8 +70,9 @@ export interface ChoiceStore {
 
 export interface TuneTiming {
   candidate: string; // "v4 rows=16"
-  ms: number; // Σ count × time over the shapes; Infinity when dropped as too slow
+  ms: number; // Σ count × time over the shapes; Infinity when dropped as too slow, or not tried
   perShapeMs: number[]; // fastest of the repetitions, per call, in the order timed: costliest shape first (cut short when dropped)
+  notTried?: string; // why a taller v4 tile never entered the race (tallerTileWorthTrying)
 }
 
 /** What the store keeps per adapter and set of shapes. */
@@ -126,6 +128,20 @@ export const KERNELS_STAMP = (() => {
  */
 const GIVE_UP = 1.25;
 
+/**
+ * Whether v4's tile of `rows` rows should enter the race, from the times (`ms`, by rows) of the shorter
+ * tiles on the costliest shape: only when the tile 8 rows shorter beat the one 16 rows shorter. A taller
+ * tile reuses each loaded B value over more rows but keeps more accumulators per lane, and past the
+ * registers they spill, so the time falls with height and then rises: once a step up did not pay, a
+ * taller tile would only cost its compile (the longest of all: ROWS unrolls). rows 8 and 16 always race.
+ */
+export function tallerTileWorthTrying(rows: number, ms: ReadonlyMap<number, number>): boolean {
+  if (rows <= 16) return true;
+  const shorter = ms.get(rows - 8),
+    shorter2 = ms.get(rows - 16);
+  return shorter !== undefined && shorter2 !== undefined && shorter < shorter2;
+}
+
 export const candidateName = (c: MatmulCandidate): string =>
   c.rows ? `v${c.version} rows=${c.rows}` : `v${c.version}`;
 
@@ -133,9 +149,15 @@ function candidateChoices(c: MatmulCandidate): Record<string, number> {
   return c.rows ? { matmul: c.version, matmul_rows: c.rows } : { matmul: c.version };
 }
 
-/** The versions worth timing here: v1 (naive) never wins; v3's barriers make it slow and seconds-long to compile on CPU adapters. */
+/**
+ * The versions worth timing here: v1 (naive) never wins; v3's barriers make it slow and seconds-long to
+ * compile on CPU adapters; and where v4 runs its subgroup-broadcast path on a CPU adapter (lavapipe), v2
+ * lost to it at every shape of 57 stored lavapipe records (1.3-1.8x where timed to the end, dropped
+ * over 1.25x after the first shape elsewhere), so it would only cost compiles there.
+ */
 export function matmulCandidates(gpu: Gpu): MatmulCandidate[] {
-  const out: MatmulCandidate[] = [{ version: 2 }];
+  const out: MatmulCandidate[] = [];
+  if (!(gpu.adapter.software && matmul_v4_wide(gpu))) out.push({ version: 2 });
   if (!gpu.adapter.software) out.push({ version: 3 });
   if (matmul_unsupported(gpu, 4) === null)
     out.push(...MATMUL_V4_ROWS.map((rows) => ({ version: 4 as const, rows })));
@@ -338,11 +360,19 @@ async function measure(
   const candidates = opts.candidates ?? matmulCandidates(gpu);
   const rejected: TuneRecord['rejected'] = [];
   let clock: 'timestamp' | 'wall' = 'wall';
-  const alive: { c: MatmulCandidate; t: TuneTiming }[] = candidates.map((c) => ({
+  type Entry = { c: MatmulCandidate; t: TuneTiming };
+  const entries: Entry[] = candidates.map((c) => ({
     c,
     t: { candidate: candidateName(c), ms: 0, perShapeMs: [] },
   }));
-  const timings = alive.map((x) => x.t);
+  const timings = entries.map((x) => x.t);
+  // v4's taller tiles wait: each enters on the costliest shape only if the step up before it paid
+  // there (tallerTileWorthTrying), when the two shorter tiles are in the race to tell.
+  const hasRows = (rows: number) => candidates.some((c) => c.version === 4 && c.rows === rows);
+  const tall = (c: MatmulCandidate) =>
+    c.version === 4 && c.rows! > 16 && hasRows(c.rows! - 8) && hasRows(c.rows! - 16);
+  const alive = entries.filter((x) => !tall(x.c));
+  const waiting = entries.filter((x) => tall(x.c)).sort((x, y) => x.c.rows! - y.c.rows!);
   const max = (f: (s: MatmulShape) => number) => Math.max(1, ...shapes.map(f));
   const out = gpu.tensor(
     'autotune out',
@@ -385,33 +415,53 @@ async function measure(
     // them alike; the fastest of `reps` runs, the figure least disturbed by other work. A candidate
     // whose running total passes GIVE_UP × the best is dropped; one that disagrees with the float64
     // reference on a shape's form is rejected before it is timed there, and never chosen.
-    for (const s of byCost(shapes)) {
-      for (const x of [...alive]) {
-        const wrong = await checkCandidate(gpu, x.c, s);
-        if (!wrong) continue;
-        rejected.push({ candidate: x.t.candidate, reason: wrong });
-        log(`autotune matmul ${x.t.candidate}: rejected (${wrong})`);
-        x.t.ms = Infinity;
-        alive.splice(alive.indexOf(x), 1);
+    const passes = async (x: Entry, s: MatmulShape): Promise<boolean> => {
+      const wrong = await checkCandidate(gpu, x.c, s);
+      if (!wrong) return true;
+      rejected.push({ candidate: x.t.candidate, reason: wrong });
+      log(`autotune matmul ${x.t.candidate}: rejected (${wrong})`);
+      x.t.ms = Infinity;
+      return false;
+    };
+    const time = async (x: Entry, s: MatmulShape): Promise<void> => {
+      const r = await gpu.time(
+        () =>
+          matmul(gpu, out, a, b, s.bias ? bias : null, s.M, s.K, s.N, {
+            ...s,
+            ...x.c,
+            ...epilogueOf(s, gelu),
+          }),
+        reps,
+        1,
+      );
+      clock = r.clock;
+      const ms = Math.min(...r.samples) / 1e6;
+      x.t.perShapeMs.push(ms);
+      x.t.ms += s.count * ms;
+    };
+    for (const [i, s] of byCost(shapes).entries()) {
+      for (const x of [...alive]) if (!(await passes(x, s))) alive.splice(alive.indexOf(x), 1);
+      for (const x of alive) await time(x, s);
+      if (i === 0) {
+        const v4ms = new Map<number, number>(
+          alive.filter((x) => x.c.version === 4).map((x) => [x.c.rows!, x.t.ms]),
+        );
+        while (waiting.length && tallerTileWorthTrying(waiting[0]!.c.rows!, v4ms)) {
+          const x = waiting.shift()!;
+          if (!(await passes(x, s))) continue;
+          await time(x, s);
+          alive.push(x);
+          v4ms.set(x.c.rows!, x.t.ms);
+        }
+        for (const x of waiting.splice(0)) {
+          const r = x.c.rows!;
+          x.t.ms = Infinity;
+          x.t.notTried = v4ms.has(r - 8)
+            ? `rows=${r - 8} was no faster than rows=${r - 16} on the costliest shape`
+            : `rows=${r - 8} was not timed`;
+        }
       }
       if (!alive.length) break;
-      for (const { c, t } of alive) {
-        const epilogue = epilogueOf(s, gelu);
-        const r = await gpu.time(
-          () =>
-            matmul(gpu, out, a, b, s.bias ? bias : null, s.M, s.K, s.N, {
-              ...s,
-              ...c,
-              ...epilogue,
-            }),
-          reps,
-          1,
-        );
-        clock = r.clock;
-        const ms = Math.min(...r.samples) / 1e6;
-        t.perShapeMs.push(ms);
-        t.ms += s.count * ms;
-      }
       const best = Math.min(...alive.map((x) => x.t.ms));
       for (const x of alive.filter((x) => x.t.ms > GIVE_UP * best)) {
         x.t.ms = Infinity;
@@ -424,7 +474,7 @@ async function measure(
   const timed = timings.filter((t) => !rejected.some((r) => r.candidate === t.candidate));
   for (const t of timed)
     log(
-      `autotune matmul ${t.candidate}: ${Number.isFinite(t.ms) ? `${t.ms.toFixed(2)} ms per step` : `dropped, over ${GIVE_UP}x the best`}`,
+      `autotune matmul ${t.candidate}: ${Number.isFinite(t.ms) ? `${t.ms.toFixed(2)} ms per step` : t.notTried ? `not tried (${t.notTried})` : `dropped, over ${GIVE_UP}x the best`}`,
     );
   const winner = timed.reduce<TuneTiming | null>((w, t) => (!w || t.ms < w.ms ? t : w), null);
   if (!winner || !Number.isFinite(winner.ms))

@@ -7,12 +7,15 @@ import {
   autotune,
   describeChoices,
   KERNELS_STAMP,
+  matmulCandidates,
   memoryStore,
   modelMatmulShapes,
   parseKernelChoices,
   storedRecords,
+  tallerTileWorthTrying,
   type MatmulCandidate,
 } from '../../src/bench/autotune.ts';
+import { matmul_v4_wide } from '../../kernels/matmul/matmul.ts';
 import { adapterKey } from '../../src/gpu/adapter.ts';
 import { fileChoiceStore, kernelOverrides } from '../../src/node/autotune-store.ts';
 import type { ModelShape } from '../../src/config.ts';
@@ -92,6 +95,61 @@ describe('kernel choice overrides', () => {
     } finally {
       rmSync(dir, { recursive: true });
     }
+  });
+});
+
+describe('tallerTileWorthTrying', () => {
+  it('lets a v4 tile taller than 16 rows race only after the step up before it paid', () => {
+    expect(tallerTileWorthTrying(8, new Map())).toBe(true);
+    expect(tallerTileWorthTrying(16, new Map())).toBe(true);
+    expect(
+      tallerTileWorthTrying(
+        24,
+        new Map([
+          [8, 2],
+          [16, 1],
+        ]),
+      ),
+    ).toBe(true);
+    expect(
+      tallerTileWorthTrying(
+        24,
+        new Map([
+          [8, 1],
+          [16, 2],
+        ]),
+      ),
+    ).toBe(false);
+    expect(
+      tallerTileWorthTrying(
+        24,
+        new Map([
+          [8, 1],
+          [16, 1],
+        ]),
+      ),
+    ).toBe(false); // a tie did not pay
+    expect(tallerTileWorthTrying(24, new Map([[8, 1]]))).toBe(false); // rows=16 not timed (rejected)
+    expect(
+      tallerTileWorthTrying(
+        32,
+        new Map([
+          [8, 3],
+          [16, 2],
+          [24, 1],
+        ]),
+      ),
+    ).toBe(true);
+    expect(
+      tallerTileWorthTrying(
+        32,
+        new Map([
+          [8, 3],
+          [16, 1],
+          [24, 2],
+        ]),
+      ),
+    ).toBe(false);
   });
 });
 
@@ -209,6 +267,41 @@ describeGpu('autotune', (gpu) => {
     }
     expect([...tuned].some((k) => k.includes('attention'))).toBe(true);
     expect([...tuned].filter((k) => !stepped.has(k))).toEqual([]);
+    gpu.choices = {};
+  });
+
+  it('times v2 except where v4 runs its wide path on a CPU adapter, and every v4 tile height where v4 runs', () => {
+    const names = matmulCandidates(gpu).map((c) =>
+      c.rows ? `v4 rows=${c.rows}` : `v${c.version}`,
+    );
+    expect(names.includes('v2')).toBe(!(gpu.adapter.software && matmul_v4_wide(gpu)));
+    expect(names.includes('v3')).toBe(!gpu.adapter.software);
+    if (matmul_v4_wide(gpu))
+      expect(names.filter((n) => n.startsWith('v4'))).toEqual(
+        [8, 16, 24, 32].map((r) => `v4 rows=${r}`),
+      );
+  });
+
+  it('a taller v4 tile races only when the step up before it paid on the costliest shape', async () => {
+    if (!matmul_v4_wide(gpu)) return; // v4's tiles are raced where it runs
+    const costliest = modelMatmulShapes({ ...TINY, n_embd: 16 }, 8).sort(
+      (x, y) => y.count * y.M * y.K * y.N - x.count * x.M * x.K * x.N,
+    )[0]!;
+    const r = await autotune(gpu, [costliest], {
+      candidates: [8, 16, 24].map((rows) => ({ version: 4, rows }) as MatmulCandidate),
+    });
+    const [r8, r16, r24] = r.record!.timings;
+    expect(r8!.perShapeMs).toHaveLength(1);
+    expect(r16!.perShapeMs).toHaveLength(1);
+    if (r16!.perShapeMs[0]! < r8!.perShapeMs[0]!) {
+      expect(r24!.notTried).toBeUndefined();
+      expect(r24!.perShapeMs).toHaveLength(1);
+    } else {
+      expect(r24!.notTried).toBe('rows=16 was no faster than rows=8 on the costliest shape');
+      expect(r24!.perShapeMs).toEqual([]);
+      expect(r24!.ms).toBe(Infinity);
+      expect(r.choices.matmul_rows).not.toBe(24);
+    }
     gpu.choices = {};
   });
 
