@@ -83,7 +83,7 @@ export function attention_unsupported(gpu: Gpu, version: AttentionVersion): stri
  * Whether every subgroup has >= 8 invocations, so v3's 8-invocation workgroup is one subgroup and shares its loads by
  * broadcast (lavapipe on AVX2: 8). Else (SwiftShader: 4; unknown sizes count as no) each lane loads for itself.
  */
-function attention_wide(gpu: Gpu): boolean {
+export function attention_wide(gpu: Gpu): boolean {
   return Number(gpu.adapter.subgroupSize.split('-')[0]) >= 8;
 }
 

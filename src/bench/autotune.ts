@@ -27,6 +27,7 @@ import {
   attention_forward,
   attention_unsupported,
   attention_versions,
+  attention_wide,
   type AttentionVersion,
 } from '../../kernels/attention/attention.ts';
 import * as attention_cpu from '../../kernels/attention/attention.cpu.ts';
@@ -566,15 +567,20 @@ async function checkCandidate(
 }
 
 /**
- * The attention versions worth timing here: those the device runs (v3 needs the subgroups feature), less two on
- * software adapters: v1, which lost to v2 at every bench shape there (each row loads every key itself), and v4,
- * whose workgroup barriers a CPU adapter runs slowly (as matmul v3's, which matmulCandidates skips there too).
+ * The attention versions worth timing here: those the device runs (v3 needs the subgroups feature), less these
+ * on software adapters: v1, which lost to v2 at every bench shape there (each row loads every key itself); v4,
+ * whose workgroup barriers a CPU adapter runs slowly (as matmul v3's, which matmulCandidates skips there too);
+ * and v2 where v3 shares its loads by broadcast (8-lane subgroups, lavapipe): v3 won 12 of the 13 stored
+ * lavapipe records that timed both (1.6-4.6x) and tied the 13th (1.01x at head size 8), so timing v2 there
+ * would only cost its compiles, one per head size and pass.
  */
 export function attentionCandidates(gpu: Gpu): AttentionVersion[] {
   const all = Object.keys(attention_versions).map(Number) as AttentionVersion[];
+  const v3Wide = attention_unsupported(gpu, 3) === null && attention_wide(gpu);
   return all.filter(
     (v) =>
-      attention_unsupported(gpu, v) === null && !(gpu.adapter.software && (v === 1 || v === 4)),
+      attention_unsupported(gpu, v) === null &&
+      !(gpu.adapter.software && (v === 1 || v === 4 || (v === 2 && v3Wide))),
   );
 }
 

@@ -78,8 +78,9 @@ describe('attention version choice', () => {
     ).toBe(2);
   });
 
-  it('the tuner times only versions that run here, and neither v1 nor v4 on software adapters', () => {
-    expect(attentionCandidates(fake(true, '8-8'))).toEqual([2, 3]);
+  it('the tuner times only versions that run here: neither v1 nor v4 on software adapters, nor v2 where v3 broadcasts', () => {
+    expect(attentionCandidates(fake(true, '8-8'))).toEqual([3]);
+    expect(attentionCandidates(fake(true, '4-4'))).toEqual([2, 3]);
     expect(attentionCandidates(fake(true, '4-4', []))).toEqual([2]);
     expect(attentionCandidates(fake(false, '32-32'))).toEqual([1, 2, 3, 4]);
   });
