@@ -4,7 +4,8 @@
 // activation `prefix` (shared by every sample of a question), to its own generated keys and values in `cache`,
 // and to itself; its k, v are then stored in cache[s, pos]. The seqs table is kernels/sample/seqs.ts.
 // Rows with done = 1 (or pos >= T) are skipped: nothing is read or written for them.
-// Versions: v1 one invocation per (s,h), online softmax in registers (as attention_forward.v1);
+// Versions: v1 one invocation per (s,h), online softmax in registers (as attention_forward.v1), vec4 rows
+//           when C and the head size are multiples of 4;
 //           v2 one 64-invocation workgroup per (s,h), keys split across it, workgroup-memory reductions.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import { defineKernel } from '../../src/gpu/kernel.ts';
@@ -103,8 +104,10 @@ export function attention_decode(
         `${who}: v2 keeps T=${T} scores in workgroup memory (${bytes} bytes), over this adapter's ${max}; use v1`,
       );
   }
-  // The head size sizes private arrays (and unrolls); v2 also sizes workgroup memory by T's class.
-  const defines: Record<string, number> = version === 1 ? { HS: hs } : { HS: hs, T_CAP: tCap(T) };
+  // The head size sizes private arrays (and unrolls); v1 reads vec4s where C and hs allow, v2 sizes
+  // workgroup memory by T's class.
+  const defines: Record<string, number | boolean> =
+    version === 1 ? { HS: hs, VEC4: C % 4 === 0 && hs % 4 === 0 } : { HS: hs, T_CAP: tCap(T) };
   const dims = gpu.dims([S, T, C, H, Tp]);
   k.dispatch(gpu, version, {
     bindings: [out, cache, qkv, prefix, seqs, dims],
