@@ -6,6 +6,7 @@
 // browser worker, so this file never touches navigator, process or fs.
 import { preprocess, formatCompileMessages, type Defines } from './wgsl.ts';
 import { describeAdapter, type AdapterSummary } from './adapter.ts';
+import type { WaitPacer } from './pace.ts';
 
 /** A float32 array on the GPU: a byte range of a buffer. */
 export interface Tensor {
@@ -72,6 +73,12 @@ export class Gpu {
   readonly compiled: CompileStats = { pipelines: 0, ms: 0, byKernel: {} };
   /** Set once the device is lost; every later sync point throws. */
   lost: GPUDeviceLostInfo | null = null;
+  /**
+   * Sleeps through most of each wait (sync, read) instead of leaving the host to poll for it: set by a
+   * host whose waits take a CPU core the adapter needs (Node with a software adapter: src/gpu/pace.ts).
+   */
+  pacer: WaitPacer | null = null;
+  private pacedPipelines = 0; // compiled.pipelines when the pacer last learned
 
   private pipelines = new Map<string, GPUComputePipeline>();
   private pending: Promise<string | null>[] = [];
@@ -192,6 +199,7 @@ export class Gpu {
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
+    this.pacer?.dispatched(performance.now());
     this.lastKernel = kernel;
     if (this.profiled) {
       this.profiled.push(kernel);
@@ -295,8 +303,28 @@ export class Gpu {
   /** Submit, wait for the GPU, and throw any build, validation or device-loss error, naming the kernel. */
   async sync(): Promise<void> {
     this.submit();
-    await this.device.queue.onSubmittedWorkDone();
+    await this.paced(() => this.device.queue.onSubmittedWorkDone());
     await this.throwErrors();
+  }
+
+  /** Wait for `start()`'s promise, first sleeping through most of the work's expected time (pacer). */
+  private async paced<T>(start: () => Promise<T>): Promise<T> {
+    const pacer = this.pacer;
+    if (!pacer) return start();
+    const ms = pacer.sleepMs(performance.now());
+    let wokeAt: number | null = null;
+    if (ms > 0) {
+      await new Promise((r) => setTimeout(r, ms));
+      wokeAt = performance.now();
+    }
+    try {
+      return await start();
+    } finally {
+      // A wait that included a compile (a new pipeline's first dispatch, on lavapipe) is not learned from.
+      if (this.compiled.pipelines !== this.pacedPipelines) pacer.reset();
+      else pacer.done(performance.now(), wokeAt);
+      this.pacedPipelines = this.compiled.pipelines;
+    }
   }
 
   private async throwErrors(): Promise<void> {
@@ -421,7 +449,7 @@ export class Gpu {
     this.commandEncoder().copyBufferToBuffer(t.buffer, t.offset, staging, 0, bytes);
     this.submit();
     try {
-      await staging.mapAsync(GPUMapMode.READ);
+      await this.paced(() => staging.mapAsync(GPUMapMode.READ));
     } catch (e) {
       await this.throwErrors();
       throw e;
@@ -444,6 +472,26 @@ export class Gpu {
     record: () => void,
     reps = 5,
     warmup = 1,
+  ): Promise<{ ns: number; clock: 'timestamp' | 'wall'; samples: number[] }> {
+    return this.unpaced(() => this.timeUnpaced(record, reps, warmup));
+  }
+
+  /** Run `f` with the pacer off (a timing must not include a sleep), then let it forget what `f` dispatched. */
+  private async unpaced<T>(f: () => Promise<T>): Promise<T> {
+    const pacer = this.pacer;
+    this.pacer = null;
+    try {
+      return await f();
+    } finally {
+      this.pacer = pacer;
+      pacer?.reset();
+    }
+  }
+
+  private async timeUnpaced(
+    record: () => void,
+    reps: number,
+    warmup: number,
   ): Promise<{ ns: number; clock: 'timestamp' | 'wall'; samples: number[] }> {
     for (let i = 0; i < warmup; i++) record();
     await this.sync();
@@ -480,6 +528,10 @@ export class Gpu {
    * step's time). Empty without timestamp queries.
    */
   async profile(record: () => void): Promise<{ kernel: string; ns: number }[]> {
+    return this.unpaced(() => this.profileUnpaced(record));
+  }
+
+  private async profileUnpaced(record: () => void): Promise<{ kernel: string; ns: number }[]> {
     await this.sync();
     if (!this.hasTimestamps) return [];
     const kernels: string[] = [];

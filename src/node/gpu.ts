@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { create, globals } from 'webgpu';
 import { Gpu, GpuError, type GpuOptions } from '../gpu/context.ts';
 import { describeAdapter } from '../gpu/adapter.ts';
+import { WaitPacer } from '../gpu/pace.ts';
 
 Object.assign(globalThis, globals); // GPUBufferUsage, GPUMapMode, ... as in a browser
 
@@ -119,5 +120,8 @@ export async function createNodeGpu(opts: NodeGpuOptions = {}): Promise<Gpu> {
   if (env && !ADAPTER_CHOICES.includes(env))
     throw new GpuError(`T2LAB_ADAPTER=${env} is not one of ${ADAPTER_CHOICES.join(', ')}`);
   const adapter = await findAdapter(opts.adapter ?? env ?? 'auto');
-  return Gpu.fromAdapter(adapter, opts);
+  const gpu = await Gpu.fromAdapter(adapter, opts);
+  // dawn.node polls the event loop while a wait is pending: a CPU core a software adapter runs on.
+  if (gpu.adapter.software) gpu.pacer = new WaitPacer();
+  return gpu;
 }
