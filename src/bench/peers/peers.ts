@@ -75,6 +75,22 @@ export async function runPeerBench(
   opts: PeerBenchOptions,
   onRow?: (r: PeerRow) => void,
 ): Promise<PeerReport> {
+  // The peers wait for their devices as their host lets them (dawn.node: by polling); ours waits the same
+  // way here, without the pacer (src/gpu/pace.ts), so the rows compare kernels, not waits.
+  const pacer = gpu.pacer;
+  gpu.pacer = null;
+  try {
+    return await runRows(gpu, opts, onRow);
+  } finally {
+    gpu.pacer = pacer;
+  }
+}
+
+async function runRows(
+  gpu: Gpu,
+  opts: PeerBenchOptions,
+  onRow?: (r: PeerRow) => void,
+): Promise<PeerReport> {
   const reps = opts.reps ?? 5,
     warmup = opts.warmup ?? 2;
   const kinds = opts.kinds ?? ['matmul', 'attention', 'train_step'];
