@@ -7,6 +7,9 @@ import {
 } from '../../src/gpu/cases.ts';
 import {
   matmul,
+  matmul_backward_bias,
+  matmul_backward_bias_bytes,
+  matmul_backward_bias_flops,
   matmul_bytes,
   matmul_flops,
   matmul_versions,
@@ -157,7 +160,34 @@ export const bench: BenchCase[] = [
     })),
   ),
   ...geluBench,
+  ...biasBench(),
 ];
+
+/** The bias gradient at the bench's transformer shapes (B·T=256, N = 3C, 4C, C for C=128) and issue 12's step (2048×192). */
+function biasBench(): BenchCase[] {
+  return (
+    [
+      [256, 384],
+      [256, 512],
+      [256, 128],
+      [2048, 192],
+    ] as const
+  ).map(([M, N]) => ({
+    kernel: 'matmul_backward_bias',
+    version: 'v1',
+    shape: `M=${M} N=${N}`,
+    flops: matmul_backward_bias_flops(M, N),
+    bytes: matmul_backward_bias_bytes(M, N),
+    setup(gpu) {
+      const db = gpu.tensor('dbias', N),
+        dy = gpu.tensor('dy', M * N, seededArray(M * N, 1));
+      return {
+        record: () => matmul_backward_bias(gpu, db, dy, M, N),
+        dispose: () => [db, dy].forEach((t) => t.buffer.destroy()),
+      };
+    },
+  }));
+}
 
 // Awkward shapes: a dimension of 1, K not a multiple of 4 (v4 steps K by 4), sizes that are not
 // multiples of any tile (4, 8, 16, 24, 32, 64), sizes larger than one workgroup's tile in every direction;
@@ -207,141 +237,177 @@ function label(name: string): { version: string; extra: string } {
   return { version: version!, extra: rest.length ? `${rest.join(' ')}, ` : '' };
 }
 
-export const checks: CheckCase[] = VARIANTS.flatMap(({ name, opts }): CheckCase[] => {
-  const { version, extra } = label(name);
-  // Each form on every awkward shape, one output per shape with its own bound (tol(K)).
-  const forms = FORMS.map((form): CheckCase => {
-    const formName = `${form.transA ? 'Aᵀ' : 'A'}·${form.transB ? 'Bᵀ' : 'B'}`;
-    return {
+// The bias gradient: one row and one column, N below one invocation's 4 columns, ragged and multiple-of-4 N
+// (its scalar and vec4 paths), more columns than one workgroup's 32, and the grid's longest B·T; added onto a
+// stale gradient, as the model accumulates it.
+const biasChecks: CheckCase[] = (
+  [
+    [1, 1],
+    [7, 3],
+    [33, 5],
+    [19, 36],
+    [130, 70],
+    [2048, 192],
+  ] as const
+).map(([M, N]) => ({
+  kernel: 'matmul_backward_bias',
+  version: 'v1',
+  shape: `M=${M} N=${N} dbias += column sums of dy`,
+  atol: Number((2e-7 * M + 1e-6).toPrecision(6)),
+  rtol: 0,
+  async run(gpu) {
+    const dy = seededArray(M * N, 21),
+      prior = seededArray(N, 22);
+    const want = Float64Array.from(prior);
+    cpu.matmul_backward_bias(want, dy, M, N);
+    const [got] = await onGpu(
+      gpu,
+      { db: prior, dy },
+      (t) => matmul_backward_bias(gpu, t.db!, t.dy!, M, N),
+      ['db'],
+    );
+    return [{ what: 'dbias', got: got!, want }];
+  },
+}));
+
+export const checks: CheckCase[] = [
+  ...biasChecks,
+  ...VARIANTS.flatMap(({ name, opts }): CheckCase[] => {
+    const { version, extra } = label(name);
+    // Each form on every awkward shape, one output per shape with its own bound (tol(K)).
+    const forms = FORMS.map((form): CheckCase => {
+      const formName = `${form.transA ? 'Aᵀ' : 'A'}·${form.transB ? 'Bᵀ' : 'B'}`;
+      return {
+        kernel: 'matmul',
+        version,
+        shape: `${extra}${formName} on ${CHECK_SHAPES.length} awkward shapes (1×1×1 to 130×68×132), each within 2e-6·K + 1e-6`,
+        atol: tol(maxK),
+        rtol: 0,
+        async run(gpu) {
+          const outputs: CheckOutput[] = [];
+          for (const [M, K, N] of CHECK_SHAPES) {
+            const a = seededArray(M * K, 1),
+              b = seededArray(K * N, 2),
+              want = new Float64Array(M * N);
+            cpu.matmul(want, a, b, null, M, K, N, form);
+            const [got] = await onGpu(
+              gpu,
+              { out: M * N, a, b },
+              (t) => matmul(gpu, t.out!, t.a!, t.b!, null, M, K, N, { ...form, ...opts }),
+              ['out'],
+            );
+            outputs.push({ what: `${M}×${K}×${N} out`, got: got!, want, atol: tol(K) });
+          }
+          return outputs;
+        },
+      };
+    });
+    // The model's two GELU epilogues, each against the references composed (matmul.cpu.ts), on a ragged shape
+    // (scalar stores) and multiples of 4 (v4's vec4 stores), with and without bias and accumulation. Two
+    // shapes each: every v4 variant is its own pipeline, seconds to compile.
+    const geluForward = (
+      [
+        [37, 21, 45, false],
+        [19, 12, 36, true],
+      ] as const
+    ).map(([M, K, N, accumulate]): CheckCase => ({
       kernel: 'matmul',
       version,
-      shape: `${extra}${formName} on ${CHECK_SHAPES.length} awkward shapes (1×1×1 to 130×68×132), each within 2e-6·K + 1e-6`,
-      atol: tol(maxK),
+      shape: `${extra}M=${M} K=${K} N=${N} out ${accumulate ? '+' : ''}= x·Wᵀ + b, GELU forward epilogue gelu_out = gelu(out) over a stale gelu_out`,
+      atol: tol(K, 4),
       rtol: 0,
       async run(gpu) {
-        const outputs: CheckOutput[] = [];
-        for (const [M, K, N] of CHECK_SHAPES) {
-          const a = seededArray(M * K, 1),
-            b = seededArray(K * N, 2),
-            want = new Float64Array(M * N);
-          cpu.matmul(want, a, b, null, M, K, N, form);
-          const [got] = await onGpu(
-            gpu,
-            { out: M * N, a, b },
-            (t) => matmul(gpu, t.out!, t.a!, t.b!, null, M, K, N, { ...form, ...opts }),
-            ['out'],
-          );
-          outputs.push({ what: `${M}×${K}×${N} out`, got: got!, want, atol: tol(K) });
-        }
-        return outputs;
+        const a = seededArray(M * K, 11, -2, 2),
+          b = seededArray(N * K, 12, -2, 2),
+          bias = seededArray(N, 13),
+          prior = seededArray(M * N, 14);
+        const want = Float64Array.from(prior),
+          wantAct = new Float64Array(M * N);
+        cpu.matmul(want, a, b, bias, M, K, N, { transB: true, accumulate, gelu_out: wantAct });
+        const [out, act] = await onGpu(
+          gpu,
+          { out: prior, act: seededArray(M * N, 15), a, b, bias },
+          (t) =>
+            matmul(gpu, t.out!, t.a!, t.b!, t.bias!, M, K, N, {
+              transB: true,
+              accumulate,
+              gelu_out: t.act!,
+              ...opts,
+            }),
+          ['out', 'act'],
+        );
+        return [
+          { what: 'out', got: out!, want },
+          { what: 'gelu_out', got: act!, want: wantAct, rtol: 1e-5 },
+        ];
       },
-    };
-  });
-  // The model's two GELU epilogues, each against the references composed (matmul.cpu.ts), on a ragged shape
-  // (scalar stores) and multiples of 4 (v4's vec4 stores), with and without bias and accumulation. Two
-  // shapes each: every v4 variant is its own pipeline, seconds to compile.
-  const geluForward = (
-    [
-      [37, 21, 45, false],
-      [19, 12, 36, true],
-    ] as const
-  ).map(([M, K, N, accumulate]): CheckCase => ({
-    kernel: 'matmul',
-    version,
-    shape: `${extra}M=${M} K=${K} N=${N} out ${accumulate ? '+' : ''}= x·Wᵀ + b, GELU forward epilogue gelu_out = gelu(out) over a stale gelu_out`,
-    atol: tol(K, 4),
-    rtol: 0,
-    async run(gpu) {
-      const a = seededArray(M * K, 11, -2, 2),
-        b = seededArray(N * K, 12, -2, 2),
-        bias = seededArray(N, 13),
-        prior = seededArray(M * N, 14);
-      const want = Float64Array.from(prior),
-        wantAct = new Float64Array(M * N);
-      cpu.matmul(want, a, b, bias, M, K, N, { transB: true, accumulate, gelu_out: wantAct });
-      const [out, act] = await onGpu(
-        gpu,
-        { out: prior, act: seededArray(M * N, 15), a, b, bias },
-        (t) =>
-          matmul(gpu, t.out!, t.a!, t.b!, t.bias!, M, K, N, {
-            transB: true,
-            accumulate,
-            gelu_out: t.act!,
-            ...opts,
-          }),
-        ['out', 'act'],
-      );
-      return [
-        { what: 'out', got: out!, want },
-        { what: 'gelu_out', got: act!, want: wantAct, rtol: 1e-5 },
-      ];
-    },
-  }));
-  const geluBackward = (
-    [
-      [37, 21, 45, false],
-      [19, 12, 36, true],
-    ] as const
-  ).map(([M, K, N, withBias]): CheckCase => ({
-    kernel: 'matmul',
-    version,
-    shape: `${extra}M=${M} K=${K} N=${N} out = gelu'(gelu_inp) ⊙ (dy·W${withBias ? ' + b' : ''}), GELU backward epilogue over a stale out, gelu_inp up to ±1e30`,
-    atol: tol(K, 2),
-    rtol: 1e-5,
-    async run(gpu) {
-      const a = seededArray(M * K, 16),
-        b = seededArray(K * N, 17),
-        bias = seededArray(N, 18),
-        prior = seededArray(M * N, 19);
-      const pre = seededArray(M * N, 20, -6, 6);
-      pre.set([0, -10, 10, -50, 50, Math.fround(1e30), Math.fround(-1e30)]); // where tanh and x^2 overflow
-      const want = new Float64Array(M * N);
-      cpu.matmul(want, a, b, withBias ? bias : null, M, K, N, { gelu_inp: pre });
-      const [out] = await onGpu(
-        gpu,
-        { out: prior, a, b, bias, pre }, // stale values in out are overwritten
-        (t) =>
-          matmul(gpu, t.out!, t.a!, t.b!, withBias ? t.bias! : null, M, K, N, {
-            gelu_inp: t.pre!,
-            ...opts,
-          }),
-        ['out'],
-      );
-      return [{ what: 'out', got: out!, want }];
-    },
-  }));
-  // A bias added and the product accumulated into out, K not a multiple of 4 and (N too) a multiple of 4.
-  const biasAccumulate = (
-    [
-      [37, 21, 45],
-      [37, 20, 44],
-    ] as const
-  ).map(([M, K, N]): CheckCase => ({
-    kernel: 'matmul',
-    version,
-    shape: `${extra}M=${M} K=${K} N=${N} out += x·Wᵀ + b`,
-    atol: tol(K, 1, 1e-6),
-    rtol: 0,
-    async run(gpu) {
-      const a = seededArray(M * K, 3),
-        b = seededArray(N * K, 4),
-        bias = seededArray(N, 5),
-        prior = seededArray(M * N, 6);
-      const want = Float64Array.from(prior);
-      cpu.matmul(want, a, b, bias, M, K, N, { transB: true, accumulate: true });
-      const [out] = await onGpu(
-        gpu,
-        { out: prior, a, b, bias },
-        (t) =>
-          matmul(gpu, t.out!, t.a!, t.b!, t.bias!, M, K, N, {
-            transB: true,
-            accumulate: true,
-            ...opts,
-          }),
-        ['out'],
-      );
-      return [{ what: 'out', got: out!, want }];
-    },
-  }));
-  return [...forms, ...geluForward, ...geluBackward, ...biasAccumulate];
-});
+    }));
+    const geluBackward = (
+      [
+        [37, 21, 45, false],
+        [19, 12, 36, true],
+      ] as const
+    ).map(([M, K, N, withBias]): CheckCase => ({
+      kernel: 'matmul',
+      version,
+      shape: `${extra}M=${M} K=${K} N=${N} out = gelu'(gelu_inp) ⊙ (dy·W${withBias ? ' + b' : ''}), GELU backward epilogue over a stale out, gelu_inp up to ±1e30`,
+      atol: tol(K, 2),
+      rtol: 1e-5,
+      async run(gpu) {
+        const a = seededArray(M * K, 16),
+          b = seededArray(K * N, 17),
+          bias = seededArray(N, 18),
+          prior = seededArray(M * N, 19);
+        const pre = seededArray(M * N, 20, -6, 6);
+        pre.set([0, -10, 10, -50, 50, Math.fround(1e30), Math.fround(-1e30)]); // where tanh and x^2 overflow
+        const want = new Float64Array(M * N);
+        cpu.matmul(want, a, b, withBias ? bias : null, M, K, N, { gelu_inp: pre });
+        const [out] = await onGpu(
+          gpu,
+          { out: prior, a, b, bias, pre }, // stale values in out are overwritten
+          (t) =>
+            matmul(gpu, t.out!, t.a!, t.b!, withBias ? t.bias! : null, M, K, N, {
+              gelu_inp: t.pre!,
+              ...opts,
+            }),
+          ['out'],
+        );
+        return [{ what: 'out', got: out!, want }];
+      },
+    }));
+    // A bias added and the product accumulated into out, K not a multiple of 4 and (N too) a multiple of 4.
+    const biasAccumulate = (
+      [
+        [37, 21, 45],
+        [37, 20, 44],
+      ] as const
+    ).map(([M, K, N]): CheckCase => ({
+      kernel: 'matmul',
+      version,
+      shape: `${extra}M=${M} K=${K} N=${N} out += x·Wᵀ + b`,
+      atol: tol(K, 1, 1e-6),
+      rtol: 0,
+      async run(gpu) {
+        const a = seededArray(M * K, 3),
+          b = seededArray(N * K, 4),
+          bias = seededArray(N, 5),
+          prior = seededArray(M * N, 6);
+        const want = Float64Array.from(prior);
+        cpu.matmul(want, a, b, bias, M, K, N, { transB: true, accumulate: true });
+        const [out] = await onGpu(
+          gpu,
+          { out: prior, a, b, bias },
+          (t) =>
+            matmul(gpu, t.out!, t.a!, t.b!, t.bias!, M, K, N, {
+              transB: true,
+              accumulate: true,
+              ...opts,
+            }),
+          ['out'],
+        );
+        return [{ what: 'out', got: out!, want }];
+      },
+    }));
+    return [...forms, ...geluForward, ...geluBackward, ...biasAccumulate];
+  }),
+];

@@ -41,3 +41,17 @@ export function matmul(
   for (let i = 0; i < M * N; i++) out[i] = (opts.accumulate ? out[i]! : 0) + product[i]!;
   if (opts.gelu_out) gelu.gelu_forward(opts.gelu_out, out, M * N);
 }
+
+/** dbias (N) += Σ_m dy[m, :] for dy (M,N): a linear layer's bias gradient. */
+export function matmul_backward_bias(
+  dbias: Float64Array,
+  dy: Float64Array,
+  M: number,
+  N: number,
+): void {
+  for (let n = 0; n < N; n++) {
+    let s = 0;
+    for (let m = 0; m < M; m++) s += dy[m * N + n]!;
+    dbias[n] = dbias[n]! + s;
+  }
+}

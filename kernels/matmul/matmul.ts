@@ -9,12 +9,14 @@
 // GELU epilogues (every version), so the MLP needs no gelu_forward / gelu_backward dispatch:
 //   forward  fch = x·Wᵀ + b, act = gelu(fch)   -> matmul(fch, x, W, b, BT, C, 4C, { transB: true, gelu_out: act })
 //   backward dfch = gelu'(fch) ⊙ (dy·W)        -> matmul(dfch, dy, W, null, BT, C, 4C, { gelu_inp: fch })
+// The bias gradient is its own kernel, column sums:  db += Σ_rows dy -> matmul_backward_bias(db, dy, BT, OC)
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
-import { defineKernel } from '../../src/gpu/kernel.ts';
+import { checkSizes, defineKernel } from '../../src/gpu/kernel.ts';
 import v1 from './matmul.v1.wgsl?raw';
 import v2 from './matmul.v2.wgsl?raw';
 import v3 from './matmul.v3.wgsl?raw';
 import v4 from './matmul.v4.wgsl?raw';
+import backwardBias1 from './matmul_backward_bias.v1.wgsl?raw';
 import { GELU_WGSL } from '../gelu/gelu.ts';
 
 /** Each version's source and the (N, M) extent of out that one workgroup covers (v4: M is its ROWS). */
@@ -181,3 +183,34 @@ export const matmul_bytes = (
   accumulate = false,
   gelu = false,
 ) => 4 * (M * K + K * N + M * N * (1 + (accumulate ? 1 : 0) + (gelu ? 1 : 0)) + (bias ? N : 0));
+
+export const matmul_backward_bias_kernel = defineKernel({
+  name: 'matmul_backward_bias',
+  folder: 'matmul',
+  versions: { 1: backwardBias1 },
+});
+
+/** Columns of dy per invocation, and invocations per workgroup (matmul_backward_bias.v1.wgsl). */
+const BIAS_COLUMNS = 4,
+  BIAS_WORKGROUP = 8;
+
+/** dbias (N) += Σ_m dy[m, :] for dy (M,N): a linear layer's bias gradient, summed in row order (deterministic). */
+export function matmul_backward_bias(
+  gpu: Gpu,
+  dbias: Tensor,
+  dy: Tensor,
+  M: number,
+  N: number,
+  opts: { version?: 1 } = {},
+): void {
+  const k = matmul_backward_bias_kernel;
+  checkSizes(k.name, { M, N }, { dbias: [dbias, N], dy: [dy, M * N] });
+  k.dispatch(gpu, k.version(gpu, opts.version), {
+    bindings: [dbias, dy, gpu.dims([M, N])],
+    workgroups: [Math.ceil(N / (BIAS_COLUMNS * BIAS_WORKGROUP))],
+    defines: { VEC: N % 4 === 0 },
+  });
+}
+
+export const matmul_backward_bias_flops = (M: number, N: number) => M * N;
+export const matmul_backward_bias_bytes = (M: number, N: number) => 4 * (M * N + 2 * N);

@@ -188,7 +188,6 @@ export class GPT<T> {
   readonly tokens: T;
   readonly targets: T;
   readonly dlosses: T;
-  private readonly ones: T;
   readonly T: number;
   /** GELU in the matmul epilogues (ops.fuse_gelu when the model was built). */
   readonly fuseGelu: boolean;
@@ -230,8 +229,6 @@ export class GPT<T> {
     this.tokens = ops.alloc('tokens', BT);
     this.targets = ops.alloc('targets', BT);
     this.dlosses = ops.alloc('dlosses', BT);
-    this.ones = ops.alloc('ones', BT);
-    ops.write(this.ones, new Float32Array(BT).fill(1));
   }
 
   /** GPT-2 initialisation from `seed`, as float32 values (identical on every backend). */
@@ -316,7 +313,6 @@ export class GPT<T> {
     const { ops, acts: a, params: p, grads: g, dacts: d, B, T } = this;
     const { n_layer: L, n_embd: C, n_head: H, vocab_size: V } = this.shape;
     const BT = B * T;
-    const acc = { accumulate: true };
     ops.zero(this.gradsFlat);
     ops.zero(d.dresidual!);
     ops.crossentropy_backward(d.dlogits!, a.logits!, this.targets, this.dlosses, BT, V);
@@ -352,13 +348,13 @@ export class GPT<T> {
         transA: true,
         accumulate: true,
       });
-      ops.matmul(dw('fcprojb'), this.ones, d.dresidual!, null, 1, BT, C, acc);
+      ops.matmul_backward_bias(dw('fcprojb'), d.dresidual!, BT, C);
       ops.matmul(d.dln!, d.dfch!, w('fcw'), null, BT, 4 * C, C);
       ops.matmul(dw('fcw'), d.dfch!, h('ln2'), null, 4 * C, BT, C, {
         transA: true,
         accumulate: true,
       });
-      ops.matmul(dw('fcb'), this.ones, d.dfch!, null, 1, BT, 4 * C, acc);
+      ops.matmul_backward_bias(dw('fcb'), d.dfch!, BT, 4 * C);
       ops.layernorm_backward(
         d.dresidual!,
         dw('ln2w'),
@@ -377,7 +373,7 @@ export class GPT<T> {
         transA: true,
         accumulate: true,
       });
-      ops.matmul(dw('attprojb'), this.ones, d.dresidual!, null, 1, BT, C, acc);
+      ops.matmul_backward_bias(dw('attprojb'), d.dresidual!, BT, C);
       ops.attention_backward(
         d.dqkv!,
         d.attn_scratch!,
@@ -395,7 +391,7 @@ export class GPT<T> {
         transA: true,
         accumulate: true,
       });
-      ops.matmul(dw('qkvb'), this.ones, d.dqkv!, null, 1, BT, 3 * C, acc);
+      ops.matmul_backward_bias(dw('qkvb'), d.dqkv!, BT, 3 * C);
       ops.layernorm_backward(
         d.dresidual!,
         dw('ln1w'),

@@ -27,6 +27,7 @@ export function cpuOps(opts: { fuse_gelu?: boolean } = {}): Ops<Float64Array> {
     zero: (t) => t.fill(0),
     dispose: () => {},
     matmul: (out, a, b, bias, M, K, N, flags) => matmul.matmul(out, a, b, bias, M, K, N, flags),
+    matmul_backward_bias: matmul.matmul_backward_bias,
     encoder_forward: encoder.encoder_forward,
     encoder_backward: encoder.encoder_backward,
     layernorm_forward: layernorm.layernorm_forward,

@@ -2,7 +2,7 @@
 // here waits for the GPU except read().
 import type { Gpu, Tensor } from '../gpu/context.ts';
 import type { AdamwHyper, Ops } from './ops.ts';
-import { matmul } from '../../kernels/matmul/matmul.ts';
+import { matmul, matmul_backward_bias } from '../../kernels/matmul/matmul.ts';
 import { encoder_backward, encoder_forward } from '../../kernels/encoder/encoder.ts';
 import { layernorm_backward, layernorm_forward } from '../../kernels/layernorm/layernorm.ts';
 import { attention_backward, attention_forward } from '../../kernels/attention/attention.ts';
@@ -52,6 +52,7 @@ export function gpuOps(gpu: Gpu): Ops<Tensor> {
     readU32: (t) => gpu.readU32(t),
     zero: (t) => gpu.commandEncoder().clearBuffer(t.buffer, t.offset, t.length * 4),
     matmul: (out, a, b, bias, M, K, N, flags) => matmul(gpu, out, a, b, bias, M, K, N, flags),
+    matmul_backward_bias: (...a) => matmul_backward_bias(gpu, ...a),
     encoder_forward: (...a) => encoder_forward(gpu, ...a),
     encoder_backward: (...a) => encoder_backward(gpu, ...a),
     layernorm_forward: (...a) => layernorm_forward(gpu, ...a),

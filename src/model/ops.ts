@@ -47,6 +47,8 @@ export interface Ops<T> {
     N: number,
     flags?: MatmulFlags<T>,
   ): void;
+  /** dbias (N) += the column sums of dy (M,N): a linear layer's bias gradient. */
+  matmul_backward_bias(dbias: T, dy: T, M: number, N: number): void;
   encoder_forward(out: T, tokens: T, wte: T, wpe: T, B: number, T: number, C: number): void;
   encoder_backward(
     dwte: T,

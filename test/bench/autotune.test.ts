@@ -32,11 +32,10 @@ describe('modelMatmulShapes', () => {
       { n_layer: L, n_embd: C, vocab_size: V } = TINY;
     const shapes = modelMatmulShapes(TINY, B);
     const calls = shapes.reduce((n, s) => n + s.count, 0);
-    // forward: 4 per block + logits; backward: dx, dW and db (a 1×BT×N matmul) per linear layer, dx and dW for logits.
-    expect(calls).toBe(L * 4 + 1 + L * 4 * 3 + 2);
-    const flops = shapes
-      .filter((s) => s.M > 1)
-      .reduce((f, s) => f + s.count * 2 * s.M * s.K * s.N, 0);
+    // forward: 4 per block + logits; backward: dx and dW per linear layer (db is matmul_backward_bias), dx and dW for logits.
+    expect(calls).toBe(L * 4 + 1 + L * 4 * 2 + 2);
+    expect(shapes.filter((s) => s.M === 1)).toEqual([]);
+    const flops = shapes.reduce((f, s) => f + s.count * 2 * s.M * s.K * s.N, 0);
     expect(flops).toBe(3 * BT * (L * 2 * C * 12 * C + 2 * C * V));
     expect(shapes.find((s) => s.M === BT && s.K === C && s.N === 3 * C)).toMatchObject({
       transB: true,
