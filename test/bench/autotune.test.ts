@@ -304,6 +304,35 @@ describeGpu('autotune', (gpu) => {
     gpu.choices = {};
   });
 
+  it('one slow burst does not drop a candidate: the shape is timed again before any drop', async () => {
+    // Two copies of one candidate, the second's first timing made 10x slower (a burst of load).
+    const two = modelMatmulShapes(TINY, 2)
+      .sort((x, y) => y.count * y.M * y.K * y.N - x.count * x.M * x.K * x.N)
+      .slice(0, 2);
+    const time = gpu.time;
+    let calls = 0;
+    gpu.time = async (...args) => {
+      const r = await time.apply(gpu, args);
+      return ++calls === 2 ? { ...r, samples: r.samples.map((x) => 10 * x) } : r;
+    };
+    let r;
+    try {
+      r = await autotune(gpu, two, {
+        candidates: [
+          { version: 4, rows: 8 },
+          { version: 4, rows: 8 },
+        ],
+      });
+    } finally {
+      gpu.time = time;
+    }
+    const [first, second] = r.record!.timings;
+    expect(second!.perShapeMs).toHaveLength(2); // still in the race for the second shape
+    expect(Number.isFinite(second!.ms)).toBe(true);
+    expect(second!.perShapeMs[0]!).toBeLessThan(2 * first!.perShapeMs[0]!);
+    gpu.choices = {};
+  });
+
   it('a candidate that fails its check against the float64 reference is rejected, never chosen', async () => {
     const r = await autotune(gpu, shapes, { candidates: [{ version: 9 as 2 }, { version: 2 }] });
     expect(r.record!.rejected).toEqual([
