@@ -14,6 +14,7 @@ import {
   storedRecords,
   tallerTileWorthTrying,
   type MatmulCandidate,
+  type MatmulShape,
 } from '../../src/bench/autotune.ts';
 import { matmul_v4_wide } from '../../kernels/matmul/matmul.ts';
 import { adapterKey } from '../../src/gpu/adapter.ts';
@@ -281,56 +282,67 @@ describeGpu('autotune', (gpu) => {
       );
   });
 
+  // The race with made-up timings: the k-th gpu.time() of `f` returns ms[k] (then `rest`), running nothing.
+  // The candidates' checks against the float64 reference still run for real.
+  async function withTimes<R>(ms: number[], rest: number, f: () => Promise<R>): Promise<R> {
+    const time = gpu.time;
+    let k = 0;
+    gpu.time = async () => {
+      const t = (ms[k++] ?? rest) * 1e6;
+      return { ns: t, clock: 'timestamp' as const, samples: [t] };
+    };
+    try {
+      return await f();
+    } finally {
+      gpu.time = time;
+      gpu.choices = {};
+    }
+  }
+  const byCostDesc = (s: MatmulShape[]) =>
+    [...s].sort((x, y) => y.count * y.M * y.K * y.N - x.count * x.M * x.K * x.N);
+  const twoShapes = byCostDesc(modelMatmulShapes(TINY, 2)).slice(0, 2);
+  const calls = twoShapes[0]!.count + twoShapes[1]!.count; // a step's total at 1 ms per call
+  const rowsCandidates = [8, 16, 24, 32].map((rows) => ({ version: 4, rows }) as MatmulCandidate);
+
   it('a taller v4 tile races only when the step up before it paid on the costliest shape', async () => {
     if (!matmul_v4_wide(gpu)) return; // v4's tiles are raced where it runs
-    const costliest = modelMatmulShapes({ ...TINY, n_embd: 16 }, 8).sort(
-      (x, y) => y.count * y.M * y.K * y.N - x.count * x.M * x.K * x.N,
-    )[0]!;
-    const r = await autotune(gpu, [costliest], {
-      candidates: [8, 16, 24].map((rows) => ({ version: 4, rows }) as MatmulCandidate),
-    });
-    const [r8, r16, r24] = r.record!.timings;
-    expect(r8!.perShapeMs).toHaveLength(1);
-    expect(r16!.perShapeMs).toHaveLength(1);
-    if (r16!.perShapeMs[0]! < r8!.perShapeMs[0]!) {
-      expect(r24!.notTried).toBeUndefined();
-      expect(r24!.perShapeMs).toHaveLength(1);
-    } else {
-      expect(r24!.notTried).toBe('rows=16 was no faster than rows=8 on the costliest shape');
-      expect(r24!.perShapeMs).toEqual([]);
-      expect(r24!.ms).toBe(Infinity);
-      expect(r.choices.matmul_rows).not.toBe(24);
-    }
-    gpu.choices = {};
+    // rows=16 slower than rows=8 on the costliest shape: neither 24 nor 32 is built or timed.
+    const a = await withTimes([1.0, 1.1], 1, () =>
+      autotune(gpu, twoShapes, { candidates: rowsCandidates }),
+    );
+    const [a8, a16, a24, a32] = a.record!.timings;
+    expect(a8!.perShapeMs).toEqual([1, 1]);
+    expect(a16!.perShapeMs).toEqual([1.1, 1]);
+    expect(a24).toMatchObject({ ms: Infinity, perShapeMs: [] });
+    expect(a24!.notTried).toBe('rows=16 was no faster than rows=8 on the costliest shape');
+    expect(a32!.notTried).toBe('rows=24 was not timed');
+    expect(a.choices.matmul_rows).toBe(8);
+    // rows=16 faster: 24 enters; it is no faster than 16, so 32 does not.
+    const b = await withTimes([1.1, 1.0, 1.05], 1, () =>
+      autotune(gpu, twoShapes, { candidates: rowsCandidates }),
+    );
+    const [, b16, b24, b32] = b.record!.timings;
+    expect(b24!.perShapeMs).toEqual([1.05, 1]);
+    expect(b24!.notTried).toBeUndefined();
+    expect(b32!.notTried).toBe('rows=24 was no faster than rows=16 on the costliest shape');
+    expect(b16!.ms).toBe(calls);
+    expect(b.choices.matmul_rows).toBe(16);
   });
 
   it('one slow burst does not drop a candidate: the shape is timed again before any drop', async () => {
-    // Two copies of one candidate, the second's first timing made 10x slower (a burst of load).
-    const two = modelMatmulShapes(TINY, 2)
-      .sort((x, y) => y.count * y.M * y.K * y.N - x.count * x.M * x.K * x.N)
-      .slice(0, 2);
-    const time = gpu.time;
-    let calls = 0;
-    gpu.time = async (...args) => {
-      const r = await time.apply(gpu, args);
-      return ++calls === 2 ? { ...r, samples: r.samples.map((x) => 10 * x) } : r;
-    };
-    let r;
-    try {
-      r = await autotune(gpu, two, {
+    // Two copies of one candidate; the second's first timing 10x slow, as under a burst of load.
+    const r = await withTimes([1, 10, 1, 1], 1, () =>
+      autotune(gpu, twoShapes, {
         candidates: [
           { version: 4, rows: 8 },
           { version: 4, rows: 8 },
         ],
-      });
-    } finally {
-      gpu.time = time;
-    }
+      }),
+    );
     const [first, second] = r.record!.timings;
-    expect(second!.perShapeMs).toHaveLength(2); // still in the race for the second shape
-    expect(Number.isFinite(second!.ms)).toBe(true);
-    expect(second!.perShapeMs[0]!).toBeLessThan(2 * first!.perShapeMs[0]!);
-    gpu.choices = {};
+    expect(first!.perShapeMs).toEqual([1, 1]);
+    expect(second!.perShapeMs).toEqual([1, 1]); // timed again on the first shape, then on the second
+    expect(second!.ms).toBe(calls);
   });
 
   it('a candidate that fails its check against the float64 reference is rejected, never chosen', async () => {
