@@ -641,38 +641,25 @@ async function measureAttention(
       log(`autotune ${x.t.candidate}: rejected (${wrong})`);
       alive.splice(alive.indexOf(x), 1);
     }
-    const made = [
-      gpu.tensor('autotune qkv', B * T * 3 * C, seededArray(B * T * 3 * C, 1)),
-      gpu.tensor('autotune dout', B * T * C, seededArray(B * T * C, 2)),
-      gpu.tensor('autotune out', B * T * C),
-      gpu.tensor('autotune lse', B * H * T),
-      gpu.tensor('autotune dqkv', B * T * 3 * C),
-      gpu.tensor('autotune delta', B * H * T),
-    ];
-    const [qkv, dout, out, lse, dqkv, delta] = made as [
-      Tensor,
-      Tensor,
-      Tensor,
-      Tensor,
-      Tensor,
-      Tensor,
-    ];
+    const pass = attentionPass(
+      gpu,
+      'autotune',
+      B,
+      T,
+      C,
+      H,
+      seededArray(B * T * 3 * C, 1),
+      seededArray(B * T * C, 2),
+    );
     try {
       for (const { v, t } of alive) {
-        const r = await gpu.time(
-          () => {
-            attention_forward(gpu, out, lse, qkv, B, T, C, H, { version: v });
-            attention_backward(gpu, dqkv, delta, dout, qkv, out, lse, B, T, C, H, { version: v });
-          },
-          reps,
-          1,
-        );
+        const r = await gpu.time(() => pass.run(v), reps, 1);
         const ms = Math.min(...r.samples) / 1e6;
         t.perShapeMs.push(ms);
         t.ms += count * ms;
       }
     } finally {
-      for (const t of made) t.buffer.destroy();
+      pass.destroy();
     }
   }
   const timings = alive.map((x) => x.t);
@@ -723,28 +710,12 @@ async function checkAttention(
     C,
     H,
   );
-  const made = [
-    gpu.tensor('check qkv', B * T * 3 * C, qkvData),
-    gpu.tensor('check dout', B * T * C, doutData),
-    gpu.tensor('check out', B * T * C),
-    gpu.tensor('check lse', B * H * T),
-    gpu.tensor('check dqkv', B * T * 3 * C),
-    gpu.tensor('check delta', B * H * T),
-  ];
-  const [qkv, dout, out, lse, dqkv, delta] = made as [
-    Tensor,
-    Tensor,
-    Tensor,
-    Tensor,
-    Tensor,
-    Tensor,
-  ];
+  const pass = attentionPass(gpu, 'check', B, T, C, H, qkvData, doutData);
   try {
-    attention_forward(gpu, out, lse, qkv, B, T, C, H, { version });
-    attention_backward(gpu, dqkv, delta, dout, qkv, out, lse, B, T, C, H, { version });
+    pass.run(version);
     const err = Math.max(
-      maxAbsDiff(await gpu.read(out), want.out),
-      maxAbsDiff(await gpu.read(dqkv), want.dqkv),
+      maxAbsDiff(await gpu.read(pass.out), want.out),
+      maxAbsDiff(await gpu.read(pass.dqkv), want.dqkv),
     );
     return err <= 1e-4
       ? null
@@ -752,8 +723,39 @@ async function checkAttention(
   } catch (e) {
     return (e as Error).message.split('\n')[0]!;
   } finally {
-    for (const t of made) t.buffer.destroy();
+    pass.destroy();
   }
+}
+
+/** The tensors of one attention forward + backward at (B,T,C,H), with `run(version)` recording both passes. */
+function attentionPass(
+  gpu: Gpu,
+  label: string,
+  B: number,
+  T: number,
+  C: number,
+  H: number,
+  qkvData: Float64Array,
+  doutData: Float64Array,
+) {
+  const t = {
+    qkv: gpu.tensor(`${label} qkv`, B * T * 3 * C, qkvData),
+    dout: gpu.tensor(`${label} dout`, B * T * C, doutData),
+    out: gpu.tensor(`${label} out`, B * T * C),
+    lse: gpu.tensor(`${label} lse`, B * H * T),
+    dqkv: gpu.tensor(`${label} dqkv`, B * T * 3 * C),
+    delta: gpu.tensor(`${label} delta`, B * H * T),
+  };
+  return {
+    ...t,
+    run(version: AttentionVersion) {
+      attention_forward(gpu, t.out, t.lse, t.qkv, B, T, C, H, { version });
+      attention_backward(gpu, t.dqkv, t.delta, t.dout, t.qkv, t.out, t.lse, B, T, C, H, {
+        version,
+      });
+    },
+    destroy: () => Object.values(t).forEach((x) => x.buffer.destroy()),
+  };
 }
 
 /** A store that lives as long as the page or the Node process does. */
