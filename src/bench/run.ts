@@ -34,12 +34,22 @@ export async function benchKernel(
   peakGflops: number,
   reps: number,
 ): Promise<BenchRow> {
+  return (await timeCase(gpu, c, peakGflops, reps)).row;
+}
+
+/** Set up, time (median of `reps`) and dispose of one case: its row, and every repetition's ns. */
+export async function timeCase(
+  gpu: Gpu,
+  c: BenchCase,
+  peakGflops: number,
+  reps: number,
+): Promise<{ row: BenchRow; samples: number[] }> {
   const { record, dispose } = c.setup(gpu);
   try {
     const t = await gpu.time(record, reps, 1);
     const s = t.ns / 1e9;
     const gflops = c.flops / s / 1e9;
-    return {
+    const row: BenchRow = {
       kernel: c.kernel,
       version: c.version,
       shape: c.shape,
@@ -51,6 +61,7 @@ export async function benchKernel(
       clock: t.clock,
       ...(c.tokens ? { tokensPerSec: c.tokens / s } : {}),
     };
+    return { row, samples: t.samples };
   } finally {
     dispose();
   }

@@ -4,7 +4,7 @@
 // laid end to end in the order they ran.
 import type { Gpu } from '../gpu/context.ts';
 import type { BenchCase } from '../gpu/cases.ts';
-import type { BenchRow } from './run.ts';
+import { timeCase, type BenchRow } from './run.ts';
 
 export interface ProfileRow extends BenchRow {
   /** Every timed repetition, in milliseconds, in the order they ran. */
@@ -18,27 +18,8 @@ export async function profileCase(
   peakGflops: number,
   reps: number,
 ): Promise<ProfileRow> {
-  const { record, dispose } = c.setup(gpu);
-  try {
-    const t = await gpu.time(record, reps, 1);
-    const s = t.ns / 1e9;
-    const gflops = c.flops / s / 1e9;
-    return {
-      kernel: c.kernel,
-      version: c.version,
-      shape: c.shape,
-      ms: t.ns / 1e6,
-      gflops,
-      gbs: c.bytes / s / 1e9,
-      bytes: c.bytes,
-      peakFraction: peakGflops > 0 ? gflops / peakGflops : NaN,
-      clock: t.clock,
-      samplesMs: t.samples.map((ns) => ns / 1e6),
-      ...(c.tokens ? { tokensPerSec: c.tokens / s } : {}),
-    };
-  } finally {
-    dispose();
-  }
+  const { row, samples } = await timeCase(gpu, c, peakGflops, reps);
+  return { ...row, samplesMs: samples.map((ns) => ns / 1e6) };
 }
 
 /** One event of the trace-event format: 'X' a complete slice, 'M' metadata (track names). */
