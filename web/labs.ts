@@ -39,16 +39,7 @@ const trainToTest: Experiment = {
   budgets: { flops: [6.6e9] },
   min_tokens_per_param: 0.5,
   seeds: [1],
-  sampling: {
-    questions: 24,
-    n: 16,
-    k: [1, 2, 4, 8, 16],
-    temperature: 1,
-    top_k: 0,
-    top_p: 1,
-    max_new: 5,
-    seed: 0,
-  },
+  sampling: structuredClone(presets.smoke!.sampling), // smoke's, copied like base
 };
 
 export const labs: Lab[] = [
