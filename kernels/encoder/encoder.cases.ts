@@ -82,7 +82,11 @@ export const bench: BenchCase[] = SHAPES.flatMap(([B, T, C, V]) =>
 
 /** A seqs table for `S` running sequences at positions in [0, maxT), from `seed`. */
 function seededSeqs(S: number, maxT: number, seed: number): Uint32Array {
-  const pos = seededTokens(S, maxT, seed);
+  return seqsAt(seededTokens(S, maxT, seed), () => 0);
+}
+
+/** A seqs table with sequence s at position pos[s], done when done(s) is 1. */
+function seqsAt(pos: Uint32Array, done: (s: number) => number): Uint32Array {
   return seqs_table(
     Array.from(pos, (p, s) => ({
       prefix_row: 0,
@@ -90,7 +94,7 @@ function seededSeqs(S: number, maxT: number, seed: number): Uint32Array {
       sample: 0,
       prefix_len: 1,
       pos: p,
-      done: 0,
+      done: done(s),
       n_gen: 0,
     })),
   );
@@ -159,18 +163,7 @@ export function encoderTokens(n: number, V: number, seed: number): Uint32Array {
 
 /** A seqs table of S sequences at positions from `seed` in [0, maxT), the first at maxT-1; rows s % 3 == 1 are done. */
 function decodeSeqs(S: number, maxT: number, seed: number): Uint32Array {
-  const pos = encoderTokens(S, maxT, seed);
-  return seqs_table(
-    Array.from(pos, (p, s) => ({
-      prefix_row: 0,
-      question: s,
-      sample: 0,
-      prefix_len: 1,
-      pos: p,
-      done: s % 3 === 1 ? 1 : 0,
-      n_gen: 0,
-    })),
-  );
+  return seqsAt(encoderTokens(S, maxT, seed), (s) => (s % 3 === 1 ? 1 : 0));
 }
 
 // The forward and decode are one float32 add of float32-exact inputs: half an ulp of a sum below 2. The backward
