@@ -71,7 +71,7 @@ export interface ChoiceStore {
 
 export interface TuneTiming {
   candidate: string; // "v4 rows=16"
-  ms: number; // Σ count × time over the shapes; Infinity when dropped as too slow, or not tried
+  ms: number; // Σ count × time over the shapes timed (see TuneRecord.decidedOn); Infinity when dropped as too slow, or not tried
   perShapeMs: number[]; // fastest of the repetitions, per call, in the order timed: costliest shape first (cut short when dropped)
   notTried?: string; // why a taller v4 tile never entered the race (tallerTileWorthTrying)
 }
@@ -85,6 +85,8 @@ export interface TuneRecord {
   clock: 'timestamp' | 'wall';
   measuredAt: string; // ISO time
   kernels: string; // KERNELS_STAMP when measured: a record from other kernel code is measured again
+  /** The matmul race timed only this shape (the costliest; `decide: 'costliest'`), and checked the winner on the rest. */
+  decidedOn?: string;
 }
 
 export interface TuneResult {
@@ -103,6 +105,13 @@ export interface AutotuneOptions {
   /** Timed repetitions per shape and candidate (the fastest counts); default 3. */
   reps?: number;
   candidates?: MatmulCandidate[];
+  /**
+   * Which shapes the matmul race times: 'all' (every shape; a candidate 25% behind is dropped on the way),
+   * or 'costliest' (the costliest shape decides; the winner is then only checked on the other forms).
+   * Default: 'costliest' on software adapters, where each (candidate, form) pipeline costs seconds of
+   * compile at its first dispatch, else 'all'. See raceShapes.
+   */
+  decide?: 'all' | 'costliest';
   log?: (line: string) => void;
 }
 
@@ -128,6 +137,27 @@ export const KERNELS_STAMP = (() => {
  * rest. (Timings of one shape repeat within a few % here; 25% is well outside that.)
  */
 const GIVE_UP = 1.25;
+
+/**
+ * The shapes the matmul race times, by `decide` (AutotuneOptions). A model's matmuls come in ~7 forms
+ * (transposes, bias, accumulate, GELU epilogue), each a pipeline of its own per candidate, and on a
+ * software adapter each is seconds of JIT at its first dispatch: racing 3-4 v4 tiles over every form made
+ * the cold race of smoke's first model 35-41 s (19-24 pipelines), more than all of smoke's training, and
+ * three such races chose rows 24, 16 and 8, the tiles being within noise of each other. Where the full
+ * race timed every shape (5 stored lavapipe records), the costliest shape alone picked the same tile or,
+ * where it did not, one whose total was 2-3% behind. So there the costliest shape decides: each candidate
+ * builds one pipeline to race, and only the winner builds the other forms (which its steps need anyway).
+ * On a GPU a compile is milliseconds and every shape is timed.
+ */
+export function raceShapes(
+  shapes: MatmulShape[],
+  decide: 'all' | 'costliest',
+): { timed: MatmulShape[]; checkedOnly: MatmulShape[] } {
+  const order = byCost(shapes);
+  return decide === 'all'
+    ? { timed: order, checkedOnly: [] }
+    : { timed: order.slice(0, 1), checkedOnly: order.slice(1) };
+}
 
 /**
  * Whether v4's tile of `rows` rows should enter the race, from the times (`ms`, by rows) of the shorter
@@ -359,6 +389,7 @@ async function measure(
   const log = opts.log ?? (() => {});
   const reps = opts.reps ?? 3;
   const candidates = opts.candidates ?? matmulCandidates(gpu);
+  const race = raceShapes(shapes, opts.decide ?? (gpu.adapter.software ? 'costliest' : 'all'));
   const rejected: TuneRecord['rejected'] = [];
   let clock: 'timestamp' | 'wall' = 'wall';
   type Entry = { c: MatmulCandidate; t: TuneTiming };
@@ -450,7 +481,7 @@ async function measure(
       x.t.perShapeMs.push(ms);
       x.t.ms += s.count * ms;
     };
-    for (const [i, s] of byCost(shapes).entries()) {
+    for (const [i, s] of race.timed.entries()) {
       for (const x of [...alive]) if (!(await passes(x, s))) alive.splice(alive.indexOf(x), 1);
       for (const x of alive) await time(x, s);
       // One burst of load can slow a timing 2x on a shared CPU, and a dropped candidate is never timed
@@ -497,13 +528,25 @@ async function measure(
         alive.splice(alive.indexOf(x), 1);
       }
     }
+    // Decided on the costliest shape: the fastest candidate that also passes its check on every other
+    // form wins (a rejected one's time becomes Infinity, and the next fastest is checked).
+    if (race.checkedOnly.length)
+      for (const x of [...alive].sort((p, q) => p.t.ms - q.t.ms)) {
+        let ok = true;
+        for (const s of race.checkedOnly) if (!(ok = await passes(x, s))) break;
+        if (ok) break;
+      }
   } finally {
     for (const t of [out, a, b, bias, gelu]) t.buffer.destroy();
   }
   const timed = timings.filter((t) => !rejected.some((r) => r.candidate === t.candidate));
+  const decidedOn = race.checkedOnly.length ? shapeName(race.timed[0]!) : undefined;
+  const per = decidedOn
+    ? `on ${decidedOn} ×${race.timed[0]!.count}, the costliest shape`
+    : 'per step';
   for (const t of timed)
     log(
-      `autotune matmul ${t.candidate}: ${Number.isFinite(t.ms) ? `${t.ms.toFixed(2)} ms per step` : t.notTried ? `not tried (${t.notTried})` : `dropped, over ${GIVE_UP}x the best`}`,
+      `autotune matmul ${t.candidate}: ${Number.isFinite(t.ms) ? `${t.ms.toFixed(2)} ms ${per}` : t.notTried ? `not tried (${t.notTried})` : `dropped, over ${GIVE_UP}x the best`}`,
     );
   const winner = timed.reduce<TuneTiming | null>((w, t) => (!w || t.ms < w.ms ? t : w), null);
   if (!winner || !Number.isFinite(winner.ms))
@@ -519,6 +562,7 @@ async function measure(
     clock,
     measuredAt: new Date().toISOString(),
     kernels: KERNELS_STAMP,
+    ...(decidedOn ? { decidedOn } : {}),
   };
 }
 

@@ -121,7 +121,7 @@ export async function printKernelChoices(
     const shapes = r.shapes.split('; ');
     const what = shapes.length === 1 ? shapes[0] : `${shapes.length} shapes`;
     console.log(
-      `  matmul ${candidateName({ version: r.choices.matmul as MatmulVersion, rows: r.choices.matmul_rows as MatmulRows | undefined })} for ${what}, measured ${r.measuredAt} (${r.clock} clock), ms:`,
+      `  matmul ${candidateName({ version: r.choices.matmul as MatmulVersion, rows: r.choices.matmul_rows as MatmulRows | undefined })} for ${what}, measured ${r.measuredAt} (${r.clock} clock), ms${r.decidedOn ? ` on the costliest shape, ${r.decidedOn}` : ' per step'}:`,
     );
     console.log(
       `    ${r.timings.map((t) => `${t.candidate} ${Number.isFinite(t.ms) ? t.ms.toFixed(2) : 'dropped'}`).join(' | ')}${r.rejected.length ? ` | rejected: ${r.rejected.map((x) => x.candidate).join(', ')}` : ''}`,

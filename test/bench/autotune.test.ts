@@ -11,6 +11,8 @@ import {
   memoryStore,
   modelMatmulShapes,
   parseKernelChoices,
+  raceShapes,
+  shapeName,
   storedRecords,
   tallerTileWorthTrying,
   type MatmulCandidate,
@@ -308,7 +310,7 @@ describeGpu('autotune', (gpu) => {
     if (!matmul_v4_wide(gpu)) return; // v4's tiles are raced where it runs
     // rows=16 slower than rows=8 on the costliest shape: neither 24 nor 32 is built or timed.
     const a = await withTimes([1.0, 1.1], 1, () =>
-      autotune(gpu, twoShapes, { candidates: rowsCandidates }),
+      autotune(gpu, twoShapes, { candidates: rowsCandidates, decide: 'all' }),
     );
     const [a8, a16, a24, a32] = a.record!.timings;
     expect(a8!.perShapeMs).toEqual([1, 1]);
@@ -319,7 +321,7 @@ describeGpu('autotune', (gpu) => {
     expect(a.choices.matmul_rows).toBe(8);
     // rows=16 faster: 24 enters; it is no faster than 16, so 32 does not.
     const b = await withTimes([1.1, 1.0, 1.05], 1, () =>
-      autotune(gpu, twoShapes, { candidates: rowsCandidates }),
+      autotune(gpu, twoShapes, { candidates: rowsCandidates, decide: 'all' }),
     );
     const [, b16, b24, b32] = b.record!.timings;
     expect(b24!.perShapeMs).toEqual([1.05, 1]);
@@ -337,12 +339,83 @@ describeGpu('autotune', (gpu) => {
           { version: 4, rows: 8 },
           { version: 4, rows: 8 },
         ],
+        decide: 'all',
       }),
     );
     const [first, second] = r.record!.timings;
     expect(first!.perShapeMs).toEqual([1, 1]);
     expect(second!.perShapeMs).toEqual([1, 1]); // timed again on the first shape, then on the second
     expect(second!.ms).toBe(calls);
+  });
+
+  // The costliest shape and one of another form (its own pipeline per candidate).
+  const formOf = (x: MatmulShape) => shapeName({ ...x, M: 0, K: 0, N: 0 });
+  const ordered = byCostDesc(modelMatmulShapes(TINY, 2));
+  const twoForms = [ordered[0]!, ordered.find((x) => formOf(x) !== formOf(ordered[0]!))!];
+  const builtRows = () => {
+    const built: { rows: number; key: string }[] = [];
+    const pipeline = gpu.pipeline;
+    gpu.pipeline = (src) => {
+      if (src.name === 'matmul')
+        built.push({ rows: Number(src.defines?.ROWS), key: JSON.stringify(src.defines) });
+      return pipeline.call(gpu, src);
+    };
+    return { built, restore: () => (gpu.pipeline = pipeline) };
+  };
+
+  it('on a software adapter the costliest shape decides, and only the winner is built for the other forms', async () => {
+    expect(raceShapes(ordered, 'all').timed).toEqual(ordered);
+    expect(raceShapes(ordered, 'costliest')).toEqual({
+      timed: [ordered[0]],
+      checkedOnly: ordered.slice(1),
+    });
+    const spy = builtRows();
+    try {
+      const r = await withTimes([1.1, 1.0], 5, () =>
+        autotune(gpu, twoForms, {
+          candidates: rowsCandidates.slice(0, 2),
+          ...(gpu.adapter.software ? {} : { decide: 'costliest' as const }),
+        }),
+      );
+      expect(r.choices.matmul_rows).toBe(16);
+      const [t8, t16] = r.record!.timings;
+      expect(t8!.perShapeMs).toEqual([1.1]); // timed once, on the costliest shape only
+      expect(t16!.perShapeMs).toEqual([1.0]);
+      expect(t16!.ms).toBe(twoForms[0]!.count * 1.0);
+      expect(r.record!.decidedOn).toBe(shapeName(twoForms[0]!));
+      const forms = (rows: number) =>
+        new Set(spy.built.filter((b) => b.rows === rows).map((b) => b.key));
+      expect(forms(8).size).toBe(1); // the loser: the costliest shape's pipeline only
+      expect(forms(16).size).toBe(2); // the winner: checked on the other form too
+    } finally {
+      spy.restore();
+    }
+  });
+
+  it('a winner on the costliest shape that fails its check on another form gives way to the next fastest', async () => {
+    const pipeline = gpu.pipeline;
+    let first16: string | null = null;
+    gpu.pipeline = (src) => {
+      const key = JSON.stringify(src.defines);
+      if (src.name === 'matmul' && src.defines?.ROWS === 16 && (first16 ??= key) !== key)
+        throw new Error('a miscompiled form');
+      return pipeline.call(gpu, src);
+    };
+    const spy = builtRows();
+    try {
+      const r = await withTimes([1.1, 1.0], 5, () =>
+        autotune(gpu, twoForms, { candidates: rowsCandidates.slice(0, 2), decide: 'costliest' }),
+      );
+      expect(r.record!.rejected).toEqual([
+        { candidate: 'v4 rows=16', reason: 'a miscompiled form' },
+      ]);
+      expect(r.choices.matmul_rows).toBe(8);
+      const forms8 = new Set(spy.built.filter((b) => b.rows === 8).map((b) => b.key));
+      expect(forms8.size).toBe(2); // the runner-up is checked on the other form before it is chosen
+    } finally {
+      spy.restore();
+      gpu.pipeline = pipeline;
+    }
   });
 
   it('a candidate that fails its check against the float64 reference is rejected, never chosen', async () => {
