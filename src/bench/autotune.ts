@@ -87,6 +87,8 @@ export interface TuneRecord {
   kernels: string; // KERNELS_STAMP when measured: a record from other kernel code is measured again
   /** The matmul race timed only this shape (the costliest; `decide: 'costliest'`), and checked the winner on the rest. */
   decidedOn?: string;
+  /** The choice was the tile already in use, within TIE of the fastest on that shape (not the fastest itself). */
+  keptOnTie?: boolean;
 }
 
 export interface TuneResult {
@@ -139,6 +141,16 @@ export const KERNELS_STAMP = (() => {
 const GIVE_UP = 1.25;
 
 /**
+ * Where the costliest shape decides: within this multiple of the fastest, the tile already in use is kept,
+ * and a taller tile enters only after the step up before it paid by more (see measure). Cold races of
+ * smoke's models timed one tile 0.56-0.91 ms on the same shape in different processes, and the tiles
+ * within 3-8% of each other, in an order that changed from run to run: that far apart is noise here.
+ */
+const TIE = 1.1;
+/** Interleaved timing rounds of the costliest shape when it alone decides (see measure). */
+const ROUNDS = 3;
+
+/**
  * The shapes the matmul race times, by `decide` (AutotuneOptions). A model's matmuls come in ~7 forms
  * (transposes, bias, accumulate, GELU epilogue), each a pipeline of its own per candidate, and on a
  * software adapter each is seconds of JIT at its first dispatch: racing 3-4 v4 tiles over every form made
@@ -165,12 +177,18 @@ export function raceShapes(
  * tile reuses each loaded B value over more rows but keeps more accumulators per lane, and past the
  * registers they spill, so the time falls with height and then rises: once a step up did not pay, a
  * taller tile would only cost its compile (the longest of all: ROWS unrolls). rows 8 and 16 always race.
+ * `margin`: how much faster the step up must have been (TIE where compiles cost seconds: a step up inside
+ * the timing noise is no sign the next one pays).
  */
-export function tallerTileWorthTrying(rows: number, ms: ReadonlyMap<number, number>): boolean {
+export function tallerTileWorthTrying(
+  rows: number,
+  ms: ReadonlyMap<number, number>,
+  margin = 1,
+): boolean {
   if (rows <= 16) return true;
   const shorter = ms.get(rows - 8),
     shorter2 = ms.get(rows - 16);
-  return shorter !== undefined && shorter2 !== undefined && shorter < shorter2;
+  return shorter !== undefined && shorter2 !== undefined && shorter * margin < shorter2;
 }
 
 export const candidateName = (c: MatmulCandidate): string =>
@@ -389,10 +407,14 @@ async function measure(
   const log = opts.log ?? (() => {});
   const reps = opts.reps ?? 3;
   const candidates = opts.candidates ?? matmulCandidates(gpu);
-  const race = raceShapes(shapes, opts.decide ?? (gpu.adapter.software ? 'costliest' : 'all'));
+  const decide = opts.decide ?? (gpu.adapter.software ? 'costliest' : 'all');
+  const race = raceShapes(shapes, decide);
+  const margin = decide === 'costliest' ? TIE : 1; // a switch or a taller tile must beat the noise
   const rejected: TuneRecord['rejected'] = [];
   let clock: 'timestamp' | 'wall' = 'wall';
   type Entry = { c: MatmulCandidate; t: TuneTiming };
+  let decided: Entry | null = null,
+    keptOnTie = false;
   const entries: Entry[] = candidates.map((c) => ({
     c,
     t: { candidate: candidateName(c), ms: 0, perShapeMs: [] },
@@ -484,6 +506,11 @@ async function measure(
     for (const [i, s] of race.timed.entries()) {
       for (const x of [...alive]) if (!(await passes(x, s))) alive.splice(alive.indexOf(x), 1);
       for (const x of alive) await time(x, s);
+      // When this one shape decides, it is timed in ROUNDS interleaved rounds (the fastest counts): a
+      // ~1 ms dispatch of a small model times within 10% only now and then here, and a pipeline is cheap
+      // to time again once it is built.
+      if (decide === 'costliest')
+        for (let r = 1; r < ROUNDS; r++) for (const x of alive) await time(x, s, true);
       // One burst of load can slow a timing 2x on a shared CPU, and a dropped candidate is never timed
       // again: while any is behind, each candidate not yet timed twice on this shape times it once more
       // (its faster timing counts). The pipelines are built, so this costs milliseconds, not compiles.
@@ -506,10 +533,11 @@ async function measure(
           new Map<number, number>(
             alive.filter((x) => x.c.version === 4).map((x) => [x.c.rows!, x.t.ms]),
           );
-        while (waiting.length && tallerTileWorthTrying(waiting[0]!.c.rows!, v4ms())) {
+        while (waiting.length && tallerTileWorthTrying(waiting[0]!.c.rows!, v4ms(), margin)) {
           const x = waiting.shift()!;
           if (!(await passes(x, s))) continue;
           await time(x, s);
+          if (decide === 'costliest') for (let r = 1; r < ROUNDS; r++) await time(x, s, true);
           alive.push(x);
           await settle();
         }
@@ -518,7 +546,7 @@ async function measure(
           const r = x.c.rows!;
           x.t.ms = Infinity;
           x.t.notTried = timed.has(r - 8)
-            ? `rows=${r - 8} was no faster than rows=${r - 16} on the costliest shape`
+            ? `rows=${r - 8} was no faster than rows=${r - 16} on the costliest shape${margin > 1 ? ` by over ${Math.round((margin - 1) * 100)}%` : ''}`
             : `rows=${r - 8} was not timed`;
         }
       }
@@ -529,13 +557,24 @@ async function measure(
       }
     }
     // Decided on the costliest shape: the fastest candidate that also passes its check on every other
-    // form wins (a rejected one's time becomes Infinity, and the next fastest is checked).
-    if (race.checkedOnly.length)
-      for (const x of [...alive].sort((p, q) => p.t.ms - q.t.ms)) {
+    // form wins (a rejected one's time becomes Infinity, and the next fastest is checked). A tie (within
+    // TIE of the fastest) goes to the tile already in use, the previous model's choice: its pipelines for
+    // every form are built, and a switch would compile them all again for a difference inside the noise.
+    if (decide === 'costliest') {
+      const ranked = [...alive].sort((p, q) => p.t.ms - q.t.ms);
+      const c = gpu.choices;
+      const inUse = ranked.findIndex((x) => x.c.version === c.matmul && x.c.rows === c.matmul_rows);
+      const moved = inUse > 0 && ranked[inUse]!.t.ms <= TIE * ranked[0]!.t.ms;
+      if (moved) ranked.unshift(...ranked.splice(inUse, 1));
+      for (const [i, x] of ranked.entries()) {
         let ok = true;
         for (const s of race.checkedOnly) if (!(ok = await passes(x, s))) break;
-        if (ok) break;
+        if (!ok) continue;
+        decided = x;
+        keptOnTie = moved && i === 0;
+        break;
       }
+    }
   } finally {
     for (const t of [out, a, b, bias, gelu]) t.buffer.destroy();
   }
@@ -548,7 +587,13 @@ async function measure(
     log(
       `autotune matmul ${t.candidate}: ${Number.isFinite(t.ms) ? `${t.ms.toFixed(2)} ms ${per}` : t.notTried ? `not tried (${t.notTried})` : `dropped, over ${GIVE_UP}x the best`}`,
     );
-  const winner = timed.reduce<TuneTiming | null>((w, t) => (!w || t.ms < w.ms ? t : w), null);
+  const winner = decided
+    ? decided.t
+    : timed.reduce<TuneTiming | null>((w, t) => (!w || t.ms < w.ms ? t : w), null);
+  if (keptOnTie)
+    log(
+      `autotune matmul ${winner!.candidate}: kept, the tile already in use (within ${Math.round((TIE - 1) * 100)}% of the fastest; its pipelines are built)`,
+    );
   if (!winner || !Number.isFinite(winner.ms))
     throw new Error(
       `autotune: no matmul candidate ran correctly (${rejected.map((r) => `${r.candidate}: ${r.reason}`).join('; ')})`,
@@ -563,6 +608,7 @@ async function measure(
     measuredAt: new Date().toISOString(),
     kernels: KERNELS_STAMP,
     ...(decidedOn ? { decidedOn } : {}),
+    ...(keptOnTie ? { keptOnTie } : {}),
   };
 }
 

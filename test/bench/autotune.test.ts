@@ -132,6 +132,16 @@ describe('tallerTileWorthTrying', () => {
       ),
     ).toBe(false); // a tie did not pay
     expect(tallerTileWorthTrying(24, new Map([[8, 1]]))).toBe(false); // rows=16 not timed (rejected)
+    const paid = (ms8: number) =>
+      tallerTileWorthTrying(
+        24,
+        new Map([
+          [8, ms8],
+          [16, 1],
+        ]),
+        1.1,
+      );
+    expect([paid(1.05), paid(1.2)]).toEqual([false, true]); // with a margin the step up must pay by more
     expect(
       tallerTileWorthTrying(
         32,
@@ -390,6 +400,35 @@ describeGpu('autotune', (gpu) => {
     } finally {
       spy.restore();
     }
+  });
+
+  it('the deciding shape is timed in interleaved rounds, so one slow timing within the drop margin does not decide', async () => {
+    // Round 1: rows=8 1.4 ms (slowed, yet inside 1.25x of rows=16's 1.2), rows=16 1.2; round 2: rows=8 1.0.
+    const r = await withTimes([1.4, 1.2, 1.0], 5, () =>
+      autotune(gpu, twoForms, { candidates: rowsCandidates.slice(0, 2), decide: 'costliest' }),
+    );
+    expect(r.record!.timings.map((t) => t.perShapeMs)).toEqual([[1.0], [1.2]]);
+    expect(r.choices.matmul_rows).toBe(8);
+  });
+
+  it('a tie on the costliest shape keeps the tile already in use (its pipelines are built); a clear loss does not', async () => {
+    const race = (ms: number[]) =>
+      withTimes(ms, 5, () => {
+        gpu.choices = { matmul: 4, matmul_rows: 8 }; // the previous model's choice
+        return autotune(gpu, twoForms, {
+          candidates: rowsCandidates.slice(0, 2),
+          decide: 'costliest',
+        });
+      });
+    const tie = await race([1.04, 1.0]);
+    expect(tie.choices.matmul_rows).toBe(8);
+    expect(tie.record!.keptOnTie).toBe(true);
+    const loss = await race([1.2, 1.0]);
+    expect(loss.choices.matmul_rows).toBe(16);
+    expect(loss.record!.keptOnTie).toBeUndefined();
+    const fastest = await race([1.0, 1.02]);
+    expect(fastest.choices.matmul_rows).toBe(8);
+    expect(fastest.record!.keptOnTie).toBeUndefined(); // the tile in use was the fastest anyway
   });
 
   it('a winner on the costliest shape that fails its check on another form gives way to the next fastest', async () => {
