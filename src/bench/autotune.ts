@@ -546,7 +546,9 @@ async function measure(
           const r = x.c.rows!;
           x.t.ms = Infinity;
           x.t.notTried = timed.has(r - 8)
-            ? `rows=${r - 8} was no faster than rows=${r - 16} on the costliest shape${margin > 1 ? ` by over ${Math.round((margin - 1) * 100)}%` : ''}`
+            ? margin > 1
+              ? `rows=${r - 8} was not over ${Math.round((margin - 1) * 100)}% faster than rows=${r - 16} on the costliest shape`
+              : `rows=${r - 8} was no faster than rows=${r - 16} on the costliest shape`
             : `rows=${r - 8} was not timed`;
         }
       }
