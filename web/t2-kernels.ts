@@ -1,13 +1,14 @@
 // <t2-kernels>: the kernel profiler. Checks every kernel version against its float64 CPU reference on
 // this GPU, and profiles them: time per run from GPU timestamp queries (or the wall clock, said so),
 // GFLOP/s, GB/s, and the fraction of the adapter's own FMA ceiling, versions side by side (naive ->
-// tiled is itself the lesson). The profile downloads as a Chrome/Perfetto trace.
+// tiled is itself the lesson). The profile downloads as a Chrome/Perfetto trace. It also shows which
+// versions this adapter's runs use: the measured kernel choice kept in IndexedDB, in `t2lab devices`' words.
 import { LitElement, html } from 'lit';
 import { proxy } from 'comlink';
 import { api } from './api.ts';
 import { shared } from './styles.ts';
 import { download, hashParam, onHash, setHash } from './state.ts';
-import type { CheckResult, ProfileReport } from '../src/worker/api.ts';
+import type { CheckResult, KernelChoices, ProfileReport } from '../src/worker/api.ts';
 import type { ProfileRow } from '../src/bench/trace.ts';
 import type { PeerReport, PeerRow } from '../src/bench/peers/peers.ts';
 
@@ -24,18 +25,22 @@ export class T2Kernels extends LitElement {
     reps: { state: true },
     peerRows: { state: true },
     peerReport: { state: true },
+    choices: { state: true },
+    tuneLog: { state: true },
   };
   declare ready: boolean;
   declare checks: CheckResult[];
   declare rows: ProfileRow[];
   declare report: ProfileReport | null;
-  declare busy: '' | 'check' | 'profile' | 'peers';
+  declare busy: '' | 'check' | 'profile' | 'peers' | 'tune';
   declare error: string;
   declare kernels: string[];
   declare selected: string;
   declare reps: number;
   declare peerRows: PeerRow[];
   declare peerReport: PeerReport | null;
+  declare choices: KernelChoices | null;
+  declare tuneLog: string[];
   private unsubscribe: (() => void) | null = null;
 
   constructor() {
@@ -51,6 +56,8 @@ export class T2Kernels extends LitElement {
     this.reps = 5;
     this.peerRows = [];
     this.peerReport = null;
+    this.choices = null;
+    this.tuneLog = [];
   }
 
   static override styles = [shared];
@@ -70,7 +77,13 @@ export class T2Kernels extends LitElement {
   }
 
   override updated(changed: Map<string, unknown>): void {
-    if (changed.has('ready')) this.maybeAutorun();
+    if (changed.has('ready') && this.ready) {
+      this.maybeAutorun();
+      api.kernelChoices().then(
+        (c) => (this.choices = c),
+        (e: Error) => (this.error = e.message),
+      );
+    }
   }
 
   /** A lab links here with `run=profile`: start the profile once the device is ready. */
@@ -92,6 +105,20 @@ export class T2Kernels extends LitElement {
     this.error = '';
     try {
       await api.checkKernels(proxy((r: CheckResult) => (this.checks = [...this.checks, r])));
+    } catch (e) {
+      this.error = (e as Error).message;
+    }
+    this.busy = '';
+  }
+
+  private async tune() {
+    this.busy = 'tune';
+    this.tuneLog = [];
+    this.error = '';
+    try {
+      const r = await api.tuneKernels();
+      this.tuneLog = r.log;
+      this.choices = r;
     } catch (e) {
       this.error = (e as Error).message;
     }
@@ -168,6 +195,7 @@ export class T2Kernels extends LitElement {
         <button @click=${() => this.peers(false)} ?disabled=${disabled}>Compare (all shapes, slow)</button>
       </div>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : ''}
+      ${this.renderChoices(disabled)}
       ${this.rows.length ? this.renderProfile() : ''}
       ${this.peerRows.length ? this.renderPeers() : ''}
       ${
@@ -185,6 +213,34 @@ export class T2Kernels extends LitElement {
               )}
             </tbody>
           </table>`
+          : ''
+      }
+    `;
+  }
+
+  /** Which versions runs here use: measured per adapter and model shapes, as in `t2lab devices`. */
+  private renderChoices(disabled: boolean) {
+    const c = this.choices;
+    return html`
+      <h3>Kernel choice on this adapter</h3>
+      <p>Each run measures which matmul version, tile and attention version are fastest for its model on this adapter
+        (checking each against the float64 reference first) and keeps the choice in this browser, as <code>t2lab devices</code>
+        shows it in Node. <em>Measure now</em> times the default model's shapes, as <code>t2lab devices --tune</code> does.</p>
+      <div class="controls">
+        <button @click=${this.tune} ?disabled=${disabled} data-testid="tune">${this.busy === 'tune' ? 'Measuring…' : 'Measure now'}</button>
+      </div>
+      ${
+        c
+          ? html`<p data-testid="choice-current">Adapter: ${c.adapter}. In use now: <strong>${c.current}</strong>${c.records.length ? ' (a run applies the measurement for its own shapes)' : ' (a guess by adapter kind, until measured)'}.</p>
+        ${
+          c.records.length
+            ? html`<table data-testid="choices" data-done=${this.busy !== 'tune'}>
+          <thead><tr><th>choice</th><th>for</th><th>measured</th><th>candidates, ms</th></tr></thead>
+          <tbody>${c.records.map((r) => html`<tr><td>${r.choice}</td><td style="white-space: nowrap">${r.shapes}</td><td>${r.measured}</td><td>${r.timings}</td></tr>`)}</tbody>
+        </table>`
+            : html`<p data-testid="choices-none">Not measured on this adapter yet: the first run (or <em>Measure now</em>) measures it.</p>`
+        }
+        ${this.tuneLog.length ? html`<pre data-testid="tune-log">${this.tuneLog.join('\n')}</pre>` : ''}`
           : ''
       }
     `;

@@ -324,6 +324,33 @@ export function describeChoices(gpu: Gpu): string {
   ].join(', ');
 }
 
+/** A stored record in words: the same text in `t2lab devices` and on the app's Kernels page. */
+export function describeRecord(r: TuneRecord): {
+  choice: string; // "matmul v4 rows=8, attention v3"
+  shapes: string; // the one shape, or "16 shapes"
+  measured: string; // when, with which clock, and what the times below are
+  timings: string; // "v4 rows=8 3.86 | v4 rows=16 dropped | attention v3 0.64"
+} {
+  const shapes = r.shapes.split('; ');
+  const matmul = candidateName({
+    version: r.choices.matmul as MatmulVersion,
+    rows: r.choices.matmul_rows as MatmulRows | undefined,
+  });
+  const attention = r.choices.attention !== undefined ? [`attention v${r.choices.attention}`] : [];
+  const times = r.timings.map(
+    (t) =>
+      `${t.candidate} ${Number.isFinite(t.ms) ? t.ms.toFixed(2) : t.notTried ? 'not tried' : 'dropped'}`,
+  );
+  if (r.rejected.length) times.push(`rejected: ${r.rejected.map((x) => x.candidate).join(', ')}`);
+  if (r.keptOnTie) times.push(`kept on a tie: matmul ${matmul}, the tile already in use`);
+  return {
+    choice: [`matmul ${matmul}`, ...attention].join(', '),
+    shapes: shapes.length === 1 ? shapes[0]! : `${shapes.length} shapes`,
+    measured: `measured ${r.measuredAt} (${r.clock} clock), ms ${r.decidedOn ? `on the costliest shape, ${r.decidedOn}` : 'per step'}`,
+    timings: times.join(' | '),
+  };
+}
+
 /** Every record the store holds for this adapter, by shapes key. */
 export async function storedRecords(
   gpu: Gpu,

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import type { Gpu } from '../gpu/context.ts';
 import {
   autotune,
-  candidateName,
+  describeRecord,
   describeChoices,
   modelMatmulShapes,
   parseKernelChoices,
@@ -16,7 +16,6 @@ import {
   type MatmulShape,
   type TuneResult,
 } from '../bench/autotune.ts';
-import type { MatmulRows, MatmulVersion } from '../../kernels/matmul/matmul.ts';
 import { makeConfig, modelShape } from '../config.ts';
 
 export function choiceStorePath(): string {
@@ -118,13 +117,8 @@ export async function printKernelChoices(
   }
   console.log(`kernels:      measured choices for this adapter (${choiceStorePath()}):`);
   for (const r of records) {
-    const shapes = r.shapes.split('; ');
-    const what = shapes.length === 1 ? shapes[0] : `${shapes.length} shapes`;
-    console.log(
-      `  matmul ${candidateName({ version: r.choices.matmul as MatmulVersion, rows: r.choices.matmul_rows as MatmulRows | undefined })} for ${what}, measured ${r.measuredAt} (${r.clock} clock), ms${r.decidedOn ? ` on the costliest shape, ${r.decidedOn}` : ' per step'}:`,
-    );
-    console.log(
-      `    ${r.timings.map((t) => `${t.candidate} ${Number.isFinite(t.ms) ? t.ms.toFixed(2) : 'dropped'}`).join(' | ')}${r.rejected.length ? ` | rejected: ${r.rejected.map((x) => x.candidate).join(', ')}` : ''}`,
-    );
+    const d = describeRecord(r);
+    console.log(`  ${d.choice} for ${d.shapes}, ${d.measured}:`);
+    console.log(`    ${d.timings}`);
   }
 }

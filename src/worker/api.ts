@@ -20,7 +20,15 @@ import { fitAll, type FitReport } from '../fit/fit.ts';
 import { pointsFromRecords } from '../fit/points.ts';
 import { memoryDb, type BlobInfo, type LabDb } from './db.ts';
 import { parseResultsJsonl, toCsv, toJsonl } from './results.ts';
-import { describeChoices, storedRecords, type TuneRecord } from '../bench/autotune.ts';
+import {
+  autotune,
+  describeChoices,
+  describeRecord,
+  modelMatmulShapes,
+  storedRecords,
+  type TuneRecord,
+} from '../bench/autotune.ts';
+import { makeConfig, modelShape } from '../config.ts';
 import type { SweepEstimate } from '../sweep/estimate.ts';
 import {
   SweepSession,
@@ -43,6 +51,13 @@ export interface CheckResult {
   where?: string; // the output and index of that element, e.g. "m after step 2[17]"
   ok: boolean;
   error?: string;
+}
+
+/** This adapter's kernel choice: what runs now, and every stored measurement, in `t2lab devices`' words. */
+export interface KernelChoices {
+  adapter: string;
+  current: string; // describeChoices: what a run here uses unless a measurement for its shapes says otherwise
+  records: ReturnType<typeof describeRecord>[];
 }
 
 export interface ProfileReport {
@@ -108,7 +123,12 @@ export interface T2Api {
    * The measured kernel choices kept for this adapter (IndexedDB), each with its timings: what the sweeps
    * here run, measured and cached exactly as the CLI does in ~/.cache/t2lab/kernels.json.
    */
-  kernelChoices(): Promise<{ adapter: string; current: string; records: TuneRecord[] }>;
+  kernelChoices(): Promise<KernelChoices>;
+  /**
+   * Measure the kernel choice now for the default model (the one `t2lab train` runs with no options),
+   * as `t2lab devices --tune` does, and keep it; `log` is the race, line by line. Refused while a sweep runs.
+   */
+  tuneKernels(): Promise<KernelChoices & { log: string[] }>;
   /** The sweep last started in this browser (kept across reloads), and whether this worker runs it now. */
   sweepActive(): Promise<{ active: ActiveSweep | null; running: boolean }>;
 
@@ -166,6 +186,15 @@ export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}):
     (e: Error) => ((storage = { kind: 'memory', reason: e.message }), memoryDb()),
   );
   let session: SweepSession | null = null;
+  const kernelChoices = async (): Promise<KernelChoices> => {
+    const g = await device();
+    const records = Object.values(await storedRecords(g, dbChoiceStore(await db)));
+    return {
+      adapter: adapterLine(g.adapter),
+      current: describeChoices(g),
+      records: records.map(describeRecord),
+    };
+  };
   const sweepSession = async () =>
     (session ??= new SweepSession(await db, device, () => {
       void gpu?.then(
@@ -270,10 +299,21 @@ export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}):
     async sweepEstimate(experiment, estOpts = {}) {
       return (await sweepSession()).estimate(experiment, estOpts);
     },
-    async kernelChoices() {
+    kernelChoices,
+    async tuneKernels() {
+      if (session && (session.state === 'running' || session.state === 'pausing'))
+        throw new Error(
+          'a sweep is running on this GPU: measuring now would time both at once; pause it or let it finish',
+        );
       const g = await device();
-      const records = Object.values(await storedRecords(g, dbChoiceStore(await db)));
-      return { adapter: adapterLine(g.adapter), current: describeChoices(g), records };
+      const c = makeConfig();
+      const log: string[] = [];
+      await autotune(g, modelMatmulShapes(modelShape(c), c.batch_size), {
+        store: dbChoiceStore(await db),
+        retune: true,
+        log: (l) => log.push(l),
+      });
+      return { ...(await kernelChoices()), log };
     },
     async sweepActive() {
       const s = await sweepSession();
