@@ -358,8 +358,28 @@ describeGpu('sweep session in the worker', () => {
       /"models" must be a non-empty list/,
     );
     const events: SweepEvent[] = [];
-    await api.sweepStart(tiny, { limit: 1 }, (e) => events.push(e));
+    let tuneWhileRunning: Promise<string> | null = null;
+    await api.sweepStart(tiny, { limit: 1 }, (e) => {
+      events.push(e);
+      if (e.type === 'progress' && !tuneWhileRunning)
+        tuneWhileRunning = api.tuneKernels().then(
+          () => 'measured',
+          (err: Error) => err.message,
+        );
+    });
     expect(events.filter((e) => e.type === 'record')).toHaveLength(1);
+    // Measuring while the sweep trains would time both at once: refused, saying why.
+    expect(await tuneWhileRunning).toMatch(
+      /a sweep is running on this GPU.*pause it or let it finish/,
+    );
+    // The sweep measured its model's kernel choice and kept it: the Kernels page's table, in devices' words.
+    const choices = await api.kernelChoices();
+    expect(choices.records).toHaveLength(1);
+    expect(choices.records[0]!.choice).toMatch(/^matmul v\d( rows=\d+)?, attention v\d$/);
+    expect(choices.records[0]!.timings).toContain(
+      choices.records[0]!.choice.split(',')[0]!.slice(7),
+    );
+    expect(choices.current).toBe(choices.records[0]!.choice);
     expect(await api.sweeps()).toEqual([expect.objectContaining({ name: 'tiny-app', runs: 1 })]);
     const [r] = await api.results('tiny-app');
     expect(r!.questions[0]!.samples).toBeUndefined();
