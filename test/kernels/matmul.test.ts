@@ -1,14 +1,55 @@
 import { describe, expect, it } from 'vitest';
-import { matmul, matmul_default_version, type MatmulVersion } from '../../kernels/matmul/matmul.ts';
+import {
+  matmul,
+  matmul_default_version,
+  matmul_unsupported,
+  type MatmulVersion,
+} from '../../kernels/matmul/matmul.ts';
 import * as cpu from '../../kernels/matmul/matmul.cpu.ts';
 import * as gelu from '../../kernels/gelu/gelu.cpu.ts';
 import { checks } from '../../kernels/matmul/matmul.cases.ts';
 import { describeGpu, dot, expectClose, finiteDiff, itChecks, randArray } from '../helpers.ts';
+import { seededArray } from '../../src/gpu/cases.ts';
 
 describeGpu('matmul', (gpu) => {
   // Every version and v4 tile setting against the float64 reference: the table in kernels/matmul/matmul.cases.ts
   // (the three forms on awkward shapes, both GELU epilogues with and without bias and accumulation, bias + accumulate).
   itChecks(gpu, checks);
+
+  it("every v4 tile height computes the same bits: a sweep's numbers do not hang on the tile its race picked", async () => {
+    // The race picks among tiles within noise of each other (docs/results/bench-2026-12-01c/tiles.txt), and
+    // can pick another next time; each output is the same sum in the same order whatever the tile, so the
+    // choice moves time, never results. Rows 8 and 32 (16 and 24 are subsets of 32's code) and v4's path for
+    // narrow subgroups, on the check table's shapes and forms, whose pipelines the checks above built.
+    const shapes: [number, number, number][] = [
+      [65, 33, 70],
+      [130, 68, 132],
+      [36, 13, 20],
+      [37, 8, 11],
+    ];
+    if (matmul_unsupported(gpu, 4) !== null) return; // v4 needs subgroups
+    const tiles = [{ rows: 8 }, { rows: 32 }, { rows: 8, wide: false }] as const;
+    let compared = 0;
+    for (const form of [{}, { transB: true }, { transA: true }])
+      for (const [M, K, N] of shapes) {
+        const a = gpu.tensor('a', M * K, seededArray(M * K, 1)),
+          b = gpu.tensor('b', K * N, seededArray(K * N, 2));
+        const outs: Float32Array[] = [];
+        for (const tile of tiles) {
+          const out = gpu.tensor('out', M * N);
+          matmul(gpu, out, a, b, null, M, K, N, { ...form, version: 4, ...tile });
+          outs.push(await gpu.read(out));
+          out.buffer.destroy();
+        }
+        for (const o of outs.slice(1)) {
+          expect(o.some((x, i) => !Object.is(x, outs[0]![i]))).toBe(false);
+          compared++;
+        }
+        a.buffer.destroy();
+        b.buffer.destroy();
+      }
+    expect(compared).toBe(3 * shapes.length * (tiles.length - 1));
+  });
 
   it('refuses tensors too small for the shape', () => {
     expect(() =>
