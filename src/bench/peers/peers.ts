@@ -77,13 +77,7 @@ export async function runPeerBench(
 ): Promise<PeerReport> {
   // The peers wait for their devices as their host lets them (dawn.node: by polling); ours waits the same
   // way here, without the pacer (src/gpu/pace.ts), so the rows compare kernels, not waits.
-  const pacer = gpu.pacer;
-  gpu.pacer = null;
-  try {
-    return await runRows(gpu, opts, onRow);
-  } finally {
-    gpu.pacer = pacer;
-  }
+  return gpu.unpaced(() => runRows(gpu, opts, onRow));
 }
 
 async function runRows(
