@@ -7,7 +7,7 @@
 // the kernels and the model it times.
 import type { Gpu, Tensor } from '../gpu/context.ts';
 import { adapterKey } from '../gpu/adapter.ts';
-import type { ModelShape } from '../config.ts';
+import { makeConfig, modelShape, type ModelShape } from '../config.ts';
 import type { Ops } from '../model/ops.ts';
 import { GPT } from '../model/gpt.ts';
 import {
@@ -265,6 +265,15 @@ export function modelMatmulShapes(shape: ModelShape, B: number): KernelShapes {
   model.forward();
   model.backward();
   return Object.assign([...seen.values()], { attention: [...attention.values()] });
+}
+
+/**
+ * The model `t2lab train` runs with no options: the shapes `t2lab devices --tune`, `t2lab bench` and the
+ * app's Kernels page (Measure now) tune for.
+ */
+export function defaultModelShapes(): KernelShapes {
+  const c = makeConfig();
+  return modelMatmulShapes(modelShape(c), c.batch_size);
 }
 
 /** "1024x64x192 A·Bᵀ+bias", "2048x64x256 A·Bᵀ+bias gelu" (forward epilogue), "... gelu'" (backward) */

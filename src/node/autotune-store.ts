@@ -9,14 +9,13 @@ import {
   autotune,
   describeRecord,
   describeChoices,
-  modelMatmulShapes,
+  defaultModelShapes,
   parseKernelChoices,
   storedRecords,
   type ChoiceStore,
   type MatmulShape,
   type TuneResult,
 } from '../bench/autotune.ts';
-import { makeConfig, modelShape } from '../config.ts';
 
 export function choiceStorePath(): string {
   const dir =
@@ -68,12 +67,6 @@ export async function autotuneNode(
     retune: opts.retune,
     log,
   });
-}
-
-/** The model `t2lab train` runs with no options: the shapes `t2lab devices --tune` and `t2lab bench` tune for. */
-export function defaultModelShapes(): MatmulShape[] {
-  const c = makeConfig();
-  return modelMatmulShapes(modelShape(c), c.batch_size);
 }
 
 /**

@@ -22,13 +22,12 @@ import { memoryDb, type BlobInfo, type LabDb } from './db.ts';
 import { parseResultsJsonl, toCsv, toJsonl } from './results.ts';
 import {
   autotune,
+  defaultModelShapes,
   describeChoices,
   describeRecord,
-  modelMatmulShapes,
   storedRecords,
   type TuneRecord,
 } from '../bench/autotune.ts';
-import { makeConfig, modelShape } from '../config.ts';
 import type { SweepEstimate } from '../sweep/estimate.ts';
 import {
   SweepSession,
@@ -306,9 +305,8 @@ export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}):
           'a sweep is running on this GPU: measuring now would time both at once; pause it or let it finish',
         );
       const g = await device();
-      const c = makeConfig();
       const log: string[] = [];
-      await autotune(g, modelMatmulShapes(modelShape(c), c.batch_size), {
+      await autotune(g, defaultModelShapes(), {
         store: dbChoiceStore(await db),
         retune: true,
         log: (l) => log.push(l),
