@@ -300,7 +300,7 @@ export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}):
     },
     kernelChoices,
     async tuneKernels() {
-      if (session && (session.state === 'running' || session.state === 'pausing'))
+      if (session?.isRunning)
         throw new Error(
           'a sweep is running on this GPU: measuring now would time both at once; pause it or let it finish',
         );
@@ -317,7 +317,7 @@ export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}):
       const s = await sweepSession();
       return {
         active: (await s.active()) ?? null,
-        running: s.state === 'running' || s.state === 'pausing',
+        running: s.isRunning,
       };
     },
 

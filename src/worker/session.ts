@@ -114,6 +114,10 @@ export function firstRuns(e: Experiment, n: number): Experiment {
 
 export class SweepSession {
   state: SweepState = 'idle';
+  /** A sweep is training on this worker's GPU now (or finishing its run before a pause). */
+  get isRunning(): boolean {
+    return this.state === 'running' || this.state === 'pausing';
+  }
   private controller: AbortController | null = null;
   private running: Promise<void> | null = null;
 
