@@ -539,14 +539,17 @@ async function measure(
       x.t.perShapeMs.push(ms);
       x.t.ms += s.count * ms;
     };
+    // When one shape decides, it is timed in ROUNDS interleaved rounds (the fastest counts): a ~1 ms
+    // dispatch of a small model times within 10% only now and then here, and a pipeline is cheap to time
+    // again once it is built.
+    const moreRounds = async (xs: Entry[], s: MatmulShape): Promise<void> => {
+      if (decide === 'costliest')
+        for (let r = 1; r < ROUNDS; r++) for (const x of xs) await time(x, s, true);
+    };
     for (const [i, s] of race.timed.entries()) {
       for (const x of [...alive]) if (!(await passes(x, s))) alive.splice(alive.indexOf(x), 1);
       for (const x of alive) await time(x, s);
-      // When this one shape decides, it is timed in ROUNDS interleaved rounds (the fastest counts): a
-      // ~1 ms dispatch of a small model times within 10% only now and then here, and a pipeline is cheap
-      // to time again once it is built.
-      if (decide === 'costliest')
-        for (let r = 1; r < ROUNDS; r++) for (const x of alive) await time(x, s, true);
+      await moreRounds(alive, s);
       // One burst of load can slow a timing 2x on a shared CPU, and a dropped candidate is never timed
       // again: while any is behind, each candidate not yet timed twice on this shape times it once more
       // (its faster timing counts). The pipelines are built, so this costs milliseconds, not compiles.
@@ -573,7 +576,7 @@ async function measure(
           const x = waiting.shift()!;
           if (!(await passes(x, s))) continue;
           await time(x, s);
-          if (decide === 'costliest') for (let r = 1; r < ROUNDS; r++) await time(x, s, true);
+          await moreRounds([x], s);
           alive.push(x);
           await settle();
         }
