@@ -321,13 +321,25 @@ export function parseKernelChoices(spec: string): Record<string, number> {
 /** gpu.choices in words: "matmul v4 rows=16". */
 export function describeChoices(gpu: Gpu): string {
   const version = matmul_default_version(gpu);
-  const rows = version === 4 ? (gpu.choices.matmul_rows ?? 16) : undefined;
-  const rest = Object.entries(gpu.choices)
+  return choicesInWords(
+    gpu.choices,
+    version,
+    version === 4 ? (gpu.choices.matmul_rows ?? 16) : undefined,
+  );
+}
+
+/** Kernel choices in words, the matmul named as `version` (and v4's `rows`): "matmul v4 rows=8, attention v3". */
+function choicesInWords(
+  choices: Record<string, number | undefined>,
+  version: number,
+  rows?: number,
+): string {
+  const rest = Object.entries(choices)
     .filter(([k]) => k !== 'matmul' && k !== 'matmul_rows' && k !== 'matmul_gelu')
     .map(([k, v]) => `${k} v${v}`);
-  const gelu = gpu.choices.matmul_gelu === 0 ? ['GELU as its own kernels (matmul_gelu:0)'] : [];
+  const gelu = choices.matmul_gelu === 0 ? ['GELU as its own kernels (matmul_gelu:0)'] : [];
   return [
-    `matmul ${candidateName({ version, rows: rows as MatmulRows | undefined })}`,
+    `matmul ${candidateName({ version: version as MatmulVersion, rows: rows as MatmulRows | undefined })}`,
     ...rest,
     ...gelu,
   ].join(', ');
@@ -345,7 +357,6 @@ export function describeRecord(r: TuneRecord): {
     version: r.choices.matmul as MatmulVersion,
     rows: r.choices.matmul_rows as MatmulRows | undefined,
   });
-  const attention = r.choices.attention !== undefined ? [`attention v${r.choices.attention}`] : [];
   const times = r.timings.map(
     (t) =>
       `${t.candidate} ${Number.isFinite(t.ms) ? t.ms.toFixed(2) : t.notTried ? 'not tried' : 'dropped'}`,
@@ -353,7 +364,7 @@ export function describeRecord(r: TuneRecord): {
   if (r.rejected.length) times.push(`rejected: ${r.rejected.map((x) => x.candidate).join(', ')}`);
   if (r.keptOnTie) times.push(`kept on a tie: matmul ${matmul}, the tile already in use`);
   return {
-    choice: [`matmul ${matmul}`, ...attention].join(', '),
+    choice: choicesInWords(r.choices, r.choices.matmul!, r.choices.matmul_rows),
     shapes: shapes.length === 1 ? shapes[0]! : `${shapes.length} shapes`,
     measured: `measured ${r.measuredAt} (${r.clock} clock), ms ${r.decidedOn ? `on the costliest shape, ${r.decidedOn}` : 'per step'}`,
     timings: times.join(' | '),
