@@ -154,8 +154,9 @@ const ROUNDS = 3;
  * The shapes the matmul race times, by `decide` (AutotuneOptions). A model's matmuls come in ~7 forms
  * (transposes, bias, accumulate, GELU epilogue), each a pipeline of its own per candidate, and on a
  * software adapter each is seconds of JIT at its first dispatch: racing 3-4 v4 tiles over every form made
- * the cold race of smoke's first model 35-41 s (19-24 pipelines), more than all of smoke's training, and
- * three such races chose rows 24, 16 and 8, the tiles being within noise of each other. Where the full
+ * the cold race of smoke's first model 14-41 s (15-24 pipelines) in six runs, at worst more than all of
+ * smoke's training, and three such races chose rows 24, 16 and 8, the tiles being within noise of each
+ * other (deciding on the costliest shape: 8.3-8.5 s, 10 pipelines). Where the full
  * race timed every shape (5 stored lavapipe records), the costliest shape alone picked the same tile or,
  * where it did not, one whose total was 2-3% behind. So there the costliest shape decides: each candidate
  * builds one pipeline to race, and only the winner builds the other forms (which its steps need anyway).
