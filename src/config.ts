@@ -16,6 +16,7 @@ export const DEFAULTS = {
   // ---- data
   tasks: 'add:1,chain:1', // task mix as name:weight,... (see src/data/tasks.ts)
   add_digits: 3, // digits per addend for the `add` task: the main difficulty knob
+  eval_tasks: '', // the downstream tasks asked after training (pass@k, p_i), comma-separated; '' = the mix's tasks. A corpus (bio, sum, cpy, ...) is trained as a mix and asked as tasks: docs/corpus.md
   // ---- training
   tokens: 200_000, // D: the run's exact token budget; the schedule ends exactly here
   batch_size: 16, // B: sequences per step (B·T tokens per step)
@@ -110,6 +111,8 @@ function validate(c: Config): void {
   if (!(c.weight_decay >= 0))
     throw new ConfigError(`weight_decay must be >= 0, got ${c.weight_decay}`);
   if (!(c.grad_clip > 0)) throw new ConfigError(`grad_clip must be > 0, got ${c.grad_clip}`);
+  parseMix(c.tasks);
+  evalTaskNames(c);
 }
 
 /** The model-shape part of a config. */
@@ -149,6 +152,21 @@ export function parseMix(spec: string): Record<string, number> {
   if (!Object.keys(mix).length)
     throw new ConfigError(`tasks: no task given (e.g. --tasks=add:1,chain:1)`);
   return mix;
+}
+
+/** The tasks a run is asked after training, sorted: `eval_tasks`, or the training mix's tasks when empty. */
+export function evalTaskNames(c: Pick<Config, 'tasks' | 'eval_tasks'>): string[] {
+  if (!c.eval_tasks.trim()) return Object.keys(parseMix(c.tasks)).sort();
+  const names = c.eval_tasks
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const name of names)
+    if (!taskNames.includes(name as TaskName))
+      throw new ConfigError(`eval_tasks: unknown task "${name}"; known: ${taskNames.join(', ')}`);
+  if (new Set(names).size !== names.length)
+    throw new ConfigError(`eval_tasks: a task is listed twice in "${c.eval_tasks}"`);
+  return [...names].sort();
 }
 
 /** The difficulty a run trains (and is evaluated) at, per task: add's digits come from the config. */

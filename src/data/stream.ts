@@ -15,7 +15,7 @@
 
 import { Rng, hash32 } from '../util/rng.ts';
 import { EOS, encode } from './tokenizer.ts';
-import { TASKS, trainingExample, type Difficulty, type Task } from './tasks.ts';
+import { TASKS, heldOutExample, trainingExample, type Difficulty, type Task } from './tasks.ts';
 
 /** Target id meaning "no loss here". */
 export const IGNORE = 0xffffffff;
@@ -195,4 +195,31 @@ export class TrainStream {
     }
     this.lengths.splice(0, k);
   }
+}
+
+/**
+ * The held-out text of a mix: `n` tokens of evaluation-side examples (never in the training stream),
+ * drawn in the mix's proportions and packed like the training stream ("prompt answer <eos> ..."). The
+ * held-out loss (the loss optimum's measure, T2.md "Two losses, kept apart") is the loss on this text.
+ * Deterministic in the options' seed, and apart from the training stream's randomness.
+ */
+export function heldOutTokens(options: TrainStreamOptions, n: number): Uint32Array {
+  const tasks: Record<string, Task> = options.tasks ?? TASKS;
+  const names = Object.keys(options.mix).sort();
+  let total = 0;
+  const cumulative = names.map((name) => (total += options.mix[name]!));
+  const out = new Uint32Array(n);
+  let filled = 0;
+  for (let i = 0; filled < n; i++) {
+    const rng = new Rng(hash32(0x686c646f /* 'hldo' */, options.seed, i));
+    const u = rng.next() * total;
+    let k = 0;
+    while (k < names.length - 1 && u >= cumulative[k]!) k++;
+    const name = names[k]!;
+    const ex = heldOutExample(tasks[name]!, rng, options.difficulty?.[name]);
+    const ids = [...encode(ex.prompt), ...encode(ex.answer), EOS];
+    out.set(ids.slice(0, n - filled), filled);
+    filled += Math.min(ids.length, n - filled);
+  }
+  return out;
 }

@@ -26,100 +26,33 @@
 // trains on; it measures capacity, not generalisation.
 
 import { Rng, hash32 } from '../util/rng.ts';
+import {
+  INTEGER,
+  addReversed,
+  answerOf,
+  badPrompt,
+  drawLevel,
+  isEvalPrompt,
+  randomDigits,
+  reverse,
+  digitsChance,
+  LETTERS,
+  type Difficulty,
+  type Example,
+  type Task,
+} from './task.ts';
+import { CORPUS_TASKS } from './corpus.ts';
 
-export interface Example {
-  prompt: string;
-  answer: string;
-}
-
-/** A level (an integer) or an inclusive range of levels, drawn uniformly per example. */
-export type Difficulty = number | readonly [number, number];
-
-export interface DifficultySpec {
-  /** What one level means, e.g. "digits in the longer operand". */
-  what: string;
-  min: number;
-  max: number;
-  /** The range used when no difficulty is given (training default). */
-  default: readonly [number, number];
-}
-
-export interface Task {
-  readonly name: string;
-  readonly description: string;
-  /** true when evaluation questions are (necessarily) also trained on; false: held out by prompt hash. */
-  readonly inTraining: boolean;
-  readonly difficulty: DifficultySpec;
-  /** What the train/eval split hashes (default: the prompt); one key for every form of one question. */
-  splitKey?(prompt: string): string;
-  example(rng: Rng, difficulty?: Difficulty): Example;
-  check(prompt: string, completion: string): boolean;
-}
-
-/** Percent of each held-out task's question space reserved for evaluation. */
-export const EVAL_PERCENT = 10;
-
-/** Whether `prompt` of `task` is on the evaluation side of the split (hash32 over its split key's char codes). */
-export function isEvalPrompt(task: Pick<Task, 'splitKey'>, prompt: string): boolean {
-  const key = task.splitKey ? task.splitKey(prompt) : prompt;
-  const codes = new Array<number>(key.length);
-  for (let i = 0; i < key.length; i++) codes[i] = key.charCodeAt(i);
-  return hash32(...codes) % 100 < EVAL_PERCENT;
-}
-
-/** The part of a completion that is graded: up to the first "<eos>", whitespace trimmed. */
-export function answerOf(completion: string): string {
-  const end = completion.indexOf('<eos>');
-  return (end >= 0 ? completion.slice(0, end) : completion).trim();
-}
-
-/** Draw one level from `difficulty` (or the task's default range), refusing levels the task can't make. */
-export function drawLevel(
-  task: Pick<Task, 'name' | 'difficulty'>,
-  rng: Rng,
-  difficulty?: Difficulty,
-): number {
-  const spec = task.difficulty;
-  const [lo, hi] =
-    difficulty === undefined
-      ? spec.default
-      : typeof difficulty === 'number'
-        ? [difficulty, difficulty]
-        : difficulty;
-  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo > hi || lo < spec.min || hi > spec.max) {
-    throw new Error(
-      `task ${task.name}: difficulty ${JSON.stringify(difficulty)} is invalid; give an integer level or [lo, hi] with ${spec.min} <= lo <= hi <= ${spec.max} (${spec.what})`,
-    );
-  }
-  return lo + rng.int(hi - lo + 1);
-}
-
-function badPrompt(task: string, prompt: string, want: string): Error {
-  return new Error(`task ${task}: cannot grade prompt ${JSON.stringify(prompt)}: expected ${want}`);
-}
-
-const INTEGER = /^-?\d+$/;
-
-/** Digit string (most significant first) of a random n-digit number: no leading zero unless n = 1. */
-function randomDigits(rng: Rng, n: number): string {
-  let s = String(n === 1 ? rng.int(10) : 1 + rng.int(9));
-  for (let i = 1; i < n; i++) s += String(rng.int(10));
-  return s;
-}
-
-/** Sum of two digit strings written least significant digit first; the result is written the same way. */
-function addReversed(a: string, b: string): string {
-  let out = '';
-  let carry = 0;
-  for (let i = 0; i < Math.max(a.length, b.length) || carry; i++) {
-    const s = Number(a[i] ?? 0) + Number(b[i] ?? 0) + carry;
-    out += String(s % 10);
-    carry = s >= 10 ? 1 : 0;
-  }
-  return out;
-}
-
-const reverse = (s: string): string => [...s].reverse().join('');
+export {
+  EVAL_PERCENT,
+  answerOf,
+  drawLevel,
+  isEvalPrompt,
+  type Difficulty,
+  type DifficultySpec,
+  type Example,
+  type Task,
+} from './task.ts';
 
 // ---------------------------------------------------------------------------------------------------- add
 
@@ -158,6 +91,9 @@ export const add: Task = {
     // Reversed notation: leading zeros of the value are trailing zeros of the text.
     const value = (s: string) => s.replace(/0+$/, '') || '0';
     return value(got) === value(addReversed(m[1]!, m[2]!));
+  },
+  chance(_prompt, answer) {
+    return digitsChance(answer.length);
   },
 };
 
@@ -264,11 +200,12 @@ export const arith: Task = {
     const got = answerOf(completion);
     return INTEGER.test(got) && Number(got) === evaluateArith(prompt.slice(0, -1));
   },
+  chance() {
+    return 1 / (2 * ARITH_LIMIT + 1); // any integer in [-ARITH_LIMIT, ARITH_LIMIT]
+  },
 };
 
 // -------------------------------------------------------------------------------------------------- chain
-
-const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
 /**
  * Chains of containment: "a is in b. b is in c. so a is in " -> "c". Each question has the asked chain
@@ -316,6 +253,10 @@ export const chain: Task = {
       x = container.get(x)!;
     }
     return answerOf(completion).replace(/\.$/, '') === x;
+  },
+  chance(prompt) {
+    // A guesser that knows the answer is one of the names in the statements.
+    return 1 / new Set(prompt.match(/[a-z]+(?= is in)|(?<=is in )[a-z]+/g) ?? ['?']).size;
   },
 };
 
@@ -384,6 +325,9 @@ export function makeRecallTask(options: { tableSeed?: number; size?: number } = 
       const got = answerOf(completion);
       return /^\d+$/.test(got) && Number(got) === Number(want);
     },
+    chance() {
+      return 1 / 900; // values are 100..999
+    },
   };
   return task;
 }
@@ -392,7 +336,7 @@ export const recall = makeRecallTask();
 
 // ----------------------------------------------------------------------------------------------- registry
 
-export const TASKS = { add, arith, chain, recall } as const;
+export const TASKS = { add, arith, chain, recall, ...CORPUS_TASKS } as const;
 export type TaskName = keyof typeof TASKS;
 export const taskNames = Object.keys(TASKS) as TaskName[];
 
@@ -415,6 +359,22 @@ export function trainingExample(task: Task | TaskName, rng: Rng, difficulty?: Di
   }
   throw new Error(
     `task ${t.name}: found no training (non-evaluation) question in 10000 draws at difficulty ${JSON.stringify(difficulty)}`,
+  );
+}
+
+/**
+ * One held-out example: for held-out tasks, redrawn until it IS an evaluation question (text the
+ * training stream never emits); for tasks that are necessarily trained (recall), any example. The
+ * held-out loss reads a stream of these (heldOutTokens, src/data/stream.ts).
+ */
+export function heldOutExample(task: Task | TaskName, rng: Rng, difficulty?: Difficulty): Example {
+  const t = resolve(task);
+  for (let attempt = 0; attempt < 100_000; attempt++) {
+    const ex = t.example(rng, difficulty);
+    if (t.inTraining || isEvalPrompt(t, ex.prompt)) return ex;
+  }
+  throw new Error(
+    `task ${t.name}: found no evaluation question in 100000 draws at difficulty ${JSON.stringify(difficulty)}`,
   );
 }
 

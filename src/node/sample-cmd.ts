@@ -17,7 +17,7 @@ import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
 import { CheckpointError } from '../checkpoint/safetensors.ts';
 import { taskNames } from '../data/tasks.ts';
 import { flattenParams, paramLayout } from '../model/gpt.ts';
-import { modelShape, parseMix, SAMPLING_DEFAULTS, type SamplingSpec } from '../config.ts';
+import { evalTaskNames, modelShape, SAMPLING_DEFAULTS, type SamplingSpec } from '../config.ts';
 import { evaluateModel } from '../sample/evaluate.ts';
 import { adapterLine } from '../gpu/adapter.ts';
 import type { Gpu, Tensor } from '../gpu/context.ts';
@@ -123,7 +123,7 @@ export async function sampleCommand(args: string[]): Promise<number> {
   }
   const tasks = v.task
     ? v.task.split(',').map((t) => t.trim())
-    : Object.keys(parseMix(ck.config.tasks));
+    : evalTaskNames(ck.config);
   for (const t of tasks)
     if (!taskNames.includes(t as never))
       throw new UsageError(`unknown task "${t}"; known tasks: ${taskNames.join(', ')}`);

@@ -10,8 +10,8 @@
 // p_i = exp(−NLL of the gold answer and its EOS), teacher-forced in the prefill.
 import {
   difficultyOf,
+  evalTaskNames,
   modelShape,
-  parseMix,
   type Config,
   type ModelShape,
   type SamplingSpec,
@@ -25,7 +25,7 @@ import { SEQ_STRIDE, SEQ } from '../../kernels/sample/seqs.ts';
 import { EOS, PAD, decode, encode } from '../data/tokenizer.ts';
 import { IGNORE } from '../data/stream.ts';
 import { TASKS, answerOf, evalQuestions, type Example, type TaskName } from '../data/tasks.ts';
-import { passAtKTable, type PassAtK } from '../stats/passk.ts';
+import { passAtKTable, type PassAtKTables } from '../stats/passk.ts';
 
 /** Per-question results: n samples drawn, c exactly the gold answer, p = exp(−NLL of the gold answer + EOS). */
 export interface QuestionResult {
@@ -38,6 +38,8 @@ export interface QuestionResult {
   /** Samples the task's verifier accepts (value-equal forms too, so ≥ c); absent in older records. */
   c_verifier?: number;
   p: number;
+  /** pass@1 of a guesser that knows the answer's format (Task.chance); absent in older records. */
+  chance?: number;
   /** The sampled completions (cut at EOS), in sample-index order; kept for browsing. */
   samples?: string[];
   /** The verifier's verdict on each sample (same order). */
@@ -204,7 +206,7 @@ export async function generate<T>(
 
 export interface Evaluation {
   questions: QuestionResult[];
-  pass_at_k: { sampling: PassAtK; likelihood: PassAtK };
+  pass_at_k: PassAtKTables;
   seconds: number;
   samplesPerSec: number;
   tokensPerSec: number;
@@ -221,7 +223,7 @@ export function evaluationQuestions(
   config: Config,
   count: number,
   seed: number,
-  tasks = Object.keys(parseMix(config.tasks)).sort(),
+  tasks = evalTaskNames(config),
 ): (Example & { task: string })[] {
   const fits = (q: Example) =>
     encode(q.prompt).length + encode(q.answer).length + 1 <= config.block_size;
@@ -296,6 +298,7 @@ export async function evaluateModel(
         c: count((g) => g.ok),
         c_verifier: count((g) => g.accepted),
         p: Math.exp(-gen.nll[i]!),
+        chance: task.chance(q.prompt, q.answer),
         samples: graded.map((g) => g.text),
         correct: graded.map((g) => g.ok),
       };

@@ -14,6 +14,20 @@ export interface PassAtK {
   hi: number[]; // 97.5% bootstrap quantile
 }
 
+/** What guessing gets: pass@k of a guesser that knows each answer's format (mean over questions, exact). */
+export interface ChanceAtK {
+  k: number[];
+  value: number[];
+}
+
+/** The pass@k tables of a set of questions: from samples, from p_i, and (when known) by chance. */
+export interface PassAtKTables {
+  sampling: PassAtK;
+  likelihood: PassAtK;
+  /** Present when every question carries its chance baseline. */
+  chance?: ChanceAtK;
+}
+
 function checkCount(name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min)
     throw new Error(`pass@k: ${name} must be an integer >= ${min}, got ${v}`);
@@ -69,13 +83,13 @@ export interface PassAtKTableOptions {
  * pass@k at each k by both methods, mean over questions with a 2.5–97.5% percentile bootstrap interval
  * (questions resampled with replacement; the same resamples serve every k and both methods).
  * The sampling table covers only the k <= min n (the unbiased estimator needs n >= k); the likelihood
- * table covers every k.
+ * table covers every k. The chance table (when every question has its `chance`) is exact: no interval.
  */
 export function passAtKTable(
-  questions: { n: number; c: number; p: number }[],
+  questions: { n: number; c: number; p: number; chance?: number }[],
   ks: number[],
   opts: PassAtKTableOptions = {},
-): { sampling: PassAtK; likelihood: PassAtK } {
+): PassAtKTables {
   const Q = questions.length;
   if (Q === 0) throw new Error('pass@k: no questions');
   const resamples = opts.resamples ?? 1000;
@@ -110,5 +124,14 @@ export function passAtKTable(
     lo: boot.map((b) => quantileSorted(b.sort(), 0.025)),
     hi: boot.map((b) => quantileSorted(b.sort(), 0.975)),
   });
-  return { sampling: table(sampledKs, sampling, bootS), likelihood: table(ks, likelihood, bootL) };
+  const out: PassAtKTables = {
+    sampling: table(sampledKs, sampling, bootS),
+    likelihood: table(ks, likelihood, bootL),
+  };
+  if (questions.every((q) => q.chance !== undefined))
+    out.chance = {
+      k: [...ks],
+      value: ks.map((k) => questions.reduce((s, q) => s + passAtKFromP(q.chance!, k), 0) / Q),
+    };
+  return out;
 }

@@ -15,7 +15,7 @@
 // - the ETA and the overall fraction come from the time model of src/sweep/estimate.ts when given.
 import { GpuDeviceLostError, type Gpu } from '../gpu/context.ts';
 import { autotune, modelMatmulShapes, type ChoiceStore } from '../bench/autotune.ts';
-import { modelShape, parseMix } from '../config.ts';
+import { evalTaskNames, modelShape } from '../config.ts';
 import { expandRuns, type Experiment, type RunSpec } from './experiment.ts';
 import {
   runSweep,
@@ -91,7 +91,7 @@ export function runSettings(e: Experiment, r: RunSpec): Record<string, unknown> 
 
 /** The same settings as far as a finished run's record tells them (it does not keep max_new). */
 export function recordSettings(r: RunRecord): Record<string, unknown> {
-  const tasks = Object.keys(parseMix(r.config.tasks)).length;
+  const tasks = evalTaskNames(r.config).length;
   const s = r.sampling;
   const out: Record<string, unknown> = {
     ...r.config,

@@ -14,7 +14,13 @@ import { describeChoices, type ChoiceStore } from '../bench/autotune.ts';
 import { trainingFlopsPerToken } from '../model/gpt.ts';
 import { Trainer } from '../train/trainer.ts';
 import { evaluateModel } from '../sample/evaluate.ts';
-import { makeConfig, type Config, modelShape, parseMix, type SamplingSpec } from '../config.ts';
+import {
+  evalTaskNames,
+  makeConfig,
+  type Config,
+  modelShape,
+  type SamplingSpec,
+} from '../config.ts';
 import type { Experiment, RunSpec } from './experiment.ts';
 
 /** Measured seconds of one model size on one adapter. */
@@ -84,7 +90,7 @@ export async function measureModel(
     t = performance.now();
     await trainer.evalLoss();
     const eval_s = (performance.now() - t) / 1000;
-    const tasks = Object.keys(parseMix(c.tasks)).length;
+    const tasks = evalTaskNames(c).length;
     const perTask = Math.max(1, Math.min(spec.questions, Math.floor(256 / (spec.n * tasks))));
     t = performance.now();
     const ev = await evaluateModel(gpu, c, trainer.model.paramsFlat, {
@@ -114,7 +120,7 @@ export function runSeconds(
   const c = run.config;
   const steps = Math.ceil(c.tokens / (c.batch_size * c.block_size));
   const evals = Math.floor(steps / c.eval_interval) + 2; // the untrained one, every eval_interval, the last
-  const seqs = spec.questions * Object.keys(parseMix(c.tasks)).length * spec.n;
+  const seqs = spec.questions * evalTaskNames(c).length * spec.n;
   return {
     train_s: steps * t.step_s + evals * t.eval_s,
     sample_s: (t.sample_s * seqs) / t.sample_seqs,

@@ -2,7 +2,7 @@
 // finished run, self-contained (no references to other files). Written by the sweep runner, read by
 // `t2lab fit`, `t2lab report`, `t2lab merge` and the browser's Results view.
 import type { Config } from '../config.ts';
-import type { PassAtK } from '../stats/passk.ts';
+import type { PassAtK, PassAtKTables } from '../stats/passk.ts';
 import type { QuestionResult } from '../sample/evaluate.ts';
 
 export const RECORD_FORMAT = 't2lab-run-1';
@@ -37,7 +37,7 @@ export interface RunRecord {
   };
   questions: QuestionResult[];
   /** pass@k from sampling (unbiased estimator) and from the likelihood p_i (exact), same k. */
-  pass_at_k: { sampling: PassAtK; likelihood: PassAtK };
+  pass_at_k: PassAtKTables;
   device: string;
   timings: { train_s: number; sample_s: number; tokens_per_s: number; samples_per_s: number };
   code_version: string;

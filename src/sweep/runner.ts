@@ -7,7 +7,7 @@
 //   stream position, curve so far) and reaches the same numbers as an uninterrupted run;
 // - pausing (the AbortSignal) saves a resume checkpoint and returns.
 import type { Gpu } from '../gpu/context.ts';
-import { parseMix } from '../config.ts';
+import { evalTaskNames } from '../config.ts';
 import { Trainer, type TrainProgress, type TrainResult } from '../train/trainer.ts';
 import { evaluateModel, type EvalProgress } from '../sample/evaluate.ts';
 import { expandRuns, type Experiment, type RunSpec } from './experiment.ts';
@@ -92,7 +92,7 @@ export function shardRuns(runs: RunSpec[], shard = { index: 0, count: 1 }): RunS
 /** Estimated cost of a run, in FLOPs: training plus sampling (prefill + decode of every sample). */
 function runCost(e: Experiment, r: RunSpec): number {
   const s = e.sampling;
-  const questions = s.questions * Object.keys(parseMix(r.config.tasks)).length;
+  const questions = s.questions * evalTaskNames(r.config).length;
   return 6 * r.N * r.config.tokens + 2 * r.N * questions * s.n * (s.max_new + 16);
 }
 

@@ -14,9 +14,13 @@ import {
   unflattenParams,
 } from '../model/gpt.ts';
 import { gpuOps } from '../model/ops.gpu.ts';
-import { TrainStream, IGNORE, type TrainStreamOptions } from '../data/stream.ts';
-import { EOS, encode } from '../data/tokenizer.ts';
-import { evalQuestions, type Difficulty, type TaskName } from '../data/tasks.ts';
+import {
+  TrainStream,
+  IGNORE,
+  heldOutTokens,
+  type TrainStreamOptions,
+} from '../data/stream.ts';
+import type { Difficulty } from '../data/tasks.ts';
 import { global_norm_partials } from '../../kernels/global_norm/global_norm.ts';
 import { saveCheckpoint, loadCheckpoint, type TrainPoint } from '../checkpoint/checkpoint.ts';
 import { CheckpointError } from '../checkpoint/safetensors.ts';
@@ -324,31 +328,14 @@ export class Trainer {
   }
 }
 
-/** Fixed held-out batches: evaluation questions of the mix's tasks, packed like the training stream. */
+/** Fixed held-out batches: the mix's held-out text (never trained on), packed like the training stream. */
 function evalBatches(c: Config): { inputs: Uint32Array; targets: Uint32Array }[] {
   const { batch_size: B, block_size: T } = c;
-  const need = c.eval_batches * B * T + 1;
-  const mix = parseMix(c.tasks);
-  const names = Object.keys(mix).sort();
-  const ids: number[] = [];
-  const per = Math.ceil(need / (8 * names.length)) + 8;
-  const questions = names.map((name) =>
-    evalQuestions(name as TaskName, Math.min(per, 400), c.seed, difficultyOf(c, name)),
-  );
-  for (let i = 0; ids.length < need; i++) {
-    const q =
-      questions[i % names.length]![
-        Math.floor(i / names.length) % questions[i % names.length]!.length
-      ]!;
-    ids.push(...encode(q.prompt + q.answer), EOS);
-  }
+  const ids = heldOutTokens(streamOptions(c), c.eval_batches * B * T + 1);
   const out = [];
   for (let b = 0; b < c.eval_batches; b++) {
     const s = b * B * T;
-    out.push({
-      inputs: Uint32Array.from(ids.slice(s, s + B * T)),
-      targets: Uint32Array.from(ids.slice(s + 1, s + B * T + 1)),
-    });
+    out.push({ inputs: ids.slice(s, s + B * T), targets: ids.slice(s + 1, s + B * T + 1) });
   }
   return out;
 }

@@ -51,7 +51,17 @@ function solveChain(prompt: string): string {
 
 describe('tasks', () => {
   it('registry: every task has a name matching its key, a description and a sane difficulty spec', () => {
-    expect(taskNames).toEqual(['add', 'arith', 'chain', 'recall']);
+    expect(taskNames).toEqual([
+      'add',
+      'arith',
+      'chain',
+      'recall',
+      'bio',
+      'hop',
+      'sum',
+      'cpy',
+      'rev',
+    ]);
     for (const name of taskNames) {
       const t = TASKS[name];
       expect(t.name).toBe(name);
@@ -59,6 +69,12 @@ describe('tasks', () => {
       expect(t.difficulty.min).toBeLessThanOrEqual(t.difficulty.default[0]);
       expect(t.difficulty.default[1]).toBeLessThanOrEqual(t.difficulty.max);
       expect(t.inTraining).toBe(name === 'recall');
+      // The chance baseline is a probability of one guess, below certainty for every question.
+      for (const { prompt, answer } of examples(t, 5, 50)) {
+        const c = t.chance(prompt, answer);
+        expect(c, `${name} ${prompt}`).toBeGreaterThan(0);
+        expect(c).toBeLessThanOrEqual(0.5);
+      }
     }
   });
 
