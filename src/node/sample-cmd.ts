@@ -121,9 +121,7 @@ export async function sampleCommand(args: string[]): Promise<number> {
     if (e instanceof CheckpointError) throw new UsageError(e.message);
     throw e;
   }
-  const tasks = v.task
-    ? v.task.split(',').map((t) => t.trim())
-    : evalTaskNames(ck.config);
+  const tasks = v.task ? v.task.split(',').map((t) => t.trim()) : evalTaskNames(ck.config);
   for (const t of tasks)
     if (!taskNames.includes(t as never))
       throw new UsageError(`unknown task "${t}"; known tasks: ${taskNames.join(', ')}`);

@@ -14,12 +14,7 @@ import {
   unflattenParams,
 } from '../model/gpt.ts';
 import { gpuOps } from '../model/ops.gpu.ts';
-import {
-  TrainStream,
-  IGNORE,
-  heldOutTokens,
-  type TrainStreamOptions,
-} from '../data/stream.ts';
+import { TrainStream, IGNORE, heldOutTokens, type TrainStreamOptions } from '../data/stream.ts';
 import type { Difficulty } from '../data/tasks.ts';
 import { global_norm_partials } from '../../kernels/global_norm/global_norm.ts';
 import { saveCheckpoint, loadCheckpoint, type TrainPoint } from '../checkpoint/checkpoint.ts';
