@@ -3,6 +3,7 @@
 // `t2lab fit`, `t2lab report`, `t2lab merge` and the browser's Results view.
 import type { Config } from '../config.ts';
 import type { PassAtK, PassAtKTables } from '../stats/passk.ts';
+import type { DocumentStats } from '../data/stream.ts';
 import type { QuestionResult } from '../sample/evaluate.ts';
 
 export const RECORD_FORMAT = 't2lab-run-1';
@@ -25,6 +26,8 @@ export interface RunRecord {
   curve: { tokens: number; loss: number }[];
   evals: { tokens: number; loss: number }[];
   eval_loss: number;
+  /** How often the run's training text repeated itself (absent in older records). */
+  data?: DocumentStats;
   diverged: boolean;
   /** Sampling settings of the test half. */
   sampling: {

@@ -8,7 +8,8 @@
 // - pausing (the AbortSignal) saves a resume checkpoint and returns.
 import type { Gpu } from '../gpu/context.ts';
 import { evalTaskNames } from '../config.ts';
-import { Trainer, type TrainProgress, type TrainResult } from '../train/trainer.ts';
+import { Trainer, streamOptions, type TrainProgress, type TrainResult } from '../train/trainer.ts';
+import { documentStats } from '../data/stream.ts';
 import { evaluateModel, type EvalProgress } from '../sample/evaluate.ts';
 import { expandRuns, type Experiment, type RunSpec } from './experiment.ts';
 import { RECORD_FORMAT, type RunRecord } from './record.ts';
@@ -242,6 +243,7 @@ async function runOne(
       curve: result.curve.map((p) => ({ tokens: p.tokens, loss: p.loss })),
       evals: result.evals.map((p) => ({ tokens: p.tokens, loss: p.loss })),
       eval_loss: result.finalEvalLoss,
+      data: documentStats(streamOptions(run.config), trainer.stream.documentsRead()),
       diverged: !!result.diverged,
       sampling: {
         n: e.sampling.n,

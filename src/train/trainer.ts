@@ -20,7 +20,8 @@ import { global_norm_partials } from '../../kernels/global_norm/global_norm.ts';
 import { saveCheckpoint, loadCheckpoint, type TrainPoint } from '../checkpoint/checkpoint.ts';
 import { CheckpointError } from '../checkpoint/safetensors.ts';
 
-function streamOptions(c: Config): TrainStreamOptions {
+/** The training stream's options for a config: the mix, its seed, each task's difficulty. */
+export function streamOptions(c: Config): TrainStreamOptions {
   const mix = parseMix(c.tasks);
   const difficulty: Record<string, Difficulty> = {};
   for (const name of Object.keys(mix)) {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { WORLD, bio, cpy, drawPerson, getWorld, hop, rev, sum } from '../../src/data/corpus.ts';
 import { evalQuestions, isEvalPrompt, trainingExample, type Task } from '../../src/data/tasks.ts';
-import { TrainStream, heldOutTokens } from '../../src/data/stream.ts';
+import { TrainStream, documentStats, heldOutTokens } from '../../src/data/stream.ts';
 import { decode } from '../../src/data/tokenizer.ts';
 import { Rng } from '../../src/util/rng.ts';
 
@@ -163,3 +163,31 @@ function splitDoc(task: Task, doc: string): string {
   if (task.name === 'hop') return doc.slice(0, doc.indexOf(' in ') + 4);
   return doc.slice(0, doc.indexOf('=') + 1);
 }
+
+describe('documentStats', () => {
+  it('counts documents, distinct ones and the most repeated, against a direct count', () => {
+    const options = { seed: 3, mix: { add: 1 }, difficulty: { add: 1 as const } };
+    const stream = new TrainStream(options);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 500; i++) {
+      const ex = stream.exampleAt(i);
+      counts.set(ex.prompt, (counts.get(ex.prompt) ?? 0) + 1);
+    }
+    const stats = documentStats(options, 500);
+    expect(stats.documents).toBe(500);
+    expect(stats.distinct).toBe(counts.size); // one-digit sums: few distinct prompts, many repeats
+    expect(stats.distinct).toBeLessThan(100);
+    expect(stats.max_repeats).toBe(Math.max(...counts.values()));
+  });
+
+  it('a stream reports the documents it has read, the one in progress included', () => {
+    const stream = new TrainStream({ seed: 1, mix: { cpy: 1 }, difficulty: { cpy: 3 } });
+    expect(stream.documentsRead()).toBe(0);
+    stream.nextBatch(1, 9); // "cpy abc=abc<eos>" is 12 tokens: the first document, in part
+    expect(stream.documentsRead()).toBe(1);
+    stream.nextBatch(1, 3); // exactly its end
+    expect(stream.documentsRead()).toBe(1);
+    stream.nextBatch(1, 1);
+    expect(stream.documentsRead()).toBe(2);
+  });
+});
