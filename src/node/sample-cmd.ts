@@ -248,18 +248,21 @@ export async function sampleCommand(args: string[]): Promise<number> {
       }
       console.log('');
     }
-    const { sampling: S, likelihood: L } = ev.pass_at_k;
+    const { sampling: S, likelihood: L, chance: G } = ev.pass_at_k;
     const ci = (t: typeof S, i: number) =>
       `${pct(t.value[i]!)} [${pct(t.lo[i]!)}, ${pct(t.hi[i]!)}]`;
     console.log(
-      `${'k'.padStart(5)}  ${'pass@k sampled [95% CI]'.padEnd(28)}${'pass@k from p_i [95% CI]'.padEnd(28)}intervals overlap`,
+      `${'k'.padStart(5)}  ${'pass@k sampled [95% CI]'.padEnd(28)}${'pass@k from p_i [95% CI]'.padEnd(28)}${'intervals overlap'.padEnd(19)}by chance`,
     );
     ks.forEach((k, i) => {
       const overlap = S.lo[i]! <= L.hi[i]! && L.lo[i]! <= S.hi[i]!;
       console.log(
-        `${String(k).padStart(5)}  ${ci(S, i).padEnd(28)}${ci(L, i).padEnd(28)}${overlap ? 'yes' : 'NO'}`,
+        `${String(k).padStart(5)}  ${ci(S, i).padEnd(28)}${ci(L, i).padEnd(28)}${(overlap ? 'yes' : 'NO').padEnd(19)}${G ? chancePct(G.value[i]!) : 'n/a'}`,
       );
     });
+    console.log(
+      "by chance: pass@k of a guesser that knows each answer's format (its length and alphabet) and nothing else",
+    );
     console.log(
       `\n${(ev.questions.length * n).toLocaleString()} samples in ${ev.seconds.toFixed(2)} s: ${ev.samplesPerSec.toFixed(0)} samples/s, ${ev.tokensPerSec.toFixed(0)} generated tokens/s, ${ev.batch} sequences decoded together`,
     );
@@ -272,6 +275,9 @@ export async function sampleCommand(args: string[]): Promise<number> {
     gpu.destroy();
   }
 }
+
+/** A chance baseline is often far below 0.1%: keep two significant digits. */
+const chancePct = (x: number) => (x >= 0.001 ? pct(x) : `${(100 * x).toPrecision(2)}%`);
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : 'n/a');
 
