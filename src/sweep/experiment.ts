@@ -21,6 +21,11 @@ export interface ModelSize {
   n_head: number;
   /** This size's peak learning rate (default base.lr): tiny models tolerate higher rates than larger ones. */
   lr?: number;
+  /**
+   * More seeds for this size, beside the experiment's `seeds` (T2.md: ≥ 2 seeds at every size near either
+   * optimum, so the seed noise is measured where it decides the optima).
+   */
+  seeds?: number[];
 }
 
 export interface Experiment {
@@ -99,7 +104,10 @@ const EXPERIMENT_KEYS = {
   C_inf: 1,
   holdout_ratio: 1,
 } satisfies Record<keyof Experiment, 1>;
-const MODEL_KEYS = { n_layer: 1, n_embd: 1, n_head: 1, lr: 1 } satisfies Record<keyof ModelSize, 1>;
+const MODEL_KEYS = { n_layer: 1, n_embd: 1, n_head: 1, lr: 1, seeds: 1 } satisfies Record<
+  keyof ModelSize,
+  1
+>;
 const BLOCK_KEYS: Record<string, readonly string[]> = {
   '': Object.keys(EXPERIMENT_KEYS),
   budgets: ['tokens_per_param', 'flops'],
@@ -210,6 +218,17 @@ export function validateExperiment(e: unknown, source = 'experiment'): Experimen
     // tokens may be below one step in base; the per-run config is what must hold.
     if (!/^tokens \(/.test(err.message)) fail(`base: ${err.message}`);
   }
+  const seedList = (what: string, s: unknown) => {
+    // Seeds are hashed as 32-bit words (src/util/rng.ts): 2^32 would silently be seed 0.
+    if (
+      !Array.isArray(s) ||
+      !s.length ||
+      !s.every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff)
+    )
+      fail(
+        `${what} must be a non-empty list of integers in [0, 4294967295], got ${JSON.stringify(s)}`,
+      );
+  };
   if (!Array.isArray(x.models) || x.models.length === 0)
     fail('"models" must be a non-empty list of { n_layer, n_embd, n_head }');
   (x.models as unknown[]).forEach((m, i) => {
@@ -223,6 +242,7 @@ export function validateExperiment(e: unknown, source = 'experiment'): Experimen
       fail(`models[${i}]: n_embd ${mm.n_embd} is not divisible by n_head ${mm.n_head}`);
     if (mm.lr !== undefined && !(typeof mm.lr === 'number' && mm.lr > 0))
       fail(`models[${i}].lr must be a number > 0, got ${JSON.stringify(mm.lr)}`);
+    if (mm?.seeds !== undefined) seedList(`models[${i}].seeds`, mm.seeds);
   });
   if (x.overtrained !== undefined) {
     const o = x.overtrained as Record<string, unknown>;
@@ -276,17 +296,6 @@ export function validateExperiment(e: unknown, source = 'experiment'): Experimen
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
       fail(`budgets: entry ${i} must be a number > 0, got ${JSON.stringify(v)}`);
   });
-  const seedList = (what: string, s: unknown) => {
-    // Seeds are hashed as 32-bit words (src/util/rng.ts): 2^32 would silently be seed 0.
-    if (
-      !Array.isArray(s) ||
-      !s.length ||
-      !s.every((v) => Number.isInteger(v) && v >= 0 && v <= 0xffffffff)
-    )
-      fail(
-        `${what} must be a non-empty list of integers in [0, 4294967295], got ${JSON.stringify(s)}`,
-      );
-  };
   seedList('"seeds"', x.seeds);
   if (x.extra_seeds !== undefined) {
     const es = x.extra_seeds as Record<string, unknown>;
@@ -368,7 +377,8 @@ export function expandRuns(e: Experiment): RunSpec[] {
   const runs: RunSpec[] = [];
   const ratios = 'tokens_per_param' in e.budgets;
   const levels = 'tokens_per_param' in e.budgets ? e.budgets.tokens_per_param : e.budgets.flops;
-  const add = (m: ModelSize, level: number, isRatio: boolean, extraSeeds = true) => {
+  const add = (size: ModelSize, level: number, isRatio: boolean, extraSeeds = true) => {
+    const { seeds: sizeSeeds = [], ...m } = size;
     const probe = makeConfig({ ...e.base, ...m, tokens: 1e9 });
     const N = paramCount(modelShape(probe));
     const D = Math.round(isRatio ? level * N.nonEmbedding : level / (6 * N.nonEmbedding));
@@ -383,6 +393,7 @@ export function expandRuns(e: Experiment): RunSpec[] {
     const seeds = [...e.seeds];
     if (extraSeeds && e.extra_seeds && N.nonEmbedding <= e.extra_seeds.max_params)
       for (const s of e.extra_seeds.seeds) if (!seeds.includes(s)) seeds.push(s);
+    if (extraSeeds) for (const s of sizeSeeds) if (!seeds.includes(s)) seeds.push(s);
     const budget = isRatio ? `D/N=${level}` : `C=${level.toExponential(1)}`;
     for (const over of scanCombinations(e.scan)) {
       const tag = Object.entries(over)
