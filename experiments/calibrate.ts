@@ -1,4 +1,4 @@
-// calibrate: the measured step before the reproduction grid (issue 11, T2.md "Designing a toy grid").
+// calibrate: the measured step before the reproduction grid (T2.md, "Designing a toy grid").
 // At one small isoFLOP level (C_train = 3e10, so D/N runs from ~460 at the smallest size to ~1.6 at the
 // largest), three sizes × three peak learning rates × two difficulties of reversed addition. It answers
 // two questions the grid's design needs, by measurement: which learning rate suits each size (the grid
