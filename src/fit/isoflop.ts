@@ -226,7 +226,7 @@ export interface IsoflopOptions {
  * Level of a run: its experiment budget label "C=6.0e+10" in an id "<model>/C=…/s<seed>". D/N runs and a
  * calibration scan's runs ("…/C=…/lr=0.01/s1": several settings at one size) are on no level.
  */
-export function levelOf(r: RunRecord): number | null {
+export function levelOf(r: Pick<RunRecord, 'id'>): number | null {
   const m = /^[^/]+\/C=([0-9.e+-]+)\/s\d+$/.exec(r.id);
   return m ? Number(m[1]) : null;
 }

@@ -3,11 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { commandHelp, parseCommand, type CommandSpec } from './args.ts';
 import { OutputError, checkOutput, writeFileAtomic } from './atomic.ts';
-import { fitAll, formatFitReport, type FitOptions } from '../fit/fit.ts';
+import { fitAll, formatFitReport, trustWarnings, type FitOptions } from '../fit/fit.ts';
 import { DataError, pointsFromCsv, pointsFromRecords, type FitPoint } from '../fit/points.ts';
 import { parseRecordsJsonl, type RunRecord } from '../sweep/record.ts';
 import { formatIsoflop, isoflopAnalysis } from '../fit/isoflop.ts';
-import { fitWarnings } from '../report/charts.ts';
 
 /** Percentile intervals settle long before this; more would only spend minutes. */
 export const MAX_BOOTSTRAP = 100_000;
@@ -204,7 +203,8 @@ export async function fitCommand(args: string[]): Promise<number> {
   const full = isoflop ? { ...report, isoflop } : report;
   if (a.json) console.log(JSON.stringify(full, null, 2));
   else {
-    const warnings = fitWarnings(report);
+    // The same checks as the report's list; a law named here gets no row in the optimum table.
+    const warnings = trustWarnings(report).map((w) => w.message);
     console.log(
       `${isoflop ? `${formatIsoflop(isoflop)}\n\n` : ''}${formatFitReport(report)}${warnings.length ? `\n\nDo not trust:\n${warnings.map((w) => `  - ${w}`).join('\n')}` : ''}`,
     );
