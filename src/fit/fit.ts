@@ -144,7 +144,7 @@ export function nearOptimumCut(points: FitPoint[]): { ratio: number; basis: stri
   if (!best) return null;
   return {
     ratio: NEAR_OPTIMUM_FACTOR * best.ratio,
-    basis: `${NEAR_OPTIMUM_FACTOR}× the largest measured loss-optimal D/N of the isoFLOP levels (${fmt(best.ratio)}, N = ${fmt(best.N)} at C_train ${best.C.toExponential(1)}): fitted near the loss optimum, as the paper fits near the Chinchilla ratio`,
+    basis: `${NEAR_OPTIMUM_FACTOR}× the largest measured loss-optimal D/N of the isoFLOP levels (${Math.round(best.ratio)}, N = ${best.N} at C_train ${best.C.toExponential(1)}): fitted near the loss optimum, as the paper fits near the Chinchilla ratio`,
   };
 }
 /** pass@k floor before −log: a question no sample can solve would otherwise weigh +∞. */

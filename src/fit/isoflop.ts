@@ -354,7 +354,11 @@ export function isoflopAnalysis(records: RunRecord[], opts: IsoflopOptions = {})
   const Nmax = Math.max(...usable.map((r) => r.N_nonemb));
   const C_inf = opts.C_inf ?? 2 * Nmax;
   const C_inf_list: number[] = [];
-  for (const c of [C_inf, ...(opts.C_inf_list ?? [2 * Nmax, C_inf / 4, C_inf / 16])])
+  // The main C_inf first, then the others from the largest down.
+  for (const c of [
+    C_inf,
+    ...(opts.C_inf_list ?? [2 * Nmax, C_inf / 4, C_inf / 16]).sort((a, b) => b - a),
+  ])
     if (c > 0 && Number.isFinite(c) && !C_inf_list.some((x) => sameC(x, c))) C_inf_list.push(c);
   const B = opts.bootstrap ?? 1000;
   const byLevel = new Map<number, RunRecord[]>();
@@ -740,8 +744,10 @@ function shiftOf(
 ): IsoflopShift {
   const base = { same_run_frac: NaN, by_C_inf, reverses_at };
   const same = by_C_inf.filter((d) => d.direction === 'same').map((d) => d.C_inf);
-  const rev = reverses_at.length
-    ? `reverses at C_inf = ${reverses_at
+  // The main C_inf (first of the list) is said by the kind itself; `rev` names the others.
+  const others = reverses_at.filter((c) => c !== by_C_inf[0]?.C_inf);
+  const rev = others.length
+    ? `reverses at C_inf = ${others
         .map(
           (c) =>
             `${c.toExponential(2)} (T² best N ${g(by_C_inf.find((d) => d.C_inf === c)!.best_N)})`,
@@ -784,7 +790,7 @@ function shiftOf(
       kind: 'none',
       text: `no ratio: the loss optimum is at the level's ${loss.bound === 'at_most' ? 'smallest' : 'largest'} size (not bracketed)${rev ? `; ${rev}` : ''}`,
     };
-  if (reverses_at.length)
+  if (others.length)
     return {
       ...base,
       ...nums,
