@@ -357,7 +357,7 @@ export function isoflopAnalysis(records: RunRecord[], opts: IsoflopOptions = {})
   // The main C_inf first, then the others from the largest down.
   for (const c of [
     C_inf,
-    ...(opts.C_inf_list ?? [2 * Nmax, C_inf / 4, C_inf / 16]).sort((a, b) => b - a),
+    ...[...(opts.C_inf_list ?? [2 * Nmax, C_inf / 4, C_inf / 16])].sort((a, b) => b - a),
   ])
     if (c > 0 && Number.isFinite(c) && !C_inf_list.some((x) => sameC(x, c))) C_inf_list.push(c);
   const B = opts.bootstrap ?? 1000;
