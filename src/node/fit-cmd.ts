@@ -35,7 +35,7 @@ values are refused, naming the runs. Exit codes: 0 fitted, 1 bad or insufficient
     held_out_ratio: {
       type: 'string',
       arg: 'R',
-      help: 'fit on runs with D/N <= R, predict the rest (default 100)',
+      help: 'fit on runs with D/N <= R, predict the rest (default: 2x the largest measured loss-optimal D/N of the isoFLOP levels, as the paper fits near the Chinchilla ratio; else 100)',
     },
     n: {
       type: 'string',
