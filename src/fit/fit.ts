@@ -26,6 +26,7 @@ import {
 import { computeGrid, optimumTable, type OptimumRow } from './optimum.ts';
 import { DataError, identifiability, pointProblems, type FitPoint } from './points.ts';
 import { passAtKFromP } from '../stats/passk.ts';
+import { levelOf } from './isoflop.ts';
 
 export interface FitOptions {
   /** Inference FLOPs per token served; default 2·(largest N): the largest model gets k = 1 (T2.md). */
@@ -38,7 +39,11 @@ export interface FitOptions {
   /** Random restarts of the T² fits (defaults in t2.ts). */
   restarts?: number;
   seed?: number;
-  /** Held-out validation: fit on runs with D/N <= this, predict the rest (default 100). */
+  /**
+   * Held-out validation: fit on runs with D/N <= this, predict the rest. Default: the paper's way, near
+   * the loss optimum (nearOptimumCut: NEAR_OPTIMUM_FACTOR × the largest measured loss-optimal D/N of the
+   * isoFLOP levels); 100 when no level brackets its loss minimum.
+   */
   heldOutRatio?: number;
   /** C_train levels of the optimum table (default: factor-2 steps over the data's 6ND range). */
   cTrain?: number[];
@@ -64,6 +69,8 @@ export interface HeldOutRow {
 
 export interface HeldOutReport {
   ratio: number;
+  /** How the fit side's D/N cut was chosen (absent in older reports). */
+  basis?: string;
   fit_runs: number;
   test_runs: number;
   rows: HeldOutRow[];
@@ -92,6 +99,54 @@ export interface FitReport {
 }
 
 const DEFAULT_KS = Array.from({ length: 11 }, (_, i) => 2 ** i);
+
+/**
+ * The paper's held-out check (T², arXiv:2604.01411): laws fitted near the Chinchilla ratio predicted
+ * heavily overtrained runs with mean relative errors of 2.8% on loss and 8.4% on accuracy.
+ */
+export const PAPER_HELD_OUT = { loss: 0.028, accuracy: 0.084 } as const;
+
+/** The fit side of the held-out check reaches this multiple of the measured loss-optimal D/N. */
+export const NEAR_OPTIMUM_FACTOR = 2;
+
+/**
+ * The paper's split at toy scale: "near the Chinchilla ratio" is near this grid's measured loss optimum.
+ * Per isoFLOP level (runs named …/C=…/s<seed>), the size with the lowest held-out loss (seeds averaged);
+ * where it is an interior size, its D/N (in the points' N). The fit side is every run with D/N up to
+ * NEAR_OPTIMUM_FACTOR × the largest of these; everything more overtrained is held out. null when no
+ * level brackets its loss minimum.
+ */
+export function nearOptimumCut(points: FitPoint[]): { ratio: number; basis: string } | null {
+  const levels = new Map<number, Map<number, { D: number[]; loss: number[] }>>();
+  for (const p of points) {
+    const C = p.id === undefined ? null : levelOf({ id: p.id });
+    if (C === null) continue;
+    const lv = levels.get(C) ?? new Map<number, { D: number[]; loss: number[] }>();
+    levels.set(C, lv);
+    const g = lv.get(p.N) ?? { D: [], loss: [] };
+    lv.set(p.N, g);
+    g.D.push(p.D);
+    g.loss.push(p.loss);
+  }
+  let best: { ratio: number; C: number; N: number } | null = null;
+  for (const [C, lv] of levels) {
+    const sizes = [...lv.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([N, g]) => ({ N, ratio: mean(g.D) / N, loss: mean(g.loss) }));
+    if (sizes.length < 3) continue;
+    let i = 0;
+    sizes.forEach((x, j) => {
+      if (x.loss < sizes[i]!.loss) i = j;
+    });
+    if (i === 0 || i === sizes.length - 1) continue;
+    if (!best || sizes[i]!.ratio > best.ratio) best = { ratio: sizes[i]!.ratio, C, N: sizes[i]!.N };
+  }
+  if (!best) return null;
+  return {
+    ratio: NEAR_OPTIMUM_FACTOR * best.ratio,
+    basis: `${NEAR_OPTIMUM_FACTOR}× the largest measured loss-optimal D/N of the isoFLOP levels (${Math.round(best.ratio)}, N = ${best.N} at C_train ${best.C.toExponential(1)}): fitted near the loss optimum, as the paper fits near the Chinchilla ratio`,
+  };
+}
 /** pass@k floor before −log: a question no sample can solve would otherwise weigh +∞. */
 const PASS_FLOOR = 1e-300;
 
@@ -172,16 +227,39 @@ function heldOut(
   ks: number[],
   skipped: Record<string, string>,
 ): HeldOutReport | null {
-  const ratio = opts.heldOutRatio ?? 100;
-  const train = points.filter((p) => p.D / p.N <= ratio);
-  const test = points.filter((p) => p.D / p.N > ratio);
+  // The paper's split when the grid allows it: fitted near the measured loss optimum (nearOptimumCut).
+  // When that leaves nothing to hold out, or too few runs to fit Chinchilla, the default D/N <= 100.
+  const near = opts.heldOutRatio === undefined ? nearOptimumCut(points) : null;
+  const split = (ratio: number) => ({
+    ratio,
+    train: points.filter((p) => p.D / p.N <= ratio),
+    test: points.filter((p) => p.D / p.N > ratio),
+  });
+  const fitSide = (train: FitPoint[]) =>
+    tryFit('held_out', skipped, () => fitChinchilla(train, { starts: opts.starts, bootstrap: 0 }));
+  let basis = opts.heldOutRatio !== undefined ? 'as given' : '';
+  let cut = split(opts.heldOutRatio ?? 100);
+  let chin: ChinchillaFit | null = null;
+  if (near) {
+    const nearCut = split(near.ratio);
+    const fitted = nearCut.test.length ? fitSide(nearCut.train) : null;
+    if (fitted) ((cut = nearCut), (chin = fitted), (basis = near.basis));
+    else {
+      const why = nearCut.test.length
+        ? `its fit side (${nearCut.train.length} runs) cannot fit Chinchilla`
+        : 'no run lies beyond it';
+      basis = `not near the loss optimum: the paper's cut, D/N <= ${fmt(near.ratio)} (${near.basis.split(':')[0]}), holds nothing out or fits nothing (${why}), so the default D/N <= 100`;
+      delete skipped.held_out;
+    }
+  } else if (opts.heldOutRatio === undefined)
+    basis =
+      'not near the loss optimum: no isoFLOP level brackets its loss minimum, so the default D/N <= 100';
+  const { ratio, train, test } = cut;
   if (test.length === 0) {
     skipped.held_out = `no run has D/N > ${ratio} to hold out`;
     return null;
   }
-  const chin = tryFit('held_out', skipped, () =>
-    fitChinchilla(train, { starts: opts.starts, bootstrap: 0 }),
-  );
+  chin ??= fitSide(train);
   if (!chin) {
     skipped.held_out = `fit side (D/N <= ${ratio}, ${train.length} runs): ${skipped.held_out}`;
     return null;
@@ -226,6 +304,7 @@ function heldOut(
   };
   return {
     ratio,
+    basis,
     fit_runs: train.length,
     test_runs: test.length,
     rows,
@@ -335,6 +414,71 @@ export function fitAll(points: FitPoint[], opts: FitOptions = {}): FitReport {
   return report;
 }
 
+// ---------------------------------------------------------------- can a law be trusted?
+
+export type Law = 'chinchilla' | 't2_loss' | 't2_accuracy';
+
+/**
+ * Each check a law failed, with the laws it condemns (the same checks and words as the report's
+ * "Do not trust" list, src/report/charts.ts fitWarnings). A law named here must not give a headline
+ * number: formatFitReport leaves its optimum out of the printed table (the JSON keeps it).
+ */
+export function trustWarnings(fit: FitReport | null): { laws: Law[]; message: string }[] {
+  if (!fit) return [];
+  const out: { laws: Law[]; message: string }[] = [];
+  const pc = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
+  const h = fit.held_out;
+  if (h) {
+    if (h.loss_err > 0.1)
+      out.push({
+        laws: ['chinchilla'],
+        message: `Held out, the Chinchilla law missed the overtrained runs' loss by ${pc(h.loss_err)} on average: do not trust its extrapolations.`,
+      });
+    if (h.t2_loss_err !== null && h.t2_loss_err > 0.25)
+      out.push({
+        laws: ['t2_loss'],
+        message: `Held out, the T² loss law missed by ${pc(h.t2_loss_err)} on average: its optimum is not to be trusted.`,
+      });
+    if (h.accuracy_err !== null && h.accuracy_err > 0.25)
+      out.push({
+        laws: ['t2_accuracy'],
+        message: `Held out, the T² accuracy law missed pass@k by ${pc(h.accuracy_err)} on average: its optimum is not to be trusted.`,
+      });
+  }
+  const iv = fit.chinchilla?.intervals;
+  if (iv) {
+    for (const [k, name] of [
+      ['alpha', 'α (how loss falls with N)'],
+      ['beta', 'β (how loss falls with D)'],
+    ] as const) {
+      const { lo, hi } = iv[k];
+      if (!(lo > 0) || hi / lo > 3)
+        out.push({
+          laws: ['chinchilla'],
+          message: `Chinchilla ${name} has a 95% interval of [${fmt(lo)}, ${fmt(hi)}]: the grid does not pin it, so neither the law nor its optimum is measured.`,
+        });
+      else if (fit.chinchilla!.params[k] > 3)
+        out.push({
+          laws: ['chinchilla'],
+          message: `Chinchilla ${name} = ${fmt(fit.chinchilla!.params[k])}: its term has collapsed to a step, so the law does not describe how loss scales; the grid does not pin it.`,
+        });
+    }
+  }
+  const rows = fit.optimum?.rows ?? [];
+  const edge = rows.filter((r) => r.t2_loss?.atBoundary || r.t2_accuracy?.atBoundary).length;
+  if (edge)
+    out.push({
+      laws: (['t2_loss', 't2_accuracy'] as const).filter((l) => rows.some((r) => r[l]?.atBoundary)),
+      message: `At ${edge} of ${rows.length} budgets a T² optimum lies on the edge of the scanned N: the true optimum may lie beyond it.`,
+    });
+  return out;
+}
+
+/** The laws that failed a check of trustWarnings. */
+export function untrustedLaws(fit: FitReport | null): Set<Law> {
+  return new Set(trustWarnings(fit).flatMap((w) => w.laws));
+}
+
 // ---------------------------------------------------------------- text table
 
 /** 3 significant digits; exponent form outside [1e-3, 1e5). */
@@ -427,7 +571,27 @@ export function formatFitReport(r: FitReport): string {
     );
   }
 
-  if (r.optimum) {
+  const untrusted = untrustedLaws(r);
+  const lawName: Record<Law, string> = {
+    chinchilla: 'the Chinchilla law',
+    t2_loss: 'the T² loss law',
+    t2_accuracy: 'the T² accuracy law',
+  };
+  const hidden = (['chinchilla', 't2_loss', 't2_accuracy'] as const).filter(
+    (l) => untrusted.has(l) && (l === 'chinchilla' || r.optimum?.rows.some((x) => x[l])),
+  );
+  const hiddenLine = `Not shown: the optimum of ${hidden.map((l) => lawName[l]).join(', ')}: ${hidden.length > 1 ? 'each' : 'it'} failed a check under "Do not trust", so it gives no headline number (the JSON keeps it).`;
+  const shown = {
+    chinchilla: !untrusted.has('chinchilla'),
+    t2_loss: !!r.optimum?.rows.some((x) => x.t2_loss) && !untrusted.has('t2_loss'),
+    t2_accuracy: !!r.optimum?.rows.some((x) => x.t2_accuracy) && !untrusted.has('t2_accuracy'),
+  };
+  if (r.optimum && !shown.chinchilla && !shown.t2_loss && !shown.t2_accuracy)
+    out.push(
+      '',
+      `Optimum per C_train: no law passed its checks, so no law's optimum is printed (${hidden.map((l) => lawName[l]).join(', ')}: see "Do not trust"; the JSON keeps them). The isoFLOP levels are the measurement.`,
+    );
+  else if (r.optimum) {
     out.push(
       '',
       `Optimum per C_train, C_inf = ${fmt(r.optimum.C_inf)} (k = C_inf/(2N)); Chinchilla closed form vs T² laws (* = on the edge of the N scan):`,
@@ -435,43 +599,53 @@ export function formatFitReport(r: FitReport): string {
     const cell = (p: OptimumRow['t2_loss']) =>
       p ? [fmt(p.N) + (p.atBoundary ? '*' : ''), fmt(p.ratio), fmt(p.k)] : ['-', '-', '-'];
     // Only the laws that were fitted get columns.
-    const hasLoss = r.optimum.rows.some((x) => x.t2_loss),
-      hasAcc = r.optimum.rows.some((x) => x.t2_accuracy);
-    const header = ['C_train', 'Chin N*', 'D*/N*', 'k'];
-    if (hasLoss) header.push('loss-law N*', 'D*/N*', 'k*', 'loss', 'loss@Chin');
-    if (hasAcc) header.push('acc-law N*', 'D*/N*', 'k*', 'acc', 'acc@Chin');
+    // Only the laws that were fitted and passed their checks get columns (the @Chin columns need both).
+    const hasChin = shown.chinchilla,
+      hasLoss = shown.t2_loss,
+      hasAcc = shown.t2_accuracy;
+    const header = ['C_train'];
+    if (hasChin) header.push('Chin N*', 'D*/N*', 'k');
+    if (hasLoss)
+      header.push('loss-law N*', 'D*/N*', 'k*', 'loss', ...(hasChin ? ['loss@Chin'] : []));
+    if (hasAcc) header.push('acc-law N*', 'D*/N*', 'k*', 'acc', ...(hasChin ? ['acc@Chin'] : []));
     out.push(
       table(
         header,
         r.optimum.rows.map((row) => [
           fmt(row.C_train),
-          fmt(row.chinchilla.N),
-          fmt(row.chinchilla.ratio),
-          fmt(row.chinchilla.k),
+          ...(hasChin
+            ? [fmt(row.chinchilla.N), fmt(row.chinchilla.ratio), fmt(row.chinchilla.k)]
+            : []),
           ...(hasLoss
-            ? [...cell(row.t2_loss), fmt(row.t2_loss?.t2_loss), fmt(row.chinchilla.t2_loss)]
+            ? [
+                ...cell(row.t2_loss),
+                fmt(row.t2_loss?.t2_loss),
+                ...(hasChin ? [fmt(row.chinchilla.t2_loss)] : []),
+              ]
             : []),
           ...(hasAcc
             ? [
                 ...cell(row.t2_accuracy),
                 fmt(row.t2_accuracy?.accuracy),
-                fmt(row.chinchilla.accuracy),
+                ...(hasChin ? [fmt(row.chinchilla.accuracy)] : []),
               ]
             : []),
         ]),
       ),
     );
-    if (hasLoss || hasAcc)
+    if (hasChin && (hasLoss || hasAcc))
       out.push(
         '(loss@Chin, acc@Chin: the T² laws at the Chinchilla-optimal N, with the k its size affords.)',
       );
+    if (hidden.length) out.push(hiddenLine);
   } else out.push('', `Optimum skipped: ${r.skipped.optimum}`);
 
   if (r.held_out) {
     const h = r.held_out;
     out.push(
       '',
-      `Held out: fitted on ${h.fit_runs} runs with D/N <= ${fmt(h.ratio)}, predicted ${h.test_runs} more overtrained runs; mean relative error: loss ${pct(h.loss_err)}, T² loss law ${pct(h.t2_loss_err)}, accuracy ${pct(h.accuracy_err)}`,
+      `Held out, the paper's check: fitted on ${h.fit_runs} runs with D/N <= ${fmt(h.ratio)}${h.basis ? ` (${h.basis})` : ''}, predicted ${h.test_runs} more overtrained runs.`,
+      `  mean relative error: Chinchilla loss ${pct(h.loss_err)}; T² loss law ${pct(h.t2_loss_err)} (the paper: ${pct(PAPER_HELD_OUT.loss)} on loss); T² accuracy law ${pct(h.accuracy_err)} (the paper: ${pct(PAPER_HELD_OUT.accuracy)} on accuracy)`,
     );
     out.push(
       table(

@@ -3,11 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { commandHelp, parseCommand, type CommandSpec } from './args.ts';
 import { OutputError, checkOutput, writeFileAtomic } from './atomic.ts';
-import { fitAll, formatFitReport, type FitOptions } from '../fit/fit.ts';
+import { fitAll, formatFitReport, trustWarnings, type FitOptions } from '../fit/fit.ts';
 import { DataError, pointsFromCsv, pointsFromRecords, type FitPoint } from '../fit/points.ts';
 import { parseRecordsJsonl, type RunRecord } from '../sweep/record.ts';
 import { formatIsoflop, isoflopAnalysis } from '../fit/isoflop.ts';
-import { fitWarnings } from '../report/charts.ts';
 
 /** Percentile intervals settle long before this; more would only spend minutes. */
 export const MAX_BOOTSTRAP = 100_000;
@@ -28,10 +27,15 @@ values are refused, naming the runs. Exit codes: 0 fitted, 1 bad or insufficient
       arg: 'X',
       help: 'inference FLOPs per token served (default: 2·largest N, so that model gets k = 1)',
     },
+    c_inf_list: {
+      type: 'string',
+      arg: 'X,Y',
+      help: 'further C_inf at which the isoFLOP levels check the T² direction (default 2·largest N, C_inf/4, C_inf/16)',
+    },
     held_out_ratio: {
       type: 'string',
       arg: 'R',
-      help: 'fit on runs with D/N <= R, predict the rest (default 100)',
+      help: 'fit on runs with D/N <= R, predict the rest (default: 2x the largest measured loss-optimal D/N of the isoFLOP levels, as the paper fits near the Chinchilla ratio; else 100)',
     },
     n: {
       type: 'string',
@@ -86,6 +90,12 @@ function parseRest(
   const cInf = values.c_inf === undefined ? undefined : Number(values.c_inf);
   if (cInf !== undefined && !(cInf > 0 && Number.isFinite(cInf)))
     throw new ArgError(`--c_inf must be a positive number, got "${values.c_inf}"`);
+  const cInfList =
+    values.c_inf_list === undefined ? undefined : values.c_inf_list.split(',').map(Number);
+  if (cInfList && !cInfList.every((x) => x > 0 && Number.isFinite(x)))
+    throw new ArgError(
+      `--c_inf_list must be positive numbers separated by commas, got "${values.c_inf_list}"`,
+    );
   const n = values.n ?? 'nonemb';
   if (n !== 'nonemb' && n !== 'total')
     throw new ArgError(`--n must be nonemb or total, got "${n}"`);
@@ -109,6 +119,7 @@ function parseRest(
     json,
     out: values.out,
     cInf,
+    cInfList,
     heldOutRatio,
     n: n as 'nonemb' | 'total',
     method: method as 'likelihood' | 'sampling',
@@ -199,12 +210,13 @@ export async function fitCommand(args: string[]): Promise<number> {
     console.error(`warning: ${law} not fitted: ${why}`);
   // The direct answer per isoFLOP level (no law in between) comes first: the laws extrapolate from it.
   const isoflop = records
-    ? isoflopAnalysis(records, { C_inf: report.optimum?.C_inf ?? a.cInf })
+    ? isoflopAnalysis(records, { C_inf: report.optimum?.C_inf ?? a.cInf, C_inf_list: a.cInfList })
     : null;
   const full = isoflop ? { ...report, isoflop } : report;
   if (a.json) console.log(JSON.stringify(full, null, 2));
   else {
-    const warnings = fitWarnings(report);
+    // The same checks as the report's list; a law named here gets no row in the optimum table.
+    const warnings = trustWarnings(report).map((w) => w.message);
     console.log(
       `${isoflop ? `${formatIsoflop(isoflop)}\n\n` : ''}${formatFitReport(report)}${warnings.length ? `\n\nDo not trust:\n${warnings.map((w) => `  - ${w}`).join('\n')}` : ''}`,
     );

@@ -35,12 +35,16 @@ describe('t2lab fit', () => {
       ['a.jsonl', '--n', 'half'],
       ['a.csv', '--frobnicate'],
       ['a.csv', '--bootstrap', '1.5'],
+      ['a.jsonl', '--c_inf_list', '5e4,-1'],
     ]) {
       expect(await fitCommand(args), args.join(' ')).toBe(2);
     }
     expect(c.err()).toMatch(/t2lab fit: missing FILE\n\nUsage: npx t2lab fit FILE/);
     expect(c.err()).toMatch(/--c_inf must be a positive number, got "-3"/);
     expect(c.err()).toMatch(/FILE must end in .jsonl or .csv/);
+    expect(c.err()).toMatch(
+      /--c_inf_list must be positive numbers separated by commas, got "5e4,-1"/,
+    );
   });
 
   it('bad data exits 1 naming the line; a missing file exits 1', async () => {

@@ -2,7 +2,15 @@
 // data cannot support are skipped with a reason; the printed table carries the numbers.
 import { describe, expect, it } from 'vitest';
 import { CHINCHILLA_GRID, chinchillaFrontier } from '../../src/fit/chinchilla.ts';
-import { fitAll, fmt, formatFitReport } from '../../src/fit/fit.ts';
+import {
+  fitAll,
+  fmt,
+  formatFitReport,
+  nearOptimumCut,
+  PAPER_HELD_OUT,
+  trustWarnings,
+  untrustedLaws,
+} from '../../src/fit/fit.ts';
 import { pointsFromRecords } from '../../src/fit/points.ts';
 import { syntheticRecords, TRUE_ACCURACY } from '../report/fixture.ts';
 import { TRUE_CHINCHILLA } from './synthetic.ts';
@@ -50,13 +58,68 @@ describe('fitAll', () => {
     }
   });
 
-  it('held-out validation predicts the overtrained runs', () => {
+  it("held-out validation, the paper's way: fitted near the measured loss optimum, predicts the overtrained runs", () => {
     const h = report.held_out!;
-    expect(h.ratio).toBe(100);
+    const near = nearOptimumCut(points)!;
+    expect(h.ratio).toBe(near.ratio);
+    expect(h.basis).toBe(near.basis);
+    expect(h.basis).toMatch(/^2× the largest measured loss-optimal D\/N of the isoFLOP levels/);
     expect(h.fit_runs + h.test_runs).toBe(24);
-    expect(h.rows.every((r) => r.ratio > 100)).toBe(true);
+    expect(h.rows.every((r) => r.ratio > near.ratio)).toBe(true);
     expect(h.loss_err).toBeLessThan(0.1);
+    // Fitted on D/N <= ~50 only, the accuracy law extrapolates 200× further than with the D/N <= 100 split.
+    expect(h.accuracy_err!).toBeLessThan(0.5);
+    const text = formatFitReport(report);
+    expect(text).toMatch(
+      /Held out, the paper's check: fitted on \d+ runs with D\/N <= [\d.]+ \(2× the largest/,
+    );
+    expect(text).toContain(`(the paper: ${(100 * PAPER_HELD_OUT.loss).toFixed(1)}% on loss)`);
+    expect(text).toContain(
+      `(the paper: ${(100 * PAPER_HELD_OUT.accuracy).toFixed(1)}% on accuracy)`,
+    );
+  });
+
+  it('a given held-out ratio is used as given', () => {
+    const h = fitAll(points, { ...FAST, bootstrap: 0, heldOutRatio: 100 }).held_out!;
+    expect(h.ratio).toBe(100);
+    expect(h.basis).toBe('as given');
+    expect(h.rows.every((r) => r.ratio > 100)).toBe(true);
     expect(h.accuracy_err!).toBeLessThan(0.3);
+  });
+
+  it('a law that fails a check gives no headline number: its optimum leaves the printed table', () => {
+    const good = structuredClone(report);
+    good.held_out = { ...good.held_out!, t2_loss_err: 0.05, accuracy_err: 0.05, loss_err: 0.03 };
+    for (const r of good.optimum!.rows)
+      for (const p of [r.t2_loss, r.t2_accuracy]) if (p) p.atBoundary = false;
+    expect(untrustedLaws(good)).toEqual(new Set());
+    expect(formatFitReport(good)).toMatch(/Chin N\*.*loss-law N\*.*acc-law N\*/);
+    const bad = structuredClone(good);
+    bad.held_out = { ...bad.held_out!, t2_loss_err: 2 };
+    const w = trustWarnings(bad);
+    expect(w).toEqual([
+      {
+        laws: ['t2_loss'],
+        message:
+          'Held out, the T² loss law missed by 200% on average: its optimum is not to be trusted.',
+      },
+    ]);
+    const text = formatFitReport(bad);
+    const table = text.slice(text.indexOf('Optimum per C_train'), text.indexOf('Held out'));
+    expect(table).not.toMatch(/loss-law N\*/);
+    expect(table).toMatch(/acc-law N\*/);
+    expect(table).toMatch(/Chin N\*/);
+    expect(table).toMatch(
+      /Not shown: the optimum of the T² loss law: it failed a check under "Do not trust"/,
+    );
+    // Every law condemned: no law's optimum is printed at all.
+    bad.held_out = { ...bad.held_out!, loss_err: 0.5, accuracy_err: 0.5 };
+    expect(untrustedLaws(bad)).toEqual(new Set(['chinchilla', 't2_loss', 't2_accuracy']));
+    const none = formatFitReport(bad);
+    expect(none).toMatch(
+      /Optimum per C_train: no law passed its checks, so no law's optimum is printed/,
+    );
+    expect(none).not.toMatch(/Chin N\*|loss-law N\*|acc-law N\*/);
   });
 
   it('is plain JSON and prints a table with the fitted numbers', () => {
@@ -77,6 +140,21 @@ describe('fitAll', () => {
 });
 
 describe('fitAll with less data', () => {
+  it("the paper's held-out cut leaves too few runs to fit: the default D/N <= 100, and the output says why", () => {
+    const records = syntheticRecords({
+      sizes: [1e3, 4e3, 1.6e4, 6.4e4],
+      budgets: [1e10, 4e10, 1.6e11],
+      questions: 20,
+    });
+    const { points } = pointsFromRecords(records);
+    expect(nearOptimumCut(points)!.ratio).toBeLessThan(20);
+    const h = fitAll(points, { ...FAST, bootstrap: 0 }).held_out!;
+    expect(h.ratio).toBe(100);
+    expect(h.basis).toMatch(
+      /^not near the loss optimum: the paper's cut, D\/N <= [\d.]+ .* cannot fit Chinchilla\), so the default D\/N <= 100$/,
+    );
+  });
+
   it('only N, D, loss: Chinchilla alone, and the T² fits say why they were skipped', () => {
     const points = syntheticRecords({ budgets: [1e10, 1e11], sizes: [1e3, 4e3, 1.6e4] }).map(
       (r) => ({ N: r.N_nonemb, D: r.D, loss: r.eval_loss }),
