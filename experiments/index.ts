@@ -6,5 +6,6 @@ import type { Experiment } from '../src/sweep/experiment.ts';
 import smoke from './smoke.ts';
 import classroom from './classroom.ts';
 import t2 from './t2.ts';
+import world from './world.ts';
 
-export const presets: Record<string, Experiment> = { smoke, classroom, t2 };
+export const presets: Record<string, Experiment> = { smoke, classroom, t2, world };
