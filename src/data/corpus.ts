@@ -292,6 +292,7 @@ export const sum: Task = {
     return value(final) === value(want.slice(want.lastIndexOf(';') + 1));
   },
   chance(_prompt, answer) {
+    // A correct final number: an upper bound on guessing the exact written-out answer p_i measures.
     return digitsChance(answer.length - answer.lastIndexOf(';') - 1);
   },
 };
