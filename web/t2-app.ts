@@ -8,17 +8,17 @@
 // large-text switch for projectors. Every view stays mounted, so a running sweep keeps drawing while
 // you look at another tab.
 import { LitElement, css, html } from 'lit';
-import { api, workerFailed } from './api.ts';
-import { shared } from './styles.ts';
-import { VIEWS, hashParam, onHash, setHash, type View } from './state.ts';
+import { api, workerFailed } from './shared/gpu-client.ts';
+import { shared } from './shared/styles.ts';
+import { VIEWS, hashParam, onHash, setHash, type View } from './shared/state.ts';
 import type { AdapterSummary } from '../src/gpu/adapter.ts';
-import './t2-sweep.ts';
-import './t2-results.ts';
-import './t2-samples.ts';
-import './t2-kernels.ts';
-import './t2-labs.ts';
-import './t2-explorer.ts';
-import './t2-learn.ts';
+import './sweep/t2-sweep.ts';
+import './results/t2-results.ts';
+import './samples/t2-samples.ts';
+import './kernels/t2-kernels.ts';
+import './labs/t2-labs.ts';
+import './explore/t2-explorer.ts';
+import './landing/t2-learn.ts';
 
 /**
  * One clear message when there is no adapter. The device layer reports "present but no adapter" with its

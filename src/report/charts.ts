@@ -4,7 +4,7 @@
 // drawn returns config = null and says why; a plot whose fit failed still shows the observations and
 // says which fit is missing.
 //
-// One chart language, here and in the app (web/charts.ts builds on these): a run has one colour on every
+// One chart language, here and in the app (web/shared/view-charts.ts builds on these): a run has one colour on every
 // plot (a hue per model size, a shade per budget and seed), a method has one line style (sampled: solid
 // with points; from the likelihood p_i: dashed; a fitted law or parabola: dotted), every legend is shown,
 // and log axes are labelled at 1, 2 and 5 × 10ⁿ only.

@@ -1,4 +1,4 @@
-// The classroom features' logic in Node (web/classroom.ts): progress that never goes backwards and an ETA
+// The classroom features' logic in Node (web/shared/classroom-logic.ts): progress that never goes backwards and an ETA
 // that waits for a measurement; the grid controls' parsing and where a grid error sits; the train-to-test
 // comparison at k = C_inf/(2N); the reversed-digit reading.
 import { describe, expect, it } from 'vitest';
@@ -12,10 +12,10 @@ import {
   ordinaryAnswer,
   ordinaryReading,
   tradeoffRows,
-} from '../../web/classroom.ts';
+} from '../../web/shared/classroom-logic.ts';
 import { passAtKFromP, passAtKUnbiased } from '../../src/stats/passk.ts';
 import { expandRuns, validateExperiment } from '../../src/sweep/experiment.ts';
-import { labs } from '../../web/labs.ts';
+import { labs } from '../../web/labs/labs.ts';
 import { syntheticRecords } from '../report/fixture.ts';
 
 function memoryStorage() {

@@ -3,9 +3,9 @@
 // export JSONL (what the CLI writes) or CSV; import a results file made by the CLI; download the
 // checkpoints of finished runs as .safetensors.
 import { LitElement, css, html } from 'lit';
-import { api } from './api.ts';
-import { shared } from './styles.ts';
-import { hashParam, setHash, download, si } from './state.ts';
+import { api } from '../shared/gpu-client.ts';
+import { shared } from '../shared/styles.ts';
+import { hashParam, setHash, download, si } from '../shared/state.ts';
 import {
   allCharts,
   fitWarnings,
@@ -14,18 +14,18 @@ import {
   isoflopTable,
   overtrainedTable,
   type ChartSpec,
-} from '../src/report/charts.ts';
-import { tidyPassAtKCsv, tidyQuestionsCsv } from '../src/report/tidy.ts';
-import type { IsoflopAnalysis } from '../src/fit/isoflop.ts';
-import { analysis } from './analysis.ts';
-import { labs } from './labs.ts';
-import { expandRuns, validateExperiment, type RunSpec } from '../src/sweep/experiment.ts';
-import { fmt, type FitReport } from '../src/fit/fit.ts';
-import { presets } from '../experiments/index.ts';
-import type { RunRecord } from '../src/sweep/record.ts';
-import type { SweepSummary } from '../src/worker/api.ts';
-import type { BlobInfo } from '../src/worker/db.ts';
-import './t2-chart.ts';
+} from '../../src/report/charts.ts';
+import { tidyPassAtKCsv, tidyQuestionsCsv } from '../../src/report/tidy.ts';
+import type { IsoflopAnalysis } from '../../src/fit/isoflop.ts';
+import { analysis } from '../shared/analysis-client.ts';
+import { labs } from '../labs/labs.ts';
+import { expandRuns, validateExperiment, type RunSpec } from '../../src/sweep/experiment.ts';
+import { fmt, type FitReport } from '../../src/fit/fit.ts';
+import { presets } from '../../experiments/index.ts';
+import type { RunRecord } from '../../src/sweep/record.ts';
+import type { SweepSummary } from '../../src/worker/api.ts';
+import type { BlobInfo } from '../../src/worker/db.ts';
+import '../shared/t2-chart.ts';
 
 export class T2Results extends LitElement {
   static override properties = {

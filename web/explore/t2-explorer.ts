@@ -4,29 +4,29 @@
 // Chinchilla and of the T² laws at once, with the measured runs and each isoFLOP level's direct optima
 // beside them. Everything shown is fitted from those runs, and says so.
 import { LitElement, html, css } from 'lit';
-import { api } from './api.ts';
-import { analysis } from './analysis.ts';
-import { shared } from './styles.ts';
-import { hashParam, setHash } from './state.ts';
-import { explorerChart } from './charts.ts';
-import { fmt, type FitReport } from '../src/fit/fit.ts';
+import { api } from '../shared/gpu-client.ts';
+import { analysis } from '../shared/analysis-client.ts';
+import { shared } from '../shared/styles.ts';
+import { hashParam, setHash } from '../shared/state.ts';
+import { explorerChart } from '../shared/view-charts.ts';
+import { fmt, type FitReport } from '../../src/fit/fit.ts';
 import {
   computeGrid,
   optimumTable,
   type Laws,
   type OptimumPoint,
   type OptimumRow,
-} from '../src/fit/optimum.ts';
-import { isoflopAnalysis, type IsoflopAnalysis } from '../src/fit/isoflop.ts';
-import { parseRecordsJsonl, type RunRecord } from '../src/sweep/record.ts';
-import { fitWarnings } from '../src/report/charts.ts';
-import { presets } from '../experiments/index.ts';
-import './t2-chart.ts';
+} from '../../src/fit/optimum.ts';
+import { isoflopAnalysis, type IsoflopAnalysis } from '../../src/fit/isoflop.ts';
+import { parseRecordsJsonl, type RunRecord } from '../../src/sweep/record.ts';
+import { fitWarnings } from '../../src/report/charts.ts';
+import { presets } from '../../experiments/index.ts';
+import '../shared/t2-chart.ts';
 
 // Results committed in the repository: Vite copies each file into the build as an asset (a results file
 // with every sample is megabytes, too big to inline as a module) and the explorer fetches it when picked.
 // The app builds, with an empty list, whether or not any exist yet.
-const COMMITTED_URLS = import.meta.glob('../docs/results/*/results.jsonl', {
+const COMMITTED_URLS = import.meta.glob('../../docs/results/*/results.jsonl', {
   query: '?url',
   import: 'default',
 }) as Record<string, () => Promise<string>>;

@@ -5,21 +5,21 @@
 // Before a sweep lab runs, its time on this adapter is estimated from step times measured here; the
 // train-to-test lab shows its comparison (each model at its own k = C_inf/(2N)) as soon as runs finish.
 import { LitElement, html, css } from 'lit';
-import { api } from './api.ts';
-import { shared } from './styles.ts';
-import { formatSeconds, hashParam, onHash, readHash, setHash, si } from './state.ts';
+import { api } from '../shared/gpu-client.ts';
+import { shared } from '../shared/styles.ts';
+import { formatSeconds, hashParam, onHash, readHash, setHash, si } from '../shared/state.ts';
 import { labs, labById, type Lab } from './labs.ts';
-import { passAtKChart } from './charts.ts';
-import { tradeoffRows } from './classroom.ts';
+import { passAtKChart } from '../shared/view-charts.ts';
+import { tradeoffRows } from '../shared/classroom-logic.ts';
 import {
   expandRuns,
   validateExperiment,
   type Experiment,
   type RunSpec,
-} from '../src/sweep/experiment.ts';
-import { decodeRunId } from '../src/report/charts.ts';
-import type { RunRecord } from '../src/sweep/record.ts';
-import './t2-chart.ts';
+} from '../../src/sweep/experiment.ts';
+import { decodeRunId } from '../../src/report/charts.ts';
+import type { RunRecord } from '../../src/sweep/record.ts';
+import '../shared/t2-chart.ts';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(100 * x).toFixed(1)}%`);
 

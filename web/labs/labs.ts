@@ -1,8 +1,8 @@
 // Classroom labs: each one is a question to predict, something to run (a sweep built on a preset with
 // pinned seeds, or a kernel profile), and what to look for. A lab's whole configuration goes into the
 // page's link, so a teacher can change it and share the link.
-import type { Experiment } from '../src/sweep/experiment.ts';
-import { presets } from '../experiments/index.ts';
+import type { Experiment } from '../../src/sweep/experiment.ts';
+import { presets } from '../../experiments/index.ts';
 
 export interface Lab {
   id: string;

@@ -1,9 +1,9 @@
 // The classroom features' logic, host-free so Node tests can check it (test/browser/classroom.test.ts):
 // the whole-sweep progress display, the grid controls' parsing and where a grid error sits, the
 // train-to-test lab's comparison, and the ordinary reading of reversed-digit sums.
-import type { Experiment, RunSpec } from '../src/sweep/experiment.ts';
-import type { RunRecord } from '../src/sweep/record.ts';
-import { passAtKFromP, passAtKUnbiased } from '../src/stats/passk.ts';
+import type { Experiment, RunSpec } from '../../src/sweep/experiment.ts';
+import type { RunRecord } from '../../src/sweep/record.ts';
+import { passAtKFromP, passAtKUnbiased } from '../../src/stats/passk.ts';
 
 // ---------------------------------------------------------------- progress
 

@@ -3,7 +3,7 @@
 // (src/report/charts.ts): a run has the same colour here, in Results and in `t2lab report` (pass every
 // planned run, so colours do not move as runs finish), a method has one line style, legends always show.
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
-import type { RunRecord } from '../src/sweep/record.ts';
+import type { RunRecord } from '../../src/sweep/record.ts';
 import {
   axes,
   decodeRunId,
@@ -14,9 +14,9 @@ import {
   passAtKDatasets,
   runColours,
   type RunLike,
-} from '../src/report/charts.ts';
-import type { OptimumRow } from '../src/fit/optimum.ts';
-import type { IsoflopAnalysis } from '../src/fit/isoflop.ts';
+} from '../../src/report/charts.ts';
+import type { OptimumRow } from '../../src/fit/optimum.ts';
+import type { IsoflopAnalysis } from '../../src/fit/isoflop.ts';
 
 export { modelColours, modelOf };
 

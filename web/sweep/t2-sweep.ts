@@ -3,22 +3,27 @@
 // worker; this element only draws its events. A sweep interrupted by a reload resumes by itself.
 import { LitElement, css, html } from 'lit';
 import { proxy } from 'comlink';
-import { api } from './api.ts';
-import { shared } from './styles.ts';
-import { hashParam, onHash, setHash, formatSeconds, si } from './state.ts';
-import { lossCurvesChart, lossVsTokensChart, passAtKChart, type CurveSeries } from './charts.ts';
-import { presets } from '../experiments/index.ts';
+import { api } from '../shared/gpu-client.ts';
+import { shared } from '../shared/styles.ts';
+import { hashParam, onHash, setHash, formatSeconds, si } from '../shared/state.ts';
+import {
+  lossCurvesChart,
+  lossVsTokensChart,
+  passAtKChart,
+  type CurveSeries,
+} from '../shared/view-charts.ts';
+import { presets } from '../../experiments/index.ts';
 import {
   expandRuns,
   validateExperiment,
   type Experiment,
   type RunSpec,
-} from '../src/sweep/experiment.ts';
-import type { RunRecord } from '../src/sweep/record.ts';
-import type { SweepProgress } from '../src/sweep/runner.ts';
-import type { SweepEvent, SweepState } from '../src/worker/api.ts';
-import { firstRuns } from '../src/worker/session.ts';
-import { labById, type Lab } from './labs.ts';
+} from '../../src/sweep/experiment.ts';
+import type { RunRecord } from '../../src/sweep/record.ts';
+import type { SweepProgress } from '../../src/sweep/runner.ts';
+import type { SweepEvent, SweepState } from '../../src/worker/api.ts';
+import { firstRuns } from '../../src/worker/session.ts';
+import { labById, type Lab } from '../labs/labs.ts';
 import {
   ProgressDisplay,
   formatModels,
@@ -27,8 +32,8 @@ import {
   parseList,
   parseModels,
   runWeight,
-} from './classroom.ts';
-import './t2-chart.ts';
+} from '../shared/classroom-logic.ts';
+import '../shared/t2-chart.ts';
 
 interface Checked {
   exp: Experiment | null;

@@ -2,14 +2,14 @@
 // the correct ones marked, and p_i (the model's probability of the gold answer) beside the sampled
 // success rate c/n, which it estimates.
 import { LitElement, html, css } from 'lit';
-import { api } from './api.ts';
-import { shared } from './styles.ts';
-import { ordinaryAnswer, ordinaryReading } from './classroom.ts';
-import { hashParam, setHash } from './state.ts';
-import { TASKS, type TaskName } from '../src/data/tasks.ts';
-import type { RunRecord } from '../src/sweep/record.ts';
-import type { QuestionResult } from '../src/sample/evaluate.ts';
-import type { SweepSummary } from '../src/worker/api.ts';
+import { api } from '../shared/gpu-client.ts';
+import { shared } from '../shared/styles.ts';
+import { ordinaryAnswer, ordinaryReading } from '../shared/classroom-logic.ts';
+import { hashParam, setHash } from '../shared/state.ts';
+import { TASKS, type TaskName } from '../../src/data/tasks.ts';
+import type { RunRecord } from '../../src/sweep/record.ts';
+import type { QuestionResult } from '../../src/sample/evaluate.ts';
+import type { SweepSummary } from '../../src/worker/api.ts';
 
 /** Whether sample j of q was graded correct: the record's own grading, else the task's verifier. */
 export function sampleCorrect(q: QuestionResult, j: number): boolean {
