@@ -50,7 +50,7 @@ test('a sweep of the smoke preset runs from the page, draws its plots, and survi
       list.getEntries().forEach((e) => w.longTasks.push(e.duration)),
     ).observe({ type: 'longtask' });
   });
-  await page.goto('/#preset=smoke&limit=3&checkpoint=1');
+  await page.goto('/#view=sweep&preset=smoke&limit=3&checkpoint=1');
   await expect(page.getByTestId('adapter')).toContainText('GPU:', { timeout: 60_000 });
   await expect(page.getByTestId('limit-notice')).toContainText(
     /first 3 of the \d+ runs of "smoke"/,
