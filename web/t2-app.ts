@@ -117,7 +117,7 @@ export class T2App extends LitElement {
   static override styles = [
     shared,
     css`
-    :host { display: block; max-width: 1280px; margin: 0 auto; padding: 0.75rem clamp(0.5rem, 3vw, 1.5rem) 3rem; overflow-wrap: anywhere; }
+    :host { display: block; max-width: 1280px; margin: 0 auto; padding: 0.75rem clamp(0.5rem, 3vw, 1.5rem) 3rem; overflow-wrap: break-word; }
     header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.5rem 1.5rem; padding-bottom: 0.5rem; }
     h1 { font-size: 1.5rem; margin: 0; }
     .adapter { font-size: 0.95rem; flex: 1; }
