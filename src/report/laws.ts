@@ -1,7 +1,7 @@
 // How a fitted law is named wherever it is drawn (the report's frontiers, the app's Explore): always
 // "fitted", with its held-out error when the fit has one, and drawn dashed, so no reader takes a law's
 // line for a measurement. Trust follows the same thresholds as fitWarnings (src/report/charts.ts).
-import type { FitReport } from '../fit/fit.ts';
+import { fmt, type FitReport } from '../fit/fit.ts';
 
 export type LawName = 'Chinchilla' | 'T² loss law (Approach 1)' | 'T² accuracy law (Approach 2)';
 
@@ -34,3 +34,62 @@ export function lawStyle(fit: FitReport | null, law: LawName): object {
     ? { borderDash: [8, 5], borderWidth: 2.5 }
     : { borderDash: [4, 4], borderWidth: 1.5 };
 }
+
+// ---------------------------------------------------------------- can the fits be trusted?
+
+/**
+ * Plain-language warnings for fits a reader should not trust: large held-out errors, parameters the data
+ * cannot pin (wide or sign-crossing bootstrap intervals), optima on the edge of the scan. Empty when none.
+ */
+export function fitWarnings(fit: FitReport | null): string[] {
+  if (!fit) return [];
+  const out: string[] = [];
+  const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
+  const h = fit.held_out;
+  if (h) {
+    if (h.loss_err > 0.1)
+      out.push(
+        `Held out, the Chinchilla law missed the overtrained runs' loss by ${pct(h.loss_err)} on average: do not trust its extrapolations.`,
+      );
+    if (h.t2_loss_err !== null && h.t2_loss_err > 0.25)
+      out.push(
+        `Held out, the T² loss law missed by ${pct(h.t2_loss_err)} on average: its optimum is not to be trusted.`,
+      );
+    if (h.accuracy_err !== null && h.accuracy_err > 0.25)
+      out.push(
+        `Held out, the T² accuracy law missed pass@k by ${pct(h.accuracy_err)} on average: its optimum is not to be trusted.`,
+      );
+  }
+  const iv = fit.chinchilla?.intervals;
+  if (iv) {
+    for (const [k, name] of [
+      ['alpha', 'α (how loss falls with N)'],
+      ['beta', 'β (how loss falls with D)'],
+    ] as const) {
+      const { lo, hi } = iv[k];
+      if (!(lo > 0) || hi / lo > 3)
+        out.push(
+          `Chinchilla ${name} has a 95% interval of [${fmt(lo)}, ${fmt(hi)}]: the grid does not pin it, so neither the law nor its optimum is measured.`,
+        );
+      // An exponent far above any measured law (Chinchilla ~0.35) turns its term into a step at one N or D:
+      // a tight interval then only says the optimiser keeps finding the same degenerate corner.
+      else if (fit.chinchilla!.params[k] > 3)
+        out.push(
+          `Chinchilla ${name} = ${fmt(fit.chinchilla!.params[k])}: its term has collapsed to a step, so the law does not describe how loss scales; the grid does not pin it.`,
+        );
+    }
+  }
+  const edge =
+    fit.optimum?.rows.filter((r) => r.t2_loss?.atBoundary || r.t2_accuracy?.atBoundary).length ?? 0;
+  if (edge)
+    out.push(
+      `At ${edge} of ${fit.optimum!.rows.length} budgets a T² optimum lies on the edge of the scanned N: the true optimum may lie beyond it.`,
+    );
+  return out;
+}
+
+/**
+ * Every plot of the report, in page order (the frontier plots also show the direct isoFLOP optima, when
+ * given). `grid`: the sweep's planned runs, when known, so a run's colour does not depend on which runs
+ * have finished.
+ */
