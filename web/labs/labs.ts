@@ -75,10 +75,10 @@ export const labs: Lab[] = [
     question:
       'Same training and serving compute: does a small model with k tries beat a big one with one?',
     predict:
-      'Both models cost the same to train: C_train = 6·N·D is fixed, so the small model (N ≈ 3k) reads about 100 tokens per parameter and the big one (N ≈ 25k) about 2. Serving costs the same too: with C_inf = 2·N of the big model, the big one answers each question once and the small one k = C_inf/(2N) ≈ 7 times. Which solves more questions: the big model with one try, or the small one with its k tries? By how much?',
+      'Both models cost the same to train: C_train = 6·N·D is fixed, so the small model (N ≈ 3k) reads about 60 times more tokens per parameter than the big one (N ≈ 25k). Serving costs the same too: with C_inf = 2·N of the big model, the big one answers each question once and the small one k = C_inf/(2N) ≈ 7 times. Which solves more questions: the big model with one try, or the small one with its k tries? By how much?',
     run: 'Train both at the same C_train, then sample each question k = C_inf/(2N) times from each model (pass@k from the likelihood p_i gives every k exactly).',
     lookFor: [
-      'The comparison below the steps: pass@k of each model at its own k. Does the small, long-trained model with more samples beat the big one?',
+      'The comparison beside the steps: pass@k of each model at its own k. Does the small, long-trained model with more samples beat the big one?',
       'D/N: the small model trains on ~50× more tokens per parameter than the big one at the same cost. Chinchilla would pick ~20 for both budgets together.',
       "pass@k against k: where does the small model's line reach the big model's pass@1? That k is the price, in samples, of being small.",
       'Held-out loss: the big model may have the lower loss or not; pass@k at equal serving cost is what decides here.',
