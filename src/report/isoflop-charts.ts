@@ -181,7 +181,7 @@ export function isoflopTable(a: IsoflopAnalysis): IsoflopTable {
       'N_loss* [95%]',
       'D*/N* (loss)',
       'k',
-      'N_T²* [95%]',
+      'N_T²* [95%] (pass@k from the likelihood)',
       'D*/N* (T²)',
       'k* = C_inf/(2N*)',
       'ratio of D*/N*, T² ÷ loss [95%]',

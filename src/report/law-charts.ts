@@ -8,6 +8,7 @@ import { t2AccuracyRows, t2LossRows, fmt } from '../fit/fit.ts';
 import { chinchillaLoss } from '../fit/chinchilla.ts';
 import { t2Accuracy, t2Loss } from '../fit/t2.ts';
 import type { IsoflopAnalysis } from '../fit/isoflop.ts';
+import { fittedLabel, lawStyle, type LawName } from './laws.ts';
 import {
   color,
   LAW_COLOUR,
@@ -125,7 +126,7 @@ function frontierChart(
   const spec = {
     id,
     title,
-    caption: `${yTitle} against C_train: Chinchilla (closed form, inference not charged) and the T² laws${cInf} (k = C_inf/(2N)).${direct}`,
+    caption: `${yTitle} against C_train: Chinchilla (closed form, inference not charged) and the T² laws${cInf} (k = C_inf/(2N)), each a fitted law, dashed, labelled with its error on held-out runs.${direct}`,
   };
   const o = fit?.optimum;
   const datasets: ChartDataset<'line', Xy[]>[] = [];
@@ -145,13 +146,15 @@ function frontierChart(
         ),
       },
     ].filter((s) => s.pts.some((p) => p.y > 0));
+    // A law is a fitted curve, not a measurement: dashed, no points, named "fitted" with its held-out error.
     datasets.push(
       ...series.map((s, i) => ({
-        label: s.label,
+        label: fittedLabel(s.label as LawName, fit),
         data: s.pts.filter((p) => p.y > 0),
         borderColor: LAW_COLOUR[s.label] ?? color(i),
         backgroundColor: LAW_COLOUR[s.label] ?? color(i),
-        pointRadius: 3,
+        pointRadius: 0,
+        ...lawStyle(fit, s.label as LawName),
       })),
     );
     const skipped = ['t2_loss', 't2_accuracy']
@@ -160,12 +163,15 @@ function frontierChart(
     if (skipped.length) message = `T² laws not shown: ${skipped.join('; ')}.`;
   }
   for (const which of ['loss', 't2'] as const) {
-    const label = which === 'loss' ? 'loss optimum (direct)' : 'T² optimum (direct)';
+    const key = which === 'loss' ? 'loss optimum (direct)' : 'T² optimum (direct)';
     const opts = (iso?.levels ?? []).flatMap((lv) => (lv[which] ? [{ lv, o: lv[which]! }] : []));
     if (!opts.length) continue;
-    const c = LAW_COLOUR[label]!;
+    const c = LAW_COLOUR[key]!;
     datasets.push({
-      label,
+      label:
+        which === 'loss'
+          ? 'loss optimum, measured (isoFLOP parabola)'
+          : 'T² optimum, measured (pass@k from the likelihood)',
       data: opts.map(({ lv, o }) => ({ x: lv.C_train, y: field === 'N' ? o.N : o.D_over_N })),
       showLine: false,
       borderColor: c,

@@ -124,13 +124,14 @@ export function passAtKDatasets(
   logY = true,
 ): ChartDataset<'line', Xy[]>[] {
   const datasets: ChartDataset<'line', Xy[]>[] = [];
+  const names = methodNames(records);
   for (const r of records) {
     methods.forEach((m, j) => {
       const t = r.pass_at_k[m];
       const s = METHOD_STYLE[m];
       datasets.push({
         label: r.id,
-        t2title: `${decodeRunId(r.id)} · ${s.name}`,
+        t2title: `${decodeRunId(r.id)} · pass@k ${names[m]}`,
         t2legend: j === 0,
         data: t.k
           .map((k, i) => ({ x: k, y: t.value[i]! }))
@@ -143,8 +144,21 @@ export function passAtKDatasets(
       } as ChartDataset<'line', Xy[]>);
     });
   }
-  if (methods.length > 1) for (const m of methods) datasets.push(methodKey(m));
+  if (methods.length > 1) for (const m of methods) datasets.push(methodKey(m, names[m]));
   return datasets;
+}
+
+/**
+ * How each pass@k was measured, in words every legend and tooltip uses: "sampled, n = 16 (unbiased
+ * estimator)" (n: the fewest samples any question had) and "from the likelihood p_i (exact)".
+ */
+export function methodNames(records: RunRecord[]): Record<'sampling' | 'likelihood', string> {
+  const ns = records.flatMap((r) => (r.questions ?? []).map((q) => q.n));
+  const n = ns.length ? Math.min(...ns) : null;
+  return {
+    sampling: n === null ? METHOD_STYLE.sampling.name : `sampled, n = ${n} (unbiased estimator)`,
+    likelihood: METHOD_STYLE.likelihood.name,
+  };
 }
 
 export function passAtKChart(

@@ -26,6 +26,8 @@ export interface ComparisonRow {
 export interface ComparisonTable {
   C_train: number;
   C_inf: number;
+  /** Samples per question behind the sampled column (the fewest any question had). */
+  n?: number;
   rows: ComparisonRow[];
   message?: string;
 }
@@ -83,5 +85,6 @@ export function overtrainedTable(records: RunRecord[], fit: FitReport | null): C
       : over.length === 0
         ? 'No run at the largest C_train is trained on more tokens per parameter than the loss-optimal one.'
         : undefined;
-  return { C_train: top.C, C_inf, rows, message };
+  const ns = top.runs.flatMap((r) => (r.questions ?? []).map((q) => q.n));
+  return { C_train: top.C, C_inf, rows, message, n: ns.length ? Math.min(...ns) : undefined };
 }

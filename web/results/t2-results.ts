@@ -243,7 +243,7 @@ export class T2Results extends LitElement {
       ${t.message ? html`<p class="notice">${t.message}</p>` : ''}
       ${
         t.rows.length
-          ? html`<table data-testid="overtrained"><thead><tr><th></th><th>run</th><th class="num">N</th><th class="num">D/N</th><th class="num">held-out loss</th><th class="num">k = C_inf/(2N)</th><th class="num">pass@1</th><th class="num">pass@k (likelihood)</th><th class="num">pass@k (sampling)</th></tr></thead>
+          ? html`<table data-testid="overtrained"><thead><tr><th></th><th>run</th><th class="num">N</th><th class="num">D/N</th><th class="num">held-out loss</th><th class="num">k = C_inf/(2N)</th><th class="num">pass@1, from the likelihood</th><th class="num">pass@k, from the likelihood</th><th class="num">pass@k, sampled (n = ${t.n ?? '–'})</th></tr></thead>
             <tbody>${t.rows.map(
               (
                 r,
@@ -259,6 +259,8 @@ export class T2Results extends LitElement {
     const rs = this.records;
     const ks = rs[0]?.pass_at_k.sampling.k ?? [];
     const kmax = ks.length ? Math.max(...ks) : 1;
+    const ns = rs.flatMap((r) => (r.questions ?? []).map((q) => q.n));
+    const nmin = ns.length ? Math.min(...ns) : '–';
     const at = (r: RunRecord, m: 'sampling' | 'likelihood', k: number) => {
       const i = r.pass_at_k[m].k.indexOf(k);
       const v = i < 0 ? null : r.pass_at_k[m].value[i];
@@ -309,7 +311,7 @@ export class T2Results extends LitElement {
           <h3>Runs</h3>
           <table data-testid="results-table">
             <thead><tr><th>run</th><th class="num">N</th><th class="num">N non-emb.</th><th class="num">D</th><th class="num">D/N</th><th class="num">C_train (6ND)</th>
-              <th class="num">held-out loss</th><th class="num">pass@1</th><th class="num">pass@${kmax}</th><th class="num">pass@${kmax} (likelihood)</th><th class="num">train s</th><th class="num">sample s</th></tr></thead>
+              <th class="num">held-out loss</th><th class="num">pass@1, sampled (n = ${nmin})</th><th class="num">pass@${kmax}, sampled</th><th class="num">pass@${kmax}, from the likelihood</th><th class="num">train s</th><th class="num">sample s</th></tr></thead>
             <tbody>${rs.map(
               (r) => html`<tr>
               <td>${r.id}${r.diverged ? html` <span class="bad">diverged</span>` : ''}</td><td class="num">${r.N.toLocaleString()}</td><td class="num">${r.N_nonemb.toLocaleString()}</td>

@@ -9,6 +9,7 @@ import {
   decodeRunId,
   lineConfig,
   modelColours,
+  methodNames,
   modelOf,
   passAtKDatasets,
   runColours,
@@ -87,6 +88,6 @@ export function passAtKChart(
     passAtKDatasets(records, colours, ['sampling', 'likelihood'], false),
     axes.log('k (samples per question)'),
     axes.lin('pass@k', { min: 0, max: 1 }),
-    'pass@k: solid = sampled, dashed = from the likelihood p_i',
+    `pass@k: solid = ${methodNames(records).sampling}, dashed = from the likelihood p_i`,
   ) as ChartConfiguration<'line'>;
 }

@@ -743,7 +743,7 @@ export class T2Sweep extends LitElement {
     return html`
       <h3>Runs</h3>
       <table data-testid="runs">
-        <thead><tr><th>run</th><th class="num">N (non-emb.)</th><th class="num">D tokens</th><th class="num">D/N</th><th>status</th><th class="num">held-out loss</th><th class="num">pass@1</th></tr></thead>
+        <thead><tr><th>run</th><th class="num">N (non-emb.)</th><th class="num">D tokens</th><th class="num">D/N</th><th>status</th><th class="num">held-out loss</th><th class="num">pass@1, sampled (n = ${this.checked.exp?.sampling.n ?? '–'})</th></tr></thead>
         <tbody>
           ${runs.map((r) => {
             const x = rec.get(r.id);
