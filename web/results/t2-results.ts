@@ -17,6 +17,7 @@ import {
 } from '../../src/report/charts.ts';
 import { tidyPassAtKCsv, tidyQuestionsCsv } from '../../src/report/tidy.ts';
 import type { IsoflopAnalysis } from '../../src/fit/isoflop.ts';
+import { fittedLabel } from '../../src/report/laws.ts';
 import { analysis } from '../shared/analysis-client.ts';
 import { labs } from '../labs/labs.ts';
 import { expandRuns, validateExperiment, type RunSpec } from '../../src/sweep/experiment.ts';
@@ -234,7 +235,7 @@ export class T2Results extends LitElement {
         o && o.rows.length
           ? html`<h3>Compute-optimal models (C_inf = ${fmt(o.C_inf)} FLOPs per token served)</h3>
           <table data-testid="optimum"><thead>
-            <tr><th rowspan="2" class="num">C_train</th><th colspan="2">Chinchilla (inference free)</th><th colspan="3">T² loss law</th><th colspan="3">T² accuracy law</th></tr>
+            <tr><th rowspan="2" class="num">C_train</th><th colspan="2">${fittedLabel('Chinchilla', this.fit)} (inference free)</th><th colspan="3">${fittedLabel('T² loss law (Approach 1)', this.fit)}</th><th colspan="3">${fittedLabel('T² accuracy law (Approach 2)', this.fit)}</th></tr>
             <tr><th class="num">N*</th><th class="num">D*/N*</th><th class="num">N*</th><th class="num">D*/N*</th><th class="num">k*</th><th class="num">N*</th><th class="num">D*/N*</th><th class="num">k*</th></tr></thead>
             <tbody>${o.rows.map((r) => html`<tr><td class="num">${fmt(r.C_train)}</td><td class="num">${fmt(r.chinchilla.N)}</td><td class="num">${fmt(r.chinchilla.ratio)}</td>${pt(r.t2_loss)}${pt(r.t2_accuracy)}</tr>`)}</tbody></table>`
           : ''
