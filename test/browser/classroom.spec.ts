@@ -159,7 +159,7 @@ test('the explorer works with no training; T² explained; reversed digits read; 
       description: `committed: docs/results/${committed[0]}/results.jsonl`,
     });
     await expect(page.getByTestId('explore-source')).toContainText(
-      `${committed[0]} (committed in the repository)`,
+      `${committed[0]} (committed in the repository`,
     );
     await page.getByTestId('explore-source').selectOption(`repo:${committed[0]}`);
   } else {
@@ -265,7 +265,16 @@ test('the explorer works with no training; T² explained; reversed digits read; 
   await page.setViewportSize({ width: 390, height: 800 });
   for (const large of [false, true]) {
     if (large) await page.getByTestId('large-text').click();
-    for (const view of ['learn', 'sweep', 'results', 'explore', 'samples', 'kernels', 'labs']) {
+    for (const view of [
+      'home',
+      'learn',
+      'sweep',
+      'results',
+      'explore',
+      'samples',
+      'kernels',
+      'labs',
+    ]) {
       await page.getByTestId(`tab-${view}`).click();
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(

@@ -378,7 +378,7 @@ export class T2Labs extends LitElement {
             <div class="controls"><button @click=${this.copyLink}>Copy link for the class</button> <span role="status">${this.copied}</span></div>
             <input class="link" readonly aria-label="link to this lab" .value=${`${location.origin}${location.pathname}${location.search}${this.hash}`} data-testid="lab-link"
               @focus=${(e: Event) => (e.target as HTMLInputElement).select()} />
-            <p class="muted">${lab.kernel ? html`More on the <a href="#view=kernels&kernel=${lab.kernel}">Kernels</a> tab.` : html`The same runs, with every control, are on the <a href="#view=sweep&exp=${encodeURIComponent(exp ?? own ?? '')}">Sweep</a> tab.`}</p>
+            <p class="muted">${lab.kernel ? html`More on the <a href="#view=kernels&kernel=${lab.kernel}">Kernels</a> tab.` : html`The same runs, with every control, are on the <a href="#view=sweep&lab=${lab.id}&exp=${encodeURIComponent(exp ?? own ?? '')}" data-testid="lab-to-sweep">Sweep</a> tab.`}</p>
           </div>
           <div class="main" data-testid="lab-picture">
             ${this.renderProgress()}
