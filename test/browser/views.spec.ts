@@ -149,3 +149,23 @@ test('every view fits 390 px and 1440 px: nothing wider than the screen, no clip
   }
   expect(errors).toEqual([]);
 });
+
+test('the matmul lab profiles in place: timings beside the knobs as each case finishes', async ({
+  page,
+}, info) => {
+  test.setTimeout(240_000);
+  await page.setViewportSize({ width: 1440, height: 900 });
+  const errors = watchErrors(page);
+  await page.goto('./#view=labs&lab=naive-vs-tiled');
+  await expect(page.getByTestId('adapter')).toContainText('GPU:', { timeout: 60_000 });
+  await expect(page.getByTestId('lab-estimate-text')).toContainText(/Time: about \d/);
+  await expect(page.getByTestId('lab-status')).toHaveText('Not started');
+  await page.getByTestId('lab-run').click();
+  // The first timed case is enough: the table fills beside the knobs, the status counts the cases.
+  await expect(page.getByTestId('lab-profile').locator('tbody tr').first()).toBeVisible({
+    timeout: 180_000,
+  });
+  await expect(page.getByTestId('lab-status')).toContainText(/^Profiling: \d+ cases? timed/);
+  await page.screenshot({ path: info.outputPath('matmul-lab.png') });
+  expect(errors).toEqual([]);
+});

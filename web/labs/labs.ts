@@ -7,8 +7,6 @@ import { presets } from '../../experiments/index.ts';
 export interface Lab {
   id: string;
   title: string;
-  /** Minutes on a laptop GPU, roughly; every card shows the time measured on this adapter beside it. */
-  minutes: string;
   /** One line for the lab's card: the question. */
   question: string;
   predict: string;
@@ -71,7 +69,6 @@ export const labs: Lab[] = [
   {
     id: 'train-to-test',
     title: 'Train-to-test: a small model with k samples against a big one with one',
-    minutes: '2–5',
     question:
       'Same training and serving compute: does a small model with k tries beat a big one with one?',
     predict:
@@ -91,7 +88,6 @@ export const labs: Lab[] = [
   {
     id: 'naive-vs-tiled',
     title: 'Naive vs tiled matmul: where does the time go?',
-    minutes: '1',
     question:
       'Naive, register-blocked, shared-memory tiles: which matmul is fastest here, and by how much?',
     predict:
@@ -108,7 +104,6 @@ export const labs: Lab[] = [
   {
     id: 'bigger-model',
     title: 'Loss against tokens: does a bigger model always win?',
-    minutes: '5–10',
     question:
       'At the same number of training tokens, does the biggest model always have the lowest loss?',
     predict:
@@ -137,7 +132,6 @@ export const labs: Lab[] = [
   {
     id: 'passk',
     title: 'pass@k: how many samples beat a bigger model?',
-    minutes: '5–10',
     question: "How many samples does the smallest model need to beat the largest one's single try?",
     predict:
       "The smallest model gets k tries per question, the largest gets one. How many samples k does the small model need for its pass@k to beat the large model's pass@1? 2? 8? never?",
