@@ -128,6 +128,14 @@ describe('the train-to-test lab', () => {
       12,
     );
     expect(big!.passK).toBeCloseTo(big!.pass1, 12); // k = 1
+    // No `chance` on the records: no guess floor. With it: the guesser's pass@k at the same k.
+    expect(small!.chanceK).toBeNull();
+    const guessed = records.map((r) => ({
+      ...r,
+      questions: r.questions.map((q) => ({ ...q, chance: 0.05 })),
+    }));
+    const g = tradeoffRows(guessed).rows[0]!;
+    expect(g.chanceK).toBeCloseTo(1 - 0.95 ** (25472 / 3312), 12);
   });
 });
 

@@ -464,6 +464,8 @@ export class T2Labs extends LitElement {
     const small = rows[0]!,
       big = rows[rows.length - 1]!;
     const n = Math.min(...this.records.flatMap((r) => r.questions.map((q) => q.n)));
+    // The guess floor, where the records carry it (a column only then).
+    const chance = rows.every((r) => r.chanceK !== null);
     return html`
       ${
         rows.length > 1
@@ -475,12 +477,13 @@ export class T2Labs extends LitElement {
       <p class="muted">Same training compute, same serving compute (C_inf = ${si(C_inf)} FLOPs per token).</p>
       <div class="scroll"><table data-testid="lab-comparison">
         <thead><tr><th>model</th><th class="num">N</th><th class="num">D/N</th><th class="num">loss</th><th class="num">k = C_inf/(2N)</th><th class="num">pass@1 (likelihood)</th>
-          <th class="num">pass@k at its k (likelihood)</th><th class="num">pass@k sampled (n = ${n})</th></tr></thead>
+          <th class="num">pass@k at its k (likelihood)</th><th class="num">pass@k sampled (n = ${n})</th>${chance ? html`<th class="num">a guesser at the same k</th>` : ''}</tr></thead>
         <tbody>${rows.map(
           (r) => html`<tr class=${r === best ? 'winner' : ''} data-run=${r.id}>
           <td title=${decodeRunId(r.id)}>${r === small ? 'small' : r === big ? 'big' : 'middle'}${r === best ? ' ★' : ''}</td><td class="num">${r.N.toLocaleString()}</td><td class="num">${r.ratio.toFixed(1)}</td><td class="num">${r.loss.toFixed(3)}</td>
           <td class="num">${r.k.toFixed(1)}</td><td class="num">${pct(r.pass1)}</td><td class="num" data-testid="lab-passk">${pct(r.passK)}</td>
-          <td class="num">${r.passK_sampled === null ? '–' : `${pct(r.passK_sampled)} (k = ${r.k_sampled})`}</td></tr>`,
+          <td class="num">${r.passK_sampled === null ? '–' : `${pct(r.passK_sampled)} (k = ${r.k_sampled})`}</td>
+          ${chance ? html`<td class="num" data-testid="lab-chance">${pct(r.chanceK)}</td>` : ''}</tr>`,
         )}</tbody>
       </table></div>
     `;

@@ -143,6 +143,11 @@ export interface TradeoffRow {
   passK: number;
   passK_sampled: number | null;
   k_sampled: number | null;
+  /**
+   * Where every question carries `chance` (the pass@1 of a guesser who knows the answer's format): that
+   * guesser's pass@k at the same k, the floor a model's pass@k must clear to mean anything. Else null.
+   */
+  chanceK: number | null;
 }
 
 /** The lab's comparison: every finished run at k = C_inf/(2N), C_inf defaulting to 2·(largest N) as in the sweep. */
@@ -169,6 +174,12 @@ export function tradeoffRows(
       passK_sampled:
         kS >= 1 ? qs.reduce((s, q) => s + passAtKUnbiased(q.n, q.c, kS), 0) / qs.length : null,
       k_sampled: kS >= 1 ? kS : null,
+      chanceK: qs.every((q) => typeof (q as { chance?: number }).chance === 'number')
+        ? qs.reduce(
+            (s, q) => s + passAtKFromP((q as { chance?: number }).chance!, Math.max(k, 1)),
+            0,
+          ) / qs.length
+        : null,
     };
   });
   return { C_inf: cInf, rows: rows.sort((a, b) => a.N - b.N) };
