@@ -86,6 +86,7 @@ test('Explore paints from the committed analysis at once: no results file fetche
       await new Promise((r) => requestAnimationFrame(r));
     }
   });
+  console.log(`Explore drew both charts ${ms.toFixed(0)} ms after the tab click`);
   info.annotations.push({
     type: 'Explore: tab click to charts drawn',
     description: `${ms.toFixed(0)} ms`,
