@@ -27,12 +27,17 @@ export class T2Landing extends LitElement {
   static override styles = [
     shared,
     css`
-      h2 { font-size: 1.6rem; margin-top: 0.5rem; }
+      h2 { font-size: 1.6rem; margin: 0.4rem 0 0.3rem; }
+      .lede { margin-top: 0; }
       .lede { font-size: 1.12rem; max-width: 60rem; }
-      .pic { display: grid; grid-template-columns: minmax(0, 3fr) minmax(16rem, 2fr); gap: 1rem; align-items: start; }
-      @media (max-width: 60rem) { .pic { grid-template-columns: minmax(0, 1fr); } }
-      .pic .card { margin: 0; --chart-height: 360px; }
-      .labs { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(17rem, 100%), 1fr)); gap: 0.75rem; }
+      .pic { display: grid; grid-template-columns: minmax(0, 1fr); grid-template-areas: 'chart' 'reading' 'try'; gap: 0 1rem; align-items: start; }
+      /* Wide: the picture and the labs on the left, what the picture shows (and what it does not) on the right. */
+      @media (min-width: 60rem) { .pic { grid-template-columns: minmax(0, 3fr) minmax(16rem, 2fr); grid-template-areas: 'chart reading' 'try reading'; } }
+      .pic > .card { grid-area: chart; } .pic > .reading { grid-area: reading; } .pic > .try { grid-area: try; }
+      .reading p:first-child { margin-top: 0; }
+      .pic .card { margin: 0; --chart-height: 290px; }
+      h3 .muted { font-weight: normal; font-size: 1rem; }
+      .labs { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(16rem, 100%), 1fr)); gap: 0.6rem; }
       .formula { font-family: ui-monospace, Menlo, Consolas, monospace; background: #eef0f3; padding: 0 0.3rem; border-radius: 4px; white-space: nowrap; }
     `,
   ];
@@ -48,17 +53,19 @@ export class T2Landing extends LitElement {
         serving bill. <strong>T² (train-to-test scaling)</strong> asks which model to train once both bills are
         paid; the paper's answer is a smaller model trained on far more tokens per parameter than
         Chinchilla's ~20. <a href="#view=learn">More on the idea</a></p>
-      ${pic ? this.renderPicture(pic) : html`<p class="notice">The committed results have no isoFLOP level to draw.</p>`}
-      <h3>Try it yourself</h3>
-      <p>Each lab asks a question, you predict, it runs here, and the answer appears beside your prediction.
-        Times are for this machine.</p>
-      <div class="labs" data-testid="landing-labs">${labs.map((l) => html`<t2-lab-card .lab=${l}></t2-lab-card>`)}</div>
+      ${pic ? this.renderPicture(pic, this.renderLabs()) : html`<p class="notice">The committed results have no isoFLOP level to draw.</p>${this.renderLabs()}`}
       <p><a href="#view=explore">Explore the committed results</a> (no training) ·
         <a href="#view=sweep">Run your own sweep</a></p>
     `;
   }
 
-  private renderPicture(pic: NonNullable<ReturnType<typeof landingPicture>>) {
+  private renderLabs() {
+    return html`<div class="try">
+      <h3>Try it yourself <span class="muted">: predict, run it here, and the answer appears beside your prediction (times are for this machine)</span></h3>
+      <div class="labs" data-testid="landing-labs">${labs.map((l) => html`<t2-lab-card .lab=${l}></t2-lab-card>`)}</div></div>`;
+  }
+
+  private renderPicture(pic: NonNullable<ReturnType<typeof landingPicture>>, tryIt: unknown) {
     const lv = pic.level;
     const small = pic.sizes[0]!,
       big = pic.sizes[pic.sizes.length - 1]!;
@@ -78,7 +85,8 @@ export class T2Landing extends LitElement {
           <t2-chart data-testid="landing-chart" label="share of questions solved against model size, one try and k tries each"
             .config=${landingChart(pic)}></t2-chart>
         </div>
-        <div data-testid="landing-reading">
+        ${tryIt}
+        <div data-testid="landing-reading" class="reading">
           <p><strong>What the picture shows.</strong> ${pic.sizes.length} models, each trained with the same compute
             (C_train = ${fmt(lv.C_train)} FLOPs) on 2-digit addition: small ones on many tokens, big ones on few.
             Grey: each answers once. Blue: each gets the tries the same serving compute buys,
