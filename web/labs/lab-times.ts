@@ -94,8 +94,19 @@ class LabTimes extends EventTarget {
         basis: 'measured',
       });
     } catch (e) {
+      const message = (e as Error).message;
+      // Timing beside a running sweep would disturb both: wait for the sweep, then time the lab.
+      if (/a sweep is running/.test(message)) {
+        this.set(lab, size, {
+          text: 'timed once the running sweep stops',
+          seconds: null,
+          basis: 'pending',
+        });
+        setTimeout(() => void this.measure(lab, size), 30_000);
+        return;
+      }
       this.set(lab, size, {
-        text: `could not time it: ${(e as Error).message}`,
+        text: `could not time it: ${message}`,
         seconds: null,
         basis: 'failed',
       });
