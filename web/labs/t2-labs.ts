@@ -76,6 +76,8 @@ export class T2Labs extends LitElement {
   private shown: ProgressDisplay | null = null;
   private display: { fraction: number; eta: number | null } | null = null;
   private onTimes = () => this.requestUpdate();
+  /** The lab whose run is going on (a class may look at another lab meanwhile). */
+  private runningLab: string | null = null;
 
   constructor() {
     super();
@@ -134,7 +136,7 @@ export class T2Labs extends LitElement {
 
   override updated(): void {
     const key = `${this.lab?.id}|${this.grid()?.name}|${this.revision}`;
-    if (this.lab?.grid && key !== this.loadedFor && !this.running) {
+    if (this.lab?.grid && key !== this.loadedFor && !this.here) {
       this.loadedFor = key;
       void this.loadRecords();
     }
@@ -142,6 +144,11 @@ export class T2Labs extends LitElement {
 
   private get running(): boolean {
     return this.state === 'running' || this.state === 'pausing';
+  }
+
+  /** This lab is the one running. */
+  private get here(): boolean {
+    return this.running && this.runningLab === this.lab?.id;
   }
 
   private fromHash(): void {
@@ -153,6 +160,7 @@ export class T2Labs extends LitElement {
       this.progress = null;
       this.live.clear();
     }
+    if (lab !== this.lab) this.loadedFor = ''; // its own records, even while another lab runs
     this.lab = lab;
     this.guess = hashParam('guess') ?? '';
     // A lab opened from a card or an old link gets its whole setup written into the link (replacing
@@ -211,7 +219,8 @@ export class T2Labs extends LitElement {
         pts.push({ tokens: p.train.tokens, loss: p.train.loss });
       this.live.set(p.run.id, pts);
     } else if (e.type === 'record') {
-      this.records = [...this.records.filter((r) => r.id !== e.record.id), e.record];
+      if (this.runningLab === this.lab?.id)
+        this.records = [...this.records.filter((r) => r.id !== e.record.id), e.record];
       this.live.delete(e.record.id);
       this.dispatchEvent(new CustomEvent('t2-records-changed', { bubbles: true, composed: true }));
     } else if (e.type === 'notice') this.error = e.message;
@@ -221,6 +230,7 @@ export class T2Labs extends LitElement {
     const g = this.grid();
     if (lab.kernel) return this.runProfile(lab);
     if (!g || this.running) return;
+    this.runningLab = lab.id;
     this.error = '';
     if (fresh) {
       await api.deleteSweep(g.name);
@@ -251,11 +261,13 @@ export class T2Labs extends LitElement {
       this.state = 'error';
     }
     this.progress = null;
+    this.runningLab = null;
     await this.loadRecords();
   }
 
   private async runProfile(lab: Lab): Promise<void> {
     if (this.running) return;
+    this.runningLab = lab.id;
     this.error = '';
     this.profile = [];
     this.state = 'running';
@@ -270,6 +282,7 @@ export class T2Labs extends LitElement {
       this.error = (e as Error).message;
       this.state = 'error';
     }
+    this.runningLab = null;
   }
 
   private async copyLink(): Promise<void> {
@@ -298,6 +311,8 @@ export class T2Labs extends LitElement {
 
   /** "Not started · 0 of 2 runs finished": one line whose words agree with each other. */
   private status(lab: Lab, runs: RunSpec[]): string {
+    if (this.running && !this.here)
+      return `Waiting: another lab is running (${labById(this.runningLab)?.title.replace(/:.*/, '') ?? 'a lab'})`;
     if (lab.kernel) {
       const n = this.profile.length;
       return {
@@ -360,13 +375,13 @@ export class T2Labs extends LitElement {
                 ${runs.length ? html`<details class="runs"><summary>The runs</summary><ul class="muted">${runs.map((r) => html`<li>${decodeRunId(r.id)}: N = ${r.N_nonemb.toLocaleString()}, ${si(r.config.tokens)} tokens (D/N = ${(r.config.tokens / r.N_nonemb).toFixed(1)})</li>`)}</ul></details>` : ''}
                 <div class="controls">
                   ${
-                    this.running
+                    this.here
                       ? lab.grid
                         ? html`<button class="primary" @click=${() => api.sweepPause()} ?disabled=${this.state === 'pausing'} data-testid="lab-pause">Pause</button>`
                         : ''
                       : allDone
                         ? html`<button @click=${() => this.start(lab, true)} data-testid="lab-again">Run again from scratch</button>`
-                        : html`<button class="primary" @click=${() => this.start(lab, false)} ?disabled=${this.software === null || (!!lab.grid && !g)} data-testid="lab-run">
+                        : html`<button class="primary" @click=${() => this.start(lab, false)} ?disabled=${this.software === null || this.running || (!!lab.grid && !g)} data-testid="lab-run">
                             ${lab.kernel ? `Profile ${lab.kernel}` : ids.size ? 'Resume the lab' : 'Run the lab'}</button>`
                   }
                   <span class="status" role="status" data-testid="lab-status" data-state=${this.state}>${this.status(lab, runs)}</span>
@@ -390,7 +405,7 @@ export class T2Labs extends LitElement {
   }
 
   private renderProgress() {
-    if (!this.running || !this.progress) return '';
+    if (!this.here || !this.progress) return '';
     const p = this.progress;
     return html`<div data-testid="lab-progress">
       <progress max="1" .value=${this.display?.fraction ?? 0} aria-label="whole lab"></progress>
@@ -411,7 +426,7 @@ export class T2Labs extends LitElement {
           live: true,
         })),
     ];
-    const training = this.running && series.length > 0;
+    const training = this.here && series.length > 0;
     return html`
       ${lab.compare ? this.renderComparison(g) : this.renderVerdict(lab)}
       ${
