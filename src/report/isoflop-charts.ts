@@ -109,7 +109,9 @@ function isoflopDirect(a: IsoflopAnalysis | null, which: 'loss' | 't2'): ChartSp
     backgroundColor: '#555',
     ...LEVEL_MARK,
   } as ChartDataset<'line', Xy[]>);
-  const y = isLoss ? linAxis('held-out loss') : logAxis(`pass@k at k = C_inf/(2N)`);
+  const y = isLoss
+    ? linAxis('held-out loss')
+    : logAxis(`pass@k at k = C_inf/(2N), from the likelihood`);
   return {
     ...spec,
     config: lineConfig(datasets, logAxis('N (non-embedding parameters)'), y),

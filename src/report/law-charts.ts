@@ -77,7 +77,7 @@ export function lossFitChart(records: RunRecord[], fit: FitReport | null): Chart
     const rows = t2LossRows(pts, fit.ks)?.rows ?? [];
     // Saturated rows (pass@k > 0.99, target < 0.01) would stretch the log axes over decades of nothing.
     series.push({
-      label: 'T² Approach 1: −log pass@k (≥ 0.01)',
+      label: `T² Approach 1: −log pass@k ${/likelihood/.test(fit.t2_loss?.target ?? '') ? 'from the likelihood' : 'sampled'} (≥ 0.01)`,
       data: rows.filter((r) => r.y >= 0.01).map((r) => ({ x: r.y, y: t2Loss(t2, r.N, r.D, r.k) })),
     });
   } else missing.push(`T² Approach 1: ${fit?.skipped.t2_loss ?? 'not fitted'}`);
@@ -104,8 +104,13 @@ export function accuracyFitChart(records: RunRecord[], fit: FitReport | null): C
   return {
     ...spec,
     config: parityConfig(
-      [{ label: 'pass@k', data: rows.map((r) => ({ x: r.y, y: t2Accuracy(acc, r.Lhat, r.k) })) }],
-      'pass@k',
+      [
+        {
+          label: `pass@k ${fit.pass_method === 'sampling' ? 'sampled' : 'from the likelihood'}`,
+          data: rows.map((r) => ({ x: r.y, y: t2Accuracy(acc, r.Lhat, r.k) })),
+        },
+      ],
+      `pass@k (${fit.pass_method === 'sampling' ? 'sampled' : 'from the likelihood'})`,
       false,
     ),
   };
