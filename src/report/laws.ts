@@ -20,12 +20,14 @@ export function lawTrusted(fit: FitReport | null, law: LawName): boolean {
   return e === null ? false : e <= (law === 'Chinchilla' ? 0.1 : 0.25);
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
+/** 52%, 5.2%, 3.1e+4%: a law can miss by any factor, and the label must stay short. */
+export const percentError = (x: number) =>
+  x >= 100 ? `${fmt(100 * x)}%` : `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
 
 /** "T² loss law (Approach 1), fitted: held-out error 523%" (or "…, fitted: no held-out check"). */
 export function fittedLabel(law: LawName, fit: FitReport | null): string {
   const e = heldOutError(fit, law);
-  return `${law}, fitted: ${e === null ? 'no held-out check' : `held-out error ${pct(e)}`}`;
+  return `${law}, fitted: ${e === null ? 'no held-out check' : `held-out error ${percentError(e)}`}`;
 }
 
 /** Line style of a fitted law: dashed always; thin and pale where the held-out check failed. */
@@ -44,7 +46,7 @@ export function lawStyle(fit: FitReport | null, law: LawName): object {
 export function fitWarnings(fit: FitReport | null): string[] {
   if (!fit) return [];
   const out: string[] = [];
-  const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
+  const pct = percentError;
   const h = fit.held_out;
   if (h) {
     if (h.loss_err > 0.1)

@@ -8,6 +8,7 @@ import { committedName } from '../explore/committed-source.ts';
 import { landingChart, landingPicture } from './landing-picture.ts';
 import { labs } from '../labs/labs.ts';
 import { fmt } from '../../src/fit/fit.ts';
+import { percentError } from '../../src/report/laws.ts';
 import '../shared/t2-chart.ts';
 import '../labs/t2-lab-card.ts';
 
@@ -111,7 +112,7 @@ export class T2Landing extends LitElement {
             }
             ${
               t2err !== null
-                ? html`The fitted T² law misses held-out runs by ${pct(t2err)}, so this app quotes no optimum from it.`
+                ? html`The fitted T² law misses held-out runs by ${percentError(t2err)}, so this app quotes no optimum from it.`
                 : ''
             }
             Source: <code>${committed.source}</code> (${committed.records.length} runs, "${name}").</p>
