@@ -3,22 +3,23 @@
 // (layers: test/structure.test.ts).
 //
 // <t2-app>: the shell. Names the adapter in use (warning on software ones, saying what to do when WebGPU
-// is missing), holds the tabs (What is T², Sweep, Results, Explore, Samples, Kernels, Labs; the choice is
-// in the link), and a
+// is missing), holds the tabs (Start, the landing view; What is T², Sweep, Results, Explore, Samples, Kernels, Labs; the choice is
+// in the link; the app opens on Start), and a
 // large-text switch for projectors. Every view stays mounted, so a running sweep keeps drawing while
 // you look at another tab.
 import { LitElement, css, html } from 'lit';
-import { api, workerFailed } from './api.ts';
-import { shared } from './styles.ts';
-import { VIEWS, hashParam, onHash, setHash, type View } from './state.ts';
+import { api, workerFailed } from './shared/gpu-client.ts';
+import { shared } from './shared/styles.ts';
+import { VIEWS, hashParam, onHash, setHash, type View } from './shared/state.ts';
 import type { AdapterSummary } from '../src/gpu/adapter.ts';
-import './t2-sweep.ts';
-import './t2-results.ts';
-import './t2-samples.ts';
-import './t2-kernels.ts';
-import './t2-labs.ts';
-import './t2-explorer.ts';
-import './t2-learn.ts';
+import './sweep/t2-sweep.ts';
+import './results/t2-results.ts';
+import './samples/t2-samples.ts';
+import './kernels/t2-kernels.ts';
+import './labs/t2-labs.ts';
+import './explore/t2-explorer.ts';
+import './landing/t2-learn.ts';
+import './landing/t2-landing.ts';
 
 /**
  * One clear message when there is no adapter. The device layer reports "present but no adapter" with its
@@ -54,7 +55,7 @@ export class T2App extends LitElement {
     super();
     this.adapter = null;
     this.error = '';
-    this.view = 'sweep';
+    this.view = 'home';
     this.large = false;
     this.revision = 0;
     this.storage = '';
@@ -91,7 +92,7 @@ export class T2App extends LitElement {
 
   private fromHash(): void {
     const v = hashParam('view');
-    this.view = VIEWS.some((x) => x.id === v) ? (v as View) : 'sweep';
+    this.view = VIEWS.some((x) => x.id === v) ? (v as View) : 'home';
     this.large = hashParam('text') === 'large';
     document.documentElement.classList.toggle('large', this.large);
   }
@@ -116,7 +117,7 @@ export class T2App extends LitElement {
   static override styles = [
     shared,
     css`
-    :host { display: block; max-width: 1280px; margin: 0 auto; padding: 0.75rem clamp(0.5rem, 3vw, 1.5rem) 3rem; overflow-wrap: anywhere; }
+    :host { display: block; max-width: 1280px; margin: 0 auto; padding: 0.75rem clamp(0.5rem, 3vw, 1.5rem) 3rem; overflow-wrap: break-word; }
     header { display: flex; flex-wrap: wrap; align-items: baseline; gap: 0.5rem 1.5rem; padding-bottom: 0.5rem; }
     h1 { font-size: 1.5rem; margin: 0; }
     .adapter { font-size: 0.95rem; flex: 1; }
@@ -138,7 +139,7 @@ export class T2App extends LitElement {
           ${
             a
               ? html`GPU: <strong>${a.vendor} ${a.architecture}</strong> ${a.description || a.device}
-                ${a.software ? html`<span class="software" role="status">· software adapter: runs on the CPU, 100–10,000× slower than a GPU; keep to the smoke preset</span>` : ''}`
+                ${a.software ? html`<span class="software" role="status">· software adapter: runs on the CPU, 100–10,000× slower than a GPU; labs run at their smaller CPU size</span>` : ''}`
               : this.error
                 ? 'no GPU (see below)'
                 : 'looking for a GPU…'
@@ -156,6 +157,7 @@ export class T2App extends LitElement {
           tabindex=${v.id === this.view ? 0 : -1} @click=${() => this.select(v.id)} data-testid=${`tab-${v.id}`}>${v.label}</button>`,
         )}
       </nav>
+      <section role="tabpanel" id="panel-home" aria-labelledby="tab-home" ?hidden=${this.view !== 'home'}><t2-landing></t2-landing></section>
       <section role="tabpanel" id="panel-learn" aria-labelledby="tab-learn" ?hidden=${this.view !== 'learn'}><t2-learn></t2-learn></section>
       <section role="tabpanel" id="panel-sweep" aria-labelledby="tab-sweep" ?hidden=${this.view !== 'sweep'}><t2-sweep .ready=${ready}></t2-sweep></section>
       <section role="tabpanel" id="panel-results" aria-labelledby="tab-results" ?hidden=${this.view !== 'results'}>

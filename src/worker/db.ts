@@ -1,6 +1,6 @@
 // What the browser keeps between visits, behind one small interface: finished runs (RunRecords), resume
 // checkpoints of interrupted runs, saved checkpoints of finished runs, and a few settings (the sweep in
-// progress). The worker gets an IndexedDB implementation (web/store.ts); tests and browsers without
+// progress). The worker gets an IndexedDB implementation (web/shared/idb.ts); tests and browsers without
 // IndexedDB get memoryDb(). sweepStore() adapts it to the runner's SweepStore, one sweep at a time.
 import type { RunRecord } from '../sweep/record.ts';
 import type { SweepStore } from '../sweep/runner.ts';

@@ -50,7 +50,7 @@ test('a sweep of the smoke preset runs from the page, draws its plots, and survi
       list.getEntries().forEach((e) => w.longTasks.push(e.duration)),
     ).observe({ type: 'longtask' });
   });
-  await page.goto('/#preset=smoke&limit=3&checkpoint=1');
+  await page.goto('/#view=sweep&preset=smoke&limit=3&checkpoint=1');
   await expect(page.getByTestId('adapter')).toContainText('GPU:', { timeout: 60_000 });
   await expect(page.getByTestId('limit-notice')).toContainText(
     /first 3 of the \d+ runs of "smoke"/,
@@ -245,17 +245,23 @@ test('results import names a corrupt line and keeps the rest; labs live in the l
 
   // A lab writes its whole grid (seeds pinned) into the link; opening that link elsewhere gives the same grid.
   await page.getByTestId('tab-labs').click();
-  await page.getByTestId('lab-bigger-model').click();
+  await page.locator('t2-labs').getByTestId('lab-bigger-model').click();
   await expect(page.getByTestId('lab')).toContainText('Predict');
+  await expect
+    .poll(() => new URLSearchParams(new URL(page.url()).hash.slice(1)).get('exp'))
+    .not.toBeNull();
   const link = page.url();
   const grid = JSON.parse(new URLSearchParams(new URL(link).hash.slice(1)).get('exp')!);
   expect(grid.seeds).toEqual([1]);
-  await page.getByTestId('lab-run').click();
+  // The same runs with every control: the Sweep tab names the lab's grid, not "(edited grid)".
+  await page.getByTestId('lab-to-sweep').click();
   await expect(page.getByTestId('lab-banner')).toContainText('does a bigger model always win');
   await expect(page.getByTestId('grid-status')).toContainText('valid');
+  await expect(page.getByTestId('preset')).toContainText("(the lab's grid: Loss against tokens)");
+  await expect(page.getByTestId('sweep-state')).toContainText('not started');
   const fresh = await page.context().newPage();
   await fresh.goto(link.replace('view=labs', 'view=sweep'));
-  await expect(fresh.getByTestId('grid-editor')).toHaveValue(/"lab-bigger-model"/);
+  await expect(fresh.getByTestId('grid-editor')).toHaveValue(/"lab-bigger-model(-cpu)?"/);
   await fresh.close();
 
   // The grid editor checks as you type and says what is wrong.

@@ -6,7 +6,9 @@ test('the built app works from a sub-folder of a static host', async ({ page }, 
   test.setTimeout(180_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto('http://127.0.0.1:5175/t2lab/#preset=smoke&limit=1');
+  await page.goto(
+    `${process.env.T2LAB_PREVIEW ?? 'http://127.0.0.1:5175/t2lab/'}#view=sweep&preset=smoke&limit=1`,
+  );
   await expect(page.getByTestId('adapter')).toContainText('GPU:', { timeout: 60_000 });
   await page.getByTestId('start').click();
   await expect(page.getByTestId('sweep-state')).toHaveAttribute('data-state', 'done', {

@@ -1,6 +1,7 @@
 // What a class sees, in Chromium on SwiftShader, driven only through the page:
-// - the train-to-test lab walked through: predict (kept in the link), a grid sized for SwiftShader, its time
-//   measured before it runs, run, look: each model at its own k = C_inf/(2N), the winner marked;
+// - the train-to-test lab walked through on one screen: predict (kept in the link), the CPU size on a
+//   software adapter, its time shown before it runs, run in place, look: each model at its own
+//   k = C_inf/(2N), the winner marked, the verdict in view beside the knobs;
 // - the explorer with no training at all, from the committed results (or a results file): the sliders move
 //   the optima, Chinchilla stays put when only C_inf moves; "What is T²?"; the reversed-digit reading;
 //   the page never wider than a 390 px phone, in normal or large text.
@@ -42,19 +43,38 @@ function tooWide(page: Page, limit: number): Promise<string> {
   }, limit);
 }
 
-test.use({ baseURL: 'http://127.0.0.1:5175/t2lab/' });
+// The built app (T2LAB_PREVIEW: another port, for a second checkout testing beside this one).
+const PREVIEW = process.env.T2LAB_PREVIEW ?? 'http://127.0.0.1:5175/t2lab/';
+test.use({ baseURL: PREVIEW });
 
 const hashOf = (url: string) => new URLSearchParams(new URL(url).hash.slice(1));
 
-test('the train-to-test lab: predict, run a grid sized for SwiftShader, look at the comparison', async ({
+/** Both boxes inside the viewport at once: what a student sees without scrolling. */
+async function bothInView(page: Page, a: string, b: string): Promise<boolean> {
+  const vp = page.viewportSize()!;
+  const inView = async (id: string) => {
+    const box = await page.getByTestId(id).boundingBox();
+    return !!box && box.y >= 0 && box.y + Math.min(box.height, 40) <= vp.height;
+  };
+  return (await inView(a)) && (await inView(b));
+}
+
+test('the train-to-test lab on one screen: predict, its time shown first, run in place, the verdict beside the knobs', async ({
   page,
 }, info) => {
   test.setTimeout(540_000);
+  await page.setViewportSize({ width: 1440, height: 900 });
   const errors = watchErrors(page);
   await page.goto('./#view=labs');
   await expect(page.getByTestId('adapter')).toContainText('GPU:', { timeout: 60_000 });
-  await page.getByTestId('lab-train-to-test').click();
+  const software = (await page.getByTestId('adapter').textContent())!.includes('software');
+  await page.locator('t2-labs').getByTestId('lab-train-to-test').click();
   await expect(page.getByTestId('lab-runs')).toHaveText('(2 runs)');
+  // On a software adapter the lab opens at its CPU size, and the link says so.
+  if (software) {
+    await expect(page.getByTestId('lab-size')).toHaveValue('cpu');
+    expect(hashOf(page.url()).get('size')).toBe('cpu');
+  }
 
   // Predict: the guess goes into the link.
   await page.getByTestId('lab-guess').fill('the small model with ~8 samples wins');
@@ -63,45 +83,39 @@ test('the train-to-test lab: predict, run a grid sized for SwiftShader, look at 
     .poll(() => hashOf(page.url()).get('guess'))
     .toBe('the small model with ~8 samples wins');
 
-  // A teacher shrinks the budget for a software adapter: the card follows the link at once (run count,
-  // decoded runs, the link box), with no reload.
+  // A teacher shrinks the budget further: the card follows the link at once (run count, decoded runs,
+  // the link box), with no reload.
   const grid = JSON.parse(hashOf(page.url()).get('exp')!);
-  grid.budgets = { flops: [3e9] };
+  grid.budgets = { flops: [2.5e9] };
   await page.evaluate((g) => {
     const p = new URLSearchParams(location.hash.slice(1));
     p.set('exp', JSON.stringify(g));
     location.hash = p.toString();
   }, grid);
   await expect(page.getByTestId('lab-runs')).toHaveText('(2 runs, grid edited)');
-  await expect(page.getByTestId('lab')).toContainText('C_train = 3.0e+9 FLOPs');
+  await expect(page.getByTestId('lab')).toContainText('C_train = 2.5e+9 FLOPs');
   await expect(page.getByTestId('lab-link')).toHaveValue(page.url());
 
-  // The time on this adapter, measured before anything trains.
-  await page.getByTestId('lab-estimate').click();
+  // The time on this adapter, measured before anything trains, without asking.
   await expect(page.getByTestId('lab-estimate-text')).toContainText(
-    /About \d+(m \d+)?s on this software adapter|About .* on this GPU/,
+    /Time: about \d+(m \d+)?s on this (software adapter|GPU)/,
     { timeout: 180_000 },
   );
-  await page.screenshot({ path: info.outputPath('1-predict.png'), fullPage: true });
+  await expect(page.getByTestId('lab-status')).toHaveText('Not started: 0 of 2 runs finished');
+  await page.screenshot({ path: info.outputPath('1-predict.png') });
 
-  // Run.
+  // Run, here: the picture draws while it trains, and the status words agree with each other.
   await page.getByTestId('lab-run').click();
-  await expect(page.getByTestId('lab-banner')).toContainText('Train-to-test');
-  // The Sweep view's estimate is the same driver's: the sizes were timed just now, so it is at hand.
-  await page.getByTestId('estimate').click();
-  await expect(page.getByTestId('estimate-text')).toContainText(
-    /About \d+(m \d+)?s for 2 runs on this adapter/,
-    { timeout: 60_000 },
-  );
-  await page.getByTestId('start').click();
-  await expect(page.getByTestId('sweep-state')).toHaveAttribute('data-state', 'done', {
+  await expect(page.getByTestId('lab-status')).toContainText(/^(Starting|Running)/);
+  await expect(page.getByTestId('lab-progress')).toBeVisible({ timeout: 120_000 });
+  await page.screenshot({ path: info.outputPath('2-running.png') });
+  await expect(page.getByTestId('lab-status')).toHaveText('Done: 2 of 2 runs finished', {
     timeout: 420_000,
   });
-  await expect(page.getByTestId('sweep-done')).toBeVisible();
-  await expect(page.getByTestId('run-again')).toBeEnabled();
+  await expect(page.getByTestId('lab-again')).toBeEnabled();
 
-  // Look: both models, each at its own k; the verdict names the winner and quotes the prediction.
-  await page.getByTestId('tab-labs').click();
+  // Look, on the same screen: both models, each at its own k; the verdict names the winner and quotes
+  // the prediction; pass@k says how it was measured.
   const rows = page.getByTestId('lab-comparison').locator('tbody tr');
   await expect(rows).toHaveCount(2);
   const ks = await rows.evaluateAll((trs) =>
@@ -113,10 +127,15 @@ test('the train-to-test lab: predict, run a grid sized for SwiftShader, look at 
   await expect(page.getByTestId('lab-verdict')).toContainText(
     'the small model with ~8 samples wins',
   );
+  await expect(page.getByTestId('lab-verdict')).toContainText('from the likelihood');
+  await expect(page.getByTestId('lab-comparison').locator('thead')).toContainText(
+    /sampled \(n = \d+\)/,
+  );
   await expect(page.locator('tr.winner')).toHaveCount(1);
   await expect(page.getByTestId('lab-passk-chart')).toHaveAttribute('data-points', /^[1-9]\d*$/);
-  await page.getByTestId('lab').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: info.outputPath('2-look.png'), fullPage: true });
+  await page.getByTestId('lab-again').scrollIntoViewIfNeeded();
+  expect(await bothInView(page, 'lab-again', 'lab-verdict'), 'verdict beside the knobs').toBe(true);
+  await page.screenshot({ path: info.outputPath('3-look.png') });
   expect(errors).toEqual([]);
 });
 
@@ -140,7 +159,7 @@ test('the explorer works with no training; T² explained; reversed digits read; 
       description: `committed: docs/results/${committed[0]}/results.jsonl`,
     });
     await expect(page.getByTestId('explore-source')).toContainText(
-      `${committed[0]} (committed in the repository)`,
+      `${committed[0]} (committed in the repository`,
     );
     await page.getByTestId('explore-source').selectOption(`repo:${committed[0]}`);
   } else {
@@ -246,7 +265,16 @@ test('the explorer works with no training; T² explained; reversed digits read; 
   await page.setViewportSize({ width: 390, height: 800 });
   for (const large of [false, true]) {
     if (large) await page.getByTestId('large-text').click();
-    for (const view of ['learn', 'sweep', 'results', 'explore', 'samples', 'kernels', 'labs']) {
+    for (const view of [
+      'home',
+      'learn',
+      'sweep',
+      'results',
+      'explore',
+      'samples',
+      'kernels',
+      'labs',
+    ]) {
       await page.getByTestId(`tab-${view}`).click();
       const width = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(

@@ -1,4 +1,4 @@
-// The classroom features' logic in Node (web/classroom.ts): progress that never goes backwards and an ETA
+// The classroom features' logic in Node (web/shared/classroom-logic.ts): progress that never goes backwards and an ETA
 // that waits for a measurement; the grid controls' parsing and where a grid error sits; the train-to-test
 // comparison at k = C_inf/(2N); the reversed-digit reading.
 import { describe, expect, it } from 'vitest';
@@ -12,10 +12,13 @@ import {
   ordinaryAnswer,
   ordinaryReading,
   tradeoffRows,
-} from '../../web/classroom.ts';
+  biggerModelVerdict,
+  passKVerdict,
+  kernelVerdict,
+} from '../../web/shared/classroom-logic.ts';
 import { passAtKFromP, passAtKUnbiased } from '../../src/stats/passk.ts';
 import { expandRuns, validateExperiment } from '../../src/sweep/experiment.ts';
-import { labs } from '../../web/labs.ts';
+import { defaultSize, labGrid, labs } from '../../web/labs/labs.ts';
 import { syntheticRecords } from '../report/fixture.ts';
 
 function memoryStorage() {
@@ -125,6 +128,74 @@ describe('the train-to-test lab', () => {
       12,
     );
     expect(big!.passK).toBeCloseTo(big!.pass1, 12); // k = 1
+    // No `chance` on the records: no guess floor. With it: the guesser's pass@k at the same k.
+    expect(small!.chanceK).toBeNull();
+    const guessed = records.map((r) => ({
+      ...r,
+      questions: r.questions.map((q) => ({ ...q, chance: 0.05 })),
+    }));
+    const g = tradeoffRows(guessed).rows[0]!;
+    expect(g.chanceK).toBeCloseTo(1 - 0.95 ** (25472 / 3312), 12);
+  });
+});
+
+describe('lab sizes and verdicts', () => {
+  it('every sweep lab has a CPU size with fewer or smaller runs, chosen on a software adapter only', () => {
+    for (const lab of labs) {
+      if (!lab.grid) {
+        expect(lab.reps!.cpu).toBeLessThan(lab.reps!.full);
+        continue;
+      }
+      expect(defaultSize(lab, true)).toBe('cpu');
+      expect(defaultSize(lab, false)).toBe('full');
+      const cost = (size: 'cpu' | 'full') =>
+        expandRuns(validateExperiment(labGrid(lab, size)!)).reduce(
+          (a, r) => a + 6 * r.N * r.config.tokens,
+          0,
+        );
+      expect(cost('cpu'), lab.id).toBeLessThan(cost('full'));
+      expect(labGrid(lab, 'cpu')!.name).not.toBe(lab.grid.name); // its records are its own
+    }
+  });
+
+  const records = syntheticRecords({
+    sizes: [1e3, 4e3, 1.6e4],
+    budgets: [1e10, 4e10, 1.6e11],
+    questions: 12,
+    n: 16,
+  });
+
+  it('the loss lab names a crossing, or says the bigger model always won, or that no tokens overlap', () => {
+    const v = biggerModelVerdict(records)!;
+    expect(v).toMatch(/^(No: at D ≈ [\d,]+ tokens the smaller model|Yes, in these runs)/);
+    // Two sizes whose token ranges do not overlap.
+    const at = (N: number, C: string) =>
+      records.filter((r) => r.N_nonemb === N && r.id.includes(`/C=${C}/`));
+    const [apart, far] = [at(1e3, '1.6e+11'), at(1.6e4, '1.0e+10')];
+    expect(apart.length * far.length).toBe(1);
+    expect(biggerModelVerdict([...apart, ...far])).toMatch(/do not overlap/);
+    expect(biggerModelVerdict(records.slice(0, 1))).toBeNull();
+  });
+
+  it('the pass@k lab gives the k that beats the big model by both methods, with n and the serving cost', () => {
+    const level = records.filter((r) => r.id.includes('/C=1.6e+11/'));
+    expect(level).toHaveLength(3);
+    const v = passKVerdict(level)!;
+    expect(v).toContain('Counted from samples (n = 16 per question)');
+    expect(v).toContain('From the likelihood p_i');
+  });
+
+  it('the matmul lab names the fastest version at the largest shape and its speed over v1', () => {
+    const rows = [
+      { version: 'v1', shape: '64x64x64', gflops: 1, ms: 1 },
+      { version: 'v2', shape: '64x64x64', gflops: 3, ms: 1 },
+      { version: 'v1', shape: '256x256x256', gflops: 2, ms: 1 },
+      { version: 'v2', shape: '256x256x256', gflops: 9, ms: 1 },
+      { version: 'v3', shape: '256x256x256', gflops: 5, ms: 1 },
+    ];
+    expect(kernelVerdict(rows)).toBe(
+      'At the largest shape (256x256x256) v2 is fastest: 9.0 GFLOP/s, 4.5× v1.',
+    );
   });
 });
 

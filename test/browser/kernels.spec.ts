@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { tableProblems } from './walk.ts';
 
 test('the Kernels page checks every kernel against its CPU reference in the browser', async ({
   page,
@@ -22,6 +23,15 @@ test('the Kernels page checks every kernel against its CPU reference in the brow
   expect(failed, 'kernels failing in the browser').toEqual([]);
   expect(await table.locator('td.ok').count()).toBeGreaterThan(0);
   await expect(table).toHaveAttribute('data-all-ok', 'true');
+  // The table fits: at 1440 px and on a phone, no clipped column and no word broken mid-word.
+  for (const width of [1440, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    expect(await tableProblems(page), `kernel checks at ${width} px`).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      width,
+    );
+    await page.screenshot({ path: info.outputPath(`kernels-check-${width}.png`) });
+  }
   expect(errors).toEqual([]);
 });
 

@@ -13,7 +13,7 @@ import { parseResultsJsonl, toCsv, toJsonl } from '../../src/worker/results.ts';
 import { SweepSession, firstRuns, type SweepEvent } from '../../src/worker/session.ts';
 import { createApi } from '../../src/worker/api.ts';
 import { toTraceEvents, type ProfileRow } from '../../src/bench/trace.ts';
-import { openIdb } from '../../web/store.ts';
+import { openIdb } from '../../web/shared/idb.ts';
 import { presets } from '../../experiments/index.ts';
 import { describeGpu } from '../helpers.ts';
 
@@ -69,7 +69,7 @@ function record(
 let dbCount = 0;
 const stores: [string, () => Promise<LabDb>][] = [
   ['memoryDb', async () => memoryDb()],
-  ['IndexedDB (web/store.ts on fake-indexeddb)', () => openIdb(`t2lab-test-${dbCount++}`)],
+  ['IndexedDB (web/shared/idb.ts on fake-indexeddb)', () => openIdb(`t2lab-test-${dbCount++}`)],
 ];
 
 for (const [name, open] of stores) {

@@ -63,6 +63,11 @@ describe('report html', () => {
 
   it('has every plot’s canvas and config, the fit summary, the comparison table and the isoFLOP section', () => {
     const html = buildReportHtml({ records, fit, chartJs: FAKE_CHARTJS, generatedAt: 'test' });
+    // Before any law: how much the runs solve at one try, by each method.
+    expect(html).toMatch(
+      /At one try, the best of these \d+ runs solves [\d.]+% of its questions sampled \(n = \d+ per question/,
+    );
+    expect(html).toContain('pass@k, sampled (n = ');
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toContain(FAKE_CHARTJS);
     const configs = pageConfigs(html);
@@ -123,7 +128,11 @@ describe('report html', () => {
     )!;
     const labels = (frontier.config?.data.datasets ?? []).map((d) => d.label);
     expect(labels.length).toBeGreaterThan(0);
-    for (const l of labels) expect(['loss optimum (direct)', 'T² optimum (direct)']).toContain(l);
+    for (const l of labels)
+      expect([
+        'loss optimum, measured (isoFLOP parabola)',
+        'T² optimum, measured (pass@k from the likelihood)',
+      ]).toContain(l);
     // The reason comes from the fitter (its words are its own); the report must pass it on.
     expect(html).toContain(`No optimum table: ${r.skipped.optimum}`);
     expect(html).toContain(`No Chinchilla fit: ${r.skipped.chinchilla}`);
@@ -295,10 +304,19 @@ describe('isoFLOP figure and table', () => {
     const fit = fitAll(pointsFromRecords(records).points, FAST);
     const ds = allCharts(records, fit, a).find((c) => c.id === 'frontier-ratio')!.config!.data
       .datasets as { label: string; data: { x: number; y: number }[] }[];
-    const direct = ds.find((d) => d.label === 'loss optimum (direct)')!;
+    const direct = ds.find((d) => d.label === 'loss optimum, measured (isoFLOP parabola)')!;
     expect(direct.data.map((p) => p.x)).toEqual(a.levels.map((lv) => lv.C_train));
     expect(direct.data.map((p) => p.y)).toEqual(a.levels.map((lv) => lv.loss!.D_over_N));
-    expect(ds.some((d) => d.label === 'Chinchilla')).toBe(true);
+    // Each law is named fitted, with its held-out error, and drawn dashed without points.
+    const chin = ds.find((d) => d.label.startsWith('Chinchilla, fitted: ')) as unknown as {
+      borderDash: number[];
+      pointRadius: number;
+    };
+    expect(chin).toBeTruthy();
+    expect(chin.borderDash.length).toBeGreaterThan(0);
+    expect(chin.pointRadius).toBe(0);
+    for (const d of ds.filter((d) => /law|Chinchilla/.test(d.label)))
+      expect(d.label).toMatch(/, fitted: (held-out error \d|no held-out check)/);
   });
 });
 
@@ -415,7 +433,10 @@ describe('one chart language', () => {
     );
     expect(shown.length).toBe(shaped.length + 2); // a run each, plus the two method keys
     const title = cfg.options.plugins.tooltip.callbacks.title([{ dataset: cfg.data.datasets[0] }]);
-    expect(title).toBe(`${decodeRunId(shaped[0]!.id)} · ${METHOD_STYLE.sampling.name}`);
+    // The tooltip names the method, and the sampled one its n.
+    expect(title).toBe(
+      `${decodeRunId(shaped[0]!.id)} · pass@k sampled, n = ${shaped[0]!.questions[0]!.n} (unbiased estimator)`,
+    );
     expect(decodeRunId('L2-C32-H2/C=5.0e+10/s3')).toBe(
       '2 layers, width 32, 2 heads · C_train = 5.0e+10 FLOPs · seed 3',
     );

@@ -2,8 +2,8 @@
 // and settings survive reloads and browser restarts. Lives in web/ because it touches the host's
 // `indexedDB`; src/ only sees the LabDb interface.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { byFinish, type BlobInfo, type BlobKind, type LabDb } from '../src/worker/db.ts';
-import type { RunRecord } from '../src/sweep/record.ts';
+import { byFinish, type BlobInfo, type BlobKind, type LabDb } from '../../src/worker/db.ts';
+import type { RunRecord } from '../../src/sweep/record.ts';
 
 interface Schema extends DBSchema {
   records: { key: [string, string]; value: RunRecord };

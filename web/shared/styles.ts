@@ -23,6 +23,8 @@ export const shared = css`
   textarea, pre { max-width: 100%; box-sizing: border-box; }
   pre { overflow-x: auto; }
   th, td { padding: 0.3rem 0.7rem; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
+  /* A cell never breaks a word: a table too wide for its place scrolls inside itself instead. */
+  th, td { overflow-wrap: normal; word-break: normal; hyphens: manual; }
   th { background: #eef0f3; }
   td.num, th.num { text-align: right; }
   td.num { white-space: nowrap; }

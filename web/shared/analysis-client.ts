@@ -1,4 +1,4 @@
-// The page's handle on its statistics worker (web/analysis-worker.ts).
+// The page's handle on its statistics worker (web/shared/analysis-worker.ts).
 import { wrap, type Remote } from 'comlink';
 import type { AnalysisApi } from './analysis-worker.ts';
 

@@ -1,20 +1,27 @@
 // Classroom labs: each one is a question to predict, something to run (a sweep built on a preset with
 // pinned seeds, or a kernel profile), and what to look for. A lab's whole configuration goes into the
 // page's link, so a teacher can change it and share the link.
-import type { Experiment } from '../src/sweep/experiment.ts';
-import { presets } from '../experiments/index.ts';
+import type { Experiment } from '../../src/sweep/experiment.ts';
+import { presets } from '../../experiments/index.ts';
 
 export interface Lab {
   id: string;
   title: string;
-  /** Minutes on a laptop GPU, roughly; on a software adapter the lab measures and shows its own estimate. */
-  minutes: string;
+  /** One line for the lab's card: the question. */
+  question: string;
   predict: string;
   run: string;
   lookFor: string[];
   /** A sweep lab's grid (seeds pinned), or the kernel a profile lab times. */
   grid?: Experiment;
+  /**
+   * The "CPU" size, chosen by default on a software adapter (SwiftShader, lavapipe: 100–10,000× slower
+   * than a GPU): the same question on fewer and smaller runs, sized to finish well inside a class period.
+   */
+  cpu?: Experiment;
   kernel?: string;
+  /** A kernel lab's repetitions per case, full size and CPU size. */
+  reps?: { full: number; cpu: number };
   /** Show the train-to-test comparison of the lab's finished runs (each at k = C_inf/(2N)) beside the steps. */
   compare?: boolean;
 }
@@ -42,27 +49,47 @@ const trainToTest: Experiment = {
   sampling: structuredClone(presets.smoke!.sampling), // smoke's, copied like base
 };
 
+/**
+ * The classroom grid cut down for a software adapter: three sizes up to N ≈ 12.8k (the full grid's smallest
+ * is 25k), one seed, 2-digit addition (learnable in the few tokens a CPU can afford).
+ */
+const cpuClassroom: Experiment = {
+  ...classroom,
+  base: { ...classroom.base, add_digits: 2 },
+  models: [
+    { n_layer: 1, n_embd: 8, n_head: 2 },
+    { n_layer: 1, n_embd: 16, n_head: 2 },
+    { n_layer: 1, n_embd: 32, n_head: 2 },
+  ],
+  seeds: [1],
+  extra_seeds: undefined,
+};
+
 export const labs: Lab[] = [
   {
     id: 'train-to-test',
     title: 'Train-to-test: a small model with k samples against a big one with one',
-    minutes: '2–5',
+    question:
+      'Same training and serving compute: does a small model with k tries beat a big one with one?',
     predict:
-      'Both models cost the same to train: C_train = 6·N·D is fixed, so the small model (N ≈ 3k) reads about 100 tokens per parameter and the big one (N ≈ 25k) about 2. Serving costs the same too: with C_inf = 2·N of the big model, the big one answers each question once and the small one k = C_inf/(2N) ≈ 7 times. Which solves more questions: the big model with one try, or the small one with its k tries? By how much?',
+      'Both models cost the same to train: C_train = 6·N·D is fixed, so the small model (N ≈ 3k) reads about 60 times more tokens per parameter than the big one (N ≈ 25k). Serving costs the same too: with C_inf = 2·N of the big model, the big one answers each question once and the small one k = C_inf/(2N) ≈ 7 times. Which solves more questions: the big model with one try, or the small one with its k tries? By how much?',
     run: 'Train both at the same C_train, then sample each question k = C_inf/(2N) times from each model (pass@k from the likelihood p_i gives every k exactly).',
     lookFor: [
-      'The comparison below the steps: pass@k of each model at its own k. Does the small, long-trained model with more samples beat the big one?',
+      'The comparison beside the steps: pass@k of each model at its own k. Does the small, long-trained model with more samples beat the big one?',
       'D/N: the small model trains on ~50× more tokens per parameter than the big one at the same cost. Chinchilla would pick ~20 for both budgets together.',
       "pass@k against k: where does the small model's line reach the big model's pass@1? That k is the price, in samples, of being small.",
       'Held-out loss: the big model may have the lower loss or not; pass@k at equal serving cost is what decides here.',
     ],
     grid: trainToTest,
+    // C_train 3e9: the small model at D/N ≈ 46, the big one ≈ 0.8; the whole walk took 1.1 min on SwiftShader.
+    cpu: { ...trainToTest, name: 'lab-train-to-test-cpu', budgets: { flops: [3e9] } },
     compare: true,
   },
   {
     id: 'naive-vs-tiled',
     title: 'Naive vs tiled matmul: where does the time go?',
-    minutes: '1',
+    question:
+      'Naive, register-blocked, shared-memory tiles: which matmul is fastest here, and by how much?',
     predict:
       'matmul comes in numbered versions: v1 naive (one output per thread), v2 register-blocked (4×4 outputs per thread, no barriers), v3 shared-memory tiles (64×64, with barriers), and later ones. Which is fastest on your GPU, and by how much over v1? Would the answer differ on a CPU (software) adapter?',
     run: 'Profile matmul: each version at several shapes, timed with GPU timestamp queries.',
@@ -72,11 +99,13 @@ export const labs: Lab[] = [
       'On a software adapter (no GPU) barriers are expensive, so v2 beats v3; on a real GPU shared tiles usually win. Compare your result with a classmate on another machine.',
     ],
     kernel: 'matmul',
+    reps: { full: 5, cpu: 2 },
   },
   {
     id: 'bigger-model',
     title: 'Loss against tokens: does a bigger model always win?',
-    minutes: '5–10',
+    question:
+      'At the same number of training tokens, does the biggest model always have the lowest loss?',
     predict:
       'Four model sizes each train on 4, 16 and 64 tokens per parameter. At the same number of training tokens, will the biggest model always have the lowest held-out loss? Sketch the four lines of loss against tokens before you run.',
     run: 'The classroom grid with one pinned seed and 8 samples per question (enough for this lab, and quicker).',
@@ -92,11 +121,18 @@ export const labs: Lab[] = [
       extra_seeds: undefined,
       sampling: { ...classroom.sampling, questions: 24, n: 8, k: [1, 2, 4, 8] },
     },
+    cpu: {
+      ...cpuClassroom,
+      name: 'lab-bigger-model-cpu',
+      description: 'Three small sizes × three D/N ratios: the CPU size of the bigger-model lab.',
+      budgets: { tokens_per_param: [2, 8, 32] },
+      sampling: { ...classroom.sampling, questions: 16, n: 4, k: [1, 2, 4] },
+    },
   },
   {
     id: 'passk',
     title: 'pass@k: how many samples beat a bigger model?',
-    minutes: '5–10',
+    question: "How many samples does the smallest model need to beat the largest one's single try?",
     predict:
       "The smallest model gets k tries per question, the largest gets one. How many samples k does the small model need for its pass@k to beat the large model's pass@1? 2? 8? never?",
     run: 'The classroom grid at its longest budget (64 tokens per parameter) with 64 samples per question, seeds pinned.',
@@ -112,7 +148,22 @@ export const labs: Lab[] = [
       seeds: [1],
       extra_seeds: undefined,
     },
+    cpu: {
+      ...cpuClassroom,
+      name: 'lab-passk-cpu',
+      description:
+        'Three small sizes at 32 tokens per parameter, 32 samples: the CPU size of the pass@k lab.',
+      budgets: { tokens_per_param: [32] },
+      sampling: { ...classroom.sampling, questions: 24, n: 32, k: [1, 2, 4, 8, 16, 32] },
+    },
   },
 ];
 
 export const labById = (id: string | null): Lab | undefined => labs.find((l) => l.id === id);
+
+/** Which size a lab runs at: the link's `size=`, else "cpu" on a software adapter where the lab has one. */
+export type LabSize = 'full' | 'cpu';
+export const defaultSize = (lab: Lab, software: boolean): LabSize =>
+  software && (lab.cpu || lab.reps) ? 'cpu' : 'full';
+export const labGrid = (lab: Lab, size: LabSize): Experiment | undefined =>
+  size === 'cpu' ? (lab.cpu ?? lab.grid) : lab.grid;

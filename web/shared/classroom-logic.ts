@@ -1,9 +1,9 @@
 // The classroom features' logic, host-free so Node tests can check it (test/browser/classroom.test.ts):
 // the whole-sweep progress display, the grid controls' parsing and where a grid error sits, the
 // train-to-test lab's comparison, and the ordinary reading of reversed-digit sums.
-import type { Experiment, RunSpec } from '../src/sweep/experiment.ts';
-import type { RunRecord } from '../src/sweep/record.ts';
-import { passAtKFromP, passAtKUnbiased } from '../src/stats/passk.ts';
+import type { Experiment, RunSpec } from '../../src/sweep/experiment.ts';
+import type { RunRecord } from '../../src/sweep/record.ts';
+import { passAtKFromP, passAtKUnbiased } from '../../src/stats/passk.ts';
 
 // ---------------------------------------------------------------- progress
 
@@ -143,6 +143,11 @@ export interface TradeoffRow {
   passK: number;
   passK_sampled: number | null;
   k_sampled: number | null;
+  /**
+   * Where every question carries `chance` (the pass@1 of a guesser who knows the answer's format): that
+   * guesser's pass@k at the same k, the floor a model's pass@k must clear to mean anything. Else null.
+   */
+  chanceK: number | null;
 }
 
 /** The lab's comparison: every finished run at k = C_inf/(2N), C_inf defaulting to 2·(largest N) as in the sweep. */
@@ -169,6 +174,12 @@ export function tradeoffRows(
       passK_sampled:
         kS >= 1 ? qs.reduce((s, q) => s + passAtKUnbiased(q.n, q.c, kS), 0) / qs.length : null,
       k_sampled: kS >= 1 ? kS : null,
+      chanceK: qs.every((q) => typeof (q as { chance?: number }).chance === 'number')
+        ? qs.reduce(
+            (s, q) => s + passAtKFromP((q as { chance?: number }).chance!, Math.max(k, 1)),
+            0,
+          ) / qs.length
+        : null,
     };
   });
   return { C_inf: cInf, rows: rows.sort((a, b) => a.N - b.N) };
@@ -200,4 +211,107 @@ export function ordinaryReading(
 /** What a sample means in ordinary notation, for the add task ("781" → 187); null for other tasks. */
 export function ordinaryAnswer(task: string, sample: string): string | null {
   return task === 'add' && /^\d+$/.test(sample) ? String(Number(reversed(sample))) : null;
+}
+
+// ---------------------------------------------------------------- the other labs' verdicts
+
+const fmtPct = (x: number) => `${(100 * x).toFixed(1)}%`;
+const fmtN = (x: number) => Math.round(x).toLocaleString('en');
+
+/** Loss at log D, linear between a model's runs; null outside its range. */
+function lossAt(runs: RunRecord[], D: number): number | null {
+  const pts = runs.map((r) => [Math.log(r.D), r.eval_loss] as const).sort((a, b) => a[0] - b[0]);
+  const x = Math.log(D);
+  for (let i = 0; i < pts.length; i++) {
+    const [x0, y0] = pts[i]!;
+    if (Math.abs(x - x0) < 1e-9) return y0;
+    const next = pts[i + 1];
+    if (next && x > x0 && x < next[0]) return y0 + ((x - x0) / (next[0] - x0)) * (next[1] - y0);
+  }
+  return null;
+}
+
+/**
+ * The bigger-model lab's verdict: where two sizes saw the same number of tokens (log-interpolated between
+ * each size's runs), is the bigger one's held-out loss always lower? Names the first crossing found.
+ */
+export function biggerModelVerdict(records: RunRecord[]): string | null {
+  const done = records.filter((r) => !r.diverged && Number.isFinite(r.eval_loss));
+  const byN = new Map<number, RunRecord[]>();
+  for (const r of done) byN.set(r.N_nonemb, [...(byN.get(r.N_nonemb) ?? []), r]);
+  const sizes = [...byN.keys()].sort((a, b) => a - b);
+  if (sizes.length < 2) return null;
+  let compared = 0;
+  for (let i = 0; i < sizes.length; i++)
+    for (let j = i + 1; j < sizes.length; j++) {
+      const [small, big] = [byN.get(sizes[i]!)!, byN.get(sizes[j]!)!];
+      const Ds = [...small, ...big].map((r) => r.D).sort((a, b) => a - b);
+      for (const D of Ds) {
+        const [ls, lb] = [lossAt(small, D), lossAt(big, D)];
+        if (ls === null || lb === null) continue;
+        compared++;
+        if (ls < lb)
+          return `No: at D ≈ ${fmtN(D)} tokens the smaller model (N = ${fmtN(sizes[i]!)}) has the lower held-out loss, ${ls.toFixed(3)} against ${lb.toFixed(3)} for N = ${fmtN(sizes[j]!)}. The lines cross.`;
+      }
+    }
+  return compared
+    ? 'Yes, in these runs: wherever two sizes saw the same number of tokens, the bigger one had the lower held-out loss.'
+    : "The sizes' token ranges do not overlap, so no two saw the same number of tokens.";
+}
+
+/**
+ * The pass@k lab's verdict: the smallest k at which the smallest model's pass@k reaches the largest model's
+ * pass@1, counted from samples (unbiased, n per question) and from the likelihood p_i, and what serving
+ * it costs against the big model's one try (2·N·k FLOPs per token).
+ */
+export function passKVerdict(records: RunRecord[]): string | null {
+  const done = records.filter((r) => !r.diverged && r.questions.length);
+  if (done.length < 2) return null;
+  const sorted = [...done].sort((a, b) => a.N_nonemb - b.N_nonemb);
+  const small = sorted[0]!,
+    big = sorted[sorted.length - 1]!;
+  if (small.N_nonemb === big.N_nonemb) return null;
+  const mean = (r: RunRecord, f: (q: RunRecord['questions'][number]) => number) =>
+    r.questions.reduce((s, q) => s + f(q), 0) / r.questions.length;
+  const n = Math.min(...small.questions.map((q) => q.n), ...big.questions.map((q) => q.n));
+  const big1 = mean(big, (q) => passAtKUnbiased(q.n, q.c, 1));
+  const big1p = mean(big, (q) => q.p);
+  let kS: number | null = null;
+  for (let k = 1; k <= n; k++)
+    if (mean(small, (q) => passAtKUnbiased(q.n, q.c, k)) >= big1) {
+      kS = k;
+      break;
+    }
+  let kL: number | null = null;
+  for (let k = 1; k <= 1 << 20; k *= 1.05)
+    if (mean(small, (q) => passAtKFromP(q.p, k)) >= big1p) {
+      kL = k;
+      break;
+    }
+  const cost = (k: number) =>
+    (small.N_nonemb * k) / big.N_nonemb <= 1
+      ? `cheaper to serve than the big model's one try (${((small.N_nonemb * k) / big.N_nonemb).toFixed(2)}× its FLOPs)`
+      : `dearer to serve than the big model's one try (${((small.N_nonemb * k) / big.N_nonemb).toFixed(1)}× its FLOPs)`;
+  const sampled =
+    kS === null
+      ? `Counted from samples (n = ${n} per question), the smallest model (N = ${fmtN(small.N_nonemb)}) never reaches the largest's pass@1 of ${fmtPct(big1)} within ${n} samples.`
+      : `Counted from samples (n = ${n} per question), the smallest model (N = ${fmtN(small.N_nonemb)}) needs k = ${kS} to reach the largest's pass@1 of ${fmtPct(big1)} (N = ${fmtN(big.N_nonemb)}): ${cost(kS)}.`;
+  const likelihood =
+    kL === null
+      ? 'From the likelihood p_i it never does.'
+      : `From the likelihood p_i: k ≈ ${kL < 10 ? kL.toFixed(1) : fmtN(kL)} against a pass@1 of ${fmtPct(big1p)}.`;
+  return `${sampled} ${likelihood}`;
+}
+
+/** The matmul lab's verdict: at the largest shape, the fastest version and its speed over v1. */
+export function kernelVerdict(
+  rows: { version: string; shape: string; gflops: number; ms: number }[],
+): string | null {
+  if (!rows.length) return null;
+  const size = (s: string) => (s.match(/\d+/g) ?? []).reduce((a, x) => a * Number(x), 1);
+  const biggest = rows.reduce((a, b) => (size(b.shape) > size(a.shape) ? b : a)).shape;
+  const at = rows.filter((r) => r.shape === biggest);
+  const best = at.reduce((a, b) => (b.gflops > a.gflops ? b : a));
+  const v1 = at.find((r) => r.version === 'v1');
+  return `At the largest shape (${biggest}) ${best.version} is fastest: ${best.gflops.toFixed(1)} GFLOP/s${v1 && best !== v1 ? `, ${(best.gflops / v1.gflops).toFixed(1)}× v1` : ''}.`;
 }

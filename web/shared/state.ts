@@ -2,8 +2,10 @@
 // edited grid is a link a teacher can share, and the back button works. Only strings go in; each view
 // reads the keys it owns.
 
-export type View = 'learn' | 'sweep' | 'results' | 'explore' | 'samples' | 'kernels' | 'labs';
+export type View =
+  'home' | 'learn' | 'sweep' | 'results' | 'explore' | 'samples' | 'kernels' | 'labs';
 export const VIEWS: { id: View; label: string }[] = [
+  { id: 'home', label: 'Start' },
   { id: 'learn', label: 'What is T²?' },
   { id: 'sweep', label: 'Sweep' },
   { id: 'results', label: 'Results' },

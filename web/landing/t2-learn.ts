@@ -2,8 +2,8 @@
 // help a small model, what the frontier charts show and how to read them, and the tasks' notation. Every
 // chart that uses the words links here (#view=learn).
 import { LitElement, html, css } from 'lit';
-import { shared } from './styles.ts';
-import { ordinaryReading } from './classroom.ts';
+import { shared } from '../shared/styles.ts';
+import { ordinaryReading } from '../shared/classroom-logic.ts';
 
 export class T2Learn extends LitElement {
   static override styles = [

@@ -1,10 +1,10 @@
-// <t2-chart>: one Chart.js chart from a configuration object (the builders in web/charts.ts or
+// <t2-chart>: one Chart.js chart from a configuration object (the builders in web/shared/view-charts.ts or
 // src/report/charts.ts). A new config updates the chart in place without animation, so live curves
 // cost little on the main thread. `data-points` counts what is drawn (tests read it); a chart with
 // nothing to draw says so in words instead of showing empty axes.
 import { LitElement, css, html } from 'lit';
 import { Chart, registerables, type ChartConfiguration } from 'chart.js';
-import { chartRuntime } from '../src/report/charts.ts';
+import { chartRuntime } from '../../src/report/charts.ts';
 
 Chart.register(...registerables);
 Chart.defaults.animation = false;

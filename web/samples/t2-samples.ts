@@ -2,14 +2,14 @@
 // the correct ones marked, and p_i (the model's probability of the gold answer) beside the sampled
 // success rate c/n, which it estimates.
 import { LitElement, html, css } from 'lit';
-import { api } from './api.ts';
-import { shared } from './styles.ts';
-import { ordinaryAnswer, ordinaryReading } from './classroom.ts';
-import { hashParam, setHash } from './state.ts';
-import { TASKS, type TaskName } from '../src/data/tasks.ts';
-import type { RunRecord } from '../src/sweep/record.ts';
-import type { QuestionResult } from '../src/sample/evaluate.ts';
-import type { SweepSummary } from '../src/worker/api.ts';
+import { api } from '../shared/gpu-client.ts';
+import { shared } from '../shared/styles.ts';
+import { ordinaryAnswer, ordinaryReading } from '../shared/classroom-logic.ts';
+import { hashParam, setHash } from '../shared/state.ts';
+import { TASKS, type TaskName } from '../../src/data/tasks.ts';
+import type { RunRecord } from '../../src/sweep/record.ts';
+import type { QuestionResult } from '../../src/sample/evaluate.ts';
+import type { SweepSummary } from '../../src/worker/api.ts';
 
 /** Whether sample j of q was graded correct: the record's own grading, else the task's verifier. */
 export function sampleCorrect(q: QuestionResult, j: number): boolean {
@@ -60,9 +60,10 @@ export class T2Samples extends LitElement {
     shared,
     css`
     .q { display: grid; grid-template-columns: minmax(min(14rem, 100%), 22rem) 6rem 6rem 1fr; gap: 0.2rem 0.8rem; align-items: start; border-bottom: 1px solid var(--line); padding: 0.4rem 0; }
-    @media (max-width: 40rem) { .q { grid-template-columns: 1fr 5rem 5rem; } .q .samples { grid-column: 1 / -1; } }
+    @media (max-width: 40rem) { .q { grid-template-columns: minmax(0, 1fr) minmax(3.2rem, auto) minmax(3.2rem, auto); } .q .samples { grid-column: 1 / -1; } }
+    .q > * { min-width: 0; }
     .q.head { font-weight: 600; background: #eef0f3; padding: 0.3rem 0; }
-    .prompt { font-family: ui-monospace, Menlo, Consolas, monospace; white-space: pre-wrap; }
+    .prompt { font-family: ui-monospace, Menlo, Consolas, monospace; white-space: pre-wrap; overflow-wrap: anywhere; }
     .samples { display: flex; flex-wrap: wrap; gap: 0.25rem; }
     .s { font-family: ui-monospace, Menlo, Consolas, monospace; padding: 0.05rem 0.4rem; border-radius: 4px; border: 1px solid var(--line); background: #fff; }
     .s.yes { background: #dcf5e3; border-color: var(--ok); color: #0b4f22; font-weight: 600; }

@@ -3,9 +3,9 @@
 // export JSONL (what the CLI writes) or CSV; import a results file made by the CLI; download the
 // checkpoints of finished runs as .safetensors.
 import { LitElement, css, html } from 'lit';
-import { api } from './api.ts';
-import { shared } from './styles.ts';
-import { hashParam, setHash, download, si } from './state.ts';
+import { api } from '../shared/gpu-client.ts';
+import { shared } from '../shared/styles.ts';
+import { hashParam, setHash, download, si } from '../shared/state.ts';
 import {
   allCharts,
   fitWarnings,
@@ -14,18 +14,19 @@ import {
   isoflopTable,
   overtrainedTable,
   type ChartSpec,
-} from '../src/report/charts.ts';
-import { tidyPassAtKCsv, tidyQuestionsCsv } from '../src/report/tidy.ts';
-import type { IsoflopAnalysis } from '../src/fit/isoflop.ts';
-import { analysis } from './analysis.ts';
-import { labs } from './labs.ts';
-import { expandRuns, validateExperiment, type RunSpec } from '../src/sweep/experiment.ts';
-import { fmt, type FitReport } from '../src/fit/fit.ts';
-import { presets } from '../experiments/index.ts';
-import type { RunRecord } from '../src/sweep/record.ts';
-import type { SweepSummary } from '../src/worker/api.ts';
-import type { BlobInfo } from '../src/worker/db.ts';
-import './t2-chart.ts';
+} from '../../src/report/charts.ts';
+import { tidyPassAtKCsv, tidyQuestionsCsv } from '../../src/report/tidy.ts';
+import type { IsoflopAnalysis } from '../../src/fit/isoflop.ts';
+import { fittedLabel } from '../../src/report/laws.ts';
+import { analysis } from '../shared/analysis-client.ts';
+import { labs } from '../labs/labs.ts';
+import { expandRuns, validateExperiment, type RunSpec } from '../../src/sweep/experiment.ts';
+import { fmt, type FitReport } from '../../src/fit/fit.ts';
+import { presets } from '../../experiments/index.ts';
+import type { RunRecord } from '../../src/sweep/record.ts';
+import type { SweepSummary } from '../../src/worker/api.ts';
+import type { BlobInfo } from '../../src/worker/db.ts';
+import '../shared/t2-chart.ts';
 
 export class T2Results extends LitElement {
   static override properties = {
@@ -234,7 +235,7 @@ export class T2Results extends LitElement {
         o && o.rows.length
           ? html`<h3>Compute-optimal models (C_inf = ${fmt(o.C_inf)} FLOPs per token served)</h3>
           <table data-testid="optimum"><thead>
-            <tr><th rowspan="2" class="num">C_train</th><th colspan="2">Chinchilla (inference free)</th><th colspan="3">T² loss law</th><th colspan="3">T² accuracy law</th></tr>
+            <tr><th rowspan="2" class="num">C_train</th><th colspan="2">${fittedLabel('Chinchilla', this.fit)} (inference free)</th><th colspan="3">${fittedLabel('T² loss law (Approach 1)', this.fit)}</th><th colspan="3">${fittedLabel('T² accuracy law (Approach 2)', this.fit)}</th></tr>
             <tr><th class="num">N*</th><th class="num">D*/N*</th><th class="num">N*</th><th class="num">D*/N*</th><th class="num">k*</th><th class="num">N*</th><th class="num">D*/N*</th><th class="num">k*</th></tr></thead>
             <tbody>${o.rows.map((r) => html`<tr><td class="num">${fmt(r.C_train)}</td><td class="num">${fmt(r.chinchilla.N)}</td><td class="num">${fmt(r.chinchilla.ratio)}</td>${pt(r.t2_loss)}${pt(r.t2_accuracy)}</tr>`)}</tbody></table>`
           : ''
@@ -243,7 +244,7 @@ export class T2Results extends LitElement {
       ${t.message ? html`<p class="notice">${t.message}</p>` : ''}
       ${
         t.rows.length
-          ? html`<table data-testid="overtrained"><thead><tr><th></th><th>run</th><th class="num">N</th><th class="num">D/N</th><th class="num">held-out loss</th><th class="num">k = C_inf/(2N)</th><th class="num">pass@1</th><th class="num">pass@k (likelihood)</th><th class="num">pass@k (sampling)</th></tr></thead>
+          ? html`<table data-testid="overtrained"><thead><tr><th></th><th>run</th><th class="num">N</th><th class="num">D/N</th><th class="num">held-out loss</th><th class="num">k = C_inf/(2N)</th><th class="num">pass@1, from the likelihood</th><th class="num">pass@k, from the likelihood</th><th class="num">pass@k, sampled (n = ${t.n ?? '–'})</th></tr></thead>
             <tbody>${t.rows.map(
               (
                 r,
@@ -259,6 +260,8 @@ export class T2Results extends LitElement {
     const rs = this.records;
     const ks = rs[0]?.pass_at_k.sampling.k ?? [];
     const kmax = ks.length ? Math.max(...ks) : 1;
+    const ns = rs.flatMap((r) => (r.questions ?? []).map((q) => q.n));
+    const nmin = ns.length ? Math.min(...ns) : '–';
     const at = (r: RunRecord, m: 'sampling' | 'likelihood', k: number) => {
       const i = r.pass_at_k[m].k.indexOf(k);
       const v = i < 0 ? null : r.pass_at_k[m].value[i];
@@ -309,7 +312,7 @@ export class T2Results extends LitElement {
           <h3>Runs</h3>
           <table data-testid="results-table">
             <thead><tr><th>run</th><th class="num">N</th><th class="num">N non-emb.</th><th class="num">D</th><th class="num">D/N</th><th class="num">C_train (6ND)</th>
-              <th class="num">held-out loss</th><th class="num">pass@1</th><th class="num">pass@${kmax}</th><th class="num">pass@${kmax} (likelihood)</th><th class="num">train s</th><th class="num">sample s</th></tr></thead>
+              <th class="num">held-out loss</th><th class="num">pass@1, sampled (n = ${nmin})</th><th class="num">pass@${kmax}, sampled</th><th class="num">pass@${kmax}, from the likelihood</th><th class="num">train s</th><th class="num">sample s</th></tr></thead>
             <tbody>${rs.map(
               (r) => html`<tr>
               <td>${r.id}${r.diverged ? html` <span class="bad">diverged</span>` : ''}</td><td class="num">${r.N.toLocaleString()}</td><td class="num">${r.N_nonemb.toLocaleString()}</td>

@@ -5,12 +5,12 @@
 // versions this adapter's runs use: the measured kernel choice kept in IndexedDB, in `t2lab devices`' words.
 import { LitElement, html } from 'lit';
 import { proxy } from 'comlink';
-import { api } from './api.ts';
-import { shared } from './styles.ts';
-import { download, hashParam, onHash, setHash } from './state.ts';
-import type { CheckResult, KernelChoices, ProfileReport } from '../src/worker/api.ts';
-import type { ProfileRow } from '../src/bench/trace.ts';
-import type { PeerReport, PeerRow } from '../src/bench/peers/peers.ts';
+import { api } from '../shared/gpu-client.ts';
+import { shared } from '../shared/styles.ts';
+import { download, hashParam, onHash, setHash } from '../shared/state.ts';
+import type { CheckResult, KernelChoices, ProfileReport } from '../../src/worker/api.ts';
+import type { ProfileRow } from '../../src/bench/trace.ts';
+import type { PeerReport, PeerRow } from '../../src/bench/peers/peers.ts';
 
 export class T2Kernels extends LitElement {
   static override properties = {

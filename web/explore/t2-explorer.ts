@@ -4,29 +4,32 @@
 // Chinchilla and of the T² laws at once, with the measured runs and each isoFLOP level's direct optima
 // beside them. Everything shown is fitted from those runs, and says so.
 import { LitElement, html, css } from 'lit';
-import { api } from './api.ts';
-import { analysis } from './analysis.ts';
-import { shared } from './styles.ts';
-import { hashParam, setHash } from './state.ts';
-import { explorerChart } from './charts.ts';
-import { fmt, type FitReport } from '../src/fit/fit.ts';
+import { api } from '../shared/gpu-client.ts';
+import { analysis } from '../shared/analysis-client.ts';
+import { shared } from '../shared/styles.ts';
+import { hashParam, setHash } from '../shared/state.ts';
+import { explorerChart } from './explorer-chart.ts';
+import { committed } from './committed.ts';
+import { committedName } from './committed-source.ts';
+import { fmt, type FitReport } from '../../src/fit/fit.ts';
 import {
   computeGrid,
   optimumTable,
   type Laws,
   type OptimumPoint,
   type OptimumRow,
-} from '../src/fit/optimum.ts';
-import { isoflopAnalysis, type IsoflopAnalysis } from '../src/fit/isoflop.ts';
-import { parseRecordsJsonl, type RunRecord } from '../src/sweep/record.ts';
-import { fitWarnings } from '../src/report/charts.ts';
-import { presets } from '../experiments/index.ts';
-import './t2-chart.ts';
+} from '../../src/fit/optimum.ts';
+import { isoflopAnalysis, type IsoflopAnalysis } from '../../src/fit/isoflop.ts';
+import { parseRecordsJsonl, type RunRecord } from '../../src/sweep/record.ts';
+import { fitWarnings } from '../../src/report/charts.ts';
+import { fittedLabel, heldOutError, lawTrusted, type LawName } from '../../src/report/laws.ts';
+import { presets } from '../../experiments/index.ts';
+import '../shared/t2-chart.ts';
 
 // Results committed in the repository: Vite copies each file into the build as an asset (a results file
 // with every sample is megabytes, too big to inline as a module) and the explorer fetches it when picked.
 // The app builds, with an empty list, whether or not any exist yet.
-const COMMITTED_URLS = import.meta.glob('../docs/results/*/results.jsonl', {
+const COMMITTED_URLS = import.meta.glob('../../docs/results/*/results.jsonl', {
   query: '?url',
   import: 'default',
 }) as Record<string, () => Promise<string>>;
@@ -41,8 +44,8 @@ const COMMITTED: Record<string, () => Promise<string>> = Object.fromEntries(
   ]),
 );
 
-/** "../docs/results/t2/results.jsonl" → "t2". */
-const committedName = (path: string) => /results\/([^/]+)\/results\.jsonl$/.exec(path)?.[1] ?? path;
+/** The committed source analysed at build time: Explore paints it with no fetch, worker or fit. */
+const READY = `repo:${committedName(committed.source)}`;
 
 interface Source {
   /** "repo:t2", "browser:smoke", "file:mine.jsonl". */
@@ -91,7 +94,13 @@ export class T2Explorer extends LitElement {
   static override styles = [
     shared,
     css`
-    .sliders { display: grid; grid-template-columns: minmax(10rem, max-content) minmax(10rem, 1fr) minmax(7rem, max-content); gap: 0.4rem 1rem; align-items: center; max-width: 60rem; }
+    .sliders { display: grid; grid-template-columns: minmax(8rem, max-content) minmax(8rem, 1fr) minmax(7rem, max-content); gap: 0.4rem 1rem; align-items: center; max-width: 60rem; }
+    /* Knobs beside the charts on a wide screen (as TensorFlow Playground), above them on a phone. */
+    .layout { display: grid; grid-template-columns: minmax(0, 1fr); gap: 1rem; }
+    @media (min-width: 75rem) { .layout { grid-template-columns: minmax(24rem, 2fr) minmax(0, 3fr); align-items: start; }
+      .knobs { position: sticky; top: 0.5rem; } .knobs .sliders { grid-template-columns: minmax(6rem, max-content) minmax(5rem, 1fr) minmax(6rem, max-content); gap: 0.4rem 0.6rem; } }
+    .charts .card { margin: 0 0 0.75rem; }
+    tr.untrusted td { color: #666; }
     .sliders input[type='range'] { width: 100%; }
     @media (max-width: 40rem) { .sliders { grid-template-columns: 1fr; } }
     .value { font-variant-numeric: tabular-nums; font-weight: 600; }
@@ -112,8 +121,15 @@ export class T2Explorer extends LitElement {
       .sort()
       .map((p) => ({
         key: `repo:${committedName(p)}`,
-        label: `${committedName(p)} (committed in the repository)`,
+        label: `${committedName(p)} (committed in the repository${`repo:${committedName(p)}` === READY ? ', analysed when the app was built' : ''})`,
       }));
+    this.sources = repo;
+    const wanted = hashParam('explore');
+    // The committed analysis paints at once; the picker learns of this browser's sweeps afterwards, since
+    // asking the GPU worker can take seconds while it starts.
+    const first =
+      repo.find((s) => s.key === wanted) ?? repo.find((s) => s.key === READY) ?? repo[0];
+    const loading = first && !wanted?.startsWith('browser:') ? this.load(first.key) : null;
     let mine: Source[] = [];
     try {
       mine = (await api.sweeps()).map((s) => ({
@@ -128,13 +144,10 @@ export class T2Explorer extends LitElement {
       ...mine,
       ...[...this.fileText.keys()].map((k) => ({ key: k, label: `${k.slice(5)} (your file)` })),
     ];
-    const wanted = hashParam('explore');
-    // The reproduction's results first: docs/results/ also holds the calibration, which is no isoFLOP grid.
-    const pick =
-      this.sources.find((s) => s.key === wanted) ??
-      this.sources.find((s) => s.key === 'repo:t2') ??
-      this.sources[0];
+    await loading;
+    const pick = this.sources.find((s) => s.key === wanted);
     if (pick && pick.key !== this.source) await this.load(pick.key);
+    else if (!this.source && this.sources[0]) await this.load(this.sources[0].key);
   }
 
   private async load(key: string): Promise<void> {
@@ -143,6 +156,12 @@ export class T2Explorer extends LitElement {
     this.errors = [];
     this.status = 'Loading…';
     const [kind, name] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+    if (key === READY) {
+      setHash({ explore: key });
+      this.records = committed.records;
+      this.useFit(committed.fit, committed.records);
+      return;
+    }
     let records: RunRecord[];
     try {
       if (kind === 'browser') records = await api.results(name);
@@ -175,22 +194,27 @@ export class T2Explorer extends LitElement {
         seed: 1,
       });
       if (this.source !== key) return; // another source was picked meanwhile
-      this.fit = fit;
-      const Cs = records.map((r) => r.C_train).filter((c) => c > 0);
-      const mid = (Math.log10(Math.min(...Cs)) + Math.log10(Math.max(...Cs))) / 2;
-      this.logC = Number(hashParam('ctrain') ?? mid.toFixed(2));
-      this.logCinf = Number(
-        hashParam('cinf') ??
-          Math.log10(
-            fit?.optimum?.C_inf ?? 2 * Math.max(...records.map((r) => r.N_nonemb)),
-          ).toFixed(2),
-      );
-      this.status = fit?.chinchilla
-        ? ''
-        : `The Chinchilla law could not be fitted: ${fit?.skipped.chinchilla ?? 'no usable runs'}.`;
+      this.useFit(fit, records);
     } catch (e) {
       this.status = `Fitting failed: ${(e as Error).message}`;
     }
+  }
+
+  /** Show a fit: the sliders start at the middle of the runs' C_train (or the link's) and the fit's C_inf. */
+  private useFit(fit: FitReport | null, records: RunRecord[]): void {
+    this.fit = fit;
+    const Cs = records.map((r) => r.C_train).filter((c) => c > 0);
+    const mid = (Math.log10(Math.min(...Cs)) + Math.log10(Math.max(...Cs))) / 2;
+    this.logC = Number(hashParam('ctrain') ?? mid.toFixed(2));
+    this.logCinf = Number(
+      hashParam('cinf') ??
+        Math.log10(fit?.optimum?.C_inf ?? 2 * Math.max(...records.map((r) => r.N_nonemb))).toFixed(
+          2,
+        ),
+    );
+    this.status = fit?.chinchilla
+      ? ''
+      : `The Chinchilla law could not be fitted: ${fit?.skipped.chinchilla ?? 'no usable runs'}.`;
   }
 
   private async pickFile(e: Event): Promise<void> {
@@ -264,45 +288,59 @@ export class T2Explorer extends LitElement {
     const warnings = fitWarnings(fit);
     const cell = (p: OptimumPoint | null | undefined, k: boolean) =>
       p && Number.isFinite(p.N)
-        ? html`<td class="num">${fmt(p.N)}${p.atBoundary ? ' (edge)' : ''}</td><td class="num">${fmt(p.D)}</td><td class="num"><strong>${fmt(p.ratio)}</strong></td><td class="num">${k ? fmt(p.k) : '1 (not charged)'}</td>`
-        : html`<td colspan="4" class="muted">not fitted</td>`;
+        ? html`<td class="num">${fmt(p.N)}${p.atBoundary ? ' (edge)' : ''}</td><td class="num"><strong>${fmt(p.ratio)}</strong></td><td class="num">${k ? fmt(p.k) : '1 (not charged)'}</td>`
+        : html`<td colspan="3" class="muted">not fitted</td>`;
     const shift =
       row?.t2_loss && row.chinchilla.ratio > 0 ? row.t2_loss.ratio / row.chinchilla.ratio : null;
     const sweep = rs[0]!.sweep;
+    const lawRow = (law: LawName, id: string, p: OptimumPoint | null | undefined, k: boolean) => {
+      const e = heldOutError(fit, law);
+      const ok = lawTrusted(fit, law);
+      return html`<tr data-law=${id} class=${ok ? '' : 'untrusted'}><td>${fittedLabel(law, fit).replace(/: .*/, '')}${ok ? '' : html` <span class="bad">untrusted</span>`}</td>${cell(p, k)}
+        <td class="num">${e === null ? '–' : `${fmt(100 * e)}%`}</td></tr>`;
+    };
+    const t2ok = lawTrusted(fit, 'T² loss law (Approach 1)');
     return html`
       <p class="notice" data-testid="explore-provenance">Fitted from ${rs.length} measured runs of <strong>${sweep}</strong>
         (${[...new Set(rs.map((r) => r.device))].slice(0, 2).join('; ')}; code ${[...new Set(rs.map((r) => r.code_version))].slice(0, 2).join(', ')}).
-        Lines are the laws fitted to those runs, not measurements; points are the runs; triangles are each isoFLOP level's measured optimum.</p>
-      ${warnings.length ? html`<ul class="error" data-testid="explore-warnings">${warnings.map((w) => html`<li>${w}</li>`)}</ul>` : ''}
-      <div class="sliders card">
-        <label for="ctrain">Training compute C_train</label>
-        <input id="ctrain" type="range" min=${cLo} max=${cHi} step="0.01" .value=${String(this.logC)} data-testid="slider-ctrain"
-          @input=${(e: Event) => this.slide('ctrain', Number((e.target as HTMLInputElement).value))} aria-valuetext=${`${fmt(C)} FLOPs`} />
-        <span class="value" data-testid="value-ctrain">${fmt(C)} FLOPs</span>
-        <label for="cinf">Inference compute C_inf</label>
-        <input id="cinf" type="range" min=${iLo} max=${iHi} step="0.01" .value=${String(this.logCinf)} data-testid="slider-cinf"
-          @input=${(e: Event) => this.slide('cinf', Number((e.target as HTMLInputElement).value))} aria-valuetext=${`${fmt(C_inf)} FLOPs per token`} />
-        <span class="value" data-testid="value-cinf">${fmt(C_inf)} FLOPs/token</span>
+        Dashed lines are laws fitted to those runs, each labelled with its error on held-out runs; points are the runs; triangles are each isoFLOP level's measured optimum.</p>
+      <div class="layout">
+        <div class="knobs">
+          <div class="sliders card">
+            <label for="ctrain">Training compute C_train</label>
+            <input id="ctrain" type="range" min=${cLo} max=${cHi} step="0.01" .value=${String(this.logC)} data-testid="slider-ctrain"
+              @input=${(e: Event) => this.slide('ctrain', Number((e.target as HTMLInputElement).value))} aria-valuetext=${`${fmt(C)} FLOPs`} />
+            <span class="value" data-testid="value-ctrain">${fmt(C)} FLOPs</span>
+            <label for="cinf">Inference compute C_inf</label>
+            <input id="cinf" type="range" min=${iLo} max=${iHi} step="0.01" .value=${String(this.logCinf)} data-testid="slider-cinf"
+              @input=${(e: Event) => this.slide('cinf', Number((e.target as HTMLInputElement).value))} aria-valuetext=${`${fmt(C_inf)} FLOPs per token`} />
+            <span class="value" data-testid="value-cinf">${fmt(C_inf)} FLOPs/token</span>
+          </div>
+          <p class="big" data-testid="explore-headline">${
+            shift === null
+              ? 'The T² loss law could not be fitted to these runs, so only Chinchilla is shown.'
+              : t2ok
+                ? html`At these budgets the fitted T² loss law wants <strong>${fmt(shift)}×</strong> Chinchilla's tokens per parameter
+                  (D*/N* ${fmt(row!.t2_loss!.ratio)} against ${fmt(row!.chinchilla.ratio)}), a model of N* = ${fmt(row!.t2_loss!.N)} drawing k* = ${fmt(row!.t2_loss!.k)} samples per question.`
+                : html`The fitted T² loss law misses the held-out runs by ${fmt(100 * (heldOutError(fit, 'T² loss law (Approach 1)') ?? NaN))}%, so no optimum of it is
+                  quoted as a result: the table shows where it points, marked untrusted. The triangles are what the runs themselves measured.`
+          }</p>
+          <div class="scroll"><table data-testid="explore-table">
+            <thead><tr><th>law</th><th class="num">N*</th><th class="num">D*/N*</th><th class="num">k* = C_inf/(2N*)</th><th class="num">held-out error</th></tr></thead>
+            <tbody>
+              ${lawRow('Chinchilla', 'chinchilla', row?.chinchilla, false)}
+              ${lawRow('T² loss law (Approach 1)', 't2-loss', row?.t2_loss, true)}
+              ${lawRow('T² accuracy law (Approach 2)', 't2-accuracy', row?.t2_accuracy, true)}
+            </tbody></table></div>
+          ${warnings.length ? html`<ul class="error" data-testid="explore-warnings">${warnings.map((w) => html`<li>${w}</li>`)}</ul>` : ''}
+        </div>
+        <div class="charts">
+          <div class="card"><t2-chart data-testid="explore-chart-n" label="optimal model size against training compute" .config=${explorerChart({ field: 'N', rows: curve, records: rs, iso, C_train: C, fit })}></t2-chart></div>
+          <div class="card"><t2-chart data-testid="explore-chart-ratio" label="optimal tokens per parameter against training compute" .config=${explorerChart({ field: 'ratio', rows: curve, records: rs, iso, C_train: C, fit })}></t2-chart></div>
+          <p class="muted">An optimum marked "(edge)" lies at the end of the N range scanned (${fmt(Nr[0])} to ${fmt(Math.min(Nr[1], C_inf / 2))}): the law would go further, the runs cannot say.
+            The T² scan stops at N = C_inf/2, where a model can afford only one sample.</p>
+        </div>
       </div>
-      <p class="big" data-testid="explore-headline">${
-        shift === null
-          ? 'The T² loss law could not be fitted to these runs, so only Chinchilla is shown.'
-          : html`At these budgets the T² loss law wants <strong>${fmt(shift)}×</strong> Chinchilla's tokens per parameter
-          (D*/N* ${fmt(row!.t2_loss!.ratio)} against ${fmt(row!.chinchilla.ratio)}), a model of N* = ${fmt(row!.t2_loss!.N)} drawing k* = ${fmt(row!.t2_loss!.k)} samples per question.`
-      }</p>
-      <div class="scroll"><table data-testid="explore-table">
-        <thead><tr><th>law (fitted)</th><th class="num">N*</th><th class="num">D*</th><th class="num">D*/N*</th><th class="num">k* = C_inf/(2N*)</th></tr></thead>
-        <tbody>
-          <tr data-law="chinchilla"><td>Chinchilla (inference free)</td>${cell(row?.chinchilla, false)}</tr>
-          <tr data-law="t2-loss"><td>T² loss law (Approach 1)</td>${cell(row?.t2_loss, true)}</tr>
-          <tr data-law="t2-accuracy"><td>T² accuracy law (Approach 2)</td>${cell(row?.t2_accuracy, true)}</tr>
-        </tbody></table></div>
-      <div class="grid2">
-        <div class="card"><t2-chart data-testid="explore-chart-n" label="optimal model size against training compute" .config=${explorerChart({ field: 'N', rows: curve, records: rs, iso, C_train: C })}></t2-chart></div>
-        <div class="card"><t2-chart data-testid="explore-chart-ratio" label="optimal tokens per parameter against training compute" .config=${explorerChart({ field: 'ratio', rows: curve, records: rs, iso, C_train: C })}></t2-chart></div>
-      </div>
-      <p class="muted">An optimum marked "(edge)" lies at the end of the N range scanned (${fmt(Nr[0])} to ${fmt(Math.min(Nr[1], C_inf / 2))}): the law would go further, the runs cannot say.
-        The T² scan stops at N = C_inf/2, where a model can afford only one sample.</p>
     `;
   }
 }

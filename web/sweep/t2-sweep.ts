@@ -3,22 +3,27 @@
 // worker; this element only draws its events. A sweep interrupted by a reload resumes by itself.
 import { LitElement, css, html } from 'lit';
 import { proxy } from 'comlink';
-import { api } from './api.ts';
-import { shared } from './styles.ts';
-import { hashParam, onHash, setHash, formatSeconds, si } from './state.ts';
-import { lossCurvesChart, lossVsTokensChart, passAtKChart, type CurveSeries } from './charts.ts';
-import { presets } from '../experiments/index.ts';
+import { api } from '../shared/gpu-client.ts';
+import { shared } from '../shared/styles.ts';
+import { hashParam, onHash, setHash, formatSeconds, si } from '../shared/state.ts';
+import {
+  lossCurvesChart,
+  lossVsTokensChart,
+  passAtKChart,
+  type CurveSeries,
+} from '../shared/view-charts.ts';
+import { presets } from '../../experiments/index.ts';
 import {
   expandRuns,
   validateExperiment,
   type Experiment,
   type RunSpec,
-} from '../src/sweep/experiment.ts';
-import type { RunRecord } from '../src/sweep/record.ts';
-import type { SweepProgress } from '../src/sweep/runner.ts';
-import type { SweepEvent, SweepState } from '../src/worker/api.ts';
-import { firstRuns } from '../src/worker/session.ts';
-import { labById, type Lab } from './labs.ts';
+} from '../../src/sweep/experiment.ts';
+import type { RunRecord } from '../../src/sweep/record.ts';
+import type { SweepProgress } from '../../src/sweep/runner.ts';
+import type { SweepEvent, SweepState } from '../../src/worker/api.ts';
+import { firstRuns } from '../../src/worker/session.ts';
+import { labById, labs, type Lab } from '../labs/labs.ts';
 import {
   ProgressDisplay,
   formatModels,
@@ -27,8 +32,8 @@ import {
   parseList,
   parseModels,
   runWeight,
-} from './classroom.ts';
-import './t2-chart.ts';
+} from '../shared/classroom-logic.ts';
+import '../shared/t2-chart.ts';
 
 interface Checked {
   exp: Experiment | null;
@@ -273,7 +278,14 @@ export class T2Sweep extends LitElement {
     const preset = hashParam('preset');
     let text = this.text;
     if (exp) {
-      this.preset = '';
+      let compact = exp;
+      try {
+        compact = JSON.stringify(JSON.parse(exp));
+      } catch {
+        // shown with its error message below
+      }
+      // A grid that is a preset, unedited, is that preset: the box names it, never "(edited grid)".
+      this.preset = Object.keys(presets).find((k) => JSON.stringify(presets[k]) === compact) ?? '';
       // The editor's own edits come back here unchanged; a link's compact JSON is shown indented.
       if (exp !== this.text) {
         try {
@@ -615,7 +627,7 @@ export class T2Sweep extends LitElement {
       <div class="controls">
         <label>Preset
           <select @change=${(e: Event) => this.pickPreset((e.target as HTMLSelectElement).value)} ?disabled=${this.running} data-testid="preset">
-            ${this.preset === '' ? html`<option value="" selected>(edited grid)</option>` : ''}
+            ${this.preset === '' ? html`<option value="" selected>${this.gridOrigin()}</option>` : ''}
             ${Object.keys(presets).map((k) => html`<option value=${k} ?selected=${k === this.preset}>${k}</option>`)}
           </select>
         </label>
@@ -674,9 +686,24 @@ export class T2Sweep extends LitElement {
     `;
   }
 
+  /** What the preset box says for a grid that is no preset: the lab it came from, else "(edited grid)". */
+  private gridOrigin(): string {
+    let text: string;
+    try {
+      text = JSON.stringify(JSON.parse(this.text));
+    } catch {
+      return '(edited grid)';
+    }
+    const lab = labs.find((l) => [l.grid, l.cpu].some((g) => g && JSON.stringify(g) === text));
+    return lab ? `(the lab's grid: ${lab.title.replace(/:.*/, '')})` : '(edited grid)';
+  }
+
   private stateText(done: number, total: number): string {
+    // "Done" whenever every run is finished (a finished sweep loaded from storage is not "not started").
+    if (total > 0 && done === total && !this.running && this.state !== 'error')
+      return `${done} of ${total} runs finished · done`;
     const s = {
-      idle: 'not started',
+      idle: done ? 'paused' : 'not started',
       running: 'running',
       pausing: 'pausing: saving a checkpoint…',
       paused: 'paused',
@@ -716,7 +743,7 @@ export class T2Sweep extends LitElement {
     return html`
       <h3>Runs</h3>
       <table data-testid="runs">
-        <thead><tr><th>run</th><th class="num">N (non-emb.)</th><th class="num">D tokens</th><th class="num">D/N</th><th>status</th><th class="num">held-out loss</th><th class="num">pass@1</th></tr></thead>
+        <thead><tr><th>run</th><th class="num">N (non-emb.)</th><th class="num">D tokens</th><th class="num">D/N</th><th>status</th><th class="num">held-out loss</th><th class="num">pass@1, sampled (n = ${this.checked.exp?.sampling.n ?? '–'})</th></tr></thead>
         <tbody>
           ${runs.map((r) => {
             const x = rec.get(r.id);

@@ -1,0 +1,10 @@
+// Which committed results the app opens with: the landing view's picture and Explore's first choice.
+// A new reproduction lands by changing this one path and running
+//   npx tsx web/explore/precompute.ts
+// which writes the analysis the app paints from at load (web/explore/committed-analysis.json);
+// test/browser/committed.test.ts fails, naming that command, while the two disagree.
+export const COMMITTED_SOURCE = 'docs/results/t2/results.jsonl';
+
+/** "docs/results/t2/results.jsonl" → "t2": the name Explore's picker and its link (explore=repo:t2) use. */
+export const committedName = (path: string) =>
+  /results\/([^/]+)\/results\.jsonl$/.exec(path)?.[1] ?? path;

@@ -1,0 +1,61 @@
+// Node script, not part of the page: analyse COMMITTED_SOURCE once, so the app paints from it at load.
+//   npx tsx web/explore/precompute.ts
+// Writes web/explore/committed-analysis.json: records without their sample text (p, n, c per question
+// stay; pass@k of every k follows from them), the laws' fits with Explore's options, and the isoFLOP
+// analysis at the default C_inf. test/browser/committed.test.ts checks it matches the source's bytes.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { format, resolveConfig } from 'prettier';
+import { fitAll } from '../../src/fit/fit.ts';
+import { pointsFromRecords } from '../../src/fit/points.ts';
+import { isoflopAnalysis } from '../../src/fit/isoflop.ts';
+import { parseRecordsJsonl, type RunRecord } from '../../src/sweep/record.ts';
+import { presets } from '../../experiments/index.ts';
+import { COMMITTED_SOURCE } from './committed-source.ts';
+import type { CommittedAnalysis } from './committed.ts';
+
+/** A record as the app needs it: per-question p, n, c (and chance, where a record has it), no samples. */
+export function slim(r: RunRecord): RunRecord {
+  return {
+    ...r,
+    curve: [],
+    questions: r.questions.map(({ samples: _s, correct: _c, ...q }) => q),
+  };
+}
+
+const root = new URL('../../', import.meta.url);
+const bytes = readFileSync(new URL(COMMITTED_SOURCE, root));
+const { records, errors } = parseRecordsJsonl(bytes.toString('utf8'));
+if (errors.length) console.warn(`${errors.length} unreadable lines skipped`);
+const sweep = records[0]?.sweep ?? '';
+const options = { bootstrap: 50, heldOutRatio: presets[sweep]?.holdout_ratio ?? null, seed: 1 };
+const t0 = performance.now();
+const { points } = pointsFromRecords(records);
+const fit = points.length
+  ? fitAll(points, {
+      bootstrap: options.bootstrap,
+      heldOutRatio: options.heldOutRatio ?? undefined,
+      seed: 1,
+    })
+  : null;
+const iso = isoflopAnalysis(records, { bootstrap: 200, seed: 1 });
+const out: CommittedAnalysis = {
+  source: COMMITTED_SOURCE,
+  sha256: createHash('sha256').update(bytes).digest('hex'),
+  options,
+  records: records.map(slim),
+  fit,
+  iso,
+};
+const file = new URL('./committed-analysis.json', import.meta.url);
+// Formatted as `npm run format:check` wants it, so a regenerated file passes CI as written.
+writeFileSync(
+  file,
+  await format(JSON.stringify(out), {
+    ...(await resolveConfig(file.pathname)),
+    parser: 'json',
+  }),
+);
+console.log(
+  `${records.length} runs of ${COMMITTED_SOURCE} analysed in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${file.pathname}`,
+);
