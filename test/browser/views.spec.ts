@@ -31,6 +31,8 @@ test('the app lands on the idea: a picture from the committed results and every 
   await expect(home.getByTestId('landing-reading')).toContainText('C_train');
   await expect(home.getByTestId('landing-honest')).toContainText('What did not reproduce');
   await expect(home.getByTestId('landing-honest')).toContainText('no optimum from it');
+  // Each level's shift in the fit's own words, resolution included: two optima at one run are no shift.
+  await expect(home.getByTestId('landing-shifts')).toContainText('same run');
   const labels = await home
     .getByTestId('landing-chart')
     .evaluate((el) =>

@@ -74,7 +74,6 @@ export class T2Landing extends LitElement {
     const t2err = fit?.held_out?.t2_loss_err ?? null;
     const bracketed = committed.iso.levels.filter((l) => l.loss?.inside);
     const lossRatios = bracketed.map((l) => l.loss!.D_over_N);
-    const both = committed.iso.levels.filter((l) => l.loss?.inside && l.t2?.inside && l.ratio);
     const name = committedName(committed.source);
     return html`
       <div class="pic">
@@ -96,14 +95,12 @@ export class T2Landing extends LitElement {
             with tries paid for it is <strong>N = ${n0(pic.bestK.N)} (${pct(pic.bestK.passK)})</strong>${pic.bestK.N < pic.best1.N ? ', a smaller model' : pic.bestK.N === pic.best1.N ? ', the same size' : ''}.
             ${pic.bestK.passK_sampled !== null ? html`Counted from ${pic.n} samples per question instead, it solves ${pct(pic.bestK.passK_sampled)}.` : ''}
             ${pic.bestK.chanceK !== null ? html`A guesser who knows the answer format would solve ${pct(pic.bestK.chanceK)} with as many tries.` : ''}</p>
-          <p class="notice" data-testid="landing-honest"><strong>What did not reproduce.</strong>
-            ${
-              both.length
-                ? html`Measured directly, paying for samples moved the best size by
-                ${both.map((l) => `${fmt(l.ratio!.value)}× in tokens per parameter at C_train = ${fmt(l.C_train)}`).join('; ')}
-                (the paper's optima sit at 30–150× Chinchilla's tokens per parameter).`
-                : 'No level brackets both optima, so the shift is not measured here.'
-            }
+          <div class="notice" data-testid="landing-honest"><strong>What did not reproduce.</strong>
+            Measured directly, level by level (each level's two optima, with their resolution):
+            <ul data-testid="landing-shifts">
+              ${committed.iso.levels.map((l) => html`<li>C_train = ${fmt(l.C_train)}: ${l.shift?.text ?? 'not measured'}</li>`)}
+            </ul>
+            The paper's optima sit at 30–150× Chinchilla's tokens per parameter.
             ${
               lossRatios.length
                 ? html`On this one-task toy the loss-optimal model already reads ${n0(Math.min(...lossRatios))}–${n0(Math.max(...lossRatios))} tokens per parameter
@@ -115,7 +112,7 @@ export class T2Landing extends LitElement {
                 ? html`The fitted T² law misses held-out runs by ${percentError(t2err)}, so this app quotes no optimum from it.`
                 : ''
             }
-            Source: <code>${committed.source}</code> (${committed.records.length} runs, "${name}").</p>
+            Source: <code>${committed.source}</code> (${committed.records.length} runs, "${name}").</div>
         </div>
       </div>
     `;
