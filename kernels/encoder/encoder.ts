@@ -7,7 +7,7 @@
 // vocabulary, where that costs less than one matmul; a GPT-2 vocabulary would need a sort first.
 // Versions: v1 one invocation per output element (the backward reads the tokens V·C times); v2 one invocation
 // per 4 channels with vec4 loads (the backward's dwte part: per 8 vocabulary rows and 4 channels, so it reads
-// the tokens V·C/32 times). v2 is the default of forward and backward: faster on lavapipe (README, Kernels).
+// the tokens V·C/32 times). v2 is the default of forward and backward: faster on lavapipe (docs/guide/kernels-and-benchmarks.md).
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import { checkSizes, defineKernel } from '../../src/gpu/kernel.ts';
 import forward1 from './encoder_forward.v1.wgsl?raw';
