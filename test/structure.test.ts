@@ -186,8 +186,25 @@ const LAYERS: [part: string, mayImport: string[]][] = [
   ['src/train', ['src/checkpoint', 'src/model', 'kernels', 'src/gpu', 'src/data', 'src/config.ts']],
   ['src/sample', ['src/model', 'kernels', 'src/gpu', 'src/stats', 'src/data', 'src/config.ts']],
   [
+    'src/sweep',
+    [
+      'src/train',
+      'src/sample',
+      'src/checkpoint',
+      'src/model',
+      'kernels',
+      'src/gpu',
+      'src/stats',
+      'src/data',
+      'src/config.ts',
+    ],
+  ],
+  // The measurement wing: benchmarks and the kernel tuner, above everything a run uses, so that no run
+  // can reach them (see TRAINING_PATH); a run reads only the stored result (src/sweep/kernel-choice.ts).
+  [
     'src/bench',
     [
+      'src/sweep',
       'src/train',
       'src/sample',
       'src/model',
@@ -196,20 +213,6 @@ const LAYERS: [part: string, mayImport: string[]][] = [
       'src/data',
       'src/config.ts',
       'src/util',
-    ],
-  ],
-  [
-    'src/sweep',
-    [
-      'src/bench',
-      'src/train',
-      'src/sample',
-      'src/checkpoint',
-      'src/model',
-      'src/gpu',
-      'src/stats',
-      'src/data',
-      'src/config.ts',
     ],
   ],
   ['src/fit', ['src/sweep', 'src/stats', 'src/util']],
@@ -343,6 +346,36 @@ function upwardImports(
   return bad.sort((x, y) => x.message.localeCompare(y.message));
 }
 
+// What a training run executes: the sweep driver and runner, the trainer, the sampler, the model. None of
+// it may import the benchmarks or the kernel tuner, even through another file: a run reads the tuner's
+// stored result (src/sweep/kernel-choice.ts) and never races kernels itself.
+const TRAINING_PATH = ['src/sweep', 'src/train', 'src/sample', 'src/model'];
+const MEASUREMENT = 'src/bench';
+
+/** For each training-path file that reaches the measurement wing, one import chain to it. */
+function measurementReach(graph: Map<string, string[]>): string[] {
+  const chains: string[] = [];
+  for (const start of [...graph.keys()].filter((f) => TRAINING_PATH.includes(partOf(f))).sort()) {
+    const prev = new Map<string, string>([[start, '']]);
+    const queue = [start];
+    while (queue.length) {
+      const f = queue.shift()!;
+      if (partOf(f) === MEASUREMENT) {
+        const chain = [f];
+        for (let p = prev.get(f)!; p; p = prev.get(p)!) chain.unshift(p);
+        chains.push(chain.join(' -> '));
+        break;
+      }
+      for (const t of graph.get(f) ?? [])
+        if (!prev.has(t)) {
+          prev.set(t, f);
+          queue.push(t);
+        }
+    }
+  }
+  return chains;
+}
+
 describe('the import graph', () => {
   const graph = importGraph();
 
@@ -381,6 +414,20 @@ describe('the import graph', () => {
     expect(upwardImports(graph).map((i) => i.message)).toEqual([]);
   });
 
+  it("nothing on a training run's path reaches the measurement wing (TRAINING_PATH, src/bench)", () => {
+    expect(measurementReach(graph)).toEqual([]);
+    // And the check itself catches an indirect import: sweep -> train -> bench.
+    const g = new Map([
+      ['src/sweep/driver.ts', ['src/train/trainer.ts']],
+      ['src/train/trainer.ts', ['src/bench/autotune.ts']],
+      ['src/bench/autotune.ts', []],
+    ]);
+    expect(measurementReach(g)).toEqual([
+      'src/sweep/driver.ts -> src/train/trainer.ts -> src/bench/autotune.ts',
+      'src/train/trainer.ts -> src/bench/autotune.ts',
+    ]);
+  });
+
   it("each folder's main file opens with a banner that names the parts it imports and is imported by, as LAYERS does", () => {
     const MAIN: Record<string, string> = {
       'src/util': 'src/util/rng.ts',
@@ -415,13 +462,19 @@ describe('the import graph', () => {
         LAYERS.filter(([, m]) => m.includes(part))
           .map(([p]) => short(p))
           .join(', ') || 'nothing';
-      const want = [
-        `${part}${part.endsWith('.ts') ? '' : '/'}: `,
-        `Imports ${may}; imported by ${by}`,
-      ];
-      return want.every((w) => banner.includes(w))
+      // The same parts in any order: moving a part in the table need not reword every banner below it.
+      const set = (list: string) => list.split(', ').sort().join(', ');
+      const m = /Imports (.+?); imported by (.+?)(?: \(|: |\.(?: |$)|$)/.exec(banner);
+      const ok =
+        banner.startsWith(`${part}${part.endsWith('.ts') ? '' : '/'}: `) &&
+        m !== null &&
+        set(m[1]!) === set(may) &&
+        set(m[2]!) === set(by);
+      return ok
         ? []
-        : [`${file}: its banner should say "${want.join('...')}", it says "${banner}"`];
+        : [
+            `${file}: its banner should say "${part}/: ...Imports ${may}; imported by ${by}" (in any order), it says "${banner}"`,
+          ];
     });
     expect(wrong).toEqual([]);
   });

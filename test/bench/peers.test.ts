@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatPeerBench, trainCase } from '../../src/bench/peers/peers.ts';
 import { runPeerBenchNode } from '../../src/node/peers.ts';
-import { memoryStore } from '../../src/bench/autotune.ts';
+import { memoryStore } from '../../src/sweep/kernel-choice.ts';
 import { describeGpu } from '../helpers.ts';
 
 describe('trainCase', () => {

@@ -16,7 +16,7 @@ import type { RunRecord } from '../../src/sweep/record.ts';
 import { recordOf } from './fixture.ts';
 import { SweepSession, dbChoiceStore } from '../../src/worker/session.ts';
 import { memoryDb } from '../../src/worker/db.ts';
-import { describeChoices, storedRecords } from '../../src/bench/autotune.ts';
+import { defaultKernels, describeChoices, storedRecords } from '../../src/sweep/kernel-choice.ts';
 import { describeGpu } from '../helpers.ts';
 
 const spec = {
@@ -127,7 +127,7 @@ describe('the sweep driver', () => {
 
 describeGpu('the worker host of the driver', (gpu) => {
   it(
-    'measures the kernel choice per adapter once, keeps it in the LabDb (IndexedDB), and estimates from kept step times',
+    "runs on the adapter class's default kernels without measuring any, records them, and estimates from kept step times",
     { timeout: 300_000 },
     async () => {
       const db = memoryDb();
@@ -140,10 +140,13 @@ describeGpu('the worker host of the driver', (gpu) => {
       const logs: string[] = [];
       const result = await session.start(exp, {}, (e) => e.type === 'log' && logs.push(e.message));
       expect(result).toMatchObject({ ran: 1, paused: false });
-      const kept = Object.values(await storedRecords(gpu, dbChoiceStore(db)));
-      expect(kept).toHaveLength(1); // one record for this adapter and these shapes
-      expect(describeChoices(gpu)).toContain(`v${kept[0]!.choices.matmul}`); // what the sweep ran
-      expect(logs.join('\n')).toMatch(/kernel choice measured on this adapter and kept/);
+      // No race on a run's path: nothing measured, nothing stored; the run says and records what it used.
+      expect(await storedRecords(gpu, dbChoiceStore(db))).toEqual({});
+      const [rec] = await db.records(exp.name);
+      expect(rec!.kernels).toEqual(defaultKernels(gpu));
+      expect(rec!.kernels_source).toBe('default');
+      expect(describeChoices(gpu)).toContain(`v${rec!.kernels!.matmul}`);
+      expect(logs.join('\n')).toMatch(/L1-C16-H2: kernels matmul v\d.*\(the default for /);
       // The estimate times the size once, keeps it, and a second call reads it back.
       const est = await session.estimate(exp);
       expect(est.measuredNow).toEqual(['L1-C16-H2']);

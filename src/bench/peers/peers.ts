@@ -6,7 +6,7 @@
 // (src/node/peers.ts in Node; in a browser worker it already does) and passes our Gpu in.
 import type { Gpu } from '../../gpu/context.ts';
 import { median } from '../../gpu/context.ts';
-import type { ChoiceStore } from '../autotune.ts';
+import type { ChoiceStore } from '../../sweep/kernel-choice.ts';
 import { GPT, trainingFlopsPerToken } from '../../model/gpt.ts';
 import type { Ops } from '../../model/ops.ts';
 import { VOCAB_SIZE } from '../../data/tokenizer.ts';
