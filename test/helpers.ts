@@ -55,21 +55,39 @@ export function expectClose(
   }
 }
 
-/** One test per case of a kernel's table (kernels/<name>/<name>.cases.ts): every output within the case's tolerance. */
+/** `npm run test:quick`: the quick tier (vitest.config.ts). */
+export const QUICK_TIER = process.env.T2LAB_TEST_TIER === 'quick';
+
+/**
+ * The clock limit of one kernel check. A check's time is mostly its pipelines' first compile, which on a
+ * software adapter is seconds per variant when idle and was over 120 s for one matmul v4 rows=32 variant
+ * at load 15: correct code, failed by a clock. So a check may take long; only a hang fails it.
+ */
+export const CHECK_TIMEOUT_MS = 900_000;
+
+/**
+ * One test per case of a kernel's table (kernels/<name>/<name>.cases.ts): every output within the case's
+ * tolerance. The quick tier runs only the cases the browser self-check runs (`quick` not false).
+ */
 export function itChecks(gpu: Gpu, checks: readonly CheckCase[]): void {
   for (const c of checks) {
-    it(`${c.kernel} ${c.version} ${c.shape}: matches the float64 reference (atol ${c.atol}, rtol ${c.rtol})`, async () => {
-      const outputs = await c.run(gpu);
-      expect(outputs.length, 'outputs').toBeGreaterThan(0);
-      for (const o of outputs)
-        expectClose(
-          o.got,
-          o.want,
-          o.atol ?? c.atol,
-          o.rtol ?? c.rtol,
-          `${c.version} ${c.shape}: ${o.what}`,
-        );
-    });
+    if (QUICK_TIER && c.quick === false) continue;
+    it(
+      `${c.kernel} ${c.version} ${c.shape}: matches the float64 reference (atol ${c.atol}, rtol ${c.rtol})`,
+      { timeout: CHECK_TIMEOUT_MS },
+      async () => {
+        const outputs = await c.run(gpu);
+        expect(outputs.length, 'outputs').toBeGreaterThan(0);
+        for (const o of outputs)
+          expectClose(
+            o.got,
+            o.want,
+            o.atol ?? c.atol,
+            o.rtol ?? c.rtol,
+            `${c.version} ${c.shape}: ${o.what}`,
+          );
+      },
+    );
   }
 }
 

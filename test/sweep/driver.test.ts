@@ -126,46 +126,42 @@ describe('the sweep driver', () => {
 });
 
 describeGpu('the worker host of the driver', (gpu) => {
-  it(
-    "runs on the adapter class's default kernels without measuring any, records them, and estimates from kept step times",
-    { timeout: 300_000 },
-    async () => {
-      const db = memoryDb();
-      const session = new SweepSession(
-        db,
-        async () => gpu,
-        () => {},
-      );
-      const exp = { ...spec, budgets: { tokens_per_param: [1] } };
-      const logs: string[] = [];
-      const result = await session.start(exp, {}, (e) => e.type === 'log' && logs.push(e.message));
-      expect(result).toMatchObject({ ran: 1, paused: false });
-      // No race on a run's path: nothing measured, nothing stored; the run says and records what it used.
-      expect(await storedRecords(gpu, dbChoiceStore(db))).toEqual({});
-      const [rec] = await db.records(exp.name);
-      expect(rec!.kernels).toEqual(defaultKernels(gpu));
-      expect(rec!.kernels_source).toBe('default');
-      expect(describeChoices(gpu)).toContain(`v${rec!.kernels!.matmul}`);
-      expect(logs.join('\n')).toMatch(/L1-C16-H2: kernels matmul v\d.*\(the default for /);
-      // The estimate times the size once, keeps it, and a second call reads it back.
-      const est = await session.estimate(exp);
-      expect(est.measuredNow).toEqual(['L1-C16-H2']);
-      expect(est.total_s).toBeGreaterThan(0);
-      expect(est.runs[0]!.basis).toBe('measured');
-      const again = await session.estimate(exp);
-      expect(again.measuredNow).toEqual([]);
-      expect(again.total_s).toBe(est.total_s);
-      // The browser refuses a changed preset as the CLI does, and says so in the sweep's state.
-      const states: string[] = [];
-      const changed = { ...exp, base: { ...exp.base, lr: 3e-3 } };
-      await expect(
-        session.start(
-          changed,
-          {},
-          (e) => e.type === 'state' && states.push(`${e.state} ${e.error ?? ''}`),
-        ),
-      ).rejects.toThrow(/lr: 0\.01 → 0\.003 \(1 run: L1-C16-H2\/D\/N=1\/s1\)/);
-      expect(states.at(-1)).toMatch(/^error the experiment "tiny" has changed/);
-    },
-  );
+  it("runs on the adapter class's default kernels without measuring any, records them, and estimates from kept step times", async () => {
+    const db = memoryDb();
+    const session = new SweepSession(
+      db,
+      async () => gpu,
+      () => {},
+    );
+    const exp = { ...spec, budgets: { tokens_per_param: [1] } };
+    const logs: string[] = [];
+    const result = await session.start(exp, {}, (e) => e.type === 'log' && logs.push(e.message));
+    expect(result).toMatchObject({ ran: 1, paused: false });
+    // No race on a run's path: nothing measured, nothing stored; the run says and records what it used.
+    expect(await storedRecords(gpu, dbChoiceStore(db))).toEqual({});
+    const [rec] = await db.records(exp.name);
+    expect(rec!.kernels).toEqual(defaultKernels(gpu));
+    expect(rec!.kernels_source).toBe('default');
+    expect(describeChoices(gpu)).toContain(`v${rec!.kernels!.matmul}`);
+    expect(logs.join('\n')).toMatch(/L1-C16-H2: kernels matmul v\d.*\(the default for /);
+    // The estimate times the size once, keeps it, and a second call reads it back.
+    const est = await session.estimate(exp);
+    expect(est.measuredNow).toEqual(['L1-C16-H2']);
+    expect(est.total_s).toBeGreaterThan(0);
+    expect(est.runs[0]!.basis).toBe('measured');
+    const again = await session.estimate(exp);
+    expect(again.measuredNow).toEqual([]);
+    expect(again.total_s).toBe(est.total_s);
+    // The browser refuses a changed preset as the CLI does, and says so in the sweep's state.
+    const states: string[] = [];
+    const changed = { ...exp, base: { ...exp.base, lr: 3e-3 } };
+    await expect(
+      session.start(
+        changed,
+        {},
+        (e) => e.type === 'state' && states.push(`${e.state} ${e.error ?? ''}`),
+      ),
+    ).rejects.toThrow(/lr: 0\.01 → 0\.003 \(1 run: L1-C16-H2\/D\/N=1\/s1\)/);
+    expect(states.at(-1)).toMatch(/^error the experiment "tiny" has changed/);
+  });
 });
