@@ -116,8 +116,8 @@ export function encoder_backward(
   } else {
     const C4 = Math.ceil(C / 4),
       WG = WORKGROUP_V2_BACKWARD;
-    // Narrow rows (fewer 4-channel groups than a workgroup): lanes take several vocabulary blocks (2.8x at C=8);
-    // wide ones: a workgroup takes one block, which the compiler then knows is uniform (~10% at C=64).
+    // Narrow rows (fewer 4-channel groups than a workgroup): lanes take several vocabulary blocks (else most idle);
+    // wide ones: a workgroup takes one block, which the compiler then knows is uniform.
     const narrow = C4 < WG;
     const wteGroups = narrow
       ? Math.ceil((Math.ceil(V / VB) * C4) / WG)

@@ -82,9 +82,9 @@ const GIVE_UP = 1.25;
 
 /**
  * Where the costliest shape decides: within this multiple of the fastest, the tile already in use is kept,
- * and a taller tile enters only after the step up before it paid by more (see measure). Cold races of
- * smoke's models timed one tile 0.56-0.91 ms on the same shape in different processes, and the tiles
- * within 3-8% of each other, in an order that changed from run to run: that far apart is noise here.
+ * and a taller tile enters only after the step up before it paid by more (see measure): cold races on
+ * lavapipe timed one tile further apart across processes than the tiles were from each other
+ * (docs/results/bench/coldrace.txt), so a gap that small is noise there.
  */
 const TIE = 1.1;
 /** Interleaved timing rounds of the costliest shape when it alone decides (see measure). */
@@ -93,12 +93,10 @@ const ROUNDS = 3;
 /**
  * The shapes the matmul race times, by `decide` (AutotuneOptions). A model's matmuls come in ~7 forms
  * (transposes, bias, accumulate, GELU epilogue), each a pipeline of its own per candidate, and on a
- * software adapter each is seconds of JIT at its first dispatch: racing 3-4 v4 tiles over every form made
- * the cold race of smoke's first model 14-41 s (15-24 pipelines) in six runs, at worst more than all of
- * smoke's training, and three such races chose rows 24, 16 and 8, the tiles being within noise of each
- * other (deciding on the costliest shape: 8.3-8.5 s, 10 pipelines). Where the full
- * race timed every shape (5 stored lavapipe records), the costliest shape alone picked the same tile or,
- * where it did not, one whose total was 2-3% behind. So there the costliest shape decides: each candidate
+ * software adapter each is seconds of JIT at its first dispatch: racing every v4 tile over every form
+ * cost about twice what deciding on the costliest shape does (docs/results/bench/coldrace.txt), and where
+ * the full race timed every shape the costliest shape alone picked the same tile or one within a few % on
+ * the total. So there the costliest shape decides: each candidate
  * builds one pipeline to race, and only the winner builds the other forms (which its steps need anyway).
  * On a GPU a compile is milliseconds and every shape is timed.
  */
@@ -141,8 +139,7 @@ function candidateChoices(c: MatmulCandidate): Record<string, number> {
 /**
  * The versions worth timing here: v1 (naive) never wins; v3's barriers make it slow and seconds-long to
  * compile on CPU adapters; and where v4 runs its subgroup-broadcast path on a CPU adapter (lavapipe), v2
- * lost to it at every shape of 57 stored lavapipe records (1.3-1.8x where timed to the end, dropped
- * over 1.25x after the first shape elsewhere), so it would only cost compiles there.
+ * lost to it at every shape of every stored lavapipe race, so it would only cost compiles there.
  */
 export function matmulCandidates(gpu: Gpu): MatmulCandidate[] {
   const out: MatmulCandidate[] = [];
@@ -508,9 +505,9 @@ async function checkCandidate(
  * The attention versions worth timing here: those the device runs (v3 needs the subgroups feature), less these
  * on software adapters: v1, which lost to v2 at every bench shape there (each row loads every key itself); v4,
  * whose workgroup barriers a CPU adapter runs slowly (as matmul v3's, which matmulCandidates skips there too);
- * and v2 where v3 shares its loads by broadcast (8-lane subgroups, lavapipe): v3 won 12 of the 13 stored
- * lavapipe records that timed both (1.6-4.6x) and tied the 13th (1.01x at head size 8), so timing v2 there
- * would only cost its compiles, one per head size and pass.
+ * and v2 where v3 shares its loads by broadcast (8-lane subgroups, lavapipe): v3 won or tied every stored
+ * lavapipe race that timed both (docs/results/bench/bench-attention.txt for the kernels alone), so timing
+ * v2 there would only cost its compiles, one per head size and pass.
  */
 export function attentionCandidates(gpu: Gpu): AttentionVersion[] {
   const all = Object.keys(attention_versions).map(Number) as AttentionVersion[];

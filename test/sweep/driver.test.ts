@@ -1,5 +1,5 @@
 // The one sweep driver: a changed experiment under the same sweep is refused with the list of what
-// changed (issue 14: "4 already done, 0 to run" reused stale results after lr and questions changed),
+// changed (once, "4 already done, 0 to run" reused stale results after lr and questions changed),
 // before any device is opened; runs new to the grid simply run; the estimate's time model.
 import { describe, expect, it } from 'vitest';
 import { validateExperiment, expandRuns } from '../../src/sweep/experiment.ts';

@@ -312,7 +312,7 @@ function relDiff(a: Float32Array, b: Float32Array): number {
   return absDiff(a, b) / Math.max(scale, 1e-30);
 }
 
-/** The report as a text table, one line per row, with the goals of issue 7 checked underneath. */
+/** The report as a text table, one line per row, with the peer goals checked underneath. */
 export function formatPeerBench(r: PeerReport): string {
   const names = [...new Set(r.rows.flatMap((x) => x.peers.map((p) => p.name)))];
   const head = [
