@@ -9,7 +9,7 @@
 // - the experiment's settings are checked against the runs already done: a changed experiment (another
 //   lr, other sampling) under the same sweep is refused with the list of what changed, never silently
 //   reused; runs new to the grid (another seed, a larger model) simply run;
-// - before each run, its kernel versions (src/choice/: the experiment's pins, overrides, a measurement
+// - before each run, its kernel versions (kernel-choice.ts: the experiment's pins, overrides, a measurement
 //   stored by `t2lab tune` or the Kernels page, else the adapter class's default); nothing is timed here;
 // - a lost GPU device is recreated and the sweep goes on from the last resume checkpoint, with a notice;
 // - the ETA and the overall fraction come from the time model of src/sweep/estimate.ts when given.
@@ -19,6 +19,7 @@ import {
   modelMatmulShapes,
   type ChoiceStore,
   type KernelChoice,
+  type KernelPins,
 } from './kernel-choice.ts';
 import { modelShape, parseMix } from '../config.ts';
 import { expandRuns, type Experiment, type RunSpec } from './experiment.ts';
@@ -181,7 +182,7 @@ export async function chooseKernels(
   gpu: Gpu,
   config: RunSpec['config'],
   kernels: SweepHost['kernels'],
-  pins?: Record<string, number>,
+  pins?: KernelPins,
 ): Promise<KernelChoice> {
   return chooseKernelVersions(gpu, modelMatmulShapes(modelShape(config), config.batch_size), {
     pins,

@@ -14,7 +14,7 @@ import {
 import { paramCount } from '../model/gpt.ts';
 import { taskNames } from '../data/tasks.ts';
 import { evaluationQuestions } from '../sample/evaluate.ts';
-import { parseKernelChoices } from './kernel-choice.ts';
+import { parseKernelChoices, type KernelPins } from './kernel-choice.ts';
 
 export interface ModelSize {
   n_layer: number;
@@ -66,8 +66,9 @@ export interface Experiment {
    * Kernel versions every run uses, whatever was measured on the machine (e.g. { matmul: 4, matmul_rows: 8,
    * attention: 3 }): the same experiment, or lab link, then gives the same bits on the same adapter class
    * in any browser or clone. Unpinned kernels take the stored measurement or the adapter's default.
+   * 'default': the adapter class's defaults, whatever was measured here (works on every adapter class).
    */
-  kernels?: Record<string, number>;
+  kernels?: KernelPins;
 }
 
 export interface RunSpec {
@@ -348,10 +349,12 @@ export function validateExperiment(e: unknown, source = 'experiment'): Experimen
     !(typeof x.holdout_ratio === 'number' && x.holdout_ratio > 0)
   )
     fail('"holdout_ratio" must be a number > 0');
-  if (x.kernels !== undefined) {
+  if (x.kernels !== undefined && x.kernels !== 'default') {
     const k = x.kernels as Record<string, unknown>;
     if (!k || typeof k !== 'object' || Array.isArray(k))
-      fail('"kernels" must be an object of kernel versions, e.g. { matmul: 4, attention: 3 }');
+      fail(
+        '"kernels" must be "default" or an object of kernel versions, e.g. { matmul: 4, attention: 3 }',
+      );
     try {
       parseKernelChoices(
         Object.entries(k)

@@ -242,9 +242,17 @@ export function adapterClass(gpu: Gpu): string {
     : `a GPU (${a.vendor})`;
 }
 
+/**
+ * An experiment's `kernels`: versions by name ({ matmul: 4, attention: 3 }), or 'default', the adapter
+ * class's defaults whatever this machine measured: a link that works on every adapter class and gives the
+ * same bits on the same class.
+ */
+export type KernelPins = Record<string, number> | 'default';
+
 /** What a run's choice is made from, strongest first (see the file's opening comment). */
 export interface ChoiceInputs {
-  pins?: Record<string, number>;
+  /** Versions to use whatever else says; 'default': the adapter class's defaults, ignoring overrides and the store. */
+  pins?: KernelPins;
   overrides?: Record<string, number>;
   store?: ChoiceStore;
 }
@@ -260,6 +268,7 @@ export async function resolveKernelVersions(
   shapes: KernelShapes,
   opts: ChoiceInputs = {},
 ): Promise<KernelChoice> {
+  if (opts.pins === 'default') return { choices: defaultKernels(gpu), source: 'pinned' };
   const pins = opts.pins ?? {};
   const overrides = opts.overrides ?? {};
   const record = opts.store ? (await storedRecords(gpu, opts.store))[shapesKey(shapes)] : undefined;
@@ -297,11 +306,16 @@ export async function chooseKernelVersions(
   return c;
 }
 
+const same = (a: Record<string, number>, b: Record<string, number>) =>
+  JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort());
+
 /** Where a choice came from, in words: "pinned by the experiment", "measured 2026-12-01T…", ... */
 export function describeSource(c: KernelChoice, gpu: Gpu): string {
   switch (c.source) {
     case 'pinned':
-      return 'pinned by the experiment';
+      return c.record || !same(c.choices, defaultKernels(gpu))
+        ? 'pinned by the experiment'
+        : `pinned by the experiment: the default for ${adapterClass(gpu)}`;
     case 'override':
       return 'override (--kernels / T2LAB_KERNELS)';
     case 'stored':

@@ -111,6 +111,25 @@ describe('the kernel choice of a run', () => {
     expect(gpu.choices.matmul_rows).toBeUndefined(); // nor does the previous run's tile linger
   });
 
+  it("pinning 'default' takes the adapter class's defaults whatever was measured or overridden", async () => {
+    const gpu = fakeGpu('lavapipe');
+    const store = memoryStore();
+    await store.set(
+      STORE_PREFIX + adapterKey(gpu.adapter),
+      JSON.stringify({ [shapesKey(defaultModelShapes())]: record({ matmul: 4, matmul_rows: 8 }) }),
+    );
+    const c = await chooseKernelVersions(gpu, defaultModelShapes(), {
+      store,
+      overrides: { attention: 2 },
+      pins: 'default',
+    });
+    expect(c).toEqual({ source: 'pinned', choices: defaultKernels(gpu) });
+    expect(describeKernelChoice(c, gpu)).toMatch(
+      /pinned by the experiment: the default for a software/,
+    );
+    expect(validateExperiment({ ...smoke, kernels: 'default' }).kernels).toBe('default');
+  });
+
   it('an experiment may pin kernels; a wrong version or name is refused when the file is read', () => {
     expect(
       validateExperiment({ ...smoke, kernels: { matmul: 4, matmul_rows: 8 } }).kernels,
@@ -122,7 +141,7 @@ describe('the kernel choice of a run', () => {
       /kernels: matmul:9: no such version/,
     );
     expect(() => validateExperiment({ ...smoke, kernels: [4] })).toThrow(
-      /"kernels" must be an object/,
+      /"kernels" must be "default" or an object/,
     );
   });
 });
