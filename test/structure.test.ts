@@ -5,7 +5,7 @@ import { dirname, join, normalize } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { createNodeGpu } from '../src/node/gpu.ts';
-import { benchCases, checkCases } from '../src/bench/cases.ts';
+import { benchCases, checkCases } from '../src/bench/registry.ts';
 import type { Kernel } from '../src/gpu/kernel.ts';
 import type { BenchCase } from '../src/gpu/cases.ts';
 import { matmul, matmul_versions, type MatmulVersion } from '../kernels/matmul/matmul.ts';
@@ -135,25 +135,25 @@ describe('declarations WGSL cannot share', () => {
 });
 
 describe('a new kernel is one folder plus one registration', () => {
-  // README "Layout", Adding a kernel. The folder holds the kernel; src/bench/cases.ts lists its table once,
+  // README "Layout", Adding a kernel. The folder holds the kernel; src/bench/registry.ts lists its table once,
   // which puts it in `t2lab bench`, the Kernels page and the browser self-check; its test runs the table.
   const exists = (f: string) => statSync(f, { throwIfNoEntry: false }) !== undefined;
   const folders = readdirSync('kernels').filter((f) => statSync(join('kernels', f)).isDirectory());
 
-  it('every folder under kernels/ has its table of cases registered in src/bench/cases.ts and a test that runs it', async () => {
+  it('every folder under kernels/ has its table of cases registered in src/bench/registry.ts and a test that runs it', async () => {
     expect(folders.length).toBeGreaterThanOrEqual(12);
-    const registered = importsOf('src/bench/cases.ts');
+    const registered = importsOf('src/bench/registry.ts');
     const problems: string[] = [];
     for (const k of folders) {
       const table = exists(`kernels/${k}/${k}.cases.ts`) ? `kernels/${k}/${k}.cases.ts` : undefined;
       const test = `test/kernels/${k}.test.ts`;
       if (!table) problems.push(`kernels/${k}/ has no table of cases, kernels/${k}/${k}.cases.ts`);
       else if (!registered.includes(table))
-        problems.push(`${table} is not imported by src/bench/cases.ts`);
+        problems.push(`${table} is not imported by src/bench/registry.ts`);
       else {
         const { bench } = (await import(`../${table}`)) as { bench: BenchCase[] };
         if (!bench.length || !bench.every((c) => benchCases.includes(c)))
-          problems.push(`${table}: its bench cases are not all in src/bench/cases.ts's list`);
+          problems.push(`${table}: its bench cases are not all in src/bench/registry.ts's list`);
       }
       if (!exists(test)) problems.push(`kernels/${k}/ has no ${test}`);
       else if (
@@ -438,7 +438,7 @@ describe('the import graph', () => {
       'src/checkpoint': 'src/checkpoint/checkpoint.ts',
       'src/train': 'src/train/trainer.ts',
       'src/sample': 'src/sample/evaluate.ts',
-      'src/bench': 'src/bench/cases.ts',
+      'src/bench': 'src/bench/registry.ts',
       'src/sweep': 'src/sweep/driver.ts',
       'src/fit': 'src/fit/fit.ts',
       'src/report': 'src/report/html.ts',

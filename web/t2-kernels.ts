@@ -10,7 +10,7 @@ import { shared } from './styles.ts';
 import { download, hashParam, onHash, setHash } from './state.ts';
 import type { CheckResult, KernelChoices, ProfileReport } from '../src/worker/api.ts';
 import type { ProfileRow } from '../src/bench/trace.ts';
-import type { PeerReport, PeerRow } from '../src/bench/peers/peers.ts';
+import type { PeerReport, PeerRow } from '../src/bench/peers/peer-bench.ts';
 
 export class T2Kernels extends LitElement {
   static override properties = {

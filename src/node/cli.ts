@@ -28,7 +28,7 @@ import { REPORT_SPEC, reportCommand } from './report-cmd.ts';
 import { CALIBRATE_SPEC, calibrateCommand } from './calibrate-cmd.ts';
 import { EXPORT_SPEC, IMPORT_SPEC, exportCommand, importCommand } from './export-cmd.ts';
 import { adapterLine } from '../gpu/adapter.ts';
-import { benchCases, kernelNames } from '../bench/cases.ts';
+import { benchCases, kernelNames } from '../bench/registry.ts';
 import { benchKernel, formatBench, type BenchReport } from '../bench/run.ts';
 import { fma_peak_gflops } from '../../kernels/fma_peak/fma_peak.ts';
 import { applyKernelChoices, kernelOverrides, printKernelChoices } from './autotune-store.ts';
