@@ -80,6 +80,24 @@ describe('every kernel variant compiles', () => {
   });
 });
 
+describe('the README is a front door', () => {
+  // Numbers live in docs/results/README.md and feature guides in docs/guide/ (docs/guide/testing.md); a
+  // dated diary or an issue number in the README belongs in the commit history.
+  const readme = readFileSync('README.md', 'utf8');
+  it('is at most 200 lines, with no dated section and no issue number', () => {
+    expect(readme.split('\n').length).toBeLessThanOrEqual(200);
+    expect(readme.match(/\b20\d\d-\d\d-\d\d\b/g) ?? []).toEqual([]);
+    expect(readme.match(/\bissues? #?\d+/gi) ?? []).toEqual([]);
+  });
+  it('links the guides and the index of current figures, and both exist', () => {
+    expect(readme).toContain('](docs/results/README.md)');
+    expect(statSync('docs/results/README.md').isFile()).toBe(true);
+    const guides = [...readme.matchAll(/\]\((docs\/guide\/[\w.-]+\.md)/g)].map((m) => m[1]!);
+    expect(guides.length).toBeGreaterThanOrEqual(8);
+    expect(statSync('docs/guide').isDirectory()).toBe(true);
+  });
+});
+
 describe('src/ is host-agnostic', () => {
   it('only src/node/ touches Node or browser globals', () => {
     const offenders = files('src')
