@@ -55,7 +55,11 @@ export async function tuneCommand(args: string[]): Promise<number> {
   const { values: v, positionals } = parseCommand(TUNE_SPEC, args);
   if (positionals.length > 1)
     throw new UsageError(`one experiment file at most, got ${positionals.join(' ')}`);
-  kernelOverrides(str(v.kernels)); // a malformed spec fails before the device opens
+  try {
+    kernelOverrides(str(v.kernels)); // a malformed spec fails before the device opens
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   const targets = v.show ? [] : await shapesToTune(positionals[0]);
   const gpu = await openGpu(str(v.adapter));
   try {
