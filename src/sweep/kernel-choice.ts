@@ -1,12 +1,13 @@
-// Which kernel versions a run uses. Choosing is a small explicit step before a run's first dispatch, and it times nothing. In order, the
-// first that says something wins: the experiment's (or a shared link's) pins; overrides (--kernels,
-// T2LAB_KERNELS); a measurement stored for this adapter and these shapes (written by `t2lab tune` or the
-// app's Kernels page, src/bench/autotune.ts); else the default for the adapter class, each kernel's own
-// `fallback`. Measuring lives in src/bench/, where nothing on a training run's path imports it: on the
-// CPU-only machines the candidates tie in whole steps while a race costs seconds of compiles per model
-// (docs/results/README.md), and a race that picks among ties made the same link train to different bits
-// in two browsers. A run records what it used (`kernels`, `kernels_source` in its record).
-// The store's format is defined here, on the reading side; src/bench/autotune.ts writes it.
+// Which kernel versions a run uses. Choosing is a small explicit step before a run's first dispatch,
+// and it times nothing. In order, the first that says something wins: the experiment's (or a shared
+// link's) pins; overrides (--kernels, T2LAB_KERNELS); a measurement stored for this adapter and these
+// shapes (written by `t2lab tune` or the app's Kernels page, src/bench/autotune.ts); else the default
+// for the adapter class, each kernel's own `fallback`. Measuring lives in src/bench/, where nothing on a
+// training run's path imports it: on the CPU-only machines the candidates tie in whole steps while a
+// race costs seconds of compiles per model (docs/results/README.md), and a race that picks among ties
+// made the same link train to different bits in two browsers. A run records what it used (`kernels`,
+// `kernels_source` in its record). The store's format is defined here, on the reading side;
+// src/bench/autotune.ts writes it.
 import type { Gpu } from '../gpu/context.ts';
 import { adapterKey } from '../gpu/adapter.ts';
 import { makeConfig, modelShape, type ModelShape } from '../config.ts';
@@ -293,16 +294,17 @@ export async function resolveKernelVersions(
   return { choices, source, ...(stored ? { record: stored } : {}) };
 }
 
-/** resolveKernelVersions, put into gpu.choices: the step before a run's first dispatch. */
+/**
+ * resolveKernelVersions, as the whole of gpu.choices: the step before a run's first dispatch. Nothing an
+ * earlier run on the same device chose or pinned survives into this one.
+ */
 export async function chooseKernelVersions(
   gpu: Gpu,
   shapes: KernelShapes,
   opts: ChoiceInputs = {},
 ): Promise<KernelChoice> {
   const c = await resolveKernelVersions(gpu, shapes, opts);
-  const rest = { ...gpu.choices };
-  for (const k of ['matmul', 'matmul_rows', 'attention']) delete rest[k];
-  gpu.choices = { ...rest, ...c.choices };
+  gpu.choices = { ...c.choices };
   return c;
 }
 

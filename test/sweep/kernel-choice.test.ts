@@ -109,6 +109,11 @@ describe('the kernel choice of a run', () => {
     expect(p).toMatchObject({ source: 'pinned', choices: { matmul: 2, attention: 3 } });
     expect(p.choices.matmul_rows).toBeUndefined(); // a tile means nothing off v4
     expect(gpu.choices.matmul_rows).toBeUndefined(); // nor does the previous run's tile linger
+    // A pin of another kernel belongs to its experiment: the next run on the same device starts clean.
+    await chooseKernelVersions(gpu, defaultModelShapes(), { pins: { layernorm_forward: 1 } });
+    expect(gpu.choices.layernorm_forward).toBe(1);
+    await chooseKernelVersions(gpu, defaultModelShapes(), {});
+    expect(gpu.choices).toEqual(defaultKernels(gpu));
   });
 
   it("pinning 'default' takes the adapter class's defaults whatever was measured or overridden", async () => {
