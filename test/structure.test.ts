@@ -5,7 +5,7 @@ import { dirname, join, normalize } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { createNodeGpu } from '../src/node/gpu.ts';
-import { benchCases, checkCases } from '../src/bench/cases.ts';
+import { benchCases, checkCases } from '../src/bench/registry.ts';
 import type { Kernel } from '../src/gpu/kernel.ts';
 import type { BenchCase } from '../src/gpu/cases.ts';
 import { matmul, matmul_versions, type MatmulVersion } from '../kernels/matmul/matmul.ts';
@@ -80,6 +80,24 @@ describe('every kernel variant compiles', () => {
   });
 });
 
+describe('the README is a front door', () => {
+  // Numbers live in docs/results/README.md and feature guides in docs/guide/ (docs/guide/testing.md); a
+  // dated diary or an issue number in the README belongs in the commit history.
+  const readme = readFileSync('README.md', 'utf8');
+  it('is at most 200 lines, with no dated section and no issue number', () => {
+    expect(readme.split('\n').length).toBeLessThanOrEqual(200);
+    expect(readme.match(/\b20\d\d-\d\d-\d\d\b/g) ?? []).toEqual([]);
+    expect(readme.match(/\bissues? #?\d+/gi) ?? []).toEqual([]);
+  });
+  it('links the guides and the index of current figures, and both exist', () => {
+    expect(readme).toContain('](docs/results/README.md)');
+    expect(statSync('docs/results/README.md').isFile()).toBe(true);
+    const guides = [...readme.matchAll(/\]\((docs\/guide\/[\w.-]+\.md)/g)].map((m) => m[1]!);
+    expect(guides.length).toBeGreaterThanOrEqual(8);
+    expect(statSync('docs/guide').isDirectory()).toBe(true);
+  });
+});
+
 describe('src/ is host-agnostic', () => {
   it('only src/node/ touches Node or browser globals', () => {
     const offenders = files('src')
@@ -135,25 +153,25 @@ describe('declarations WGSL cannot share', () => {
 });
 
 describe('a new kernel is one folder plus one registration', () => {
-  // README "Layout", Adding a kernel. The folder holds the kernel; src/bench/cases.ts lists its table once,
+  // README "Layout", Adding a kernel. The folder holds the kernel; src/bench/registry.ts lists its table once,
   // which puts it in `t2lab bench`, the Kernels page and the browser self-check; its test runs the table.
   const exists = (f: string) => statSync(f, { throwIfNoEntry: false }) !== undefined;
   const folders = readdirSync('kernels').filter((f) => statSync(join('kernels', f)).isDirectory());
 
-  it('every folder under kernels/ has its table of cases registered in src/bench/cases.ts and a test that runs it', async () => {
+  it('every folder under kernels/ has its table of cases registered in src/bench/registry.ts and a test that runs it', async () => {
     expect(folders.length).toBeGreaterThanOrEqual(12);
-    const registered = importsOf('src/bench/cases.ts');
+    const registered = importsOf('src/bench/registry.ts');
     const problems: string[] = [];
     for (const k of folders) {
       const table = exists(`kernels/${k}/${k}.cases.ts`) ? `kernels/${k}/${k}.cases.ts` : undefined;
       const test = `test/kernels/${k}.test.ts`;
       if (!table) problems.push(`kernels/${k}/ has no table of cases, kernels/${k}/${k}.cases.ts`);
       else if (!registered.includes(table))
-        problems.push(`${table} is not imported by src/bench/cases.ts`);
+        problems.push(`${table} is not imported by src/bench/registry.ts`);
       else {
         const { bench } = (await import(`../${table}`)) as { bench: BenchCase[] };
         if (!bench.length || !bench.every((c) => benchCases.includes(c)))
-          problems.push(`${table}: its bench cases are not all in src/bench/cases.ts's list`);
+          problems.push(`${table}: its bench cases are not all in src/bench/registry.ts's list`);
       }
       if (!exists(test)) problems.push(`kernels/${k}/ has no ${test}`);
       else if (
@@ -186,8 +204,25 @@ const LAYERS: [part: string, mayImport: string[]][] = [
   ['src/train', ['src/checkpoint', 'src/model', 'kernels', 'src/gpu', 'src/data', 'src/config.ts']],
   ['src/sample', ['src/model', 'kernels', 'src/gpu', 'src/stats', 'src/data', 'src/config.ts']],
   [
+    'src/sweep',
+    [
+      'src/train',
+      'src/sample',
+      'src/checkpoint',
+      'src/model',
+      'kernels',
+      'src/gpu',
+      'src/stats',
+      'src/data',
+      'src/config.ts',
+    ],
+  ],
+  // The measurement wing: benchmarks and the kernel tuner, above everything a run uses, so that no run
+  // can reach them (see TRAINING_PATH); a run reads only the stored result (src/sweep/kernel-choice.ts).
+  [
     'src/bench',
     [
+      'src/sweep',
       'src/train',
       'src/sample',
       'src/model',
@@ -196,20 +231,6 @@ const LAYERS: [part: string, mayImport: string[]][] = [
       'src/data',
       'src/config.ts',
       'src/util',
-    ],
-  ],
-  [
-    'src/sweep',
-    [
-      'src/bench',
-      'src/train',
-      'src/sample',
-      'src/checkpoint',
-      'src/model',
-      'src/gpu',
-      'src/stats',
-      'src/data',
-      'src/config.ts',
     ],
   ],
   ['src/fit', ['src/sweep', 'src/stats', 'src/util']],
@@ -343,6 +364,36 @@ function upwardImports(
   return bad.sort((x, y) => x.message.localeCompare(y.message));
 }
 
+// What a training run executes: the sweep driver and runner, the trainer, the sampler, the model. None of
+// it may import the benchmarks or the kernel tuner, even through another file: a run reads the tuner's
+// stored result (src/sweep/kernel-choice.ts) and never races kernels itself.
+const TRAINING_PATH = ['src/sweep', 'src/train', 'src/sample', 'src/model'];
+const MEASUREMENT = 'src/bench';
+
+/** For each training-path file that reaches the measurement wing, one import chain to it. */
+function measurementReach(graph: Map<string, string[]>): string[] {
+  const chains: string[] = [];
+  for (const start of [...graph.keys()].filter((f) => TRAINING_PATH.includes(partOf(f))).sort()) {
+    const prev = new Map<string, string>([[start, '']]);
+    const queue = [start];
+    while (queue.length) {
+      const f = queue.shift()!;
+      if (partOf(f) === MEASUREMENT) {
+        const chain = [f];
+        for (let p = prev.get(f)!; p; p = prev.get(p)!) chain.unshift(p);
+        chains.push(chain.join(' -> '));
+        break;
+      }
+      for (const t of graph.get(f) ?? [])
+        if (!prev.has(t)) {
+          prev.set(t, f);
+          queue.push(t);
+        }
+    }
+  }
+  return chains;
+}
+
 describe('the import graph', () => {
   const graph = importGraph();
 
@@ -381,6 +432,20 @@ describe('the import graph', () => {
     expect(upwardImports(graph).map((i) => i.message)).toEqual([]);
   });
 
+  it("nothing on a training run's path reaches the measurement wing (TRAINING_PATH, src/bench)", () => {
+    expect(measurementReach(graph)).toEqual([]);
+    // And the check itself catches an indirect import: sweep -> train -> bench.
+    const g = new Map([
+      ['src/sweep/driver.ts', ['src/train/trainer.ts']],
+      ['src/train/trainer.ts', ['src/bench/autotune.ts']],
+      ['src/bench/autotune.ts', []],
+    ]);
+    expect(measurementReach(g)).toEqual([
+      'src/sweep/driver.ts -> src/train/trainer.ts -> src/bench/autotune.ts',
+      'src/train/trainer.ts -> src/bench/autotune.ts',
+    ]);
+  });
+
   it("each folder's main file opens with a banner that names the parts it imports and is imported by, as LAYERS does", () => {
     const MAIN: Record<string, string> = {
       'src/util': 'src/util/rng.ts',
@@ -391,7 +456,7 @@ describe('the import graph', () => {
       'src/checkpoint': 'src/checkpoint/checkpoint.ts',
       'src/train': 'src/train/trainer.ts',
       'src/sample': 'src/sample/evaluate.ts',
-      'src/bench': 'src/bench/cases.ts',
+      'src/bench': 'src/bench/registry.ts',
       'src/sweep': 'src/sweep/driver.ts',
       'src/fit': 'src/fit/fit.ts',
       'src/report': 'src/report/html.ts',
@@ -415,13 +480,19 @@ describe('the import graph', () => {
         LAYERS.filter(([, m]) => m.includes(part))
           .map(([p]) => short(p))
           .join(', ') || 'nothing';
-      const want = [
-        `${part}${part.endsWith('.ts') ? '' : '/'}: `,
-        `Imports ${may}; imported by ${by}`,
-      ];
-      return want.every((w) => banner.includes(w))
+      // The same parts in any order: moving a part in the table need not reword every banner below it.
+      const set = (list: string) => list.split(', ').sort().join(', ');
+      const m = /Imports (.+?); imported by (.+?)(?: \(|: |\.(?: |$)|$)/.exec(banner);
+      const ok =
+        banner.startsWith(`${part}${part.endsWith('.ts') ? '' : '/'}: `) &&
+        m !== null &&
+        set(m[1]!) === set(may) &&
+        set(m[2]!) === set(by);
+      return ok
         ? []
-        : [`${file}: its banner should say "${want.join('...')}", it says "${banner}"`];
+        : [
+            `${file}: its banner should say "${part}/: ...Imports ${may}; imported by ${by}" (in any order), it says "${banner}"`,
+          ];
     });
     expect(wrong).toEqual([]);
   });

@@ -94,9 +94,8 @@ const RANGE = [-2, 2] as const;
 // float32 sums over at most T keys of hs-long dot products; values stay O(1) after the softmax. Seen on
 // lavapipe: errors 3-10x below this (e.g. T=70 hs=8: out 6e-7, dqkv 2.7e-6 against 1.7e-5 and 5e-5).
 const tol = (T: number, hs: number) => Number((2e-7 * (T + hs) + 1e-6).toPrecision(6));
-// The browser self-check (SwiftShader) runs every case but hs=128's. In headless Chromium the whole self-check took
-// 35 s with only the T=37 hs=10 pair per version, 54 s with every other case too (0.26 s each), 66 s with the eight
-// hs=128 ones as well (1.5 s each; one run each, load 2); the page must finish within 150 s on a loaded machine.
+// The browser self-check (SwiftShader) runs every case but hs=128's, each of which costs several times
+// another case there (their compiles); the page must finish within 150 s on a loaded machine.
 const SLOW_HS = 128;
 
 /** CPU forward and backward on the shape's seeded inputs. */

@@ -63,7 +63,7 @@ export interface AttentionOptions {
 
 /**
  * The version used when none is asked for: the adapter's measured choice, else a guess by adapter kind: on software
- * adapters v3 where it runs (2-7x v2 on lavapipe), else v2 (1.2–2.2× v1); v1 on GPUs, where 8-row workgroups leave
+ * adapters v3 where it runs, else v2 (each faster there: docs/results/README.md); v1 on GPUs, where 8-row workgroups leave
  * most lanes idle.
  */
 export function attention_default_version(gpu: Gpu): AttentionVersion {

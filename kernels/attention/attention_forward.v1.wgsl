@@ -10,7 +10,7 @@ struct Dims { // shapes: a uniform, so every size of one head size shares this p
   C: u32,
   H: u32,
 }
-const HS = ${HS}u; // head size C/H, interpolated: loops over it unroll and rows stay in registers (2x on lavapipe)
+const HS = ${HS}u; // head size C/H, interpolated: loops over it unroll and rows stay in registers (a runtime head size was slower on lavapipe)
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>; // (B,T,C)
 @group(0) @binding(1) var<storage, read_write> lse: array<f32>; // (B,H,T)

@@ -13,7 +13,7 @@ struct Dims { // shapes: a uniform, so every size of one head size shares this p
   C: u32,
   H: u32,
 }
-const HS = ${HS}u; // head size C/H, interpolated: loops over it unroll and rows stay in registers (2x on lavapipe)
+const HS = ${HS}u; // head size C/H, interpolated: loops over it unroll and rows stay in registers (a runtime head size was slower on lavapipe)
 const H4 = (HS + 3u) / 4u; // vec4 channel groups per head
 override WG: u32 = 8;     // query rows per workgroup: one subgroup on lavapipe
 const LOWEST = -3.4e38;   // a masked score: below any real one, finite (exp(LOWEST - m) = 0)

@@ -15,7 +15,7 @@ struct Dims { // shapes: a uniform, so every size of one head size shares this p
   H: u32,
   Tp: u32,
 }
-const HS = ${HS}u; // head size C/H, interpolated: loops over it unroll and rows stay in registers (2x on lavapipe)
+const HS = ${HS}u; // head size C/H, interpolated: loops over it unroll and rows stay in registers (a runtime head size was slower on lavapipe)
 #if ${VEC4}
 alias V = vec4f; // W floats: the unit of every load, store and row below
 const W = 4u;

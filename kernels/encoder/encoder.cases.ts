@@ -30,7 +30,7 @@ function seededTokens(n: number, V: number, seed: number): Uint32Array {
   return Uint32Array.from(seededArray(n, seed, 0, V), (x) => Math.min(V - 1, Math.floor(x)));
 }
 
-// Bench scale: B·T = 256 positions (B=4, T=64), C=128, a character vocabulary V=64; issue 12's reference step,
+// Bench scale: B·T = 256 positions (B=4, T=64), C=128, a character vocabulary V=64; the reference step,
 // the largest model of the t2 grid (B=64, T=32, C=64, V=52); and a narrow model of that grid (C=16).
 const SHAPES: [number, number, number, number][] = [
   [4, 64, 128, 64],

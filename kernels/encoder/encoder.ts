@@ -7,7 +7,7 @@
 // vocabulary, where that costs less than one matmul; a GPT-2 vocabulary would need a sort first.
 // Versions: v1 one invocation per output element (the backward reads the tokens V·C times); v2 one invocation
 // per 4 channels with vec4 loads (the backward's dwte part: per 8 vocabulary rows and 4 channels, so it reads
-// the tokens V·C/32 times). v2 is the default of forward and backward: faster on lavapipe (README, Kernels).
+// the tokens V·C/32 times). v2 is the default of forward and backward: faster on lavapipe (docs/guide/kernels-and-benchmarks.md).
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import { checkSizes, defineKernel } from '../../src/gpu/kernel.ts';
 import forward1 from './encoder_forward.v1.wgsl?raw';
@@ -116,8 +116,8 @@ export function encoder_backward(
   } else {
     const C4 = Math.ceil(C / 4),
       WG = WORKGROUP_V2_BACKWARD;
-    // Narrow rows (fewer 4-channel groups than a workgroup): lanes take several vocabulary blocks (2.8x at C=8);
-    // wide ones: a workgroup takes one block, which the compiler then knows is uniform (~10% at C=64).
+    // Narrow rows (fewer 4-channel groups than a workgroup): lanes take several vocabulary blocks (else most idle);
+    // wide ones: a workgroup takes one block, which the compiler then knows is uniform.
     const narrow = C4 < WG;
     const wteGroups = narrow
       ? Math.ceil((Math.ceil(V / VB) * C4) / WG)

@@ -20,7 +20,7 @@ import * as cpu from './layernorm.cpu.ts';
 const forwardVersions = Object.keys(layernorm_forward_versions).map(Number) as LayernormVersion[];
 const backwardVersions = Object.keys(layernorm_backward_versions).map(Number) as LayernormVersion[];
 
-// One layernorm of a block at bench scale (N = B·T = 256 rows, C = 128), at issue 12's reference step, the
+// One layernorm of a block at bench scale (N = B·T = 256 rows, C = 128), at the reference step, the
 // largest model of the t2 grid (N = 2048, C = 64), and at a narrow model of that grid (C = 16).
 const SHAPES: [number, number][] = [
   [256, 128],

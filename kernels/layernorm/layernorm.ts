@@ -4,7 +4,7 @@
 // The backward accumulates into all three: dinp is the residual stream's gradient, and parameter gradients
 // are zeroed once per step. Its per-channel sums run in a fixed order, so results are bit-reproducible.
 // Versions: v1 one invocation per row (and per channel for the parameter gradients); v2 the same, 4 channels at
-// a time in vec4 loads (the default: faster on lavapipe, README Kernels).
+// a time in vec4 loads (the default: faster on lavapipe, docs/guide/kernels-and-benchmarks.md).
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import { checkSizes, defineKernel } from '../../src/gpu/kernel.ts';
 import forward1 from './layernorm_forward.v1.wgsl?raw';

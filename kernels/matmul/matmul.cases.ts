@@ -73,7 +73,7 @@ const SHAPES: {
   { M: 512, K: 256, N: 128, opts: { transA: true }, what: 'dW dyᵀ·x', variants: ALL },
 ];
 
-// The MLP's two GELU matmuls at issue 12's reference step (B·T=2048, C=64), each as the model runs it (GELU
+// The MLP's two GELU matmuls at the reference step (B·T=2048, C=64), each as the model runs it (GELU
 // in the matmul's epilogue) beside the unfused pair it replaces (the matmul, then the gelu kernel): same
 // FLOPs, the fused row moves one (B·T)×4C tensor fewer each way.
 const [BT, C] = [2048, 64];
@@ -163,7 +163,7 @@ export const bench: BenchCase[] = [
   ...biasBench(),
 ];
 
-/** The bias gradient at the bench's transformer shapes (B·T=256, N = 3C, 4C, C for C=128) and issue 12's step (2048×192). */
+/** The bias gradient at the bench's transformer shapes (B·T=256, N = 3C, 4C, C for C=128) and the reference step (2048×192). */
 function biasBench(): BenchCase[] {
   return (
     [

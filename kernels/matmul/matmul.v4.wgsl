@@ -113,7 +113,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   }
 #if ${GELU}
   // The GELU pass re-reads the rows just stored, in a loop whose trip count is not a constant: unrolled
-  // like the stores above, its tanh code would be compiled ROWS times (+15 s of compile at ROWS = 32).
+  // like the stores above, its tanh code would be compiled ROWS times (seconds of compile per variant on lavapipe).
   let rows = min(ROWS, M - r0);
   for (var i = 0u; i < rows; i++) {
     let o = ((r0 + i) * N + n0) / 4u;

@@ -11,7 +11,7 @@ import * as cpu from './residual.cpu.ts';
 
 const versions = Object.keys(residual_forward_versions).map(Number) as ResidualVersion[];
 
-// The residual stream of one block at bench scale (B·T=256, C=128), at issue 12's reference step and the
+// The residual stream of one block at bench scale (B·T=256, C=128), at the reference step and the
 // largest model of the t2 grid (B·T=2048, C=64), and at a narrow model of that grid (C=16).
 const SHAPES: [number, number][] = [
   [256, 128],

@@ -5,7 +5,7 @@
 // This version: with VEC4 (n % 4 == 0, the launcher's flag) each group is one vec4 load per operand and one
 // store, a quarter of v1's memory instructions: on lavapipe every per-invocation load is a bounds-checked loop
 // over the lanes, so their count is the cost, not the bytes; and 16 elements per invocation spread each
-// workgroup's fixed cost (3.6x v1 at n = 2048·64, README Kernels). Without VEC4 the elements go one by one.
+// workgroup's fixed cost (docs/results/README.md). Without VEC4 the elements go one by one.
 struct Dims { // shapes: a uniform, so every size shares this pipeline
   n: u32,
 }

@@ -1,27 +1,34 @@
-// Measured kernel choice per adapter. The fastest matmul differs between a CPU adapter (no barriers,
-// subgroup broadcast: v4) and a GPU (shared-memory tiles: v3), and between tile settings, and attention's
-// between its versions too, so the first run on an adapter times every candidate at the shapes the run
-// needs, keeps the fastest in gpu.choices and in a store (Node: ~/.cache/t2lab, browser: IndexedDB or the
-// page's storage), and later runs read the stored choice. The user sees the choice (`t2lab devices`,
-// `t2lab bench`) and can override it. Host-agnostic: the store is passed in. This sits in src/bench, above
-// the kernels and the model it times.
+// The kernel tuner, in the measurement wing: times every candidate matmul version and tile setting, and
+// every attention version, at a model's own shapes (each first checked against the float64 reference),
+// and stores the fastest per adapter and shapes in a ChoiceStore (Node: ~/.cache/t2lab/kernels.json,
+// browser: IndexedDB). Runs read that stored result through src/choice/ and never call this: only
+// `t2lab tune`, `t2lab devices --tune`, `t2lab bench` and the app's Kernels page (Measure now) do.
+// Host-agnostic: the store is passed in.
 import type { Gpu, Tensor } from '../gpu/context.ts';
 import { adapterKey } from '../gpu/adapter.ts';
-import { makeConfig, modelShape, type ModelShape } from '../config.ts';
-import type { Ops } from '../model/ops.ts';
-import { GPT } from '../model/gpt.ts';
+import {
+  KERNELS_STAMP,
+  STORE_PREFIX,
+  matmulName,
+  shapeName,
+  shapesKey,
+  storedRecords,
+  type AttentionShape,
+  type ChoiceStore,
+  type KernelShapes,
+  type MatmulShape,
+  type TuneRecord,
+  type TuneTiming,
+} from '../sweep/kernel-choice.ts';
 import {
   matmul,
-  matmul_default_version,
   matmul_unsupported,
   matmul_v4_wide,
-  matmul_versions,
   MATMUL_V4_ROWS,
   type MatmulRows,
   type MatmulVersion,
 } from '../../kernels/matmul/matmul.ts';
 import * as matmul_cpu from '../../kernels/matmul/matmul.cpu.ts';
-import { GELU_WGSL } from '../../kernels/gelu/gelu.ts'; // appended to every matmul version
 import {
   attention_backward,
   attention_forward,
@@ -33,62 +40,9 @@ import {
 import * as attention_cpu from '../../kernels/attention/attention.cpu.ts';
 import { maxAbsDiff, seededArray } from '../gpu/cases.ts';
 
-/** One matmul call of a run: shape, form, and how many times a step makes it. */
-export interface MatmulShape {
-  M: number;
-  K: number;
-  N: number;
-  transA: boolean;
-  transB: boolean;
-  bias: boolean;
-  accumulate: boolean;
-  gelu?: 'forward' | 'backward'; // a GELU epilogue (matmul's gelu_out / gelu_inp)
-  count: number;
-}
-
-/** One attention call of a run (forward and backward): shape, and how many times a step makes it (layers). */
-export interface AttentionShape {
-  B: number;
-  T: number;
-  C: number;
-  H: number;
-  count: number;
-}
-
-/** A model's kernel shapes: its matmul calls (the array) and its attention calls (`attention`, when known). */
-export type KernelShapes = MatmulShape[] & { attention?: AttentionShape[] };
-
 export interface MatmulCandidate {
   version: MatmulVersion;
   rows?: MatmulRows; // v4's tile setting
-}
-
-/** A string key-value store: the page's local storage, a JSON file in Node, a Map in tests. */
-export interface ChoiceStore {
-  get(key: string): Promise<string | null> | string | null;
-  set(key: string, value: string): Promise<void> | void;
-}
-
-export interface TuneTiming {
-  candidate: string; // "v4 rows=16"
-  ms: number; // Σ count × time over the shapes timed (see TuneRecord.decidedOn); Infinity when dropped as too slow, or not tried
-  perShapeMs: number[]; // fastest of the repetitions, per call, in the order timed: costliest shape first (cut short when dropped)
-  notTried?: string; // why a taller v4 tile never entered the race (tallerTileWorthTrying)
-}
-
-/** What the store keeps per adapter and set of shapes. */
-export interface TuneRecord {
-  choices: Record<string, number>;
-  shapes: string; // shapesKey(shapes)
-  timings: TuneTiming[];
-  rejected: { candidate: string; reason: string }[];
-  clock: 'timestamp' | 'wall';
-  measuredAt: string; // ISO time
-  kernels: string; // KERNELS_STAMP when measured: a record from other kernel code is measured again
-  /** The matmul race timed only this shape (the costliest; `decide: 'costliest'`), and checked the winner on the rest. */
-  decidedOn?: string;
-  /** The choice was the tile already in use, within TIE of the fastest on that shape (not the fastest itself). */
-  keptOnTie?: boolean;
 }
 
 export interface TuneResult {
@@ -117,20 +71,6 @@ export interface AutotuneOptions {
   log?: (line: string) => void;
 }
 
-const STORE_PREFIX = 't2lab.kernels|';
-
-/** A fingerprint of every matmul version's WGSL (with the GELU it appends) and attention's: editing a kernel invalidates the stored choices. */
-export const KERNELS_STAMP = (() => {
-  let h = 2166136261;
-  const codes = [
-    ...Object.values(matmul_versions).map((v) => v.code),
-    GELU_WGSL,
-    ...Object.values(attention_versions).flatMap((v) => [v.forward, v.backward]),
-  ];
-  for (const code of codes)
-    for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), 16777619) >>> 0;
-  return h.toString(16);
-})();
 /**
  * A candidate whose running total passes this multiple of the best is dropped. On a software adapter a
  * matmul variant's first dispatch is its compile (lavapipe JIT-compiles there, seconds per variant), so
@@ -142,9 +82,9 @@ const GIVE_UP = 1.25;
 
 /**
  * Where the costliest shape decides: within this multiple of the fastest, the tile already in use is kept,
- * and a taller tile enters only after the step up before it paid by more (see measure). Cold races of
- * smoke's models timed one tile 0.56-0.91 ms on the same shape in different processes, and the tiles
- * within 3-8% of each other, in an order that changed from run to run: that far apart is noise here.
+ * and a taller tile enters only after the step up before it paid by more (see measure): cold races on
+ * lavapipe timed one tile further apart across processes than the tiles were from each other
+ * (docs/results/bench/coldrace.txt), so a gap that small is noise there.
  */
 const TIE = 1.1;
 /** Interleaved timing rounds of the costliest shape when it alone decides (see measure). */
@@ -153,12 +93,10 @@ const ROUNDS = 3;
 /**
  * The shapes the matmul race times, by `decide` (AutotuneOptions). A model's matmuls come in ~7 forms
  * (transposes, bias, accumulate, GELU epilogue), each a pipeline of its own per candidate, and on a
- * software adapter each is seconds of JIT at its first dispatch: racing 3-4 v4 tiles over every form made
- * the cold race of smoke's first model 14-41 s (15-24 pipelines) in six runs, at worst more than all of
- * smoke's training, and three such races chose rows 24, 16 and 8, the tiles being within noise of each
- * other (deciding on the costliest shape: 8.3-8.5 s, 10 pipelines). Where the full
- * race timed every shape (5 stored lavapipe records), the costliest shape alone picked the same tile or,
- * where it did not, one whose total was 2-3% behind. So there the costliest shape decides: each candidate
+ * software adapter each is seconds of JIT at its first dispatch: racing every v4 tile over every form
+ * cost about twice what deciding on the costliest shape does (docs/results/bench/coldrace.txt), and where
+ * the full race timed every shape the costliest shape alone picked the same tile or one within a few % on
+ * the total. So there the costliest shape decides: each candidate
  * builds one pipeline to race, and only the winner builds the other forms (which its steps need anyway).
  * On a GPU a compile is milliseconds and every shape is timed.
  */
@@ -192,8 +130,7 @@ export function tallerTileWorthTrying(
   return shorter !== undefined && shorter2 !== undefined && shorter * margin < shorter2;
 }
 
-export const candidateName = (c: MatmulCandidate): string =>
-  c.rows ? `v${c.version} rows=${c.rows}` : `v${c.version}`;
+export const candidateName = (c: MatmulCandidate): string => matmulName(c.version, c.rows);
 
 function candidateChoices(c: MatmulCandidate): Record<string, number> {
   return c.rows ? { matmul: c.version, matmul_rows: c.rows } : { matmul: c.version };
@@ -202,8 +139,7 @@ function candidateChoices(c: MatmulCandidate): Record<string, number> {
 /**
  * The versions worth timing here: v1 (naive) never wins; v3's barriers make it slow and seconds-long to
  * compile on CPU adapters; and where v4 runs its subgroup-broadcast path on a CPU adapter (lavapipe), v2
- * lost to it at every shape of 57 stored lavapipe records (1.3-1.8x where timed to the end, dropped
- * over 1.25x after the first shape elsewhere), so it would only cost compiles there.
+ * lost to it at every shape of every stored lavapipe race, so it would only cost compiles there.
  */
 export function matmulCandidates(gpu: Gpu): MatmulCandidate[] {
   const out: MatmulCandidate[] = [];
@@ -212,178 +148,6 @@ export function matmulCandidates(gpu: Gpu): MatmulCandidate[] {
   if (matmul_unsupported(gpu, 4) === null)
     out.push(...MATMUL_V4_ROWS.map((rows) => ({ version: 4 as const, rows })));
   return out;
-}
-
-/**
- * Every matmul one training step of this model makes (forward, backward), with multiplicities, and its
- * attention calls (`.attention`): read off the model itself by running its forward and backward against
- * ops that only record those calls.
- */
-export function modelMatmulShapes(shape: ModelShape, B: number): KernelShapes {
-  type Fake = { length: number };
-  const seen = new Map<string, MatmulShape>();
-  const attention = new Map<string, AttentionShape>();
-  const nothing = () => {};
-  // Every op but matmul does nothing (a Proxy, so ops added to the interface later need no change here).
-  const recorder: Partial<Ops<Fake>> = {
-    align: 1,
-    fuse_gelu: true, // the model's default path on the GPU
-    alloc: (_name, length) => ({ length }),
-    view: (_t, _start, length) => ({ length }),
-    matmul: (_out, _a, _b, bias, M, K, N, flags = {}) => {
-      const gelu = flags.gelu_out
-        ? ('forward' as const)
-        : flags.gelu_inp
-          ? ('backward' as const)
-          : undefined;
-      const s = {
-        M,
-        K,
-        N,
-        transA: !!flags.transA,
-        transB: !!flags.transB,
-        bias: bias !== null,
-        accumulate: !!flags.accumulate,
-        ...(gelu ? { gelu } : {}),
-        count: 1,
-      };
-      const key = shapeName(s);
-      const had = seen.get(key);
-      if (had) had.count++;
-      else seen.set(key, s);
-    },
-    attention_forward: (_out, _lse, _qkv, B, T, C, H) => {
-      const key = `${B},${T},${C},${H}`;
-      const had = attention.get(key);
-      if (had) had.count++;
-      else attention.set(key, { B, T, C, H, count: 1 });
-    },
-  };
-  const ops = new Proxy(recorder, {
-    get: (t, p) => (p in t ? t[p as keyof Ops<Fake>] : nothing),
-  }) as Ops<Fake>;
-  const model = new GPT(ops, shape, B);
-  model.forward();
-  model.backward();
-  return Object.assign([...seen.values()], { attention: [...attention.values()] });
-}
-
-/**
- * The model `t2lab train` runs with no options: the shapes `t2lab devices --tune`, `t2lab bench` and the
- * app's Kernels page (Measure now) tune for.
- */
-export function defaultModelShapes(): KernelShapes {
-  const c = makeConfig();
-  return modelMatmulShapes(modelShape(c), c.batch_size);
-}
-
-/** "1024x64x192 A·Bᵀ+bias", "2048x64x256 A·Bᵀ+bias gelu" (forward epilogue), "... gelu'" (backward) */
-export function shapeName(s: Omit<MatmulShape, 'count'>): string {
-  const gelu = s.gelu === 'forward' ? ' gelu' : s.gelu === 'backward' ? " gelu'" : '';
-  return `${s.M}x${s.K}x${s.N} ${s.transA ? 'Aᵀ' : 'A'}·${s.transB ? 'Bᵀ' : 'B'}${s.bias ? '+bias' : ''}${s.accumulate ? ' acc' : ''}${gelu}`;
-}
-
-export function shapesKey(shapes: KernelShapes): string {
-  const att = (shapes.attention ?? []).map(
-    (a) => `attention B=${a.B} T=${a.T} C=${a.C} H=${a.H} ×${a.count}`,
-  );
-  return [...shapes.map((s) => `${shapeName(s)} ×${s.count}`).sort(), ...att].join('; ');
-}
-
-/** 'matmul:4,matmul_rows:24' -> { matmul: 4, matmul_rows: 24 }; the form of T2LAB_KERNELS and --kernels. */
-export function parseKernelChoices(spec: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const part of spec
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)) {
-    const m = /^([a-z_][a-z0-9_]*):(\d+)$/.exec(part);
-    if (!m)
-      throw new Error(`kernel choice "${part}" is not name:number (e.g. matmul:2, matmul_rows:24)`);
-    out[m[1]!] = Number(m[2]);
-  }
-  if (out.matmul !== undefined && !(out.matmul in matmul_versions))
-    throw new Error(
-      `matmul:${out.matmul}: no such version (have ${Object.keys(matmul_versions).join(', ')})`,
-    );
-  if (out.matmul_rows !== undefined && !MATMUL_V4_ROWS.includes(out.matmul_rows as MatmulRows))
-    throw new Error(`matmul_rows:${out.matmul_rows}: must be one of ${MATMUL_V4_ROWS.join(', ')}`);
-  if (out.matmul_gelu !== undefined && out.matmul_gelu !== 0 && out.matmul_gelu !== 1)
-    throw new Error(
-      `matmul_gelu:${out.matmul_gelu}: must be 0 (GELU as its own kernels) or 1 (in the matmul epilogues)`,
-    );
-  if (out.attention !== undefined && !(out.attention in attention_versions))
-    throw new Error(
-      `attention:${out.attention}: no such version (have ${Object.keys(attention_versions).join(', ')})`,
-    );
-  return out;
-}
-
-/** gpu.choices in words: "matmul v4 rows=16". */
-export function describeChoices(gpu: Gpu): string {
-  const version = matmul_default_version(gpu);
-  return choicesInWords(
-    gpu.choices,
-    version,
-    version === 4 ? (gpu.choices.matmul_rows ?? 16) : undefined,
-  );
-}
-
-/** Kernel choices in words, the matmul named as `version` (and v4's `rows`): "matmul v4 rows=8, attention v3". */
-function choicesInWords(
-  choices: Record<string, number | undefined>,
-  version: number,
-  rows?: number,
-): string {
-  const rest = Object.entries(choices)
-    .filter(([k]) => k !== 'matmul' && k !== 'matmul_rows' && k !== 'matmul_gelu')
-    .map(([k, v]) => `${k} v${v}`);
-  const gelu = choices.matmul_gelu === 0 ? ['GELU as its own kernels (matmul_gelu:0)'] : [];
-  return [
-    `matmul ${candidateName({ version: version as MatmulVersion, rows: rows as MatmulRows | undefined })}`,
-    ...rest,
-    ...gelu,
-  ].join(', ');
-}
-
-/** A stored record in words: the same text in `t2lab devices` and on the app's Kernels page. */
-export function describeRecord(r: TuneRecord): {
-  choice: string; // "matmul v4 rows=8, attention v3"
-  shapes: string; // the one shape, or "16 shapes"
-  measured: string; // when, with which clock, and what the times below are
-  timings: string; // "v4 rows=8 3.86 | v4 rows=16 dropped | attention v3 0.64"
-} {
-  const shapes = r.shapes.split('; ');
-  const matmul = candidateName({
-    version: r.choices.matmul as MatmulVersion,
-    rows: r.choices.matmul_rows as MatmulRows | undefined,
-  });
-  const times = r.timings.map(
-    (t) =>
-      `${t.candidate} ${Number.isFinite(t.ms) ? t.ms.toFixed(2) : t.notTried ? 'not tried' : 'dropped'}`,
-  );
-  if (r.rejected.length) times.push(`rejected: ${r.rejected.map((x) => x.candidate).join(', ')}`);
-  if (r.keptOnTie) times.push(`kept on a tie: matmul ${matmul}, the tile already in use`);
-  return {
-    choice: choicesInWords(r.choices, r.choices.matmul!, r.choices.matmul_rows),
-    shapes: shapes.length === 1 ? shapes[0]! : `${shapes.length} shapes`,
-    measured: `measured ${r.measuredAt} (${r.clock} clock), ms ${r.decidedOn ? `on the costliest shape, ${r.decidedOn}` : 'per step'}`,
-    timings: times.join(' | '),
-  };
-}
-
-/** Every record the store holds for this adapter, by shapes key. */
-export async function storedRecords(
-  gpu: Gpu,
-  store: ChoiceStore,
-): Promise<Record<string, TuneRecord>> {
-  const raw = await store.get(STORE_PREFIX + adapterKey(gpu.adapter));
-  if (!raw) return {};
-  try {
-    return JSON.parse(raw) as Record<string, TuneRecord>;
-  } catch {
-    return {}; // a corrupt entry is measured again and overwritten
-  }
 }
 
 /**
@@ -741,9 +505,9 @@ async function checkCandidate(
  * The attention versions worth timing here: those the device runs (v3 needs the subgroups feature), less these
  * on software adapters: v1, which lost to v2 at every bench shape there (each row loads every key itself); v4,
  * whose workgroup barriers a CPU adapter runs slowly (as matmul v3's, which matmulCandidates skips there too);
- * and v2 where v3 shares its loads by broadcast (8-lane subgroups, lavapipe): v3 won 12 of the 13 stored
- * lavapipe records that timed both (1.6-4.6x) and tied the 13th (1.01x at head size 8), so timing v2 there
- * would only cost its compiles, one per head size and pass.
+ * and v2 where v3 shares its loads by broadcast (8-lane subgroups, lavapipe): v3 won or tied every stored
+ * lavapipe race that timed both (docs/results/bench/bench-attention.txt for the kernels alone), so timing
+ * v2 there would only cost its compiles, one per head size and pass.
  */
 export function attentionCandidates(gpu: Gpu): AttentionVersion[] {
   const all = Object.keys(attention_versions).map(Number) as AttentionVersion[];
@@ -899,18 +663,4 @@ function attentionPass(
     },
     destroy: () => Object.values(t).forEach((x) => x.buffer.destroy()),
   };
-}
-
-/** A store that lives as long as the page or the Node process does. */
-export function memoryStore(): ChoiceStore {
-  const m = new Map<string, string>();
-  return { get: (k) => m.get(k) ?? null, set: (k, v) => void m.set(k, v) };
-}
-
-/** A store over anything shaped like the Web Storage API (getItem, setItem): the page passes its own; src/ never touches it. */
-export function storageStore(s: {
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-}): ChoiceStore {
-  return { get: (k) => s.getItem(k), set: (k, v) => s.setItem(k, v) };
 }

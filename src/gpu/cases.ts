@@ -10,7 +10,7 @@
 // the worst element through expectClose) and keeps only what a table cannot say: error messages,
 // statistical tests, finite differences of the CPU reference, bit-exact determinism. The browser
 // self-check (src/worker/api.ts) runs the `quick` ones with the very same tolerance (`judge` below).
-// The table is registered by one import in src/bench/cases.ts. kernels/adamw is the small example.
+// The table is registered by one import in src/bench/registry.ts. kernels/adamw is the small example.
 import type { Gpu, Tensor } from './context.ts';
 import { Rng } from '../util/rng.ts';
 

@@ -6,7 +6,7 @@
 //
 // Shapes travel in a uniform (`dims`), not as WGSL overrides, so every model size of a sweep shares
 // one compiled pipeline per (kernel, version, structural variant): on a software adapter a compile
-// costs 0.1–3 s, and a sweep of dozens of sizes used to spend most of its time compiling.
+// costs seconds, and a sweep of dozens of sizes used to spend most of its time compiling.
 import type { Defines } from './wgsl.ts';
 import type { Gpu, Tensor } from './context.ts';
 

@@ -1,21 +1,21 @@
-// Node side of the measured kernel choice: the store is one JSON file under the user's cache folder
+// Node side of the kernel choice: the store is one JSON file under the user's cache folder
 // ($XDG_CACHE_HOME/t2lab/kernels.json, default ~/.cache/t2lab/kernels.json; T2LAB_CACHE_DIR moves it),
 // and T2LAB_KERNELS=matmul:2 overrides the measurement for every command.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Gpu } from '../gpu/context.ts';
+import { autotune, type TuneResult } from '../bench/autotune.ts';
 import {
-  autotune,
+  chooseKernelVersions,
+  describeKernelChoice,
   describeRecord,
-  describeChoices,
   defaultModelShapes,
   parseKernelChoices,
   storedRecords,
   type ChoiceStore,
   type MatmulShape,
-  type TuneResult,
-} from '../bench/autotune.ts';
+} from '../sweep/kernel-choice.ts';
 
 export function choiceStorePath(): string {
   const dir =
@@ -70,18 +70,16 @@ export async function autotuneNode(
 }
 
 /**
- * Put the kernel choice for the default model in gpu.choices (override, stored, or measured now) and
- * say which, in one line: what `t2lab bench` prints above its table.
+ * Put the kernel versions a run of the default model would use in gpu.choices (override, stored
+ * measurement, or the adapter class's default; nothing is timed) and say which, in one line: what
+ * `t2lab bench` prints above its table.
  */
 export async function applyKernelChoices(gpu: Gpu, kernels?: string): Promise<string> {
-  const r = await autotuneNode(gpu, defaultModelShapes(), { kernels });
-  const how =
-    r.source === 'override'
-      ? 'override (--kernels / T2LAB_KERNELS)'
-      : r.source === 'cached'
-        ? `measured ${r.record!.measuredAt}, from ${choiceStorePath()}`
-        : 'measured now';
-  return `${describeChoices(gpu)}  [${how}]`;
+  const c = await chooseKernelVersions(gpu, defaultModelShapes(), {
+    store: fileChoiceStore(),
+    overrides: kernelOverrides(kernels),
+  });
+  return describeKernelChoice(c, gpu);
 }
 
 /** `t2lab devices`: the stored choices for this adapter, each with its timings; --tune measures the default model now. */
@@ -93,18 +91,14 @@ export async function printKernelChoices(
     await autotuneNode(gpu, defaultModelShapes(), { kernels: opts.kernels, retune: true });
   const records = Object.values(await storedRecords(gpu, fileChoiceStore()));
   const overrides = kernelOverrides(opts.kernels);
-  if (Object.keys(overrides).length)
-    console.log(
-      `kernels:      override ${Object.entries(overrides)
-        .map(([k, v]) => `${k}:${v}`)
-        .join(',')} (--kernels / T2LAB_KERNELS)`,
-    );
+  const run = await chooseKernelVersions(gpu, defaultModelShapes(), {
+    store: fileChoiceStore(),
+    overrides,
+  });
+  console.log(`kernels:      a run of the default model: ${describeKernelChoice(run, gpu)}`);
   if (!records.length) {
     console.log(
-      `kernels:      not measured on this adapter yet; until then ${describeChoices(gpu)} (a guess by adapter kind).`,
-    );
-    console.log(
-      `              \`t2lab devices --tune\` measures now; \`t2lab train\` and \`t2lab bench\` measure at first use.`,
+      `              nothing measured on this adapter yet; \`t2lab tune\` measures and stores a choice.`,
     );
     return;
   }

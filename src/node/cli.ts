@@ -19,7 +19,8 @@ import {
   str,
   type CommandSpec,
 } from './args.ts';
-import { describeChoices } from '../bench/autotune.ts';
+import { describeChoices, describeKernelChoice } from '../sweep/kernel-choice.ts';
+import { TUNE_SPEC, tuneCommand } from './tune-cmd.ts';
 import { SAMPLE_SPEC, sampleCommand } from './sample-cmd.ts';
 import { MERGE_SPEC, SWEEP_SPEC, mergeCommand, sweepCommand } from './sweep-cmd.ts';
 import { FIT_SPEC, fitCommand } from './fit-cmd.ts';
@@ -27,7 +28,7 @@ import { REPORT_SPEC, reportCommand } from './report-cmd.ts';
 import { CALIBRATE_SPEC, calibrateCommand } from './calibrate-cmd.ts';
 import { EXPORT_SPEC, IMPORT_SPEC, exportCommand, importCommand } from './export-cmd.ts';
 import { adapterLine } from '../gpu/adapter.ts';
-import { benchCases, kernelNames } from '../bench/cases.ts';
+import { benchCases, kernelNames } from '../bench/registry.ts';
 import { benchKernel, formatBench, type BenchReport } from '../bench/run.ts';
 import { fma_peak_gflops } from '../../kernels/fma_peak/fma_peak.ts';
 import { applyKernelChoices, kernelOverrides, printKernelChoices } from './autotune-store.ts';
@@ -134,6 +135,7 @@ const SPECS: Record<string, CommandSpec> = {
   calibrate: CALIBRATE_SPEC,
   export: EXPORT_SPEC,
   import: IMPORT_SPEC,
+  tune: TUNE_SPEC,
 };
 
 function usage(): string {
@@ -182,15 +184,12 @@ async function train(args: string[]): Promise<number> {
   }
   const shape = modelShape(config);
   const N = paramCount(shape);
-  // The fastest matmul version for this model's shapes on this adapter: measured once, then cached.
-  const measured = await chooseKernels(gpu, config, {
+  // This model's kernel versions here: an override, a stored measurement (`t2lab tune`), else the default.
+  const choice = await chooseKernels(gpu, config, {
     store: kernelChoiceStore((m) => console.error(`warning: ${m}`)),
     overrides: kernelOverrides(kernels),
   });
-  if (measured) console.error(measured);
-  console.log(
-    `kernels: ${describeChoices(gpu)} (${measured ? 'measured now' : Object.keys(kernelOverrides(kernels)).length ? 'override' : 'cached'})`,
-  );
+  console.log(`kernels: ${describeKernelChoice(choice, gpu)}`);
   const trainer = new Trainer(gpu, config);
   console.log(
     `model:   L=${shape.n_layer} C=${shape.n_embd} H=${shape.n_head} T=${shape.block_size} V=${shape.vocab_size}; N = ${N.total.toLocaleString()} params (${N.nonEmbedding.toLocaleString()} without embeddings)`,
@@ -226,7 +225,15 @@ async function train(args: string[]): Promise<number> {
   } finally {
     bar.stop();
   }
-  appendFileSync(log, JSON.stringify({ type: 'result', ...result }) + '\n');
+  appendFileSync(
+    log,
+    JSON.stringify({
+      type: 'result',
+      ...result,
+      kernels: choice.choices,
+      kernels_source: choice.source,
+    }) + '\n',
+  );
   if (result.diverged) {
     console.error(
       `DIVERGED at step ${result.diverged.step}: loss ${result.diverged.loss}. ${divergenceHint(config)} No checkpoint written.`,
@@ -383,6 +390,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   calibrate: calibrateCommand,
   export: exportCommand,
   import: importCommand,
+  tune: tuneCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -15,7 +15,7 @@ import {
   type PeerBenchOptions,
   type PeerReport,
   type PeerRow,
-} from '../bench/peers/peers.ts';
+} from '../bench/peers/peer-bench.ts';
 import { fileChoiceStore } from './autotune-store.ts';
 
 const instances: GPU[] = []; // Dawn instances must stay referenced while their devices live

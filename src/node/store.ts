@@ -12,7 +12,7 @@ import type { DriverStore, SweepManifest } from '../sweep/driver.ts';
 import { parseRecordsJsonl, type RunRecord } from '../sweep/record.ts';
 import { appendDurable, checkOutput, writeFileAtomic } from './atomic.ts';
 import { choiceStorePath, fileChoiceStore } from './autotune-store.ts';
-import type { ChoiceStore } from '../bench/autotune.ts';
+import type { ChoiceStore } from '../sweep/kernel-choice.ts';
 
 /**
  * The kernel-choice file (~/.cache/t2lab/kernels.json) as a ChoiceStore that never fails a command: an

@@ -27,7 +27,7 @@ import {
 import { estimateSweep, type SweepEstimate } from '../sweep/estimate.ts';
 import { checkRunLimits } from '../sweep/limits.ts';
 import { adapterLine } from '../gpu/adapter.ts';
-import { describeChoices } from '../bench/autotune.ts';
+import { describeKernelChoice } from '../sweep/kernel-choice.ts';
 import { kernelOverrides } from './autotune-store.ts';
 import type { Gpu } from '../gpu/context.ts';
 import { parseRecordsJsonl, type RunRecord } from '../sweep/record.ts';
@@ -286,17 +286,13 @@ export async function sweepCommand(args: string[]): Promise<number> {
       );
     const choiceStore = kernelChoiceStore((m) => say(`warning: ${m}`));
     // The ETA starts from the dry run's measured step times when they are kept; a sweep itself times nothing.
-    // Timings are kept per kernel choice, so each size's choice is applied first (measured now if new:
-    // its first run would measure it anyway).
+    // Timings are kept per kernel choice, so each size's choice is applied first.
     const g = gpu;
     const est = await estimateSweep(g, exp, todo, {
       store: choiceStore,
       measure: false,
       prepare: async (run) =>
-        void (
-          (await chooseKernels(g, run.config, { store: choiceStore, overrides })) &&
-          say(`${run.model}: kernels ${describeChoices(g)} (measured now)`)
-        ),
+        void (await chooseKernels(g, run.config, { store: choiceStore, overrides }, exp.kernels)),
     });
     const byId = new Map(est.runs.map((r) => [r.id, r]));
     if (todo.length && est.runs.every((r) => r.basis !== 'none'))
@@ -307,6 +303,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
       bar.start(100, 0, { run: 0, runs: runs.length, id: '', phase: '', detail: '', eta: '--' });
       barOn = true;
     }
+    let lastKernels = ''; // printed when a run's versions differ from the previous run's
     // The driver recreates the device after a loss; `gpu` is always the current one (destroyed at the end).
     const result = await driveSweep(
       {
@@ -319,8 +316,11 @@ export async function sweepCommand(args: string[]): Promise<number> {
         kernels: {
           store: choiceStore,
           overrides,
-          onMeasured: (run) =>
-            say(`${run.model}: kernels ${gpu ? describeChoices(gpu) : ''} (measured now)`),
+          onChosen: (run, choice) => {
+            const line = gpu ? describeKernelChoice(choice, gpu) : choice.source;
+            if (line !== lastKernels) say(`${run.model}: kernels ${line}`);
+            lastKernels = line;
+          },
         },
         onNotice: (m) => say(`notice: ${m}`),
       },
@@ -459,7 +459,8 @@ async function dryRun(
       store,
       measure: true,
       onLog: (m) => console.error(m),
-      prepare: async (run) => void (await chooseKernels(g, run.config, { store, overrides })),
+      prepare: async (run) =>
+        void (await chooseKernels(g, run.config, { store, overrides }, exp.kernels)),
     });
   } catch (e) {
     if (e instanceof Error && / does not fit this adapter/.test(e.message))

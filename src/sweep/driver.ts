@@ -1,5 +1,5 @@
 // src/sweep/: experiments, the one sweep driver, the runner, the estimate, the results record.
-// Imports bench, train, sample, checkpoint, model, gpu, stats, data, config; imported by fit,
+// Imports train, sample, checkpoint, model, kernels, gpu, stats, data, config; imported by bench, fit,
 // report, experiments, worker, node, web (layers: test/structure.test.ts).
 //
 // The one sweep driver, for every host: `t2lab sweep` (src/node/sweep-cmd.ts) and the browser worker
@@ -9,12 +9,18 @@
 // - the experiment's settings are checked against the runs already done: a changed experiment (another
 //   lr, other sampling) under the same sweep is refused with the list of what changed, never silently
 //   reused; runs new to the grid (another seed, a larger model) simply run;
-// - before each run, the measured kernel choice for its shapes (autotune, cached per adapter in the
-//   host's store: a JSON file in Node, IndexedDB in the browser);
+// - before each run, its kernel versions (kernel-choice.ts: the experiment's pins, overrides, a measurement
+//   stored by `t2lab tune` or the Kernels page, else the adapter class's default); nothing is timed here;
 // - a lost GPU device is recreated and the sweep goes on from the last resume checkpoint, with a notice;
 // - the ETA and the overall fraction come from the time model of src/sweep/estimate.ts when given.
 import { GpuDeviceLostError, type Gpu } from '../gpu/context.ts';
-import { autotune, modelMatmulShapes, type ChoiceStore } from '../bench/autotune.ts';
+import {
+  chooseKernelVersions,
+  modelMatmulShapes,
+  type ChoiceStore,
+  type KernelChoice,
+  type KernelPins,
+} from './kernel-choice.ts';
 import { evalTaskNames, modelShape } from '../config.ts';
 import { expandRuns, type Experiment, type RunSpec } from './experiment.ts';
 import {
@@ -47,11 +53,15 @@ export interface SweepHost {
   device(): Promise<Gpu>;
   /** Forget (and destroy) the current device so the next device() call makes a new one. */
   dropDevice(): void;
-  /** Where measured kernel choices are kept per adapter; overrides (--kernels) win over measurement. */
+  /**
+   * Where measured kernel choices are kept per adapter (read, never written, by a run); overrides
+   * (--kernels) win over a measurement, and the experiment's pins over both.
+   */
   kernels?: {
-    store: ChoiceStore;
+    store?: ChoiceStore;
     overrides?: Record<string, number>;
-    onMeasured?: (run: RunSpec, line: string) => void;
+    /** Each run's versions once chosen, e.g. to print them. */
+    onChosen?: (run: RunSpec, choice: KernelChoice) => void;
   };
   /** Something the user must see: a device recreated. */
   onNotice?(message: string): void;
@@ -165,22 +175,20 @@ export async function deviceLost(gpu: Gpu): Promise<boolean> {
 }
 
 /**
- * The measured kernel choice for one run's shapes, into gpu.choices: the one call both hosts make
- * before a run trains (and the estimate before it times a step), so both run the same kernels.
+ * One run's kernel versions, into gpu.choices: the one call both hosts make before a run trains (and the
+ * estimate before it times a step), so both run the same kernels. Times nothing (src/choice/).
  */
 export async function chooseKernels(
   gpu: Gpu,
   config: RunSpec['config'],
   kernels: SweepHost['kernels'],
-): Promise<string | null> {
-  if (!kernels) return null;
-  const lines: string[] = [];
-  const r = await autotune(gpu, modelMatmulShapes(modelShape(config), config.batch_size), {
-    store: kernels.store,
-    overrides: kernels.overrides,
-    log: (l) => lines.push(l),
+  pins?: KernelPins,
+): Promise<KernelChoice> {
+  return chooseKernelVersions(gpu, modelMatmulShapes(modelShape(config), config.batch_size), {
+    pins,
+    overrides: kernels?.overrides,
+    store: kernels?.store,
   });
-  return r.source === 'measured' ? lines.join('\n') || 'measured' : null;
 }
 
 /**
@@ -214,8 +222,9 @@ export async function driveSweep(
       return await runSweep(gpu, e, store, {
         ...opts,
         prepare: async (run) => {
-          const measured = await chooseKernels(gpu, run.config, host.kernels);
-          if (measured) host.kernels?.onMeasured?.(run, measured);
+          const choice = await chooseKernels(gpu, run.config, host.kernels, e.kernels);
+          host.kernels?.onChosen?.(run, choice);
+          return choice.source;
         },
         onRecord: (r) => {
           recorded++;

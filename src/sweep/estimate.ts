@@ -10,7 +10,7 @@
 // measured ones by their FLOPs per step.
 import type { Gpu } from '../gpu/context.ts';
 import { adapterKey } from '../gpu/adapter.ts';
-import { describeChoices, type ChoiceStore } from '../bench/autotune.ts';
+import { describeChoices, type ChoiceStore } from './kernel-choice.ts';
 import { trainingFlopsPerToken } from '../model/gpt.ts';
 import { Trainer } from '../train/trainer.ts';
 import { evaluateModel } from '../sample/evaluate.ts';

@@ -14,6 +14,7 @@ import {
 import { paramCount } from '../model/gpt.ts';
 import { taskNames } from '../data/tasks.ts';
 import { evaluationQuestions } from '../sample/evaluate.ts';
+import { parseKernelChoices, type KernelPins } from './kernel-choice.ts';
 
 export interface ModelSize {
   n_layer: number;
@@ -66,6 +67,13 @@ export interface Experiment {
   C_inf?: number;
   /** Fit on runs with D/N ≤ this, validate on the rest (held-out overtrained runs). */
   holdout_ratio?: number;
+  /**
+   * Kernel versions every run uses, whatever was measured on the machine (e.g. { matmul: 4, matmul_rows: 8,
+   * attention: 3 }): the same experiment, or lab link, then gives the same bits on the same adapter class
+   * in any browser or clone. Unpinned kernels take the stored measurement or the adapter's default.
+   * 'default': the adapter class's defaults, whatever was measured here (works on every adapter class).
+   */
+  kernels?: KernelPins;
 }
 
 export interface RunSpec {
@@ -103,6 +111,7 @@ const EXPERIMENT_KEYS = {
   sampling: 1,
   C_inf: 1,
   holdout_ratio: 1,
+  kernels: 1,
 } satisfies Record<keyof Experiment, 1>;
 const MODEL_KEYS = { n_layer: 1, n_embd: 1, n_head: 1, lr: 1, seeds: 1 } satisfies Record<
   keyof ModelSize,
@@ -349,6 +358,22 @@ export function validateExperiment(e: unknown, source = 'experiment'): Experimen
     !(typeof x.holdout_ratio === 'number' && x.holdout_ratio > 0)
   )
     fail('"holdout_ratio" must be a number > 0');
+  if (x.kernels !== undefined && x.kernels !== 'default') {
+    const k = x.kernels as Record<string, unknown>;
+    if (!k || typeof k !== 'object' || Array.isArray(k))
+      fail(
+        '"kernels" must be "default" or an object of kernel versions, e.g. { matmul: 4, attention: 3 }',
+      );
+    try {
+      parseKernelChoices(
+        Object.entries(k)
+          .map(([name, v]) => `${name}:${String(v)}`)
+          .join(','),
+      );
+    } catch (err) {
+      fail(`kernels: ${(err as Error).message}`);
+    }
+  }
   const mix = (base.tasks as string | undefined) ?? makeConfig().tasks;
   try {
     parseMix(mix);

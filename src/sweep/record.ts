@@ -42,6 +42,13 @@ export interface RunRecord {
   /** pass@k from sampling (unbiased estimator) and from the likelihood p_i (exact), same k. */
   pass_at_k: PassAtKTables;
   device: string;
+  /**
+   * The kernel versions the run used (gpu.choices: matmul, matmul_rows, attention, ...) and where they came
+   * from ('pinned', 'override', 'stored', 'default'); pin them to make the run again with the same bits.
+   * Absent in records written before they were kept.
+   */
+  kernels?: Record<string, number>;
+  kernels_source?: string;
   timings: { train_s: number; sample_s: number; tokens_per_s: number; samples_per_s: number };
   code_version: string;
   finished_at: string;

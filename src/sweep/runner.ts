@@ -51,8 +51,8 @@ export interface SweepOptions {
   limit?: number;
   /** Pause: the current run saves a resume checkpoint and the sweep returns. */
   signal?: AbortSignal;
-  /** Called before each run trains, e.g. to pick the fastest kernels for its shapes (autotune). */
-  prepare?: (run: RunSpec) => Promise<void>;
+  /** Called before each run trains, to set its kernel versions; returns where they came from (the record keeps it). */
+  prepare?: (run: RunSpec) => Promise<string | void>;
   /** Seconds between resume checkpoints of a training run (default 30). */
   checkpointSeconds?: number;
   /**
@@ -179,7 +179,8 @@ async function runOne(
   progress: (phase: SweepProgress['phase'], f: number, extra: Partial<SweepProgress>) => void,
   log: (m: string) => void,
 ): Promise<RunRecord | null> {
-  await opts.prepare?.(run);
+  const kernelsSource = (await opts.prepare?.(run)) || 'default';
+  const kernels = { ...gpu.choices } as Record<string, number>;
   const trainer = new Trainer(gpu, run.config);
   try {
     let resumedAt: number | undefined;
@@ -256,6 +257,8 @@ async function runOne(
       questions: evaluation?.questions ?? [],
       pass_at_k: evaluation?.pass_at_k ?? { sampling: empty, likelihood: empty },
       device: adapterLine(gpu.adapter),
+      kernels,
+      kernels_source: kernelsSource,
       timings: {
         train_s: result.seconds,
         sample_s,

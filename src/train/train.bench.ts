@@ -9,7 +9,7 @@ import { Trainer } from './trainer.ts';
 
 const SIZES = [
   { n_layer: 1, n_embd: 16, n_head: 2, block_size: 32, batch_size: 32 }, // smoke's smallest
-  { n_layer: 2, n_embd: 64, n_head: 4, block_size: 32, batch_size: 64 }, // issue 12's reference step (a t2-grid size)
+  { n_layer: 2, n_embd: 64, n_head: 4, block_size: 32, batch_size: 64 }, // the reference step (a t2-grid size)
   { n_layer: 2, n_embd: 64, n_head: 4, block_size: 64, batch_size: 16 },
   { n_layer: 4, n_embd: 128, n_head: 4, block_size: 64, batch_size: 16 },
 ];

@@ -9,10 +9,10 @@ import type { Gpu } from '../gpu/context.ts';
 import { adapterLine, type AdapterSummary } from '../gpu/adapter.ts';
 import { createBrowserGpu } from '../gpu/browser.ts';
 import { judge } from '../gpu/cases.ts';
-import { benchCases, checkCases, kernelNames } from '../bench/cases.ts';
+import { benchCases, checkCases, kernelNames } from '../bench/registry.ts';
 import { benchKernel, type BenchReport, type BenchRow } from '../bench/run.ts';
 import { profileCase, toTraceEvents, type ProfileRow } from '../bench/trace.ts';
-import { runPeerBench, type PeerReport, type PeerRow } from '../bench/peers/peers.ts';
+import { runPeerBench, type PeerReport, type PeerRow } from '../bench/peers/peer-bench.ts';
 import { fma_peak_gflops } from '../../kernels/fma_peak/fma_peak.ts';
 import type { RunRecord } from '../sweep/record.ts';
 import type { QuestionResult } from '../sample/evaluate.ts';
@@ -20,14 +20,15 @@ import { fitAll, type FitReport } from '../fit/fit.ts';
 import { pointsFromRecords } from '../fit/points.ts';
 import { memoryDb, type BlobInfo, type LabDb } from './db.ts';
 import { parseResultsJsonl, toCsv, toJsonl } from './results.ts';
+import { autotune } from '../bench/autotune.ts';
 import {
-  autotune,
   defaultModelShapes,
-  describeChoices,
+  describeKernelChoice,
+  resolveKernelVersions,
   describeRecord,
   storedRecords,
   type TuneRecord,
-} from '../bench/autotune.ts';
+} from '../sweep/kernel-choice.ts';
 import type { SweepEstimate } from '../sweep/estimate.ts';
 import {
   SweepSession,
@@ -55,7 +56,7 @@ export interface CheckResult {
 /** This adapter's kernel choice: what runs now, and every stored measurement, in `t2lab devices`' words. */
 export interface KernelChoices {
   adapter: string;
-  current: string; // describeChoices: what a run here uses unless a measurement for its shapes says otherwise
+  current: string; // the versions a run of the default model uses here, and where from (describeKernelChoice)
   records: ReturnType<typeof describeRecord>[];
 }
 
@@ -190,7 +191,10 @@ export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}):
     const records = Object.values(await storedRecords(g, dbChoiceStore(await db)));
     return {
       adapter: adapterLine(g.adapter),
-      current: describeChoices(g),
+      current: describeKernelChoice(
+        await resolveKernelVersions(g, defaultModelShapes(), { store: dbChoiceStore(await db) }),
+        g,
+      ),
       records: records.map(describeRecord),
     };
   };

@@ -7,7 +7,11 @@
 //   last resume checkpoint;
 // - events for the page (progress, records, checkpoints saved, notices).
 import type { Gpu } from '../gpu/context.ts';
-import type { ChoiceStore } from '../bench/autotune.ts';
+import {
+  describeKernelChoice,
+  type ChoiceStore,
+  type KernelChoice,
+} from '../sweep/kernel-choice.ts';
 import {
   expandRuns,
   validateExperiment,
@@ -186,16 +190,16 @@ export class SweepSession {
       for (const r of runs) checkRunLimits(r.config, gpu.limits, `run ${r.id}`);
       const kernels = dbChoiceStore(this.db);
       // The ETA starts from step times measured earlier on this adapter (sweepEstimate), when there are some.
-      const measured = (run: RunSpec) =>
+      const chosen = (run: RunSpec, choice: KernelChoice) =>
         onEvent({
           type: 'log',
-          message: `${run.model}: kernel choice measured on this adapter and kept`,
+          message: `${run.model}: kernels ${describeKernelChoice(choice, gpu)}`,
         });
       const est = await estimateSweep(gpu, exp, runs, {
         store: kernels,
         measure: false,
         prepare: async (run) =>
-          void ((await chooseKernels(gpu, run.config, { store: kernels })) && measured(run)),
+          void (await chooseKernels(gpu, run.config, { store: kernels }, exp.kernels)),
       });
       const byId = new Map(est.runs.map((r) => [r.id, r]));
       result = await driveSweep(
@@ -203,7 +207,7 @@ export class SweepSession {
           store,
           device: this.device,
           dropDevice: this.dropDevice,
-          kernels: { store: kernels, onMeasured: measured },
+          kernels: { store: kernels, onChosen: chosen },
           onNotice: (message) => onEvent({ type: 'notice', message }),
         },
         exp,
@@ -253,7 +257,8 @@ export class SweepSession {
     return estimateSweep(gpu, exp, runs, {
       store: kernels,
       measure: true,
-      prepare: async (run) => void (await chooseKernels(gpu, run.config, { store: kernels })),
+      prepare: async (run) =>
+        void (await chooseKernels(gpu, run.config, { store: kernels }, exp.kernels)),
     });
   }
 

@@ -5,19 +5,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   attentionCandidates,
   autotune,
+  matmulCandidates,
+  raceShapes,
+  tallerTileWorthTrying,
+  type MatmulCandidate,
+} from '../../src/bench/autotune.ts';
+import {
   describeChoices,
   KERNELS_STAMP,
-  matmulCandidates,
   memoryStore,
   modelMatmulShapes,
   parseKernelChoices,
-  raceShapes,
   shapeName,
   storedRecords,
-  tallerTileWorthTrying,
-  type MatmulCandidate,
   type MatmulShape,
-} from '../../src/bench/autotune.ts';
+} from '../../src/sweep/kernel-choice.ts';
 import { matmul_v4_wide } from '../../kernels/matmul/matmul.ts';
 import { adapterKey } from '../../src/gpu/adapter.ts';
 import { fileChoiceStore, kernelOverrides } from '../../src/node/autotune-store.ts';

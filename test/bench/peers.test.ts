@@ -4,9 +4,9 @@
 // On a software adapter with a cold Mesa shader cache, compiling jax-js's and TF.js's kernels for the
 // training step takes about two minutes; with the cache warm the whole test takes seconds.
 import { describe, expect, it } from 'vitest';
-import { formatPeerBench, trainCase } from '../../src/bench/peers/peers.ts';
+import { formatPeerBench, trainCase } from '../../src/bench/peers/peer-bench.ts';
 import { runPeerBenchNode } from '../../src/node/peers.ts';
-import { memoryStore } from '../../src/bench/autotune.ts';
+import { memoryStore } from '../../src/sweep/kernel-choice.ts';
 import { describeGpu } from '../helpers.ts';
 
 describe('trainCase', () => {

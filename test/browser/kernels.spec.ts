@@ -66,8 +66,9 @@ test('the Kernels page shows the kernel choice, and Measure now races the defaul
   expect(errors).toEqual([]);
 
   // Node on the same driver (Chromium's SwiftShader, through Dawn), `t2lab devices --tune` with an empty
-  // cache: the same candidates race, and the same matmul version wins (v4 runs its 4-lane path there and
-  // lost to v2 by over 1.25x in every race seen; tile heights and attention are closer, so not compared).
+  // cache: the same candidates race, and Node records a winner too. Which one wins is a timing, and on a
+  // loaded machine the two races have picked different matmul versions, so the winners are only noted:
+  // no run depends on a race (runs take pins or the adapter class's default; pinned-link.spec.ts).
   const cache = mkdtempSync(join(tmpdir(), 't2lab-choice-'));
   try {
     const node = spawnSync(
@@ -82,10 +83,7 @@ test('the Kernels page shows the kernel choice, and Measure now races the defaul
       );
     expect(raced(log).length).toBeGreaterThan(2); // every matmul candidate and attention version, named
     expect(raced(node.stderr)).toEqual(raced(log));
-    const nodeChoice = /^ {2}(matmul v\d[^,]*), attention v\d for \d+ shapes/m.exec(
-      node.stdout,
-    )?.[1];
-    expect(nodeChoice?.split(' ').slice(0, 2)).toEqual(`matmul ${matmul}`.split(' ').slice(0, 2));
+    expect(node.stdout).toMatch(/^ {2}matmul v\d[^,]*, attention v\d for \d+ shapes/m);
     info.annotations.push({
       type: 'kernel choice',
       description: `browser: ${choice}; node: ${/^ {2}(matmul .*) for/m.exec(node.stdout)?.[1]}`,

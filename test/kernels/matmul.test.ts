@@ -17,7 +17,7 @@ describeGpu('matmul', (gpu) => {
   itChecks(gpu, checks);
 
   it("every v4 tile height computes the same bits: a sweep's numbers do not hang on the tile its race picked", async () => {
-    // The race picks among tiles within noise of each other (docs/results/bench-2026-12-01c/tiles.txt), and
+    // The race picks among tiles within noise of each other (docs/results/bench/tiles.txt), and
     // can pick another next time; each output is the same sum in the same order whatever the tile, so the
     // choice moves time, never results. Rows 8 and 32 (16 and 24 are subsets of 32's code) and v4's path for
     // narrow subgroups, on the check table's shapes and forms, whose pipelines the checks above built.

@@ -1,5 +1,5 @@
 // The one sweep driver: a changed experiment under the same sweep is refused with the list of what
-// changed (issue 14: "4 already done, 0 to run" reused stale results after lr and questions changed),
+// changed (once, "4 already done, 0 to run" reused stale results after lr and questions changed),
 // before any device is opened; runs new to the grid simply run; the estimate's time model.
 import { describe, expect, it } from 'vitest';
 import { validateExperiment, expandRuns } from '../../src/sweep/experiment.ts';
@@ -16,7 +16,7 @@ import type { RunRecord } from '../../src/sweep/record.ts';
 import { recordOf } from './fixture.ts';
 import { SweepSession, dbChoiceStore } from '../../src/worker/session.ts';
 import { memoryDb } from '../../src/worker/db.ts';
-import { describeChoices, storedRecords } from '../../src/bench/autotune.ts';
+import { defaultKernels, describeChoices, storedRecords } from '../../src/sweep/kernel-choice.ts';
 import { describeGpu } from '../helpers.ts';
 
 const spec = {
@@ -126,43 +126,42 @@ describe('the sweep driver', () => {
 });
 
 describeGpu('the worker host of the driver', (gpu) => {
-  it(
-    'measures the kernel choice per adapter once, keeps it in the LabDb (IndexedDB), and estimates from kept step times',
-    { timeout: 300_000 },
-    async () => {
-      const db = memoryDb();
-      const session = new SweepSession(
-        db,
-        async () => gpu,
-        () => {},
-      );
-      const exp = { ...spec, budgets: { tokens_per_param: [1] } };
-      const logs: string[] = [];
-      const result = await session.start(exp, {}, (e) => e.type === 'log' && logs.push(e.message));
-      expect(result).toMatchObject({ ran: 1, paused: false });
-      const kept = Object.values(await storedRecords(gpu, dbChoiceStore(db)));
-      expect(kept).toHaveLength(1); // one record for this adapter and these shapes
-      expect(describeChoices(gpu)).toContain(`v${kept[0]!.choices.matmul}`); // what the sweep ran
-      expect(logs.join('\n')).toMatch(/kernel choice measured on this adapter and kept/);
-      // The estimate times the size once, keeps it, and a second call reads it back.
-      const est = await session.estimate(exp);
-      expect(est.measuredNow).toEqual(['L1-C16-H2']);
-      expect(est.total_s).toBeGreaterThan(0);
-      expect(est.runs[0]!.basis).toBe('measured');
-      const again = await session.estimate(exp);
-      expect(again.measuredNow).toEqual([]);
-      expect(again.total_s).toBe(est.total_s);
-      // The browser refuses a changed preset as the CLI does, and says so in the sweep's state.
-      const states: string[] = [];
-      const changed = { ...exp, base: { ...exp.base, lr: 3e-3 } };
-      await expect(
-        session.start(
-          changed,
-          {},
-          (e) => e.type === 'state' && states.push(`${e.state} ${e.error ?? ''}`),
-        ),
-      ).rejects.toThrow(/lr: 0\.01 → 0\.003 \(1 run: L1-C16-H2\/D\/N=1\/s1\)/);
-      expect(states.at(-1)).toMatch(/^error the experiment "tiny" has changed/);
-    },
-  );
+  it("runs on the adapter class's default kernels without measuring any, records them, and estimates from kept step times", async () => {
+    const db = memoryDb();
+    const session = new SweepSession(
+      db,
+      async () => gpu,
+      () => {},
+    );
+    const exp = { ...spec, budgets: { tokens_per_param: [1] } };
+    const logs: string[] = [];
+    const result = await session.start(exp, {}, (e) => e.type === 'log' && logs.push(e.message));
+    expect(result).toMatchObject({ ran: 1, paused: false });
+    // No race on a run's path: nothing measured, nothing stored; the run says and records what it used.
+    expect(await storedRecords(gpu, dbChoiceStore(db))).toEqual({});
+    const [rec] = await db.records(exp.name);
+    expect(rec!.kernels).toEqual(defaultKernels(gpu));
+    expect(rec!.kernels_source).toBe('default');
+    expect(describeChoices(gpu)).toContain(`v${rec!.kernels!.matmul}`);
+    expect(logs.join('\n')).toMatch(/L1-C16-H2: kernels matmul v\d.*\(the default for /);
+    // The estimate times the size once, keeps it, and a second call reads it back.
+    const est = await session.estimate(exp);
+    expect(est.measuredNow).toEqual(['L1-C16-H2']);
+    expect(est.total_s).toBeGreaterThan(0);
+    expect(est.runs[0]!.basis).toBe('measured');
+    const again = await session.estimate(exp);
+    expect(again.measuredNow).toEqual([]);
+    expect(again.total_s).toBe(est.total_s);
+    // The browser refuses a changed preset as the CLI does, and says so in the sweep's state.
+    const states: string[] = [];
+    const changed = { ...exp, base: { ...exp.base, lr: 3e-3 } };
+    await expect(
+      session.start(
+        changed,
+        {},
+        (e) => e.type === 'state' && states.push(`${e.state} ${e.error ?? ''}`),
+      ),
+    ).rejects.toThrow(/lr: 0\.01 → 0\.003 \(1 run: L1-C16-H2\/D\/N=1\/s1\)/);
+    expect(states.at(-1)).toMatch(/^error the experiment "tiny" has changed/);
+  });
 });

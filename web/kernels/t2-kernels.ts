@@ -10,7 +10,7 @@ import { shared } from '../shared/styles.ts';
 import { download, hashParam, onHash, setHash } from '../shared/state.ts';
 import type { CheckResult, KernelChoices, ProfileReport } from '../../src/worker/api.ts';
 import type { ProfileRow } from '../../src/bench/trace.ts';
-import type { PeerReport, PeerRow } from '../../src/bench/peers/peers.ts';
+import type { PeerReport, PeerRow } from '../../src/bench/peers/peer-bench.ts';
 
 export class T2Kernels extends LitElement {
   static override properties = {
@@ -223,22 +223,22 @@ export class T2Kernels extends LitElement {
     const c = this.choices;
     return html`
       <h3>Kernel choice on this adapter</h3>
-      <p>Each run measures which matmul version, tile and attention version are fastest for its model on this adapter
-        (checking each against the float64 reference first) and keeps the choice in this browser, as <code>t2lab devices</code>
-        shows it in Node. <em>Measure now</em> times the default model's shapes, as <code>t2lab devices --tune</code> does.</p>
+      <p>A run never measures: it uses the versions its experiment or link pins, else a measurement kept in this browser
+        for its model, else the default for this adapter's class, and records which. <em>Measure now</em> times the default
+        model's shapes (checking each candidate against the float64 reference first), as <code>t2lab tune</code> does in Node.</p>
       <div class="controls">
         <button @click=${this.tune} ?disabled=${disabled} data-testid="tune">${this.busy === 'tune' ? 'Measuring…' : 'Measure now'}</button>
       </div>
       ${
         c
-          ? html`<p data-testid="choice-current">Adapter: ${c.adapter}. In use now: <strong>${c.current}</strong>${c.records.length ? ' (a run applies the measurement for its own shapes)' : ' (a guess by adapter kind, until measured)'}.</p>
+          ? html`<p data-testid="choice-current">Adapter: ${c.adapter}. A run of the default model here uses: <strong>${c.current}</strong>.</p>
         ${
           c.records.length
             ? html`<table data-testid="choices" data-done=${this.busy !== 'tune'}>
           <thead><tr><th>choice</th><th>for</th><th>measured</th><th>candidates, ms</th></tr></thead>
           <tbody>${c.records.map((r) => html`<tr><td>${r.choice}</td><td style="white-space: nowrap">${r.shapes}</td><td>${r.measured}</td><td>${r.timings}</td></tr>`)}</tbody>
         </table>`
-            : html`<p data-testid="choices-none">Not measured on this adapter yet: the first run (or <em>Measure now</em>) measures it.</p>`
+            : html`<p data-testid="choices-none">Nothing measured on this adapter yet: runs use the default above.</p>`
         }
         ${this.tuneLog.length ? html`<pre data-testid="tune-log">${this.tuneLog.join('\n')}</pre>` : ''}`
           : ''

@@ -1,13 +1,12 @@
 // t2lab's side of the peer benchmark: the same cases on our kernels, with the kernel versions the
 // autotuner picks for each case's shapes (read from the store after the first time).
 import type { Gpu, Tensor } from '../../gpu/context.ts';
+import { autotune, candidateName } from '../autotune.ts';
 import {
-  autotune,
-  candidateName,
   modelMatmulShapes,
   type ChoiceStore,
   type MatmulShape,
-} from '../autotune.ts';
+} from '../../sweep/kernel-choice.ts';
 import { matmul } from '../../../kernels/matmul/matmul.ts';
 import {
   attention_default_version,

@@ -6,7 +6,7 @@
 // (src/node/peers.ts in Node; in a browser worker it already does) and passes our Gpu in.
 import type { Gpu } from '../../gpu/context.ts';
 import { median } from '../../gpu/context.ts';
-import type { ChoiceStore } from '../autotune.ts';
+import type { ChoiceStore } from '../../sweep/kernel-choice.ts';
 import { GPT, trainingFlopsPerToken } from '../../model/gpt.ts';
 import type { Ops } from '../../model/ops.ts';
 import { VOCAB_SIZE } from '../../data/tokenizer.ts';
@@ -312,7 +312,7 @@ function relDiff(a: Float32Array, b: Float32Array): number {
   return absDiff(a, b) / Math.max(scale, 1e-30);
 }
 
-/** The report as a text table, one line per row, with the goals of issue 7 checked underneath. */
+/** The report as a text table, one line per row, with the peer goals checked underneath. */
 export function formatPeerBench(r: PeerReport): string {
   const names = [...new Set(r.rows.flatMap((x) => x.peers.map((p) => p.name)))];
   const head = [

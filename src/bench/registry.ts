@@ -1,6 +1,6 @@
-// src/bench/: benchmarks and kernel tuning, above the kernels and the model. Imports train, sample,
-// model, kernels, gpu, data, config, util; imported by sweep, worker, node, web (layers:
-// test/structure.test.ts).
+// src/bench/: the measurement wing: benchmarks and the kernel tuner, above everything a run uses.
+// Imports sweep, train, sample, model, kernels, gpu, data, config, util; imported by worker, node, web
+// (layers: test/structure.test.ts).
 //
 // Every kernel's benchmark and self-check cases, in the order the table prints them: one import per
 // kernel folder's table (kernels/<name>/<name>.cases.ts; src/gpu/cases.ts says what a table holds).
