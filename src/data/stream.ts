@@ -235,7 +235,7 @@ export interface DocumentStats {
   documents: number;
   /** Distinct documents among them (prompt + answer). */
   distinct: number;
-  /** Reads of the most repeated document. */
+  /** How often the most repeated document was read */
   max_repeats: number;
 }
 
