@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { createNodeGpu, ADAPTER_CHOICES, type AdapterChoice } from './gpu.ts';
 import type { Gpu } from '../gpu/context.ts';
 import { didYouMean } from '../sweep/experiment.ts';
+import { boundProblem, type BoundKey } from '../config.ts';
 
 /** Thrown for bad command lines: printed without a stack trace, with the command's usage; exit code 2. */
 export class UsageError extends Error {
@@ -138,6 +139,19 @@ export function intOption(
       `--${name} must be an integer ${max < Number.MAX_SAFE_INTEGER ? `in [${min}, ${max.toLocaleString('en-US')}]` : `>= ${min}`}, got "${raw}"`,
     );
   }
+  return v;
+}
+
+/** An option that sets a key of the bounds table (src/config.ts), checked against it as every door is. */
+export function boundOption(
+  key: BoundKey,
+  raw: string | boolean | undefined,
+  fallback: number,
+): number {
+  if (raw === undefined) return fallback;
+  const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  const problem = boundProblem(key, Number.isNaN(v) ? raw : v, `--${key}`);
+  if (problem) throw new UsageError(problem);
   return v;
 }
 
