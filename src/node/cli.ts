@@ -3,8 +3,6 @@
 // data, config, util; imported by nothing: bin/t2lab.mjs runs it (layers: test/structure.test.ts).
 //
 // `npx t2lab <command>`: the Node front end. Host code lives in src/node/ only.
-import { mkdirSync, writeFileSync, appendFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import { DEFAULTS, makeConfig, ConfigError, type Config, modelShape } from '../config.ts';
 import { Trainer } from '../train/trainer.ts';
@@ -35,7 +33,14 @@ import { benchPeers } from './peers.ts';
 import { stepOverhead, stepProfile } from '../train/train.bench.ts';
 import { formatSweepCompile, sweepCompile } from '../bench/compile.ts';
 import smoke from '../../experiments/smoke.ts';
-import { OutputError, checkOutput, writeFileAtomic } from './atomic.ts';
+import {
+  InputError,
+  OutputError,
+  PartialFile,
+  checkOutput,
+  fsWhy,
+  writeFileAtomic,
+} from './atomic.ts';
 import { LockedError } from './lock.ts';
 import { NoAdapterError } from './gpu.ts';
 import { setUpAndRerun } from './setup.ts';
@@ -162,6 +167,13 @@ async function train(args: string[]): Promise<number> {
     help: _,
     ...keys
   } = keyValues(args);
+  // A misspelled key is named with the nearest ones before anything else is read.
+  const known = [...Object.keys(DEFAULTS), ...Object.keys(TRAIN_SPEC.options), 'adapter', 'help'];
+  for (const k of Object.keys(keys))
+    if (!known.includes(k))
+      throw new UsageError(
+        `unknown option --${k}${didYouMean(k, known)}; the config keys are ${Object.keys(DEFAULTS).join(', ')}`,
+      );
   let config;
   try {
     config = makeConfig(keys);
@@ -198,8 +210,9 @@ async function train(args: string[]): Promise<number> {
   console.log(
     `budget:  D = ${config.tokens.toLocaleString()} tokens (${(config.tokens / N.nonEmbedding).toFixed(1)} per non-embedding param) in ${trainer.steps} steps of ${config.batch_size}x${config.block_size}; tasks ${config.tasks}`,
   );
-  mkdirSync(dirname(log), { recursive: true });
-  writeFileSync(log, '');
+  // The new log is written beside the old one and replaces it only with the new checkpoint: a run that
+  // stops early (a signal, a crash, a divergence, a full disk) leaves the previous run's log whole.
+  const logFile = new PartialFile(log);
   const bar = new cliProgress.SingleBar(
     {
       format:
@@ -221,20 +234,30 @@ async function train(args: string[]): Promise<number> {
         tps: p.tokensPerSec.toFixed(0),
         gflops: p.gflops.toFixed(2),
       });
-      appendFileSync(log, JSON.stringify({ type: 'step', ...p }) + '\n');
+      logFile.append(JSON.stringify({ type: 'step', ...p }) + '\n');
     });
+  } catch (e) {
+    logFile.close();
+    throw e;
   } finally {
     bar.stop();
   }
-  appendFileSync(log, JSON.stringify({ type: 'result', ...result }) + '\n');
+  logFile.append(JSON.stringify({ type: 'result', ...result }) + '\n');
   if (result.diverged) {
+    logFile.close();
     console.error(
-      `DIVERGED at step ${result.diverged.step}: loss ${result.diverged.loss}. ${divergenceHint(config)} No checkpoint written.`,
+      `DIVERGED at step ${result.diverged.step}: loss ${result.diverged.loss}. ${divergenceHint(config)} No checkpoint written; this run's log is ${logFile.partial}, and ${out} and ${log}, if there, are unchanged.`,
     );
     trainer.dispose();
     return 1;
   }
-  writeFileAtomic(out, await trainer.checkpoint(result));
+  try {
+    writeFileAtomic(out, await trainer.checkpoint(result));
+  } catch (e) {
+    logFile.close();
+    throw e;
+  }
+  logFile.commit();
   trainer.dispose();
   console.log(
     `trained on ${result.tokens.toLocaleString()} tokens in ${result.steps} steps, ${result.seconds.toFixed(1)} s (${(result.tokens / result.seconds).toFixed(0)} tok/s, ${(result.trainFlops / result.seconds / 1e9).toFixed(2)} GFLOP/s)`,
@@ -410,6 +433,7 @@ export async function main(argv: string[]): Promise<number> {
     if (
       e instanceof UsageError ||
       e instanceof OutputError ||
+      e instanceof InputError ||
       e instanceof LockedError ||
       e instanceof ExperimentError
     ) {
@@ -421,7 +445,13 @@ export async function main(argv: string[]): Promise<number> {
     // A bare CPU-only machine: install the software driver when bin/setup.sh can, and run again.
     const again = e instanceof NoAdapterError ? setUpAndRerun(argv) : null;
     if (again !== null) return again;
-    console.error(`t2lab ${command}: ${(e as Error).message}`);
+    // A system call's failure that no check foresaw: in words, with the path when Node gives one.
+    const sys = e as NodeJS.ErrnoException;
+    const message =
+      sys?.code && sys.syscall
+        ? `${sys.path ? `${sys.path}: ` : ''}${fsWhy(sys)} (${sys.syscall})`
+        : ((e as Error)?.message ?? String(e));
+    console.error(`t2lab ${command}: ${message}`);
     if (process.env.T2LAB_DEBUG) console.error((e as Error).stack);
     return 1;
   }

@@ -16,6 +16,7 @@ import {
   utimesSync,
   writeSync,
 } from 'node:fs';
+import { fsWhy } from './atomic.ts';
 
 export interface LockInfo {
   pid: number;
@@ -90,7 +91,10 @@ export function acquireLock(
     try {
       fd = openSync(path, 'wx');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new Error(`could not take the lock ${path}: ${fsWhy(e)}; nothing was written`, {
+          cause: e,
+        });
       const held = readLock(path);
       if (!held) continue; // released between our open and our read: try again
       const { info, ageMs } = held;
@@ -117,6 +121,11 @@ export function acquireLock(
     }
     try {
       writeSync(fd, JSON.stringify(me));
+    } catch (e) {
+      rmSync(path, { force: true });
+      throw new Error(`could not take the lock ${path}: ${fsWhy(e)}; nothing was written`, {
+        cause: e,
+      });
     } finally {
       closeSync(fd);
     }

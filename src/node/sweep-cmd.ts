@@ -30,8 +30,15 @@ import { adapterLine } from '../gpu/adapter.ts';
 import { describeChoices } from '../bench/autotune.ts';
 import { kernelOverrides } from './autotune-store.ts';
 import type { Gpu } from '../gpu/context.ts';
-import { parseRecordsJsonl, type RunRecord } from '../sweep/record.ts';
-import { appendDurable, checkOutput, writeFileAtomic } from './atomic.ts';
+import { parseRecordsJsonl, recordSetProblems, type RunRecord } from '../sweep/record.ts';
+import {
+  InputError,
+  appendDurable,
+  checkInput,
+  checkOutput,
+  readInput,
+  writeFileAtomic,
+} from './atomic.ts';
 import { acquireLock, HEARTBEAT_MS } from './lock.ts';
 
 export const SWEEP_SPEC: CommandSpec = {
@@ -83,17 +90,15 @@ merge-skipped.jsonl beside the output.`,
 
 /** The experiment exported (default) by a file, validated. TypeScript files load from any folder. */
 export async function loadExperiment(file: string): Promise<Experiment> {
-  if (!existsSync(file))
-    throw new UsageError(
-      `experiment file "${file}" not found; the shipped ones are experiments/smoke.ts, experiments/classroom.ts, experiments/t2.ts`,
-    );
-  if (statSync(file).isDirectory())
-    throw new UsageError(
-      `"${file}" is a folder; give an experiment file, e.g. experiments/smoke.ts`,
-    );
+  checkInput(
+    file,
+    'experiment file',
+    '; the shipped ones are experiments/smoke.ts, experiments/classroom.ts, experiments/t2.ts',
+  );
   let mod: { default?: unknown };
   try {
-    if (file.endsWith('.json')) mod = { default: JSON.parse(readFileSync(file, 'utf8')) };
+    if (file.endsWith('.json'))
+      mod = { default: JSON.parse(readInput(file, 'experiment file').toString('utf8')) };
     else if (/\.[mc]?ts$/.test(file)) {
       // Outside a "type": "module" package tsx would compile a .ts file as CommonJS, which cannot import
       // our ES modules ("Cannot require() ES Module ... in a cycle"); tsImport loads it as ESM from anywhere.
@@ -211,6 +216,8 @@ export async function sweepCommand(args: string[]): Promise<number> {
         : 'missing the experiment file (e.g. experiments/smoke.ts)',
     );
   const file = positionals[0]!;
+  if (values.out === '')
+    throw new UsageError('--out is an empty path; give a folder (or leave --out out for out/NAME)');
   const exp = await loadExperiment(file);
   const shard = shardFromEnv(str(values.shard), process.env);
   const dir = str(values.out) ?? join('out', exp.name);
@@ -259,6 +266,10 @@ export async function sweepCommand(args: string[]): Promise<number> {
   // Messages go above the bar: clear its line, print, let the next update redraw it.
   const say = (m: string) => (barOn ? process.stderr.write(`\r\x1b[K${m}\n`) : console.log(m));
   try {
+    // A folder of another experiment (say, this one before it was renamed) is refused: its runs would
+    // not count as this one's, so every run would be trained again and recorded beside them.
+    const other = otherExperiment(dir, exp.name, await store.records(), await store.loadManifest());
+    if (other) throw new UsageError(other);
     // A changed experiment is refused before the device opens (the driver checks again, for every host).
     const changes = await changedSettings(exp, store, await store.loadManifest());
     if (changes.length) throw new ExperimentChangedError(describeChanges(exp, changes), changes);
@@ -397,6 +408,21 @@ export async function sweepCommand(args: string[]): Promise<number> {
   });
 }
 
+/** Why `dir` belongs to another experiment than `name` (its records or its experiment.json), or null. */
+export function otherExperiment(
+  dir: string,
+  name: string,
+  records: RunRecord[],
+  manifest: SweepManifest | null,
+): string | null {
+  const names = new Set(records.map((r) => r.sweep));
+  if (manifest?.sweep) names.add(manifest.sweep);
+  names.delete(name);
+  if (!names.size) return null;
+  const theirs = [...names].map((n) => `"${n}"`).join(', ');
+  return `${dir} holds the runs of experiment ${theirs}, not "${name}": sweeping "${name}" there would train every run again beside them. Give this experiment its own folder (--out), or, if it is ${theirs} renamed, set its name back`;
+}
+
 /** `--dry-run`: the runs, and their estimated time on this adapter (timing the sizes not yet timed). */
 async function dryRun(
   exp: Experiment,
@@ -408,18 +434,15 @@ async function dryRun(
 ): Promise<number> {
   // What the folder already holds, read without writing anything: finished runs, and whether the
   // experiment's settings still match them (the real sweep would refuse otherwise).
-  const records = existsSync(dir)
-    ? (await readResultsDir(dir, (m) => console.error(`warning: ${m}`))).filter(
-        (r) => r.sweep === exp.name,
-      )
-    : [];
+  const all = existsSync(dir) ? readResultsDir(dir, (m) => console.error(`warning: ${m}`)) : [];
+  const records = all.filter((r) => r.sweep === exp.name);
   const done = new Set(records.map((r) => r.id));
   if (existsSync(dir)) {
     const manifestFile = join(dir, 'experiment.json');
     let manifest: SweepManifest | null = null;
     try {
       manifest = existsSync(manifestFile)
-        ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as SweepManifest)
+        ? (JSON.parse(readInput(manifestFile, 'manifest').toString('utf8')) as SweepManifest)
         : null;
     } catch {
       // unreadable: the records alone are checked
@@ -438,6 +461,8 @@ async function dryRun(
       },
       manifest,
     );
+    const other = otherExperiment(dir, exp.name, all, manifest);
+    if (other) console.log(`warning: \`t2lab sweep\` would refuse: ${other}`);
     if (changes.length)
       console.log(
         `warning: ${dir} holds runs made with other settings; \`t2lab sweep\` would refuse: ${describeChanges(exp, changes)}`,
@@ -522,8 +547,8 @@ export async function mergeCommand(args: string[]): Promise<number> {
   const files: string[] = [];
   const warnings: string[] = [];
   for (const p of positionals) {
-    if (!existsSync(p)) throw new UsageError(`"${p}" not found`);
-    if (!statSync(p).isDirectory()) {
+    if (p === '' || !existsSync(p) || !statSync(p).isDirectory()) {
+      checkInput(p, 'results file', ' (merge takes results .jsonl files or a sweep folder)');
       if (!p.endsWith('.jsonl'))
         throw new UsageError(`"${p}" is not a .jsonl results file or a folder`);
       files.push(p);
@@ -554,7 +579,7 @@ export async function mergeCommand(args: string[]): Promise<number> {
       ...new Set([...(existsSync(out) ? [out] : []), ...files].map((f) => resolve(f))),
     ];
     for (const f of sources) {
-      const text = readFileSync(f, 'utf8');
+      const text = readInput(f, 'results file').toString('utf8');
       const lines = text.split(/\r?\n/);
       const { records, errors } = parseRecordsJsonl(text);
       for (const e of errors)
@@ -577,6 +602,12 @@ export async function mergeCommand(args: string[]): Promise<number> {
         });
       });
     }
+    // One results file holds one experiment: records of several are not merged into one.
+    const mixed = recordSetProblems([...byId.values()].map((x) => x.record));
+    if (mixed.length)
+      throw new InputError(
+        `${mixed.join('; ')}; nothing was written (merge each experiment's files into its own --out)`,
+      );
     for (const s of skipped) console.warn(`skipped ${s.source}:${s.line}: ${s.reason}`);
     if (skipped.length) {
       // Kept, not deleted: lines already in the side file (an earlier merge) are not added twice.
