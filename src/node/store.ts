@@ -157,3 +157,18 @@ export class DirStore implements DriverStore {
     writeFileAtomic(join(this.dir, 'models', `${fileName(id)}.safetensors`), bytes);
   }
 }
+
+/** Why `dir` belongs to another experiment than `name` (its records or its experiment.json), or null. */
+export function otherExperiment(
+  dir: string,
+  name: string,
+  records: RunRecord[],
+  manifest: SweepManifest | null,
+): string | null {
+  const names = new Set(records.map((r) => r.sweep));
+  if (manifest?.sweep) names.add(manifest.sweep);
+  names.delete(name);
+  if (!names.size) return null;
+  const theirs = [...names].map((n) => `"${n}"`).join(', ');
+  return `${dir} holds the runs of experiment ${theirs}, not "${name}": sweeping "${name}" there would train every run again beside them. Give this experiment its own folder (--out), or, if it is ${theirs} renamed, set its name back`;
+}

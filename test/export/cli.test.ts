@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportCommand, importCommand } from '../../src/node/export-cmd.ts';
+import { exportCommand, importCommand } from '../../src/node/commands/export.ts';
 import { loadCheckpoint } from '../../src/checkpoint/checkpoint.ts';
 import { runRecord } from './records.ts';
 

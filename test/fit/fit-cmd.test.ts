@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fitCommand } from '../../src/node/fit-cmd.ts';
+import { fitCommand } from '../../src/node/commands/fit.ts';
 import { syntheticRecords } from '../report/fixture.ts';
 
 function capture() {

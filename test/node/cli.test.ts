@@ -5,8 +5,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main, divergenceHint } from '../../src/node/cli.ts';
 import { UsageError, normaliseOption, parseCommand } from '../../src/node/args.ts';
-import { SAMPLE_SPEC } from '../../src/node/sample-cmd.ts';
-import { shardFromEnv } from '../../src/node/sweep-cmd.ts';
+import { SAMPLE_SPEC } from '../../src/node/commands/sample.ts';
+import { shardFromEnv } from '../../src/node/commands/sweep.ts';
 import { runLimitProblems } from '../../src/sweep/limits.ts';
 import { makeConfig } from '../../src/config.ts';
 import { kernelChoiceStore } from '../../src/node/store.ts';

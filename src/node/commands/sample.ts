@@ -10,17 +10,23 @@ import {
   openGpu,
   parseCommand,
   type CommandSpec,
-} from './args.ts';
-import { checkOutput, readInput, writeFileAtomic } from './atomic.ts';
-import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
-import { CheckpointError } from '../checkpoint/safetensors.ts';
-import { taskNames } from '../data/tasks.ts';
-import { flattenParams, paramLayout } from '../model/gpt.ts';
-import { BOUNDS, modelShape, parseMix, SAMPLING_DEFAULTS, type SamplingSpec } from '../config.ts';
-import { evaluateModel } from '../sample/evaluate.ts';
-import { adapterLine } from '../gpu/adapter.ts';
-import type { Gpu, Tensor } from '../gpu/context.ts';
-import type { Checkpoint } from '../checkpoint/checkpoint.ts';
+} from '../args.ts';
+import { checkOutput, readInput, writeFileAtomic } from '../atomic.ts';
+import { loadCheckpoint } from '../../checkpoint/checkpoint.ts';
+import { CheckpointError } from '../../checkpoint/safetensors.ts';
+import { taskNames } from '../../data/tasks.ts';
+import { flattenParams, paramLayout } from '../../model/gpt.ts';
+import {
+  BOUNDS,
+  modelShape,
+  parseMix,
+  SAMPLING_DEFAULTS,
+  type SamplingSpec,
+} from '../../config.ts';
+import { evaluateModel } from '../../sample/evaluate.ts';
+import { adapterLine } from '../../gpu/adapter.ts';
+import type { Gpu, Tensor } from '../../gpu/context.ts';
+import type { Checkpoint } from '../../checkpoint/checkpoint.ts';
 
 /** More questions than any task's held-out space holds at usual difficulties: drawing them would not end. */
 export const MAX_QUESTIONS = BOUNDS.questions.max;

@@ -1,13 +1,13 @@
 // `t2lab fit FILE`: every scaling-law fit of a sweep's results (JSONL RunRecords) or of a plain CSV.
 // Exit codes: 0 fitted, 1 bad or insufficient data, 2 bad arguments.
-import { commandHelp, parseCommand, type CommandSpec } from './args.ts';
-import { InputError, OutputError, checkOutput, readInput, writeFileAtomic } from './atomic.ts';
-import { readRecordsFile } from './store.ts';
-import { fitAll, formatFitReport, type FitOptions } from '../fit/fit.ts';
-import { DataError, pointsFromCsv, pointsFromRecords, type FitPoint } from '../fit/points.ts';
-import type { RunRecord } from '../sweep/record.ts';
-import { formatIsoflop, isoflopAnalysis } from '../fit/isoflop.ts';
-import { fitWarnings } from '../report/charts.ts';
+import { commandHelp, parseCommand, type CommandSpec } from '../args.ts';
+import { InputError, OutputError, checkOutput, readInput, writeFileAtomic } from '../atomic.ts';
+import { readRecordsFile } from '../store.ts';
+import { fitAll, formatFitReport, type FitOptions } from '../../fit/fit.ts';
+import { DataError, pointsFromCsv, pointsFromRecords, type FitPoint } from '../../fit/points.ts';
+import type { RunRecord } from '../../sweep/record.ts';
+import { formatIsoflop, isoflopAnalysis } from '../../fit/isoflop.ts';
+import { fitWarnings } from '../../report/charts.ts';
 
 /** Percentile intervals settle long before this; more would only spend minutes. */
 export const MAX_BOOTSTRAP = 100_000;

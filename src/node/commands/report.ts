@@ -3,14 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { commandHelp, parseCommand, type CommandSpec } from './args.ts';
-import { InputError, OutputError, checkOutput, writeFileAtomic } from './atomic.ts';
-import { readRecordsFile } from './store.ts';
-import { fitAll, type FitOptions } from '../fit/fit.ts';
-import { DataError, pointsFromRecords } from '../fit/points.ts';
-import { buildReportHtml } from '../report/html.ts';
-import { isoflopAnalysis } from '../fit/isoflop.ts';
-import { MAX_BOOTSTRAP, bootstrapProgress } from './fit-cmd.ts';
+import { commandHelp, parseCommand, type CommandSpec } from '../args.ts';
+import { InputError, OutputError, checkOutput, writeFileAtomic } from '../atomic.ts';
+import { readRecordsFile } from '../store.ts';
+import { fitAll, type FitOptions } from '../../fit/fit.ts';
+import { DataError, pointsFromRecords } from '../../fit/points.ts';
+import { buildReportHtml } from '../../report/html.ts';
+import { isoflopAnalysis } from '../../fit/isoflop.ts';
+import { MAX_BOOTSTRAP, bootstrapProgress } from './fit.ts';
 
 export const REPORT_SPEC: CommandSpec = {
   name: 'report',

@@ -3,15 +3,21 @@
 // the command's own inputs) and written atomically (src/node/atomic.ts).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { UsageError, parseCommand, str, type CommandSpec } from './args.ts';
-import { checkInput, checkOutput, readInput, writeFileAtomic, writeFilesAtomic } from './atomic.ts';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.ts';
-import { CheckpointError } from '../checkpoint/safetensors.ts';
-import { HF_FILES, exportHf, importHf } from '../checkpoint/hf.ts';
-import { paramCount } from '../model/gpt.ts';
-import { modelShape } from '../config.ts';
-import { readRecordsFile } from './store.ts';
-import { tidyPassAtKCsv, tidyQuestionsCsv } from '../report/tidy.ts';
+import { UsageError, parseCommand, str, type CommandSpec } from '../args.ts';
+import {
+  checkInput,
+  checkOutput,
+  readInput,
+  writeFileAtomic,
+  writeFilesAtomic,
+} from '../atomic.ts';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../checkpoint/checkpoint.ts';
+import { CheckpointError } from '../../checkpoint/safetensors.ts';
+import { HF_FILES, exportHf, importHf } from '../../checkpoint/hf.ts';
+import { paramCount } from '../../model/gpt.ts';
+import { modelShape } from '../../config.ts';
+import { readRecordsFile } from '../store.ts';
+import { tidyPassAtKCsv, tidyQuestionsCsv } from '../../report/tidy.ts';
 
 export const EXPORT_SPEC: CommandSpec = {
   name: 'export',

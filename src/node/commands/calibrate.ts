@@ -1,10 +1,10 @@
 // `t2lab calibrate FILE.jsonl`: the calibration table of a sweep of experiments/calibrate.ts (or any sweep
 // with a `scan`): held-out loss and pass@1 per size and setting, and the best learning rate per size and
 // difficulty. Exit codes: 0 printed, 1 no usable runs, 2 bad arguments.
-import { commandHelp, parseCommand, type CommandSpec } from './args.ts';
-import { InputError } from './atomic.ts';
-import { readRecordsFile } from './store.ts';
-import { calibrationTable, formatCalibration } from '../sweep/calibrate.ts';
+import { commandHelp, parseCommand, type CommandSpec } from '../args.ts';
+import { InputError } from '../atomic.ts';
+import { readRecordsFile } from '../store.ts';
+import { calibrationTable, formatCalibration } from '../../sweep/calibrate.ts';
 
 export const CALIBRATE_SPEC: CommandSpec = {
   name: 'calibrate',
