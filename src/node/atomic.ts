@@ -152,6 +152,8 @@ export interface OutputCheck {
   inputs?: { option: string; path: string }[];
   /** The output is a directory (e.g. a sweep's --out), not a file. */
   directory?: boolean;
+  /** A file name to suggest when a folder is given for a file ("samples.json"). */
+  example?: string;
 }
 
 /**
@@ -184,7 +186,9 @@ export function checkOutput(path: string, check: OutputCheck): void {
     const kind = kindOf(st);
     if (kind)
       throw new OutputError(
-        `${option} ${path} is ${kind}, not a regular file: t2lab replaces only regular files (writing would destroy it); choose a path in a normal folder`,
+        check.directory
+          ? `${option} ${path} is ${kind}, not a folder; choose a folder (it is created if missing)`
+          : `${option} ${path} is ${kind}, not a regular file: t2lab replaces only regular files (writing would destroy it); choose a path in a normal folder`,
       );
     if (check.directory) {
       if (!st.isDirectory())
@@ -196,7 +200,7 @@ export function checkOutput(path: string, check: OutputCheck): void {
     }
     if (st.isDirectory())
       throw new OutputError(
-        `${option} ${path} is a folder; give a file name, e.g. ${join(path, 'model.safetensors')}`,
+        `${option} ${path} is a folder; give a file name, e.g. ${join(path, check.example ?? 'model.safetensors')}`,
       );
     writable(dirname(path), option, path);
     try {

@@ -209,7 +209,7 @@ function validateFields(e: unknown, source: string): Experiment {
   const fail = (msg: string): never => {
     throw new ExperimentError(`${source}: ${msg}`);
   };
-  if (!e || typeof e !== 'object')
+  if (!e || typeof e !== 'object' || Array.isArray(e))
     fail('must export an object (export default { name, models, budgets, ... })');
   const x = e as Record<string, unknown>;
   checkKeys(x, '', BLOCK_KEYS['']!, fail);

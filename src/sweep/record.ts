@@ -1,7 +1,7 @@
 // One line of a sweep's results file (JSONL): everything a fit, a plot or a reader needs about one
 // finished run, self-contained (no references to other files). Written by the sweep runner, read by
 // `t2lab fit`, `t2lab report`, `t2lab merge` and the browser's Results view.
-import type { Config } from '../config.ts';
+import { BOUNDS, type Config } from '../config.ts';
 import type { PassAtK } from '../stats/passk.ts';
 import type { QuestionResult } from '../sample/evaluate.ts';
 
@@ -108,6 +108,10 @@ export function recordProblems(r: RunRecord): string[] {
     if (!(Number.isFinite(r[k]) && r[k] >= 0))
       out.push(`${k} = ${r[k]} is not a finite number >= 0`);
   if (r.N_nonemb > r.N) out.push(`N_nonemb = ${r.N_nonemb} is above N = ${r.N}`);
+  if (r.D > BOUNDS.tokens.max)
+    out.push(
+      `D = ${r.D} is above the bound on tokens, ${BOUNDS.tokens.max.toLocaleString('en-US')}`,
+    );
   // Losses are cross-entropies: >= 0; a diverged run may hold non-finite ones (JSON writes them null).
   const loss = (v: unknown) =>
     typeof v === 'number'

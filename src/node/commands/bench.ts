@@ -45,7 +45,11 @@ export const BENCH_SPEC: CommandSpec = {
 };
 
 export async function benchCommand(args: string[]): Promise<number> {
-  const { values: v } = parseCommand(BENCH_SPEC, args);
+  const { values: v, positionals } = parseCommand(BENCH_SPEC, args);
+  if (positionals.length)
+    throw new UsageError(
+      `bench takes no arguments (kernels are --kernel NAME), got ${positionals.join(' ')}`,
+    );
   const values = {
     kernel: str(v.kernel),
     json: v.json === true,
@@ -56,7 +60,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     adapter: str(v.adapter),
   };
   const reps = intOption('reps', v.reps, 5, 1, 10_000);
-  if (values.out) checkOutput(values.out, { option: '--out' });
+  if (values.out) checkOutput(values.out, { option: '--out', example: 'bench.json' });
   const only = values.kernel?.split(',');
   const unknown = only?.filter((k) => !kernelNames.includes(k));
   if (unknown?.length)

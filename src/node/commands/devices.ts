@@ -1,6 +1,6 @@
 // `t2lab devices`: which WebGPU adapter runs, its features and limits, and the kernel versions chosen
 // for it (measured once per adapter, kept in the kernel cache).
-import { parseCommand, openGpu, str, type CommandSpec } from '../args.ts';
+import { UsageError, parseCommand, openGpu, str, type CommandSpec } from '../args.ts';
 import { describeChoices } from '../../bench/autotune.ts';
 import { adapterLine } from '../../gpu/adapter.ts';
 import { printKernelChoices } from '../autotune-store.ts';
@@ -52,7 +52,9 @@ export async function cacheTolerant<T>(
 }
 
 export async function devicesCommand(args: string[]): Promise<number> {
-  const { values: v } = parseCommand(DEVICES_SPEC, args);
+  const { values: v, positionals } = parseCommand(DEVICES_SPEC, args);
+  if (positionals.length)
+    throw new UsageError(`devices takes no arguments, got ${positionals.join(' ')}`);
   const values = { adapter: str(v.adapter), kernels: str(v.kernels), tune: v.tune === true };
   const gpu = await openGpu(values.adapter);
   const a = gpu.adapter;

@@ -157,7 +157,12 @@ export async function fitCommand(args: string[]): Promise<number> {
     return 0;
   }
   try {
-    if (a.out) checkOutput(a.out, { option: '--out', inputs: [{ option: 'FILE', path: a.file }] });
+    if (a.out)
+      checkOutput(a.out, {
+        option: '--out',
+        example: 'fit.json',
+        inputs: [{ option: 'FILE', path: a.file }],
+      });
   } catch (e) {
     if (!(e instanceof OutputError)) throw e;
     console.error(`t2lab fit: ${e.message}`);

@@ -84,7 +84,7 @@ export async function mergeCommand(args: string[]): Promise<number> {
     (positionals.length === 1 && statSync(positionals[0]!).isDirectory()
       ? join(positionals[0]!, 'results.jsonl')
       : 'results.jsonl');
-  checkOutput(out, { option: '--out' });
+  checkOutput(out, { option: '--out', example: 'results.jsonl' });
   for (const w of warnings) console.warn(`warning: ${w}`);
   const side = join(dirname(out), 'merge-skipped.jsonl');
   const lock = acquireLock(out, `t2lab merge ${positionals.join(' ')}`, (m) =>

@@ -93,7 +93,11 @@ export async function reportCommand(args: string[]): Promise<number> {
     return usage(`--held_out_ratio must be a positive number, got "${values.held_out_ratio}"`);
   const out = values.out ?? join(dirname(file), 'report.html');
   try {
-    checkOutput(out, { option: '--out', inputs: [{ option: 'FILE', path: file }] });
+    checkOutput(out, {
+      option: '--out',
+      example: 'report.html',
+      inputs: [{ option: 'FILE', path: file }],
+    });
   } catch (e) {
     if (!(e instanceof OutputError)) throw e;
     return usage(e.message);

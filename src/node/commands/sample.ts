@@ -117,6 +117,7 @@ export async function sampleCommand(args: string[]): Promise<number> {
   if (v.out)
     checkOutput(v.out, {
       option: '--out',
+      example: 'samples.json',
       inputs: [{ option: '--checkpoint', path: v.checkpoint }],
     });
   let ck: Checkpoint;

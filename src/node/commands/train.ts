@@ -70,7 +70,11 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   // Before any work: a run must not train for minutes and then find it cannot write its model.
   checkOutput(out, { option: '--out' });
-  checkOutput(log, { option: '--log', inputs: [{ option: '--out', path: out }] });
+  checkOutput(log, {
+    option: '--log',
+    example: 'train.jsonl',
+    inputs: [{ option: '--out', path: out }],
+  });
   const gpu = await openGpu(adapter);
   console.log(`adapter: ${adapterLine(gpu.adapter)}`);
   try {
