@@ -16,7 +16,7 @@ import {
   utimesSync,
   writeSync,
 } from 'node:fs';
-import { fsWhy } from './atomic.ts';
+import { OutputError, fsWhy, kindOf } from './atomic.ts';
 
 export interface LockInfo {
   pid: number;
@@ -52,8 +52,16 @@ function alive(pid: number): boolean {
 function readLock(path: string): { info: LockInfo | null; ageMs: number } | null {
   let ageMs: number;
   try {
-    ageMs = Date.now() - statSync(path).mtimeMs;
-  } catch {
+    const st = statSync(path);
+    // Reading a FIFO blocks forever: anything but a regular file is not a lock t2lab wrote.
+    const kind = st.isDirectory() ? 'a folder' : kindOf(st);
+    if (kind)
+      throw new OutputError(
+        `${path} is ${kind}, not a lock file t2lab wrote; remove it (nothing else holds this folder)`,
+      );
+    ageMs = Date.now() - st.mtimeMs;
+  } catch (e) {
+    if (e instanceof OutputError) throw e;
     return null; // gone meanwhile
   }
   try {

@@ -6,11 +6,19 @@
 //
 // Reading never loses data: a line that does not parse (say, half-written when the machine died) is
 // reported with its file and line number and skipped; the file itself is left as it is.
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { DriverStore, SweepManifest } from '../sweep/driver.ts';
 import { parseRecordsJsonl, recordSetProblems, type RunRecord } from '../sweep/record.ts';
-import { InputError, appendDurable, checkOutput, readInput, writeFileAtomic } from './atomic.ts';
+import {
+  InputError,
+  OutputError,
+  appendDurable,
+  checkOutput,
+  kindOf,
+  readInput,
+  writeFileAtomic,
+} from './atomic.ts';
 import { choiceStorePath, fileChoiceStore } from './autotune-store.ts';
 import type { ChoiceStore } from '../bench/autotune.ts';
 
@@ -96,12 +104,27 @@ export class DirStore implements DriverStore {
     shard = { index: 0, count: 1 },
     private readonly warn: (m: string) => void = console.warn,
   ) {
-    mkdirSync(join(dir, 'resume'), { recursive: true });
-    mkdirSync(join(dir, 'models'), { recursive: true });
     this.results = join(
       dir,
       shard.count > 1 ? `results.shard-${shard.index}-of-${shard.count}.jsonl` : 'results.jsonl',
     );
+    // The folder's own names must be what the format says (links followed), before anything is made.
+    const want: [string, 'file' | 'folder'][] = [
+      [join(dir, 'resume'), 'folder'],
+      [join(dir, 'models'), 'folder'],
+      [this.results, 'file'],
+      [this.manifestPath, 'file'],
+    ];
+    for (const [p, kind] of want) {
+      if (!existsSync(p)) continue;
+      const st = statSync(p);
+      if (kind === 'folder' ? !st.isDirectory() : !st.isFile())
+        throw new OutputError(
+          `${p} is ${st.isDirectory() ? 'a folder' : (kindOf(st) ?? 'a file')}, but a sweep folder keeps its ${basename(p)}${kind === 'folder' ? '/ folder' : ''} there; move it away or choose another --out`,
+        );
+    }
+    mkdirSync(join(dir, 'resume'), { recursive: true });
+    mkdirSync(join(dir, 'models'), { recursive: true });
   }
 
   async records(): Promise<RunRecord[]> {

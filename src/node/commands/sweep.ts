@@ -214,7 +214,11 @@ export async function sweepCommand(args: string[]): Promise<number> {
     line.stop();
     if (e instanceof ExperimentChangedError)
       throw new UsageError(
-        `${e.message.replace('a new results folder', `a new results folder (--out; this one is ${dir})`)}`,
+        // A new name alone is refused here too (otherExperiment): in the CLI the folder is what separates.
+        e.message.replace(
+          'a new name or a new results folder',
+          `a new results folder (--out; this one is ${dir})`,
+        ),
       );
     if (e instanceof Error && / does not fit this adapter/.test(e.message))
       throw new UsageError(e.message);
