@@ -211,6 +211,31 @@ describe('names and folders', () => {
     expect(c.out()).toMatch(/`t2lab sweep` would refuse: .*holds the runs of experiment "fixture"/);
   });
 
+  it('a sweep folder whose own names are the wrong kind, or whose lock is a FIFO, is refused at once', async () => {
+    const c = capture();
+    const file = join(dir, 'kinds.json');
+    writeFileSync(file, JSON.stringify({ ...grid, name: 'kinds' }));
+    const a = join(dir, 'kinds-a');
+    mkdirSync(a);
+    writeFileSync(join(a, 'models'), '');
+    expect(await main(['sweep', file, '--out', a, '--no_report'])).toBe(2);
+    expect(c.err()).toMatch(
+      /kinds-a\/models is a file, but a sweep folder keeps its models\/ folder there/,
+    );
+    const b = join(dir, 'kinds-b');
+    mkdirSync(b);
+    execFileSync('mkfifo', [join(b, 'results.jsonl.lock')]);
+    const t0 = performance.now();
+    expect(await main(['sweep', file, '--out', b, '--no_report'])).toBe(2);
+    expect(await main(['merge', join(dir, 'kinds.json'), '--out', join(b, 'results.jsonl')])).toBe(
+      2,
+    );
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(c.err()).toMatch(
+      /results\.jsonl\.lock is a FIFO \(named pipe\), not a lock file t2lab wrote/,
+    );
+  });
+
   it('a getter that throws in an experiment is reported with the file name', () => {
     const exp = {
       ...grid,
