@@ -356,7 +356,7 @@ export function writeFilesAtomic(
         `cannot write ${join(dir, name)}: it is ${kind}, not a regular file, and is left as it is`,
       );
   }
-  mkdirSync(dir, { recursive: true });
+  const made = mkdirSync(dir, { recursive: true }); // the first folder made, if any
   const tmps: [tmp: string, path: string][] = [];
   try {
     for (const [name, data] of files) {
@@ -375,6 +375,8 @@ export function writeFilesAtomic(
     }
   } catch (e) {
     for (const [tmp] of tmps) rmSync(tmp, { force: true });
+    // Folders made by this call hold nothing now (only the temporary files were in them).
+    if (made) rmSync(made, { recursive: true, force: true });
     throw new Error(`could not write ${dir}: ${fsWhy(e)}; no file of ${dir} was changed`, {
       cause: e,
     });

@@ -307,6 +307,11 @@ describe('a full disk', () => {
       ]),
     ).toThrow(/could not write .*model-hf: the disk is full; no file of .* was changed/);
     expect(readdirSync(hf)).toEqual(['config.json']);
+    const fresh = join(full, 'new-hf', 'deeper');
+    expect(() =>
+      writeFilesAtomic(fresh, [['model.safetensors', new Uint8Array(200 * 1024)]]),
+    ).toThrow(/the disk is full/);
+    expect(existsSync(join(full, 'new-hf'))).toBe(false); // no empty folder left behind
     expect(readFileSync(join(hf, 'config.json'), 'utf8')).toBe('{"old":true}');
   });
 
