@@ -10,6 +10,7 @@ import { createNodeGpu, ADAPTER_CHOICES, type AdapterChoice } from './gpu.ts';
 import type { Gpu } from '../gpu/context.ts';
 import { didYouMean } from '../sweep/experiment.ts';
 import { boundProblem, type BoundKey } from '../config.ts';
+import { kernelOverrides } from './autotune-store.ts';
 
 /** Thrown for bad command lines: printed without a stack trace, with the command's usage; exit code 2. */
 export class UsageError extends Error {
@@ -153,6 +154,15 @@ export function boundOption(
   const problem = boundProblem(key, Number.isNaN(v) ? raw : v, `--${key}`);
   if (problem) throw new UsageError(problem);
   return v;
+}
+
+/** --kernels (and T2LAB_KERNELS) parsed before any work; a bad spelling is a usage error. */
+export function kernelsOption(raw: string | undefined): Record<string, number> {
+  try {
+    return kernelOverrides(raw);
+  } catch (e) {
+    throw new UsageError(`--kernels (or T2LAB_KERNELS): ${(e as Error).message}`);
+  }
 }
 
 /** A number option within [min, max], or a UsageError naming it. */

@@ -7,7 +7,14 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
-import { UsageError, openGpu, parseCommand, str, type CommandSpec } from '../args.ts';
+import {
+  UsageError,
+  kernelsOption,
+  openGpu,
+  parseCommand,
+  str,
+  type CommandSpec,
+} from '../args.ts';
 import { DirStore, kernelChoiceStore, otherExperiment } from '../store.ts';
 import {
   validateExperiment,
@@ -28,7 +35,6 @@ import { estimateSweep } from '../../sweep/estimate.ts';
 import { checkRunLimits } from '../../sweep/limits.ts';
 import { adapterLine } from '../../gpu/adapter.ts';
 import { describeChoices } from '../../bench/autotune.ts';
-import { kernelOverrides } from '../autotune-store.ts';
 import type { Gpu } from '../../gpu/context.ts';
 import { checkInput, checkOutput, readInput } from '../atomic.ts';
 import { acquireLock, HEARTBEAT_MS, type Lock } from '../lock.ts';
@@ -175,7 +181,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
   const shard = shardFromEnv(str(values.shard), process.env);
   const dir = str(values.out) ?? join('out', exp.name);
   const runs = shardRuns(expandRuns(exp), shard);
-  const overrides = kernelOverrides(str(values.kernels));
+  const overrides = kernelsOption(str(values.kernels));
   if (values.dry_run) return dryRun(exp, runs, shard, values.adapter, overrides, dir);
 
   // Every check before the first step: the folder, its lock, then the device and each size's buffers.

@@ -5,10 +5,9 @@ import cliProgress from 'cli-progress';
 import { DEFAULTS, makeConfig, ConfigError, type Config, modelShape } from '../../config.ts';
 import { Trainer } from '../../train/trainer.ts';
 import { paramCount } from '../../model/gpt.ts';
-import { UsageError, keyValues, openGpu, type CommandSpec } from '../args.ts';
+import { UsageError, keyValues, kernelsOption, openGpu, type CommandSpec } from '../args.ts';
 import { describeChoices } from '../../bench/autotune.ts';
 import { adapterLine } from '../../gpu/adapter.ts';
-import { kernelOverrides } from '../autotune-store.ts';
 import { PartialFile, checkOutput, writeFileAtomic } from '../atomic.ts';
 import { kernelChoiceStore } from '../store.ts';
 import { chooseKernels } from '../../sweep/driver.ts';
@@ -68,6 +67,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
   }
+  const overrides = kernelsOption(kernels);
   // Before any work: a run must not train for minutes and then find it cannot write its model.
   checkOutput(out, { option: '--out' });
   checkOutput(log, {
@@ -88,11 +88,11 @@ export async function trainCommand(args: string[]): Promise<number> {
   // The fastest matmul version for this model's shapes on this adapter: measured once, then cached.
   const measured = await chooseKernels(gpu, config, {
     store: kernelChoiceStore((m) => console.error(`warning: ${m}`)),
-    overrides: kernelOverrides(kernels),
+    overrides,
   });
   if (measured) console.error(measured);
   console.log(
-    `kernels: ${describeChoices(gpu)} (${measured ? 'measured now' : Object.keys(kernelOverrides(kernels)).length ? 'override' : 'cached'})`,
+    `kernels: ${describeChoices(gpu)} (${measured ? 'measured now' : Object.keys(overrides).length ? 'override' : 'cached'})`,
   );
   const trainer = new Trainer(gpu, config);
   console.log(
