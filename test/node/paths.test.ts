@@ -126,6 +126,17 @@ describe('outputs that are not regular files are never replaced', () => {
     expect(await main(['train', '--out=', ...tiny])).toBe(2);
     expect(await main(['train', '--log', '', ...tiny])).toBe(2);
     expect(await main(['sweep', 'experiments/smoke.ts', '--out', ''])).toBe(2);
+    const results = join(dir, 'empty-out.jsonl');
+    writeFileSync(results, jsonl(records));
+    expect(await main(['fit', results, '--out', ''])).toBe(2);
+    expect(await main(['report', results, '--out', ''])).toBe(2);
+    expect(await main(['merge', results, '--out', ''])).toBe(2);
+    expect(await main(['export', '--format', 'csv', results, '--out', ''])).toBe(2);
+    expect(await main(['bench', '--out', ''])).toBe(2);
+    expect(
+      await main(['sample', '--checkpoint', 'test/fixtures/add2-L1-C32.safetensors', '--out', '']),
+    ).toBe(2);
+    expect(existsSync(join(dir, 'empty-out_pass_at_k.csv'))).toBe(false);
     expect(performance.now() - t0).toBeLessThan(5000);
     expect(c.err()).toMatch(/--out is an empty path; give a file name/);
     expect(c.err()).toMatch(/--log is an empty path/);

@@ -60,7 +60,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     adapter: str(v.adapter),
   };
   const reps = intOption('reps', v.reps, 5, 1, 10_000);
-  if (values.out) checkOutput(values.out, { option: '--out', example: 'bench.json' });
+  if (values.out !== undefined) checkOutput(values.out, { option: '--out', example: 'bench.json' });
   const only = values.kernel?.split(',');
   const unknown = only?.filter((k) => !kernelNames.includes(k));
   if (unknown?.length)

@@ -138,7 +138,7 @@ function exportCsvCommand(input: string, rest: string[], out: string | undefined
     pass_at_k: join(dir, `${stem}_pass_at_k.csv`),
     questions: join(dir, `${stem}_questions.csv`),
   };
-  if (out)
+  if (out !== undefined)
     checkOutput(dir, {
       option: '--out',
       directory: true,

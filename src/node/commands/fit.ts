@@ -157,7 +157,7 @@ export async function fitCommand(args: string[]): Promise<number> {
     return 0;
   }
   try {
-    if (a.out)
+    if (a.out !== undefined)
       checkOutput(a.out, {
         option: '--out',
         example: 'fit.json',

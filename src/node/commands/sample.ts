@@ -114,7 +114,7 @@ export async function sampleCommand(args: string[]): Promise<number> {
     throw new UsageError(
       `checkpoint "${v.checkpoint}" is a folder; give a .safetensors file (e.g. ${v.checkpoint.replace(/\/$/, '')}/model.safetensors)`,
     );
-  if (v.out)
+  if (v.out !== undefined)
     checkOutput(v.out, {
       option: '--out',
       example: 'samples.json',
