@@ -327,6 +327,23 @@ describe('a full disk', () => {
   });
 
   it.runIf(mounted)(
+    'a train log on a full disk: the error says so and the previous log is whole',
+    () => {
+      const log = join(full, 'train.jsonl');
+      writeFileSync(log, '{"type":"result","old":true}\n');
+      const f = new PartialFile(log);
+      expect(() => {
+        for (let i = 0; i < 10_000; i++)
+          f.append(`{"type":"step","i":${i},"pad":"${'x'.repeat(64)}"}\n`);
+      }).toThrow(
+        /could not write .*train\.jsonl\.partial: the disk is full; the previous .*train\.jsonl is unchanged/,
+      );
+      expect(readFileSync(log, 'utf8')).toBe('{"type":"result","old":true}\n');
+      rmSync(`${log}.partial`);
+    },
+  );
+
+  it.runIf(mounted)(
     'merge on a full disk says so in words, and its inputs are unchanged',
     async () => {
       const c = capture();
