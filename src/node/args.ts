@@ -109,7 +109,9 @@ export function keyValues(args: string[]): Record<string, string> {
     const eq = a.indexOf('=');
     if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1);
     else if (i + 1 < args.length && !args[i + 1]!.startsWith('--')) out[a.slice(2)] = args[++i]!;
-    else out[a.slice(2)] = 'true';
+    else if (a === '--help') out.help = 'true';
+    // Every config key and train option takes a value: `--out` alone was a file named "true".
+    else throw new UsageError(`${a} needs a value (${a}=VALUE)`);
   }
   return out;
 }

@@ -125,6 +125,8 @@ describe('outputs that are not regular files are never replaced', () => {
     expect(await main(['train', '--out', '', ...tiny])).toBe(2);
     expect(await main(['train', '--out=', ...tiny])).toBe(2);
     expect(await main(['train', '--log', '', ...tiny])).toBe(2);
+    expect(await main(['train', ...tiny, '--out'])).toBe(2); // was a file named "true"
+    expect(existsSync('true')).toBe(false);
     expect(await main(['sweep', 'experiments/smoke.ts', '--out', ''])).toBe(2);
     const results = join(dir, 'empty-out.jsonl');
     writeFileSync(results, jsonl(records));
@@ -140,6 +142,7 @@ describe('outputs that are not regular files are never replaced', () => {
     expect(performance.now() - t0).toBeLessThan(5000);
     expect(c.err()).toMatch(/--out is an empty path; give a file name/);
     expect(c.err()).toMatch(/--log is an empty path/);
+    expect(c.err()).toMatch(/--out needs a value \(--out=VALUE\)/);
     expect(c.err()).toMatch(/sweep: --out is an empty path; give a folder/);
   });
 });
