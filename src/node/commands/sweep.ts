@@ -93,7 +93,9 @@ export async function loadExperiment(file: string): Promise<Experiment> {
       };
     } else mod = await import(pathToFileURL(resolve(file)).href);
   } catch (e) {
-    throw new UsageError(`cannot load ${file}: ${(e as Error).message}`);
+    // Node's require stack after the message names a temporary module id, not the user's file.
+    const why = String((e as Error)?.message ?? e).replace(/\nRequire stack:[\s\S]*$/, '');
+    throw new UsageError(`cannot load ${file}: ${why}`);
   }
   // A file compiled as CommonJS arrives wrapped once more ({ default: { default: experiment } }).
   let value = mod.default;
