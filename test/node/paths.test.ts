@@ -222,6 +222,10 @@ describe('names and folders', () => {
     );
     expect(readFileSync(join(folder, 'results.jsonl'), 'utf8')).toBe(before);
     expect(await main(['sweep', file, '--out', folder, '--dry_run'])).toBe(0);
+    expect(await main(['sweep', file, '--out', join(folder, 'results.jsonl'), '--dry_run'])).toBe(
+      2,
+    );
+    expect(c.err()).toMatch(/--out .*results\.jsonl is a file, not a folder/);
     expect(c.out()).toMatch(/`t2lab sweep` would refuse: .*holds the runs of experiment "fixture"/);
   });
 

@@ -1,7 +1,7 @@
 // `t2lab sweep FILE --dry_run`: the runs of an experiment, which the folder already holds, and the time
 // of the rest on this adapter, timed now for the sizes not yet timed (kept beside the kernel choice, so
 // the second dry run is instant). Nothing is written to the results folder.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, openGpu } from '../args.ts';
 import { kernelChoiceStore, otherExperiment, readResultsDir, runFileName } from '../store.ts';
@@ -15,7 +15,7 @@ import {
 import { estimateSweep, type SweepEstimate } from '../../sweep/estimate.ts';
 import { checkRunLimits } from '../../sweep/limits.ts';
 import type { Gpu } from '../../gpu/context.ts';
-import { readInput } from '../atomic.ts';
+import { checkOutput, readInput } from '../atomic.ts';
 
 export const fmtTime = (s: number | null) =>
   s === null || !Number.isFinite(s)
@@ -52,6 +52,9 @@ export async function dryRun(
   overrides: Record<string, number>,
   dir: string,
 ): Promise<number> {
+  // A --out the sweep would refuse (a file, a device, /proc) is refused here too; nothing is created.
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    checkOutput(dir, { option: '--out', directory: true });
   // What the folder already holds, read without writing anything: finished runs, and whether the
   // experiment's settings still match them (the real sweep would refuse otherwise).
   const all = existsSync(dir) ? readResultsDir(dir, (m) => console.error(`warning: ${m}`)) : [];
