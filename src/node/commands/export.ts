@@ -174,7 +174,7 @@ function readHfFolder(dir: string): Record<string, Uint8Array> {
   const files: Record<string, Uint8Array> = {};
   const present = new Set(readdirSync(dir));
   for (const n of ['config.json', 'model.safetensors', 'tokenizer.json'])
-    if (present.has(n)) files[n] = new Uint8Array(readInput(join(dir, n), `${dir}'s ${n}`));
+    if (present.has(n)) files[n] = new Uint8Array(readInput(join(dir, n), 'Hugging Face file'));
   for (const n of ['model.safetensors.index.json', 'pytorch_model.bin'])
     if (present.has(n)) files[n] = new Uint8Array(0);
   return files;
