@@ -3,7 +3,7 @@
 // names cannot escape their folder, and the errors say what was wrong in words. Each case failed before:
 // an output device node became a regular file, a FIFO input blocked forever, `..` wrote into the working
 // directory, a renamed experiment retrained every run beside the old ones.
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
@@ -300,21 +300,26 @@ describe('a train log is replaced only by a finished run', () => {
 
 describe('a full disk', () => {
   // A real full disk: a small tmpfs (needs root and mount; skipped loudly otherwise).
+  // Mounted in a hook, not while collecting: a filtered run (-t) skips the hooks of a suite it does not
+  // run, and a mount made at collection would then be left behind.
   const full = join(dir, 'full');
   let mounted = false;
-  try {
-    mkdirSync(full);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full], { stdio: 'ignore' });
-    mounted = true;
-  } catch {
-    console.warn('*** full-disk cases SKIPPED: cannot mount a small tmpfs here (needs root)');
-  }
+  beforeAll(() => {
+    try {
+      mkdirSync(full);
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', full], { stdio: 'ignore' });
+      mounted = true;
+    } catch {
+      console.warn('*** full-disk cases SKIPPED: cannot mount a small tmpfs here (needs root)');
+    }
+  });
   afterAll(() => {
     if (mounted) execFileSync('umount', [full]);
   });
   afterEach(() => vi.restoreAllMocks());
 
-  it.runIf(mounted)('a Hugging Face export is all or nothing: the folder is left as it was', () => {
+  it('a Hugging Face export is all or nothing: the folder is left as it was', ({ skip }) => {
+    if (!mounted) skip();
     const hf = join(full, 'model-hf');
     mkdirSync(hf);
     writeFileSync(join(hf, 'config.json'), '{"old":true}');
@@ -333,36 +338,32 @@ describe('a full disk', () => {
     expect(readFileSync(join(hf, 'config.json'), 'utf8')).toBe('{"old":true}');
   });
 
-  it.runIf(mounted)(
-    'a train log on a full disk: the error says so and the previous log is whole',
-    () => {
-      const log = join(full, 'train.jsonl');
-      writeFileSync(log, '{"type":"result","old":true}\n');
-      const f = new PartialFile(log);
-      expect(() => {
-        for (let i = 0; i < 10_000; i++)
-          f.append(`{"type":"step","i":${i},"pad":"${'x'.repeat(64)}"}\n`);
-      }).toThrow(
-        /could not write .*train\.jsonl\.partial: the disk is full; the previous .*train\.jsonl is unchanged/,
-      );
-      expect(readFileSync(log, 'utf8')).toBe('{"type":"result","old":true}\n');
-      rmSync(`${log}.partial`);
-    },
-  );
+  it('a train log on a full disk: the error says so and the previous log is whole', ({ skip }) => {
+    if (!mounted) skip();
+    const log = join(full, 'train.jsonl');
+    writeFileSync(log, '{"type":"result","old":true}\n');
+    const f = new PartialFile(log);
+    expect(() => {
+      for (let i = 0; i < 10_000; i++)
+        f.append(`{"type":"step","i":${i},"pad":"${'x'.repeat(64)}"}\n`);
+    }).toThrow(
+      /could not write .*train\.jsonl\.partial: the disk is full; the previous .*train\.jsonl is unchanged/,
+    );
+    expect(readFileSync(log, 'utf8')).toBe('{"type":"result","old":true}\n');
+    rmSync(`${log}.partial`);
+  });
 
-  it.runIf(mounted)(
-    'merge on a full disk says so in words, and its inputs are unchanged',
-    async () => {
-      const c = capture();
-      const input = join(dir, 'big.jsonl');
-      const many = syntheticRecords({ sizes: [1e3, 2e3, 4e3, 8e3], budgets: [1e10, 2e10, 4e10] });
-      writeFileSync(input, jsonl(many));
-      expect(statSync(input).size).toBeGreaterThan(64 * 1024);
-      expect(await main(['merge', input, '--out', join(full, 'merged.jsonl')])).toBe(1);
-      expect(c.err()).toMatch(/the disk is full/);
-      expect(c.err()).not.toMatch(/ENOSPC/);
-    },
-  );
+  it('merge on a full disk says so in words, and its inputs are unchanged', async ({ skip }) => {
+    if (!mounted) skip();
+    const c = capture();
+    const input = join(dir, 'big.jsonl');
+    const many = syntheticRecords({ sizes: [1e3, 2e3, 4e3, 8e3], budgets: [1e10, 2e10, 4e10] });
+    writeFileSync(input, jsonl(many));
+    expect(statSync(input).size).toBeGreaterThan(64 * 1024);
+    expect(await main(['merge', input, '--out', join(full, 'merged.jsonl')])).toBe(1);
+    expect(c.err()).toMatch(/the disk is full/);
+    expect(c.err()).not.toMatch(/ENOSPC/);
+  });
 
   it('InputError and OutputError are what the CLI prints without a stack', () => {
     expect(new InputError('x')).toBeInstanceOf(Error);
