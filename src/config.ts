@@ -66,12 +66,51 @@ export function makeConfig(
   return c;
 }
 
+/**
+ * The one table of bounds, in config terms, applied by every door that makes a config or a sampling
+ * spec: `--key=value` options, experiment files and the app's grid editor (validateExperiment),
+ * checkpoints and Hugging Face folders read back (makeConfig). Each bound says why it is there; past it a
+ * run hangs, crashes or silently means something else.
+ */
+const bound = (min: number, max: number, why: string, int = true) => ({ min, max, int, why });
+export const BOUNDS = {
+  n_layer: bound(1, 64, '1,000 layers crashed the GPU driver and 1e9 exhausted memory'),
+  n_embd: bound(1, 4096, "a wider model's parameters outgrow one GPU buffer"),
+  n_head: bound(1, 256, 'a head needs channels: n_embd/n_head of them'),
+  block_size: bound(1, 1024, "the attention kernel's limit"),
+  batch_size: bound(1, 2 ** 20, 'a million sequences per step is a typo at this scale'),
+  tokens: bound(1, 1e12, 'years of training at this scale; past 2^53 "exactly D" cannot hold'),
+  add_digits: bound(1, 20, "the add task's hardest level"),
+  eval_interval: bound(1, 2 ** 31, 'steps are counted in 32 bits'),
+  eval_batches: bound(1, 10_000, 'each held-out batch is a forward pass per evaluation'),
+  log_interval: bound(1, 2 ** 31, 'steps are counted in 32 bits'),
+  seed: bound(0, 0xffff_ffff, 'seeds are hashed as 32-bit words: 2^32 would be seed 0'),
+  // The test half (sampling settings and `t2lab sample` options), and the size of a grid.
+  questions: bound(1, 10_000, 'questions per task are drawn without repeats'),
+  n: bound(1, 100_000, 'samples per question are kept in memory'),
+  max_new: bound(1, 1024, 'a sample longer than the context is cut anyway'),
+  temperature: bound(0, 100, 'past 100 every token is as likely as any other', false),
+  top_k: bound(0, 100_000, '0 is off, and so is any k above the vocabulary'),
+  samples: bound(1, 2e7, 'samples are kept in memory with their verdicts, per task and run'),
+  runs: bound(1, 10_000, 'a grid is listed in memory; split a larger one into experiments'),
+};
+
+export type BoundKey = keyof typeof BOUNDS;
+
+/** Null when `value` is within `key`'s bound, else the message: "n_layer 1000 is above the bound 64 (why)". */
+export function boundProblem(key: BoundKey, value: unknown, where: string = key): string | null {
+  const b = BOUNDS[key];
+  const v = value as number;
+  const range = `${b.int ? 'an integer ' : ''}in [${b.min.toLocaleString('en-US')}, ${b.max.toLocaleString('en-US')}]`;
+  if (typeof v !== 'number' || !Number.isFinite(v) || (b.int && !Number.isInteger(v)))
+    return `${where} must be ${range}, got ${JSON.stringify(value)}`;
+  if (v < b.min) return `${where} must be ${range}, got ${v}`;
+  if (v > b.max)
+    return `${where} ${v.toLocaleString('en-US')} is above the bound ${b.max.toLocaleString('en-US')} (${b.why}); choose ${where} ${range}`;
+  return null;
+}
+
 function validate(c: Config): void {
-  const int = (k: keyof Config, min: number) => {
-    const v = c[k] as number;
-    if (!Number.isInteger(v) || v < min)
-      throw new ConfigError(`config key "${k}" must be an integer >= ${min}, got ${v}`);
-  };
   for (const k of [
     'n_layer',
     'n_embd',
@@ -83,22 +122,17 @@ function validate(c: Config): void {
     'eval_batches',
     'log_interval',
     'add_digits',
-  ] as const)
-    int(k, 1);
-  int('seed', 0);
-  // Seeds are hashed as 32-bit words (src/util/rng.ts), so 2^32 would silently be seed 0.
-  if (c.seed > 0xffffffff)
-    throw new ConfigError(
-      `config key "seed" must be at most 4294967295 (seeds are 32-bit), got ${c.seed}`,
-    );
+    'seed',
+  ] as const) {
+    const problem = boundProblem(k, c[k], `config key "${k}"`);
+    if (problem) throw new ConfigError(problem);
+  }
   if (c.n_embd % c.n_head !== 0)
     throw new ConfigError(`n_embd (${c.n_embd}) must be divisible by n_head (${c.n_head})`);
   if (c.n_embd / c.n_head > 128)
     throw new ConfigError(
       `head size n_embd/n_head = ${c.n_embd / c.n_head} exceeds the attention kernel's 128; raise n_head`,
     );
-  if (c.block_size > 1024)
-    throw new ConfigError(`block_size ${c.block_size} exceeds the attention kernel's 1024`);
   if (c.tokens < c.batch_size * c.block_size)
     throw new ConfigError(
       `tokens (${c.tokens}) is less than one step of batch_size·block_size = ${c.batch_size * c.block_size}`,

@@ -304,7 +304,9 @@ export function importHf(files: Record<string, Uint8Array>, source = 'folder'): 
     config = makeConfig({ ...(t2lab?.config ?? {}), ...shapeKeys });
   } catch (e) {
     if (e instanceof ConfigError)
-      return fail(`config.json: ${e.message.replace('block_size', 'n_positions (block_size)')}`);
+      return fail(
+        `config.json: ${e.message.replace(/(config key )?"block_size"|block_size/g, 'n_positions (block_size)')}`,
+      );
     throw e;
   }
   if (t2lab && JSON.stringify(makeConfig(t2lab.config)) !== JSON.stringify(config))

@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import { createNodeGpu, ADAPTER_CHOICES, type AdapterChoice } from './gpu.ts';
 import type { Gpu } from '../gpu/context.ts';
 import { didYouMean } from '../sweep/experiment.ts';
+import { boundProblem, type BoundKey } from '../config.ts';
+import { kernelOverrides } from './autotune-store.ts';
 
 /** Thrown for bad command lines: printed without a stack trace, with the command's usage; exit code 2. */
 export class UsageError extends Error {
@@ -107,7 +109,9 @@ export function keyValues(args: string[]): Record<string, string> {
     const eq = a.indexOf('=');
     if (eq > 0) out[a.slice(2, eq)] = a.slice(eq + 1);
     else if (i + 1 < args.length && !args[i + 1]!.startsWith('--')) out[a.slice(2)] = args[++i]!;
-    else out[a.slice(2)] = 'true';
+    else if (a === '--help') out.help = 'true';
+    // Every config key and train option takes a value: `--out` alone was a file named "true".
+    else throw new UsageError(`${a} needs a value (${a}=VALUE)`);
   }
   return out;
 }
@@ -139,6 +143,28 @@ export function intOption(
     );
   }
   return v;
+}
+
+/** An option that sets a key of the bounds table (src/config.ts), checked against it as every door is. */
+export function boundOption(
+  key: BoundKey,
+  raw: string | boolean | undefined,
+  fallback: number,
+): number {
+  if (raw === undefined) return fallback;
+  const v = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+  const problem = boundProblem(key, Number.isNaN(v) ? raw : v, `--${key}`);
+  if (problem) throw new UsageError(problem);
+  return v;
+}
+
+/** --kernels (and T2LAB_KERNELS) parsed before any work; a bad spelling is a usage error. */
+export function kernelsOption(raw: string | undefined): Record<string, number> {
+  try {
+    return kernelOverrides(raw);
+  } catch (e) {
+    throw new UsageError(`--kernels (or T2LAB_KERNELS): ${(e as Error).message}`);
+  }
 }
 
 /** A number option within [min, max], or a UsageError naming it. */

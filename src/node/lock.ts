@@ -16,6 +16,7 @@ import {
   utimesSync,
   writeSync,
 } from 'node:fs';
+import { OutputError, fsWhy, kindOf } from './atomic.ts';
 
 export interface LockInfo {
   pid: number;
@@ -51,8 +52,16 @@ function alive(pid: number): boolean {
 function readLock(path: string): { info: LockInfo | null; ageMs: number } | null {
   let ageMs: number;
   try {
-    ageMs = Date.now() - statSync(path).mtimeMs;
-  } catch {
+    const st = statSync(path);
+    // Reading a FIFO blocks forever: anything but a regular file is not a lock t2lab wrote.
+    const kind = st.isDirectory() ? 'a folder' : kindOf(st);
+    if (kind)
+      throw new OutputError(
+        `${path} is ${kind}, not a lock file t2lab wrote; remove it (nothing else holds this folder)`,
+      );
+    ageMs = Date.now() - st.mtimeMs;
+  } catch (e) {
+    if (e instanceof OutputError) throw e;
     return null; // gone meanwhile
   }
   try {
@@ -90,7 +99,10 @@ export function acquireLock(
     try {
       fd = openSync(path, 'wx');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new Error(`could not take the lock ${path}: ${fsWhy(e)}; nothing was written`, {
+          cause: e,
+        });
       const held = readLock(path);
       if (!held) continue; // released between our open and our read: try again
       const { info, ageMs } = held;
@@ -117,6 +129,11 @@ export function acquireLock(
     }
     try {
       writeSync(fd, JSON.stringify(me));
+    } catch (e) {
+      rmSync(path, { force: true });
+      throw new Error(`could not take the lock ${path}: ${fsWhy(e)}; nothing was written`, {
+        cause: e,
+      });
     } finally {
       closeSync(fd);
     }

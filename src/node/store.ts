@@ -6,11 +6,19 @@
 //
 // Reading never loses data: a line that does not parse (say, half-written when the machine died) is
 // reported with its file and line number and skipped; the file itself is left as it is.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { DriverStore, SweepManifest } from '../sweep/driver.ts';
-import { parseRecordsJsonl, type RunRecord } from '../sweep/record.ts';
-import { appendDurable, checkOutput, writeFileAtomic } from './atomic.ts';
+import { parseRecordsJsonl, recordSetProblems, type RunRecord } from '../sweep/record.ts';
+import {
+  InputError,
+  OutputError,
+  appendDurable,
+  checkOutput,
+  kindOf,
+  readInput,
+  writeFileAtomic,
+} from './atomic.ts';
 import { choiceStorePath, fileChoiceStore } from './autotune-store.ts';
 import type { ChoiceStore } from '../sweep/kernel-choice.ts';
 
@@ -69,8 +77,22 @@ export function readResultsDir(dir: string, warn: (m: string) => void): RunRecor
 }
 
 export function readResultsFile(path: string, warn: (m: string) => void): RunRecord[] {
-  const { records, errors } = parseRecordsJsonl(readFileSync(path, 'utf8'));
-  for (const e of errors) warn(`${path}:${e.line}: skipped: ${e.message}`);
+  const { records, errors } = parseRecordsJsonl(readInput(path, 'results file').toString('utf8'));
+  for (const e of errors) warn(`${path} line ${e.line}: ${e.message}; line skipped`);
+  return records;
+}
+
+/**
+ * The records of one results file as merge, export, fit, report and calibrate read it, in the same
+ * words for all: each line no record can hold is warned about by number and skipped (nothing is
+ * deleted), and a file that holds one run twice or runs of several experiments is refused.
+ */
+export function readRecordsFile(path: string, warn: (m: string) => void): RunRecord[] {
+  const text = readInput(path, 'results file').toString('utf8');
+  const { records, errors, lines } = parseRecordsJsonl(text);
+  for (const e of errors) warn(`${path} line ${e.line}: ${e.message}; line skipped`);
+  const problems = recordSetProblems(records, (i) => `line ${lines[i]}`);
+  if (problems.length) throw new InputError(`${path}: ${problems.join('; ')}`);
   return records;
 }
 
@@ -82,12 +104,27 @@ export class DirStore implements DriverStore {
     shard = { index: 0, count: 1 },
     private readonly warn: (m: string) => void = console.warn,
   ) {
-    mkdirSync(join(dir, 'resume'), { recursive: true });
-    mkdirSync(join(dir, 'models'), { recursive: true });
     this.results = join(
       dir,
       shard.count > 1 ? `results.shard-${shard.index}-of-${shard.count}.jsonl` : 'results.jsonl',
     );
+    // The folder's own names must be what the format says (links followed), before anything is made.
+    const want: [string, 'file' | 'folder'][] = [
+      [join(dir, 'resume'), 'folder'],
+      [join(dir, 'models'), 'folder'],
+      [this.results, 'file'],
+      [this.manifestPath, 'file'],
+    ];
+    for (const [p, kind] of want) {
+      if (!existsSync(p)) continue;
+      const st = statSync(p);
+      if (kind === 'folder' ? !st.isDirectory() : !st.isFile())
+        throw new OutputError(
+          `${p} is ${st.isDirectory() ? 'a folder' : (kindOf(st) ?? 'a file')}, but a sweep folder keeps its ${basename(p)}${kind === 'folder' ? '/ folder' : ''} there; move it away or choose another --out`,
+        );
+    }
+    mkdirSync(join(dir, 'resume'), { recursive: true });
+    mkdirSync(join(dir, 'models'), { recursive: true });
   }
 
   async records(): Promise<RunRecord[]> {
@@ -98,7 +135,7 @@ export class DirStore implements DriverStore {
     // A line left unterminated by a crash must not swallow this one.
     let sep = '';
     if (existsSync(this.results)) {
-      const text = readFileSync(this.results, 'utf8');
+      const text = readInput(this.results, 'results file').toString('utf8');
       if (text.length && !text.endsWith('\n')) sep = '\n';
     }
     appendDurable(this.results, sep + JSON.stringify(record) + '\n');
@@ -111,7 +148,7 @@ export class DirStore implements DriverStore {
   async loadManifest(): Promise<SweepManifest | null> {
     if (!existsSync(this.manifestPath)) return null;
     try {
-      return JSON.parse(readFileSync(this.manifestPath, 'utf8')) as SweepManifest;
+      return JSON.parse(readInput(this.manifestPath, 'manifest').toString('utf8')) as SweepManifest;
     } catch (e) {
       // Written atomically, so this is damage from outside; the records still guard every finished run.
       this.warn(
@@ -127,7 +164,7 @@ export class DirStore implements DriverStore {
 
   async loadCheckpoint(id: string): Promise<Uint8Array | null> {
     const f = join(this.dir, 'resume', `${fileName(id)}.safetensors`);
-    return existsSync(f) ? new Uint8Array(readFileSync(f)) : null;
+    return existsSync(f) ? new Uint8Array(readInput(f, 'resume checkpoint')) : null;
   }
 
   async saveCheckpoint(id: string, bytes: Uint8Array): Promise<void> {
@@ -142,4 +179,19 @@ export class DirStore implements DriverStore {
   async saveModel(id: string, bytes: Uint8Array): Promise<void> {
     writeFileAtomic(join(this.dir, 'models', `${fileName(id)}.safetensors`), bytes);
   }
+}
+
+/** Why `dir` belongs to another experiment than `name` (its records or its experiment.json), or null. */
+export function otherExperiment(
+  dir: string,
+  name: string,
+  records: RunRecord[],
+  manifest: SweepManifest | null,
+): string | null {
+  const names = new Set(records.map((r) => r.sweep));
+  if (manifest?.sweep) names.add(manifest.sweep);
+  names.delete(name);
+  if (!names.size) return null;
+  const theirs = [...names].map((n) => `"${n}"`).join(', ');
+  return `${dir} holds the runs of experiment ${theirs}, not "${name}": sweeping "${name}" there would train every run again beside them. Give this experiment its own folder (--out), or, if it is ${theirs} renamed, set its name back`;
 }

@@ -2,7 +2,7 @@
 // Imports train, sample, checkpoint, model, kernels, gpu, stats, data, config; imported by bench, fit,
 // report, experiments, worker, node, web (layers: test/structure.test.ts).
 //
-// The one sweep driver, for every host: `t2lab sweep` (src/node/sweep-cmd.ts) and the browser worker
+// The one sweep driver, for every host: `t2lab sweep` (src/node/commands/sweep.ts) and the browser worker
 // (src/worker/session.ts) both call driveSweep() with small hooks (a store, a device, a kernel-choice
 // store, events), so both run the same kernels, recover from a lost device the same way and write the same
 // records. What it adds around runSweep():

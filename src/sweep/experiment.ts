@@ -3,8 +3,11 @@
 // validates one (every error names the field and says how to fix it) and expands it into runs, each an
 // ordinary flat Config, deterministic and independent of the others.
 import {
+  BOUNDS,
+  boundProblem,
   makeConfig,
   ConfigError,
+  DEFAULTS,
   modelShape,
   parseMix,
   SAMPLING_DEFAULTS,
@@ -203,12 +206,27 @@ function duplicateRuns(e: Experiment, runs: RunSpec[]): string | null {
   return `${dupes.length} run id${dupes.length > 1 ? 's' : ''} would be trained more than once: ${ids}${dupes.length > 4 ? ', …' : ''}${causes.length ? `; ${causes.join('; ')}` : ''}. Remove the repeated entries`;
 }
 
-/** Check an experiment (typically just imported from a file); throws ExperimentError naming the field. */
+/**
+ * Check an experiment (typically just imported from a file, or the app's grid editor); throws
+ * ExperimentError naming the source and the field. Whatever else goes wrong while reading it (a getter
+ * that throws, a proxy) is reported the same way, with the source's name.
+ */
 export function validateExperiment(e: unknown, source = 'experiment'): Experiment {
+  try {
+    return validateFields(e, source);
+  } catch (err) {
+    if (err instanceof ExperimentError) throw err;
+    throw new ExperimentError(
+      `${source}: cannot be read: ${(err as Error)?.message ?? String(err)}`,
+    );
+  }
+}
+
+function validateFields(e: unknown, source: string): Experiment {
   const fail = (msg: string): never => {
     throw new ExperimentError(`${source}: ${msg}`);
   };
-  if (!e || typeof e !== 'object')
+  if (!e || typeof e !== 'object' || Array.isArray(e))
     fail('must export an object (export default { name, models, budgets, ... })');
   const x = e as Record<string, unknown>;
   checkKeys(x, '', BLOCK_KEYS['']!, fail);
@@ -216,10 +234,15 @@ export function validateExperiment(e: unknown, source = 'experiment'): Experimen
     if (x[block] && typeof x[block] === 'object' && !Array.isArray(x[block]))
       checkKeys(x[block] as Record<string, unknown>, block, BLOCK_KEYS[block]!, fail);
   }
-  if (typeof x.name !== 'string' || !/^[\w.-]+$/.test(x.name))
-    fail(`"name" must be a word (letters, digits, _ . -), got ${JSON.stringify(x.name)}`);
+  // The name is the default results folder (out/NAME): "." or ".." would be the working directory or above.
+  if (typeof x.name !== 'string' || !/^[\w.-]+$/.test(x.name) || /^\.+$/.test(x.name))
+    fail(
+      `"name" must be a word (letters, digits, _ . -, not only dots: it names the folder out/NAME), got ${JSON.stringify(x.name)}`,
+    );
   const base = (x.base ?? {}) as Record<string, unknown>;
-  if (typeof base !== 'object') fail('"base" must be an object of config keys');
+  if (!base || typeof base !== 'object' || Array.isArray(base))
+    fail('"base" must be an object of config keys');
+  checkKeys(base, 'base', Object.keys(DEFAULTS), fail);
   try {
     makeConfig({ ...base });
   } catch (err) {
@@ -243,9 +266,10 @@ export function validateExperiment(e: unknown, source = 'experiment'): Experimen
   (x.models as unknown[]).forEach((m, i) => {
     const mm = m as Record<string, unknown>;
     if (mm && typeof mm === 'object') checkKeys(mm, `models[${i}]`, Object.keys(MODEL_KEYS), fail);
-    for (const k of ['n_layer', 'n_embd', 'n_head']) {
-      if (!Number.isInteger(mm?.[k]) || (mm[k] as number) < 1)
-        fail(`models[${i}].${k} must be an integer >= 1, got ${JSON.stringify(mm?.[k])}`);
+    if (!mm || typeof mm !== 'object') fail(`models[${i}] must be { n_layer, n_embd, n_head }`);
+    for (const k of ['n_layer', 'n_embd', 'n_head'] as const) {
+      const problem = boundProblem(k, mm[k], `models[${i}].${k}`);
+      if (problem) fail(problem);
     }
     if ((mm.n_embd as number) % (mm.n_head as number) !== 0)
       fail(`models[${i}]: n_embd ${mm.n_embd} is not divisible by n_head ${mm.n_head}`);
@@ -328,25 +352,25 @@ export function validateExperiment(e: unknown, source = 'experiment'): Experimen
   )
     fail('"max_tokens_per_param" must be a number > 0');
   const s = { ...SAMPLING_DEFAULTS, ...((x.sampling ?? {}) as object) } as SamplingSpec;
-  const posInt = (k: keyof SamplingSpec) => {
-    if (!Number.isInteger(s[k]) || (s[k] as number) < 1)
-      fail(`sampling.${k} must be an integer >= 1, got ${JSON.stringify(s[k])}`);
-  };
-  posInt('questions');
-  posInt('n');
-  posInt('max_new');
+  for (const k of ['questions', 'n', 'max_new', 'temperature', 'top_k'] as const) {
+    const problem = boundProblem(k, s[k], `sampling.${k}`);
+    if (problem) fail(problem);
+  }
   if (!Array.isArray(s.k) || !s.k.length || !s.k.every((k) => Number.isInteger(k) && k >= 1))
     fail(`sampling.k must be a list of integers >= 1, got ${JSON.stringify(s.k)}`);
   if (new Set(s.k).size !== s.k.length || s.k.some((k, i) => i > 0 && k < s.k[i - 1]!))
     fail(`sampling.k must list each k once, in increasing order, got ${JSON.stringify(s.k)}`);
+  const tasks = Object.keys(parseMixOrEmpty((base.tasks as string | undefined) ?? DEFAULTS.tasks));
+  const samples = s.questions * Math.max(1, tasks.length) * s.n;
+  if (samples > BOUNDS.samples.max)
+    fail(
+      `sampling: ${s.questions.toLocaleString('en-US')} questions × ${tasks.length} task(s) × n = ${s.n.toLocaleString('en-US')} is ${samples.toLocaleString('en-US')} samples per run, above the bound ${BOUNDS.samples.max.toLocaleString('en-US')} (${BOUNDS.samples.why}); lower sampling.n or sampling.questions`,
+    );
   const kmax = Math.max(...s.k);
   if (kmax > s.n)
     fail(
       `sampling.k includes ${kmax} but only n = ${s.n} samples are drawn per question; raise sampling.n to at least ${kmax}`,
     );
-  if (!(s.temperature >= 0)) fail(`sampling.temperature must be >= 0, got ${s.temperature}`);
-  if (!Number.isInteger(s.top_k) || s.top_k < 0)
-    fail(`sampling.top_k must be an integer >= 0 (0 = off), got ${s.top_k}`);
   if (!(s.top_p > 0 && s.top_p <= 1))
     fail(`sampling.top_p must be in (0, 1] (1 = off), got ${s.top_p}`);
   if (!Number.isInteger(s.seed) || s.seed < 0 || s.seed > 0xffffffff)
@@ -381,7 +405,19 @@ export function validateExperiment(e: unknown, source = 'experiment'): Experimen
     fail(`base.${(err as Error).message}; known tasks: ${taskNames.join(', ')}`);
   }
   const exp = { description: '', ...x, base, sampling: s } as Experiment;
-  const runs = expandRuns(exp);
+  // The grid's size before it is expanded: a grid of millions of runs would fill memory first.
+  const most = gridSize(exp);
+  if (most > BOUNDS.runs.max)
+    fail(
+      `the grid lists up to ${most.toLocaleString('en-US')} runs (levels × models × seeds × scan values), above the bound ${BOUNDS.runs.max.toLocaleString('en-US')} (${BOUNDS.runs.why})`,
+    );
+  let runs: RunSpec[] = [];
+  try {
+    runs = expandRuns(exp);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    fail(`a run of the grid: ${err.message}`);
+  }
   if (runs.length === 0)
     fail(
       'no runs: every budget is below one optimizer step, below min_tokens_per_param·N or above max_tokens for every model',
@@ -395,6 +431,24 @@ export function validateExperiment(e: unknown, source = 'experiment'): Experimen
     fail(`sampling: ${(err as Error).message}`);
   }
   return exp;
+}
+
+/** The task mix, or {} when it does not parse (validateExperiment reports that with its own words). */
+function parseMixOrEmpty(spec: string): Record<string, number> {
+  try {
+    return parseMix(spec);
+  } catch {
+    return {};
+  }
+}
+
+/** An upper bound on the number of runs of a grid, computed without expanding it. */
+function gridSize(e: Experiment): number {
+  const levels = 'tokens_per_param' in e.budgets ? e.budgets.tokens_per_param : e.budgets.flops;
+  const seeds = e.seeds.length + (e.extra_seeds?.seeds.length ?? 0);
+  const scans = Object.values(e.scan ?? {}).reduce((p, v) => p * (v?.length ?? 1), 1);
+  const over = (e.overtrained?.models.length ?? 0) * (e.overtrained?.tokens_per_param.length ?? 0);
+  return (levels.length * e.models.length + over) * seeds * scans;
 }
 
 /** Every run of the grid, smallest models and budgets first (so a partial sweep already has a spread). */

@@ -196,3 +196,57 @@ describeGpu('a sweep under signals and a second writer', () => {
     },
   );
 });
+
+// Issue 25, class 2: `--log` was truncated when training started, so Ctrl-C or SIGTERM kept the old
+// checkpoint but lost its log and its result line. The new log is written beside it (LOG.partial) and
+// replaces it only with the new checkpoint.
+describeGpu('train under a signal', () => {
+  it(
+    "SIGTERM during train leaves the previous run's checkpoint and log whole",
+    { timeout: 300_000 },
+    async () => {
+      const at = join(root, 'train');
+      execFileSync('mkdir', ['-p', at]);
+      const out = join(at, 'model.safetensors');
+      const log = join(at, 'train.jsonl');
+      writeFileSync(out, 'the previous model');
+      writeFileSync(log, '{"type":"result","previous":true}\n');
+      const code = await new Promise<number | null>((done) => {
+        const child = spawn(
+          'node',
+          [
+            'bin/t2lab.mjs',
+            'train',
+            '--out',
+            out,
+            '--log',
+            log,
+            ...['--n_layer=1', '--n_embd=16', '--n_head=2', '--block_size=32', '--batch_size=8'],
+            ...['--tasks=add:1', '--add_digits=2', '--tokens=2000000', '--log_interval=1'],
+          ],
+          { stdio: 'ignore' },
+        );
+        // Once the new log has a step in it, the scheduler's signal.
+        const poll = setInterval(() => {
+          const partial = `${log}.partial`;
+          // (Before, the old log itself was truncated and written: then too, stop at its first step.)
+          const wrote = [partial, log].some(
+            (f) => existsSync(f) && readFileSync(f, 'utf8').includes('"step"'),
+          );
+          if (wrote) {
+            clearInterval(poll);
+            child.kill('SIGTERM');
+          }
+        }, 200);
+        child.on('close', (c) => {
+          clearInterval(poll);
+          done(c);
+        });
+      });
+      expect(code).not.toBe(0);
+      expect(readFileSync(out, 'utf8')).toBe('the previous model');
+      expect(readFileSync(log, 'utf8')).toBe('{"type":"result","previous":true}\n');
+      expect(readFileSync(`${log}.partial`, 'utf8')).toMatch(/^\{"type":"step"/);
+    },
+  );
+});

@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportCommand, importCommand } from '../../src/node/export-cmd.ts';
+import { exportCommand, importCommand } from '../../src/node/commands/export.ts';
 import { loadCheckpoint } from '../../src/checkpoint/checkpoint.ts';
 import { runRecord } from './records.ts';
 
@@ -144,7 +144,7 @@ describe('t2lab export --format csv', () => {
     const errors: string[] = [];
     vi.spyOn(console, 'error').mockImplementation((m: string) => void errors.push(m));
     expect(await exportCommand(['--format', 'csv', f])).toBe(0);
-    expect(errors.join('\n')).toMatch(/line 2 skipped: not valid JSON/);
+    expect(errors.join('\n')).toMatch(/line 2: not valid JSON.*; line skipped/);
     const empty = fresh();
     await expect(exportCommand(['--format', 'csv', results(empty, ['{"torn'])])).rejects.toThrow(
       /holds no run records \(1 unreadable lines\)/,

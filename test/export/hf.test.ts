@@ -269,7 +269,7 @@ describe('Hugging Face GPT-2 export', () => {
       [
         'a context past the attention kernel',
         withConfig({ n_positions: 4096, t2lab: undefined }),
-        /n_positions \(block_size\) 4096 exceeds the attention kernel's 1024/,
+        /n_positions \(block_size\) 4,096 is above the bound 1,024 \(the attention kernel's limit\)/,
       ],
       [
         'a head past the attention kernel',

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fitCommand } from '../../src/node/fit-cmd.ts';
+import { fitCommand } from '../../src/node/commands/fit.ts';
 import { syntheticRecords } from '../report/fixture.ts';
 
 function capture() {
@@ -54,7 +54,7 @@ describe('t2lab fit', () => {
     expect(await fitCommand([f])).toBe(1);
     expect(c.err()).toMatch(/CSV line 3: D = "x" is not a positive number/);
     expect(await fitCommand([join(dir, 'missing.csv')])).toBe(1);
-    expect(c.err()).toMatch(/ENOENT/);
+    expect(c.err()).toMatch(/FILE ".*missing\.csv" not found/);
   });
 
   it('a CSV of N, D, loss: Chinchilla with intervals, and says why the T² fits were skipped', async () => {

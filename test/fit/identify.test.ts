@@ -12,7 +12,7 @@ import {
   pointProblems,
   pointsFromRecords,
 } from '../../src/fit/points.ts';
-import { fitCommand } from '../../src/node/fit-cmd.ts';
+import { fitCommand } from '../../src/node/commands/fit.ts';
 import { CHINCHILLA_GRID } from '../../src/fit/chinchilla.ts';
 import { syntheticRecords } from '../report/fixture.ts';
 
@@ -84,7 +84,7 @@ describe('fits refuse data that cannot identify the law', () => {
     writeFileSync(f, [...records, ...records].map((r) => JSON.stringify(r) + '\n').join(''));
     expect(await fitCommand([f, '--bootstrap', '0'])).toBe(1);
     expect(err.mock.calls.flat().join('\n')).toMatch(
-      /cannot fit these 18 runs:\n {2}duplicated records: .* ×2/,
+      /results\.jsonl: runs recorded more than once: .*\(line 1, line 10\)/,
     );
   });
 });

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mergeCommand } from '../../src/node/sweep-cmd.ts';
+import { mergeCommand } from '../../src/node/commands/merge.ts';
 import { syntheticRecords } from '../report/fixture.ts';
 
 const records = syntheticRecords({

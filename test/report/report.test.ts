@@ -23,7 +23,7 @@ import {
 } from '../../src/report/charts.ts';
 import { isoflopAnalysis } from '../../src/fit/isoflop.ts';
 import { buildReportHtml, scriptJson } from '../../src/report/html.ts';
-import { reportCommand } from '../../src/node/report-cmd.ts';
+import { reportCommand } from '../../src/node/commands/report.ts';
 import { syntheticRecords } from './fixture.ts';
 
 const FAST = {

@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { loadCheckpoint } from '../../src/checkpoint/checkpoint.ts';
 import { evaluateModel } from '../../src/sample/evaluate.ts';
-import { uploadParams } from '../../src/node/sample-cmd.ts';
+import { uploadParams } from '../../src/node/commands/sample.ts';
 import { SAMPLING_DEFAULTS } from '../../src/config.ts';
 import { describeGpu } from '../helpers.ts';
 

@@ -11,7 +11,7 @@ import {
   ExperimentError,
 } from '../../src/sweep/experiment.ts';
 import { shardRuns } from '../../src/sweep/runner.ts';
-import { shardFromEnv } from '../../src/node/sweep-cmd.ts';
+import { shardFromEnv } from '../../src/node/commands/sweep.ts';
 import { DirStore } from '../../src/node/store.ts';
 import { RECORD_FORMAT, parseRecordLine, type RunRecord } from '../../src/sweep/record.ts';
 import { presets } from '../../experiments/index.ts';
@@ -209,8 +209,10 @@ describe('results store', () => {
     );
     const got = await store.records();
     expect(got.map((r) => r.id)).toEqual(['a', 'b']);
-    expect(warnings.join('\n')).toMatch(/results\.jsonl:2: skipped: not valid JSON/);
-    expect(warnings.join('\n')).toMatch(/results\.other\.jsonl:2: skipped: format is "x"/);
+    expect(warnings.join('\n')).toMatch(/results\.jsonl line 2: not valid JSON.*; line skipped/);
+    expect(warnings.join('\n')).toMatch(
+      /results\.other\.jsonl line 2: format is "x".*; line skipped/,
+    );
     expect(readFileSync(store.results, 'utf8')).toContain('"id":"torn'); // nothing deleted
   });
 

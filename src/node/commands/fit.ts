@@ -1,12 +1,12 @@
 // `t2lab fit FILE`: every scaling-law fit of a sweep's results (JSONL RunRecords) or of a plain CSV.
 // Exit codes: 0 fitted, 1 bad or insufficient data, 2 bad arguments.
-import { readFileSync } from 'node:fs';
-import { commandHelp, parseCommand, type CommandSpec } from './args.ts';
-import { OutputError, checkOutput, writeFileAtomic } from './atomic.ts';
-import { fitAll, formatFitReport, trustWarnings, type FitOptions } from '../fit/fit.ts';
-import { DataError, pointsFromCsv, pointsFromRecords, type FitPoint } from '../fit/points.ts';
-import { parseRecordsJsonl, type RunRecord } from '../sweep/record.ts';
-import { formatIsoflop, isoflopAnalysis } from '../fit/isoflop.ts';
+import { commandHelp, parseCommand, type CommandSpec } from '../args.ts';
+import { InputError, OutputError, checkOutput, readInput, writeFileAtomic } from '../atomic.ts';
+import { readRecordsFile } from '../store.ts';
+import { fitAll, formatFitReport, trustWarnings, type FitOptions } from '../../fit/fit.ts';
+import { DataError, pointsFromCsv, pointsFromRecords, type FitPoint } from '../../fit/points.ts';
+import type { RunRecord } from '../../sweep/record.ts';
+import { formatIsoflop, isoflopAnalysis } from '../../fit/isoflop.ts';
 
 /** Percentile intervals settle long before this; more would only spend minutes. */
 export const MAX_BOOTSTRAP = 100_000;
@@ -138,16 +138,18 @@ export function loadPoints(
   n: 'nonemb' | 'total',
   method: 'likelihood' | 'sampling',
 ): { points: FitPoint[]; records: RunRecord[] | null } {
-  const text = readFileSync(file, 'utf8');
-  if (kind === 'csv') return { points: pointsFromCsv(text), records: null };
-  const { records, errors } = parseRecordsJsonl(text);
-  for (const e of errors)
-    console.error(`warning: ${file} line ${e.line}: ${e.message}; line skipped`);
+  if (kind === 'csv')
+    return { points: pointsFromCsv(readInput(file, 'FILE').toString('utf8')), records: null };
+  let corrupt = 0;
+  const records = readRecordsFile(file, (m) => {
+    corrupt++;
+    console.error(`warning: ${m}`);
+  });
   const { points, skipped } = pointsFromRecords(records, { n, method });
   for (const s of skipped) console.error(`warning: ${s}`);
   if (points.length === 0)
     throw new DataError(
-      `${file}: no usable run (${records.length} records read, ${errors.length} corrupt lines, ${skipped.length} runs skipped)`,
+      `${file}: no usable run (${records.length} records read, ${corrupt} corrupt lines, ${skipped.length} runs skipped)`,
     );
   return { points, records };
 }
@@ -166,7 +168,12 @@ export async function fitCommand(args: string[]): Promise<number> {
     return 0;
   }
   try {
-    if (a.out) checkOutput(a.out, { option: '--out', inputs: [{ option: 'FILE', path: a.file }] });
+    if (a.out !== undefined)
+      checkOutput(a.out, {
+        option: '--out',
+        example: 'fit.json',
+        inputs: [{ option: 'FILE', path: a.file }],
+      });
   } catch (e) {
     if (!(e instanceof OutputError)) throw e;
     console.error(`t2lab fit: ${e.message}`);
@@ -176,7 +183,7 @@ export async function fitCommand(args: string[]): Promise<number> {
   try {
     ({ points, records } = loadPoints(a.file, a.kind as 'jsonl' | 'csv', a.n, a.method));
   } catch (e) {
-    if (e instanceof DataError || (e as NodeJS.ErrnoException).code !== undefined) {
+    if (e instanceof DataError || e instanceof InputError) {
       console.error(`t2lab fit: ${(e as Error).message}`);
       return 1;
     }

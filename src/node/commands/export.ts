@@ -1,17 +1,23 @@
 // `t2lab export` and `t2lab import`: models and results out to the tools people already use, and
 // Hugging Face GPT-2 folders in. Every output is checked before any work (a folder, read-only, one of
 // the command's own inputs) and written atomically (src/node/atomic.ts).
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
-import { UsageError, parseCommand, str, type CommandSpec } from './args.ts';
-import { checkOutput, writeFileAtomic } from './atomic.ts';
-import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../checkpoint/checkpoint.ts';
-import { CheckpointError } from '../checkpoint/safetensors.ts';
-import { HF_FILES, exportHf, importHf } from '../checkpoint/hf.ts';
-import { paramCount } from '../model/gpt.ts';
-import { modelShape } from '../config.ts';
-import { parseRecordsJsonl } from '../sweep/record.ts';
-import { tidyPassAtKCsv, tidyQuestionsCsv } from '../report/tidy.ts';
+import { UsageError, parseCommand, str, type CommandSpec } from '../args.ts';
+import {
+  checkInput,
+  checkOutput,
+  readInput,
+  writeFileAtomic,
+  writeFilesAtomic,
+} from '../atomic.ts';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '../../checkpoint/checkpoint.ts';
+import { CheckpointError } from '../../checkpoint/safetensors.ts';
+import { HF_FILES, exportHf, importHf } from '../../checkpoint/hf.ts';
+import { paramCount } from '../../model/gpt.ts';
+import { modelShape } from '../../config.ts';
+import { readRecordsFile } from '../store.ts';
+import { tidyPassAtKCsv, tidyQuestionsCsv } from '../../report/tidy.ts';
 
 export const EXPORT_SPEC: CommandSpec = {
   name: 'export',
@@ -52,7 +58,7 @@ function readCheckpoint(path: string): Checkpoint {
       `checkpoint "${path}" is a folder; give a .safetensors file${existsSync(join(path, 'config.json')) ? ` (a Hugging Face folder converts with: npx t2lab import ${path} OUT.safetensors)` : ''}`,
     );
   try {
-    return loadCheckpoint(new Uint8Array(readFileSync(path)), path);
+    return loadCheckpoint(new Uint8Array(readInput(path, 'checkpoint')), path);
   } catch (e) {
     if (e instanceof CheckpointError) throw new UsageError(e.message);
     throw e;
@@ -98,7 +104,10 @@ function exportHfCommand(checkpoint: string, rest: string[], out: string | undef
   for (const n of names) checkOutput(join(dir, n), { option: 'DIR', inputs });
   const ck = readCheckpoint(checkpoint);
   const files = exportHf(ck);
-  for (const n of names) writeFileAtomic(join(dir, n), files[n]!);
+  writeFilesAtomic(
+    dir,
+    names.map((n) => [n, files[n]!]),
+  );
   console.log(`exported ${checkpoint} (${describe(ck)}) as a Hugging Face GPT-2 folder: ${dir}/`);
   console.log(`  ${names.join(', ')}`);
   console.log(
@@ -112,19 +121,24 @@ function exportCsvCommand(input: string, rest: string[], out: string | undefined
     throw new UsageError(
       `export --format csv takes one results file; the output folder is --out DIR (got "${rest.join(' ')}")`,
     );
-  if (!existsSync(input)) throw new UsageError(`results file "${input}" not found`);
-  const file = statSync(input).isDirectory() ? join(input, 'results.jsonl') : input;
-  if (!existsSync(file))
-    throw new UsageError(
-      `"${input}" is a folder without results.jsonl; give a results file written by \`t2lab sweep\``,
-    );
+  const file =
+    input && existsSync(input) && statSync(input).isDirectory()
+      ? join(input, 'results.jsonl')
+      : input;
+  checkInput(
+    file,
+    'results file',
+    file === input
+      ? ''
+      : ` (a folder without results.jsonl; give a results file written by \`t2lab sweep\`)`,
+  );
   const dir = out ?? dirname(file);
   const stem = basename(file).replace(/\.jsonl$/, '');
   const targets = {
     pass_at_k: join(dir, `${stem}_pass_at_k.csv`),
     questions: join(dir, `${stem}_questions.csv`),
   };
-  if (out)
+  if (out !== undefined)
     checkOutput(dir, {
       option: '--out',
       directory: true,
@@ -132,11 +146,14 @@ function exportCsvCommand(input: string, rest: string[], out: string | undefined
     });
   for (const t of Object.values(targets))
     checkOutput(t, { option: '--out', inputs: [{ option: 'RESULTS', path: file }] });
-  const { records, errors } = parseRecordsJsonl(readFileSync(file, 'utf8'));
-  for (const e of errors) console.error(`warning: ${file} line ${e.line} skipped: ${e.message}`);
+  let skipped = 0;
+  const records = readRecordsFile(file, (m) => {
+    skipped++;
+    console.error(`warning: ${m}`);
+  });
   if (!records.length)
     throw new UsageError(
-      `${file} holds no run records${errors.length ? ` (${errors.length} unreadable lines)` : ''}; nothing to export`,
+      `${file} holds no run records${skipped ? ` (${skipped} unreadable lines)` : ''}; nothing to export`,
     );
   const passAtK = tidyPassAtKCsv(records),
     questions = tidyQuestionsCsv(records);
@@ -144,7 +161,7 @@ function exportCsvCommand(input: string, rest: string[], out: string | undefined
   writeFileAtomic(targets.questions, questions);
   const rows = (s: string) => s.split('\n').length - 2;
   console.log(
-    `${records.length} runs from ${file}${errors.length ? ` (${errors.length} lines skipped, see the warnings)` : ''}:`,
+    `${records.length} runs from ${file}${skipped ? ` (${skipped} lines skipped, see the warnings)` : ''}:`,
   );
   console.log(`  ${targets.pass_at_k}: ${rows(passAtK)} rows, one per (run, k)`);
   console.log(`  ${targets.questions}: ${rows(questions)} rows, one per (run, question)`);
@@ -157,7 +174,7 @@ function readHfFolder(dir: string): Record<string, Uint8Array> {
   const files: Record<string, Uint8Array> = {};
   const present = new Set(readdirSync(dir));
   for (const n of ['config.json', 'model.safetensors', 'tokenizer.json'])
-    if (present.has(n)) files[n] = new Uint8Array(readFileSync(join(dir, n)));
+    if (present.has(n)) files[n] = new Uint8Array(readInput(join(dir, n), 'Hugging Face file'));
   for (const n of ['model.safetensors.index.json', 'pytorch_model.bin'])
     if (present.has(n)) files[n] = new Uint8Array(0);
   return files;

@@ -1,19 +1,19 @@
 // `npx t2lab tune [experiments/NAME.ts]`: the measured kernel choice, as its own step in the measurement
 // wing. It races the candidate versions at each model size's shapes (the default model's without an
 // experiment; src/bench/autotune.ts) and stores the winners per adapter in ~/.cache/t2lab/kernels.json,
-// which later runs on this adapter read (src/choice/) instead of the adapter class's default. A run never
+// which later runs on this adapter read (src/sweep/kernel-choice.ts) instead of the adapter class's default. A run never
 // races: on the CPU-only machines the candidates tie in whole steps (docs/results/README.md).
-import { modelShape } from '../config.ts';
-import { expandRuns } from '../sweep/experiment.ts';
+import { modelShape } from '../../config.ts';
+import { expandRuns } from '../../sweep/experiment.ts';
 import {
   modelMatmulShapes,
   defaultModelShapes,
   type KernelShapes,
-} from '../sweep/kernel-choice.ts';
-import { adapterLine } from '../gpu/adapter.ts';
-import { UsageError, openGpu, parseCommand, str, type CommandSpec } from './args.ts';
-import { autotuneNode, kernelOverrides, printKernelChoices } from './autotune-store.ts';
-import { loadExperiment } from './sweep-cmd.ts';
+} from '../../sweep/kernel-choice.ts';
+import { adapterLine } from '../../gpu/adapter.ts';
+import { UsageError, openGpu, parseCommand, str, type CommandSpec } from '../args.ts';
+import { autotuneNode, kernelOverrides, printKernelChoices } from '../autotune-store.ts';
+import { loadExperiment } from './sweep.ts';
 
 export const TUNE_SPEC: CommandSpec = {
   name: 'tune',

@@ -1,10 +1,10 @@
 // `t2lab calibrate FILE.jsonl`: the calibration table of a sweep of experiments/calibrate.ts (or any sweep
 // with a `scan`): held-out loss and pass@1 per size and setting, and the best learning rate per size and
 // difficulty. Exit codes: 0 printed, 1 no usable runs, 2 bad arguments.
-import { readFileSync } from 'node:fs';
-import { commandHelp, parseCommand, type CommandSpec } from './args.ts';
-import { parseRecordsJsonl } from '../sweep/record.ts';
-import { calibrationTable, formatCalibration } from '../sweep/calibrate.ts';
+import { commandHelp, parseCommand, type CommandSpec } from '../args.ts';
+import { InputError } from '../atomic.ts';
+import { readRecordsFile } from '../store.ts';
+import { calibrationTable, formatCalibration } from '../../sweep/calibrate.ts';
 
 export const CALIBRATE_SPEC: CommandSpec = {
   name: 'calibrate',
@@ -37,16 +37,14 @@ export async function calibrateCommand(args: string[]): Promise<number> {
     return 2;
   }
   const file = parsed.positionals[0]!;
-  let text: string;
+  let records;
   try {
-    text = readFileSync(file, 'utf8');
+    records = readRecordsFile(file, (m) => console.error(`warning: ${m}`));
   } catch (e) {
-    console.error(`t2lab calibrate: cannot read ${file}: ${(e as Error).message}`);
+    if (!(e instanceof InputError)) throw e;
+    console.error(`t2lab calibrate: ${e.message}`);
     return 1;
   }
-  const { records, errors } = parseRecordsJsonl(text);
-  for (const e of errors)
-    console.error(`warning: ${file} line ${e.line}: ${e.message}; line skipped`);
   const table = calibrationTable(records);
   if (!table.rows.length) {
     console.error(`t2lab calibrate: ${file} has no finished, evaluated run`);

@@ -1,32 +1,37 @@
 // `t2lab sample --checkpoint FILE --task NAME --n 64 --k 1,2,4,...`: n samples per question from a
 // trained model, graded by the task's verifier, pass@k from the samples and from p_i, side by side.
-import { existsSync, readFileSync } from 'node:fs';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import {
-  MAX_SEED,
   UsageError,
+  boundOption,
   intOption,
   numberOption,
   openGpu,
   parseCommand,
   type CommandSpec,
-} from './args.ts';
-import { checkOutput, writeFileAtomic } from './atomic.ts';
-import { loadCheckpoint } from '../checkpoint/checkpoint.ts';
-import { CheckpointError } from '../checkpoint/safetensors.ts';
-import { taskNames } from '../data/tasks.ts';
-import { flattenParams, paramLayout } from '../model/gpt.ts';
-import { evalTaskNames, modelShape, SAMPLING_DEFAULTS, type SamplingSpec } from '../config.ts';
-import { evaluateModel } from '../sample/evaluate.ts';
-import { adapterLine } from '../gpu/adapter.ts';
-import type { Gpu, Tensor } from '../gpu/context.ts';
-import type { Checkpoint } from '../checkpoint/checkpoint.ts';
+} from '../args.ts';
+import { checkOutput, readInput, writeFileAtomic } from '../atomic.ts';
+import { loadCheckpoint } from '../../checkpoint/checkpoint.ts';
+import { CheckpointError } from '../../checkpoint/safetensors.ts';
+import { taskNames } from '../../data/tasks.ts';
+import { flattenParams, paramLayout } from '../../model/gpt.ts';
+import {
+  BOUNDS,
+  evalTaskNames,
+  modelShape,
+  SAMPLING_DEFAULTS,
+  type SamplingSpec,
+} from '../../config.ts';
+import { evaluateModel } from '../../sample/evaluate.ts';
+import { adapterLine } from '../../gpu/adapter.ts';
+import type { Gpu, Tensor } from '../../gpu/context.ts';
+import type { Checkpoint } from '../../checkpoint/checkpoint.ts';
 
 /** More questions than any task's held-out space holds at usual difficulties: drawing them would not end. */
-export const MAX_QUESTIONS = 10_000;
+export const MAX_QUESTIONS = BOUNDS.questions.max;
 /** Samples kept in memory at once (their text and verdicts): beyond this a run is refused, not swapped. */
-export const MAX_SAMPLES = 20_000_000;
+export const MAX_SAMPLES = BOUNDS.samples.max;
 
 export const SAMPLE_SPEC: CommandSpec = {
   name: 'sample',
@@ -109,14 +114,15 @@ export async function sampleCommand(args: string[]): Promise<number> {
     throw new UsageError(
       `checkpoint "${v.checkpoint}" is a folder; give a .safetensors file (e.g. ${v.checkpoint.replace(/\/$/, '')}/model.safetensors)`,
     );
-  if (v.out)
+  if (v.out !== undefined)
     checkOutput(v.out, {
       option: '--out',
+      example: 'samples.json',
       inputs: [{ option: '--checkpoint', path: v.checkpoint }],
     });
   let ck: Checkpoint;
   try {
-    ck = loadCheckpoint(new Uint8Array(readFileSync(v.checkpoint)), v.checkpoint);
+    ck = loadCheckpoint(new Uint8Array(readInput(v.checkpoint, 'checkpoint')), v.checkpoint);
   } catch (e) {
     if (e instanceof CheckpointError) throw new UsageError(e.message);
     throw e;
@@ -125,7 +131,7 @@ export async function sampleCommand(args: string[]): Promise<number> {
   for (const t of tasks)
     if (!taskNames.includes(t as never))
       throw new UsageError(`unknown task "${t}"; known tasks: ${taskNames.join(', ')}`);
-  const n = intOption('n', v.n, 64);
+  const n = boundOption('n', v.n, 64);
   // Sorted, each k once: `--k 2,2,1` means the table for k = 1 and 2.
   const ks =
     v.k === undefined
@@ -150,12 +156,12 @@ export async function sampleCommand(args: string[]): Promise<number> {
     ...SAMPLING_DEFAULTS,
     n,
     k: ks,
-    questions: intOption('questions', v.questions, 32, 1, MAX_QUESTIONS),
-    temperature: numberOption('temperature', v.temperature, 1, 0, 100),
-    top_k: intOption('top_k', v.top_k, 0, 0),
+    questions: boundOption('questions', v.questions, 32),
+    temperature: boundOption('temperature', v.temperature, 1),
+    top_k: boundOption('top_k', v.top_k, 0),
     top_p: numberOption('top_p', v.top_p, 1, 1e-6, 1),
-    seed: intOption('seed', v.seed, 0, 0, MAX_SEED),
-    max_new: intOption('max_new', v.max_new, 8, 1, 1024),
+    seed: boundOption('seed', v.seed, 0),
+    max_new: boundOption('max_new', v.max_new, 8),
   };
   const show = intOption('show', v.show, 0, 0);
   const total = spec.questions * tasks.length * n;

@@ -3,14 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { commandHelp, parseCommand, type CommandSpec } from './args.ts';
-import { OutputError, checkOutput, writeFileAtomic } from './atomic.ts';
-import { fitAll, type FitOptions } from '../fit/fit.ts';
-import { DataError, pointsFromRecords } from '../fit/points.ts';
-import { parseRecordsJsonl } from '../sweep/record.ts';
-import { buildReportHtml } from '../report/html.ts';
-import { isoflopAnalysis } from '../fit/isoflop.ts';
-import { MAX_BOOTSTRAP, bootstrapProgress } from './fit-cmd.ts';
+import { commandHelp, parseCommand, type CommandSpec } from '../args.ts';
+import { InputError, OutputError, checkOutput, writeFileAtomic } from '../atomic.ts';
+import { readRecordsFile } from '../store.ts';
+import { fitAll, type FitOptions } from '../../fit/fit.ts';
+import { DataError, pointsFromRecords } from '../../fit/points.ts';
+import { buildReportHtml } from '../../report/html.ts';
+import { isoflopAnalysis } from '../../fit/isoflop.ts';
+import { MAX_BOOTSTRAP, bootstrapProgress } from './fit.ts';
 
 export const REPORT_SPEC: CommandSpec = {
   name: 'report',
@@ -93,7 +93,11 @@ export async function reportCommand(args: string[]): Promise<number> {
     return usage(`--held_out_ratio must be a positive number, got "${values.held_out_ratio}"`);
   const out = values.out ?? join(dirname(file), 'report.html');
   try {
-    checkOutput(out, { option: '--out', inputs: [{ option: 'FILE', path: file }] });
+    checkOutput(out, {
+      option: '--out',
+      example: 'report.html',
+      inputs: [{ option: 'FILE', path: file }],
+    });
   } catch (e) {
     if (!(e instanceof OutputError)) throw e;
     return usage(e.message);
@@ -114,15 +118,15 @@ export interface ReportOptions {
 export function writeReport(o: ReportOptions): number {
   const { file, out, cInf, heldOutRatio, bootstrap = 200, n = 'nonemb' } = o;
 
-  let text: string;
+  const warnings: string[] = [];
+  let records;
   try {
-    text = readFileSync(file, 'utf8');
+    records = readRecordsFile(file, (m) => warnings.push(m));
   } catch (e) {
-    console.error(`t2lab report: cannot read ${file}: ${(e as Error).message}`);
+    if (!(e instanceof InputError)) throw e;
+    console.error(`t2lab report: ${e.message}`);
     return 1;
   }
-  const { records, errors } = parseRecordsJsonl(text);
-  const warnings = errors.map((e) => `${file} line ${e.line}: ${e.message}; line skipped`);
   if (records.length === 0) {
     for (const w of warnings) console.error(`warning: ${w}`);
     console.error(`t2lab report: ${file} has no valid run record`);
