@@ -134,6 +134,46 @@ export async function onGpu(
   }
 }
 
+/**
+ * A pack's check (src/gpu/kernel.ts, Runs): the kernel launched once over R runs side by side against the
+ * same kernel launched on each run alone, which the other checks hold to the float64 reference. Each
+ * tensor gives every run's data and the floats from one run's to the next's (`stride`; the gap between
+ * runs is NaN, so a run that reads outside its own data fails). `launch(t, R)` records the kernel on
+ * `t` for R runs (1: alone). The outputs must match bit for bit: a run's numbers never depend on its pack.
+ */
+export async function packAgainstAlone(
+  gpu: Gpu,
+  data: Record<string, { stride: number; runs: Float64Array[] }>,
+  launch: (t: Record<string, Tensor>, R: number) => void,
+  outs: string[],
+): Promise<CheckOutput[]> {
+  const R = Object.values(data)[0]!.runs.length;
+  const packed: Record<string, Float64Array> = {};
+  for (const [name, { stride, runs }] of Object.entries(data)) {
+    const flat = new Float64Array((R - 1) * stride + runs[R - 1]!.length).fill(NaN);
+    runs.forEach((d, r) => flat.set(d, r * stride));
+    packed[name] = flat;
+  }
+  const got = await onGpu(gpu, packed, (t) => launch(t, R), outs);
+  const outputs: CheckOutput[] = [];
+  for (let r = 0; r < R; r++) {
+    const one = Object.fromEntries(Object.entries(data).map(([k, d]) => [k, d.runs[r]!]));
+    const want = await onGpu(gpu, one, (t) => launch(t, 1), outs);
+    outs.forEach((name, i) => {
+      const { stride } = data[name]!;
+      const n = want[i]!.length;
+      outputs.push({
+        what: `run ${r} of ${R}: ${name} packed against alone`,
+        got: got[i]!.subarray(r * stride, r * stride + n),
+        want: want[i]!,
+        atol: 0,
+        rtol: 0,
+      });
+    });
+  }
+  return outputs;
+}
+
 /** `n` float32-exact values uniform in [lo, hi), from `seed`. */
 export function seededArray(n: number, seed: number, lo = -1, hi = 1): Float64Array {
   const r = new Rng(seed);

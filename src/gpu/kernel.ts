@@ -128,6 +128,19 @@ export function checkSizes(
   }
 }
 
+/**
+ * R runs of one model shape packed side by side (src/train/pack.ts): one dispatch serves them all, the
+ * grid's z being the run. Run r's parameter-like tensors (parameters, gradients, AdamW moments) start
+ * r·P floats after run 0's, P being one run's flat parameter length; its activations follow run r-1's.
+ */
+export interface Runs {
+  R: number;
+  P: number;
+}
+
+/** One run alone: what every launcher does when no pack is asked for. */
+export const ONE_RUN: Runs = { R: 1, P: 0 };
+
 /** The bits of `x` as float32, for a float field of a dims uniform (WGSL reads it with bitcast<f32>). */
 export function f32bits(x: number): number {
   return new Uint32Array(new Float32Array([x]).buffer)[0]!;
