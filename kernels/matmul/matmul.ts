@@ -14,7 +14,7 @@
 // run r's operands start r·stride floats after run 0's (opts.runs), so each run computes exactly what it
 // computes alone, bit for bit.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
-import { checkSizes, defineKernel, ONE_RUN, type Runs } from '../../src/gpu/kernel.ts';
+import { checkSizes, defineKernel, ONE_RUN, withRuns, type Runs } from '../../src/gpu/kernel.ts';
 import v1 from './matmul.v1.wgsl?raw';
 import v2 from './matmul.v2.wgsl?raw';
 import v3 from './matmul.v3.wgsl?raw';
@@ -240,7 +240,7 @@ export function matmul_backward_bias(
 ): void {
   const k = matmul_backward_bias_kernel;
   const { R, P } = runs;
-  checkSizes(k.name, { M, N, R }, { dbias: [dbias, (R - 1) * P + N], dy: [dy, R * M * N] });
+  checkSizes(k.name, withRuns({ M, N }, R), { dbias: [dbias, (R - 1) * P + N], dy: [dy, R * M * N] });
   const vec = N % 4 === 0;
   k.dispatch(gpu, k.version(gpu, opts.version), {
     bindings: [dbias, dy, gpu.dims([M, N, P, vec ? (M * N) / 4 : M * N])],

@@ -141,6 +141,11 @@ export interface Runs {
 /** One run alone: what every launcher does when no pack is asked for. */
 export const ONE_RUN: Runs = { R: 1, P: 0 };
 
+/** `dims` for checkSizes, with the pack's run count R beside them when there is more than one run. */
+export function withRuns(dims: Record<string, number>, R: number): Record<string, number> {
+  return R === 1 ? dims : { ...dims, R };
+}
+
 /** The bits of `x` as float32, for a float field of a dims uniform (WGSL reads it with bitcast<f32>). */
 export function f32bits(x: number): number {
   return new Uint32Array(new Float32Array([x]).buffer)[0]!;
