@@ -143,22 +143,41 @@ export async function onGpu(
  */
 export async function packAgainstAlone(
   gpu: Gpu,
-  data: Record<string, { stride: number; runs: Float64Array[] }>,
+  data: Record<string, PackData>,
   launch: (t: Record<string, Tensor>, R: number) => void,
   outs: string[],
 ): Promise<CheckOutput[]> {
   const R = Object.values(data)[0]!.runs.length;
+  const once = async (arrays: Record<string, ArrayLike<number>>, R: number) => {
+    const t: Record<string, Tensor> = {};
+    for (const [name, d] of Object.entries(arrays))
+      t[name] = data[name]!.u32
+        ? gpu.tensorU32(name, Uint32Array.from(d))
+        : gpu.tensor(name, d.length, d);
+    try {
+      launch(t, R);
+      const got: Float32Array[] = [];
+      for (const o of outs) got.push(await gpu.read(t[o]!));
+      return got;
+    } finally {
+      Object.values(t).forEach((x) => x.buffer.destroy());
+    }
+  };
   const packed: Record<string, Float64Array> = {};
-  for (const [name, { stride, runs }] of Object.entries(data)) {
-    const flat = new Float64Array((R - 1) * stride + runs[R - 1]!.length).fill(NaN);
+  for (const [name, { stride, runs, u32 }] of Object.entries(data)) {
+    const flat = new Float64Array((R - 1) * stride + runs[R - 1]!.length).fill(
+      u32 ? 2 ** 32 - 1 : NaN,
+    );
     runs.forEach((d, r) => flat.set(d, r * stride));
     packed[name] = flat;
   }
-  const got = await onGpu(gpu, packed, (t) => launch(t, R), outs);
+  const got = await once(packed, R);
   const outputs: CheckOutput[] = [];
   for (let r = 0; r < R; r++) {
-    const one = Object.fromEntries(Object.entries(data).map(([k, d]) => [k, d.runs[r]!]));
-    const want = await onGpu(gpu, one, (t) => launch(t, 1), outs);
+    const want = await once(
+      Object.fromEntries(Object.entries(data).map(([k, d]) => [k, d.runs[r]!])),
+      1,
+    );
     outs.forEach((name, i) => {
       const { stride } = data[name]!;
       const n = want[i]!.length;
@@ -172,6 +191,13 @@ export async function packAgainstAlone(
     });
   }
   return outputs;
+}
+
+/** One tensor of packAgainstAlone: every run's data, the floats from one run's to the next's, u32 or float. */
+export interface PackData {
+  stride: number;
+  runs: ArrayLike<number>[];
+  u32?: boolean;
 }
 
 /** `n` float32-exact values uniform in [lo, hi), from `seed`. */
