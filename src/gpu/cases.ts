@@ -138,24 +138,24 @@ export async function onGpu(
  * A pack's check (src/gpu/kernel.ts, Runs): the kernel launched once over R runs side by side against the
  * same kernel launched on each run alone, which the other checks hold to the float64 reference. Each
  * tensor gives every run's data and the floats from one run's to the next's (`stride`; the gap between
- * runs is NaN, so a run that reads outside its own data fails). `launch(t, R)` records the kernel on
- * `t` for R runs (1: alone). The outputs must match bit for bit: a run's numbers never depend on its pack.
+ * runs is NaN, so a run that reads outside its own data fails). `launch(t, R, first)` records the kernel on
+ * `t` for runs first .. first + R - 1 (R = 1: run `first` alone). The outputs must match bit for bit: a run's numbers never depend on its pack.
  */
 export async function packAgainstAlone(
   gpu: Gpu,
   data: Record<string, PackData>,
-  launch: (t: Record<string, Tensor>, R: number) => void,
+  launch: (t: Record<string, Tensor>, R: number, first: number) => void,
   outs: string[],
 ): Promise<CheckOutput[]> {
   const R = Object.values(data)[0]!.runs.length;
-  const once = async (arrays: Record<string, ArrayLike<number>>, R: number) => {
+  const once = async (arrays: Record<string, ArrayLike<number>>, R: number, first: number) => {
     const t: Record<string, Tensor> = {};
     for (const [name, d] of Object.entries(arrays))
       t[name] = data[name]!.u32
         ? gpu.tensorU32(name, Uint32Array.from(d))
         : gpu.tensor(name, d.length, d);
     try {
-      launch(t, R);
+      launch(t, R, first);
       const got: Float32Array[] = [];
       for (const o of outs) got.push(await gpu.read(t[o]!));
       return got;
@@ -171,12 +171,13 @@ export async function packAgainstAlone(
     runs.forEach((d, r) => flat.set(d, r * stride));
     packed[name] = flat;
   }
-  const got = await once(packed, R);
+  const got = await once(packed, R, 0);
   const outputs: CheckOutput[] = [];
   for (let r = 0; r < R; r++) {
     const want = await once(
       Object.fromEntries(Object.entries(data).map(([k, d]) => [k, d.runs[r]!])),
       1,
+      r,
     );
     outs.forEach((name, i) => {
       const { stride } = data[name]!;
