@@ -11,7 +11,14 @@
 // Runs (forward and backward, every version): a pack of R runs is one dispatch, the grid's z; run r's B·T
 // positions follow run r-1's, its wte and wpe (and their gradients) start r·P floats after run 0's.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
-import { checkSizes, defineKernel, ONE_RUN, withRuns, type Runs } from '../../src/gpu/kernel.ts';
+import {
+  checkSizes,
+  defineKernel,
+  ONE_RUN,
+  sharedBinding,
+  withRuns,
+  type Runs,
+} from '../../src/gpu/kernel.ts';
 import forward1 from './encoder_forward.v1.wgsl?raw';
 import backward1 from './encoder_backward.v1.wgsl?raw';
 import forward2 from './encoder_forward.v2.wgsl?raw';
@@ -118,12 +125,18 @@ export function encoder_backward(
   });
   const version = k.version(gpu, opts.version);
   const vec = version === 2 && C % 4 === 0;
-  const bindings = [dwte, dwpe, dout, tokens, gpu.dims([B, T, C, V, param(P, vec)])];
+  // A pack's dwte and dwpe views overlap: one binding then, the SHARED variant.
+  const shared = sharedBinding(k.name, dwte, dwpe);
+  const dims = gpu.dims([B, T, C, V, param(P, vec), shared ? param(shared.offset, vec) : 0]);
+  const bindings = shared
+    ? [shared.binding, null, dout, tokens, dims]
+    : [dwte, dwpe, dout, tokens, dims];
   // dwte workgroups first, then dwpe workgroups: the split the .wgsl computes from the shape.
   if (version === 1) {
     k.dispatch(gpu, version, {
       bindings,
       workgroups: [...gpu.grid(Math.ceil((V * C) / WORKGROUP) + Math.ceil((T * C) / WORKGROUP)), R],
+      defines: { SHARED: !!shared },
     });
   } else {
     const C4 = Math.ceil(C / 4),
@@ -138,7 +151,7 @@ export function encoder_backward(
     k.dispatch(gpu, version, {
       bindings,
       workgroups: [...gpu.grid(workgroups), R],
-      defines: { VEC4: vec, NARROW: narrow },
+      defines: { VEC4: vec, NARROW: narrow, SHARED: !!shared },
       overrides: { WG },
     });
   }

@@ -9,25 +9,32 @@
 // vocabulary block, read from the workgroup id, so on lavapipe the token read and the match are uniform (one
 // load, a skipped branch); with NARROW its lanes take several blocks, so narrow rows leave no lane idle.
 // VEC4 (C % 4 == 0, the launcher's flag): each 4 channels are one vec4 load or store; else one by one.
-// Runs as in v1 (P in elements of dwte's binding).
+// Runs and SHARED as in v1 (P and DB in elements of dwte's binding).
 struct Dims { // shapes: a uniform, so every size shares this pipeline
   B: u32,
   T: u32,
   C: u32,
   V: u32,
   P: u32, // elements from one run's dwte and dwpe to the next's
+  DB: u32, // SHARED: elements from dwte to dwpe in their one binding
 }
 
 override WG: u32 = 16; // invocations per workgroup (the launcher passes its own value)
 const VB = 8u;         // vocabulary rows per invocation: one accumulator each
 
 #if ${VEC4}
-@group(0) @binding(0) var<storage, read_write> dwte: array<vec4f>; // (V,C/4)
+@group(0) @binding(0) var<storage, read_write> dwte: array<vec4f>; // (V,C/4); SHARED: dwpe at DB too
+#if ${SHARED}
+#else
 @group(0) @binding(1) var<storage, read_write> dwpe: array<vec4f>; // (maxT,C/4)
+#endif
 @group(0) @binding(2) var<storage, read> dout: array<vec4f>;       // (B,T,C/4)
 #else
-@group(0) @binding(0) var<storage, read_write> dwte: array<f32>;   // (V,C)
+@group(0) @binding(0) var<storage, read_write> dwte: array<f32>;   // (V,C); SHARED: dwpe at DB too
+#if ${SHARED}
+#else
 @group(0) @binding(1) var<storage, read_write> dwpe: array<f32>;   // (maxT,C)
+#endif
 @group(0) @binding(2) var<storage, read> dout: array<f32>;         // (B,T,C)
 #endif
 @group(0) @binding(3) var<storage, read> tokens: array<u32>;       // (B,T)
@@ -94,12 +101,20 @@ fn load_dout(bt: u32, q: u32, C4: u32) -> vec4f {
 // dwte (wte = true) or dwpe, row `row`, channels 4q..4q+3 (those below C) += g.
 fn add_grad(wte: bool, row: u32, q: u32, C4: u32, g: vec4f) {
 #if ${VEC4}
+#if ${SHARED}
+  dwte[select(0u, dims.DB, !wte) + ow + row * C4 + q] += g;
+#else
   if (wte) { dwte[ow + row * C4 + q] += g; } else { dwpe[ow + row * C4 + q] += g; }
+#endif
 #else
   for (var k = 0u; k < 4u; k++) {
     let c = 4u * q + k;
     if (c >= dims.C) { break; }
+#if ${SHARED}
+    dwte[select(0u, dims.DB, !wte) + ow + row * dims.C + c] += g[k];
+#else
     if (wte) { dwte[ow + row * dims.C + c] += g[k]; } else { dwpe[ow + row * dims.C + c] += g[k]; }
+#endif
   }
 #endif
 }

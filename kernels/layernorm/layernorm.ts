@@ -8,7 +8,14 @@
 // runs is one dispatch, the grid's z; run r's N rows follow run r-1's, its weight, bias and their gradients
 // start r·P floats after run 0's (src/gpu/kernel.ts, Runs).
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
-import { checkSizes, defineKernel, ONE_RUN, withRuns, type Runs } from '../../src/gpu/kernel.ts';
+import {
+  checkSizes,
+  defineKernel,
+  ONE_RUN,
+  sharedBinding,
+  withRuns,
+  type Runs,
+} from '../../src/gpu/kernel.ts';
 import forward1 from './layernorm_forward.v1.wgsl?raw';
 import backward1 from './layernorm_backward.v1.wgsl?raw';
 import forward2 from './layernorm_forward.v2.wgsl?raw';
@@ -104,20 +111,25 @@ export function layernorm_backward(
   });
   const version = k.version(gpu, opts.version);
   const vec = version === 2 && C % 4 === 0;
-  const dims = gpu.dims([N, C, param(P, vec)]);
-  const bindings = [dinp, dweight, dbias, dout, inp, weight, mean, rstd, dims];
+  // A pack's dweight and dbias views overlap: one binding then, the SHARED variant.
+  const shared = sharedBinding(k.name, dweight, dbias);
+  const dims = gpu.dims([N, C, param(P, vec), shared ? param(shared.offset, vec) : 0]);
+  const bindings = shared
+    ? [dinp, shared.binding, null, dout, inp, weight, mean, rstd, dims]
+    : [dinp, dweight, dbias, dout, inp, weight, mean, rstd, dims];
   // Row workgroups first, then channel workgroups (v2: of 4-channel groups): the split the .wgsl computes from N.
   if (version === 1)
     k.dispatch(gpu, version, {
       bindings,
       workgroups: [...gpu.grid(Math.ceil(N / WORKGROUP) + Math.ceil(C / WORKGROUP)), R],
+      defines: { SHARED: !!shared },
     });
   else {
     const workgroups = Math.ceil(N / WORKGROUP) + Math.ceil(Math.ceil(C / 4) / WORKGROUP);
     k.dispatch(gpu, version, {
       bindings,
       workgroups: [...gpu.grid(workgroups), R],
-      defines: { VEC4: vec },
+      defines: { VEC4: vec, SHARED: !!shared },
       overrides: { WG: WORKGROUP },
     });
   }

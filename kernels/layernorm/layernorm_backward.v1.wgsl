@@ -6,16 +6,22 @@
 // order 0..N-1 (dweight, dbias): deterministic, no atomics, and neighbouring invocations read neighbouring
 // addresses. This version is the baseline; the channel part has only C invocations, each N long.
 // Runs (every version): a pack of runs is the grid's z, run z's N rows after run z-1's, its weight and
-// parameter gradients dims.P past run z-1's; each run's channel sums run over its own rows only.
+// parameter gradients dims.P past run z-1's; each run's channel sums run over its own rows only. SHARED
+// (a pack's views, which overlap): dweight and dbias are one binding, dbias dims.DB elements after dweight.
 struct Dims { // shapes: a uniform, so every size shares this pipeline
   N: u32, // rows of one run
   C: u32,
   P: u32, // elements from one run's weight and bias (and their gradients) to the next's: a pack's z
+  DB: u32, // SHARED: elements from dweight to dbias in their one binding
 }
 
 @group(0) @binding(0) var<storage, read_write> dinp: array<f32>;    // (N,C)
+#if ${SHARED}
+@group(0) @binding(1) var<storage, read_write> dparams: array<f32>; // dweight, dbias at DB
+#else
 @group(0) @binding(1) var<storage, read_write> dweight: array<f32>; // (C)
 @group(0) @binding(2) var<storage, read_write> dbias: array<f32>;   // (C)
+#endif
 @group(0) @binding(3) var<storage, read> dout: array<f32>;          // (N,C)
 @group(0) @binding(4) var<storage, read> inp: array<f32>;           // (N,C)
 @group(0) @binding(5) var<storage, read> weight: array<f32>;        // (C)
@@ -69,6 +75,11 @@ fn channel_backward(c: u32) {
     db += d;
     dw += d * (inp[r * dims.C + c] - mean[r]) * rstd[r];
   }
+#if ${SHARED}
+  dparams[ow + c] += dw;
+  dparams[dims.DB + ow + c] += db;
+#else
   dweight[ow + c] += dw;
   dbias[ow + c] += db;
+#endif
 }
