@@ -26,6 +26,7 @@ import {
 } from '../sweep/driver.ts';
 import { estimateSweep, type SweepEstimate } from '../sweep/estimate.ts';
 import { checkRunLimits } from '../sweep/limits.ts';
+import { packCapacity } from '../sweep/pack.ts';
 import { adapterLine } from '../gpu/adapter.ts';
 import { describeChoices } from '../bench/autotune.ts';
 import { kernelOverrides } from './autotune-store.ts';
@@ -54,6 +55,11 @@ SIGTERM pauses: the current run saves a resume checkpoint, then the command exit
     dry_run: {
       type: 'boolean',
       help: 'list the runs and estimate their time on this adapter from measured step times, then stop',
+    },
+    pack: {
+      type: 'string',
+      arg: 'N',
+      help: 'train at most N runs of one model shape side by side, same numbers as alone (default: as many as the adapter holds, up to 8; 1: one at a time)',
     },
     no_report: { type: 'boolean', help: 'skip the fit and the HTML report at the end' },
     kernels: {
@@ -217,6 +223,9 @@ export async function sweepCommand(args: string[]): Promise<number> {
   const runs = shardRuns(expandRuns(exp), shard);
   const kernels = str(values.kernels);
   const overrides = kernelOverrides(kernels);
+  const packFlag = str(values.pack);
+  if (packFlag !== undefined && !/^[1-9]\d*$/.test(packFlag))
+    throw new UsageError(`--pack must be a whole number >= 1 (got "${packFlag}")`);
   if (values.dry_run) return dryRun(exp, runs, shard, values.adapter, overrides, dir);
 
   // Every check before the first step: the folder, its lock, then the device and each size's buffers.
@@ -328,6 +337,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
       {
         shard,
         signal: controller.signal,
+        pack: packFlag ? Number(packFlag) : (c) => packCapacity(c, g.limits),
         codeVersion: codeVersion(),
         estimate: (run) => byId.get(run.id) ?? null,
         onLog: (m) => say(m),

@@ -11,18 +11,20 @@ import type { RunSpec } from './experiment.ts';
 export const DEFAULT_PACK = 8;
 
 /**
- * The runs in packs of at most `max`, each pack runs of one packKey, in the order of their first runs in
- * `runs`; within a pack, the order of `runs`. max = 1: one run at a time, in order.
+ * The runs in packs of at most `max` (a number, or one per run's config, e.g. what its adapter holds), each
+ * pack runs of one packKey, in the order of their first runs in `runs`; within a pack, the order of `runs`.
+ * max = 1: one run at a time, in order.
  */
-export function packRuns(runs: RunSpec[], max: number): RunSpec[][] {
-  if (!(Number.isInteger(max) && max >= 1))
-    throw new Error(`pack must be an integer >= 1 (got ${max})`);
+export function packRuns(runs: RunSpec[], max: number | ((c: Config) => number)): RunSpec[][] {
   const open = new Map<string, RunSpec[]>();
   const packs: RunSpec[][] = [];
   for (const run of runs) {
     const key = packKey(run.config);
+    const limit = typeof max === 'number' ? max : max(run.config);
+    if (!(Number.isInteger(limit) && limit >= 1))
+      throw new Error(`pack must be an integer >= 1 (got ${limit})`);
     let pack = open.get(key);
-    if (!pack || pack.length >= max) {
+    if (!pack || pack.length >= limit) {
       pack = [];
       packs.push(pack);
       open.set(key, pack);

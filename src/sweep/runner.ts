@@ -58,8 +58,8 @@ export interface SweepOptions {
   prepare?: (run: RunSpec) => Promise<void>;
   /** Seconds between resume checkpoints of a training run (default 30). */
   checkpointSeconds?: number;
-  /** At most this many runs of one model shape train side by side (default 1: one at a time). */
-  pack?: number;
+  /** At most this many runs of one model shape train side by side (default 1: one at a time), or per run. */
+  pack?: number | ((c: RunSpec['config']) => number);
   /**
    * The time model of src/sweep/estimate.ts: a run's estimated seconds of training and sampling. With it
    * the ETA starts from the estimate and is rescaled by what the finished part took; without it, from
