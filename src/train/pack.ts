@@ -182,8 +182,15 @@ export class PackTrainer {
     return n;
   }
 
+  /** One step of every run, recorded and not submitted, for timing (budgets and schedules still advance). */
+  benchStep(): void {
+    if (this.members.some((m) => m.result || m.step >= m.steps))
+      throw new Error("benchStep: a run's token budget is spent");
+    this.recordStep(this.members.length, false);
+  }
+
   /** One optimizer step of the first R slots; returns each slot's counted targets (0 for an ended run). */
-  private recordStep(R: number): number[] {
+  private recordStep(R: number, submit = true): number[] {
     const { model, ops } = this;
     const { batch_size: B, block_size: T } = this.members[0]!.config;
     const counted: number[] = [];
@@ -238,7 +245,7 @@ export class PackTrainer {
       model.nDecay,
       runs,
     );
-    this.gpu.submit();
+    if (submit) this.gpu.submit();
     for (let s = 0; s < R; s++) {
       const m = this.members[s]!;
       if (m.result) continue;

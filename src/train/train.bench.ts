@@ -1,11 +1,14 @@
 // Training throughput for `npx t2lab bench`: one full step (forward, backward, clip, AdamW) of a few
 // model sizes, as tokens/s and achieved GFLOP/s from the exact FLOP count; and, for the smallest
-// models, where a step's time goes: the GPU's own time against everything else.
+// models, where a step's time goes: the GPU's own time against everything else. And packs: R runs of one
+// size trained side by side (src/train/pack.ts), at 512 and 2,048 tokens a step and R = 1, 2, 4, 8; their
+// tokens/s counts all R runs (per run: divide by R).
 import type { BenchCase } from '../gpu/cases.ts';
 import { median, type Gpu } from '../gpu/context.ts';
 import { makeConfig, modelShape } from '../config.ts';
 import { trainingFlopsPerToken } from '../model/gpt.ts';
 import { Trainer } from './trainer.ts';
+import { PackTrainer } from './pack.ts';
 
 const SIZES = [
   { n_layer: 1, n_embd: 16, n_head: 2, block_size: 32, batch_size: 32 }, // smoke's smallest
@@ -19,22 +22,56 @@ const configOf = (s: (typeof SIZES)[number]) =>
 const shapeOf = (s: (typeof SIZES)[number]) =>
   `L=${s.n_layer} C=${s.n_embd} H=${s.n_head} B=${s.batch_size} T=${s.block_size}`;
 
-export const bench: BenchCase[] = SIZES.map((s) => {
-  const config = configOf(s);
-  const tokens = config.batch_size * config.block_size;
-  return {
-    kernel: 'train_step',
-    version: 'default',
-    shape: shapeOf(s),
-    flops: trainingFlopsPerToken(modelShape(config)) * tokens,
-    bytes: 0,
-    tokens,
-    setup(gpu) {
-      const trainer = new Trainer(gpu, config);
-      return { record: () => trainer.benchStep(), dispose: () => trainer.dispose() };
-    },
-  };
-});
+// Packs: two small sizes at 512 tokens a step, and issue 12's reference step at 2,048.
+const PACK_SIZES = [
+  { n_layer: 1, n_embd: 16, n_head: 2, block_size: 32, batch_size: 16 },
+  { n_layer: 2, n_embd: 64, n_head: 4, block_size: 32, batch_size: 16 },
+  SIZES[1]!,
+];
+const PACK_RUNS = [1, 2, 4, 8];
+
+const packBench: BenchCase[] = PACK_SIZES.flatMap((s) =>
+  PACK_RUNS.map((R): BenchCase => {
+    const config = configOf(s);
+    const tokens = R * config.batch_size * config.block_size;
+    return {
+      kernel: 'train_step',
+      version: `pack R=${R}`,
+      shape: `${shapeOf(s)}, ${R} run${R > 1 ? 's' : ''} side by side`,
+      flops: trainingFlopsPerToken(modelShape(config)) * tokens,
+      bytes: 0,
+      tokens,
+      setup(gpu) {
+        const seeds = Array.from({ length: R }, (_, i) => i + 1);
+        const pack = new PackTrainer(
+          gpu,
+          seeds.map((seed) => ({ ...config, seed })),
+        );
+        return { record: () => pack.benchStep(), dispose: () => pack.dispose() };
+      },
+    };
+  }),
+);
+
+export const bench: BenchCase[] = [
+  ...SIZES.map((s): BenchCase => {
+    const config = configOf(s);
+    const tokens = config.batch_size * config.block_size;
+    return {
+      kernel: 'train_step',
+      version: 'default',
+      shape: shapeOf(s),
+      flops: trainingFlopsPerToken(modelShape(config)) * tokens,
+      bytes: 0,
+      tokens,
+      setup(gpu) {
+        const trainer = new Trainer(gpu, config);
+        return { record: () => trainer.benchStep(), dispose: () => trainer.dispose() };
+      },
+    };
+  }),
+  ...packBench,
+];
 
 /**
  * One model's step time, split: the GPU's time against the host's (recording, submitting, waiting).
