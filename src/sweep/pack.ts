@@ -12,24 +12,29 @@ export const DEFAULT_PACK = 8;
 
 /**
  * The runs in packs of at most `max` (a number, or one per run's config, e.g. what its adapter holds), each
- * pack runs of one packKey, in the order of their first runs in `runs`; within a pack, the order of `runs`.
- * max = 1: one run at a time, in order.
+ * pack runs of one packKey. Within a key the runs go by steps, most first, so that a pack's runs end close
+ * together (a pack computes as long as its longest run, fewer runs as they end); keys in the order of their
+ * first run in `runs`. max = 1: one run at a time, in the order of `runs`.
  */
 export function packRuns(runs: RunSpec[], max: number | ((c: Config) => number)): RunSpec[][] {
-  const open = new Map<string, RunSpec[]>();
-  const packs: RunSpec[][] = [];
+  const byKey = new Map<string, RunSpec[]>();
   for (const run of runs) {
     const key = packKey(run.config);
+    (byKey.get(key) ?? byKey.set(key, []).get(key)!).push(run);
+  }
+  const limitOf = (run: RunSpec) => {
     const limit = typeof max === 'number' ? max : max(run.config);
     if (!(Number.isInteger(limit) && limit >= 1))
       throw new Error(`pack must be an integer >= 1 (got ${limit})`);
-    let pack = open.get(key);
-    if (!pack || pack.length >= limit) {
-      pack = [];
-      packs.push(pack);
-      open.set(key, pack);
-    }
-    pack.push(run);
+    return limit;
+  };
+  if (runs.every((r) => limitOf(r) === 1)) return runs.map((r) => [r]);
+  const steps = (r: RunSpec) => r.config.tokens / (r.config.batch_size * r.config.block_size);
+  const packs: RunSpec[][] = [];
+  for (const group of byKey.values()) {
+    const limit = limitOf(group[0]!);
+    const sorted = [...group].sort((a, b) => steps(b) - steps(a));
+    for (let i = 0; i < sorted.length; i += limit) packs.push(sorted.slice(i, i + limit));
   }
   return packs;
 }

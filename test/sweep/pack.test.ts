@@ -10,7 +10,7 @@ import { makeConfig } from '../../src/config.ts';
 import { describeGpu } from '../helpers.ts';
 import { MemoryStore } from './fixture.ts';
 
-// Two sizes × three budgets, a second seed for the smaller: packs of 4, 3 and 2 at --pack 4, and of 2 at 2.
+// Two sizes × three budgets, a second seed for the smaller: packs of 4, 2 and 3 at --pack 4, and of 2 at 2.
 const experiment = validateExperiment({
   name: 'packed',
   base: {
@@ -78,12 +78,19 @@ describeGpu('sweep --pack', (gpu) => {
 
 describe('packRuns, packCapacity', () => {
   const runs = expandRuns(experiment);
-  it('groups runs by model shape, at most N a pack, in grid order; N = 1 is one at a time', () => {
+  it('groups runs by model shape, at most N a pack, longest first; N = 1 is one at a time', () => {
     const ids = (n: number) => packRuns(runs, n).map((p) => p.map((r) => r.id));
     expect(ids(1)).toEqual(runs.map((r) => [r.id]));
     const four = packRuns(runs, 4);
-    expect(four.map((p) => p.length)).toEqual([4, 3, 2]); // the smaller size has 6 runs (two seeds)
+    expect(four.map((p) => p.length)).toEqual([4, 2, 3]); // the smaller size has 6 runs (two seeds)
     for (const p of four) expect(new Set(p.map((r) => r.model)).size).toBe(1);
+    // Most tokens first, so that a pack's runs end close together: D/N 0.35 (both seeds), 0.2 in the first.
+    expect(four[0]!.map((r) => r.config.tokens)).toEqual(
+      [...four[0]!.map((r) => r.config.tokens)].sort((a, b) => b - a),
+    );
+    expect(Math.min(...four[0]!.map((r) => r.config.tokens))).toBeGreaterThanOrEqual(
+      Math.max(...four[1]!.map((r) => r.config.tokens)),
+    );
     expect(
       four
         .flat()
