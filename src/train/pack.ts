@@ -312,6 +312,9 @@ export class PackTrainer {
       };
       await opts.onFinished?.(m.index, m.result);
     };
+    // A run with no step left (as Trainer.run, it just reports) ends at once: it must not train on.
+    for (const [s, m] of this.members.entries())
+      if (!m.result && m.step >= m.steps) await end(s, null);
     // Runs that start from step 0 get their held-out loss at 0 first, as Trainer.run does.
     let R = this.active();
     if (this.members.some((m, s) => s < R && m.step === 0 && !m.evals.length)) {

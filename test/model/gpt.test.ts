@@ -183,21 +183,29 @@ describeGpu('GPT packed: each run computes what it computes alone, bit for bit',
     return out;
   }
 
-  // The default versions, then v1 of the small kernels with parameters (a pack uses whatever alone uses).
+  // The default versions, then v1 of the small kernels with parameters and of residual, then every other
+  // attention version (a pack uses whatever alone uses; the parameter-free kernels see one bigger batch).
   const V1 = {
     encoder_forward: 1,
     encoder_backward: 1,
     layernorm_forward: 1,
     layernorm_backward: 1,
+    residual_forward: 1,
   } as const;
-  for (const [active, v1] of [
-    [3, false],
-    [2, false],
-    [3, true],
-  ] as const)
-    it(`R=3 runs, ${active} active${v1 ? ', encoder and layernorm v1' : ''}: losses and every gradient equal each run alone`, async () => {
+  const variants: [number, string, Partial<typeof gpu.choices>][] = [
+    [3, '', {}],
+    [2, '', {}],
+    [3, ', encoder, layernorm and residual v1', V1],
+    ...([1, 2, 4] as const).map((v): [number, string, Partial<typeof gpu.choices>] => [
+      3,
+      `, attention v${v}`,
+      { attention: v },
+    ]),
+  ];
+  for (const [active, what, choices] of variants)
+    it(`R=3 runs, ${active} active${what}: losses and every gradient equal each run alone`, async () => {
       const saved = gpu.choices;
-      if (v1) gpu.choices = { ...saved, ...V1 };
+      gpu.choices = { ...saved, ...choices };
       try {
         const ops = gpuOps(gpu);
         const pack = new GPT(ops, odd, Bodd, undefined, 3);
