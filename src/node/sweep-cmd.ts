@@ -59,7 +59,7 @@ SIGTERM pauses: the current run saves a resume checkpoint, then the command exit
     pack: {
       type: 'string',
       arg: 'N',
-      help: 'train at most N runs of one model shape side by side, same numbers as alone (default: as many as the adapter holds, up to 8; 1: one at a time)',
+      help: 'train at most N runs of one model shape side by side, same numbers as alone (default 8, fewer where the adapter holds fewer; 1: one at a time)',
     },
     no_report: { type: 'boolean', help: 'skip the fit and the HTML report at the end' },
     kernels: {
@@ -337,7 +337,8 @@ export async function sweepCommand(args: string[]): Promise<number> {
       {
         shard,
         signal: controller.signal,
-        pack: packFlag ? Number(packFlag) : (c) => packCapacity(c, g.limits),
+        // At most --pack (default 8) runs a pack, and no more than the adapter's buffers hold.
+        pack: (c) => packCapacity(c, g.limits, packFlag ? Number(packFlag) : undefined),
         codeVersion: codeVersion(),
         estimate: (run) => byId.get(run.id) ?? null,
         onLog: (m) => say(m),
