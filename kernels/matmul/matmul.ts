@@ -240,7 +240,10 @@ export function matmul_backward_bias(
 ): void {
   const k = matmul_backward_bias_kernel;
   const { R, P } = runs;
-  checkSizes(k.name, withRuns({ M, N }, R), { dbias: [dbias, (R - 1) * P + N], dy: [dy, R * M * N] });
+  checkSizes(k.name, withRuns({ M, N }, R), {
+    dbias: [dbias, (R - 1) * P + N],
+    dy: [dy, R * M * N],
+  });
   const vec = N % 4 === 0;
   k.dispatch(gpu, k.version(gpu, opts.version), {
     bindings: [dbias, dy, gpu.dims([M, N, P, vec ? (M * N) / 4 : M * N])],
