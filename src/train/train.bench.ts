@@ -149,16 +149,31 @@ export interface StepProfile {
   rows: StepProfileRow[]; // slowest first
 }
 
+/** Runs in the packs the step profile also times, beside one run alone. */
+const PROFILE_PACK = 8;
+
 /**
  * The step profile (`npx t2lab bench --kernel train_step`): every dispatch of one training step timed by
- * timestamp queries in its own compute pass, summed per kernel version, for the models of `stepOverhead`.
- * Empty without timestamp queries.
+ * timestamp queries in its own compute pass, summed per kernel version, for the models of `stepOverhead`,
+ * alone and in a pack of PROFILE_PACK runs (where a packed step spends its time). Empty without timestamp
+ * queries.
  */
 export async function stepProfile(gpu: Gpu, reps = 5): Promise<StepProfile[]> {
   if (!gpu.hasTimestamps) return [];
   const out: StepProfile[] = [];
-  for (const s of SIZES.slice(0, 2)) {
-    const trainer = new Trainer(gpu, configOf(s));
+  const steppers = SIZES.slice(0, 2).flatMap((s) => [
+    { shape: shapeOf(s), make: () => new Trainer(gpu, configOf(s)) },
+    {
+      shape: `${shapeOf(s)}, ${PROFILE_PACK} runs side by side`,
+      make: () =>
+        new PackTrainer(
+          gpu,
+          Array.from({ length: PROFILE_PACK }, (_, i) => ({ ...configOf(s), seed: i + 1 })),
+        ),
+    },
+  ]);
+  for (const { shape, make } of steppers) {
+    const trainer = make();
     try {
       for (let i = 0; i < 2; i++) trainer.benchStep();
       const perKernel = new Map<string, { dispatches: number; ms: number[] }>();
@@ -180,7 +195,7 @@ export async function stepProfile(gpu: Gpu, reps = 5): Promise<StepProfile[]> {
       const rows = [...perKernel]
         .map(([kernel, k]) => ({ kernel, dispatches: k.dispatches, ms: median(k.ms) }))
         .sort((a, b) => b.ms - a.ms);
-      out.push({ shape: shapeOf(s), totalMs: rows.reduce((a, r) => a + r.ms, 0), rows });
+      out.push({ shape, totalMs: rows.reduce((a, r) => a + r.ms, 0), rows });
     } finally {
       trainer.dispose();
     }
