@@ -1,4 +1,5 @@
 import {
+  packAgainstAlone,
   seededArray,
   type BenchCase,
   type CheckCase,
@@ -49,9 +50,21 @@ export const bench: BenchCase[] = SIZES.flatMap((n) =>
       adamw_write_hyper(gpu, hyper, HYPER);
       return {
         record: () =>
-          adamw_update(gpu, params, grads, m, v, norm, hyper, n, Math.floor((2 * n) / 3), {
-            version,
-          }),
+          adamw_update(
+            gpu,
+            params,
+            grads,
+            m,
+            v,
+            norm,
+            hyper,
+            n,
+            Math.floor((2 * n) / 3),
+            undefined,
+            {
+              version,
+            },
+          ),
         dispose: () => {
           [params, grads, m, v, norm].forEach((x) => x.buffer.destroy());
           hyper.destroy();
@@ -104,7 +117,7 @@ export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => [
           gpu.write(G, g);
           adamw_write_hyper(gpu, hyper, h);
           global_norm(gpu, norm, partials, G, n, max_norm);
-          adamw_update(gpu, P, G, M, V, norm, hyper, n, nDecay, { version });
+          adamw_update(gpu, P, G, M, V, norm, hyper, n, nDecay, undefined, { version });
           outputs.push(
             { what: `params t=${t}`, got: await gpu.read(P), want: Float64Array.from(p) },
             { what: `m t=${t}`, got: await gpu.read(M), want: Float64Array.from(m) },
@@ -142,7 +155,7 @@ export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => [
         N = gpu.tensor('norm', 2, norm);
       const hyper = adamw_hyper(gpu);
       adamw_write_hyper(gpu, hyper, h);
-      adamw_update(gpu, P, G, M, V, N, hyper, n, nDecay, { version });
+      adamw_update(gpu, P, G, M, V, N, hyper, n, nDecay, undefined, { version });
       cpu.adamw_update(p, g, m, v, norm, h, n, nDecay);
       const outputs: CheckOutput[] = [
         { what: 'params', got: await gpu.read(P), want: p },
@@ -154,4 +167,67 @@ export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => [
       return outputs;
     },
   })),
+  // A pack (Runs): three runs' global_norm and AdamW step in one dispatch each, against each run alone, bit for
+  // bit: each its own step count, learning rate and clip scale (run 1's gradients clip, the others' do not);
+  // params, grads, m, v a parameter's stride apart, each run's norm and partials after the last's.
+  {
+    kernel: 'adamw_update',
+    version: `v${version}`,
+    shape:
+      'n=1000 n_decay=600 R=3 runs packed (global_norm and adamw_update), steps 1, 5, 9, one clipping, against alone',
+    atol: 0,
+    rtol: 0,
+    async run(gpu) {
+      const n = 1000,
+        nDecay = 600,
+        P = 1024,
+        Pn = global_norm_partials(n);
+      const hypers: AdamwHyper[] = [1, 5, 9].map((step, r) => ({
+        ...CHECK_HYPER,
+        lr: CHECK_HYPER.lr * (r + 1),
+        step,
+      }));
+      const runs = (seed: number, lo = -1, hi = 1, scale = [1, 1, 1]) =>
+        [0, 1, 2].map((r) => seededArray(n, seed + r, lo, hi).map((x) => x * scale[r]!));
+      const param = (seed: number, lo = -1, hi = 1, scale?: number[]) => ({
+        stride: P,
+        runs: runs(seed, lo, hi, scale),
+      });
+      const zeros = (k: number) => ({ stride: k, runs: [0, 1, 2].map(() => new Float64Array(k)) });
+      return packAgainstAlone(
+        gpu,
+        {
+          params: param(21),
+          grads: param(24, -1, 1, [0.01, 1, 0.02]), // norms ≈ 0.18, 18, 0.37 against max_norm 1
+          m: param(27),
+          v: param(30, 0, 1),
+          norm: zeros(2),
+          partials: zeros(Pn),
+        },
+        (t, R, first) => {
+          const hyper = adamw_hyper(gpu, R);
+          adamw_write_hyper(gpu, hyper, hypers.slice(first, first + R));
+          global_norm(gpu, t.norm!, t.partials!, t.grads!, n, 1.0, { R, P });
+          adamw_update(
+            gpu,
+            t.params!,
+            t.grads!,
+            t.m!,
+            t.v!,
+            t.norm!,
+            hyper,
+            n,
+            nDecay,
+            { R, P },
+            {
+              version,
+            },
+          );
+          gpu.submit();
+          hyper.destroy();
+        },
+        ['params', 'm', 'v', 'norm'],
+      );
+    },
+  },
 ]);

@@ -3,10 +3,12 @@
 // the model lays the decayed tensors (matrices) first and the undecayed ones (biases, norms) after.
 //   g = grads·norm[1]; m = β1 m + (1-β1) g; v = β2 v + (1-β2) g²; m̂ = m/(1-β1^t); v̂ = v/(1-β2^t)
 //   params -= lr·(m̂/(sqrt(v̂)+eps) + wd·params)   (the wd term only for i < n_decay)
-// Per-step values live in a uniform buffer (adamw_hyper / adamw_write_hyper); shapes in another (dims).
+// Per-step values live in a storage buffer, 48 bytes a run (adamw_hyper / adamw_write_hyper); shapes in a
+// uniform (dims). Runs: a pack of R runs (src/gpu/kernel.ts) is the grid's z; run r's params, grads, m, v
+// start r·P floats after run 0's, its clip scale is norm[2r + 1] and its step's values hyper's r-th.
 // Versions: v1 baseline, one invocation per element.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
-import { defineKernel } from '../../src/gpu/kernel.ts';
+import { defineKernel, ONE_RUN, type Runs } from '../../src/gpu/kernel.ts';
 import v1 from './adamw_update.v1.wgsl?raw';
 
 export const adamw_versions = {
@@ -37,7 +39,7 @@ export interface AdamwHyper {
 }
 
 /**
- * The uniform's layout, nine f32 at these float indices (struct Hyper in adamw_update.v1.wgsl), padded
+ * One run's values, nine f32 at these float indices (struct Hyper in adamw_update.v1.wgsl), padded
  * to 48 bytes: lr, beta1, beta2, eps, weight_decay, bc1 = 1-β1^t, bc2 = 1-β2^t, 1-β1, 1-β2.
  * The last four are computed in float64 here, so the GPU never forms 1-β in float32.
  */
@@ -54,32 +56,42 @@ export const ADAMW_HYPER_LAYOUT = {
 } as const;
 export const ADAMW_HYPER_BYTES = 48;
 
-/** A new uniform buffer for adamw_update's per-step values; fill it with adamw_write_hyper. */
-export function adamw_hyper(gpu: Gpu): GPUBuffer {
-  return gpu.uniform('adamw hyper', ADAMW_HYPER_BYTES);
+/** A new buffer for adamw_update's per-step values of `R` runs; fill it with adamw_write_hyper. */
+export function adamw_hyper(gpu: Gpu, R = 1): GPUBuffer {
+  return gpu.device.createBuffer({
+    label: 'adamw hyper',
+    size: R * ADAMW_HYPER_BYTES,
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+  });
 }
 
 /**
- * Write one step's values into `buf` (queue.writeBuffer). The write lands at the next submit, ahead of
- * everything recorded but not yet submitted: write step t+1's values only after step t is submitted.
+ * Write one step's values (of each run of a pack: an array) into `buf` (queue.writeBuffer). The write lands
+ * at the next submit, ahead of everything recorded but not yet submitted: write step t+1's values only
+ * after step t is submitted.
  */
-export function adamw_write_hyper(gpu: Gpu, buf: GPUBuffer, h: AdamwHyper): void {
-  adamw_check_hyper(h);
-  if (buf.size < ADAMW_HYPER_BYTES)
+export function adamw_write_hyper(gpu: Gpu, buf: GPUBuffer, h: AdamwHyper | AdamwHyper[]): void {
+  const runs = Array.isArray(h) ? h : [h];
+  runs.forEach(adamw_check_hyper);
+  const bytes = runs.length * ADAMW_HYPER_BYTES;
+  if (buf.size < bytes)
     throw new Error(
-      `adamw_write_hyper: buffer "${buf.label}" has ${buf.size} bytes, needs ${ADAMW_HYPER_BYTES}`,
+      `adamw_write_hyper: buffer "${buf.label}" has ${buf.size} bytes, needs ${bytes}`,
     );
-  const f = new Float32Array(ADAMW_HYPER_BYTES / 4);
+  const f = new Float32Array(bytes / 4);
   const L = ADAMW_HYPER_LAYOUT;
-  f[L.lr] = h.lr;
-  f[L.beta1] = h.beta1;
-  f[L.beta2] = h.beta2;
-  f[L.eps] = h.eps;
-  f[L.weight_decay] = h.weightDecay;
-  f[L.bc1] = 1 - Math.pow(h.beta1, h.step);
-  f[L.bc2] = 1 - Math.pow(h.beta2, h.step);
-  f[L.one_minus_beta1] = 1 - h.beta1;
-  f[L.one_minus_beta2] = 1 - h.beta2;
+  runs.forEach((h, r) => {
+    const o = (r * ADAMW_HYPER_BYTES) / 4;
+    f[o + L.lr] = h.lr;
+    f[o + L.beta1] = h.beta1;
+    f[o + L.beta2] = h.beta2;
+    f[o + L.eps] = h.eps;
+    f[o + L.weight_decay] = h.weightDecay;
+    f[o + L.bc1] = 1 - Math.pow(h.beta1, h.step);
+    f[o + L.bc2] = 1 - Math.pow(h.beta2, h.step);
+    f[o + L.one_minus_beta1] = 1 - h.beta1;
+    f[o + L.one_minus_beta2] = 1 - h.beta2;
+  });
   gpu.device.queue.writeBuffer(buf, 0, f.buffer, f.byteOffset, f.byteLength);
 }
 
@@ -98,7 +110,8 @@ export function adamw_check_hyper(h: AdamwHyper): void {
     bad('step must be an integer >= 1 (t counts from 1)');
 }
 
-// params, grads, m, v: (n); norm: (2), reads the clip scale norm[1]; hyper: uniform from adamw_hyper
+// params, grads, m, v: (n) per run, P floats apart; norm: (2) per run, reads the clip scale norm[2r + 1];
+// hyper: from adamw_hyper, one run's values after another's
 export function adamw_update(
   gpu: Gpu,
   params: Tensor,
@@ -109,9 +122,14 @@ export function adamw_update(
   hyper: GPUBuffer,
   n: number,
   n_decay: number,
+  runs: Runs = ONE_RUN,
   opts: { version?: AdamwVersion } = {},
 ): void {
   const k = adamw_update_kernel;
+  const { R, P } = runs;
+  if (!(Number.isInteger(R) && R >= 1 && (R === 1 || P >= n)))
+    throw new Error(`adamw_update: runs must be R >= 1 with a stride P >= n (got R=${R} P=${P})`);
+  const need = (R - 1) * P + n;
   const version = k.version(gpu, opts.version);
   if (!(Number.isInteger(n) && n >= 1))
     throw new Error(`adamw_update: n must be an integer >= 1 (got ${n})`);
@@ -123,16 +141,18 @@ export function adamw_update(
     [m, 'm'],
     [v, 'v'],
   ] as const) {
-    if (t.length < n)
-      throw new Error(`adamw_update: ${what} "${t.label}" has ${t.length} floats, needs n = ${n}`);
+    if (t.length < need)
+      throw new Error(
+        `adamw_update: ${what} "${t.label}" has ${t.length} floats, needs ${R > 1 ? need : `n = ${n}`}`,
+      );
   }
-  if (norm.length < 2)
+  if (norm.length < 2 * R)
     throw new Error(
-      `adamw_update: norm "${norm.label}" has ${norm.length} floats, needs 2 (global_norm's output)`,
+      `adamw_update: norm "${norm.label}" has ${norm.length} floats, needs ${2 * R} (global_norm's output)`,
     );
-  if (hyper.size < ADAMW_HYPER_BYTES)
+  if (hyper.size < R * ADAMW_HYPER_BYTES)
     throw new Error(
-      `adamw_update: hyper "${hyper.label}" has ${hyper.size} bytes, needs ${ADAMW_HYPER_BYTES} (make it with adamw_hyper)`,
+      `adamw_update: hyper "${hyper.label}" has ${hyper.size} bytes, needs ${R * ADAMW_HYPER_BYTES} (make it with adamw_hyper)`,
     );
   const named = [
     [params, 'params'],
@@ -150,8 +170,8 @@ export function adamw_update(
     }
   }
   k.dispatch(gpu, version, {
-    bindings: [params, grads, m, v, norm, hyper, gpu.dims([n, n_decay])],
-    workgroups: gpu.grid(Math.ceil(n / WG)),
+    bindings: [params, grads, m, v, norm, hyper, gpu.dims([n, n_decay, P])],
+    workgroups: [...gpu.grid(Math.ceil(n / WG)), R],
   });
 }
 

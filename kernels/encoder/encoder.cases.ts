@@ -1,4 +1,5 @@
 import {
+  packAgainstAlone,
   seededArray,
   type BenchCase,
   type CheckCase,
@@ -54,7 +55,8 @@ export const bench: BenchCase[] = SHAPES.flatMap(([B, T, C, V]) =>
           const wte = gpu.tensor('wte', V * C, seededArray(V * C, 2)),
             wpe = gpu.tensor('wpe', T * C, seededArray(T * C, 3));
           return {
-            record: () => encoder_forward(gpu, out, tokens, wte, wpe, B, T, C, { version }),
+            record: () =>
+              encoder_forward(gpu, out, tokens, wte, wpe, B, T, C, undefined, { version }),
             dispose: () => [out, tokens, wte, wpe].forEach((t) => t.buffer.destroy()),
           };
         },
@@ -71,7 +73,8 @@ export const bench: BenchCase[] = SHAPES.flatMap(([B, T, C, V]) =>
           const dout = gpu.tensor('dout', B * T * C, seededArray(B * T * C, 4)),
             tokens = gpu.tensorU32('tokens', seededTokens(B * T, V, 1));
           return {
-            record: () => encoder_backward(gpu, dwte, dwpe, dout, tokens, B, T, C, V, { version }),
+            record: () =>
+              encoder_backward(gpu, dwte, dwpe, dout, tokens, B, T, C, V, undefined, { version }),
             dispose: () => [dwte, dwpe, dout, tokens].forEach((t) => t.buffer.destroy()),
           };
         },
@@ -171,7 +174,72 @@ function decodeSeqs(S: number, maxT: number, seed: number): Uint32Array {
 const FWD_TOL = 2.5e-7;
 const bwdTol = (terms: number) => Number((1e-6 * (1 + terms / 8)).toPrecision(7)); // rounded: no 1.0000000000000002e-6 in the names
 
+/**
+ * A pack (Runs): three runs in one dispatch against each alone, bit for bit, forward and backward (accumulating
+ * onto stale gradients), C a multiple of 4 (v2's vec4 path) and not; each run's wte and wpe a parameter's
+ * stride past the last, its tokens and rows after the last's.
+ */
+function packedCase(
+  version: EncoderVersion,
+  B: number,
+  T: number,
+  C: number,
+  V: number,
+): CheckCase {
+  return {
+    kernel: 'encoder_forward',
+    version: `v${version}`,
+    shape: `B=${B} T=${T} C=${C} V=${V} R=3 runs packed, forward and encoder_backward, against alone`,
+    atol: 0,
+    rtol: 0,
+    async run(gpu) {
+      const P = Math.ceil((V * C) / 4) * 4 + 8;
+      const runs = (n: number, seed: number) => [0, 1, 2].map((r) => seededArray(n, seed + 10 * r));
+      const act = (n: number, seed: number) => ({ stride: n, runs: runs(n, seed) });
+      const param = (n: number, seed: number) => ({ stride: P, runs: runs(n, seed) });
+      const tokens = {
+        stride: B * T,
+        runs: [0, 1, 2].map((r) => encoderTokens(B * T, V, 30 + r)),
+        u32: true,
+      };
+      const forward = await packAgainstAlone(
+        gpu,
+        { out: act(B * T * C, 1), tokens, wte: param(V * C, 2), wpe: param(T * C, 3) },
+        (t, R) =>
+          encoder_forward(gpu, t.out!, t.tokens!, t.wte!, t.wpe!, B, T, C, { R, P }, { version }),
+        ['out'],
+      );
+      const backward = await packAgainstAlone(
+        gpu,
+        { dwte: param(V * C, 4), dwpe: param(T * C, 5), dout: act(B * T * C, 6), tokens },
+        (t, R) =>
+          encoder_backward(
+            gpu,
+            t.dwte!,
+            t.dwpe!,
+            t.dout!,
+            t.tokens!,
+            B,
+            T,
+            C,
+            V,
+            { R, P },
+            {
+              version,
+            },
+          ),
+        ['dwte', 'dwpe'],
+      );
+      return [...forward, ...backward];
+    },
+  };
+}
+
 export const checks: CheckCase[] = [
+  ...versions.flatMap((version) => [
+    packedCase(version, 3, 5, 6, 7),
+    packedCase(version, 2, 7, 8, 11),
+  ]),
   // wpe longer than T (its rows past T unread); out starts stale, so a kernel that accumulated would fail.
   ...versions.flatMap((version) =>
     CHECK_SHAPES.map(([B, T, C, V]): CheckCase => ({
@@ -193,7 +261,7 @@ export const checks: CheckCase[] = [
           wte: gpu.tensor('wte', V * C, wte),
           wpe: gpu.tensor('wpe', maxT * C, wpe),
         };
-        encoder_forward(gpu, t.out, t.tokens, t.wte, t.wpe, B, T, C, { version });
+        encoder_forward(gpu, t.out, t.tokens, t.wte, t.wpe, B, T, C, undefined, { version });
         const got = await gpu.read(t.out);
         Object.values(t).forEach((x) => x.buffer.destroy());
         return [{ what: 'out', got, want }];
@@ -269,7 +337,7 @@ function backwardCase(
         tokens: gpu.tensorU32('tokens', tokens),
       };
       cpu.encoder_backward(dwte, dwpe, dout, tokens, B, T, C, V);
-      encoder_backward(gpu, t.dwte, t.dwpe, t.dout, t.tokens, B, T, C, V, { version });
+      encoder_backward(gpu, t.dwte, t.dwpe, t.dout, t.tokens, B, T, C, V, undefined, { version });
       const outputs: CheckOutput[] = [
         { what: 'dwte', got: await gpu.read(t.dwte), want: dwte },
         { what: 'dwpe', got: await gpu.read(t.dwpe), want: dwpe, atol: bwdTol(B) },

@@ -8,8 +8,17 @@
 // Versions: v1 one invocation per output element (the backward reads the tokens V·C times); v2 one invocation
 // per 4 channels with vec4 loads (the backward's dwte part: per 8 vocabulary rows and 4 channels, so it reads
 // the tokens V·C/32 times). v2 is the default of forward and backward: faster on lavapipe (docs/guide/kernels-and-benchmarks.md).
+// Runs (forward and backward, every version): a pack of R runs is one dispatch, the grid's z; run r's B·T
+// positions follow run r-1's, its wte and wpe (and their gradients) start r·P floats after run 0's.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
-import { checkSizes, defineKernel } from '../../src/gpu/kernel.ts';
+import {
+  checkSizes,
+  defineKernel,
+  ONE_RUN,
+  sharedBinding,
+  withRuns,
+  type Runs,
+} from '../../src/gpu/kernel.ts';
 import forward1 from './encoder_forward.v1.wgsl?raw';
 import backward1 from './encoder_backward.v1.wgsl?raw';
 import forward2 from './encoder_forward.v2.wgsl?raw';
@@ -63,26 +72,31 @@ export function encoder_forward(
   B: number,
   T: number,
   C: number,
+  runs: Runs = ONE_RUN,
   opts: { version?: EncoderVersion } = {},
 ): void {
   const k = encoder_forward_kernel;
-  checkSizes(
-    k.name,
-    { B, T, C },
-    { out: [out, B * T * C], tokens: [tokens, B * T], wte: [wte, C], wpe: [wpe, T * C] },
-  );
+  const { R, P } = runs;
+  const last = (R - 1) * P;
+  checkSizes(k.name, withRuns({ B, T, C }, R), {
+    out: [out, R * B * T * C],
+    tokens: [tokens, R * B * T],
+    wte: [wte, last + C],
+    wpe: [wpe, last + T * C],
+  });
   const version = k.version(gpu, opts.version);
-  const bindings = [out, tokens, wte, wpe, gpu.dims([B, T, C])];
+  const vec = version === 2 && C % 4 === 0;
+  const bindings = [out, tokens, wte, wpe, gpu.dims([B, T, C, param(P, vec)])];
   if (version === 1)
     k.dispatch(gpu, version, {
       bindings,
-      workgroups: gpu.grid(Math.ceil((B * T * C) / WORKGROUP)),
+      workgroups: [...gpu.grid(Math.ceil((B * T * C) / WORKGROUP)), R],
     });
   else
     k.dispatch(gpu, version, {
       bindings,
-      workgroups: gpu.grid(Math.ceil((B * T * Math.ceil(C / 4)) / WORKGROUP_V2_FORWARD)),
-      defines: { VEC4: C % 4 === 0 },
+      workgroups: [...gpu.grid(Math.ceil((B * T * Math.ceil(C / 4)) / WORKGROUP_V2_FORWARD)), R],
+      defines: { VEC4: vec },
     });
 }
 
@@ -97,21 +111,32 @@ export function encoder_backward(
   T: number,
   C: number,
   V: number,
+  runs: Runs = ONE_RUN,
   opts: { version?: EncoderVersion } = {},
 ): void {
   const k = encoder_backward_kernel;
-  checkSizes(
-    k.name,
-    { B, T, C, V },
-    { dwte: [dwte, V * C], dwpe: [dwpe, T * C], dout: [dout, B * T * C], tokens: [tokens, B * T] },
-  );
+  const { R, P } = runs;
+  const last = (R - 1) * P;
+  checkSizes(k.name, withRuns({ B, T, C, V }, R), {
+    dwte: [dwte, last + V * C],
+    dwpe: [dwpe, last + T * C],
+    dout: [dout, R * B * T * C],
+    tokens: [tokens, R * B * T],
+  });
   const version = k.version(gpu, opts.version);
-  const bindings = [dwte, dwpe, dout, tokens, gpu.dims([B, T, C, V])];
+  const vec = version === 2 && C % 4 === 0;
+  // A pack's dwte and dwpe views overlap: one binding then, the SHARED variant.
+  const shared = sharedBinding(k.name, dwte, dwpe);
+  const dims = gpu.dims([B, T, C, V, param(P, vec), shared ? param(shared.offset, vec) : 0]);
+  const bindings = shared
+    ? [shared.binding, null, dout, tokens, dims]
+    : [dwte, dwpe, dout, tokens, dims];
   // dwte workgroups first, then dwpe workgroups: the split the .wgsl computes from the shape.
   if (version === 1) {
     k.dispatch(gpu, version, {
       bindings,
-      workgroups: gpu.grid(Math.ceil((V * C) / WORKGROUP) + Math.ceil((T * C) / WORKGROUP)),
+      workgroups: [...gpu.grid(Math.ceil((V * C) / WORKGROUP) + Math.ceil((T * C) / WORKGROUP)), R],
+      defines: { SHARED: !!shared },
     });
   } else {
     const C4 = Math.ceil(C / 4),
@@ -125,11 +150,18 @@ export function encoder_backward(
     const workgroups = wteGroups + Math.ceil((T * C4) / WG);
     k.dispatch(gpu, version, {
       bindings,
-      workgroups: gpu.grid(workgroups),
-      defines: { VEC4: C % 4 === 0, NARROW: narrow },
+      workgroups: [...gpu.grid(workgroups), R],
+      defines: { VEC4: vec, NARROW: narrow, SHARED: !!shared },
       overrides: { WG },
     });
   }
+}
+
+/** A run's parameter stride in elements of the wte binding: vec4 ones count 4 floats as one. */
+function param(P: number, vec: boolean): number {
+  if (vec && P % 4 !== 0)
+    throw new Error(`encoder: the run stride P must be a multiple of 4 for vec4 loads (got ${P})`);
+  return vec ? P / 4 : P;
 }
 
 // out: (S,C); tokens: (S) u32, each < V; seqs: (S, SEQ_STRIDE) u32 (kernels/sample/seqs.ts), reads pos and done;

@@ -9,32 +9,45 @@
 // vocabulary block, read from the workgroup id, so on lavapipe the token read and the match are uniform (one
 // load, a skipped branch); with NARROW its lanes take several blocks, so narrow rows leave no lane idle.
 // VEC4 (C % 4 == 0, the launcher's flag): each 4 channels are one vec4 load or store; else one by one.
+// Runs and SHARED as in v1 (P and DB in elements of dwte's binding).
 struct Dims { // shapes: a uniform, so every size shares this pipeline
   B: u32,
   T: u32,
   C: u32,
   V: u32,
+  P: u32, // elements from one run's dwte and dwpe to the next's
+  DB: u32, // SHARED: elements from dwte to dwpe in their one binding
 }
 
 override WG: u32 = 16; // invocations per workgroup (the launcher passes its own value)
 const VB = 8u;         // vocabulary rows per invocation: one accumulator each
 
 #if ${VEC4}
-@group(0) @binding(0) var<storage, read_write> dwte: array<vec4f>; // (V,C/4)
+@group(0) @binding(0) var<storage, read_write> dwte: array<vec4f>; // (V,C/4); SHARED: dwpe at DB too
+#if ${SHARED}
+#else
 @group(0) @binding(1) var<storage, read_write> dwpe: array<vec4f>; // (maxT,C/4)
+#endif
 @group(0) @binding(2) var<storage, read> dout: array<vec4f>;       // (B,T,C/4)
 #else
-@group(0) @binding(0) var<storage, read_write> dwte: array<f32>;   // (V,C)
+@group(0) @binding(0) var<storage, read_write> dwte: array<f32>;   // (V,C); SHARED: dwpe at DB too
+#if ${SHARED}
+#else
 @group(0) @binding(1) var<storage, read_write> dwpe: array<f32>;   // (maxT,C)
+#endif
 @group(0) @binding(2) var<storage, read> dout: array<f32>;         // (B,T,C)
 #endif
 @group(0) @binding(3) var<storage, read> tokens: array<u32>;       // (B,T)
 @group(0) @binding(4) var<uniform> dims: Dims;
 
+var<private> ow: u32; // this run's dwte and dwpe: wid.z · dims.P
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let C4 = (dims.C + 3u) / 4u;
   let group = wid.y * nwg.x + wid.x;
+  let obt = wid.z * dims.B * dims.T; // this run's first position
+  ow = wid.z * dims.P;
 #if ${NARROW}
   let slots = (dims.V + VB - 1u) / VB * C4; // (vocabulary block, 4 channels) pairs, WG to a workgroup
   let wte_groups = (slots + WG - 1u) / WG;
@@ -51,7 +64,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 #endif
   if (group < wte_groups) {
     var acc: array<vec4f, VB>;
-    for (var bt = 0u; bt < dims.B * dims.T; bt++) {
+    for (var bt = obt; bt < obt + dims.B * dims.T; bt++) {
       let j = tokens[bt] - v0; // wraps past VB when the token is below v0
       if (j < VB) {
         let d = load_dout(bt, q, C4);
@@ -66,7 +79,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     let t = i / C4;
     let q = i % C4;
     var acc = vec4f(0.0);
-    for (var b = 0u; b < dims.B; b++) { acc += load_dout(b * dims.T + t, q, C4); }
+    for (var b = 0u; b < dims.B; b++) { acc += load_dout(obt + b * dims.T + t, q, C4); }
     add_grad(false, t, q, C4, acc);
   }
 }
@@ -88,12 +101,20 @@ fn load_dout(bt: u32, q: u32, C4: u32) -> vec4f {
 // dwte (wte = true) or dwpe, row `row`, channels 4q..4q+3 (those below C) += g.
 fn add_grad(wte: bool, row: u32, q: u32, C4: u32, g: vec4f) {
 #if ${VEC4}
-  if (wte) { dwte[row * C4 + q] += g; } else { dwpe[row * C4 + q] += g; }
+#if ${SHARED}
+  dwte[select(0u, dims.DB, !wte) + ow + row * C4 + q] += g;
+#else
+  if (wte) { dwte[ow + row * C4 + q] += g; } else { dwpe[ow + row * C4 + q] += g; }
+#endif
 #else
   for (var k = 0u; k < 4u; k++) {
     let c = 4u * q + k;
     if (c >= dims.C) { break; }
-    if (wte) { dwte[row * dims.C + c] += g[k]; } else { dwpe[row * dims.C + c] += g[k]; }
+#if ${SHARED}
+    dwte[select(0u, dims.DB, !wte) + ow + row * dims.C + c] += g[k];
+#else
+    if (wte) { dwte[ow + row * dims.C + c] += g[k]; } else { dwpe[ow + row * dims.C + c] += g[k]; }
+#endif
   }
 #endif
 }

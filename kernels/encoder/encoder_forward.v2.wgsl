@@ -4,10 +4,12 @@
 // This version: with VEC4 (C % 4 == 0, the launcher's flag) each row piece is one vec4 load or store and each
 // token is read once per 4 channels, a quarter of v1's memory instructions (on lavapipe every per-invocation
 // load is a loop over the lanes). Without VEC4 the last piece of a row holds C % 4 channels, loaded one by one.
+// Runs as in v1 (P in elements of wte's binding).
 struct Dims { // shapes: a uniform, so every size shares this pipeline
   B: u32,
   T: u32,
   C: u32,
+  P: u32, // elements from one run's wte and wpe to the next's
 }
 
 #if ${VEC4}
@@ -33,12 +35,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   let bt = i / C4;
   let q = i % C4;
   let t = bt % dims.T;
-  let v = tokens[bt];
+  let obt = wid.z * dims.B * dims.T; // this run's first position
+  let ow = wid.z * dims.P;
+  let v = tokens[obt + bt];
 #if ${VEC4}
-  out[i] = wte[v * C4 + q] + wpe[t * C4 + q];
+  out[obt * C4 + i] = wte[ow + v * C4 + q] + wpe[ow + t * C4 + q];
 #else
   for (var c = 4u * q; c < min(4u * q + 4u, dims.C); c++) {
-    out[bt * dims.C + c] = wte[v * dims.C + c] + wpe[t * dims.C + c];
+    out[(obt + bt) * dims.C + c] = wte[ow + v * dims.C + c] + wpe[ow + t * dims.C + c];
   }
 #endif
 }

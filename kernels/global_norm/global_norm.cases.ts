@@ -26,7 +26,7 @@ export const bench: BenchCase[] = SIZES.flatMap((n) =>
         partials = gpu.tensor('partials', global_norm_partials(n)),
         grads = gpu.tensor('grads', n, seededArray(n, 1));
       return {
-        record: () => global_norm(gpu, out, partials, grads, n, 1.0, { version }),
+        record: () => global_norm(gpu, out, partials, grads, n, 1.0, undefined, { version }),
         dispose: () => [out, partials, grads].forEach((t) => t.buffer.destroy()),
       };
     },
@@ -60,7 +60,7 @@ export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => [
       const out = gpu.tensor('out', 2),
         partials = gpu.tensor('partials', global_norm_partials(n)),
         g = gpu.tensor('grads', n, grads);
-      global_norm(gpu, out, partials, g, n, max_norm, { version });
+      global_norm(gpu, out, partials, g, n, max_norm, undefined, { version });
       const outputs = [
         { what: 'norm, scale', got: await gpu.read(out), want },
         { what: 'partials', got: await gpu.read(partials), want: wantPartials },
@@ -86,9 +86,9 @@ export const checks: CheckCase[] = versions.flatMap((version): CheckCase[] => [
       cpu.global_norm(clipped, null, grads, n, 0.05);
       if (unclipped[1] !== 1 || !(clipped[1]! < 0.3))
         throw new Error(`the case's gradients moved (scales ${unclipped[1]}, ${clipped[1]})`);
-      global_norm(gpu, out, partials, g, n, 1.0, { version });
+      global_norm(gpu, out, partials, g, n, 1.0, undefined, { version });
       const got1 = await gpu.read(out);
-      global_norm(gpu, out, partials, g, n, 0.05, { version });
+      global_norm(gpu, out, partials, g, n, 0.05, undefined, { version });
       const got2 = await gpu.read(out);
       [out, partials, g].forEach((t) => t.buffer.destroy());
       return [

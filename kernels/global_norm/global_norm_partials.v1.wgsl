@@ -3,9 +3,11 @@
 // Parallel: one 256-invocation workgroup per block, folded into y past 65535 workgroups; each invocation
 // sums ITEMS strided elements (coalesced), then a fixed binary tree in workgroup memory adds the 256.
 // This version: the baseline deterministic reduction; the order of additions depends only on N, no atomics.
+// Runs: a pack of runs is the grid's z, run z's grads dims.G floats past run z-1's, its partials P past them.
 struct Dims { // shapes: a uniform, so every size shares this pipeline
   N: u32, // elements in grads
-  P: u32, // workgroups = partial sums
+  P: u32, // workgroups = partial sums (of one run)
+  G: u32, // floats from one run's grads to the next's
 }
 override ITEMS: u32; // elements per invocation
 const WG = 256u;
@@ -25,7 +27,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   for (var k = 0u; k < ITEMS; k++) {
     let i = base + k * WG + lid;
     if (i < dims.N) {
-      let g = grads[i];
+      let g = grads[wid.z * dims.G + i];
       acc = fma(g, g, acc);
     }
   }
@@ -35,5 +37,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     if (lid < s) { sums[lid] = sums[lid] + sums[lid + s]; }
     workgroupBarrier();
   }
-  if (lid == 0u) { partials[w] = sums[0]; }
+  if (lid == 0u) { partials[wid.z * dims.P + w] = sums[0]; }
 }

@@ -1,4 +1,5 @@
 import {
+  packAgainstAlone,
   seededArray,
   type BenchCase,
   type CheckCase,
@@ -43,7 +44,8 @@ export const bench: BenchCase[] = SHAPES.flatMap(([N, C]): BenchCase[] => [
         weight = gpu.tensor('weight', C, seededArray(C, 2)),
         bias = gpu.tensor('bias', C, seededArray(C, 3));
       return {
-        record: () => layernorm_forward(gpu, out, mean, rstd, inp, weight, bias, N, C, { version }),
+        record: () =>
+          layernorm_forward(gpu, out, mean, rstd, inp, weight, bias, N, C, undefined, { version }),
         dispose: () => [out, mean, rstd, inp, weight, bias].forEach((t) => t.buffer.destroy()),
       };
     },
@@ -65,9 +67,21 @@ export const bench: BenchCase[] = SHAPES.flatMap(([N, C]): BenchCase[] => [
         rstd = gpu.tensor('rstd', N, seededArray(N, 6, 1.5, 2));
       return {
         record: () =>
-          layernorm_backward(gpu, dinp, dweight, dbias, dout, inp, weight, mean, rstd, N, C, {
-            version,
-          }),
+          layernorm_backward(
+            gpu,
+            dinp,
+            dweight,
+            dbias,
+            dout,
+            inp,
+            weight,
+            mean,
+            rstd,
+            N,
+            C,
+            undefined,
+            { version },
+          ),
         dispose: () =>
           [dinp, dweight, dbias, dout, inp, weight, mean, rstd].forEach((t) => t.buffer.destroy()),
       };
@@ -149,7 +163,9 @@ function forwardCase(version: LayernormVersion, N: number, C: number, scale: num
         weight: gpu.tensor('weight', C, weight),
         bias: gpu.tensor('bias', C, bias),
       };
-      layernorm_forward(gpu, t.out, t.mean, t.rstd, t.inp, t.weight, t.bias, N, C, { version });
+      layernorm_forward(gpu, t.out, t.mean, t.rstd, t.inp, t.weight, t.bias, N, C, undefined, {
+        version,
+      });
       const outputs: CheckOutput[] = [
         { what: 'out', got: await gpu.read(t.out), want: want.out },
         { what: 'mean', got: await gpu.read(t.mean), want: want.mean, atol: scale * tol(C) },
@@ -206,6 +222,7 @@ function backwardCase(version: LayernormVersion, N: number, C: number, scale: nu
         t.rstd,
         N,
         C,
+        undefined,
         { version },
       );
       const dinpScale = accumulate ? 1 : Math.max(...dinp.map(Math.abs));
@@ -226,7 +243,92 @@ function backwardCase(version: LayernormVersion, N: number, C: number, scale: nu
   };
 }
 
+/**
+ * A pack (Runs): three runs of N rows in one dispatch against each alone, bit for bit, forward and backward
+ * (accumulating onto stale gradients), C a multiple of 4 (v2's vec4 path) and not; each run's weight, bias
+ * and their gradients a parameter's stride past the last.
+ */
+function packedCase(version: LayernormVersion, N: number, C: number): CheckCase {
+  return {
+    kernel: 'layernorm_forward',
+    version: `v${version}`,
+    shape: `N=${N} C=${C} R=3 runs packed, forward and layernorm_backward, against alone`,
+    atol: 0,
+    rtol: 0,
+    async run(gpu) {
+      const P = Math.ceil(C / 4) * 4 + 8;
+      const runs = (n: number, seed: number, lo = -1, hi = 1) =>
+        [0, 1, 2].map((r) => seededArray(n, seed + 10 * r, lo, hi));
+      const act = (n: number, seed: number, lo = -1, hi = 1) => ({
+        stride: n,
+        runs: runs(n, seed, lo, hi),
+      });
+      const param = (seed: number, lo = -1, hi = 1) => ({ stride: P, runs: runs(C, seed, lo, hi) });
+      const forward = await packAgainstAlone(
+        gpu,
+        {
+          out: act(N * C, 1),
+          mean: act(N, 2),
+          rstd: act(N, 3),
+          inp: act(N * C, 4),
+          weight: param(5, 0.5, 1.5),
+          bias: param(6),
+        },
+        (t, R) =>
+          layernorm_forward(
+            gpu,
+            t.out!,
+            t.mean!,
+            t.rstd!,
+            t.inp!,
+            t.weight!,
+            t.bias!,
+            N,
+            C,
+            { R, P },
+            {
+              version,
+            },
+          ),
+        ['out', 'mean', 'rstd'],
+      );
+      const backward = await packAgainstAlone(
+        gpu,
+        {
+          dinp: act(N * C, 7),
+          dweight: param(8),
+          dbias: param(9),
+          dout: act(N * C, 11),
+          inp: act(N * C, 4),
+          weight: param(5, 0.5, 1.5),
+          mean: act(N, 12, -0.1, 0.1),
+          rstd: act(N, 13, 1, 2),
+        },
+        (t, R) =>
+          layernorm_backward(
+            gpu,
+            t.dinp!,
+            t.dweight!,
+            t.dbias!,
+            t.dout!,
+            t.inp!,
+            t.weight!,
+            t.mean!,
+            t.rstd!,
+            N,
+            C,
+            { R, P },
+            { version },
+          ),
+        ['dinp', 'dweight', 'dbias'],
+      );
+      return [...forward, ...backward];
+    },
+  };
+}
+
 export const checks: CheckCase[] = [
+  ...forwardVersions.flatMap((version) => [67, 64].map((C) => packedCase(version, 70, C))),
   ...forwardVersions.flatMap((version) => [
     ...CHECK_SHAPES.map(([N, C]) => forwardCase(version, N, C, 1)),
     ...HUGE_TINY.map(([scale, N, C]) => forwardCase(version, N, C, scale)),

@@ -4,9 +4,18 @@
 // The backward accumulates into all three: dinp is the residual stream's gradient, and parameter gradients
 // are zeroed once per step. Its per-channel sums run in a fixed order, so results are bit-reproducible.
 // Versions: v1 one invocation per row (and per channel for the parameter gradients); v2 the same, 4 channels at
-// a time in vec4 loads (the default: faster on lavapipe, docs/guide/kernels-and-benchmarks.md).
+// a time in vec4 loads (the default: faster on lavapipe, docs/guide/kernels-and-benchmarks.md). Runs (every version): a pack of R
+// runs is one dispatch, the grid's z; run r's N rows follow run r-1's, its weight, bias and their gradients
+// start r·P floats after run 0's (src/gpu/kernel.ts, Runs).
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
-import { checkSizes, defineKernel } from '../../src/gpu/kernel.ts';
+import {
+  checkSizes,
+  defineKernel,
+  ONE_RUN,
+  sharedBinding,
+  withRuns,
+  type Runs,
+} from '../../src/gpu/kernel.ts';
 import forward1 from './layernorm_forward.v1.wgsl?raw';
 import backward1 from './layernorm_backward.v1.wgsl?raw';
 import forward2 from './layernorm_forward.v2.wgsl?raw';
@@ -47,28 +56,26 @@ export function layernorm_forward(
   bias: Tensor,
   N: number,
   C: number,
+  runs: Runs = ONE_RUN,
   opts: { version?: LayernormVersion } = {},
 ): void {
   const k = layernorm_forward_kernel;
-  checkSizes(
-    k.name,
-    { N, C },
-    {
-      out: [out, N * C],
-      mean: [mean, N],
-      rstd: [rstd, N],
-      inp: [inp, N * C],
-      weight: [weight, C],
-      bias: [bias, C],
-    },
-  );
+  const { R, P } = runs;
+  checkSizes(k.name, withRuns({ N, C }, R), {
+    out: [out, R * N * C],
+    mean: [mean, R * N],
+    rstd: [rstd, R * N],
+    inp: [inp, R * N * C],
+    weight: [weight, (R - 1) * P + C],
+    bias: [bias, (R - 1) * P + C],
+  });
   const version = k.version(gpu, opts.version);
-  const bindings = [out, mean, rstd, inp, weight, bias, gpu.dims([N, C])];
-  const variant =
-    version === 2 ? { defines: { VEC4: C % 4 === 0 }, overrides: { WG: WORKGROUP } } : {};
+  const vec = version === 2 && C % 4 === 0;
+  const bindings = [out, mean, rstd, inp, weight, bias, gpu.dims([N, C, param(P, vec)])];
+  const variant = version === 2 ? { defines: { VEC4: vec }, overrides: { WG: WORKGROUP } } : {};
   k.dispatch(gpu, version, {
     bindings,
-    workgroups: gpu.grid(Math.ceil(N / WORKGROUP)),
+    workgroups: [...gpu.grid(Math.ceil(N / WORKGROUP)), R],
     ...variant,
   });
 }
@@ -86,40 +93,55 @@ export function layernorm_backward(
   rstd: Tensor,
   N: number,
   C: number,
+  runs: Runs = ONE_RUN,
   opts: { version?: LayernormVersion } = {},
 ): void {
   const k = layernorm_backward_kernel;
-  checkSizes(
-    k.name,
-    { N, C },
-    {
-      dinp: [dinp, N * C],
-      dweight: [dweight, C],
-      dbias: [dbias, C],
-      dout: [dout, N * C],
-      inp: [inp, N * C],
-      weight: [weight, C],
-      mean: [mean, N],
-      rstd: [rstd, N],
-    },
-  );
+  const { R, P } = runs;
+  const perRun = (R - 1) * P + C;
+  checkSizes(k.name, withRuns({ N, C }, R), {
+    dinp: [dinp, R * N * C],
+    dweight: [dweight, perRun],
+    dbias: [dbias, perRun],
+    dout: [dout, R * N * C],
+    inp: [inp, R * N * C],
+    weight: [weight, perRun],
+    mean: [mean, R * N],
+    rstd: [rstd, R * N],
+  });
   const version = k.version(gpu, opts.version);
-  const bindings = [dinp, dweight, dbias, dout, inp, weight, mean, rstd, gpu.dims([N, C])];
+  const vec = version === 2 && C % 4 === 0;
+  // A pack's dweight and dbias views overlap: one binding then, the SHARED variant.
+  const shared = sharedBinding(k.name, dweight, dbias);
+  const dims = gpu.dims([N, C, param(P, vec), shared ? param(shared.offset, vec) : 0]);
+  const bindings = shared
+    ? [dinp, shared.binding, null, dout, inp, weight, mean, rstd, dims]
+    : [dinp, dweight, dbias, dout, inp, weight, mean, rstd, dims];
   // Row workgroups first, then channel workgroups (v2: of 4-channel groups): the split the .wgsl computes from N.
   if (version === 1)
     k.dispatch(gpu, version, {
       bindings,
-      workgroups: gpu.grid(Math.ceil(N / WORKGROUP) + Math.ceil(C / WORKGROUP)),
+      workgroups: [...gpu.grid(Math.ceil(N / WORKGROUP) + Math.ceil(C / WORKGROUP)), R],
+      defines: { SHARED: !!shared },
     });
   else {
     const workgroups = Math.ceil(N / WORKGROUP) + Math.ceil(Math.ceil(C / 4) / WORKGROUP);
     k.dispatch(gpu, version, {
       bindings,
-      workgroups: gpu.grid(workgroups),
-      defines: { VEC4: C % 4 === 0 },
+      workgroups: [...gpu.grid(workgroups), R],
+      defines: { VEC4: vec, SHARED: !!shared },
       overrides: { WG: WORKGROUP },
     });
   }
+}
+
+/** A run's parameter stride in elements of the weight's binding: vec4 ones count 4 floats as one. */
+function param(P: number, vec: boolean): number {
+  if (vec && P % 4 !== 0)
+    throw new Error(
+      `layernorm: the run stride P must be a multiple of 4 for vec4 loads (got ${P})`,
+    );
+  return vec ? P / 4 : P;
 }
 
 // Per element: the mean (1), the variance (3), normalize, scale and shift (4).

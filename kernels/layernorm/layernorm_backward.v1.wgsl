@@ -5,14 +5,23 @@
 // invocation per row (dinp); the next ceil(C/64) give one invocation per channel, which sums its N rows in
 // order 0..N-1 (dweight, dbias): deterministic, no atomics, and neighbouring invocations read neighbouring
 // addresses. This version is the baseline; the channel part has only C invocations, each N long.
+// Runs (every version): a pack of runs is the grid's z, run z's N rows after run z-1's, its weight and
+// parameter gradients dims.P past run z-1's; each run's channel sums run over its own rows only. SHARED
+// (a pack's views, which overlap): dweight and dbias are one binding, dbias dims.DB elements after dweight.
 struct Dims { // shapes: a uniform, so every size shares this pipeline
-  N: u32,
+  N: u32, // rows of one run
   C: u32,
+  P: u32, // elements from one run's weight and bias (and their gradients) to the next's: a pack's z
+  DB: u32, // SHARED: elements from dweight to dbias in their one binding
 }
 
 @group(0) @binding(0) var<storage, read_write> dinp: array<f32>;    // (N,C)
+#if ${SHARED}
+@group(0) @binding(1) var<storage, read_write> dparams: array<f32>; // dweight, dbias at DB
+#else
 @group(0) @binding(1) var<storage, read_write> dweight: array<f32>; // (C)
 @group(0) @binding(2) var<storage, read_write> dbias: array<f32>;   // (C)
+#endif
 @group(0) @binding(3) var<storage, read> dout: array<f32>;          // (N,C)
 @group(0) @binding(4) var<storage, read> inp: array<f32>;           // (N,C)
 @group(0) @binding(5) var<storage, read> weight: array<f32>;        // (C)
@@ -20,13 +29,18 @@ struct Dims { // shapes: a uniform, so every size shares this pipeline
 @group(0) @binding(7) var<storage, read> rstd: array<f32>;          // (N)
 @group(0) @binding(8) var<uniform> dims: Dims;
 
+var<private> r0: u32; // this run's first row: wid.z · dims.N
+var<private> ow: u32; // this run's weight and gradients: wid.z · dims.P
+
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let group = wid.y * nwg.x + wid.x;
   let row_groups = (dims.N + 63u) / 64u;
+  r0 = wid.z * dims.N;
+  ow = wid.z * dims.P;
   if (group < row_groups) {
     let r = group * 64u + lid;
-    if (r < dims.N) { row_backward(r); }
+    if (r < dims.N) { row_backward(r0 + r); }
   } else {
     let c = (group - row_groups) * 64u + lid;
     if (c < dims.C) { channel_backward(c); }
@@ -40,7 +54,7 @@ fn row_backward(r: u32) {
   var g_sum = 0.0;
   var gn_sum = 0.0;
   for (var c = 0u; c < dims.C; c++) {
-    let g = weight[c] * dout[row + c];
+    let g = weight[ow + c] * dout[row + c];
     g_sum += g;
     gn_sum += g * (inp[row + c] - m) * s;
   }
@@ -48,7 +62,7 @@ fn row_backward(r: u32) {
   let gn_mean = gn_sum / f32(dims.C);
   for (var c = 0u; c < dims.C; c++) {
     let norm = (inp[row + c] - m) * s;
-    let g = weight[c] * dout[row + c];
+    let g = weight[ow + c] * dout[row + c];
     dinp[row + c] += (g - g_mean - norm * gn_mean) * s;
   }
 }
@@ -56,11 +70,16 @@ fn row_backward(r: u32) {
 fn channel_backward(c: u32) {
   var dw = 0.0;
   var db = 0.0;
-  for (var r = 0u; r < dims.N; r++) {
+  for (var r = r0; r < r0 + dims.N; r++) {
     let d = dout[r * dims.C + c];
     db += d;
     dw += d * (inp[r * dims.C + c] - mean[r]) * rstd[r];
   }
-  dweight[c] += dw;
-  dbias[c] += db;
+#if ${SHARED}
+  dparams[ow + c] += dw;
+  dparams[dims.DB + ow + c] += db;
+#else
+  dweight[ow + c] += dw;
+  dbias[ow + c] += db;
+#endif
 }

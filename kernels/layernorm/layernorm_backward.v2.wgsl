@@ -7,25 +7,35 @@
 // the launcher's flag) each is one vec4 load or store, a quarter of v1's memory instructions (on lavapipe each
 // per-invocation load is a loop over the lanes); weight in the row part and mean, rstd in the channel part are
 // read at the same address by every invocation (one load and a splat on lavapipe, a broadcast on a GPU).
-// Without VEC4 the last 4 channels of a row are loaded one by one, zeros past C.
+// Without VEC4 the last 4 channels of a row are loaded one by one, zeros past C. Runs and SHARED as in v1.
 struct Dims { // shapes: a uniform, so every size shares this pipeline
-  N: u32,
+  N: u32, // rows of one run
   C: u32,
+  P: u32, // elements from one run's weight and bias (and their gradients) to the next's: a pack's z
+  DB: u32, // SHARED: elements from dweight to dbias in their one binding
 }
 
 override WG: u32 = 64; // invocations per workgroup (the launcher passes its own value)
 
 #if ${VEC4}
 @group(0) @binding(0) var<storage, read_write> dinp: array<vec4f>;    // (N,C/4)
+#if ${SHARED}
+@group(0) @binding(1) var<storage, read_write> dparams: array<vec4f>; // dweight, dbias at DB
+#else
 @group(0) @binding(1) var<storage, read_write> dweight: array<vec4f>; // (C/4)
 @group(0) @binding(2) var<storage, read_write> dbias: array<vec4f>;   // (C/4)
+#endif
 @group(0) @binding(3) var<storage, read> dout: array<vec4f>;          // (N,C/4)
 @group(0) @binding(4) var<storage, read> inp: array<vec4f>;           // (N,C/4)
 @group(0) @binding(5) var<storage, read> weight: array<vec4f>;        // (C/4)
 #else
 @group(0) @binding(0) var<storage, read_write> dinp: array<f32>;      // (N,C)
+#if ${SHARED}
+@group(0) @binding(1) var<storage, read_write> dparams: array<f32>;   // dweight, dbias at DB
+#else
 @group(0) @binding(1) var<storage, read_write> dweight: array<f32>;   // (C)
 @group(0) @binding(2) var<storage, read_write> dbias: array<f32>;     // (C)
+#endif
 @group(0) @binding(3) var<storage, read> dout: array<f32>;            // (N,C)
 @group(0) @binding(4) var<storage, read> inp: array<f32>;             // (N,C)
 @group(0) @binding(5) var<storage, read> weight: array<f32>;          // (C)
@@ -34,14 +44,19 @@ override WG: u32 = 64; // invocations per workgroup (the launcher passes its own
 @group(0) @binding(7) var<storage, read> rstd: array<f32>;            // (N)
 @group(0) @binding(8) var<uniform> dims: Dims;
 
+var<private> r0: u32; // this run's first row: wid.z · dims.N
+var<private> ow: u32; // this run's weight and gradients: wid.z · dims.P
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   let group = wid.y * nwg.x + wid.x;
   let row_groups = (dims.N + WG - 1u) / WG;
   let C4 = (dims.C + 3u) / 4u;
+  r0 = wid.z * dims.N;
+  ow = wid.z * dims.P;
   if (group < row_groups) {
     let r = group * WG + lid;
-    if (r < dims.N) { row_backward(r, C4); }
+    if (r < dims.N) { row_backward(r0 + r, C4); }
   } else {
     let q = (group - row_groups) * WG + lid;
     if (q < C4) { channel_backward(q); }
@@ -70,7 +85,7 @@ fn row_backward(r: u32, C4: u32) {
 fn channel_backward(q: u32) {
   var dw = vec4f(0.0);
   var db = vec4f(0.0);
-  for (var r = 0u; r < dims.N; r++) {
+  for (var r = r0; r < r0 + dims.N; r++) {
     let d = ld(false, r, q);
     db += d;
     dw += d * (ld(true, r, q) - mean[r]) * rstd[r];
@@ -85,11 +100,16 @@ fn ld(is_inp: bool, r: u32, q: u32) -> vec4f {
   if (is_inp) { return inp[i]; }
   return dout[i];
 }
-fn ld_weight(q: u32) -> vec4f { return weight[q]; }
+fn ld_weight(q: u32) -> vec4f { return weight[ow + q]; }
 fn add_dinp(r: u32, q: u32, x: vec4f) { dinp[r * (dims.C / 4u) + q] += x; }
 fn add_params(q: u32, dw: vec4f, db: vec4f) {
-  dweight[q] += dw;
-  dbias[q] += db;
+#if ${SHARED}
+  dparams[ow + q] += dw;
+  dparams[dims.DB + ow + q] += db;
+#else
+  dweight[ow + q] += dw;
+  dbias[ow + q] += db;
+#endif
 }
 #else
 fn ld(is_inp: bool, r: u32, q: u32) -> vec4f {
@@ -102,7 +122,7 @@ fn ld(is_inp: bool, r: u32, q: u32) -> vec4f {
 }
 fn ld_weight(q: u32) -> vec4f {
   var x = vec4f(0.0);
-  for (var k = 0u; k < 4u && 4u * q + k < dims.C; k++) { x[k] = weight[4u * q + k]; }
+  for (var k = 0u; k < 4u && 4u * q + k < dims.C; k++) { x[k] = weight[ow + 4u * q + k]; }
   return x;
 }
 fn add_dinp(r: u32, q: u32, x: vec4f) {
@@ -110,8 +130,13 @@ fn add_dinp(r: u32, q: u32, x: vec4f) {
 }
 fn add_params(q: u32, dw: vec4f, db: vec4f) {
   for (var k = 0u; k < 4u && 4u * q + k < dims.C; k++) {
-    dweight[4u * q + k] += dw[k];
-    dbias[4u * q + k] += db[k];
+#if ${SHARED}
+    dparams[ow + 4u * q + k] += dw[k];
+    dparams[dims.DB + ow + 4u * q + k] += db[k];
+#else
+    dweight[ow + 4u * q + k] += dw[k];
+    dbias[ow + 4u * q + k] += db[k];
+#endif
   }
 }
 #endif

@@ -3,9 +3,12 @@
 // Parallel: one invocation per row, 64 per workgroup, on a 1-D grid folded into y past 65535 workgroups.
 // This version is the baseline: three passes over the row (mean, variance about the mean, normalize), no
 // shared memory and no barriers. Two-pass variance avoids the cancellation of E[x^2] - E[x]^2.
+// Runs (every version): a pack of runs is the grid's z, run z's N rows after run z-1's, its weight and bias
+// dims.P past run z-1's (layernorm.ts).
 struct Dims { // shapes: a uniform, so every size shares this pipeline
-  N: u32,
+  N: u32, // rows of one run
   C: u32,
+  P: u32, // elements from one run's weight and bias (and their gradients) to the next's: a pack's z
 }
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>;  // (N,C)
@@ -20,8 +23,10 @@ const EPS = 1e-5;
 
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let r = (wid.y * nwg.x + wid.x) * 64u + lid;
-  if (r >= dims.N) { return; }
+  let i = (wid.y * nwg.x + wid.x) * 64u + lid;
+  if (i >= dims.N) { return; }
+  let r = wid.z * dims.N + i; // the pack's row
+  let ow = wid.z * dims.P;
   let row = r * dims.C;
   var sum = 0.0;
   for (var c = 0u; c < dims.C; c++) { sum += inp[row + c]; }
@@ -33,7 +38,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
   }
   let s = 1.0 / sqrt(sq / f32(dims.C) + EPS);
   for (var c = 0u; c < dims.C; c++) {
-    out[row + c] = (inp[row + c] - m) * s * weight[c] + bias[c];
+    out[row + c] = (inp[row + c] - m) * s * weight[ow + c] + bias[ow + c];
   }
   mean[r] = m;
   rstd[r] = s;

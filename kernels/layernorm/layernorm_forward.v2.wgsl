@@ -6,9 +6,11 @@
 // instructions (on lavapipe each per-invocation load is a loop over the lanes); weight and bias are read at
 // the same address by every invocation (one load and a splat on lavapipe, a broadcast on a GPU). Without
 // VEC4 the last 4 channels of a row are loaded one by one and the missing ones masked out of the sums.
+// Runs as in v1.
 struct Dims { // shapes: a uniform, so every size shares this pipeline
-  N: u32,
+  N: u32, // rows of one run
   C: u32,
+  P: u32, // elements from one run's weight and bias (and their gradients) to the next's: a pack's z
 }
 
 override WG: u32 = 64; // rows per workgroup (the launcher passes its own value)
@@ -32,10 +34,14 @@ const EPS = 1e-5;
 #endif
 @group(0) @binding(6) var<uniform> dims: Dims;
 
+var<private> ow: u32; // this run's weight and bias: wid.z · dims.P
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let r = (wid.y * nwg.x + wid.x) * WG + lid;
-  if (r >= dims.N) { return; }
+  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (i >= dims.N) { return; }
+  let r = wid.z * dims.N + i; // the pack's row
+  ow = wid.z * dims.P;
   let C4 = (dims.C + 3u) / 4u;
   var sum = vec4f(0.0);
   for (var q = 0u; q < C4; q++) { sum += ld_inp(r, q); }
@@ -54,8 +60,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 // Loads of channels 4q..4q+3 (zeros past C), the store of those below C, and the mask of those below C.
 #if ${VEC4}
 fn ld_inp(r: u32, q: u32) -> vec4f { return inp[r * (dims.C / 4u) + q]; }
-fn ld_weight(q: u32) -> vec4f { return weight[q]; }
-fn ld_bias(q: u32) -> vec4f { return bias[q]; }
+fn ld_weight(q: u32) -> vec4f { return weight[ow + q]; }
+fn ld_bias(q: u32) -> vec4f { return bias[ow + q]; }
 fn st(r: u32, q: u32, y: vec4f) { out[r * (dims.C / 4u) + q] = y; }
 fn inside(q: u32) -> vec4f { return vec4f(1.0); }
 #else
@@ -66,12 +72,12 @@ fn ld_inp(r: u32, q: u32) -> vec4f {
 }
 fn ld_weight(q: u32) -> vec4f {
   var x = vec4f(0.0);
-  for (var k = 0u; k < 4u && 4u * q + k < dims.C; k++) { x[k] = weight[4u * q + k]; }
+  for (var k = 0u; k < 4u && 4u * q + k < dims.C; k++) { x[k] = weight[ow + 4u * q + k]; }
   return x;
 }
 fn ld_bias(q: u32) -> vec4f {
   var x = vec4f(0.0);
-  for (var k = 0u; k < 4u && 4u * q + k < dims.C; k++) { x[k] = bias[4u * q + k]; }
+  for (var k = 0u; k < 4u && 4u * q + k < dims.C; k++) { x[k] = bias[ow + 4u * q + k]; }
   return x;
 }
 fn st(r: u32, q: u32, y: vec4f) {

@@ -1,5 +1,6 @@
 import {
   onGpu,
+  packAgainstAlone,
   seededArray,
   type BenchCase,
   type CheckCase,
@@ -270,8 +271,34 @@ const biasChecks: CheckCase[] = (
   },
 }));
 
+// The bias gradient of a pack: three runs' column sums in one dispatch against each alone, bit for bit, with
+// N ragged and a multiple of 4; each run's dbias a parameter's stride past the last.
+const biasPacked: CheckCase[] = (
+  [
+    [33, 5],
+    [19, 36],
+  ] as const
+).map(([M, N]) => ({
+  kernel: 'matmul_backward_bias',
+  version: 'v1',
+  shape: `M=${M} N=${N} R=3 runs packed against alone`,
+  atol: 0,
+  rtol: 0,
+  run: (gpu) => {
+    const P = N + 12;
+    const runs = (n: number, seed: number) => [0, 1, 2].map((r) => seededArray(n, seed + r));
+    return packAgainstAlone(
+      gpu,
+      { db: { stride: P, runs: runs(N, 23) }, dy: { stride: M * N, runs: runs(M * N, 26) } },
+      (t, R) => matmul_backward_bias(gpu, t.db!, t.dy!, M, N, { R, P }),
+      ['db'],
+    );
+  },
+}));
+
 export const checks: CheckCase[] = [
   ...biasChecks,
+  ...biasPacked,
   ...VARIANTS.flatMap(({ name, opts }): CheckCase[] => {
     const { version, extra } = label(name);
     // Each form on every awkward shape, one output per shape with its own bound (tol(K)).
@@ -408,6 +435,64 @@ export const checks: CheckCase[] = [
         return [{ what: 'out', got: out!, want }];
       },
     }));
-    return [...forms, ...geluForward, ...geluBackward, ...biasAccumulate];
+    // A pack (opts.runs): three runs in one dispatch against each alone, bit for bit, in the model's three
+    // forms (x·Wᵀ + b with GELU, dWᵀ accumulated, dy·W), on shapes the cases above compile; each operand
+    // has a stride past its length, as a parameter in the pack's flat buffer has.
+    const packed: CheckCase = {
+      kernel: 'matmul',
+      version,
+      shape: `${extra}R=3 runs packed: out += x·Wᵀ + b (37×20×44), Aᵀ·B (36×13×20), x·Wᵀ + b with GELU (19×12×36)`,
+      atol: 0,
+      rtol: 0,
+      async run(gpu) {
+        const runs = (n: number, seed: number) => [0, 1, 2].map((r) => seededArray(n, seed + r));
+        const of = (n: number, seed: number) => ({ stride: n + 4, runs: runs(n, seed) });
+        const forms = [
+          {
+            M: 37,
+            K: 20,
+            N: 44,
+            form: { transB: true, accumulate: true },
+            bias: true,
+            gelu: false,
+          },
+          { M: 36, K: 13, N: 20, form: { transA: true }, bias: false, gelu: false },
+          { M: 19, K: 12, N: 36, form: { transB: true, accumulate: true }, bias: true, gelu: true },
+        ];
+        const outputs: CheckOutput[] = [];
+        for (const { M, K, N, form, bias, gelu } of forms) {
+          const out = of(M * N, 30);
+          const data = {
+            out,
+            a: of(M * K, 33),
+            b: of(K * N, 36),
+            bias: of(N, 39),
+            ...(gelu ? { act: { stride: out.stride, runs: runs(M * N, 42) } } : {}),
+          };
+          outputs.push(
+            ...(await packAgainstAlone(
+              gpu,
+              data,
+              (t, R) =>
+                matmul(gpu, t.out!, t.a!, t.b!, bias ? t.bias! : null, M, K, N, {
+                  ...form,
+                  ...opts,
+                  ...(gelu ? { gelu_out: t.act! } : {}),
+                  runs: {
+                    R,
+                    a: data.a.stride,
+                    b: data.b.stride,
+                    out: out.stride,
+                    bias: data.bias.stride,
+                  },
+                }),
+              gelu ? ['out', 'act'] : ['out'],
+            )),
+          );
+        }
+        return outputs;
+      },
+    };
+    return [...forms, ...geluForward, ...geluBackward, ...biasAccumulate, packed];
   }),
 ];

@@ -10,8 +10,11 @@
 //   forward  fch = x·Wᵀ + b, act = gelu(fch)   -> matmul(fch, x, W, b, BT, C, 4C, { transB: true, gelu_out: act })
 //   backward dfch = gelu'(fch) ⊙ (dy·W)        -> matmul(dfch, dy, W, null, BT, C, 4C, { gelu_inp: fch })
 // The bias gradient is its own kernel, column sums:  db += Σ_rows dy -> matmul_backward_bias(db, dy, BT, OC)
+// Runs (every version): a pack of R runs of one model shape is one dispatch whose grid's z is the run;
+// run r's operands start r·stride floats after run 0's (opts.runs), so each run computes exactly what it
+// computes alone, bit for bit.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
-import { checkSizes, defineKernel } from '../../src/gpu/kernel.ts';
+import { checkSizes, defineKernel, ONE_RUN, withRuns, type Runs } from '../../src/gpu/kernel.ts';
 import v1 from './matmul.v1.wgsl?raw';
 import v2 from './matmul.v2.wgsl?raw';
 import v3 from './matmul.v3.wgsl?raw';
@@ -57,6 +60,20 @@ export interface MatmulOptions {
   wide?: boolean; // v4 only: broadcast A across 8 lanes (default: when the adapter's subgroups are >= 8 wide)
   gelu_out?: Tensor; // (M,N): also store gelu(out) here (out keeps the pre-activation, which the backward needs)
   gelu_inp?: Tensor; // (M,N): multiply the product (+ bias) by gelu'(gelu_inp); not with accumulate
+  runs?: MatmulRuns; // R products side by side in one dispatch (a pack); default one
+}
+
+/**
+ * R products of one shape in one dispatch: run r reads a, b, bias and writes out (and gelu_out, or reads
+ * gelu_inp) at r·stride floats past run 0's. A parameter's stride is the pack's flat parameter length,
+ * an activation's its own size (M·K, K·N, M·N). Each stride a multiple of 4 where the operand is read as vec4.
+ */
+export interface MatmulRuns {
+  R: number;
+  a: number;
+  b: number;
+  out: number;
+  bias: number;
 }
 
 /**
@@ -101,10 +118,13 @@ export function matmul(
 ): void {
   const { transA = false, transB = false, accumulate = false } = opts;
   const k = matmul_kernel;
-  check(out, M * N, 'out');
-  check(a, M * K, 'a');
-  check(b, K * N, 'b');
-  if (bias) check(bias, N, 'bias');
+  const runs = opts.runs ?? { R: 1, a: 0, b: 0, out: 0, bias: 0 };
+  if (!(Number.isInteger(runs.R) && runs.R >= 1))
+    throw new Error(`matmul: runs.R must be an integer >= 1 (got ${runs.R})`);
+  check(out, M * N, 'out', runs.out);
+  check(a, M * K, 'a', runs.a);
+  check(b, K * N, 'b', runs.b);
+  if (bias) check(bias, N, 'bias', runs.bias);
   const { gelu_out, gelu_inp } = opts;
   if (gelu_out && gelu_inp)
     throw new Error(
@@ -113,8 +133,8 @@ export function matmul(
   // v4 applies gelu' after storing the product, so out's prior values would be gone; nothing needs it.
   if (gelu_inp && accumulate)
     throw new Error('matmul: gelu_inp (backward epilogue) cannot accumulate into out');
-  if (gelu_out) check(gelu_out, M * N, 'gelu_out');
-  if (gelu_inp) check(gelu_inp, M * N, 'gelu_inp');
+  if (gelu_out) check(gelu_out, M * N, 'gelu_out', runs.out);
+  if (gelu_inp) check(gelu_inp, M * N, 'gelu_inp', runs.out);
   const version = k.version(gpu, opts.version);
   const v = matmul_versions[version];
   const gelu = gelu_out ?? gelu_inp;
@@ -130,6 +150,8 @@ export function matmul(
   };
   const overrides: Record<string, number> = {};
   let tile: readonly [number, number] = v.tile;
+  // Run strides in elements of each binding: a vec4 binding (v4's vec paths) counts 4 floats as one.
+  let strides = [runs.a, runs.b, runs.out, runs.bias];
   if (version === 4) {
     const rows = opts.rows ?? gpu.choices.matmul_rows ?? 16;
     if (!MATMUL_V4_ROWS.includes(rows))
@@ -152,23 +174,32 @@ export function matmul(
     });
     overrides.WIDE = wide ? 1 : 0;
     tile = [v.tile[0], rows];
+    const vec = [aVec || aVecT, bVec, N % 4 === 0, N % 4 === 0];
+    strides = strides.map((s, i) => {
+      if (!vec[i]) return s;
+      if (s % 4 !== 0)
+        throw new Error(`matmul v4: a run stride read as vec4 must be a multiple of 4 (got ${s})`);
+      return s / 4;
+    });
   }
-  const bindings: (Tensor | GPUBuffer)[] = [out, a, b, gpu.dims([M, K, N, 0])];
+  const bindings: (Tensor | GPUBuffer)[] = [out, a, b, gpu.dims([M, K, N, 0, ...strides])];
   if (bias) bindings.push(bias);
   if (gelu) bindings.push(gelu);
   k.dispatch(gpu, version, {
     bindings,
-    workgroups: [Math.ceil(N / tile[0]), Math.ceil(M / tile[1])],
+    workgroups: [Math.ceil(N / tile[0]), Math.ceil(M / tile[1]), runs.R],
     defines,
     overrides,
   });
 
-  function check(t: Tensor, need: number, what: string) {
+  function check(t: Tensor, one: number, what: string, stride: number) {
     if (!(M >= 1 && K >= 1 && N >= 1 && Number.isInteger(M * K * N)))
       throw new Error(`matmul: M, K, N must be integers >= 1 (got ${M}, ${K}, ${N})`);
+    const need = (runs.R - 1) * stride + one;
     if (t.length < need)
       throw new Error(
-        `matmul: ${what} "${t.label}" has ${t.length} floats, needs ${need} for M=${M} K=${K} N=${N}`,
+        `matmul: ${what} "${t.label}" has ${t.length} floats, needs ${need} for M=${M} K=${K} N=${N}` +
+          (runs.R > 1 ? ` R=${runs.R} (stride ${stride})` : ''),
       );
   }
 }
@@ -194,21 +225,30 @@ export const matmul_backward_bias_kernel = defineKernel({
 const BIAS_COLUMNS = 4,
   BIAS_WORKGROUP = 8;
 
-/** dbias (N) += Σ_m dy[m, :] for dy (M,N): a linear layer's bias gradient, summed in row order (deterministic). */
+/**
+ * dbias (N) += Σ_m dy[m, :] for dy (M,N): a linear layer's bias gradient, summed in row order (deterministic).
+ * A pack of `runs.R` runs: run r's dy follows run r-1's, its dbias is `runs.P` floats past run r-1's.
+ */
 export function matmul_backward_bias(
   gpu: Gpu,
   dbias: Tensor,
   dy: Tensor,
   M: number,
   N: number,
+  runs: Runs = ONE_RUN,
   opts: { version?: 1 } = {},
 ): void {
   const k = matmul_backward_bias_kernel;
-  checkSizes(k.name, { M, N }, { dbias: [dbias, N], dy: [dy, M * N] });
+  const { R, P } = runs;
+  checkSizes(k.name, withRuns({ M, N }, R), {
+    dbias: [dbias, (R - 1) * P + N],
+    dy: [dy, R * M * N],
+  });
+  const vec = N % 4 === 0;
   k.dispatch(gpu, k.version(gpu, opts.version), {
-    bindings: [dbias, dy, gpu.dims([M, N])],
-    workgroups: [Math.ceil(N / (BIAS_COLUMNS * BIAS_WORKGROUP))],
-    defines: { VEC: N % 4 === 0 },
+    bindings: [dbias, dy, gpu.dims([M, N, P, vec ? (M * N) / 4 : M * N])],
+    workgroups: [Math.ceil(N / (BIAS_COLUMNS * BIAS_WORKGROUP)), 1, R],
+    defines: { VEC: vec },
   });
 }
 

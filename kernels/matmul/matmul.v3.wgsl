@@ -4,17 +4,19 @@
 // steps of 16, each step staged through workgroup memory (As, Bs) between two barriers.
 // This version loads every global element once per workgroup instead of once per invocation: the
 // fastest form on GPUs; on CPU adapters the barriers make it slow (see ../../shared/ENV.md).
-// GELU epilogues as in v1.
+// GELU epilogues as in v1. Run dimension as in v1.
 struct Dims { // shapes: a uniform, so every size shares this pipeline
   M: u32,
   K: u32,
   N: u32,
+  _pad: u32,
+  runs: vec4u, // floats from one run's a, b, out (and act, pre), bias to the next's: a pack's z (matmul.ts)
 }
 
 @group(0) @binding(0) var<storage, read_write> out: array<f32>; // (M,N)
 @group(0) @binding(1) var<storage, read> a: array<f32>;         // (M,K) or (K,M)
 @group(0) @binding(2) var<storage, read> b: array<f32>;         // (K,N) or (N,K)
-@group(0) @binding(3) var<uniform> dims: Dims;                 // (M, K, N)
+@group(0) @binding(3) var<uniform> dims: Dims;                 // (M, K, N), run strides
 #if ${BIAS}
 @group(0) @binding(4) var<storage, read> bias: array<f32>;      // (N)
 #endif
@@ -31,9 +33,19 @@ const BK = 16u;
 var<workgroup> As: array<vec4f, 256>; // [BK][BM/4]: As[k*16 + i] = A[tile_m + 4i .. 4i+3, k0 + k]
 var<workgroup> Bs: array<vec4f, 256>; // [BK][BN/4]: Bs[k*16 + j] = B[k0 + k, tile_n + 4j .. 4j+3]
 
+// A pack's run z (workgroup_id.z) reads and writes its own operands, dims.runs floats past run z-1's.
+var<private> oa: u32;
+var<private> ob: u32;
+var<private> oo: u32;
+var<private> obias: u32;
+
 @compute @workgroup_size(16, 16)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
         @builtin(local_invocation_index) li: u32) {
+  oa = wid.z * dims.runs.x;
+  ob = wid.z * dims.runs.y;
+  oo = wid.z * dims.runs.z;
+  obias = wid.z * dims.runs.w;
   let tile_m = wid.y * BM;
   let tile_n = wid.x * BN;
   // Which (k, 4-block) this invocation stages: the index along the contiguous axis of the stored
@@ -76,17 +88,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       let o = row * dims.N + col;
       var v = acc[i][j];
 #if ${BIAS}
-      v += bias[col];
+      v += bias[obias + col];
 #endif
 #if ${GELU_BACKWARD}
-      v *= gelu_grad(pre[o]);
+      v *= gelu_grad(pre[oo + o]);
 #endif
 #if ${ACCUMULATE}
-      v += out[o];
+      v += out[oo + o];
 #endif
-      out[o] = v;
+      out[oo + o] = v;
 #if ${GELU_FORWARD}
-      act[o] = gelu(v);
+      act[oo + o] = gelu(v);
 #endif
     }
   }
@@ -96,17 +108,17 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
 fn a_at(m: u32, k: u32) -> f32 {
   if (m >= dims.M || k >= dims.K) { return 0.0; }
 #if ${TRANS_A}
-  return a[k * dims.M + m];
+  return a[oa + k * dims.M + m];
 #else
-  return a[m * dims.K + k];
+  return a[oa + m * dims.K + k];
 #endif
 }
 
 fn b_at(k: u32, n: u32) -> f32 {
   if (k >= dims.K || n >= dims.N) { return 0.0; }
 #if ${TRANS_B}
-  return b[n * dims.K + k];
+  return b[ob + n * dims.K + k];
 #else
-  return b[k * dims.N + n];
+  return b[ob + k * dims.N + n];
 #endif
 }

@@ -10,6 +10,7 @@
 // Needs subgroups; WIDE (launcher) says they hold >= 8 invocations, else each lane loads its 8 rows itself.
 // ROWS is 8, 16, 24 or 32 (flags R16, R24, R32 add groups of 8 rows). GELU epilogues as in v1, applied in a
 // second pass over the stored block (GELU_BACKWARD: without ACCUMULATE, which that pass would need apart).
+// Run dimension as in v1 (strides in elements of each binding, vec4 or f32).
 enable subgroups;
 
 override WG: u32 = 8; // invocations per workgroup, a multiple of 8
@@ -32,7 +33,14 @@ override WIDE: bool = true; // subgroups have >= 8 invocations
 #else
 @group(0) @binding(2) var<storage, read> b: array<f32>;         // (K,N) or (N,K)
 #endif
-@group(0) @binding(3) var<uniform> dims: vec4u;                 // (M, K, N, unused)
+struct Dims { // x, y, z = M, K, N as in a vec4u, so dims.x reads M
+  x: u32,
+  y: u32,
+  z: u32,
+  w: u32,
+  runs: vec4u, // elements from one run's a, b, out (and act, pre), bias to the next's: a pack's z (matmul.ts)
+}
+@group(0) @binding(3) var<uniform> dims: Dims;                 // (M, K, N, unused), run strides
 #if ${BIAS}
 #if ${OUT_VEC}
 @group(0) @binding(4) var<storage, read> bias: array<vec4f>;    // (N/4)
@@ -57,8 +65,18 @@ override WIDE: bool = true; // subgroups have >= 8 invocations
 
 const ROWS = ${ROWS}u;
 
+// A pack's run z (workgroup_id.z) reads and writes its own operands, dims.runs elements past run z-1's.
+var<private> oa: u32;
+var<private> ob: u32;
+var<private> oo: u32;
+var<private> obias: u32;
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(subgroup_invocation_id) lane: u32) {
+  oa = wid.z * dims.runs.x;
+  ob = wid.z * dims.runs.y;
+  oo = wid.z * dims.runs.z;
+  obias = wid.z * dims.runs.w;
   let M = dims.x;
   let K = dims.y;
   let N = dims.z;
@@ -96,7 +114,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   // N % 4 == 0: this invocation's 4 columns are all in or all out, stored as one vec4.
   if (n0 >= N) { return; }
 #if ${BIAS}
-  let bv = bias[n0 / 4u];
+  let bv = bias[obias + n0 / 4u];
 #endif
   for (var i = 0u; i < ROWS; i++) {
     let row = r0 + i;
@@ -107,9 +125,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     v += bv;
 #endif
 #if ${ACCUMULATE}
-    v += out[o];
+    v += out[oo + o];
 #endif
-    out[o] = v;
+    out[oo + o] = v;
   }
 #if ${GELU}
   // The GELU pass re-reads the rows just stored, in a loop whose trip count is not a constant: unrolled
@@ -118,9 +136,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   for (var i = 0u; i < rows; i++) {
     let o = ((r0 + i) * N + n0) / 4u;
 #if ${GELU_FORWARD}
-    act[o] = gelu4(out[o]);
+    act[oo + o] = gelu4(out[oo + o]);
 #else
-    out[o] *= gelu_grad4(pre[o]);
+    out[oo + o] *= gelu_grad4(pre[oo + o]);
 #endif
   }
 #endif
@@ -134,12 +152,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       let o = row * N + col;
       var v = acc[i][j];
 #if ${BIAS}
-      v += bias[col];
+      v += bias[obias + col];
 #endif
 #if ${ACCUMULATE}
-      v += out[o];
+      v += out[oo + o];
 #endif
-      out[o] = v;
+      out[oo + o] = v;
     }
   }
 #if ${GELU}
@@ -150,9 +168,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     for (var j = 0u; j < cols; j++) {
       let o = (r0 + i) * N + n0 + j;
 #if ${GELU_FORWARD}
-      act[o] = gelu(out[o]);
+      act[oo + o] = gelu(out[oo + o]);
 #else
-      out[o] *= gelu_grad(pre[o]);
+      out[oo + o] *= gelu_grad(pre[oo + o]);
 #endif
     }
   }
@@ -167,7 +185,7 @@ fn rows8(g: u32, k: u32, lane: u32) -> array<array<f32, 8>, 4> {
 #if ${A_VEC_T}
   // A stored (K,M) with M % 4 == 0 (and WIDE): the 8 rows × 4 k are 8 vec4s along m, one per lane: lane l
   // loads A[g + 4(l&1) .. +3, k + l/2], so p[q][r] comes from lane 2q + r/4, component r%4.
-  let x = a[(min(k + (lane >> 1u), dims.y - 1u) * dims.x + min(g + 4u * (lane & 1u), dims.x - 4u)) / 4u];
+  let x = a[oa + (min(k + (lane >> 1u), dims.y - 1u) * dims.x + min(g + 4u * (lane & 1u), dims.x - 4u)) / 4u];
   p[0] = array<f32, 8>(subgroupBroadcast(x.x, 0u), subgroupBroadcast(x.y, 0u), subgroupBroadcast(x.z, 0u), subgroupBroadcast(x.w, 0u),
                        subgroupBroadcast(x.x, 1u), subgroupBroadcast(x.y, 1u), subgroupBroadcast(x.z, 1u), subgroupBroadcast(x.w, 1u));
   p[1] = array<f32, 8>(subgroupBroadcast(x.x, 2u), subgroupBroadcast(x.y, 2u), subgroupBroadcast(x.z, 2u), subgroupBroadcast(x.w, 2u),
@@ -198,15 +216,15 @@ fn a_row4(m: u32, k: u32) -> vec4f {
   let M = dims.x;
   let K = dims.y;
 #if ${A_VEC}
-  return a[(m * K + k) / 4u];
+  return a[oa + (m * K + k) / 4u];
 #elif ${A_VEC_T}
   return vec4f(0.0); // not called: rows8 loads A whole
 #else
   let kk = min(vec4u(k) + vec4u(0u, 1u, 2u, 3u), vec4u(K - 1u));
 #if ${TRANS_A}
-  return vec4f(a[kk.x * M + m], a[kk.y * M + m], a[kk.z * M + m], a[kk.w * M + m]);
+  return vec4f(a[oa + kk.x * M + m], a[oa + kk.y * M + m], a[oa + kk.z * M + m], a[oa + kk.w * M + m]);
 #else
-  return vec4f(a[m * K + kk.x], a[m * K + kk.y], a[m * K + kk.z], a[m * K + kk.w]);
+  return vec4f(a[oa + m * K + kk.x], a[oa + m * K + kk.y], a[oa + m * K + kk.z], a[oa + m * K + kk.w]);
 #endif
 #endif
 }
@@ -217,19 +235,19 @@ fn b_rows(k: u32, n: vec4u, K: u32, N: u32) -> array<vec4f, 4> {
   var r: array<vec4f, 4>;
 #if ${B_VEC_T}
   // four columns, each a vec4 along k: transpose in registers
-  let c0 = b[(n.x * K + k) / 4u];
-  let c1 = b[(n.y * K + k) / 4u];
-  let c2 = b[(n.z * K + k) / 4u];
-  let c3 = b[(n.w * K + k) / 4u];
+  let c0 = b[ob + (n.x * K + k) / 4u];
+  let c1 = b[ob + (n.y * K + k) / 4u];
+  let c2 = b[ob + (n.z * K + k) / 4u];
+  let c3 = b[ob + (n.w * K + k) / 4u];
   for (var q = 0u; q < 4u; q++) { r[q] = vec4f(c0[q], c1[q], c2[q], c3[q]); }
 #elif ${B_VEC}
-  for (var q = 0u; q < 4u; q++) { r[q] = b[(kk[q] * N + n.x) / 4u]; }
+  for (var q = 0u; q < 4u; q++) { r[q] = b[ob + (kk[q] * N + n.x) / 4u]; }
 #else
   for (var q = 0u; q < 4u; q++) {
 #if ${TRANS_B}
-    r[q] = vec4f(b[n.x * K + kk[q]], b[n.y * K + kk[q]], b[n.z * K + kk[q]], b[n.w * K + kk[q]]);
+    r[q] = vec4f(b[ob + n.x * K + kk[q]], b[ob + n.y * K + kk[q]], b[ob + n.z * K + kk[q]], b[ob + n.w * K + kk[q]]);
 #else
-    r[q] = vec4f(b[kk[q] * N + n.x], b[kk[q] * N + n.y], b[kk[q] * N + n.z], b[kk[q] * N + n.w]);
+    r[q] = vec4f(b[ob + kk[q] * N + n.x], b[ob + kk[q] * N + n.y], b[ob + kk[q] * N + n.z], b[ob + kk[q] * N + n.w]);
 #endif
   }
 #endif

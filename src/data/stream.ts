@@ -129,11 +129,6 @@ export class TrainStream {
     return { inputs, targets };
   }
 
-  /** Documents (examples) read so far, counting one read in part. */
-  documentsRead(): number {
-    return this.headExample + (this.headOffset > 0 ? 1 : 0);
-  }
-
   /** A position to resume from: new TrainStream(sameOptions, stream.state()) continues byte for byte. */
   state(): TrainStreamState {
     return {
@@ -240,16 +235,19 @@ export interface DocumentStats {
 }
 
 /**
- * The repetition of the first `documents` documents of a stream (T2.md: "a finite task repeats"; count
- * distinct documents and repetitions per run). Regenerates them (each depends only on the seed and its
- * index), so it needs no state kept during training: ~1 s per 300k documents.
+ * The repetition of the documents a run read: those overlapping its first `tokens` tokens (inputs; the
+ * last target is one token further). T2.md: "a finite task repeats"; count distinct documents and
+ * repetitions per run. Regenerates them (each depends only on the seed and its index), so it needs no
+ * state kept during training and a resumed or packed run counts the same: ~1 s per 300k documents.
  */
-export function documentStats(options: TrainStreamOptions, documents: number): DocumentStats {
+export function documentStats(options: TrainStreamOptions, tokens: number): DocumentStats {
   const stream = new TrainStream(options);
   const seen = new Map<string, number>();
   let max = 0;
-  for (let i = 0; i < documents; i++) {
-    const ex = stream.exampleAt(i);
+  let documents = 0;
+  for (let read = 0; read < tokens; documents++) {
+    const ex = stream.exampleAt(documents);
+    read += encode(ex.prompt).length + encode(ex.answer).length + 1;
     const key = `${ex.task}\u0000${ex.prompt}\u0000${ex.answer}`;
     const n = (seen.get(key) ?? 0) + 1;
     seen.set(key, n);

@@ -134,6 +134,73 @@ export async function onGpu(
   }
 }
 
+/**
+ * A pack's check (src/gpu/kernel.ts, Runs): the kernel launched once over R runs side by side against the
+ * same kernel launched on each run alone, which the other checks hold to the float64 reference. Each
+ * tensor gives every run's data and the floats from one run's to the next's (`stride`; the gap between
+ * runs is NaN, so a run that reads outside its own data fails). `launch(t, R, first)` records the kernel on
+ * `t` for runs first .. first + R - 1 (R = 1: run `first` alone). The outputs must match bit for bit: a run's numbers never depend on its pack.
+ */
+export async function packAgainstAlone(
+  gpu: Gpu,
+  data: Record<string, PackData>,
+  launch: (t: Record<string, Tensor>, R: number, first: number) => void,
+  outs: string[],
+): Promise<CheckOutput[]> {
+  const R = Object.values(data)[0]!.runs.length;
+  const once = async (arrays: Record<string, ArrayLike<number>>, R: number, first: number) => {
+    const t: Record<string, Tensor> = {};
+    for (const [name, d] of Object.entries(arrays))
+      t[name] = data[name]!.u32
+        ? gpu.tensorU32(name, Uint32Array.from(d))
+        : gpu.tensor(name, d.length, d);
+    try {
+      launch(t, R, first);
+      const got: Float32Array[] = [];
+      for (const o of outs) got.push(await gpu.read(t[o]!));
+      return got;
+    } finally {
+      Object.values(t).forEach((x) => x.buffer.destroy());
+    }
+  };
+  const packed: Record<string, Float64Array> = {};
+  for (const [name, { stride, runs, u32 }] of Object.entries(data)) {
+    const flat = new Float64Array((R - 1) * stride + runs[R - 1]!.length).fill(
+      u32 ? 2 ** 32 - 1 : NaN,
+    );
+    runs.forEach((d, r) => flat.set(d, r * stride));
+    packed[name] = flat;
+  }
+  const got = await once(packed, R, 0);
+  const outputs: CheckOutput[] = [];
+  for (let r = 0; r < R; r++) {
+    const want = await once(
+      Object.fromEntries(Object.entries(data).map(([k, d]) => [k, d.runs[r]!])),
+      1,
+      r,
+    );
+    outs.forEach((name, i) => {
+      const { stride } = data[name]!;
+      const n = want[i]!.length;
+      outputs.push({
+        what: `run ${r} of ${R}: ${name} packed against alone`,
+        got: got[i]!.subarray(r * stride, r * stride + n),
+        want: want[i]!,
+        atol: 0,
+        rtol: 0,
+      });
+    });
+  }
+  return outputs;
+}
+
+/** One tensor of packAgainstAlone: every run's data, the floats from one run's to the next's, u32 or float. */
+export interface PackData {
+  stride: number;
+  runs: ArrayLike<number>[];
+  u32?: boolean;
+}
+
 /** `n` float32-exact values uniform in [lo, hi), from `seed`. */
 export function seededArray(n: number, seed: number, lo = -1, hi = 1): Float64Array {
   const r = new Rng(seed);

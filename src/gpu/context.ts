@@ -184,7 +184,7 @@ export class Gpu {
   dispatch(
     kernel: string,
     pipeline: GPUComputePipeline,
-    bindings: (Tensor | GPUBuffer)[],
+    bindings: (Tensor | GPUBuffer | null)[],
     workgroups: readonly [number, number?, number?],
   ): void {
     const [x, y = 1, z = 1] = workgroups;
@@ -215,7 +215,7 @@ export class Gpu {
   private bindGroup(
     kernel: string,
     pipeline: GPUComputePipeline,
-    bindings: (Tensor | GPUBuffer)[],
+    bindings: (Tensor | GPUBuffer | null)[],
   ): GPUBindGroup {
     let cache = this.bindGroups.get(pipeline);
     if (!cache)
@@ -226,19 +226,24 @@ export class Gpu {
     let key = '';
     for (const b of bindings)
       key +=
-        'buffer' in b
-          ? `${this.bufferId(b.buffer)}@${b.offset}+${b.length},`
-          : `${this.bufferId(b)},`;
+        b === null
+          ? '-,'
+          : 'buffer' in b
+            ? `${this.bufferId(b.buffer)}@${b.offset}+${b.length},`
+            : `${this.bufferId(b)},`;
     let group = cache.groups.get(key);
     if (!group) {
       if (cache.groups.size >= BIND_GROUPS_PER_PIPELINE) cache.groups.clear(); // buffers made per call (tests): no unbounded growth
       group = this.device.createBindGroup({
         label: kernel,
         layout: cache.layout,
-        entries: bindings.map((b, binding) =>
-          'buffer' in b
-            ? { binding, resource: { buffer: b.buffer, offset: b.offset, size: b.length * 4 } }
-            : { binding, resource: { buffer: b } },
+        // A null is a binding number this variant of the kernel does not declare.
+        entries: bindings.flatMap((b, binding) =>
+          b === null
+            ? []
+            : 'buffer' in b
+              ? { binding, resource: { buffer: b.buffer, offset: b.offset, size: b.length * 4 } }
+              : { binding, resource: { buffer: b } },
         ),
       });
       cache.groups.set(key, group);

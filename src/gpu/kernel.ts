@@ -25,9 +25,12 @@ export interface KernelSpec<V extends number> {
   append?: string;
 }
 
-/** One dispatch: bindings in @binding order (the dims uniform where the WGSL declares it), and the grid. */
+/**
+ * One dispatch: bindings in @binding order (the dims uniform where the WGSL declares it; null for a number
+ * the variant does not declare), and the grid.
+ */
 export interface KernelCall {
-  bindings: (Tensor | GPUBuffer)[];
+  bindings: (Tensor | GPUBuffer | null)[];
   workgroups: readonly [number, number?, number?];
   /** `#if ${FLAG}` structural variants and `${NAME}` values: each distinct set is its own pipeline. */
   defines?: Defines;
@@ -126,6 +129,46 @@ export function checkSizes(
         `${kernel}: ${what} "${t.label}" has ${t.length} floats, needs ${need} for ${shape()}`,
       );
   }
+}
+
+/**
+ * R runs of one model shape packed side by side (src/train/pack.ts): one dispatch serves them all, the
+ * grid's z being the run. Run r's parameter-like tensors (parameters, gradients, AdamW moments) start
+ * r·P floats after run 0's, P being one run's flat parameter length; its activations follow run r-1's.
+ */
+export interface Runs {
+  R: number;
+  P: number;
+}
+
+/** One run alone: what every launcher does when no pack is asked for. */
+export const ONE_RUN: Runs = { R: 1, P: 0 };
+
+/** `dims` for checkSizes, with the pack's run count R beside them when there is more than one run. */
+export function withRuns(dims: Record<string, number>, R: number): Record<string, number> {
+  return R === 1 ? dims : { ...dims, R };
+}
+
+/**
+ * Two gradients a kernel writes, as one binding when they overlap: a pack's views of two tensors of one flat
+ * buffer each span every run, and WebGPU refuses two writable bindings whose ranges overlap. Then `first`
+ * grows to cover `second`, which starts `offset` floats into it (a kernel's SHARED variant); else null.
+ */
+export function sharedBinding(
+  kernel: string,
+  first: Tensor,
+  second: Tensor,
+): { binding: Tensor; offset: number } | null {
+  const overlap =
+    first.buffer === second.buffer &&
+    first.offset < second.offset + second.length * 4 &&
+    second.offset < first.offset + first.length * 4;
+  if (!overlap) return null;
+  if (second.offset < first.offset)
+    throw new Error(`${kernel}: "${second.label}" overlaps "${first.label}" and starts before it`);
+  const offset = (second.offset - first.offset) / 4;
+  const length = Math.max(first.length, offset + second.length);
+  return { binding: { ...first, length, label: `${first.label}+${second.label}` }, offset };
 }
 
 /** The bits of `x` as float32, for a float field of a dims uniform (WGSL reads it with bitcast<f32>). */

@@ -15,8 +15,13 @@
 // matmul stores fch and fch_gelu = gelu(fch), and the matmul making the hidden layer's gradient applies
 // gelu'(fch) itself, so d(fch_gelu) is never stored (it is not needed: dW of fcproj reads fch_gelu and
 // dresidual). The unfused path (gelu_forward, gelu_backward, the dacts entry dfch_gelu) stays selectable.
+//
+// A pack (`runs` > 1): R models of this shape side by side, trained in the same dispatches. Run r's flat
+// parameters (and gradients) start r·P floats after run 0's (P = nParamsFlat), each named tensor is a view
+// from run 0's copy across all R; activations hold the R runs' batches one after another. Kernels with
+// parameters get the pack's Runs; the others see one batch R times as big. The first `active` runs compute.
 import type { ModelShape } from '../config.ts';
-import type { Ops } from './ops.ts';
+import type { MatmulFlags, MatmulRuns, Ops, Runs } from './ops.ts';
 import { Rng } from '../util/rng.ts';
 
 export interface ParamSpec {
@@ -154,7 +159,8 @@ const ACT = (s: ModelShape, B: number) => {
 
 /**
  * The MLP's up-projection and its GELU, for `rows` rows of width C: fch = x·fcwᵀ + fcb and
- * fch_gelu = gelu(fch), in the matmul's epilogue when `fused` (the training step and the decoder both).
+ * fch_gelu = gelu(fch), in the matmul's epilogue when `fused` (the training step and the decoder both);
+ * `runs`: for each of a pack's runs, `rows` rows after the last's, fcw and fcb `runs.b` floats apart.
  */
 export function fcGelu<T>(
   ops: Ops<T>,
@@ -166,11 +172,13 @@ export function fcGelu<T>(
   fcb: T,
   rows: number,
   C: number,
+  runs?: MatmulRuns,
 ): void {
-  if (fused) ops.matmul(fch, x, fcw, fcb, rows, C, 4 * C, { transB: true, gelu_out: fchGelu });
+  if (fused)
+    ops.matmul(fch, x, fcw, fcb, rows, C, 4 * C, { transB: true, gelu_out: fchGelu, runs });
   else {
-    ops.matmul(fch, x, fcw, fcb, rows, C, 4 * C, { transB: true });
-    ops.gelu_forward(fchGelu, fch, rows * 4 * C);
+    ops.matmul(fch, x, fcw, fcb, rows, C, 4 * C, { transB: true, runs });
+    ops.gelu_forward(fchGelu, fch, (runs?.R ?? 1) * rows * 4 * C);
   }
 }
 
@@ -191,29 +199,40 @@ export class GPT<T> {
   readonly T: number;
   /** GELU in the matmul epilogues (ops.fuse_gelu when the model was built). */
   readonly fuseGelu: boolean;
+  /** Runs of the pack that forward and backward compute: the first `active` of `runs`. */
+  active: number;
+  /** The parameter and gradient views, whose run stride in a pack is P. */
+  private readonly perRun = new Set<T>();
 
-  /** `params`: share an existing flat parameter buffer (same layout), e.g. a trained model's, for evaluation. */
+  /**
+   * `params`: share an existing flat parameter buffer (same layout), e.g. a trained model's, for evaluation.
+   * `runs`: models side by side in one pack (B sequences each).
+   */
   constructor(
     readonly ops: Ops<T>,
     readonly shape: ModelShape,
     readonly B: number,
     params?: T,
+    readonly runs = 1,
   ) {
     const { specs, total, nDecay } = paramLayout(shape, ops.align);
     this.specs = specs;
     this.nParamsFlat = total;
     this.nDecay = nDecay;
-    this.paramsFlat = params ?? ops.alloc('params', total);
-    this.gradsFlat = ops.alloc('grads', total);
+    this.active = runs;
+    const span = (p: ParamSpec) => (runs - 1) * total + p.length;
+    this.paramsFlat = params ?? ops.alloc('params', runs * total);
+    this.gradsFlat = ops.alloc('grads', runs * total);
     for (const p of specs) {
-      this.params[p.name] = ops.view(this.paramsFlat, p.offset, p.length, p.name);
-      this.grads[p.name] = ops.view(this.gradsFlat, p.offset, p.length, `d${p.name}`);
+      this.params[p.name] = ops.view(this.paramsFlat, p.offset, span(p), p.name);
+      this.grads[p.name] = ops.view(this.gradsFlat, p.offset, span(p), `d${p.name}`);
+      this.perRun.add(this.params[p.name]!).add(this.grads[p.name]!);
     }
-    for (const [name, n] of ACT(shape, B)) this.acts[name] = ops.alloc(name, n);
+    for (const [name, n] of ACT(shape, runs * B)) this.acts[name] = ops.alloc(name, n);
     const { n_embd: C, vocab_size: V } = shape;
     this.T = shape.block_size;
     this.fuseGelu = ops.fuse_gelu;
-    const BT = B * this.T;
+    const BT = runs * B * this.T;
     const dacts: [string, number][] = [
       ['dlogits', BT * V],
       ['dlnf', BT * C],
@@ -222,7 +241,7 @@ export class GPT<T> {
       ['dln', BT * C],
       ['datty', BT * C],
       ['dqkv', BT * 3 * C],
-      ['attn_scratch', B * shape.n_head * this.T],
+      ['attn_scratch', runs * B * shape.n_head * this.T],
     ];
     if (!this.fuseGelu) dacts.push(['dfch_gelu', BT * 4 * C]);
     for (const [name, n] of dacts) this.dacts[name] = ops.alloc(name, n);
@@ -231,8 +250,8 @@ export class GPT<T> {
     this.dlosses = ops.alloc('dlosses', BT);
   }
 
-  /** GPT-2 initialisation from `seed`, as float32 values (identical on every backend). */
-  init(seed: number): Float32Array {
+  /** GPT-2 initialisation of run `run` from `seed`, as float32 values (identical on every backend). */
+  init(seed: number, run = 0): Float32Array {
     const rng = new Rng(seed);
     const flat = new Float32Array(this.nParamsFlat);
     const residualScale = 1 / Math.sqrt(2 * this.shape.n_layer);
@@ -244,30 +263,57 @@ export class GPT<T> {
         for (let i = 0; i < dst.length; i++) dst[i] = rng.normal() * std;
       } // biases stay 0
     }
-    this.ops.write(this.paramsFlat, flat);
+    this.ops.write(this.paramsFlat, flat, run * this.nParamsFlat);
     return flat;
   }
 
-  /** Upload one batch: inputs and next-token targets (0xFFFFFFFF = not counted), B·T each. */
-  setBatch(inputs: Uint32Array, targets: Uint32Array): void {
+  /** Upload one batch of run `run`: inputs and next-token targets (0xFFFFFFFF = not counted), B·T each. */
+  setBatch(inputs: Uint32Array, targets: Uint32Array, run = 0): void {
     const BT = this.B * this.T;
     if (inputs.length !== BT || targets.length !== BT)
       throw new Error(
         `batch must hold B·T = ${BT} tokens, got ${inputs.length} inputs and ${targets.length} targets`,
       );
-    this.ops.writeU32(this.tokens, inputs);
-    this.ops.writeU32(this.targets, targets);
+    if (!(Number.isInteger(run) && run >= 0 && run < this.runs))
+      throw new Error(`setBatch: run ${run} is not one of the pack's ${this.runs}`);
+    this.ops.writeU32(this.tokens, inputs, run * BT);
+    this.ops.writeU32(this.targets, targets, run * BT);
     let counted = 0;
     for (const t of targets) if (t !== 0xffffffff) counted++;
-    this.ops.write(this.dlosses, new Float32Array(BT).fill(counted ? 1 / counted : 0));
+    this.ops.write(this.dlosses, new Float32Array(BT).fill(counted ? 1 / counted : 0), run * BT);
+  }
+
+  /** The pack's Runs for kernels with parameters, or undefined for a model alone. */
+  private pack(): Runs | undefined {
+    return this.runs === 1 ? undefined : { R: this.active, P: this.nParamsFlat };
+  }
+
+  /** ops.matmul for every active run: a parameter's run stride is P, an activation's its own size. */
+  private matmul(
+    out: T,
+    a: T,
+    b: T,
+    bias: T | null,
+    M: number,
+    K: number,
+    N: number,
+    flags: MatmulFlags<T> = {},
+  ): void {
+    if (this.runs === 1) return this.ops.matmul(out, a, b, bias, M, K, N, flags);
+    const P = this.nParamsFlat;
+    const s = (t: T, size: number) => (this.perRun.has(t) ? P : size);
+    const runs = { R: this.active, a: s(a, M * K), b: s(b, K * N), out: s(out, M * N), bias: P };
+    this.ops.matmul(out, a, b, bias, M, K, N, { ...flags, runs });
   }
 
   /** Forward pass to per-position losses (acts.losses); the mean loss needs a readback. */
   forward(): void {
     const { ops, acts: a, params: p, B, T } = this;
     const { n_layer: L, n_embd: C, n_head: H, vocab_size: V } = this.shape;
-    const BT = B * T;
-    ops.encoder_forward(a.encoded!, this.tokens, p.wte!, p.wpe!, B, T, C);
+    const BT = B * T; // of each run
+    const R = this.active;
+    const pk = this.pack();
+    ops.encoder_forward(a.encoded!, this.tokens, p.wte!, p.wpe!, B, T, C, pk);
     let residual = a.encoded!;
     for (let l = 0; l < L; l++) {
       const h = (n: string) => a[`h${l}.${n}`]!;
@@ -281,11 +327,14 @@ export class GPT<T> {
         w('ln1b'),
         BT,
         C,
+        pk,
       );
-      ops.matmul(h('qkv'), h('ln1'), w('qkvw'), w('qkvb'), BT, C, 3 * C, { transB: true });
-      ops.attention_forward(h('atty'), h('att_lse'), h('qkv'), B, T, C, H);
-      ops.matmul(h('attproj'), h('atty'), w('attprojw'), w('attprojb'), BT, C, C, { transB: true });
-      ops.residual_forward(h('residual2'), residual, h('attproj'), BT * C);
+      this.matmul(h('qkv'), h('ln1'), w('qkvw'), w('qkvb'), BT, C, 3 * C, { transB: true });
+      ops.attention_forward(h('atty'), h('att_lse'), h('qkv'), R * B, T, C, H);
+      this.matmul(h('attproj'), h('atty'), w('attprojw'), w('attprojb'), BT, C, C, {
+        transB: true,
+      });
+      ops.residual_forward(h('residual2'), residual, h('attproj'), R * BT * C);
       ops.layernorm_forward(
         h('ln2'),
         h('ln2_mean'),
@@ -295,29 +344,33 @@ export class GPT<T> {
         w('ln2b'),
         BT,
         C,
+        pk,
       );
-      fcGelu(ops, this.fuseGelu, h('fch'), h('fch_gelu'), h('ln2'), w('fcw'), w('fcb'), BT, C);
-      ops.matmul(h('fcproj'), h('fch_gelu'), w('fcprojw'), w('fcprojb'), BT, 4 * C, C, {
+      const fc = pk && { R, a: BT * C, b: pk.P, out: BT * 4 * C, bias: pk.P };
+      fcGelu(ops, this.fuseGelu, h('fch'), h('fch_gelu'), h('ln2'), w('fcw'), w('fcb'), BT, C, fc);
+      this.matmul(h('fcproj'), h('fch_gelu'), w('fcprojw'), w('fcprojb'), BT, 4 * C, C, {
         transB: true,
       });
-      ops.residual_forward(h('residual3'), h('residual2'), h('fcproj'), BT * C);
+      ops.residual_forward(h('residual3'), h('residual2'), h('fcproj'), R * BT * C);
       residual = h('residual3');
     }
-    ops.layernorm_forward(a.lnf!, a.lnf_mean!, a.lnf_rstd!, residual, p.lnfw!, p.lnfb!, BT, C);
-    ops.matmul(a.logits!, a.lnf!, p.wte!, null, BT, C, V, { transB: true });
-    ops.crossentropy_forward(a.losses!, a.logits!, this.targets, BT, V);
+    ops.layernorm_forward(a.lnf!, a.lnf_mean!, a.lnf_rstd!, residual, p.lnfw!, p.lnfb!, BT, C, pk);
+    this.matmul(a.logits!, a.lnf!, p.wte!, null, BT, C, V, { transB: true });
+    ops.crossentropy_forward(a.losses!, a.logits!, this.targets, R * BT, V);
   }
 
   /** Backward pass: fills `grads` (zeroed here first) from the last forward. */
   backward(): void {
     const { ops, acts: a, params: p, grads: g, dacts: d, B, T } = this;
     const { n_layer: L, n_embd: C, n_head: H, vocab_size: V } = this.shape;
-    const BT = B * T;
+    const BT = B * T; // of each run
+    const R = this.active;
+    const pk = this.pack();
     ops.zero(this.gradsFlat);
     ops.zero(d.dresidual!);
-    ops.crossentropy_backward(d.dlogits!, a.logits!, this.targets, this.dlosses, BT, V);
-    ops.matmul(d.dlnf!, d.dlogits!, p.wte!, null, BT, V, C);
-    ops.matmul(g.wte!, d.dlogits!, a.lnf!, null, V, BT, C, { transA: true, accumulate: true });
+    ops.crossentropy_backward(d.dlogits!, a.logits!, this.targets, this.dlosses, R * BT, V);
+    this.matmul(d.dlnf!, d.dlogits!, p.wte!, null, BT, V, C);
+    this.matmul(g.wte!, d.dlogits!, a.lnf!, null, V, BT, C, { transA: true, accumulate: true });
     const residualL = L > 0 ? a[`h${L - 1}.residual3`]! : a.encoded!;
     ops.layernorm_backward(
       d.dresidual!,
@@ -330,6 +383,7 @@ export class GPT<T> {
       a.lnf_rstd!,
       BT,
       C,
+      pk,
     );
     for (let l = L - 1; l >= 0; l--) {
       const h = (n: string) => a[`h${l}.${n}`]!;
@@ -339,22 +393,24 @@ export class GPT<T> {
       // residual3 = residual2 + fcproj: d(fcproj) = d(residual3) = dresidual; d(residual2) gets it too.
       // dfch = gelu'(fch) ⊙ d(fch_gelu), d(fch_gelu) = dresidual·W_fcproj.
       if (this.fuseGelu)
-        ops.matmul(d.dfch!, d.dresidual!, w('fcprojw'), null, BT, C, 4 * C, { gelu_inp: h('fch') });
+        this.matmul(d.dfch!, d.dresidual!, w('fcprojw'), null, BT, C, 4 * C, {
+          gelu_inp: h('fch'),
+        });
       else {
-        ops.matmul(d.dfch_gelu!, d.dresidual!, w('fcprojw'), null, BT, C, 4 * C);
-        ops.gelu_backward(d.dfch!, h('fch'), d.dfch_gelu!, BT * 4 * C);
+        this.matmul(d.dfch_gelu!, d.dresidual!, w('fcprojw'), null, BT, C, 4 * C);
+        ops.gelu_backward(d.dfch!, h('fch'), d.dfch_gelu!, R * BT * 4 * C);
       }
-      ops.matmul(dw('fcprojw'), d.dresidual!, h('fch_gelu'), null, C, BT, 4 * C, {
+      this.matmul(dw('fcprojw'), d.dresidual!, h('fch_gelu'), null, C, BT, 4 * C, {
         transA: true,
         accumulate: true,
       });
-      ops.matmul_backward_bias(dw('fcprojb'), d.dresidual!, BT, C);
-      ops.matmul(d.dln!, d.dfch!, w('fcw'), null, BT, 4 * C, C);
-      ops.matmul(dw('fcw'), d.dfch!, h('ln2'), null, 4 * C, BT, C, {
+      ops.matmul_backward_bias(dw('fcprojb'), d.dresidual!, BT, C, pk);
+      this.matmul(d.dln!, d.dfch!, w('fcw'), null, BT, 4 * C, C);
+      this.matmul(dw('fcw'), d.dfch!, h('ln2'), null, 4 * C, BT, C, {
         transA: true,
         accumulate: true,
       });
-      ops.matmul_backward_bias(dw('fcb'), d.dfch!, BT, 4 * C);
+      ops.matmul_backward_bias(dw('fcb'), d.dfch!, BT, 4 * C, pk);
       ops.layernorm_backward(
         d.dresidual!,
         dw('ln2w'),
@@ -366,14 +422,15 @@ export class GPT<T> {
         h('ln2_rstd'),
         BT,
         C,
+        pk,
       );
       // residual2 = residual + attproj: dresidual now holds d(residual2) = d(attproj).
-      ops.matmul(d.datty!, d.dresidual!, w('attprojw'), null, BT, C, C);
-      ops.matmul(dw('attprojw'), d.dresidual!, h('atty'), null, C, BT, C, {
+      this.matmul(d.datty!, d.dresidual!, w('attprojw'), null, BT, C, C);
+      this.matmul(dw('attprojw'), d.dresidual!, h('atty'), null, C, BT, C, {
         transA: true,
         accumulate: true,
       });
-      ops.matmul_backward_bias(dw('attprojb'), d.dresidual!, BT, C);
+      ops.matmul_backward_bias(dw('attprojb'), d.dresidual!, BT, C, pk);
       ops.attention_backward(
         d.dqkv!,
         d.attn_scratch!,
@@ -381,17 +438,17 @@ export class GPT<T> {
         h('qkv'),
         h('atty'),
         h('att_lse'),
-        B,
+        R * B,
         T,
         C,
         H,
       );
-      ops.matmul(d.dln!, d.dqkv!, w('qkvw'), null, BT, 3 * C, C);
-      ops.matmul(dw('qkvw'), d.dqkv!, h('ln1'), null, 3 * C, BT, C, {
+      this.matmul(d.dln!, d.dqkv!, w('qkvw'), null, BT, 3 * C, C);
+      this.matmul(dw('qkvw'), d.dqkv!, h('ln1'), null, 3 * C, BT, C, {
         transA: true,
         accumulate: true,
       });
-      ops.matmul_backward_bias(dw('qkvb'), d.dqkv!, BT, 3 * C);
+      ops.matmul_backward_bias(dw('qkvb'), d.dqkv!, BT, 3 * C, pk);
       ops.layernorm_backward(
         d.dresidual!,
         dw('ln1w'),
@@ -403,8 +460,9 @@ export class GPT<T> {
         h('ln1_rstd'),
         BT,
         C,
+        pk,
       );
     }
-    ops.encoder_backward(g.wte!, g.wpe!, d.dresidual!, this.tokens, B, T, C, V);
+    ops.encoder_backward(g.wte!, g.wpe!, d.dresidual!, this.tokens, B, T, C, V, pk);
   }
 }

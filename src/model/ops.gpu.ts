@@ -13,7 +13,12 @@ import {
   crossentropy_forward,
 } from '../../kernels/crossentropy/crossentropy.ts';
 import { global_norm } from '../../kernels/global_norm/global_norm.ts';
-import { adamw_hyper, adamw_update, adamw_write_hyper } from '../../kernels/adamw/adamw.ts';
+import {
+  ADAMW_HYPER_BYTES,
+  adamw_hyper,
+  adamw_update,
+  adamw_write_hyper,
+} from '../../kernels/adamw/adamw.ts';
 import { encoder_decode } from '../../kernels/encoder/encoder.ts';
 import { attention_decode } from '../../kernels/attention_decode/attention_decode.ts';
 import { sample, sample_params, sample_write_params } from '../../kernels/sample/sample.ts';
@@ -39,15 +44,20 @@ export function gpuOps(gpu: Gpu): Ops<Tensor> {
       hyper = sampling = null;
     },
     view: (t, start, length, name) => gpu.view(t, start, length, name),
-    write: (t, data) => gpu.write(t, data),
-    writeU32: (t, data) =>
+    write: (t, data, start = 0) => gpu.write(t, data, start),
+    writeU32: (t, data, start = 0) => {
+      if (start + data.length > t.length)
+        throw new Error(
+          `writeU32 of ${data.length} values at ${start} overflows "${t.label}" (${t.length} floats)`,
+        );
       gpu.device.queue.writeBuffer(
         t.buffer,
-        t.offset,
+        t.offset + 4 * start,
         data.buffer,
         data.byteOffset,
         data.byteLength,
-      ),
+      );
+    },
     read: async (t) => Float64Array.from(await gpu.read(t)),
     readU32: (t) => gpu.readU32(t),
     zero: (t) => gpu.commandEncoder().clearBuffer(t.buffer, t.offset, t.length * 4),
@@ -64,13 +74,18 @@ export function gpuOps(gpu: Gpu): Ops<Tensor> {
     residual_forward: (...a) => residual_forward(gpu, ...a),
     crossentropy_forward: (...a) => crossentropy_forward(gpu, ...a),
     crossentropy_backward: (...a) => crossentropy_backward(gpu, ...a),
-    global_norm: (norm, scratch, grads, n, max_norm) =>
-      global_norm(gpu, norm, scratch, grads, n, max_norm),
-    adamw_update: (params, grads, m, v, norm, h: AdamwHyper, n, n_decay) => {
-      hyper ??= adamw_hyper(gpu);
+    global_norm: (norm, scratch, grads, n, max_norm, runs) =>
+      global_norm(gpu, norm, scratch, grads, n, max_norm, runs),
+    adamw_update: (params, grads, m, v, norm, h: AdamwHyper | AdamwHyper[], n, n_decay, runs) => {
+      const R = runs?.R ?? 1;
+      if (hyper && hyper.size < R * ADAMW_HYPER_BYTES) {
+        hyper.destroy(); // steps already submitted keep it until they finish
+        hyper = null;
+      }
+      hyper ??= adamw_hyper(gpu, R);
       // Written before this step's submit; one step per submit, so each step sees its own values.
       adamw_write_hyper(gpu, hyper, h);
-      adamw_update(gpu, params, grads, m, v, norm, hyper, n, n_decay);
+      adamw_update(gpu, params, grads, m, v, norm, hyper, n, n_decay, runs);
     },
     encoder_decode: (...a) => encoder_decode(gpu, ...a),
     attention_decode: (...a) => attention_decode(gpu, ...a),

@@ -2,10 +2,15 @@
 // (ops.gpu.ts) and the float64 CPU references (ops.cpu.ts); the same model code runs on either,
 // which is what makes the GPU-against-CPU test of every activation and gradient possible.
 // Argument order everywhere: outputs, inputs, then shape letters (llm.c).
+//
+// A pack (Runs, src/gpu/kernel.ts): R runs of one model shape side by side, one dispatch per kernel. Kernels
+// that hold parameters or per-run state take `runs`; the others see the R runs' batches as one bigger batch.
 import type { AdamwHyper } from '../../kernels/adamw/adamw.ts';
 import type { SampleParams } from '../../kernels/sample/sample.ts';
+import type { MatmulRuns } from '../../kernels/matmul/matmul.ts';
+import type { Runs } from '../gpu/kernel.ts';
 
-export type { AdamwHyper, SampleParams };
+export type { AdamwHyper, SampleParams, MatmulRuns, Runs };
 
 export interface MatmulFlags<T = unknown> {
   transA?: boolean;
@@ -15,6 +20,8 @@ export interface MatmulFlags<T = unknown> {
   gelu_out?: T;
   /** GELU backward epilogue: multiply the product (+ bias) by gelu'(gelu_inp) before storing it (not with accumulate). */
   gelu_inp?: T;
+  /** R products side by side (a pack), each operand its own stride. */
+  runs?: MatmulRuns;
 }
 
 export interface Ops<T> {
@@ -24,8 +31,9 @@ export interface Ops<T> {
   view(t: T, start: number, length: number, name: string): T;
   /** Float alignment of views (GPU binding offsets). */
   readonly align: number;
-  write(t: T, data: ArrayLike<number>): void;
-  writeU32(t: T, data: Uint32Array): void;
+  /** Write `data` into `t` from float `start` (default 0). */
+  write(t: T, data: ArrayLike<number>, start?: number): void;
+  writeU32(t: T, data: Uint32Array, start?: number): void;
   read(t: T): Promise<Float64Array>;
   readU32(t: T): Promise<Uint32Array>;
   zero(t: T): void;
@@ -48,8 +56,17 @@ export interface Ops<T> {
     flags?: MatmulFlags<T>,
   ): void;
   /** dbias (N) += the column sums of dy (M,N): a linear layer's bias gradient. */
-  matmul_backward_bias(dbias: T, dy: T, M: number, N: number): void;
-  encoder_forward(out: T, tokens: T, wte: T, wpe: T, B: number, T: number, C: number): void;
+  matmul_backward_bias(dbias: T, dy: T, M: number, N: number, runs?: Runs): void;
+  encoder_forward(
+    out: T,
+    tokens: T,
+    wte: T,
+    wpe: T,
+    B: number,
+    T: number,
+    C: number,
+    runs?: Runs,
+  ): void;
   encoder_backward(
     dwte: T,
     dwpe: T,
@@ -59,6 +76,7 @@ export interface Ops<T> {
     T: number,
     C: number,
     V: number,
+    runs?: Runs,
   ): void;
   layernorm_forward(
     out: T,
@@ -69,6 +87,7 @@ export interface Ops<T> {
     bias: T,
     N: number,
     C: number,
+    runs?: Runs,
   ): void;
   layernorm_backward(
     dinp: T,
@@ -81,6 +100,7 @@ export interface Ops<T> {
     rstd: T,
     N: number,
     C: number,
+    runs?: Runs,
   ): void;
   attention_forward(out: T, lse: T, qkv: T, B: number, T: number, C: number, H: number): void;
   attention_backward(
@@ -100,17 +120,19 @@ export interface Ops<T> {
   residual_forward(out: T, inp1: T, inp2: T, n: number): void;
   crossentropy_forward(losses: T, logits: T, targets: T, BT: number, V: number): void;
   crossentropy_backward(dlogits: T, logits: T, targets: T, dlosses: T, BT: number, V: number): void;
-  /** norm = [‖grads‖₂, min(1, max_norm/‖grads‖₂)] */
-  global_norm(norm: T, scratch: T, grads: T, n: number, max_norm: number): void;
+  /** norm = [‖grads‖₂, min(1, max_norm/‖grads‖₂)] (per run: norm[2r], norm[2r + 1]) */
+  global_norm(norm: T, scratch: T, grads: T, n: number, max_norm: number, runs?: Runs): void;
+  /** One step; a pack gives each run's values (hyper[r]). */
   adamw_update(
     params: T,
     grads: T,
     m: T,
     v: T,
     norm: T,
-    hyper: AdamwHyper,
+    hyper: AdamwHyper | AdamwHyper[],
     n: number,
     n_decay: number,
+    runs?: Runs,
   ): void;
 
   // ---- decoding (kernels/encoder encoder_decode, kernels/attention_decode, kernels/sample); seqs: see sample.ts

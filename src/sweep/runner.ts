@@ -6,10 +6,14 @@
 // - a run interrupted mid-training resumes from its last resume checkpoint (parameters, AdamW moments,
 //   stream position, curve so far) and reaches the same numbers as an uninterrupted run;
 // - pausing (the AbortSignal) saves a resume checkpoint and returns.
-import type { Gpu } from '../gpu/context.ts';
+// With `pack` > 1, runs of one model shape train side by side in packs (src/sweep/pack.ts, src/train/pack.ts),
+// each recorded as it ends with the same numbers as alone; their resume checkpoints are the same files.
+import type { Gpu, Tensor } from '../gpu/context.ts';
 import { evalTaskNames } from '../config.ts';
 import { Trainer, streamOptions, type TrainProgress, type TrainResult } from '../train/trainer.ts';
 import { documentStats } from '../data/stream.ts';
+import { PackTrainer } from '../train/pack.ts';
+import { packRuns } from './pack.ts';
 import { evaluateModel, type EvalProgress } from '../sample/evaluate.ts';
 import { expandRuns, type Experiment, type RunSpec } from './experiment.ts';
 import { RECORD_FORMAT, type RunRecord } from './record.ts';
@@ -55,6 +59,8 @@ export interface SweepOptions {
   prepare?: (run: RunSpec) => Promise<string | void>;
   /** Seconds between resume checkpoints of a training run (default 30). */
   checkpointSeconds?: number;
+  /** At most this many runs of one model shape train side by side (default 1: one at a time), or per run. */
+  pack?: number | ((c: RunSpec['config']) => number);
   /**
    * The time model of src/sweep/estimate.ts: a run's estimated seconds of training and sampling. With it
    * the ETA starts from the estimate and is rescaled by what the finished part took; without it, from
@@ -124,48 +130,160 @@ export async function runSweep(
     `${e.name}: ${runs.length} runs in this shard, ${runs.length - todo.length} already done, ${todo.length} to run`,
   );
   let ran = 0;
-  for (const [i, run] of todo.entries()) {
-    if (opts.signal?.aborted)
-      return { skipped: runs.length - todo.length, ran, remaining: todo.length - i, paused: true };
-    const cost = costOf(run);
+  const paused = () => ({
+    skipped: runs.length - todo.length,
+    ran,
+    remaining: todo.length - ran,
+    paused: true,
+  });
+  for (const group of packRuns(todo, opts.pack ?? 1)) {
+    if (opts.signal?.aborted) return paused();
     const t0 = performance.now();
-    const progress = (
-      phase: SweepProgress['phase'],
-      runFraction: number,
-      extra: Partial<SweepProgress>,
-    ) => {
-      const doneNow = doneCost + runFraction * cost;
-      const overall = totalCost ? doneNow / totalCost : 1;
-      const elapsed = spentSeconds + (performance.now() - t0) / 1000;
-      // Measured so far, rescaled; before that, the estimate itself (in seconds) or nothing (FLOPs).
-      const eta =
-        doneNow > 0 && elapsed > 1
-          ? ((totalCost - doneNow) * elapsed) / doneNow
-          : seconds
-            ? totalCost - doneNow
-            : null;
-      opts.onProgress?.({
-        run,
-        index: i,
-        total: todo.length,
-        phase,
-        runFraction,
-        overallFraction: overall,
-        etaSeconds: eta,
-        ...extra,
-      });
+    // Each run's fraction done, for the overall fraction and the ETA.
+    const fractions = new Map<RunSpec, number>();
+    const progress =
+      (run: RunSpec) =>
+      (phase: SweepProgress['phase'], runFraction: number, extra: Partial<SweepProgress>) => {
+        fractions.set(run, runFraction);
+        let doneNow = doneCost;
+        for (const [r, f] of fractions) doneNow += f * costOf(r);
+        const overall = totalCost ? doneNow / totalCost : 1;
+        const elapsed = spentSeconds + (performance.now() - t0) / 1000;
+        // Measured so far, rescaled; before that, the estimate itself (in seconds) or nothing (FLOPs).
+        const eta =
+          doneNow > 0 && elapsed > 1
+            ? ((totalCost - doneNow) * elapsed) / doneNow
+            : seconds
+              ? totalCost - doneNow
+              : null;
+        opts.onProgress?.({
+          run,
+          index: todo.indexOf(run),
+          total: todo.length,
+          phase,
+          runFraction,
+          overallFraction: overall,
+          etaSeconds: eta,
+          ...extra,
+        });
+      };
+    const done = async (run: RunSpec, record: RunRecord) => {
+      fractions.delete(run);
+      doneCost += costOf(run);
+      await store.append(record);
+      await store.deleteCheckpoint(run.id);
+      opts.onRecord?.(record);
+      ran++;
     };
-    const record = await runOne(gpu, e, run, trainShareOf(run), store, opts, progress, log);
-    spentSeconds += (performance.now() - t0) / 1000;
-    if (!record)
-      return { skipped: runs.length - todo.length, ran, remaining: todo.length - i, paused: true };
-    doneCost += cost;
-    await store.append(record);
-    await store.deleteCheckpoint(run.id);
-    opts.onRecord?.(record);
-    ran++;
+    if (group.length === 1) {
+      const run = group[0]!;
+      const record = await runOne(gpu, e, run, trainShareOf(run), store, opts, progress(run), log);
+      spentSeconds += (performance.now() - t0) / 1000;
+      if (!record) return paused();
+      await done(run, record);
+    } else {
+      const wasPaused = await runPack(
+        gpu,
+        e,
+        group,
+        trainShareOf,
+        store,
+        opts,
+        progress,
+        log,
+        done,
+      );
+      spentSeconds += (performance.now() - t0) / 1000;
+      if (wasPaused) return paused();
+    }
   }
   return { skipped: runs.length - todo.length, ran, remaining: 0, paused: false };
+}
+
+/**
+ * Train a pack of runs of one shape side by side (each resuming from its checkpoint if it has one), and
+ * evaluate and record each as it ends (`done`); true when paused.
+ */
+async function runPack(
+  gpu: Gpu,
+  e: Experiment,
+  group: RunSpec[],
+  trainShareOf: (run: RunSpec) => number,
+  store: SweepStore,
+  opts: SweepOptions,
+  progress: (
+    run: RunSpec,
+  ) => (phase: SweepProgress['phase'], f: number, extra: Partial<SweepProgress>) => void,
+  log: (m: string) => void,
+  done: (run: RunSpec, record: RunRecord) => Promise<void>,
+): Promise<boolean> {
+  // One shape: one kernel choice for the whole pack.
+  const kernelsSource = (await opts.prepare?.(group[0]!)) || 'default';
+  const kernels = { ...gpu.choices } as Record<string, number>;
+  const saved = await Promise.all(group.map((r) => store.loadCheckpoint(r.id)));
+  const pack = new PackTrainer(
+    gpu,
+    group.map((r) => r.config),
+    saved,
+    group.map((r) => r.id),
+  );
+  try {
+    for (const { index, message } of pack.unusable) {
+      log(
+        `${group[index]!.id}: its resume checkpoint is unusable (${message}); starting the run over`,
+      );
+      await store.deleteCheckpoint(group[index]!.id);
+      saved[index] = null;
+    }
+    const resumedAt = group.map((run, i) => {
+      if (!saved[i]) return undefined;
+      const { tokens } = pack.progressOf(i);
+      log(`${run.id}: resuming from its checkpoint at ${tokens} of ${run.config.tokens} tokens`);
+      return tokens;
+    });
+    log(
+      `${group.map((r) => r.id).join(', ')}: ${group.length} runs trained side by side (one pack)`,
+    );
+    const every = (opts.checkpointSeconds ?? 30) * 1000;
+    let last = performance.now();
+    const { paused } = await pack.run({
+      signal: opts.signal,
+      onProgress: (i, p) => {
+        const run = group[i]!;
+        progress(run)('train', trainShareOf(run) * (p.tokens / run.config.tokens), {
+          train: p,
+          resumedAt: resumedAt[i],
+        });
+      },
+      checkpoint: async () => {
+        const now = performance.now();
+        if (!opts.signal?.aborted && now - last < every) return;
+        last = now;
+        for (const i of pack.running())
+          await store.saveCheckpoint(group[i]!.id, await pack.snapshot(i));
+      },
+      onFinished: async (i, result) => {
+        const run = group[i]!;
+        const record = await finishRun(
+          gpu,
+          e,
+          run,
+          result,
+          pack.paramsOf(i),
+          () => pack.checkpoint(i, result),
+          trainShareOf(run),
+          store,
+          opts,
+          progress(run),
+          { choices: kernels, source: kernelsSource },
+        );
+        await done(run, record);
+      },
+    });
+    return paused;
+  } finally {
+    pack.dispose();
+  }
 }
 
 /** Train (resuming if a checkpoint exists) and evaluate one run; null when paused. trainShare: training's part of its cost. */
@@ -215,60 +333,87 @@ async function runOne(
       },
     );
     if (result.paused) return null; // the checkpoint hook saved the state
-    const t1 = performance.now();
-    const evaluation = result.diverged
-      ? null
-      : await evaluateModel(gpu, run.config, trainer.model.paramsFlat, e.sampling, (p) =>
-          progress('sample', trainShare + (1 - trainShare) * p.fraction, { sample: p }),
-        );
-    const sample_s = (performance.now() - t1) / 1000;
-    if (store.saveModel && !result.diverged) {
-      await store.saveModel(run.id, await trainer.checkpoint(result));
-    }
-    const empty = {
-      k: e.sampling.k,
-      value: e.sampling.k.map(() => NaN),
-      lo: e.sampling.k.map(() => NaN),
-      hi: e.sampling.k.map(() => NaN),
-    };
-    return {
-      format: RECORD_FORMAT,
-      id: run.id,
-      sweep: e.name,
-      config: run.config,
-      N: run.N,
-      N_nonemb: run.N_nonemb,
-      D: result.tokens,
-      C_train: 6 * run.N_nonemb * result.tokens,
-      C_train_exact: result.trainFlops,
-      curve: result.curve.map((p) => ({ tokens: p.tokens, loss: p.loss })),
-      evals: result.evals.map((p) => ({ tokens: p.tokens, loss: p.loss })),
-      eval_loss: result.finalEvalLoss,
-      data: documentStats(streamOptions(run.config), trainer.stream.documentsRead()),
-      diverged: !!result.diverged,
-      sampling: {
-        n: e.sampling.n,
-        temperature: e.sampling.temperature,
-        top_k: e.sampling.top_k,
-        top_p: e.sampling.top_p,
-        questions: evaluation?.questions.length ?? 0,
-        seed: e.sampling.seed,
-      },
-      questions: evaluation?.questions ?? [],
-      pass_at_k: evaluation?.pass_at_k ?? { sampling: empty, likelihood: empty },
-      device: adapterLine(gpu.adapter),
-      kernels,
-      kernels_source: kernelsSource,
-      timings: {
-        train_s: result.seconds,
-        sample_s,
-        tokens_per_s: result.tokens / result.seconds,
-        samples_per_s: evaluation?.samplesPerSec ?? 0,
-      },
-      code_version: opts.codeVersion ?? 'unknown',
-      finished_at: new Date().toISOString(),
-    };
+    return await finishRun(
+      gpu,
+      e,
+      run,
+      result,
+      trainer.model.paramsFlat,
+      () => trainer.checkpoint(result),
+      trainShare,
+      store,
+      opts,
+      progress,
+      { choices: kernels, source: kernelsSource },
+    );
   } finally {
     trainer.dispose();
   }
+}
+
+/** Sample a trained run (`params`: its flat parameters), keep its model, and make its record. */
+async function finishRun(
+  gpu: Gpu,
+  e: Experiment,
+  run: RunSpec,
+  result: TrainResult,
+  params: Tensor,
+  model: () => Promise<Uint8Array>,
+  trainShare: number,
+  store: SweepStore,
+  opts: SweepOptions,
+  progress: (phase: SweepProgress['phase'], f: number, extra: Partial<SweepProgress>) => void,
+  kernels: { choices: Record<string, number>; source: string },
+): Promise<RunRecord> {
+  const t1 = performance.now();
+  const evaluation = result.diverged
+    ? null
+    : await evaluateModel(gpu, run.config, params, e.sampling, (p) =>
+        progress('sample', trainShare + (1 - trainShare) * p.fraction, { sample: p }),
+      );
+  const sample_s = (performance.now() - t1) / 1000;
+  if (store.saveModel && !result.diverged) await store.saveModel(run.id, await model());
+  const empty = {
+    k: e.sampling.k,
+    value: e.sampling.k.map(() => NaN),
+    lo: e.sampling.k.map(() => NaN),
+    hi: e.sampling.k.map(() => NaN),
+  };
+  return {
+    format: RECORD_FORMAT,
+    id: run.id,
+    sweep: e.name,
+    config: run.config,
+    N: run.N,
+    N_nonemb: run.N_nonemb,
+    D: result.tokens,
+    C_train: 6 * run.N_nonemb * result.tokens,
+    C_train_exact: result.trainFlops,
+    curve: result.curve.map((p) => ({ tokens: p.tokens, loss: p.loss })),
+    evals: result.evals.map((p) => ({ tokens: p.tokens, loss: p.loss })),
+    eval_loss: result.finalEvalLoss,
+    data: documentStats(streamOptions(run.config), result.tokens),
+    diverged: !!result.diverged,
+    sampling: {
+      n: e.sampling.n,
+      temperature: e.sampling.temperature,
+      top_k: e.sampling.top_k,
+      top_p: e.sampling.top_p,
+      questions: evaluation?.questions.length ?? 0,
+      seed: e.sampling.seed,
+    },
+    questions: evaluation?.questions ?? [],
+    pass_at_k: evaluation?.pass_at_k ?? { sampling: empty, likelihood: empty },
+    device: adapterLine(gpu.adapter),
+    kernels: kernels.choices,
+    kernels_source: kernels.source,
+    timings: {
+      train_s: result.seconds,
+      sample_s,
+      tokens_per_s: result.tokens / result.seconds,
+      samples_per_s: evaluation?.samplesPerSec ?? 0,
+    },
+    code_version: opts.codeVersion ?? 'unknown',
+    finished_at: new Date().toISOString(),
+  };
 }

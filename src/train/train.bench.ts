@@ -1,11 +1,14 @@
 // Training throughput for `npx t2lab bench`: one full step (forward, backward, clip, AdamW) of a few
 // model sizes, as tokens/s and achieved GFLOP/s from the exact FLOP count; and, for the smallest
-// models, where a step's time goes: the GPU's own time against everything else.
+// models, where a step's time goes: the GPU's own time against everything else. And packs: R runs of one
+// size trained side by side (src/train/pack.ts), at 512 and 2,048 tokens a step and R = 1, 2, 4, 8; their
+// tokens/s counts all R runs (per run: divide by R).
 import type { BenchCase } from '../gpu/cases.ts';
 import { median, type Gpu } from '../gpu/context.ts';
 import { makeConfig, modelShape } from '../config.ts';
 import { trainingFlopsPerToken } from '../model/gpt.ts';
 import { Trainer } from './trainer.ts';
+import { PackTrainer } from './pack.ts';
 
 const SIZES = [
   { n_layer: 1, n_embd: 16, n_head: 2, block_size: 32, batch_size: 32 }, // smoke's smallest
@@ -19,22 +22,56 @@ const configOf = (s: (typeof SIZES)[number]) =>
 const shapeOf = (s: (typeof SIZES)[number]) =>
   `L=${s.n_layer} C=${s.n_embd} H=${s.n_head} B=${s.batch_size} T=${s.block_size}`;
 
-export const bench: BenchCase[] = SIZES.map((s) => {
-  const config = configOf(s);
-  const tokens = config.batch_size * config.block_size;
-  return {
-    kernel: 'train_step',
-    version: 'default',
-    shape: shapeOf(s),
-    flops: trainingFlopsPerToken(modelShape(config)) * tokens,
-    bytes: 0,
-    tokens,
-    setup(gpu) {
-      const trainer = new Trainer(gpu, config);
-      return { record: () => trainer.benchStep(), dispose: () => trainer.dispose() };
-    },
-  };
-});
+// Packs: two small sizes at 512 tokens a step, and issue 12's reference step at 2,048.
+const PACK_SIZES = [
+  { n_layer: 1, n_embd: 16, n_head: 2, block_size: 32, batch_size: 16 },
+  { n_layer: 2, n_embd: 64, n_head: 4, block_size: 32, batch_size: 16 },
+  SIZES[1]!,
+];
+const PACK_RUNS = [1, 2, 4, 8];
+
+const packBench: BenchCase[] = PACK_SIZES.flatMap((s) =>
+  PACK_RUNS.map((R): BenchCase => {
+    const config = configOf(s);
+    const tokens = R * config.batch_size * config.block_size;
+    return {
+      kernel: 'train_step',
+      version: `pack R=${R}`,
+      shape: `${shapeOf(s)}, ${R} run${R > 1 ? 's' : ''} side by side`,
+      flops: trainingFlopsPerToken(modelShape(config)) * tokens,
+      bytes: 0,
+      tokens,
+      setup(gpu) {
+        const seeds = Array.from({ length: R }, (_, i) => i + 1);
+        const pack = new PackTrainer(
+          gpu,
+          seeds.map((seed) => ({ ...config, seed })),
+        );
+        return { record: () => pack.benchStep(), dispose: () => pack.dispose() };
+      },
+    };
+  }),
+);
+
+export const bench: BenchCase[] = [
+  ...SIZES.map((s): BenchCase => {
+    const config = configOf(s);
+    const tokens = config.batch_size * config.block_size;
+    return {
+      kernel: 'train_step',
+      version: 'default',
+      shape: shapeOf(s),
+      flops: trainingFlopsPerToken(modelShape(config)) * tokens,
+      bytes: 0,
+      tokens,
+      setup(gpu) {
+        const trainer = new Trainer(gpu, config);
+        return { record: () => trainer.benchStep(), dispose: () => trainer.dispose() };
+      },
+    };
+  }),
+  ...packBench,
+];
 
 /**
  * One model's step time, split: the GPU's time against the host's (recording, submitting, waiting).
@@ -112,16 +149,31 @@ export interface StepProfile {
   rows: StepProfileRow[]; // slowest first
 }
 
+/** Runs in the packs the step profile also times, beside one run alone. */
+const PROFILE_PACK = 8;
+
 /**
  * The step profile (`npx t2lab bench --kernel train_step`): every dispatch of one training step timed by
- * timestamp queries in its own compute pass, summed per kernel version, for the models of `stepOverhead`.
- * Empty without timestamp queries.
+ * timestamp queries in its own compute pass, summed per kernel version, for the models of `stepOverhead`,
+ * alone and in a pack of PROFILE_PACK runs (where a packed step spends its time). Empty without timestamp
+ * queries.
  */
 export async function stepProfile(gpu: Gpu, reps = 5): Promise<StepProfile[]> {
   if (!gpu.hasTimestamps) return [];
   const out: StepProfile[] = [];
-  for (const s of SIZES.slice(0, 2)) {
-    const trainer = new Trainer(gpu, configOf(s));
+  const steppers = SIZES.slice(0, 2).flatMap((s) => [
+    { shape: shapeOf(s), make: () => new Trainer(gpu, configOf(s)) },
+    {
+      shape: `${shapeOf(s)}, ${PROFILE_PACK} runs side by side`,
+      make: () =>
+        new PackTrainer(
+          gpu,
+          Array.from({ length: PROFILE_PACK }, (_, i) => ({ ...configOf(s), seed: i + 1 })),
+        ),
+    },
+  ]);
+  for (const { shape, make } of steppers) {
+    const trainer = make();
     try {
       for (let i = 0; i < 2; i++) trainer.benchStep();
       const perKernel = new Map<string, { dispatches: number; ms: number[] }>();
@@ -143,7 +195,7 @@ export async function stepProfile(gpu: Gpu, reps = 5): Promise<StepProfile[]> {
       const rows = [...perKernel]
         .map(([kernel, k]) => ({ kernel, dispatches: k.dispatches, ms: median(k.ms) }))
         .sort((a, b) => b.ms - a.ms);
-      out.push({ shape: shapeOf(s), totalMs: rows.reduce((a, r) => a + r.ms, 0), rows });
+      out.push({ shape, totalMs: rows.reduce((a, r) => a + r.ms, 0), rows });
     } finally {
       trainer.dispose();
     }

@@ -8,6 +8,7 @@ import { difficultyOf, modelShape, parseMix, type Config, type ModelShape } from
 import type { Gpu, Tensor } from '../gpu/context.ts';
 import {
   GPT,
+  type ParamSpec,
   flattenParams,
   paramCount,
   trainingFlopsPerToken,
@@ -79,9 +80,9 @@ export class Trainer {
   stream: TrainStream;
   step = 0;
   tokens = 0;
-  private curve: TrainPoint[] = [];
-  private evals: TrainPoint[] = [];
-  private secondsBefore = 0;
+  curve: TrainPoint[] = [];
+  evals: TrainPoint[] = [];
+  secondsBefore = 0;
   private readonly m: Tensor;
   private readonly v: Tensor;
   private readonly norm: Tensor;
@@ -259,11 +260,7 @@ export class Trainer {
 
   /** The model as a t2lab checkpoint (safetensors bytes) after `result`: what `t2lab sample` loads. */
   async checkpoint(result: TrainResult): Promise<Uint8Array> {
-    return saveCheckpoint({
-      config: this.config,
-      params: await this.parameters(),
-      state: { step: result.steps, tokens: result.tokens, finalEvalLoss: result.finalEvalLoss },
-    });
+    return modelCheckpoint(this.model.specs, result, await this.gpu.read(this.model.paramsFlat));
   }
 
   /**
@@ -274,47 +271,20 @@ export class Trainer {
     const [params, m, v] = await Promise.all(
       [this.model.paramsFlat, this.m, this.v].map((t) => this.gpu.read(t)),
     );
-    const named = (flat: Float32Array) => unflattenParams(this.model.specs, flat);
-    return saveCheckpoint({
-      config: this.config,
-      params: named(params!),
-      optimizer: { m: named(m!), v: named(v!) },
-      state: {
-        step: this.step,
-        tokens: this.tokens,
-        finalEvalLoss: this.evals[this.evals.length - 1]?.loss ?? NaN,
-        resume: {
-          stream: this.stream.state(),
-          curve: this.curve,
-          evals: this.evals,
-          seconds: this.secondsBefore,
-        },
-      },
-    });
+    return resumeCheckpoint(this.model.specs, this, params!, m!, v!);
   }
 
   /** Continue from a snapshot() of a run with the same config (anything else is refused, saying why). */
   restore(bytes: Uint8Array, source = 'resume checkpoint'): void {
-    const ck = loadCheckpoint(bytes, source);
-    if (JSON.stringify(ck.config) !== JSON.stringify(this.config))
-      throw new CheckpointError(
-        `${source}: it was saved from another config; delete it to start the run over`,
-      );
-    const r = ck.state.resume;
-    if (!r || !ck.optimizer)
-      throw new CheckpointError(
-        `${source}: it holds no optimizer state (a final checkpoint, not a resume checkpoint)`,
-      );
-    const flat = (named: Record<string, { data: Float32Array }>) =>
-      flattenParams(this.model.specs, this.model.nParamsFlat, named);
-    this.stream = new TrainStream(streamOptions(this.config), r.stream);
-    this.gpu.write(this.model.paramsFlat, flat(ck.params));
-    this.gpu.write(this.m, flat(ck.optimizer.m));
-    this.gpu.write(this.v, flat(ck.optimizer.v));
-    this.step = ck.state.step;
-    this.tokens = ck.state.tokens;
-    this.curve = [...r.curve];
-    this.evals = [...r.evals];
+    const r = readResume(bytes, this.config, this.model.specs, this.model.nParamsFlat, source);
+    this.stream = r.stream;
+    this.gpu.write(this.model.paramsFlat, r.params);
+    this.gpu.write(this.m, r.m);
+    this.gpu.write(this.v, r.v);
+    this.step = r.step;
+    this.tokens = r.tokens;
+    this.curve = r.curve;
+    this.evals = r.evals;
     this.secondsBefore = r.seconds;
   }
 
@@ -324,8 +294,97 @@ export class Trainer {
   }
 }
 
+/** Where a run stands: what a resume checkpoint keeps beside its parameters and AdamW moments. */
+export interface RunState {
+  config: Config;
+  step: number;
+  tokens: number;
+  stream: TrainStream;
+  curve: TrainPoint[];
+  evals: TrainPoint[];
+  secondsBefore: number;
+}
+
+/** A resume checkpoint (safetensors bytes) of a run: its flat parameters, moments and state. */
+export function resumeCheckpoint(
+  specs: ParamSpec[],
+  run: RunState,
+  params: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+): Uint8Array {
+  const named = (flat: Float32Array) => unflattenParams(specs, flat);
+  return saveCheckpoint({
+    config: run.config,
+    params: named(params),
+    optimizer: { m: named(m), v: named(v) },
+    state: {
+      step: run.step,
+      tokens: run.tokens,
+      finalEvalLoss: run.evals[run.evals.length - 1]?.loss ?? NaN,
+      resume: {
+        stream: run.stream.state(),
+        curve: run.curve,
+        evals: run.evals,
+        seconds: run.secondsBefore,
+      },
+    },
+  });
+}
+
+/** A finished run's model as a t2lab checkpoint (what `t2lab sample` loads), from its flat parameters. */
+export function modelCheckpoint(
+  specs: ParamSpec[],
+  result: TrainResult,
+  params: Float32Array,
+): Uint8Array {
+  return saveCheckpoint({
+    config: result.config,
+    params: unflattenParams(specs, params),
+    state: { step: result.steps, tokens: result.tokens, finalEvalLoss: result.finalEvalLoss },
+  });
+}
+
+/** A resume checkpoint read back for a run of `config` (anything else is refused, saying why). */
+export function readResume(
+  bytes: Uint8Array,
+  config: Config,
+  specs: ParamSpec[],
+  nParamsFlat: number,
+  source: string,
+): Omit<RunState, 'config' | 'secondsBefore'> & {
+  params: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  seconds: number;
+} {
+  const ck = loadCheckpoint(bytes, source);
+  if (JSON.stringify(ck.config) !== JSON.stringify(config))
+    throw new CheckpointError(
+      `${source}: it was saved from another config; delete it to start the run over`,
+    );
+  const r = ck.state.resume;
+  if (!r || !ck.optimizer)
+    throw new CheckpointError(
+      `${source}: it holds no optimizer state (a final checkpoint, not a resume checkpoint)`,
+    );
+  const flat = (named: Record<string, { data: Float32Array }>) =>
+    flattenParams(specs, nParamsFlat, named);
+  return {
+    stream: new TrainStream(streamOptions(config), r.stream),
+    params: flat(ck.params),
+    m: flat(ck.optimizer.m),
+    v: flat(ck.optimizer.v),
+    step: ck.state.step,
+    tokens: ck.state.tokens,
+    curve: [...r.curve],
+    evals: [...r.evals],
+    seconds: r.seconds,
+  };
+}
+
 /** Fixed held-out batches: the mix's held-out text (never trained on), packed like the training stream. */
-function evalBatches(c: Config): { inputs: Uint32Array; targets: Uint32Array }[] {
+export function evalBatches(c: Config): { inputs: Uint32Array; targets: Uint32Array }[] {
   const { batch_size: B, block_size: T } = c;
   const ids = heldOutTokens(streamOptions(c), c.eval_batches * B * T + 1);
   const out = [];

@@ -27,7 +27,7 @@ describeGpu('encoder', (gpu) => {
       for (let k = 0; k < 2; k++) {
         const dwte = gpu.tensor('dwte', V * C),
           dwpe = gpu.tensor('dwpe', T * C);
-        encoder_backward(gpu, dwte, dwpe, dout, tokens, B, T, C, V, { version });
+        encoder_backward(gpu, dwte, dwpe, dout, tokens, B, T, C, V, undefined, { version });
         runs.push([await gpu.read(dwte), await gpu.read(dwpe)]);
       }
       expect(runs[1]).toEqual(runs[0]);

@@ -22,8 +22,8 @@ describeGpu('global_norm', (gpu) => {
       const partials = gpu.tensor('partials', global_norm_partials(n));
       const a = gpu.tensor('a', 2),
         b = gpu.tensor('b', 2);
-      global_norm(gpu, a, partials, g, n, 1.0, { version });
-      global_norm(gpu, b, partials, g, n, 1.0, { version });
+      global_norm(gpu, a, partials, g, n, 1.0, undefined, { version });
+      global_norm(gpu, b, partials, g, n, 1.0, undefined, { version });
       const [ra, rb] = [await gpu.readU32(a), await gpu.readU32(b)];
       expect(Array.from(rb)).toEqual(Array.from(ra));
     });

@@ -39,6 +39,7 @@ describeGpu('layernorm', (gpu) => {
           gpu.tensor('rstd', N, randArray(N, 5, 1, 2)),
           N,
           C,
+          undefined,
           { version },
         );
         runs.push([await gpu.read(g.dinp), await gpu.read(g.dweight), await gpu.read(g.dbias)]);

@@ -155,3 +155,102 @@ describe('GPT: shape and accounting', () => {
     expect(trainingFlopsPerToken(shape)).toBeGreaterThan(6 * paramCount(shape).nonEmbedding);
   });
 });
+
+// A pack (src/gpu/kernel.ts, Runs): R models of one shape in the same dispatches. Each run's losses and
+// gradients must be the very bits it computes alone, on awkward sizes (odd B·T, C not a multiple of 4),
+// with each run its own seed and batch, and with the top run left out (active < runs), as when it finishes.
+describeGpu('GPT packed: each run computes what it computes alone, bit for bit', (gpu) => {
+  const odd: ModelShape = {
+    vocab_size: VOCAB_SIZE,
+    n_layer: 2,
+    n_embd: 18,
+    n_head: 3,
+    block_size: 7,
+  };
+  const Bodd = 3;
+  const oddBatch = (seed: number) =>
+    new TrainStream({ seed, mix: { add: 1, chain: 1 } }).nextBatch(Bodd, odd.block_size);
+
+  async function alone(seed: number) {
+    const m = new GPT(gpuOps(gpu), odd, Bodd);
+    m.init(100 + seed);
+    const { inputs, targets } = oddBatch(seed);
+    m.setBatch(inputs, targets);
+    m.forward();
+    m.backward();
+    const out = { losses: await gpu.read(m.acts.losses!), grads: await gpu.read(m.gradsFlat) };
+    m.ops.dispose();
+    return out;
+  }
+
+  // The default versions, then v1 of the small kernels with parameters and of residual, then every other
+  // attention version (a pack uses whatever alone uses; the parameter-free kernels see one bigger batch).
+  const V1 = {
+    encoder_forward: 1,
+    encoder_backward: 1,
+    layernorm_forward: 1,
+    layernorm_backward: 1,
+    residual_forward: 1,
+  } as const;
+  const variants: [number, string, Partial<typeof gpu.choices>][] = [
+    [3, '', {}],
+    [2, '', {}],
+    [3, ', encoder, layernorm and residual v1', V1],
+    ...([1, 2, 4] as const).map((v): [number, string, Partial<typeof gpu.choices>] => [
+      3,
+      `, attention v${v}`,
+      { attention: v },
+    ]),
+  ];
+  for (const [active, what, choices] of variants)
+    it(`R=3 runs, ${active} active${what}: losses and every gradient equal each run alone`, async () => {
+      const saved = gpu.choices;
+      gpu.choices = { ...saved, ...choices };
+      try {
+        const ops = gpuOps(gpu);
+        const pack = new GPT(ops, odd, Bodd, undefined, 3);
+        for (let r = 0; r < 3; r++) {
+          pack.init(100 + r, r);
+          const { inputs, targets } = oddBatch(r);
+          pack.setBatch(inputs, targets, r);
+        }
+        pack.active = active;
+        pack.forward();
+        pack.backward();
+        const losses = await gpu.read(pack.acts.losses!);
+        const grads = await gpu.read(pack.gradsFlat);
+        const BT = Bodd * odd.block_size,
+          P = pack.nParamsFlat;
+        for (let r = 0; r < active; r++) {
+          const want = await alone(r);
+          expect(losses.subarray(r * BT, (r + 1) * BT), `run ${r} losses`).toEqual(want.losses);
+          expect(grads.subarray(r * P, (r + 1) * P), `run ${r} gradients`).toEqual(want.grads);
+        }
+        ops.dispose();
+      } finally {
+        gpu.choices = saved;
+      }
+    });
+
+  it('the CPU references run a pack too: each run as alone, to the last bit of float64', async () => {
+    const pack = new GPT(cpuOps(), odd, Bodd, undefined, 2);
+    const alone = [0, 1].map(() => new GPT(cpuOps(), odd, Bodd));
+    for (let r = 0; r < 2; r++) {
+      const { inputs, targets } = oddBatch(r);
+      pack.init(100 + r, r);
+      pack.setBatch(inputs, targets, r);
+      alone[r]!.init(100 + r);
+      alone[r]!.setBatch(inputs, targets);
+      alone[r]!.forward();
+      alone[r]!.backward();
+    }
+    pack.forward();
+    pack.backward();
+    const P = pack.nParamsFlat,
+      BT = Bodd * odd.block_size;
+    for (let r = 0; r < 2; r++) {
+      expect(pack.acts.losses!.subarray(r * BT, (r + 1) * BT)).toEqual(alone[r]!.acts.losses);
+      expect(pack.gradsFlat.subarray(r * P, (r + 1) * P)).toEqual(alone[r]!.gradsFlat);
+    }
+  });
+});

@@ -1,7 +1,35 @@
 // A finished run's record as the sweep runner leaves it, for tests of what reads records back (the
-// settings check, dry runs); only the fields those read are meaningful.
+// settings check, dry runs); only the fields those read are meaningful. And a store in memory.
 import type { Experiment, RunSpec } from '../../src/sweep/experiment.ts';
 import { RECORD_FORMAT, type RunRecord } from '../../src/sweep/record.ts';
+import type { SweepStore } from '../../src/sweep/runner.ts';
+
+/** A sweep store in memory: records as their JSON would read back, checkpoints and models by run id. */
+export class MemoryStore implements SweepStore {
+  list: RunRecord[] = [];
+  checkpoints = new Map<string, Uint8Array>();
+  models = new Map<string, Uint8Array>();
+  saves = 0;
+  async records() {
+    return [...this.list];
+  }
+  async append(r: RunRecord) {
+    this.list.push(JSON.parse(JSON.stringify(r)));
+  }
+  async loadCheckpoint(id: string) {
+    return this.checkpoints.get(id) ?? null;
+  }
+  async saveCheckpoint(id: string, b: Uint8Array) {
+    this.saves++;
+    this.checkpoints.set(id, b);
+  }
+  async deleteCheckpoint(id: string) {
+    this.checkpoints.delete(id);
+  }
+  async saveModel(id: string, b: Uint8Array) {
+    this.models.set(id, b);
+  }
+}
 
 /** The record a finished run of `e` leaves (only what the settings check and the store read). */
 export function recordOf(e: Experiment, r: RunSpec): RunRecord {

@@ -1,37 +1,11 @@
 // The sweep runner end to end on the GPU, with an in-memory store: every run trained, sampled and
 // recorded; a second call skips finished runs; a pause mid-run resumes to the same record.
 import { expect, it } from 'vitest';
-import { runSweep, type SweepStore } from '../../src/sweep/runner.ts';
+import { runSweep } from '../../src/sweep/runner.ts';
 import { validateExperiment } from '../../src/sweep/experiment.ts';
-import type { RunRecord } from '../../src/sweep/record.ts';
 import { loadCheckpoint } from '../../src/checkpoint/checkpoint.ts';
 import { describeGpu } from '../helpers.ts';
-
-class MemoryStore implements SweepStore {
-  list: RunRecord[] = [];
-  checkpoints = new Map<string, Uint8Array>();
-  models = new Map<string, Uint8Array>();
-  saves = 0;
-  async records() {
-    return [...this.list];
-  }
-  async append(r: RunRecord) {
-    this.list.push(JSON.parse(JSON.stringify(r)));
-  }
-  async loadCheckpoint(id: string) {
-    return this.checkpoints.get(id) ?? null;
-  }
-  async saveCheckpoint(id: string, b: Uint8Array) {
-    this.saves++;
-    this.checkpoints.set(id, b);
-  }
-  async deleteCheckpoint(id: string) {
-    this.checkpoints.delete(id);
-  }
-  async saveModel(id: string, b: Uint8Array) {
-    this.models.set(id, b);
-  }
-}
+import { MemoryStore } from './fixture.ts';
 
 const experiment = validateExperiment({
   name: 'tiny',

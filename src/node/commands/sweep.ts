@@ -33,6 +33,7 @@ import {
 } from '../../sweep/driver.ts';
 import { estimateSweep } from '../../sweep/estimate.ts';
 import { checkRunLimits } from '../../sweep/limits.ts';
+import { packCapacity } from '../../sweep/pack.ts';
 import { adapterLine } from '../../gpu/adapter.ts';
 import { describeKernelChoice } from '../../sweep/kernel-choice.ts';
 import type { Gpu } from '../../gpu/context.ts';
@@ -62,6 +63,11 @@ SIGTERM pauses: the current run saves a resume checkpoint, then the command exit
     dry_run: {
       type: 'boolean',
       help: 'list the runs and estimate their time on this adapter from measured step times, then stop',
+    },
+    pack: {
+      type: 'string',
+      arg: 'N',
+      help: 'train at most N runs of one model shape side by side, same numbers as alone (default 8, fewer where the adapter holds fewer; 1: one at a time)',
     },
     no_report: { type: 'boolean', help: 'skip the fit and the HTML report at the end' },
     kernels: {
@@ -184,6 +190,9 @@ export async function sweepCommand(args: string[]): Promise<number> {
   const dir = str(values.out) ?? join('out', exp.name);
   const runs = shardRuns(expandRuns(exp), shard);
   const overrides = kernelsOption(str(values.kernels));
+  const packFlag = str(values.pack);
+  if (packFlag !== undefined && !/^[1-9]\d*$/.test(packFlag))
+    throw new UsageError(`--pack must be a whole number >= 1 (got "${packFlag}")`);
   if (values.dry_run) return dryRun(exp, runs, shard, values.adapter, overrides, dir);
 
   // Every check before the first step: the folder, its lock, then the device and each size's buffers.
@@ -206,6 +215,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
       shard,
       adapter: values.adapter,
       overrides,
+      pack: packFlag ? Number(packFlag) : undefined,
       signal: signals.signal,
       line,
     });
@@ -381,6 +391,8 @@ async function runSweep(
     shard: { index: number; count: number };
     adapter: string | boolean | undefined;
     overrides: Record<string, number>;
+    /** --pack: at most this many runs of one shape side by side (default: as many as fit, up to 8). */
+    pack: number | undefined;
     signal: AbortSignal;
     line: ProgressLine;
   },
@@ -439,6 +451,8 @@ async function runSweep(
       {
         shard: o.shard,
         signal: o.signal,
+        // At most --pack (default 8) runs a pack, and no more than the adapter's buffers hold.
+        pack: (c) => packCapacity(c, g.limits, o.pack),
         codeVersion: codeVersion(),
         estimate: (run) => byId.get(run.id) ?? null,
         onLog: (m) => say(m),
