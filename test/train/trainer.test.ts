@@ -197,8 +197,12 @@ describe('schedule and config', () => {
     );
     expect(() => makeConfig({ n_layr: 2 })).toThrow(/unknown config key "n_layr"/);
     expect(() => makeConfig({ lr: 'fast' })).toThrow(/"lr" must be a number/);
-    expect(() => makeConfig({ n_layer: 0 })).toThrow(/n_layer.*>= 1/);
-    expect(() => makeConfig({ block_size: 4096 })).toThrow(/block_size 4096 exceeds/);
+    expect(() => makeConfig({ n_layer: 0 })).toThrow(
+      /"n_layer" must be an integer in \[1, 64\], got 0/,
+    );
+    expect(() => makeConfig({ block_size: 4096 })).toThrow(
+      /"block_size" 4,096 is above the bound 1,024/,
+    );
     expect(() => makeConfig({ n_embd: 512, n_head: 2 })).toThrow(/head size/);
     expect(() => parseMix('add:1,nope:2')).toThrow(ConfigError);
     expect(makeConfig({ tokens: '1_000_000' }).tokens).toBe(1_000_000);
