@@ -418,6 +418,10 @@ export function fitAll(points: FitPoint[], opts: FitOptions = {}): FitReport {
 
 export type Law = 'chinchilla' | 't2_loss' | 't2_accuracy';
 
+/** 52%, 5.2%, 3.1e+4%: a law can miss by any factor, and the label must stay short. */
+export const percentError = (x: number) =>
+  x >= 100 ? `${fmt(100 * x)}%` : `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
+
 /**
  * Each check a law failed, with the laws it condemns (the same checks and words as the report's
  * "Do not trust" list, src/report/charts.ts fitWarnings). A law named here must not give a headline
@@ -426,7 +430,7 @@ export type Law = 'chinchilla' | 't2_loss' | 't2_accuracy';
 export function trustWarnings(fit: FitReport | null): { laws: Law[]; message: string }[] {
   if (!fit) return [];
   const out: { laws: Law[]; message: string }[] = [];
-  const pc = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
+  const pc = percentError;
   const h = fit.held_out;
   if (h) {
     if (h.loss_err > 0.1)
