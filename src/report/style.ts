@@ -5,6 +5,7 @@
 // are labelled at 1, 2 and 5 × 10ⁿ only; and the few callbacks Chart.js needs (chartRuntime), applied
 // where a chart is drawn so the configs themselves stay JSON.
 import type { ChartConfiguration, ChartDataset } from 'chart.js';
+import type { ModelShape } from '../config.ts';
 
 export interface ChartSpec {
   /** Canvas id, unique in the page. */
@@ -52,22 +53,19 @@ export function shade(hex: string, j: number, n: number): string {
   return `#${[v >> 16, (v >> 8) & 255, v & 255].map((c) => mix(c).toString(16).padStart(2, '0')).join('')}`;
 }
 
-export interface ModelShape {
-  n_layer: number;
-  n_embd: number;
-  n_head: number;
-}
+/** The part of a model's shape that names it. */
+type Named = Pick<ModelShape, 'n_layer' | 'n_embd' | 'n_head'>;
 
-export const modelOf = (c: ModelShape): string => `L${c.n_layer}-C${c.n_embd}-H${c.n_head}`;
+export const modelOf = (c: Named): string => `L${c.n_layer}-C${c.n_embd}-H${c.n_head}`;
 
 /** What a run is, for colouring: its id, model shape and token budget (a RunSpec or a RunRecord's config). */
 export interface RunLike {
   id: string;
-  config: ModelShape & { tokens: number; seed?: number };
+  config: Named & { tokens: number; seed?: number };
 }
 
 /** Hue per model (ordered by size, params ~ L·C²), as in every view. */
-export function modelColours(configs: ModelShape[]): Map<string, string> {
+export function modelColours(configs: Named[]): Map<string, string> {
   const models = [...new Map(configs.map((c) => [modelOf(c), c])).values()].sort(
     (a, b) => a.n_layer * a.n_embd ** 2 - b.n_layer * b.n_embd ** 2,
   );
