@@ -137,12 +137,14 @@ describeGpu('Trainer', (gpu) => {
       await gpu.sync();
       rss.push(process.memoryUsage().rss);
     }
-    // Runs 1-3 warm caches (pipelines, allocator pools); a leak of >= 20 MiB a run would add >= 60 MiB over runs 4-6.
+    // Runs 1-3 warm caches (pipelines, allocator pools); a leak of >= 20 MiB a run would add >= 60 MiB over
+    // runs 4-6. Without one the allocator still drifts 5-21 MiB over them (four clean-clone CI runs: 12-21),
+    // so the bound sits between the two: 40 MiB, two runs' worth of leaked buffers.
     const growth = (rss[5]! - rss[2]!) / 2 ** 20;
     console.log(
       `RSS after each of 6 consecutive runs (MiB): ${rss.map((x) => (x / 2 ** 20).toFixed(0)).join(', ')}`,
     );
-    expect(growth).toBeLessThan(20);
+    expect(growth).toBeLessThan(40);
   });
 
   it('a checkpoint round-trips, and damaged copies are refused with clear messages', async () => {
