@@ -138,7 +138,7 @@ describeGpu('Trainer', (gpu) => {
       rss.push(process.memoryUsage().rss);
     }
     // Runs 1-3 warm caches (pipelines, allocator pools); a leak of >= 20 MiB a run would add >= 60 MiB over
-    // runs 4-6. Without one the allocator still drifts 5-21 MiB over them (four clean-clone CI runs: 12-21),
+    // runs 4-6. Without one the allocator still drifts over them (3, 13, 16 and 22 MiB in four full runs),
     // so the bound sits between the two: 40 MiB, two runs' worth of leaked buffers.
     const growth = (rss[5]! - rss[2]!) / 2 ** 20;
     console.log(
