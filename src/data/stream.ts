@@ -107,9 +107,7 @@ export class TrainStream {
   /** Example `index` of the stream (pure: does not advance it). */
   exampleAt(index: number): StreamExample {
     const rng = new Rng(hash32(this.seed, index));
-    const u = rng.next() * this.cumulative[this.cumulative.length - 1]!;
-    let k = 0;
-    while (k < this.names.length - 1 && u >= this.cumulative[k]!) k++;
+    const k = drawFromMix(rng, this.cumulative);
     const { prompt, answer } = trainingExample(this.tasks[k]!, rng, this.difficulties[k]);
     return { task: this.names[k]!, prompt, answer };
   }
@@ -197,6 +195,14 @@ export class TrainStream {
   }
 }
 
+/** Index of the task an example comes from: one uniform draw against the mix's cumulative weights. */
+function drawFromMix(rng: Rng, cumulative: readonly number[]): number {
+  const u = rng.next() * cumulative[cumulative.length - 1]!;
+  let k = 0;
+  while (k < cumulative.length - 1 && u >= cumulative[k]!) k++;
+  return k;
+}
+
 /**
  * The held-out text of a mix: `n` tokens of evaluation-side examples (never in the training stream),
  * drawn in the mix's proportions and packed like the training stream ("prompt answer <eos> ..."). The
@@ -212,10 +218,7 @@ export function heldOutTokens(options: TrainStreamOptions, n: number): Uint32Arr
   let filled = 0;
   for (let i = 0; filled < n; i++) {
     const rng = new Rng(hash32(0x686c646f /* 'hldo' */, options.seed, i));
-    const u = rng.next() * total;
-    let k = 0;
-    while (k < names.length - 1 && u >= cumulative[k]!) k++;
-    const name = names[k]!;
+    const name = names[drawFromMix(rng, cumulative)]!;
     const ex = heldOutExample(tasks[name]!, rng, options.difficulty?.[name]);
     const ids = [...encode(ex.prompt), ...encode(ex.answer), EOS];
     out.set(ids.slice(0, n - filled), filled);
