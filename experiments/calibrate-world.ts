@@ -5,6 +5,10 @@
 // 2.5e11), on the world grid's corpus, batch and sampling. A size whose best rate is at the scan's edge
 // gets the scan widened, not its edge value. `npx t2lab sweep experiments/calibrate-world.ts`, then
 // `npx t2lab calibrate out/calibrate-world/results.jsonl`.
+//
+// The rule that turns the scan into the grid's rates, fixed before the scan ran: per scanned size, the rate
+// with the lowest held-out loss averaged over the two budgets; between scanned widths, log(lr) linear in
+// log(n_embd); beyond them, the nearest scanned size's rate.
 import type { Experiment } from '../src/sweep/experiment.ts';
 import world from './world.ts';
 

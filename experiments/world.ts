@@ -8,7 +8,9 @@
 //   (with facts at 60%, and at this mix, the PyTorch twin put the loss optimum at L2C24, D/N ≈ 79 at 1e11:
 //   docs/results/world-feasibility/).
 // - Two losses apart: the held-out corpus loss (text never trained on) places the loss optimum; p_i and
-//   pass@k come from the downstream questions, answer tokens only, each with its chance baseline.
+//   pass@k come from the downstream questions, answer tokens only, each with its chance baseline. The
+//   held-out loss reads 64 batches (32,768 tokens, as the twin's feasibility runs did), the same text for
+//   every run: the gaps that place the optimum are ~0.02 nats, and 4,096 tokens would add noise of that size.
 // - Enough steps: 512 tokens a step (8 × 64), so the largest size of every level gets hundreds of steps (with
 //   2,048 the largest sizes got tens and pushed the optimum to the smallest sizes: research/toy-regime.md).
 // - Learning rates: the PyTorch twin's rule lr = clip(0.02·√(16/C), 0.005, 0.03), until the scan of
@@ -43,8 +45,8 @@ export default {
     block_size: 64,
     batch_size: 8,
     warmup_frac: 0.05,
-    eval_interval: 500,
-    eval_batches: 8,
+    eval_interval: 1000,
+    eval_batches: 64,
     log_interval: 100,
   },
   models: [

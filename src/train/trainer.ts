@@ -383,10 +383,20 @@ export function readResume(
   };
 }
 
+/**
+ * The held-out text's seed, the same for every run whatever its own seed: every size and every seed of a
+ * sweep is measured on one text, so the differences that place the loss optimum, and the seed noise beside
+ * them, are the models' and not the draw of the text's (a fixed validation set).
+ */
+export const HELD_OUT_SEED = 0;
+
 /** Fixed held-out batches: the mix's held-out text (never trained on), packed like the training stream. */
 export function evalBatches(c: Config): { inputs: Uint32Array; targets: Uint32Array }[] {
   const { batch_size: B, block_size: T } = c;
-  const ids = heldOutTokens(streamOptions(c), c.eval_batches * B * T + 1);
+  const ids = heldOutTokens(
+    { ...streamOptions(c), seed: HELD_OUT_SEED },
+    c.eval_batches * B * T + 1,
+  );
   const out = [];
   for (let b = 0; b < c.eval_batches; b++) {
     const s = b * B * T;

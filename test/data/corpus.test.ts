@@ -5,6 +5,8 @@ import { WORLD, bio, cpy, drawPerson, getWorld, hop, rev, sum } from '../../src/
 import { evalQuestions, isEvalPrompt, trainingExample, type Task } from '../../src/data/tasks.ts';
 import { TrainStream, documentStats, heldOutTokens } from '../../src/data/stream.ts';
 import { decode } from '../../src/data/tokenizer.ts';
+import { makeConfig } from '../../src/config.ts';
+import { evalBatches } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
 
 const draw = (task: Task, seed: number, n: number, difficulty?: number | [number, number]) => {
@@ -152,6 +154,19 @@ describe('corpus: held out', () => {
       for (const ex of Array.from({ length: 200 }, (_, i) => trainingExample(task, new Rng(i))))
         expect(isEvalPrompt(task, ex.prompt)).toBe(false);
     }
+  });
+
+  it("every run of a mix is measured on one held-out text, whatever its seed; another mix's differs", () => {
+    const config = makeConfig({ tasks: 'bio:2,hop:1,sum:3,cpy:2,rev:2', batch_size: 4, block_size: 32 });
+    const one = evalBatches({ ...config, seed: 1 });
+    const two = evalBatches({ ...config, seed: 2 });
+    expect(one.length).toBe(config.eval_batches);
+    expect(two).toEqual(one);
+    // ...while the training streams of the two seeds differ, and another mix gives another text.
+    expect(new TrainStream({ seed: 1, mix }).exampleAt(0)).not.toEqual(
+      new TrainStream({ seed: 2, mix }).exampleAt(0),
+    );
+    expect(evalBatches({ ...config, tasks: 'cpy:1' })[0]!.inputs).not.toEqual(one[0]!.inputs);
   });
 });
 
