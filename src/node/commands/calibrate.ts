@@ -10,9 +10,10 @@ export const CALIBRATE_SPEC: CommandSpec = {
   name: 'calibrate',
   synopsis: 'FILE.jsonl',
   summary: `Prints the calibration table of a sweep (\`npx t2lab sweep experiments/calibrate.ts\` first): for each
-size and scanned setting, D/N, difficulty, learning rate, held-out loss and pass@1 (from p_i and from the
-samples), then per size and difficulty the learning rate with the lowest held-out loss. experiments/t2.ts
-takes its learning rates and difficulty from this table.`,
+size, budget and scanned setting, D/N, learning rate, held-out loss and pass@1 (from p_i and from the
+samples), then per size the learning rate with the lowest held-out loss averaged over the budgets, each
+budget's own best beside it, and a flag where the pick is at the scan's edge (widen the scan, do not take
+it). experiments/t2.ts and world.ts take their learning rates from such tables.`,
   options: {
     json: { type: 'boolean', help: 'print the table as JSON' },
   },
