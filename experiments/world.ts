@@ -20,8 +20,9 @@
 // - Levels: four, 1e11 to 1e12 (T² predicts the shift grows with C_train: reach as high as the machine
 //   allows; at ≤ 1e11 the twin learned no skill but recall, docs/results/world-feasibility/). A level holds
 //   the sizes with D/N between 1 and 5,000.
-// - Seeds: two at the sizes where the optima are expected (widths 12-32 at two layers, from the twin's loss
-//   optimum at L2C24 for 1e11 and T2.md's N* ∝ C^0.5), one elsewhere.
+// - Seeds: two at the sizes where the optima are expected (widths 12-32 at two layers and L3C32, L4C32: from
+//   the twin's loss optimum at L2C24 for 1e11 and T2.md's N* ∝ C^0.5, N* ≈ 46k at 1e12, between L3C32 and
+//   L4C32), one elsewhere.
 // - Held out of every fit: four heavily overtrained runs (L2C8 and L2C12 at D/N 2,000 and 4,000).
 // - C_inf = 2·N_max (the largest model gets k = 1); `t2lab fit` also reports C_inf/4 and C_inf/16.
 import type { Experiment } from '../src/sweep/experiment.ts';
@@ -58,8 +59,8 @@ export default {
     size(2, 24, [2]),
     size(2, 28, [2]),
     size(2, 32, [2]),
-    size(3, 32),
-    size(4, 32),
+    size(3, 32, [2]),
+    size(4, 32, [2]),
     size(4, 40),
     size(4, 48),
     size(4, 64),

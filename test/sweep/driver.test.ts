@@ -11,7 +11,12 @@ import {
   type DriverStore,
   type SweepManifest,
 } from '../../src/sweep/driver.ts';
-import { runSeconds } from '../../src/sweep/estimate.ts';
+import {
+  estimateSweep,
+  packSeconds,
+  packStepSeconds,
+  runSeconds,
+} from '../../src/sweep/estimate.ts';
 import type { RunRecord } from '../../src/sweep/record.ts';
 import { recordOf } from './fixture.ts';
 import { SweepSession, dbChoiceStore } from '../../src/worker/session.ts';
@@ -123,6 +128,32 @@ describe('the sweep driver', () => {
     expect(got.train_s).toBeCloseTo(steps * 0.01 + evals * 0.05, 12);
     expect(got.sample_s).toBeCloseTo((0.2 * (4 * 4)) / 16, 12);
   });
+
+  it('a pack: one step of the runs left per step of the longest, each leaving at its own end', () => {
+    const runs = expandRuns(before);
+    const t = {
+      step_s: 0.01,
+      pack_step_s: 0.02,
+      pack_runs: 3,
+      first_step_s: 1,
+      eval_s: 0,
+      sample_s: 0.2,
+      sample_seqs: 16,
+      measured_at: '',
+    };
+    // Between one run (0.01) and three (0.02): two runs cost 0.015 a step; more than measured, in line.
+    expect(packStepSeconds(t, 1)).toBe(0.01);
+    expect(packStepSeconds(t, 2)).toBeCloseTo(0.015, 15);
+    expect(packStepSeconds(t, 4)).toBeCloseTo(0.025, 15);
+    expect(packStepSeconds({ ...t, pack_step_s: undefined }, 3)).toBeCloseTo(0.03, 15); // not timed: alone, 3×
+    const withSteps = (steps: number) => ({
+      ...runs[0]!,
+      config: { ...runs[0]!.config, tokens: steps * 8 * 32, eval_interval: 1e9 },
+    });
+    // 100, 60 and 20 steps: 20 steps of three runs, 40 of two, 40 of one.
+    const got = packSeconds([withSteps(20), withSteps(100), withSteps(60)], t);
+    expect(got).toBeCloseTo(20 * 0.02 + 40 * 0.015 + 40 * 0.01, 12);
+  });
 });
 
 describeGpu('the worker host of the driver', (gpu) => {
@@ -152,6 +183,19 @@ describeGpu('the worker host of the driver', (gpu) => {
     const again = await session.estimate(exp);
     expect(again.measuredNow).toEqual([]);
     expect(again.total_s).toBe(est.total_s);
+    // Packed (the CLI's sweeps): the size is timed again, alone and two side by side, and both runs of the
+    // pack share its time by their steps.
+    const two = { ...exp, budgets: { tokens_per_param: [1, 2] } };
+    const runs = expandRuns(validateExperiment(two));
+    const packed = await estimateSweep(gpu, validateExperiment(two), runs, {
+      store: dbChoiceStore(db),
+      measure: true,
+      pack: 2,
+    });
+    expect(packed.measuredNow).toEqual(['L1-C16-H2']);
+    expect(packed.runs.map((r) => r.pack)).toEqual([2, 2]);
+    const [short, long] = packed.runs;
+    expect(long!.train_s / short!.train_s).toBeCloseTo(2, 1);
     // The browser refuses a changed preset as the CLI does, and says so in the sweep's state.
     const states: string[] = [];
     const changed = { ...exp, base: { ...exp.base, lr: 3e-3 } };

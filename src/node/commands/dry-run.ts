@@ -14,6 +14,7 @@ import {
 } from '../../sweep/driver.ts';
 import { estimateSweep, type SweepEstimate } from '../../sweep/estimate.ts';
 import { checkRunLimits } from '../../sweep/limits.ts';
+import { packCapacity } from '../../sweep/pack.ts';
 import type { Gpu } from '../../gpu/context.ts';
 import { checkOutput, readInput } from '../atomic.ts';
 
@@ -30,8 +31,9 @@ export const fmtTime = (s: number | null) =>
 
 /** The estimate in words: total, set-up, and which sizes were timed, read from the store or scaled. */
 export function formatEstimate(est: SweepEstimate): string {
+  const packs = est.runs.filter((r) => r.pack > 1).length;
   const lines = [
-    `estimate: ${fmtTime(est.total_s)} on this adapter (${fmtTime(est.setup_s)} of it compiling and setting up each model size), from step times measured ${est.measuredNow.length ? `now for ${est.measuredNow.join(', ')}` : 'earlier (kept with the kernel choice)'}`,
+    `estimate: ${fmtTime(est.total_s)} on this adapter${packs ? ` (${packs} of ${est.runs.length} runs in packs, side by side)` : ''} (${fmtTime(est.setup_s)} of it compiling and setting up each model size), from step times measured ${est.measuredNow.length ? `now for ${est.measuredNow.join(', ')}` : 'earlier (kept with the kernel choice)'}`,
   ];
   if (est.unmeasured.length)
     lines.push(
@@ -51,6 +53,8 @@ export async function dryRun(
   adapter: string | boolean | undefined,
   overrides: Record<string, number>,
   dir: string,
+  /** --pack: at most this many runs side by side (default as the sweep: as many as fit, up to 8). */
+  pack?: number,
 ): Promise<number> {
   // A --out the sweep would refuse (a file, a device, /proc) is refused here too; nothing is created.
   if (existsSync(dir) && !statSync(dir).isDirectory())
@@ -106,6 +110,7 @@ export async function dryRun(
     est = await estimateSweep(g, exp, todo, {
       store,
       measure: true,
+      pack: (c) => packCapacity(c, g.limits, pack),
       onLog: (m) => console.error(m),
       prepare: async (run) =>
         void (await chooseKernels(g, run.config, { store, overrides }, exp.kernels)),
@@ -123,7 +128,7 @@ export async function dryRun(
     const time = done.has(r.id)
       ? '  done'
       : t && Number.isFinite(t.train_s)
-        ? `  ~${fmtTime(t.train_s + t.sample_s).padStart(6)} (train ${fmtTime(t.train_s)}, sample ${fmtTime(t.sample_s)})`
+        ? `  ~${fmtTime(t.train_s + t.sample_s).padStart(6)} (train ${fmtTime(t.train_s)}${t.pack > 1 ? ` as its share of a pack of ${t.pack}` : ''}, sample ${fmtTime(t.sample_s)})`
         : '';
     console.log(
       `  ${r.id.padEnd(32)} N=${r.N_nonemb.toLocaleString().padStart(9)} D=${r.config.tokens.toLocaleString().padStart(11)} D/N=${(r.config.tokens / r.N_nonemb).toFixed(1)}${time}`,

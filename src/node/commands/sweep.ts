@@ -193,7 +193,8 @@ export async function sweepCommand(args: string[]): Promise<number> {
   const packFlag = str(values.pack);
   if (packFlag !== undefined && !/^[1-9]\d*$/.test(packFlag))
     throw new UsageError(`--pack must be a whole number >= 1 (got "${packFlag}")`);
-  if (values.dry_run) return dryRun(exp, runs, shard, values.adapter, overrides, dir);
+  const pack = packFlag ? Number(packFlag) : undefined;
+  if (values.dry_run) return dryRun(exp, runs, shard, values.adapter, overrides, dir, pack);
 
   // Every check before the first step: the folder, its lock, then the device and each size's buffers.
   checkOutput(dir, {
@@ -412,6 +413,7 @@ async function runSweep(
     const est = await estimateSweep(g, exp, todo, {
       store: choiceStore,
       measure: false,
+      pack: (c) => packCapacity(c, g.limits, o.pack),
       prepare: async (run) =>
         void (await chooseKernels(
           g,
