@@ -31,6 +31,8 @@ import {
 } from '../sweep/driver.ts';
 import { estimateSweep, type SweepEstimate } from '../sweep/estimate.ts';
 import { checkRunLimits } from '../sweep/limits.ts';
+import { packCapacity } from '../sweep/pack.ts';
+import type { Config } from '../config.ts';
 import type { RunRecord } from '../sweep/record.ts';
 import { sweepStore, type LabDb } from './db.ts';
 
@@ -195,9 +197,12 @@ export class SweepSession {
           type: 'log',
           message: `${run.model}: kernels ${describeKernelChoice(choice, gpu)}`,
         });
+      // Runs of one shape train side by side, as many as the adapter's buffers hold (up to 8), as in the CLI.
+      const pack = (c: Config) => packCapacity(c, gpu.limits);
       const est = await estimateSweep(gpu, exp, runs, {
         store: kernels,
         measure: false,
+        pack,
         prepare: async (run) =>
           void (await chooseKernels(gpu, run.config, { store: kernels }, exp.kernels)),
       });
@@ -214,6 +219,7 @@ export class SweepSession {
         {
           signal: controller.signal,
           checkpointSeconds: opts.checkpointSeconds ?? 10,
+          pack,
           codeVersion: opts.codeVersion,
           estimate: (run) => byId.get(run.id) ?? null,
           onProgress: (progress) => {
@@ -257,6 +263,7 @@ export class SweepSession {
     return estimateSweep(gpu, exp, runs, {
       store: kernels,
       measure: true,
+      pack: (c) => packCapacity(c, gpu.limits),
       prepare: async (run) =>
         void (await chooseKernels(gpu, run.config, { store: kernels }, exp.kernels)),
     });

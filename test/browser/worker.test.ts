@@ -326,17 +326,22 @@ describeGpu('sweep session in the worker', () => {
       () => {},
     );
     let paused: Promise<void> | null = null;
+    const logs: string[] = [];
+    // The two runs share a shape, so they train side by side (as the CLI packs them); the shorter (6 steps)
+    // ends and is recorded while the longer (11) goes on, and the pause comes at the longer one's step 8.
     const first = await session.start(tiny, { checkpointSeconds: 60 }, (e) => {
+      if (e.type === 'log') logs.push(e.message);
       if (
         e.type === 'progress' &&
         e.progress.index === 1 &&
         e.progress.train &&
-        e.progress.train.step >= 4 &&
+        e.progress.train.step >= 8 &&
         !paused
       )
         paused = session.pause();
     });
     await paused;
+    expect(logs.join('\n')).toMatch(/D\/N=0\.8\/s1, .*D\/N=0\.4\/s1: 2 runs trained side by side/);
     expect(first).toMatchObject({ ran: 1, paused: true });
     expect(await session.active()).toMatchObject({ state: 'paused' });
     expect(await db.listBlobs('resume', 'tiny-app')).toHaveLength(1); // the pause saved one, though 60 s had not passed
