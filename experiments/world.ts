@@ -13,8 +13,10 @@
 //   every run: the gaps that place the optimum are ~0.02 nats, and 4,096 tokens would add noise of that size.
 // - Enough steps: 512 tokens a step (8 × 64), so the largest size of every level gets hundreds of steps (with
 //   2,048 the largest sizes got tens and pushed the optimum to the smallest sizes: research/toy-regime.md).
-// - Learning rates: the PyTorch twin's rule lr = clip(0.02·√(16/C), 0.005, 0.03), until the scan of
-//   experiments/calibrate-world.ts (two budgets) replaces it.
+// - Learning rates: from the committed scan (experiments/calibrate-world.ts at 1e11 and 2.5e11,
+//   docs/results/calibrate-world/table.txt) by the rule fixed before it ran: per scanned size the rate with
+//   the lowest held-out loss averaged over both budgets (L2C12 0.024, L2C24 0.012, L4C40 0.012, none at the
+//   scan's edge 0.006-0.048), log(lr) linear in log(n_embd) between them, the nearest beyond.
 // - Sizes: 13 over 2.06 decades of non-embedding N (1.8k-200k), spaced ≤ 1.54× where the optima are
 //   expected (L2, widths 12-32, and L3C32), then deeper.
 // - Levels: four, 1e11 to 1e12 (T² predicts the shift grows with C_train: reach as high as the machine
@@ -27,7 +29,22 @@
 // - C_inf = 2·N_max (the largest model gets k = 1); `t2lab fit` also reports C_inf/4 and C_inf/16.
 import type { Experiment } from '../src/sweep/experiment.ts';
 
-const lr = (C: number) => Math.min(0.03, Math.max(0.005, 0.02 * Math.sqrt(16 / C)));
+/** The scan's pick per scanned width (docs/results/calibrate-world/table.txt). */
+const SCANNED: [n_embd: number, lr: number][] = [
+  [12, 0.024],
+  [24, 0.012],
+  [40, 0.012],
+];
+const lr = (C: number) => {
+  if (C <= SCANNED[0]![0]) return SCANNED[0]![1];
+  for (let i = 1; i < SCANNED.length; i++) {
+    const [c0, l0] = SCANNED[i - 1]!;
+    const [c1, l1] = SCANNED[i]!;
+    if (C <= c1)
+      return Math.exp(Math.log(l0) + (Math.log(l1 / l0) * Math.log(C / c0)) / Math.log(c1 / c0));
+  }
+  return SCANNED[SCANNED.length - 1]![1];
+};
 const size = (n_layer: number, n_embd: number, seeds?: number[]) => ({
   n_layer,
   n_embd,

@@ -59,4 +59,11 @@ describe('experiments/world.ts', () => {
     }
     expect(e.budgets).toEqual({ flops: [1e11, 2.5e11] });
   });
+
+  it("takes each size's rate from the committed scan: the scanned widths' picks, log-linear between", () => {
+    const rate = (C: number) => world.models.find((m) => m.n_embd === C)!.lr;
+    expect([8, 12, 24, 32, 40, 64].map(rate)).toEqual([0.024, 0.024, 0.012, 0.012, 0.012, 0.012]);
+    expect(rate(16)).toBeCloseTo(0.018, 12); // 0.024 · (12/16): between 12 and 24 the rate halves as C doubles
+    expect(rate(20)).toBeCloseTo(0.0144, 12);
+  });
 });
