@@ -43,13 +43,13 @@ describeGpu('commands on the device', () => {
 
   it('train past the adapter limits is refused in config words before any tuning', async () => {
     const c = capture();
-    const t0 = performance.now();
     expect(await main(['train', '--n_layer=64', '--n_embd=4096', '--n_head=32'])).toBe(2);
     expect(c.err()).toMatch(
       /this run does not fit this adapter:\n {2}n_layer 64 × n_embd 4096 makes N = [\d,]+ parameters: .*lower n_layer or n_embd/,
     );
     expect(c.err()).not.toMatch(/tensor "/);
-    expect(performance.now() - t0).toBeLessThan(30_000); // the device opens; nothing is tuned
+    // The device opens (the limits are the adapter's); no kernel is chosen or tuned, no model built.
+    expect(c.out()).not.toMatch(/^(kernels|model):/m);
   });
 
   it('a model whose weights overflow float32 logits is refused in words, not with a NaN inside pass@k', async () => {

@@ -34,9 +34,8 @@ describe('outputs are checked before any work', () => {
 
   it('train --out DIR (a folder) is refused at once, naming a file to use instead', async () => {
     const c = capture();
-    const t0 = performance.now();
     expect(await main(['train', '--out', dir, ...tiny])).toBe(2);
-    expect(performance.now() - t0).toBeLessThan(2000); // refused before a device or a step
+    expect(c.out()).toBe(''); // refused before a device opened (no adapter line) or a step ran
     expect(c.err()).toMatch(/--out .* is a folder; give a file name, e\.g\. .*model\.safetensors/);
   });
 
