@@ -7,6 +7,7 @@ import { fitAll, formatFitReport, trustWarnings, type FitOptions } from '../../f
 import { DataError, pointsFromCsv, pointsFromRecords, type FitPoint } from '../../fit/points.ts';
 import type { RunRecord } from '../../sweep/record.ts';
 import { formatIsoflop, isoflopAnalysis } from '../../fit/isoflop.ts';
+import { formatTaskTable, taskTable } from '../../fit/tasks.ts';
 
 /** Percentile intervals settle long before this; more would only spend minutes. */
 export const MAX_BOOTSTRAP = 100_000;
@@ -219,13 +220,14 @@ export async function fitCommand(args: string[]): Promise<number> {
   const isoflop = records
     ? isoflopAnalysis(records, { C_inf: report.optimum?.C_inf ?? a.cInf, C_inf_list: a.cInfList })
     : null;
-  const full = isoflop ? { ...report, isoflop } : report;
+  const tasks = records ? taskTable(records) : null;
+  const full = { ...report, ...(isoflop ? { isoflop } : {}), ...(tasks ? { tasks } : {}) };
   if (a.json) console.log(JSON.stringify(full, null, 2));
   else {
     // The same checks as the report's list; a law named here gets no row in the optimum table.
     const warnings = trustWarnings(report).map((w) => w.message);
     console.log(
-      `${isoflop ? `${formatIsoflop(isoflop)}\n\n` : ''}${formatFitReport(report)}${warnings.length ? `\n\nDo not trust:\n${warnings.map((w) => `  - ${w}`).join('\n')}` : ''}`,
+      `${isoflop ? `${formatIsoflop(isoflop)}\n\n` : ''}${tasks ? `${formatTaskTable(tasks)}\n\n` : ''}${formatFitReport(report)}${warnings.length ? `\n\nDo not trust:\n${warnings.map((w) => `  - ${w}`).join('\n')}` : ''}`,
     );
   }
   if (a.out) writeFileAtomic(a.out, JSON.stringify(full, null, 2) + '\n');

@@ -1,0 +1,86 @@
+// The per-task table (src/fit/tasks.ts): each task's mean pass@1 per level and size, seeds averaged, chance
+// beside it; null for a one-task grid.
+import { describe, expect, it } from 'vitest';
+import { formatTaskTable, taskTable } from '../../src/fit/tasks.ts';
+import { makeConfig } from '../../src/config.ts';
+import { recordOf } from '../sweep/fixture.ts';
+import world from '../../experiments/world.ts';
+import type { RunRecord } from '../../src/sweep/record.ts';
+
+const q = (task: string, p: number, c: number, chance?: number) => ({
+  task,
+  prompt: `${task}?`,
+  answer: 'a',
+  n: 4,
+  c,
+  p,
+  ...(chance === undefined ? {} : { chance }),
+});
+
+function run(id: string, N: number, questions: ReturnType<typeof q>[]): RunRecord {
+  const r = recordOf(world, { id, config: makeConfig({}), N, N_nonemb: N } as Parameters<
+    typeof recordOf
+  >[1]);
+  return { ...r, questions: questions as RunRecord['questions'] };
+}
+
+describe('taskTable', () => {
+  const records = [
+    // Two seeds of one size: sum's pass@1 is the mean of the seeds' means, (0.5 + 0.3)/2.
+    run('L2-C24-H4/C=1.0e+12/s1', 14496, [
+      q('sum', 0.6, 2, 0.01),
+      q('sum', 0.4, 2, 0.01),
+      q('hop', 0, 0, 0.001),
+    ]),
+    run('L2-C24-H4/C=1.0e+12/s2', 14496, [
+      q('sum', 0.3, 1, 0.01),
+      q('sum', 0.3, 1, 0.01),
+      q('hop', 0, 0, 0.001),
+    ]),
+    run('L2-C16-H2/C=1.0e+12/s1', 6592, [
+      q('sum', 0.02, 0, 0.01),
+      q('sum', 0, 0, 0.01),
+      q('hop', 0, 0, 0.001),
+    ]),
+    run('L2-C16-H2/C=1.0e+11/s1', 6592, [
+      q('sum', 0, 0, 0.01),
+      q('sum', 0, 0, 0.01),
+      q('hop', 0, 0),
+    ]),
+    run('L2-C8-H2/D/N=2000/s1', 1760, [
+      q('sum', 0.1, 1, 0.01),
+      q('sum', 0.1, 0, 0.01),
+      q('hop', 0, 0, 0.001),
+    ]),
+  ];
+
+  it('groups by level (low to high, then runs on no level), sizes small to large, seeds averaged', () => {
+    const t = taskTable(records)!;
+    expect(t.tasks).toEqual(['hop', 'sum']);
+    expect(t.groups.map((g) => g.label)).toEqual([
+      'C_train 1.0e+11',
+      'C_train 1.0e+12',
+      'D/N=2000',
+    ]);
+    const [small, big] = t.groups[1]!.rows;
+    expect(small!.N).toBe(6592);
+    expect(big).toMatchObject({ N: 14496, seeds: 2 });
+    expect(big!.cells.sum!.pass1).toBeCloseTo(0.4, 12);
+    expect(big!.cells.sum!.pass1_sampled).toBeCloseTo((0.5 + 0.25) / 2, 12);
+    expect(big!.cells.sum!.chance).toBeCloseTo(0.01, 12);
+    // A question without its chance leaves the cell's chance unknown, not 0.
+    expect(t.groups[0]!.rows[0]!.cells.hop!.chance).toBeNull();
+    const text = formatTaskTable(t);
+    expect(text).toMatch(
+      /C_train 1\.0e\+12\n.*hop +sum\n +6,592 +1 +0 \(0\.1%\) +1\.0% \(1\.0%\)\n +14,496 +2 +0 \(0\.1%\) +40% \(1\.0%\)/,
+    );
+  });
+
+  it('is null for questions of one task', () => {
+    expect(
+      taskTable(
+        records.map((r) => ({ ...r, questions: r.questions.filter((x) => x.task === 'sum') })),
+      ),
+    ).toBeNull();
+  });
+});
