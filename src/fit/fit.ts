@@ -42,9 +42,11 @@ export interface FitOptions {
   /**
    * Held-out validation: fit on runs with D/N <= this, predict the rest. Default: the paper's way, near
    * the loss optimum (nearOptimumCut: NEAR_OPTIMUM_FACTOR × the largest measured loss-optimal D/N of the
-   * isoFLOP levels); 100 when no level brackets its loss minimum.
+   * isoFLOP levels); `fallbackHeldOutRatio` when no level brackets its loss minimum.
    */
   heldOutRatio?: number;
+  /** The cut when the paper's cannot be made: the experiment's stated `holdout_ratio` where known, else 100. */
+  fallbackHeldOutRatio?: number;
   /** C_train levels of the optimum table (default: factor-2 steps over the data's 6ND range). */
   cTrain?: number[];
   /** Labels for the report: which N the points carry ('nonemb' or 'total') and which pass@k table ('likelihood' or 'sampling'). */
@@ -228,8 +230,11 @@ function heldOut(
   skipped: Record<string, string>,
 ): HeldOutReport | null {
   // The paper's split when the grid allows it: fitted near the measured loss optimum (nearOptimumCut).
-  // When that leaves nothing to hold out, or too few runs to fit Chinchilla, the default D/N <= 100.
+  // When that leaves nothing to hold out, or too few runs to fit Chinchilla, the fallback (the
+  // experiment's stated cut, else D/N <= 100).
   const near = opts.heldOutRatio === undefined ? nearOptimumCut(points) : null;
+  const fallback = opts.fallbackHeldOutRatio ?? 100;
+  const fallbackWords = `${opts.fallbackHeldOutRatio === undefined ? 'the default' : "the experiment's stated"} D/N <= ${fmt(fallback)}`;
   const split = (ratio: number) => ({
     ratio,
     train: points.filter((p) => p.D / p.N <= ratio),
@@ -238,7 +243,7 @@ function heldOut(
   const fitSide = (train: FitPoint[]) =>
     tryFit('held_out', skipped, () => fitChinchilla(train, { starts: opts.starts, bootstrap: 0 }));
   let basis = opts.heldOutRatio !== undefined ? 'as given' : '';
-  let cut = split(opts.heldOutRatio ?? 100);
+  let cut = split(opts.heldOutRatio ?? fallback);
   let chin: ChinchillaFit | null = null;
   if (near) {
     const nearCut = split(near.ratio);
@@ -248,12 +253,12 @@ function heldOut(
       const why = nearCut.test.length
         ? `its fit side (${nearCut.train.length} runs) cannot fit Chinchilla`
         : 'no run lies beyond it';
-      basis = `not near the loss optimum: the paper's cut, D/N <= ${fmt(near.ratio)} (${near.basis.split(':')[0]}), holds nothing out or fits nothing (${why}), so the default D/N <= 100`;
+      basis = `not near the loss optimum: the paper's cut, D/N <= ${fmt(near.ratio)} (${near.basis.split(':')[0]}), holds nothing out or fits nothing (${why}), so ${fallbackWords}`;
       delete skipped.held_out;
     }
   } else if (opts.heldOutRatio === undefined)
     basis =
-      'not near the loss optimum: no isoFLOP level brackets its loss minimum, so the default D/N <= 100';
+      `not near the loss optimum: no isoFLOP level brackets its loss minimum, so ${fallbackWords}`;
   const { ratio, train, test } = cut;
   if (test.length === 0) {
     skipped.held_out = `no run has D/N > ${ratio} to hold out`;

@@ -144,7 +144,7 @@ export interface T2Api {
    */
   fit(
     sweep: string,
-    opts?: { heldOutRatio?: number; bootstrap?: number },
+    opts?: { heldOutRatio?: number; fallbackHeldOutRatio?: number; bootstrap?: number },
   ): Promise<{ fit: FitReport | null; skipped: string[] }>;
   exportResults(sweep: string, format: 'jsonl' | 'csv'): Promise<string>;
   /** Import a results JSONL written by the CLI; bad lines are reported by number, the rest imported. */
@@ -343,12 +343,18 @@ export function createApi(navigatorGpu: GPU | undefined, opts: ApiOptions = {}):
       if (!r) throw new Error(`no run "${id}" in sweep "${sweep}"`);
       return r.questions;
     },
-    async fit(sweep, { heldOutRatio, bootstrap } = {}) {
+    async fit(sweep, { heldOutRatio, fallbackHeldOutRatio, bootstrap } = {}) {
       const { points, skipped } = pointsFromRecords(await (await db).records(sweep), {
         n: 'nonemb',
       });
       const fit = points.length
-        ? fitAll(points, { heldOutRatio, bootstrap, nKind: 'nonemb', passMethod: 'likelihood' })
+        ? fitAll(points, {
+            heldOutRatio,
+            fallbackHeldOutRatio,
+            bootstrap,
+            nKind: 'nonemb',
+            passMethod: 'likelihood',
+          })
         : null;
       return { fit, skipped };
     },

@@ -153,6 +153,10 @@ describe('fitAll with less data', () => {
     expect(h.basis).toMatch(
       /^not near the loss optimum: the paper's cut, D\/N <= [\d.]+ .* cannot fit Chinchilla\), so the default D\/N <= 100$/,
     );
+    // The experiment's stated cut replaces 100 where it is known (CLI, report and app alike).
+    const stated = fitAll(points, { ...FAST, bootstrap: 0, fallbackHeldOutRatio: 200 }).held_out!;
+    expect(stated.ratio).toBe(200);
+    expect(stated.basis).toMatch(/, so the experiment's stated D\/N <= 200$/);
   });
 
   it('only N, D, loss: Chinchilla alone, and the T² fits say why they were skipped', () => {

@@ -12,7 +12,7 @@ export interface CommittedAnalysis {
   source: string;
   sha256: string;
   /** What was fitted and how (the same options Explore uses for a file it fits itself). */
-  options: { bootstrap: number; heldOutRatio: number | null; seed: number };
+  options: { bootstrap: number; fallbackHeldOutRatio: number | null; seed: number };
   records: RunRecord[];
   fit: FitReport | null;
   /** Direct per-level optima at the default C_inf (2·largest N), with their bootstrap intervals. */

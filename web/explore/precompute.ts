@@ -10,7 +10,7 @@ import { fitAll } from '../../src/fit/fit.ts';
 import { pointsFromRecords } from '../../src/fit/points.ts';
 import { isoflopAnalysis } from '../../src/fit/isoflop.ts';
 import { parseRecordsJsonl, type RunRecord } from '../../src/sweep/record.ts';
-import { presets } from '../../experiments/index.ts';
+import { statedHoldout } from '../../experiments/index.ts';
 import { COMMITTED_SOURCE } from './committed-source.ts';
 import type { CommittedAnalysis } from './committed.ts';
 
@@ -28,13 +28,13 @@ const bytes = readFileSync(new URL(COMMITTED_SOURCE, root));
 const { records, errors } = parseRecordsJsonl(bytes.toString('utf8'));
 if (errors.length) console.warn(`${errors.length} unreadable lines skipped`);
 const sweep = records[0]?.sweep ?? '';
-const options = { bootstrap: 50, heldOutRatio: presets[sweep]?.holdout_ratio ?? null, seed: 1 };
+const options = { bootstrap: 50, fallbackHeldOutRatio: statedHoldout(sweep) ?? null, seed: 1 };
 const t0 = performance.now();
 const { points } = pointsFromRecords(records);
 const fit = points.length
   ? fitAll(points, {
       bootstrap: options.bootstrap,
-      heldOutRatio: options.heldOutRatio ?? undefined,
+      fallbackHeldOutRatio: options.fallbackHeldOutRatio ?? undefined,
       seed: 1,
     })
   : null;

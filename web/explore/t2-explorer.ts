@@ -23,7 +23,7 @@ import { isoflopAnalysis, type IsoflopAnalysis } from '../../src/fit/isoflop.ts'
 import { parseRecordsJsonl, type RunRecord } from '../../src/sweep/record.ts';
 import { fitWarnings } from '../../src/report/charts.ts';
 import { fittedLabel, heldOutError, lawTrusted, type LawName } from '../../src/report/laws.ts';
-import { presets } from '../../experiments/index.ts';
+import { statedHoldout } from '../../experiments/index.ts';
 import '../shared/t2-chart.ts';
 
 // Results committed in the repository: Vite copies each file into the build as an asset (a results file
@@ -190,7 +190,7 @@ export class T2Explorer extends LitElement {
     try {
       const fit = await analysis.fit(records, {
         bootstrap: 50,
-        heldOutRatio: presets[sweep]?.holdout_ratio,
+        fallbackHeldOutRatio: statedHoldout(sweep),
         seed: 1,
       });
       if (this.source !== key) return; // another source was picked meanwhile

@@ -22,7 +22,7 @@ import { analysis } from '../shared/analysis-client.ts';
 import { labs } from '../labs/labs.ts';
 import { expandRuns, validateExperiment, type RunSpec } from '../../src/sweep/experiment.ts';
 import { fmt, type FitReport } from '../../src/fit/fit.ts';
-import { presets } from '../../experiments/index.ts';
+import { presets, statedHoldout } from '../../experiments/index.ts';
 import type { RunRecord } from '../../src/sweep/record.ts';
 import type { SweepSummary } from '../../src/worker/api.ts';
 import type { BlobInfo } from '../../src/worker/db.ts';
@@ -124,7 +124,7 @@ export class T2Results extends LitElement {
     const sweep = this.sweep;
     this.fitting = true;
     try {
-      const { fit } = await api.fit(sweep, { heldOutRatio: presets[sweep]?.holdout_ratio });
+      const { fit } = await api.fit(sweep, { fallbackHeldOutRatio: statedHoldout(sweep) });
       if (key === this.fitWanted) this.fit = fit;
       this.fitFor = key;
     } catch (e) {

@@ -8,6 +8,7 @@ import { DataError, pointsFromCsv, pointsFromRecords, type FitPoint } from '../.
 import type { RunRecord } from '../../sweep/record.ts';
 import { formatIsoflop, isoflopAnalysis } from '../../fit/isoflop.ts';
 import { formatTaskTable, taskTable } from '../../fit/tasks.ts';
+import { statedHoldout } from '../../../experiments/index.ts';
 
 /** Percentile intervals settle long before this; more would only spend minutes. */
 export const MAX_BOOTSTRAP = 100_000;
@@ -201,6 +202,7 @@ export async function fitCommand(args: string[]): Promise<number> {
   const opts: FitOptions = {
     cInf: a.cInf,
     heldOutRatio: a.heldOutRatio,
+    fallbackHeldOutRatio: statedHoldout(records?.[0]?.sweep),
     bootstrap: a.bootstrap,
     nKind: a.n,
     passMethod: a.method,

@@ -259,7 +259,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
     file: store.results,
     out: join(dir, 'report.html'),
     cInf: inferenceBudget(exp),
-    heldOutRatio: exp.holdout_ratio,
+    fallbackHeldOutRatio: exp.holdout_ratio,
   });
 }
 
