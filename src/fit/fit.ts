@@ -257,8 +257,7 @@ function heldOut(
       delete skipped.held_out;
     }
   } else if (opts.heldOutRatio === undefined)
-    basis =
-      `not near the loss optimum: no isoFLOP level brackets its loss minimum, so ${fallbackWords}`;
+    basis = `not near the loss optimum: no isoFLOP level brackets its loss minimum, so ${fallbackWords}`;
   const { ratio, train, test } = cut;
   if (test.length === 0) {
     skipped.held_out = `no run has D/N > ${ratio} to hold out`;
