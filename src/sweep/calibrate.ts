@@ -99,7 +99,8 @@ export function calibrationTable(records: RunRecord[]): Calibration {
   const best: CalibrationBest[] = [];
   for (const group of groups.values()) {
     const lrs = [...new Set(group.map((r) => r.lr))].sort((a, b) => a - b);
-    const budgetsOf = (lr: number) => new Set(group.filter((r) => r.lr === lr).map((r) => r.budget));
+    const budgetsOf = (lr: number) =>
+      new Set(group.filter((r) => r.lr === lr).map((r) => r.budget));
     const budgets = [...budgetsOf(lrs[0]!)].filter((b) => lrs.every((lr) => budgetsOf(lr).has(b)));
     if (!budgets.length) continue; // no budget that every rate ran at: nothing to compare on
     const at = (lr: number) => group.filter((r) => r.lr === lr && budgets.includes(r.budget));

@@ -200,10 +200,7 @@ export function packSeconds(group: RunSpec[], t: ModelTiming): number {
   let s = 0;
   for (let a = steps.length; a >= 1; a--)
     s += (steps[a - 1]! - (steps[a] ?? 0)) * packStepSeconds(t, a);
-  const evals = group.reduce(
-    (n, r) => n + Math.floor(stepsOf(r) / r.config.eval_interval) + 2,
-    0,
-  );
+  const evals = group.reduce((n, r) => n + Math.floor(stepsOf(r) / r.config.eval_interval) + 2, 0);
   return s + evals * t.eval_s;
 }
 
@@ -306,7 +303,13 @@ export async function estimateSweep(
     const timing = timingOf(group[0]!);
     if (!timing) {
       for (const r of group)
-        byId.set(r.id, { id: r.id, train_s: NaN, sample_s: NaN, basis: 'none', pack: group.length });
+        byId.set(r.id, {
+          id: r.id,
+          train_s: NaN,
+          sample_s: NaN,
+          basis: 'none',
+          pack: group.length,
+        });
       continue;
     }
     const { t, basis } = timing;

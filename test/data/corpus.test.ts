@@ -157,7 +157,11 @@ describe('corpus: held out', () => {
   });
 
   it("every run of a mix is measured on one held-out text, whatever its seed; another mix's differs", () => {
-    const config = makeConfig({ tasks: 'bio:2,hop:1,sum:3,cpy:2,rev:2', batch_size: 4, block_size: 32 });
+    const config = makeConfig({
+      tasks: 'bio:2,hop:1,sum:3,cpy:2,rev:2',
+      batch_size: 4,
+      block_size: 32,
+    });
     const one = evalBatches({ ...config, seed: 1 });
     const two = evalBatches({ ...config, seed: 2 });
     expect(one.length).toBe(config.eval_batches);

@@ -19,7 +19,9 @@ function run(model: string, budget: string, lr: number, eval_loss: number, N = 1
     ...r,
     C_train: Number(budget.slice(2)),
     eval_loss,
-    questions: [{ prompt: 'q', answer: 'a', p: 0.25, c: 1, n: 4, chance: 0 }] as RunRecord['questions'],
+    questions: [
+      { prompt: 'q', answer: 'a', p: 0.25, c: 1, n: 4, chance: 0 },
+    ] as RunRecord['questions'],
   };
 }
 
@@ -47,7 +49,12 @@ describe('calibrationTable', () => {
     expect(t.rows.map((r) => r.model)).toEqual([...Array(8).fill('A'), ...Array(8).fill('B')]);
     expect(t.rows[0]).toMatchObject({ budget: 'C=1e11', setting: '', lr: 0.006 });
     const [A, B] = t.best;
-    expect(A).toMatchObject({ model: 'A', lr: 0.012, at_edge: false, budgets: ['C=1e11', 'C=2.5e11'] });
+    expect(A).toMatchObject({
+      model: 'A',
+      lr: 0.012,
+      at_edge: false,
+      budgets: ['C=1e11', 'C=2.5e11'],
+    });
     expect(A!.eval_loss).toBeCloseTo((1.5 + 1.195) / 2, 12);
     expect(A!.per_budget).toEqual([
       { budget: 'C=1e11', lr: 0.012, eval_loss: 1.5 },
@@ -55,7 +62,9 @@ describe('calibrationTable', () => {
     ]);
     expect(B).toMatchObject({ model: 'B', lr: 0.048, at_edge: true });
     const text = formatCalibration(t);
-    expect(text).toMatch(/A .*lr 0\.012 \(mean loss 1\.3475 over 2 budget\(s\).*C=2\.5e11 → 0\.024\)$/m);
+    expect(text).toMatch(
+      /A .*lr 0\.012 \(mean loss 1\.3475 over 2 budget\(s\).*C=2\.5e11 → 0\.024\)$/m,
+    );
     expect(text).toMatch(/B .*lr 0\.048 .*AT THE SCAN'S EDGE \(0\.006, 0\.012, 0\.024, 0\.048\)/);
     expect(text).not.toMatch(/A .*AT THE SCAN'S EDGE/);
   });
@@ -71,7 +80,10 @@ describe('calibrationTable', () => {
       ...r,
       id: r.id.replace(/lr=([\d.]+)/, `add_digits=${d},lr=$1`),
     });
-    const t = calibrationTable([...a.map((r) => withDigits(r, 2)), ...a.map((r) => withDigits(r, 3))]);
+    const t = calibrationTable([
+      ...a.map((r) => withDigits(r, 2)),
+      ...a.map((r) => withDigits(r, 3)),
+    ]);
     expect(t.best.map((x) => x.setting)).toEqual(['add_digits=2', 'add_digits=3']);
   });
 });
