@@ -12,6 +12,7 @@ import {
   ordinaryAnswer,
   ordinaryReading,
   tradeoffRows,
+  tradeoffReading,
   biggerModelVerdict,
   passKVerdict,
   kernelVerdict,
@@ -183,6 +184,38 @@ describe('lab sizes and verdicts', () => {
     const v = passKVerdict(level)!;
     expect(v).toContain('Counted from samples (n = 16 per question)');
     expect(v).toContain('From the likelihood p_i');
+  });
+
+  it("the train-to-test lab says whose lesson its result is: the samples', Chinchilla's, or a guesser's", () => {
+    const row = (N: number, pass1: number, passK: number, chanceK: number | null = 0.001) => ({
+      id: `L-${N}`,
+      N,
+      D: 1e6,
+      ratio: 1e6 / N,
+      k: 25_000 / N,
+      loss: 1 + N / 1e5,
+      pass1,
+      passK,
+      passK_sampled: null,
+      k_sampled: null,
+      chanceK,
+    });
+    // The big model is at least as good at one try; the small one wins with its samples.
+    expect(tradeoffReading([row(2000, 0.1, 0.4), row(25_000, 0.2, 0.2)])).toMatch(
+      /^At one try the big model is as good or better \(pass@1 20\.0% against 10\.0%\); the small model gets ahead only with its 12\.5 samples: the samples' win/,
+    );
+    // The small model is already ahead at one try: the big one is undertrained.
+    expect(tradeoffReading([row(2000, 0.018, 0.1), row(25_000, 0.004, 0.004)])).toMatch(
+      /^Even at one try the small model is ahead \(pass@1 1\.8% against 0\.4%.*at D\/N = 40\.0 the big model is undertrained\. That is Chinchilla's lesson/,
+    );
+    // The winner barely clears a guesser.
+    expect(tradeoffReading([row(2000, 0.1, 0.4, 0.3), row(25_000, 0.2, 0.2)])).toMatch(
+      /less than twice a guesser's at the same k \(30\.0%\): its win is mostly guessing\.$/,
+    );
+    expect(tradeoffReading([row(2000, 0.01, 0.02), row(25_000, 0.2, 0.2)])).toMatch(
+      /^The big model stays ahead/,
+    );
+    expect(tradeoffReading([row(2000, 0.1, 0.4)])).toBeNull();
   });
 
   it('the matmul lab names the fastest version at the largest shape and its speed over v1', () => {

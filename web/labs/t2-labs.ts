@@ -24,6 +24,7 @@ import {
   passKVerdict,
   ProgressDisplay,
   tradeoffRows,
+  tradeoffReading,
 } from '../shared/classroom-logic.ts';
 import {
   expandRuns,
@@ -489,6 +490,7 @@ export class T2Labs extends LitElement {
             ${this.guess ? html`Your prediction was: “${this.guess}”.` : ''}</p>`
           : ''
       }
+      ${rows.length > 1 ? html`<p data-testid="lab-reading">${tradeoffReading(rows)}</p>` : ''}
       <p class="muted">Same training compute, same serving compute (C_inf = ${si(C_inf)} FLOPs per token).</p>
       <div class="scroll"><table data-testid="lab-comparison">
         <thead><tr><th>model</th><th class="num">N</th><th class="num">D/N</th><th class="num">loss</th><th class="num">k = C_inf/(2N)</th><th class="num">pass@1 (likelihood)</th>

@@ -185,6 +185,39 @@ export function tradeoffRows(
   return { C_inf: cInf, rows: rows.sort((a, b) => a.N - b.N) };
 }
 
+/**
+ * Why the train-to-test comparison came out as it did, for the smallest and the biggest model: T²'s lesson is
+ * the samples' only when the big model is at least as good at one try and the small one overtakes it with its
+ * k. A small model already ahead at k = 1 means the big one is undertrained (Chinchilla's lesson); a winner
+ * whose pass@k is under twice a guesser's at the same k mostly guessed. Null with fewer than two models.
+ */
+export function tradeoffReading(rows: TradeoffRow[]): string | null {
+  if (rows.length < 2) return null;
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const small = rows[0]!,
+    big = rows[rows.length - 1]!;
+  const smallWins = small.passK > big.passK;
+  const parts: string[] = [];
+  if (small.pass1 > big.pass1)
+    parts.push(
+      `Even at one try the small model is ahead (pass@1 ${pct(small.pass1)} against ${pct(big.pass1)}, held-out loss ${small.loss.toFixed(3)} against ${big.loss.toFixed(3)}): at D/N = ${big.ratio.toFixed(1)} the big model is undertrained. That is Chinchilla's lesson (a smaller model trained longer is better at this budget), not the samples'; T²'s claim is about a model smaller than the loss-optimal one, worse at one try, that wins with its samples.`,
+    );
+  else if (smallWins)
+    parts.push(
+      `At one try the big model is as good or better (pass@1 ${pct(big.pass1)} against ${pct(small.pass1)}); the small model gets ahead only with its ${small.k.toFixed(1)} samples: the samples' win, T²'s tradeoff.`,
+    );
+  else
+    parts.push(
+      `The big model stays ahead even against ${small.k.toFixed(1)} samples: at this budget being small costs more than its samples buy back.`,
+    );
+  const winner = smallWins ? small : big;
+  if (winner.chanceK !== null && winner.passK < 2 * winner.chanceK)
+    parts.push(
+      `The winner's pass@k (${pct(winner.passK)}) is less than twice a guesser's at the same k (${pct(winner.chanceK)}): its win is mostly guessing.`,
+    );
+  return parts.join(' ');
+}
+
 // ---------------------------------------------------------------- the tasks' notation
 
 const reversed = (s: string) => [...s].reverse().join('');
