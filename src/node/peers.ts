@@ -121,8 +121,17 @@ export async function resolve(specifier, context, next) {
 }`;
 let hooked = false;
 
+/**
+ * Set by `bin/device-pack.mjs` when it bundles the CLI (with the peers inside) for a machine without Node or
+ * node_modules: the peers' versions at bundling time, since no package.json travels with the bundle.
+ */
+declare const __T2LAB_BUNDLED_PEERS__: Record<string, string> | undefined;
+const bundledPeers: Record<string, string> | undefined =
+  typeof __T2LAB_BUNDLED_PEERS__ === 'undefined' ? undefined : __T2LAB_BUNDLED_PEERS__;
+
 /** Installed version of a package, from its package.json (found from its main entry). */
 function installedVersion(name: string): string {
+  if (bundledPeers) return bundledPeers[name] ?? 'not installed';
   try {
     let dir = dirname(createRequire(import.meta.url).resolve(name));
     while (
@@ -152,7 +161,8 @@ export async function runPeerBenchNode(
       `the peer benchmark needs ${missing.join(', ')}: they are devDependencies, so run \`npm install\` in a clone of t2lab`,
     );
   polyfillIteratorHelpers();
-  if (!hooked) {
+  // A bundle holds the peers already: nothing is resolved from node_modules, so no hook is needed.
+  if (!hooked && !bundledPeers) {
     register(`data:text/javascript,${encodeURIComponent(TFJS_RESOLVE_HOOK)}`);
     hooked = true;
   }
