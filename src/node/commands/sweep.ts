@@ -2,10 +2,11 @@
 // the one sweep driver (src/sweep/driver.ts) with Node's hooks: a folder store, a Dawn device, the
 // kernel-choice file. By role: loading the experiment file, the shard from flags or the scheduler, the
 // folder's checks, pausing on signals, the progress line, driving the runs; the dry run is dry-run.ts.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
 import {
   UsageError,
@@ -68,6 +69,11 @@ SIGTERM pauses: the current run saves a resume checkpoint, then the command exit
       type: 'string',
       arg: 'N',
       help: 'train at most N runs of one model shape side by side, same numbers as alone (default 8, fewer where the adapter holds fewer; 1: one at a time)',
+    },
+    jobs: {
+      type: 'string',
+      arg: 'N',
+      help: 'run the grid as N shards in N processes side by side, then merge them (on a CPU adapter, where one process leaves cores idle; default 1)',
     },
     no_report: { type: 'boolean', help: 'skip the fit and the HTML report at the end' },
     kernels: {
@@ -194,7 +200,16 @@ export async function sweepCommand(args: string[]): Promise<number> {
   if (packFlag !== undefined && !/^[1-9]\d*$/.test(packFlag))
     throw new UsageError(`--pack must be a whole number >= 1 (got "${packFlag}")`);
   const pack = packFlag ? Number(packFlag) : undefined;
+  const jobsFlag = str(values.jobs);
+  if (jobsFlag !== undefined && !/^[1-9]\d*$/.test(jobsFlag))
+    throw new UsageError(`--jobs must be a whole number >= 1 (got "${jobsFlag}")`);
+  const jobs = jobsFlag ? Number(jobsFlag) : 1;
+  if (jobs > 1 && shard.count > 1)
+    throw new UsageError(
+      `--jobs ${jobs} runs its own shards; it cannot be combined with a shard (${shard.index}/${shard.count}): use one or the other`,
+    );
   if (values.dry_run) return dryRun(exp, runs, shard, values.adapter, overrides, dir, pack);
+  if (jobs > 1) return sweepJobs(file, dir, jobs, args, !!values.no_report);
 
   // Every check before the first step: the folder, its lock, then the device and each size's buffers.
   checkOutput(dir, {
@@ -257,6 +272,76 @@ export async function sweepCommand(args: string[]): Promise<number> {
   const { writeReport } = await import('./report.ts');
   return writeReport({
     file: store.results,
+    out: join(dir, 'report.html'),
+    cInf: inferenceBudget(exp),
+    fallbackHeldOutRatio: exp.holdout_ratio,
+  });
+}
+
+/**
+ * `--jobs N`: the grid as N shards, each a `t2lab sweep --shard i/N` process (the same command otherwise),
+ * side by side, their lines prefixed "[i/N]"; then the shards are merged and the report written. A signal
+ * reaches every shard (each pauses as it would alone); the command exits with the first failing shard's code.
+ */
+async function sweepJobs(
+  file: string,
+  dir: string,
+  jobs: number,
+  args: string[],
+  noReport: boolean,
+): Promise<number> {
+  const cli = fileURLToPath(new URL('../../../bin/t2lab.mjs', import.meta.url));
+  // The same options, less --jobs (and its value), plus each child's shard; children skip the report.
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (/^--jobs(=|$)/.test(a)) {
+      if (a === '--jobs') i++;
+      continue;
+    }
+    rest.push(a);
+  }
+  console.log(`sweep: ${file} as ${jobs} shards in ${jobs} processes → ${dir}`);
+  const children = Array.from({ length: jobs }, (_, i) =>
+    spawn(process.execPath, [cli, 'sweep', ...rest, '--shard', `${i}/${jobs}`, '--no_report'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  const forward = (sig: NodeJS.Signals) => children.forEach((c) => c.kill(sig));
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  try {
+    const codes = await Promise.all(
+      children.map((child, i) => {
+        const prefix = `[${i}/${jobs}] `;
+        for (const [from, to] of [
+          [child.stdout, process.stdout],
+          [child.stderr, process.stderr],
+        ] as const)
+          createInterface({ input: from! }).on('line', (l) => to.write(`${prefix}${l}\n`));
+        return new Promise<number>((done) =>
+          child.on('close', (code, sig) => done(code ?? (sig === 'SIGTERM' ? 143 : 130))),
+        );
+      }),
+    );
+    const failed = codes.find((c) => c !== 0);
+    if (failed !== undefined) {
+      console.error(
+        `t2lab sweep: a shard stopped with exit code ${failed}; run the same command again to resume`,
+      );
+      return failed;
+    }
+  } finally {
+    process.off('SIGINT', forward);
+    process.off('SIGTERM', forward);
+  }
+  const { mergeCommand } = await import('./merge.ts');
+  const merged = await mergeCommand([dir]);
+  if (merged !== 0 || noReport) return merged;
+  const exp = await loadExperiment(file);
+  const { writeReport } = await import('./report.ts');
+  return writeReport({
+    file: join(dir, 'results.jsonl'),
     out: join(dir, 'report.html'),
     cInf: inferenceBudget(exp),
     fallbackHeldOutRatio: exp.holdout_ratio,
