@@ -95,7 +95,7 @@ describe('the train-to-test lab', () => {
   const lab = labs.find((l) => l.id === 'train-to-test')!;
   const runs = expandRuns(validateExperiment(lab.grid!));
 
-  it('trains both models at one C_train, the small one on ~50× the tokens per parameter', () => {
+  it("trains both at one C_train: the world grid's loss-optimal size at 5e11 and a smaller one on 3.7× the tokens per parameter", () => {
     expect(runs).toHaveLength(2);
     const [small, big] = runs;
     expect(
@@ -103,7 +103,14 @@ describe('the train-to-test lab', () => {
     ).toBeCloseTo(1, 2);
     expect(
       small!.config.tokens / small!.N_nonemb / (big!.config.tokens / big!.N_nonemb),
-    ).toBeGreaterThan(50);
+    ).toBeCloseTo((19_600 / 10_160) ** 2, 6);
+    // The same runs as the grid's (ids, rates, corpus), so the grid's records say what to expect.
+    expect(runs.map((r) => r.id)).toEqual(['L2-C20-H2/C=5.0e+11/s1', 'L2-C28-H4/C=5.0e+11/s1']);
+    expect(runs.map((r) => r.config.lr)).toEqual([0.0144, 0.012]);
+    expect(small!.config.tasks).toBe('bio:2,hop:1,sum:3,cpy:2,rev:2');
+    // Its CPU size stays minutes on a software adapter: the addition toy at 3e9 FLOPs.
+    const cpu = expandRuns(validateExperiment(lab.cpu!));
+    expect(cpu.map((r) => r.config.tasks)).toEqual(['add:1', 'add:1']);
   });
 
   it('compares each finished run at its own k = C_inf/(2N): exact from p_i, and from samples at floor(k)', () => {
