@@ -8,7 +8,8 @@ import world from './world.ts';
 export default {
   ...world,
   name: 'world-slice',
-  description: "The world grid's 1e11 level at widths 16-32 (two layers), two seeds: 10 runs for timing.",
+  description:
+    "The world grid's 1e11 level at widths 16-32 (two layers), two seeds: 10 runs for timing.",
   models: world.models.filter((m) => m.n_layer === 2 && m.n_embd >= 16 && m.n_embd <= 32),
   budgets: { flops: [1e11] },
   overtrained: undefined,

@@ -29,7 +29,13 @@ describe('the landing picture', () => {
   });
 
   it('shows a chance line only when every record carries `chance`', () => {
-    expect(pic.sizes.every((s) => s.chanceK === null)).toBe(true);
+    const without = committed.records.map((r) => ({
+      ...r,
+      questions: r.questions.map(({ chance: _c, ...q }) => q),
+    }));
+    const p1 = landingPicture(without, committed.iso)!;
+    expect(p1.sizes.every((s) => s.chanceK === null)).toBe(true);
+    expect(landingChart(p1).data.datasets.some((d) => /guesser/.test(String(d.label)))).toBe(false);
     const withChance = committed.records.map((r) => ({
       ...r,
       questions: r.questions.map((q) => ({ ...q, chance: 0.01 })),

@@ -3,7 +3,7 @@
 //   npx tsx web/explore/precompute.ts
 // which writes the analysis the app paints from at load (web/explore/committed-analysis.json);
 // test/browser/committed.test.ts fails, naming that command, while the two disagree.
-export const COMMITTED_SOURCE = 'docs/results/t2/results.jsonl';
+export const COMMITTED_SOURCE = 'docs/results/world/results.jsonl';
 
 /** "docs/results/t2/results.jsonl" → "t2": the name Explore's picker and its link (explore=repo:t2) use. */
 export const committedName = (path: string) =>

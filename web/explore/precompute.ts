@@ -5,7 +5,6 @@
 // analysis at the default C_inf. test/browser/committed.test.ts checks it matches the source's bytes.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { format, resolveConfig } from 'prettier';
 import { fitAll } from '../../src/fit/fit.ts';
 import { pointsFromRecords } from '../../src/fit/points.ts';
 import { isoflopAnalysis } from '../../src/fit/isoflop.ts';
@@ -14,12 +13,18 @@ import { statedHoldout } from '../../experiments/index.ts';
 import { COMMITTED_SOURCE } from './committed-source.ts';
 import type { CommittedAnalysis } from './committed.ts';
 
-/** A record as the app needs it: per-question p, n, c (and chance, where a record has it), no samples. */
+/**
+ * A record as the app needs it: per question its task, p, n, c (and chance, where a record has it); no
+ * samples, and no question text (81 runs × 320 questions of text made the file 7 MB).
+ */
 export function slim(r: RunRecord): RunRecord {
   return {
     ...r,
     curve: [],
-    questions: r.questions.map(({ samples: _s, correct: _c, ...q }) => q),
+    questions: r.questions.map(
+      ({ samples: _s, correct: _c, prompt: _p, answer: _a, c_verifier: _v, ...q }) =>
+        ({ ...q, prompt: '', answer: '' }) as RunRecord['questions'][number],
+    ),
   };
 }
 
@@ -48,13 +53,16 @@ const out: CommittedAnalysis = {
   iso,
 };
 const file = new URL('./committed-analysis.json', import.meta.url);
-// Formatted as `npm run format:check` wants it, so a regenerated file passes CI as written.
+// Compact, one record a line (the file is listed in .prettierignore: data, not code).
 writeFileSync(
   file,
-  await format(JSON.stringify(out), {
-    ...(await resolveConfig(file.pathname)),
-    parser: 'json',
-  }),
+  `{${Object.entries(out)
+    .map(([k, v]) =>
+      k === 'records'
+        ? `"records":[\n${(v as RunRecord[]).map((r) => JSON.stringify(r)).join(',\n')}\n]`
+        : `${JSON.stringify(k)}:${JSON.stringify(v)}`,
+    )
+    .join(',\n')}}\n`,
 );
 console.log(
   `${records.length} runs of ${COMMITTED_SOURCE} analysed in ${((performance.now() - t0) / 1000).toFixed(1)} s -> ${file.pathname}`,

@@ -285,6 +285,12 @@ export class T2Explorer extends LitElement {
     // The direct optima move with C_inf too (k = C_inf/2N changes every level's pass@k); without the
     // bootstrap this is milliseconds, so it follows the slider.
     const iso: IsoflopAnalysis = isoflopAnalysis(rs, { C_inf, bootstrap: 0 });
+    // The headline is a measurement: the level nearest the slider's C_train whose shift was measured.
+    const measured =
+      iso.levels
+        .filter((l) => l.shift)
+        .sort((a, b) => Math.abs(Math.log(a.C_train / C)) - Math.abs(Math.log(b.C_train / C)))[0] ??
+      null;
     const warnings = fitWarnings(fit);
     const cell = (p: OptimumPoint | null | undefined, k: boolean) =>
       p && Number.isFinite(p.N)
@@ -317,11 +323,16 @@ export class T2Explorer extends LitElement {
             <span class="value" data-testid="value-cinf">${fmt(C_inf)} FLOPs/token</span>
           </div>
           <p class="big" data-testid="explore-headline">${
+            measured
+              ? html`Measured at C_train = ${fmt(measured.C_train)} (the level nearest the slider), C_inf = ${fmt(C_inf)}: ${measured.shift!.text}.`
+              : 'No isoFLOP level of these runs measures both optima: the runs themselves give no headline.'
+          }</p>
+          <p data-testid="explore-law">${
             shift === null
               ? 'The T² loss law could not be fitted to these runs, so only Chinchilla is shown.'
               : t2ok
-                ? html`At these budgets the fitted T² loss law wants <strong>${fmt(shift)}×</strong> Chinchilla's tokens per parameter
-                  (D*/N* ${fmt(row!.t2_loss!.ratio)} against ${fmt(row!.chinchilla.ratio)}), a model of N* = ${fmt(row!.t2_loss!.N)} drawing k* = ${fmt(row!.t2_loss!.k)} samples per question.`
+                ? html`The fitted T² loss law (held-out error ${fmt(100 * (heldOutError(fit, 'T² loss law (Approach 1)') ?? NaN))}%, the paper's 2.8%) puts D*/N* at ${fmt(shift)}× Chinchilla's here
+                  (${fmt(row!.t2_loss!.ratio)} against ${fmt(row!.chinchilla.ratio)}): N* = ${fmt(row!.t2_loss!.N)}, k* = ${fmt(row!.t2_loss!.k)}. A fit, not a measurement.`
                 : html`The fitted T² loss law misses the held-out runs by ${fmt(100 * (heldOutError(fit, 'T² loss law (Approach 1)') ?? NaN))}%, so no optimum of it is
                   quoted as a result: the table shows where it points, marked untrusted. The triangles are what the runs themselves measured.`
           }</p>

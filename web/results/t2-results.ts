@@ -244,13 +244,13 @@ export class T2Results extends LitElement {
       ${t.message ? html`<p class="notice">${t.message}</p>` : ''}
       ${
         t.rows.length
-          ? html`<table data-testid="overtrained"><thead><tr><th></th><th>run</th><th class="num">N</th><th class="num">D/N</th><th class="num">held-out loss</th><th class="num">k = C_inf/(2N)</th><th class="num">pass@1, from the likelihood</th><th class="num">pass@k, from the likelihood</th><th class="num">pass@k, sampled (n = ${t.n ?? '–'})</th></tr></thead>
+          ? html`<div class="scroll"><table data-testid="overtrained"><thead><tr><th></th><th>run</th><th class="num">N</th><th class="num">D/N</th><th class="num">held-out loss</th><th class="num">k = C_inf/(2N)</th><th class="num">pass@1, from the likelihood</th><th class="num">pass@k, from the likelihood</th><th class="num">pass@k, sampled (n = ${t.n ?? '–'})</th></tr></thead>
             <tbody>${t.rows.map(
               (
                 r,
               ) => html`<tr><td>${r.role}</td><td>${r.id}</td><td class="num">${fmt(r.N)}</td><td class="num">${fmt(r.ratio)}</td><td class="num">${fmt(r.loss)}</td><td class="num">${fmt(r.k)}</td>
               <td class="num">${pct(r.pass1)}</td><td class="num">${pct(r.passK_likelihood)}</td><td class="num">${r.passK_sampling === null ? '–' : `${pct(r.passK_sampling)} (k=${r.k_sampling})`}</td></tr>`,
-            )}</tbody></table>`
+            )}</tbody></table></div>`
           : ''
       }
     `;
