@@ -172,18 +172,17 @@ export function runSeconds(
   spec: SamplingSpec,
   t: ModelTiming,
 ): { train_s: number; sample_s: number } {
-  const c = run.config;
-  const steps = stepsOf(run);
-  const evals = Math.floor(steps / c.eval_interval) + 2; // the untrained one, every eval_interval, the last
-  const seqs = spec.questions * evalTaskNames(c).length * spec.n;
+  const seqs = spec.questions * evalTaskNames(run.config).length * spec.n;
   return {
-    train_s: steps * t.step_s + evals * t.eval_s,
+    train_s: stepsOf(run) * t.step_s + evalsOf(run) * t.eval_s,
     sample_s: (t.sample_s * seqs) / t.sample_seqs,
   };
 }
 
 const stepsOf = (r: RunSpec) =>
   Math.ceil(r.config.tokens / (r.config.batch_size * r.config.block_size));
+/** Held-out evaluations of a run: the untrained one, every eval_interval steps, the last. */
+const evalsOf = (r: RunSpec) => Math.floor(stepsOf(r) / r.config.eval_interval) + 2;
 
 /** Seconds of one step of `a` runs side by side: linear between the measured 1 and pack_runs. */
 export function packStepSeconds(t: ModelTiming, a: number): number {
@@ -200,8 +199,7 @@ export function packSeconds(group: RunSpec[], t: ModelTiming): number {
   let s = 0;
   for (let a = steps.length; a >= 1; a--)
     s += (steps[a - 1]! - (steps[a] ?? 0)) * packStepSeconds(t, a);
-  const evals = group.reduce((n, r) => n + Math.floor(stepsOf(r) / r.config.eval_interval) + 2, 0);
-  return s + evals * t.eval_s;
+  return s + group.reduce((n, r) => n + evalsOf(r), 0) * t.eval_s;
 }
 
 export interface EstimateOptions {

@@ -209,7 +209,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
       `--jobs ${jobs} runs its own shards; it cannot be combined with a shard (${shard.index}/${shard.count}): use one or the other`,
     );
   if (values.dry_run) return dryRun(exp, runs, shard, values.adapter, overrides, dir, pack);
-  if (jobs > 1) return sweepJobs(file, dir, jobs, args, !!values.no_report);
+  if (jobs > 1) return sweepJobs(file, exp, dir, jobs, args, !!values.no_report);
 
   // Every check before the first step: the folder, its lock, then the device and each size's buffers.
   checkOutput(dir, {
@@ -269,9 +269,14 @@ export async function sweepCommand(args: string[]): Promise<number> {
       );
     return 0;
   }
+  return sweepReport(exp, store.results, dir);
+}
+
+/** The report a finished sweep writes beside its results: the experiment's C_inf and stated held-out cut. */
+async function sweepReport(exp: Experiment, results: string, dir: string): Promise<number> {
   const { writeReport } = await import('./report.ts');
   return writeReport({
-    file: store.results,
+    file: results,
     out: join(dir, 'report.html'),
     cInf: inferenceBudget(exp),
     fallbackHeldOutRatio: exp.holdout_ratio,
@@ -285,6 +290,7 @@ export async function sweepCommand(args: string[]): Promise<number> {
  */
 async function sweepJobs(
   file: string,
+  exp: Experiment,
   dir: string,
   jobs: number,
   args: string[],
@@ -338,14 +344,7 @@ async function sweepJobs(
   const { mergeCommand } = await import('./merge.ts');
   const merged = await mergeCommand([dir]);
   if (merged !== 0 || noReport) return merged;
-  const exp = await loadExperiment(file);
-  const { writeReport } = await import('./report.ts');
-  return writeReport({
-    file: join(dir, 'results.jsonl'),
-    out: join(dir, 'report.html'),
-    cInf: inferenceBudget(exp),
-    fallbackHeldOutRatio: exp.holdout_ratio,
-  });
+  return sweepReport(exp, join(dir, 'results.jsonl'), dir);
 }
 
 /**
