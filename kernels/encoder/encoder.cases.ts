@@ -20,7 +20,7 @@ import {
   type EncoderDecodeVersion,
   type EncoderVersion,
 } from './encoder.ts';
-import { seqs_table } from '../sample/seqs.ts';
+import { SEQ_STRIDE, seqs_table } from '../sample/seqs.ts';
 import * as cpu from './encoder.cpu.ts';
 
 const versions = Object.keys(encoder_forward_versions).map(Number) as EncoderVersion[];
@@ -121,7 +121,8 @@ bench.push(
       const wte = gpu.tensor('wte', V * C, seededArray(V * C, 2)),
         wpe = gpu.tensor('wpe', maxT * C, seededArray(maxT * C, 3));
       return {
-        record: () => encoder_decode(gpu, out, tokens, seqs, wte, wpe, S, C, { version }),
+        record: () =>
+          encoder_decode(gpu, out, tokens, seqs, wte, wpe, S, C, undefined, { version }),
         dispose: () => [out, tokens, seqs, wte, wpe].forEach((t) => t.buffer.destroy()),
       };
     },
@@ -235,11 +236,49 @@ function packedCase(
   };
 }
 
+/**
+ * A pack's decode step: three runs of S sequences each in one dispatch against each alone, bit for bit; each
+ * run its own tokens, seqs rows (every 3rd done, its stale out rows kept) and wte and wpe a parameter's stride on.
+ */
+function packedDecodeCase(S: number, C: number, V: number, maxT: number): CheckCase {
+  return {
+    kernel: 'encoder_decode',
+    version: 'v1',
+    shape: `S=${S} C=${C} V=${V} maxT=${maxT} R=3 runs packed, against alone`,
+    atol: 0,
+    rtol: 0,
+    async run(gpu) {
+      const P = V * C + maxT * C + 5;
+      const runs = (n: number, seed: number) => [0, 1, 2].map((r) => seededArray(n, seed + 10 * r));
+      const param = (n: number, seed: number) => ({ stride: P, runs: runs(n, seed) });
+      const u32 = (stride: number, f: (r: number) => Uint32Array) => ({
+        stride,
+        runs: [0, 1, 2].map(f),
+        u32: true,
+      });
+      return packAgainstAlone(
+        gpu,
+        {
+          out: { stride: S * C, runs: runs(S * C, 40) },
+          tokens: u32(S, (r) => encoderTokens(S, V, 41 + r)),
+          seqs: u32(S * SEQ_STRIDE, (r) => decodeSeqs(S, maxT, 44 + r)),
+          wte: param(V * C, 47),
+          wpe: param(maxT * C, 48),
+        },
+        (t, R) => encoder_decode(gpu, t.out!, t.tokens!, t.seqs!, t.wte!, t.wpe!, S, C, { R, P }),
+        ['out'],
+      );
+    },
+  };
+}
+
 export const checks: CheckCase[] = [
   ...versions.flatMap((version) => [
     packedCase(version, 3, 5, 6, 7),
     packedCase(version, 2, 7, 8, 11),
   ]),
+  packedDecodeCase(5, 7, 3, 4),
+  packedDecodeCase(37, 8, 11, 20),
   // wpe longer than T (its rows past T unread); out starts stale, so a kernel that accumulated would fail.
   ...versions.flatMap((version) =>
     CHECK_SHAPES.map(([B, T, C, V]): CheckCase => ({
@@ -297,7 +336,7 @@ export const checks: CheckCase[] = [
           wpe: gpu.tensor('wpe', maxT * C, wpe),
         };
         cpu.encoder_decode(want, tokens, seqs, wte, wpe, S, C);
-        encoder_decode(gpu, t.out, t.tokens, t.seqs, t.wte, t.wpe, S, C, { version });
+        encoder_decode(gpu, t.out, t.tokens, t.seqs, t.wte, t.wpe, S, C, undefined, { version });
         const got = await gpu.read(t.out);
         Object.values(t).forEach((x) => x.buffer.destroy());
         return [{ what: 'out', got, want }];

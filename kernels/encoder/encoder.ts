@@ -8,8 +8,9 @@
 // Versions: v1 one invocation per output element (the backward reads the tokens V·C times); v2 one invocation
 // per 4 channels with vec4 loads (the backward's dwte part: per 8 vocabulary rows and 4 channels, so it reads
 // the tokens V·C/32 times). v2 is the default of forward and backward: faster on lavapipe (docs/guide/kernels-and-benchmarks.md).
-// Runs (forward and backward, every version): a pack of R runs is one dispatch, the grid's z; run r's B·T
-// positions follow run r-1's, its wte and wpe (and their gradients) start r·P floats after run 0's.
+// Runs (forward, backward and decode, every version): a pack of R runs is one dispatch, the grid's z; run r's
+// B·T positions (decode: S sequences) follow run r-1's, its wte and wpe (and their gradients) start r·P floats
+// after run 0's.
 import type { Gpu, Tensor } from '../../src/gpu/context.ts';
 import {
   checkSizes,
@@ -164,9 +165,9 @@ function param(P: number, vec: boolean): number {
   return vec ? P / 4 : P;
 }
 
-// out: (S,C); tokens: (S) u32, each < V; seqs: (S, SEQ_STRIDE) u32 (kernels/sample/seqs.ts), reads pos and done;
-// wte: (V,C); wpe: (maxT,C). One decode step's input embedding: each sequence's newest token at its own position.
-// Rows with done = 1 are skipped: out keeps whatever it held there.
+// out: (R·S,C); tokens: (R·S) u32, each < V; seqs: (R·S, SEQ_STRIDE) u32 (kernels/sample/seqs.ts), reads pos
+// and done; wte: (V,C); wpe: (maxT,C), run r's r·P floats on. One decode step's input embedding: each
+// sequence's newest token at its own position. Rows with done = 1 are skipped: out keeps whatever it held there.
 export function encoder_decode(
   gpu: Gpu,
   out: Tensor,
@@ -176,23 +177,22 @@ export function encoder_decode(
   wpe: Tensor,
   S: number,
   C: number,
+  runs: Runs = ONE_RUN,
   opts: { version?: EncoderDecodeVersion } = {},
 ): void {
   const k = encoder_decode_kernel;
-  checkSizes(
-    k.name,
-    { S, C },
-    {
-      out: [out, S * C],
-      tokens: [tokens, S],
-      seqs: [seqs, S * SEQ_STRIDE],
-      wte: [wte, C],
-      wpe: [wpe, C],
-    },
-  );
+  const { R, P } = runs;
+  const last = (R - 1) * P;
+  checkSizes(k.name, withRuns({ S, C }, R), {
+    out: [out, R * S * C],
+    tokens: [tokens, R * S],
+    seqs: [seqs, R * S * SEQ_STRIDE],
+    wte: [wte, last + C],
+    wpe: [wpe, last + C],
+  });
   k.dispatch(gpu, k.version(gpu, opts.version), {
-    bindings: [out, tokens, seqs, wte, wpe, gpu.dims([S, C])],
-    workgroups: gpu.grid(Math.ceil((S * C) / WORKGROUP)),
+    bindings: [out, tokens, seqs, wte, wpe, gpu.dims([S, C, P])],
+    workgroups: [...gpu.grid(Math.ceil((S * C) / WORKGROUP)), R],
   });
 }
 

@@ -12,6 +12,7 @@ import * as global_norm from '../../kernels/global_norm/global_norm.cpu.ts';
 import * as adamw from '../../kernels/adamw/adamw.cpu.ts';
 import * as attention_decode from '../../kernels/attention_decode/attention_decode.cpu.ts';
 import * as sample from '../../kernels/sample/sample.cpu.ts';
+import { SEQ_STRIDE } from '../../kernels/sample/seqs.ts';
 
 /** `fuse_gelu`: take the model's fused GELU path (the matmul references with their GELU epilogues), as the GPU does by default. */
 export function cpuOps(opts: { fuse_gelu?: boolean } = {}): Ops<Float64Array> {
@@ -119,7 +120,18 @@ export function cpuOps(opts: { fuse_gelu?: boolean } = {}): Ops<Float64Array> {
           n_decay,
         ),
       ),
-    encoder_decode: encoder.encoder_decode,
+    encoder_decode: (out, tokens, seqs, wte, wpe, S, C, runs = ONE) =>
+      eachRun(runs.R, (at) =>
+        encoder.encoder_decode(
+          at(out, S * C),
+          at(tokens, S),
+          at(seqs, S * SEQ_STRIDE),
+          at(wte, runs.P),
+          at(wpe, runs.P),
+          S,
+          C,
+        ),
+      ),
     attention_decode: attention_decode.attention_decode,
     sample: (tokens, generated, seqs, logits, p, S, V, maxNew, prefillT) => {
       // The reference works on u32 arrays; this backend keeps every tensor as float64.

@@ -136,7 +136,17 @@ export interface Ops<T> {
   ): void;
 
   // ---- decoding (kernels/encoder encoder_decode, kernels/attention_decode, kernels/sample); seqs: see sample.ts
-  encoder_decode(out: T, tokens: T, seqs: T, wte: T, wpe: T, S: number, C: number): void;
+  /** A pack's runs (`runs`) decode S sequences each, run r's rows after run r-1's. */
+  encoder_decode(
+    out: T,
+    tokens: T,
+    seqs: T,
+    wte: T,
+    wpe: T,
+    S: number,
+    C: number,
+    runs?: Runs,
+  ): void;
   attention_decode(
     out: T,
     cache: T,

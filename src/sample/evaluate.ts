@@ -63,6 +63,11 @@ export interface GenerateOptions {
   questionBase?: number;
   /** Steps between looks at which sequences are done (each look is a readback; default 4). */
   checkEvery?: number;
+  /**
+   * Models side by side (a pack, default 1): `paramsFlat` holds `runs` models' parameters, run after run
+   * (PackTrainer.paramsOfRuns), each asked the same questions in the same dispatches.
+   */
+  runs?: number;
   onProgress?: (p: EvalProgress) => void;
 }
 
@@ -73,7 +78,7 @@ export interface Generation {
   nll: Float64Array;
   /** Tokens generated in all (for tokens/s). */
   generatedTokens: number;
-  /** Sequences decoded together per batch. */
+  /** Sequences decoded together per batch (per run of a pack). */
   batch: number;
 }
 
@@ -93,7 +98,7 @@ export function decodeBatchSize(shape: ModelShape, maxBinding: number, cap = 102
 /**
  * Prefill every question once (its text = prompt + answer + EOS, so the same pass gives the gold answer's
  * NLL), then decode n samples of each. Deterministic: a sample depends on (seed, question id, sample
- * index, position) only, never on batch size or order.
+ * index, position) only, never on batch size, order or pack.
  */
 export async function generate<T>(
   ops: Ops<T>,
@@ -101,9 +106,23 @@ export async function generate<T>(
   paramsFlat: T,
   questions: { prompt: Uint32Array; answer: Uint32Array }[],
   spec: DecodeSpec,
-  opts: GenerateOptions = {},
+  opts: Omit<GenerateOptions, 'runs'> = {},
 ): Promise<Generation> {
+  return (await generatePack(ops, shape, paramsFlat, questions, spec, opts))[0]!;
+}
+
+/** generate() for a pack of `opts.runs` models at once: one Generation per run, each the bits it gets alone. */
+export async function generatePack<T>(
+  ops: Ops<T>,
+  shape: ModelShape,
+  paramsFlat: T,
+  questions: { prompt: Uint32Array; answer: Uint32Array }[],
+  spec: DecodeSpec,
+  opts: GenerateOptions = {},
+): Promise<Generation[]> {
   const { block_size: T, vocab_size: V } = shape;
+  const R = opts.runs ?? 1;
+  if (!(Number.isInteger(R) && R >= 1)) throw new Error(`runs must be an integer >= 1 (got ${R})`);
   const Q = questions.length;
   const n = spec.n;
   for (const [i, q] of questions.entries()) {
@@ -114,7 +133,8 @@ export async function generate<T>(
       );
     }
   }
-  const maxBinding = opts.maxBinding ?? 128 * 2 ** 20;
+  // A pack's activations and caches hold every run's rows in one buffer: each run gets 1/R of a binding.
+  const maxBinding = Math.floor((opts.maxBinding ?? 128 * 2 ** 20) / R);
   // Prefill chunk: the widest prefill activation (logits or the MLP's 4C) must fit one binding.
   const perRow = 4 * T * Math.max(V, 4 * shape.n_embd);
   const Qb = Math.max(1, Math.min(Q, 256, Math.floor(maxBinding / perRow)));
@@ -132,13 +152,15 @@ export async function generate<T>(
     maxNew,
   };
 
-  const gpt = new GPT(ops, shape, Qb, paramsFlat);
-  const decoder = new Decoder(ops, shape, paramsFlat, S, maxNew);
+  const gpt = new GPT(ops, shape, Qb, paramsFlat, R);
+  const decoder = new Decoder(ops, shape, paramsFlat, S, maxNew, R);
   const prefix = Array.from({ length: shape.n_layer }, (_, l) => gpt.acts[`h${l}.qkv`]!);
-  const samples: Uint32Array[][] = questions.map(() => []);
-  const nll = new Float64Array(Q);
-  let generatedTokens = 0,
-    finished = 0;
+  const runs = Array.from({ length: R }, () => ({
+    samples: questions.map((): Uint32Array[] => []),
+    nll: new Float64Array(Q),
+    generatedTokens: 0,
+  }));
+  let finished = 0;
   const total = Q * n;
   const checkEvery = opts.checkEvery ?? 4;
 
@@ -152,32 +174,36 @@ export async function generate<T>(
       inputs.set(text.slice(0, T), b * T);
       for (let t = q.prompt.length - 1; t < text.length - 1; t++) targets[b * T + t] = text[t + 1]!;
     });
-    gpt.setBatch(inputs, targets);
+    for (let r = 0; r < R; r++) gpt.setBatch(inputs, targets, r);
     gpt.forward();
     const losses = await ops.read(gpt.acts.losses!);
-    chunk.forEach((q, b) => {
-      let s = 0;
-      for (let t = q.prompt.length - 1; t < q.prompt.length + q.answer.length; t++)
-        s += losses[b * T + t]!;
-      nll[q0 + b] = s;
-    });
+    runs.forEach((run, r) =>
+      chunk.forEach((q, b) => {
+        let s = 0;
+        for (let t = q.prompt.length - 1; t < q.prompt.length + q.answer.length; t++)
+          s += losses[(r * Qb + b) * T + t]!;
+        run.nll[q0 + b] = s;
+      }),
+    );
     opts.onProgress?.({ phase: 'prefill', done: finished, total, fraction: finished / total });
 
-    // ---- decode the chunk's sequences, S at a time, in (question, sample) order
+    // ---- decode the chunk's sequences, S at a time, in (question, sample) order; a pack's run r has
+    // rows r·Sb .. r·Sb + Sb - 1 of the batch, its prompts in rows r·Qb + b of the prefill
     const seqCount = chunk.length * n;
     for (let s0 = 0; s0 < seqCount; s0 += S) {
       const Sb = Math.min(S, seqCount - s0);
-      const table = new Uint32Array(Sb * SEQ_STRIDE);
-      for (let i = 0; i < Sb; i++) {
-        const b = Math.floor((s0 + i) / n),
-          j = (s0 + i) % n;
-        const row = table.subarray(i * SEQ_STRIDE, (i + 1) * SEQ_STRIDE);
-        row[SEQ.prefix_row] = b;
-        row[SEQ.question] = (opts.questionBase ?? 0) + q0 + b;
-        row[SEQ.sample] = j;
-        row[SEQ.prefix_len] = chunk[b]!.prompt.length;
-        row[SEQ.pos] = chunk[b]!.prompt.length - 1;
-      }
+      const table = new Uint32Array(R * Sb * SEQ_STRIDE);
+      for (let r = 0; r < R; r++)
+        for (let i = 0; i < Sb; i++) {
+          const b = Math.floor((s0 + i) / n),
+            j = (s0 + i) % n;
+          const row = table.subarray((r * Sb + i) * SEQ_STRIDE, (r * Sb + i + 1) * SEQ_STRIDE);
+          row[SEQ.prefix_row] = r * Qb + b;
+          row[SEQ.question] = (opts.questionBase ?? 0) + q0 + b;
+          row[SEQ.sample] = j;
+          row[SEQ.prefix_len] = chunk[b]!.prompt.length;
+          row[SEQ.pos] = chunk[b]!.prompt.length - 1;
+        }
       ops.writeU32(decoder.seqs, table);
       decoder.sample(gpt.acts.logits!, params, T, Sb);
       for (let step = 1; step < maxNew; step++) {
@@ -186,22 +212,26 @@ export async function generate<T>(
         if (step % checkEvery === 0 && step + 1 < maxNew) {
           const st = await ops.readU32(decoder.seqs);
           let running = false;
-          for (let i = 0; i < Sb && !running; i++) running = st[i * SEQ_STRIDE + SEQ.done] === 0;
+          for (let i = 0; i < R * Sb && !running; i++)
+            running = st[i * SEQ_STRIDE + SEQ.done] === 0;
           if (!running) break;
         }
       }
       const [st, gen] = [await ops.readU32(decoder.seqs), await ops.readU32(decoder.generated)];
-      for (let i = 0; i < Sb; i++) {
-        const b = Math.floor((s0 + i) / n);
-        const len = st[i * SEQ_STRIDE + SEQ.n_gen]!;
-        samples[q0 + b]!.push(gen.slice(i * maxNew, i * maxNew + len));
-        generatedTokens += len;
-      }
+      runs.forEach((run, r) => {
+        for (let i = 0; i < Sb; i++) {
+          const b = Math.floor((s0 + i) / n);
+          const row = r * Sb + i;
+          const len = st[row * SEQ_STRIDE + SEQ.n_gen]!;
+          run.samples[q0 + b]!.push(gen.slice(row * maxNew, row * maxNew + len));
+          run.generatedTokens += len;
+        }
+      });
       finished += Sb;
       opts.onProgress?.({ phase: 'decode', done: finished, total, fraction: finished / total });
     }
   }
-  return { samples, nll, generatedTokens, batch: S };
+  return runs.map((run) => ({ ...run, batch: S }));
 }
 
 export interface Evaluation {
@@ -255,12 +285,41 @@ export async function evaluateModel(
   onProgress?: (p: EvalProgress) => void,
   opts: Pick<GenerateOptions, 'maxSequences'> & { tasks?: string[] } = {},
 ): Promise<Evaluation> {
+  return (await evaluateModels(gpu, [config], paramsFlat, spec, onProgress, opts))[0]!;
+}
+
+/** Whether runs of these configs can be evaluated as one pack: one model shape and the same questions. */
+export function evaluatesTogether(configs: Config[], spec: SamplingSpec): boolean {
+  const key = (c: Config) =>
+    JSON.stringify([modelShape(c), evaluationQuestions(c, spec.questions, spec.seed)]);
+  return configs.every((c) => key(c) === key(configs[0]!));
+}
+
+/**
+ * evaluateModel for a pack: `configs.length` models of one shape whose parameters lie run after run in
+ * `paramsFlat` (PackTrainer.paramsOfRuns), sampled in the same dispatches; one Evaluation per model, each
+ * the numbers it gets alone. The models must share their questions (evaluatesTogether). `seconds` is the
+ * pack's wall time, as a packed run's training time is.
+ */
+export async function evaluateModels(
+  gpu: Gpu,
+  configs: Config[],
+  paramsFlat: Tensor,
+  spec: SamplingSpec,
+  onProgress?: (p: EvalProgress) => void,
+  opts: Pick<GenerateOptions, 'maxSequences'> & { tasks?: string[] } = {},
+): Promise<Evaluation[]> {
+  const config = configs[0]!;
+  if (configs.length > 1 && !evaluatesTogether(configs, spec))
+    throw new Error(
+      'runs evaluated as one pack must share the model shape and their evaluation questions (tasks, difficulty, block_size)',
+    );
   const shape = modelShape(config);
   const qs = evaluationQuestions(config, spec.questions, spec.seed, opts.tasks);
   const ops = gpuOps(gpu);
   const t0 = performance.now();
   try {
-    const gen = await generate(
+    const gens = await generatePack(
       ops,
       shape,
       paramsFlat,
@@ -270,48 +329,59 @@ export async function evaluateModel(
         maxBinding: gpu.device.limits.maxStorageBufferBindingSize,
         maxSequences: opts.maxSequences,
         onProgress,
+        runs: configs.length,
       },
     );
     const seconds = (performance.now() - t0) / 1000;
-    const questions: QuestionResult[] = qs.map((q, i) => {
-      const task = TASKS[q.task as TaskName];
-      // p_i is the probability of the gold answer string AND its EOS, so a sample counts (c) only if it is
-      // exactly that: both pass@k methods measure one event. The verifier also accepts value-equal forms
-      // (a trailing zero of a reversed number, a final '.'): those are counted apart (c_verifier ≥ c), so
-      // the gap between the two events is measured, not hidden. Cut samples show a trailing '…'.
-      const gold = [...encode(q.answer), EOS];
-      const graded = gen.samples[i]!.map((t) => {
-        const ended = t.includes(EOS);
-        const text = answerOf(decode(t));
-        return {
-          text: ended ? text : `${text}…`,
-          ok: t.length === gold.length && gold.every((g, j) => t[j] === g),
-          accepted: ended && task.check(q.prompt, text),
-        };
-      });
-      const count = (f: (g: (typeof graded)[number]) => boolean) => graded.filter(f).length;
-      return {
-        task: q.task,
-        prompt: q.prompt,
-        answer: q.answer,
-        n: graded.length,
-        c: count((g) => g.ok),
-        c_verifier: count((g) => g.accepted),
-        p: Math.exp(-gen.nll[i]!),
-        chance: task.chance(q.prompt, q.answer),
-        samples: graded.map((g) => g.text),
-        correct: graded.map((g) => g.ok),
-      };
-    });
-    return {
-      questions,
-      pass_at_k: passAtKTable(questions, spec.k, { seed: spec.seed }),
-      seconds,
-      samplesPerSec: (qs.length * spec.n) / seconds,
-      tokensPerSec: gen.generatedTokens / seconds,
-      batch: gen.batch,
-    };
+    return gens.map((gen) => grade(qs, gen, spec, seconds));
   } finally {
     ops.dispose();
   }
+}
+
+/** Grade one model's samples of `qs` with each task's verifier, and its pass@k tables. */
+function grade(
+  qs: (Example & { task: string })[],
+  gen: Generation,
+  spec: SamplingSpec,
+  seconds: number,
+): Evaluation {
+  const questions: QuestionResult[] = qs.map((q, i) => {
+    const task = TASKS[q.task as TaskName];
+    // p_i is the probability of the gold answer string AND its EOS, so a sample counts (c) only if it is
+    // exactly that: both pass@k methods measure one event. The verifier also accepts value-equal forms
+    // (a trailing zero of a reversed number, a final '.'): those are counted apart (c_verifier ≥ c), so
+    // the gap between the two events is measured, not hidden. Cut samples show a trailing '…'.
+    const gold = [...encode(q.answer), EOS];
+    const graded = gen.samples[i]!.map((t) => {
+      const ended = t.includes(EOS);
+      const text = answerOf(decode(t));
+      return {
+        text: ended ? text : `${text}…`,
+        ok: t.length === gold.length && gold.every((g, j) => t[j] === g),
+        accepted: ended && task.check(q.prompt, text),
+      };
+    });
+    const count = (f: (g: (typeof graded)[number]) => boolean) => graded.filter(f).length;
+    return {
+      task: q.task,
+      prompt: q.prompt,
+      answer: q.answer,
+      n: graded.length,
+      c: count((g) => g.ok),
+      c_verifier: count((g) => g.accepted),
+      p: Math.exp(-gen.nll[i]!),
+      chance: task.chance(q.prompt, q.answer),
+      samples: graded.map((g) => g.text),
+      correct: graded.map((g) => g.ok),
+    };
+  });
+  return {
+    questions,
+    pass_at_k: passAtKTable(questions, spec.k, { seed: spec.seed }),
+    seconds,
+    samplesPerSec: (qs.length * spec.n) / seconds,
+    tokensPerSec: gen.generatedTokens / seconds,
+    batch: gen.batch,
+  };
 }

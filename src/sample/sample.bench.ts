@@ -4,6 +4,8 @@
 // decoder without a cache recomputes per token). tokens/s of the two rows at one S is the cache's gain.
 // Model: the default `t2lab train` GPT (L=2, C=64, H=4, T=64); every sequence sits at position 32 with
 // a 16-token prompt shared per question, the middle of a typical answer's generation.
+// Packed (a sweep's runs that end together sample side by side): R = 1, 2, 4, 8 models of S = 256
+// sequences each in one step; tokens/s counts every run's, so the rows' ratio is what packing gains.
 import type { BenchCase } from '../gpu/cases.ts';
 import type { ModelShape } from '../config.ts';
 import { GPT } from '../model/gpt.ts';
@@ -29,29 +31,33 @@ const SIZES = [1, 16, 64, 256, 1024];
 const matmulFlops = (s: ModelShape) =>
   s.n_layer * 2 * s.n_embd * 12 * s.n_embd + 2 * s.n_embd * s.vocab_size;
 
-const decodeStep = (S: number): BenchCase => ({
+/** One decode step of R models (a pack when R > 1) with S sequences each. */
+const decodeStep = (S: number, R = 1): BenchCase => ({
   kernel: 'decode_step',
-  version: 'kv-cache',
-  shape: `S=${S} L=2 C=64 pos=${POS}`,
+  version: R === 1 ? 'kv-cache' : `kv-cache pack R=${R}`,
+  shape: `S=${S}${R === 1 ? '' : ' per run'} L=2 C=64 pos=${POS}`,
   flops:
-    S * matmulFlops(shape) +
-    shape.n_layer * attention_decode_flops(S, POS + 1, shape.n_embd, shape.n_head),
+    R *
+    (S * matmulFlops(shape) +
+      shape.n_layer * attention_decode_flops(S, POS + 1, shape.n_embd, shape.n_head)),
   bytes: 0,
-  tokens: S,
+  tokens: R * S,
   setup(gpu) {
     const ops = gpuOps(gpu);
     const questions = Math.max(1, S >> 4); // 16 samples per question share a prompt
-    const prefill = new GPT(ops, shape, questions);
-    prefill.init(1);
-    const decoder = new Decoder(ops, shape, prefill.paramsFlat, S, 64);
-    const table = new Uint32Array(S * SEQ_STRIDE);
-    for (let s = 0; s < S; s++) {
-      table[s * SEQ_STRIDE + SEQ.prefix_row] = s % questions;
-      table[s * SEQ_STRIDE + SEQ.question] = s % questions;
-      table[s * SEQ_STRIDE + SEQ.sample] = s;
-      table[s * SEQ_STRIDE + SEQ.prefix_len] = PROMPT;
-      table[s * SEQ_STRIDE + SEQ.pos] = POS;
-    }
+    const prefill = new GPT(ops, shape, questions, undefined, R);
+    for (let r = 0; r < R; r++) prefill.init(1 + r, r);
+    const decoder = new Decoder(ops, shape, prefill.paramsFlat, S, 64, R);
+    const table = new Uint32Array(R * S * SEQ_STRIDE);
+    for (let r = 0; r < R; r++)
+      for (let s = 0; s < S; s++) {
+        const row = (r * S + s) * SEQ_STRIDE;
+        table[row + SEQ.prefix_row] = r * questions + (s % questions);
+        table[row + SEQ.question] = s % questions;
+        table[row + SEQ.sample] = s;
+        table[row + SEQ.prefix_len] = PROMPT;
+        table[row + SEQ.pos] = POS;
+      }
     ops.writeU32(decoder.seqs, table);
     const prefix = Array.from({ length: shape.n_layer }, (_, l) => prefill.acts[`h${l}.qkv`]!);
     // eos out of the vocabulary: no sequence stops during the timed steps.
@@ -98,4 +104,7 @@ const noCache = (S: number): BenchCase => {
   };
 };
 
-export const bench: BenchCase[] = SIZES.flatMap((S) => [decodeStep(S), noCache(S)]);
+export const bench: BenchCase[] = [
+  ...SIZES.flatMap((S) => [decodeStep(S), noCache(S)]),
+  ...[2, 4, 8].map((R) => decodeStep(256, R)),
+];

@@ -14,7 +14,13 @@ import { Trainer, streamOptions, type TrainProgress, type TrainResult } from '..
 import { documentStats } from '../data/stream.ts';
 import { PackTrainer } from '../train/pack.ts';
 import { packRuns } from './pack.ts';
-import { evaluateModel, type EvalProgress } from '../sample/evaluate.ts';
+import {
+  evaluateModel,
+  evaluateModels,
+  evaluatesTogether,
+  type EvalProgress,
+  type Evaluation,
+} from '../sample/evaluate.ts';
 import { expandRuns, type Experiment, type RunSpec } from './experiment.ts';
 import { RECORD_FORMAT, type RunRecord } from './record.ts';
 import { adapterLine } from '../gpu/adapter.ts';
@@ -262,22 +268,56 @@ async function runPack(
         for (const i of pack.running())
           await store.saveCheckpoint(group[i]!.id, await pack.snapshot(i));
       },
-      onFinished: async (i, result) => {
-        const run = group[i]!;
-        const record = await finishRun(
-          gpu,
-          e,
-          run,
-          result,
-          pack.paramsOf(i),
-          () => pack.checkpoint(i, result),
-          trainShareOf(run),
-          store,
-          opts,
-          progress(run),
-          { choices: kernels, source: kernelsSource },
-        );
-        await done(run, record);
+      onFinished: async (ended) => {
+        // Runs that finished at one step sample as one pack when they can (same questions; adjacent
+        // slots, as runs ending together are), each with the numbers it gets alone.
+        const ok = ended.filter((x) => !x.result.diverged).map((x) => x.index);
+        const together =
+          ok.length > 1 &&
+          evaluatesTogether(
+            ok.map((i) => group[i]!.config),
+            e.sampling,
+          )
+            ? pack.paramsOfRuns(ok)
+            : null;
+        const evaluated = new Map<number, Evaluated>();
+        if (together) {
+          const t1 = performance.now();
+          const runs = together.order.map((i) => group[i]!);
+          log(`${runs.map((r) => r.id).join(', ')}: ${runs.length} runs sampled side by side`);
+          const evs = await evaluateModels(
+            gpu,
+            runs.map((r) => r.config),
+            together.params,
+            e.sampling,
+            (p) =>
+              runs.forEach((run) =>
+                progress(run)('sample', trainShareOf(run) + (1 - trainShareOf(run)) * p.fraction, {
+                  sample: p,
+                }),
+              ),
+          );
+          const sample_s = (performance.now() - t1) / 1000;
+          together.order.forEach((i, j) => evaluated.set(i, { evaluation: evs[j]!, sample_s }));
+        }
+        for (const { index: i, result } of ended) {
+          const run = group[i]!;
+          const record = await finishRun(
+            gpu,
+            e,
+            run,
+            result,
+            pack.paramsOf(i),
+            () => pack.checkpoint(i, result),
+            trainShareOf(run),
+            store,
+            opts,
+            progress(run),
+            { choices: kernels, source: kernelsSource },
+            evaluated.get(i),
+          );
+          await done(run, record);
+        }
       },
     });
     return paused;
@@ -351,7 +391,16 @@ async function runOne(
   }
 }
 
-/** Sample a trained run (`params`: its flat parameters), keep its model, and make its record. */
+/** A run's evaluation made with others of its pack, and the pack's sampling time. */
+interface Evaluated {
+  evaluation: Evaluation;
+  sample_s: number;
+}
+
+/**
+ * Sample a trained run (`params`: its flat parameters) unless `evaluated` (sampled in a pack) says how it
+ * did, keep its model, and make its record.
+ */
 async function finishRun(
   gpu: Gpu,
   e: Experiment,
@@ -364,14 +413,16 @@ async function finishRun(
   opts: SweepOptions,
   progress: (phase: SweepProgress['phase'], f: number, extra: Partial<SweepProgress>) => void,
   kernels: { choices: Record<string, number>; source: string },
+  evaluated?: Evaluated,
 ): Promise<RunRecord> {
   const t1 = performance.now();
   const evaluation = result.diverged
     ? null
-    : await evaluateModel(gpu, run.config, params, e.sampling, (p) =>
+    : (evaluated?.evaluation ??
+      (await evaluateModel(gpu, run.config, params, e.sampling, (p) =>
         progress('sample', trainShare + (1 - trainShare) * p.fraction, { sample: p }),
-      );
-  const sample_s = (performance.now() - t1) / 1000;
+      )));
+  const sample_s = evaluated?.sample_s ?? (performance.now() - t1) / 1000;
   if (store.saveModel && !result.diverged) await store.saveModel(run.id, await model());
   const empty = {
     k: e.sampling.k,

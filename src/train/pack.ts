@@ -62,8 +62,11 @@ export interface PackRunOptions {
   onProgress?: (index: number, p: TrainProgress) => void;
   /** Called after logged steps and at a pause; typically saves snapshot(i) of each running run every so often. */
   checkpoint?: () => Promise<void>;
-  /** Called as each run ends (finished or diverged), while the others wait: evaluate it, record it. */
-  onFinished?: (index: number, result: TrainResult) => Promise<void>;
+  /**
+   * Called as runs end (finished or diverged), while the others wait: evaluate them, record them. Runs that
+   * finish at the same step come in one call, so their evaluation can pack too (paramsOfRuns).
+   */
+  onFinished?: (ended: { index: number; result: TrainResult }[]) => Promise<void>;
 }
 
 export class PackTrainer {
@@ -159,6 +162,20 @@ export class PackTrainer {
   paramsOf(index: number): Tensor {
     const P = this.model.nParamsFlat;
     return this.gpu.view(this.model.paramsFlat, this.member(index).slot * P, P, `params ${index}`);
+  }
+
+  /**
+   * The flat parameters of several runs as one pack's (R·P floats, run after run), with the runs in that
+   * order; null unless their slots are adjacent (runs that finish at one step are: slots go by steps left).
+   */
+  paramsOfRuns(indices: number[]): { params: Tensor; order: number[] } | null {
+    const slots = indices.map((i) => this.member(i).slot).sort((a, b) => a - b);
+    if (slots.some((s, j) => s !== slots[0]! + j)) return null;
+    const P = this.model.nParamsFlat;
+    return {
+      params: this.gpu.view(this.model.paramsFlat, slots[0]! * P, slots.length * P, 'params'),
+      order: slots.map((s) => this.members[s]!.index),
+    };
   }
 
   /** Run `index`'s resume checkpoint: the bytes Trainer.snapshot() writes for the same state. */
@@ -291,7 +308,7 @@ export class PackTrainer {
     const elapsed = (s: number) => base[s]! + (performance.now() - t0) / 1000;
     const adapter =
       `${this.gpu.adapter.vendor} ${this.gpu.adapter.architecture} ${this.gpu.adapter.description}`.trim();
-    const end = async (s: number, diverged: TrainResult['diverged']) => {
+    const end = (s: number, diverged: TrainResult['diverged']) => {
       const m = this.members[s]!;
       m.result = {
         config: m.config,
@@ -310,11 +327,17 @@ export class PackTrainer {
         paused: false,
         adapter,
       };
-      await opts.onFinished?.(m.index, m.result);
+      return { index: m.index, result: m.result };
+    };
+    const finish = async (ended: { index: number; result: TrainResult }[]) => {
+      if (ended.length) await opts.onFinished?.(ended);
     };
     // A run with no step left (as Trainer.run, it just reports) ends at once: it must not train on.
-    for (const [s, m] of this.members.entries())
-      if (!m.result && m.step >= m.steps) await end(s, null);
+    await finish(
+      [...this.members.entries()]
+        .filter(([, m]) => !m.result && m.step >= m.steps)
+        .map(([s]) => end(s, null)),
+    );
     // Runs that start from step 0 get their held-out loss at 0 first, as Trainer.run does.
     let R = this.active();
     if (this.members.some((m, s) => s < R && m.step === 0 && !m.evals.length)) {
@@ -348,7 +371,7 @@ export class PackTrainer {
         const loss = sum / counted[s]!;
         m.curve.push({ step: m.step, tokens: m.tokens, loss });
         if (!Number.isFinite(loss)) {
-          await end(s, { step: m.step, loss });
+          await finish([end(s, { step: m.step, loss })]);
           continue;
         }
         progress.set(s, {
@@ -376,8 +399,11 @@ export class PackTrainer {
         p.gflops = (p.tokensPerSec * flopsPerToken) / 1e9;
         opts.onProgress?.(m.index, p);
       }
-      for (const s of progress.keys())
-        if (this.members[s]!.step === this.members[s]!.steps) await end(s, null);
+      await finish(
+        [...progress.keys()]
+          .filter((s) => this.members[s]!.step === this.members[s]!.steps)
+          .map((s) => end(s, null)),
+      );
       if (opts.checkpoint && this.members.some((m) => !m.result)) {
         this.members.forEach((m, s) => (m.secondsBefore = elapsed(s)));
         await opts.checkpoint();

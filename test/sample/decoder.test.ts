@@ -8,7 +8,7 @@ import { cpuOps } from '../../src/model/ops.cpu.ts';
 import { gpuOps } from '../../src/model/ops.gpu.ts';
 import type { Ops } from '../../src/model/ops.ts';
 import { Decoder } from '../../src/sample/decoder.ts';
-import { generate, type DecodeSpec } from '../../src/sample/evaluate.ts';
+import { generate, generatePack, type DecodeSpec } from '../../src/sample/evaluate.ts';
 import { SEQ_STRIDE } from '../../kernels/sample/seqs.ts';
 import { EOS, VOCAB_SIZE } from '../../src/data/tokenizer.ts';
 import { IGNORE } from '../../src/data/stream.ts';
@@ -41,6 +41,35 @@ function model<T>(ops: Ops<T>, B: number, seed = 11): GPT<T> {
   for (let i = 0; i < init.length; i++) init[i] = Math.fround(init[i]! * 4);
   ops.write(m.paramsFlat, init);
   return m;
+}
+
+/** `R` models (seeds 11, 12, ...) as one pack's flat parameters, and each alone. */
+function models<T>(ops: Ops<T>, R: number): { packed: T; alone: T[] } {
+  const pack = new GPT(ops, shape, 1, undefined, R);
+  const alone = Array.from({ length: R }, (_, r) => {
+    const m = new GPT(ops, shape, 1);
+    const init = Float32Array.from(m.init(11 + r), (x) => Math.fround(x * 4)); // as model() scales
+    ops.write(m.paramsFlat, init);
+    ops.write(pack.paramsFlat, init, r * m.nParamsFlat);
+    return m.paramsFlat;
+  });
+  return { packed: pack.paramsFlat, alone };
+}
+
+/** Generation of a pack of three models against each model alone: every sample and NLL the same bits. */
+async function checkPackEqualsAlone<T>(ops: Ops<T>, opts: { maxBinding?: number } = {}) {
+  const { packed, alone } = models(ops, 3);
+  const over = { maxSequences: 7, ...opts };
+  const got = await generatePack(ops, shape, packed, prompts(), spec(), { ...over, runs: 3 });
+  expect(got).toHaveLength(3);
+  for (const [r, params] of alone.entries()) {
+    const want = await generate(ops, shape, params, prompts(), spec(), over);
+    expect(got[r]!.samples, `run ${r}'s samples`).toEqual(want.samples);
+    expect([...got[r]!.nll], `run ${r}'s gold-answer NLL`).toEqual([...want.nll]);
+    expect(got[r]!.generatedTokens).toBe(want.generatedTokens);
+  }
+  // The models differ, so a pack that gave every run run 0's model would fail above.
+  expect(got[1]!.samples).not.toEqual(got[0]!.samples);
 }
 
 /** Full-forward logits (Q, T, V) of each text (prompt + rest), padded. */
@@ -118,6 +147,10 @@ const spec = (over: Partial<DecodeSpec> = {}): DecodeSpec => ({
 });
 
 describe('generation (CPU)', () => {
+  it('a pack of three models draws, run by run, what each draws alone', async () => {
+    await checkPackEqualsAlone(cpuOps());
+  });
+
   it('temperature 0 follows the argmax of the full forward, token by token', async () => {
     const ops = cpuOps();
     const gpt = model(ops, 6);
@@ -239,6 +272,18 @@ describeGpu('cached decoding (GPU)', (gpu) => {
       }
     } finally {
       g.dispose();
+    }
+  });
+
+  it('a pack of three models draws, run by run, the bits each draws alone (prefill in chunks, partial batches)', async () => {
+    const ops = gpuOps(gpu);
+    try {
+      // 3 prompts a prefill chunk alone, 1 in the pack (each run gets a third of the binding).
+      await checkPackEqualsAlone(ops, {
+        maxBinding: 3 * 4 * shape.block_size * Math.max(VOCAB_SIZE, 4 * shape.n_embd),
+      });
+    } finally {
+      ops.dispose();
     }
   });
 

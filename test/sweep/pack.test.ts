@@ -1,6 +1,7 @@
 // A packed sweep against the same sweep one run at a time: the grid grouped by model shape into packs,
-// each run's record (but its timings) and model bytes the same; a packed sweep paused mid-pack resumes
-// to the same records. Then the grouping and the device bound, which need no GPU.
+// each run's record (but its timings) and model bytes the same, its samples too where runs that end
+// together sample side by side; a packed sweep paused mid-pack resumes to the same records. Then the
+// grouping and the device bound, which need no GPU.
 import { describe, expect, it } from 'vitest';
 import { runSweep } from '../../src/sweep/runner.ts';
 import { expandRuns, validateExperiment } from '../../src/sweep/experiment.ts';
@@ -52,6 +53,8 @@ describeGpu('sweep --pack', (gpu) => {
       const r = await runSweep(gpu, experiment, store, { pack, onLog: (m) => logs.push(m) });
       expect(r).toMatchObject({ ran: 9, paused: false, remaining: 0 });
       expect(logs.join('\n')).toMatch(new RegExp(`${pack} runs trained side by side`));
+      // Seeds 1 and 2 of the smaller size end together at each budget: they sample as one pack.
+      expect(logs.filter((m) => /2 runs sampled side by side/.test(m))).toHaveLength(3);
       expect(byId(store.list)).toEqual(byId(alone.list));
       for (const [id, bytes] of alone.models) expect(store.models.get(id), id).toEqual(bytes);
       expect(store.checkpoints.size).toBe(0);

@@ -52,9 +52,11 @@ describeGpu('PackTrainer: each run packed is the same bits as alone', (gpu) => {
     const got: { result: TrainResult; model: Uint8Array }[] = [];
     const order: number[] = [];
     await pack.run({
-      onFinished: async (i, result) => {
-        order.push(i);
-        got[i] = { result, model: await pack.checkpoint(i, result) };
+      onFinished: async (ended) => {
+        for (const { index: i, result } of ended) {
+          order.push(i);
+          got[i] = { result, model: await pack.checkpoint(i, result) };
+        }
       },
     });
     pack.dispose();
@@ -77,7 +79,7 @@ describeGpu('PackTrainer: each run packed is the same bits as alone', (gpu) => {
       onProgress: (i, p) => {
         if (i === 1 && p.step === 4) controller.abort();
       },
-      onFinished: async (i, r) => void (finished[i] = r),
+      onFinished: async (ended) => ended.forEach(({ index, result }) => (finished[index] = result)),
       checkpoint: async () => {
         if (!controller.signal.aborted) return;
         for (const i of first.running()) saved[i] = await first.snapshot(i);
@@ -98,7 +100,9 @@ describeGpu('PackTrainer: each run packed is the same bits as alone', (gpu) => {
     const second = new PackTrainer(gpu, [configs[1]!, configs[2]!], [saved[1]!, null]);
     expect(second.unusable).toEqual([]);
     const got: TrainResult[] = [];
-    await second.run({ onFinished: async (i, r) => void (got[i] = r) });
+    await second.run({
+      onFinished: async (ended) => ended.forEach(({ index, result }) => (got[index] = result)),
+    });
     expect(numbers(got[0]!)).toEqual(numbers(want[1]!.result));
     expect(numbers(got[1]!)).toEqual(numbers(want[2]!.result));
     expect(await second.checkpoint(0, got[0]!)).toEqual(want[1]!.model);
