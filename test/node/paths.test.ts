@@ -32,6 +32,10 @@ import {
 import { validateExperiment } from '../../src/sweep/experiment.ts';
 import { syntheticRecords } from '../report/fixture.ts';
 
+// Refusals come before any work: one that hung (reading /dev/zero, a FIFO, a huge model) fails by this
+// timeout, not by a wall-clock bound that a busy machine could break.
+vi.setConfig({ testTimeout: 60_000 });
+
 const dir = mkdtempSync(join(tmpdir(), 't2lab-paths-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -74,9 +78,7 @@ describe('outputs that are not regular files are never replaced', () => {
     const node = deviceNode('null-copy');
     const pipe = fifo('out-pipe');
     for (const target of [node, pipe].filter((x): x is string => x !== null)) {
-      const t0 = performance.now();
       expect(await main(['train', '--out', target, ...tiny])).toBe(2);
-      expect(performance.now() - t0).toBeLessThan(2000);
       const results = join(dir, 'r.jsonl');
       writeFileSync(results, jsonl(records));
       expect(await main(['fit', results, '--out', target])).toBe(2);
@@ -121,7 +123,6 @@ describe('outputs that are not regular files are never replaced', () => {
 
   it('an empty --out is refused before any work, for every command that takes one', async () => {
     const c = capture();
-    const t0 = performance.now();
     expect(await main(['train', '--out', '', ...tiny])).toBe(2);
     expect(await main(['train', '--out=', ...tiny])).toBe(2);
     expect(await main(['train', '--log', '', ...tiny])).toBe(2);
@@ -139,7 +140,6 @@ describe('outputs that are not regular files are never replaced', () => {
       await main(['sample', '--checkpoint', 'test/fixtures/add2-L1-C32.safetensors', '--out', '']),
     ).toBe(2);
     expect(existsSync(join(dir, 'empty-out_pass_at_k.csv'))).toBe(false);
-    expect(performance.now() - t0).toBeLessThan(5000);
     expect(c.err()).toMatch(/--out is an empty path; give a file name/);
     expect(c.err()).toMatch(/--log is an empty path/);
     expect(c.err()).toMatch(/--out needs a value \(--out=VALUE\)/);
@@ -153,7 +153,6 @@ describe('inputs that are not regular files are refused before reading', () => {
   it('/dev/zero, /dev/urandom and a FIFO are refused at once by every reader', async () => {
     const c = capture();
     const pipe = fifo('in-pipe.jsonl');
-    const t0 = performance.now();
     expect(await main(['sample', '--checkpoint', '/dev/zero'])).toBe(2);
     expect(await main(['sample', '--checkpoint', pipe])).toBe(2);
     expect(await main(['export', '--format', 'hf', '/dev/urandom', join(dir, 'hf')])).toBe(2);
@@ -163,7 +162,6 @@ describe('inputs that are not regular files are refused before reading', () => {
     expect(await main(['merge', pipe])).toBe(2);
     expect(await main(['export', '--format', 'csv', pipe])).toBe(2);
     expect(await main(['sweep', fifo('exp-pipe.json'), '--dry_run'])).toBe(2);
-    expect(performance.now() - t0).toBeLessThan(5000);
     expect(c.err()).toMatch(/checkpoint "\/dev\/zero" is a character device, not a regular file/);
     expect(c.err()).toMatch(/results file ".*in-pipe\.jsonl" is a FIFO \(named pipe\)/);
     expect(c.err()).toMatch(/experiment file ".*exp-pipe\.json" is a FIFO/);
@@ -243,13 +241,11 @@ describe('names and folders', () => {
     const b = join(dir, 'kinds-b');
     mkdirSync(b);
     execFileSync('mkfifo', [join(b, 'results.jsonl.lock')]);
-    const t0 = performance.now();
     expect(await main(['sweep', file, '--out', b, '--no_report'])).toBe(2);
     const rs = join(dir, 'kinds.jsonl');
     writeFileSync(rs, jsonl(records));
     expect(await main(['merge', rs, '--out', join(b, 'results.jsonl')])).toBe(2);
     expect(c.err()).toMatch(/merge: .*results\.jsonl\.lock is a FIFO/);
-    expect(performance.now() - t0).toBeLessThan(5000);
     expect(c.err()).toMatch(
       /results\.jsonl\.lock is a FIFO \(named pipe\), not a lock file t2lab wrote/,
     );
