@@ -3,6 +3,7 @@
 // sums, copy, reverse). The direct answer's pass@k pools every question; this table says which skill
 // carries it, and which was never learned. Seeds of one size are averaged.
 import type { RunRecord } from '../sweep/record.ts';
+import { passAtKTable } from '../stats/passk.ts';
 import { levelOf } from './isoflop.ts';
 
 export interface TaskCell {
@@ -110,4 +111,31 @@ export function formatTaskTable(t: TaskTable): string {
       );
   }
   return lines.map((l) => l.trimEnd()).join('\n');
+}
+
+/**
+ * The records with only the questions of `tasks` (`t2lab fit --tasks`), each run's pass@k tables recomputed
+ * from those questions as the sweep computed them (same k, same bootstrap seed), so every analysis (the
+ * direct answer, the laws) reads the subset. A diagnostic, e.g. of how far never-learned tasks cap pass@k:
+ * a subset chosen after seeing the results is not the experiment's answer. Throws naming the tasks the
+ * file has when one is not among them.
+ */
+export function onlyTasks(records: RunRecord[], tasks: string[]): RunRecord[] {
+  const have = new Set(records.flatMap((r) => r.questions.map((q) => q.task)));
+  const missing = tasks.filter((t) => !have.has(t));
+  if (!tasks.length || missing.length)
+    throw new Error(
+      `--tasks: ${missing.length ? `${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not` : 'no task is'} among this file's tasks (${[...have].sort().join(', ') || 'none'})`,
+    );
+  const keep = new Set(tasks);
+  return records.map((r) => {
+    if (!r.questions.length) return r;
+    const questions = r.questions.filter((q) => keep.has(q.task));
+    if (!questions.length) return { ...r, questions };
+    return {
+      ...r,
+      questions,
+      pass_at_k: passAtKTable(questions, r.pass_at_k.likelihood.k, { seed: r.sampling.seed }),
+    };
+  });
 }

@@ -1,7 +1,8 @@
 // The per-task table (src/fit/tasks.ts): each task's mean pass@1 per level and size, seeds averaged, chance
-// beside it; null for a one-task grid.
+// beside it; null for a one-task grid. onlyTasks (`t2lab fit --tasks`): the subset, pass@k recomputed.
 import { describe, expect, it } from 'vitest';
-import { formatTaskTable, taskTable } from '../../src/fit/tasks.ts';
+import { formatTaskTable, onlyTasks, taskTable } from '../../src/fit/tasks.ts';
+import { passAtKTable } from '../../src/stats/passk.ts';
 import { makeConfig } from '../../src/config.ts';
 import { recordOf } from '../sweep/fixture.ts';
 import world from '../../experiments/world.ts';
@@ -82,5 +83,32 @@ describe('taskTable', () => {
         records.map((r) => ({ ...r, questions: r.questions.filter((x) => x.task === 'sum') })),
       ),
     ).toBeNull();
+  });
+});
+
+describe('onlyTasks', () => {
+  const records = [
+    run('L2-C24-H4/C=1.0e+12/s1', 14496, [q('sum', 0.6, 3), q('hop', 0, 0), q('sum', 0.2, 1)]),
+    { ...run('L2-C16-H2/C=1.0e+12/s1', 6592, []), diverged: true },
+  ];
+
+  it("keeps the tasks' questions and recomputes pass@k from them as the sweep did", () => {
+    const [r, diverged] = onlyTasks(records, ['sum']);
+    expect(r!.questions.map((x) => x.p)).toEqual([0.6, 0.2]);
+    const k = records[0]!.pass_at_k.likelihood.k;
+    expect(r!.pass_at_k).toEqual(
+      passAtKTable(r!.questions, k, { seed: records[0]!.sampling.seed }),
+    );
+    // pass@1 from p: the mean of 0.6 and 0.2, where all three questions gave 0.8 / 3.
+    expect(r!.pass_at_k.likelihood.value[0]).toBeCloseTo(0.4, 12);
+    expect(diverged).toBe(records[1]); // no questions: left as it was
+    expect(records[0]!.questions).toHaveLength(3); // the input is not changed
+  });
+
+  it('refuses a task the file does not have, naming the ones it has', () => {
+    expect(() => onlyTasks(records, ['sum', 'cpy'])).toThrow(
+      "--tasks: cpy is not among this file's tasks (hop, sum)",
+    );
+    expect(() => onlyTasks(records, [])).toThrow(/no task is among/);
   });
 });

@@ -101,6 +101,10 @@ describe('the command line', () => {
     expect(c.err()).toMatch(/--questions 1,000,000 is above the bound 10,000/);
     expect(await main(['fit', 'x.csv', '--bootstrap', '1e9'])).toBe(2);
     expect(c.err()).toMatch(/--bootstrap must be an integer in \[0, 100000\]/);
+    expect(await main(['fit', 'x.csv', '--tasks', 'cpy'])).toBe(2);
+    expect(c.err()).toMatch(/--tasks needs a JSONL results file/);
+    expect(await main(['fit', 'x.jsonl', '--tasks', 'cpy,,rev'])).toBe(2);
+    expect(c.err()).toMatch(/--tasks must be task names separated by commas, got "cpy,,rev"/);
   });
 
   it('SLURM_ARRAY_TASK_ID without SLURM_ARRAY_TASK_COUNT is refused, not the whole grid', () => {

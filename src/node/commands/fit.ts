@@ -7,7 +7,7 @@ import { fitAll, formatFitReport, trustWarnings, type FitOptions } from '../../f
 import { DataError, pointsFromCsv, pointsFromRecords, type FitPoint } from '../../fit/points.ts';
 import type { RunRecord } from '../../sweep/record.ts';
 import { formatIsoflop, isoflopAnalysis } from '../../fit/isoflop.ts';
-import { formatTaskTable, taskTable } from '../../fit/tasks.ts';
+import { formatTaskTable, onlyTasks, taskTable } from '../../fit/tasks.ts';
 import { statedHoldout } from '../../../experiments/index.ts';
 
 /** Percentile intervals settle long before this; more would only spend minutes. */
@@ -48,6 +48,11 @@ values are refused, naming the runs. Exit codes: 0 fitted, 1 bad or insufficient
       type: 'string',
       arg: 'likelihood|sampling',
       help: 'which pass@k table to fit, JSONL only (default likelihood)',
+    },
+    tasks: {
+      type: 'string',
+      arg: 'T,U',
+      help: "JSONL only: analyse only these tasks' questions, pass@k recomputed from them (a diagnostic; e.g. --tasks cpy,rev,sum)",
     },
     bootstrap: {
       type: 'string',
@@ -109,6 +114,13 @@ function parseRest(
     throw new ArgError(
       `--bootstrap must be an integer in [0, ${MAX_BOOTSTRAP}], got "${values.bootstrap}"`,
     );
+  const tasks = values.tasks?.split(',').map((t) => t.trim());
+  if (tasks && (kind !== 'jsonl' || tasks.some((t) => !t)))
+    throw new ArgError(
+      kind !== 'jsonl'
+        ? '--tasks needs a JSONL results file (a CSV has no questions)'
+        : `--tasks must be task names separated by commas, got "${values.tasks}"`,
+    );
   const heldOutRatio =
     values.held_out_ratio === undefined ? undefined : Number(values.held_out_ratio);
   if (heldOutRatio !== undefined && !(heldOutRatio > 0))
@@ -126,6 +138,7 @@ function parseRest(
     n: n as 'nonemb' | 'total',
     method: method as 'likelihood' | 'sampling',
     bootstrap,
+    tasks,
     help: false,
   };
 }
@@ -139,14 +152,22 @@ export function loadPoints(
   kind: 'jsonl' | 'csv',
   n: 'nonemb' | 'total',
   method: 'likelihood' | 'sampling',
+  tasks?: string[],
 ): { points: FitPoint[]; records: RunRecord[] | null } {
   if (kind === 'csv')
     return { points: pointsFromCsv(readInput(file, 'FILE').toString('utf8')), records: null };
   let corrupt = 0;
-  const records = readRecordsFile(file, (m) => {
+  let records = readRecordsFile(file, (m) => {
     corrupt++;
     console.error(`warning: ${m}`);
   });
+  if (tasks) {
+    try {
+      records = onlyTasks(records, tasks);
+    } catch (e) {
+      throw new DataError(`${file}: ${(e as Error).message}`);
+    }
+  }
   const { points, skipped } = pointsFromRecords(records, { n, method });
   for (const s of skipped) console.error(`warning: ${s}`);
   if (points.length === 0)
@@ -183,7 +204,7 @@ export async function fitCommand(args: string[]): Promise<number> {
   }
   let points: FitPoint[], records: RunRecord[] | null;
   try {
-    ({ points, records } = loadPoints(a.file, a.kind as 'jsonl' | 'csv', a.n, a.method));
+    ({ points, records } = loadPoints(a.file, a.kind as 'jsonl' | 'csv', a.n, a.method, a.tasks));
   } catch (e) {
     if (e instanceof DataError || e instanceof InputError) {
       console.error(`t2lab fit: ${(e as Error).message}`);
@@ -223,9 +244,18 @@ export async function fitCommand(args: string[]): Promise<number> {
     ? isoflopAnalysis(records, { C_inf: report.optimum?.C_inf ?? a.cInf, C_inf_list: a.cInfList })
     : null;
   const tasks = records ? taskTable(records) : null;
-  const full = { ...report, ...(isoflop ? { isoflop } : {}), ...(tasks ? { tasks } : {}) };
+  const full = {
+    ...(a.tasks ? { only_tasks: a.tasks } : {}),
+    ...report,
+    ...(isoflop ? { isoflop } : {}),
+    ...(tasks ? { tasks } : {}),
+  };
   if (a.json) console.log(JSON.stringify(full, null, 2));
   else {
+    if (a.tasks)
+      console.log(
+        `only the questions of ${a.tasks.join(', ')} (--tasks), pass@k recomputed from them: a diagnostic, not the experiment's answer\n`,
+      );
     // The same checks as the report's list; a law named here gets no row in the optimum table.
     const warnings = trustWarnings(report).map((w) => w.message);
     console.log(
