@@ -6,9 +6,10 @@
 //
 // Reading never loses data: a line that does not parse (say, half-written when the machine died) is
 // reported with its file and line number and skipped; the file itself is left as it is.
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { DriverStore, SweepManifest } from '../sweep/driver.ts';
+import type { RunSpec } from '../sweep/experiment.ts';
 import { parseRecordsJsonl, recordSetProblems, type RunRecord } from '../sweep/record.ts';
 import {
   InputError,
@@ -179,6 +180,27 @@ export class DirStore implements DriverStore {
   async saveModel(id: string, bytes: Uint8Array): Promise<void> {
     writeFileAtomic(join(this.dir, 'models', `${fileName(id)}.safetensors`), bytes);
   }
+}
+
+/** Where the processes of one `t2lab sweep --jobs` take their runs (CLAIMS_ENV names it for them). */
+export const claimsDir = (dir: string) => join(dir, 'claims');
+export const CLAIMS_ENV = 'T2LAB_CLAIMS';
+
+/**
+ * SweepOptions.claim for processes sharing `claims` (a folder): a run is this process's when it creates
+ * the run's claim file first (O_EXCL: exactly one process can), so each run trains once, wherever.
+ */
+export function claimRuns(claims: string): (runs: RunSpec[]) => Promise<RunSpec[]> {
+  return async (runs) =>
+    runs.filter((r) => {
+      try {
+        closeSync(openSync(join(claims, `${fileName(r.id)}.claim`), 'wx'));
+        return true;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+        throw e;
+      }
+    });
 }
 
 /** Why `dir` belongs to another experiment than `name` (its records or its experiment.json), or null. */

@@ -68,6 +68,11 @@ export interface SweepOptions {
   /** At most this many runs of one model shape train side by side (default 1: one at a time), or per run. */
   pack?: number | ((c: RunSpec['config']) => number);
   /**
+   * Processes sharing one list (`t2lab sweep --jobs`): before a pack trains, take its runs; returns those
+   * this process got (each run goes to exactly one process), the others being left to whoever took them.
+   */
+  claim?: (runs: RunSpec[]) => Promise<RunSpec[]>;
+  /**
    * The time model of src/sweep/estimate.ts: a run's estimated seconds of training and sampling. With it
    * the ETA starts from the estimate and is rescaled by what the finished part took; without it, from
    * FLOPs once something has run. Null or NaN for a run falls back to FLOPs.
@@ -128,7 +133,8 @@ export async function runSweep(
     seconds
       ? est[todo.indexOf(r)]!.train_s / Math.max(costOf(r), 1e-9)
       : (6 * r.N * r.config.tokens) / runCost(e, r);
-  const totalCost = todo.reduce((a, r) => a + costOf(r), 0);
+  let totalCost = todo.reduce((a, r) => a + costOf(r), 0);
+  let elsewhere = 0; // runs another process claimed: off this one's books
   let doneCost = 0;
   let spentSeconds = 0; // wall time of the cost done in this call (for the ETA)
   const log = opts.onLog ?? (() => {});
@@ -137,13 +143,20 @@ export async function runSweep(
   );
   let ran = 0;
   const paused = () => ({
-    skipped: runs.length - todo.length,
+    skipped: runs.length - todo.length + elsewhere,
     ran,
-    remaining: todo.length - ran,
+    remaining: todo.length - ran - elsewhere,
     paused: true,
   });
-  for (const group of packRuns(todo, opts.pack ?? 1)) {
+  for (const formed of packRuns(todo, opts.pack ?? 1)) {
     if (opts.signal?.aborted) return paused();
+    const group = opts.claim ? await opts.claim(formed) : formed;
+    for (const r of formed)
+      if (!group.includes(r)) {
+        elsewhere++;
+        totalCost -= costOf(r);
+      }
+    if (!group.length) continue;
     const t0 = performance.now();
     // Each run's fraction done, for the overall fraction and the ETA.
     const fractions = new Map<RunSpec, number>();
@@ -203,7 +216,7 @@ export async function runSweep(
       if (wasPaused) return paused();
     }
   }
-  return { skipped: runs.length - todo.length, ran, remaining: 0, paused: false };
+  return { skipped: runs.length - todo.length + elsewhere, ran, remaining: 0, paused: false };
 }
 
 /**

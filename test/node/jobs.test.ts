@@ -1,10 +1,13 @@
-// `t2lab sweep --jobs N`: the grid as N shard processes side by side, merged at the end, gives the records
-// one process gives (the numbers; timings and finishing times aside), and is refused beside --shard.
+// `t2lab sweep --jobs N`: N processes side by side, each taking whole packs from one list (claims), merged
+// at the end, give the records one process gives (the numbers; timings and finishing times aside), each
+// run trained once and each pack kept in one process; refused beside --shard. claimRuns: one run, one owner.
 import { afterEach, expect, it, vi } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/node/cli.ts';
+import { claimRuns } from '../../src/node/store.ts';
+import { expandRuns, validateExperiment } from '../../src/sweep/experiment.ts';
 import { describeGpu } from '../helpers.ts';
 
 const spec = {
@@ -52,11 +55,23 @@ describeGpu('sweep --jobs', () => {
     expect(
       await main(['sweep', file, '--out', join(root, 'two'), '--jobs', '2', '--no_report']),
     ).toBe(0);
-    expect(log.mock.calls.flat().join('\n')).toMatch(/as 2 shards in 2 processes/);
+    expect(log.mock.calls.flat().join('\n')).toMatch(/in 2 processes taking packs from one list/);
     const [one, two] = [numbers(join(root, 'one')), numbers(join(root, 'two'))];
     expect(Object.keys(two).sort()).toEqual(Object.keys(one).sort());
     expect(Object.keys(one)).toHaveLength(4);
     for (const id of Object.keys(one)) expect(two[id], id).toEqual(one[id]);
+    // Each run in one shard file; a pack (one model shape: two budgets) in one process.
+    const shards = [0, 1].map((i) =>
+      readFileSync(join(root, 'two', `results.shard-${i}-of-2.jsonl`), 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).id as string),
+    );
+    expect(shards.flat().sort()).toEqual(Object.keys(one).sort());
+    for (const ids of shards)
+      expect(new Set(ids.map((id) => id.split('/')[0])).size, ids.join(' ')).toBeLessThanOrEqual(1);
+    expect(existsSync(join(root, 'two', 'claims'))).toBe(false);
   }, 300_000);
 
   it('--jobs beside a shard is refused, naming both', async () => {
@@ -65,4 +80,18 @@ describeGpu('sweep --jobs', () => {
     expect(err.mock.calls.flat().join('\n')).toMatch(/--jobs 2 runs its own shards; .*\(0\/2\)/);
     expect(await main(['sweep', 'experiments/smoke.ts', '--jobs', 'two'])).toBe(2);
   });
+});
+
+it('claimRuns: two processes claiming the same runs each get a run once, and together every run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 't2lab-claims-'));
+  mkdirSync(join(dir, 'claims'));
+  const runs = expandRuns(validateExperiment(spec));
+  const [a, b] = [claimRuns(join(dir, 'claims')), claimRuns(join(dir, 'claims'))];
+  const first = await a(runs.slice(0, 3));
+  const second = await b(runs);
+  expect(first.map((r) => r.id)).toEqual(runs.slice(0, 3).map((r) => r.id));
+  expect(second.map((r) => r.id)).toEqual(runs.slice(3).map((r) => r.id));
+  expect(await a(runs)).toEqual([]);
+  // A folder that is not there is an error, not a claim.
+  await expect(claimRuns(join(dir, 'missing'))(runs)).rejects.toThrow(/ENOENT/);
 });

@@ -4,7 +4,7 @@
 // folder's checks, pausing on signals, the progress line, driving the runs; the dry run is dry-run.ts.
 import { execFileSync, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
@@ -16,7 +16,14 @@ import {
   str,
   type CommandSpec,
 } from '../args.ts';
-import { DirStore, kernelChoiceStore, otherExperiment } from '../store.ts';
+import {
+  CLAIMS_ENV,
+  DirStore,
+  claimRuns,
+  claimsDir,
+  kernelChoiceStore,
+  otherExperiment,
+} from '../store.ts';
 import {
   validateExperiment,
   expandRuns,
@@ -194,7 +201,9 @@ export async function sweepCommand(args: string[]): Promise<number> {
   const exp = await loadExperiment(file);
   const shard = shardFromEnv(str(values.shard), process.env);
   const dir = str(values.out) ?? join('out', exp.name);
-  const runs = shardRuns(expandRuns(exp), shard);
+  // A process of `--jobs`: the whole grid, its runs taken pack by pack through the shared claims folder.
+  const claims = shard.count > 1 ? process.env[CLAIMS_ENV] || undefined : undefined;
+  const runs = claims ? expandRuns(exp) : shardRuns(expandRuns(exp), shard);
   const overrides = kernelsOption(str(values.kernels));
   const packFlag = str(values.pack);
   if (packFlag !== undefined && !/^[1-9]\d*$/.test(packFlag))
@@ -226,9 +235,10 @@ export async function sweepCommand(args: string[]): Promise<number> {
   const signals = pauseOnSignals(lock);
   const line = progressLine();
   try {
-    const todo = await checkFolder(store, exp, runs, shard, line.say);
+    const todo = await checkFolder(store, exp, runs, claims ? null : shard, line.say);
     const result = await runSweep(store, exp, runs, todo, {
       shard,
+      claims,
       adapter: values.adapter,
       overrides,
       pack: packFlag ? Number(packFlag) : undefined,
@@ -284,9 +294,11 @@ async function sweepReport(exp: Experiment, results: string, dir: string): Promi
 }
 
 /**
- * `--jobs N`: the grid as N shards, each a `t2lab sweep --shard i/N` process (the same command otherwise),
- * side by side, their lines prefixed "[i/N]"; then the shards are merged and the report written. A signal
- * reaches every shard (each pauses as it would alone); the command exits with the first failing shard's code.
+ * `--jobs N`: N `t2lab sweep --shard i/N` processes (the same command otherwise) side by side, their lines
+ * prefixed "[i/N]", each taking whole packs from the grid's one list as it frees (claimRuns): a pack stays
+ * in one process, and the work balances itself; each writes its shard file, merged at the end, then the
+ * report. A signal reaches every process (each pauses as it would alone); the command exits with the first
+ * failing one's code.
  */
 async function sweepJobs(
   file: string,
@@ -307,10 +319,27 @@ async function sweepJobs(
     }
     rest.push(a);
   }
-  console.log(`sweep: ${file} as ${jobs} shards in ${jobs} processes → ${dir}`);
+  checkOutput(dir, {
+    option: '--out',
+    directory: true,
+    inputs: [{ option: 'experiment', path: file }],
+  });
+  // The processes take runs pack by pack from one list, each run claimed once (a claims file); claims of
+  // an earlier, interrupted --jobs are cleared first, under a lock no other --jobs on this folder holds.
+  const claims = claimsDir(dir);
+  mkdirSync(dir, { recursive: true });
+  const lock = acquireLock(claims, `t2lab sweep ${file} --jobs ${jobs}`, (m) =>
+    console.error(`notice: ${m}`),
+  );
+  const heartbeat = setInterval(() => lock.beat(), HEARTBEAT_MS);
+  heartbeat.unref();
+  rmSync(claims, { recursive: true, force: true });
+  mkdirSync(claims);
+  console.log(`sweep: ${file} in ${jobs} processes taking packs from one list → ${dir}`);
   const children = Array.from({ length: jobs }, (_, i) =>
     spawn(process.execPath, [cli, 'sweep', ...rest, '--shard', `${i}/${jobs}`, '--no_report'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, [CLAIMS_ENV]: claims },
     }),
   );
   const forward = (sig: NodeJS.Signals) => children.forEach((c) => c.kill(sig));
@@ -337,9 +366,12 @@ async function sweepJobs(
       );
       return failed;
     }
+    rmSync(claims, { recursive: true, force: true });
   } finally {
     process.off('SIGINT', forward);
     process.off('SIGTERM', forward);
+    clearInterval(heartbeat);
+    lock.release();
   }
   const { mergeCommand } = await import('./merge.ts');
   const merged = await mergeCommand([dir]);
@@ -440,7 +472,7 @@ async function checkFolder(
   store: DirStore,
   exp: Experiment,
   runs: RunSpec[],
-  shard: { index: number; count: number },
+  shard: { index: number; count: number } | null,
   say: (m: string) => void,
 ): Promise<RunSpec[]> {
   const records = await store.records();
@@ -458,7 +490,7 @@ async function checkFolder(
       .filter(Boolean)
       .map(Number),
   );
-  if (shard.count > 1 && [...counts].some((n) => n !== shard.count))
+  if (shard && shard.count > 1 && [...counts].some((n) => n !== shard.count))
     say(
       `warning: ${store.dir} also holds shards of a ${[...counts].filter((n) => n !== shard.count).join('-way, a ')}-way split; this is a ${shard.count}-way split: shards of both running at once may train a run twice`,
     );
@@ -474,6 +506,8 @@ async function runSweep(
   todo: RunSpec[],
   o: {
     shard: { index: number; count: number };
+    /** A process of --jobs: the claims folder it takes runs through (the whole grid, not a shard). */
+    claims?: string;
     adapter: string | boolean | undefined;
     overrides: Record<string, number>;
     /** --pack: at most this many runs of one shape side by side (default: as many as fit, up to 8). */
@@ -488,7 +522,7 @@ async function runSweep(
     for (const r of todo) checkRunLimits(r.config, gpu.limits, `run ${r.id}`);
     console.log(`adapter: ${adapterLine(gpu.adapter)}`);
     console.log(
-      `sweep:   ${exp.name}: ${runs.length} runs${o.shard.count > 1 ? ` in shard ${o.shard.index}/${o.shard.count}` : ''} → ${store.results}`,
+      `sweep:   ${exp.name}: ${runs.length} runs${o.claims ? `, taken pack by pack with ${o.shard.count - 1} other processes` : o.shard.count > 1 ? ` in shard ${o.shard.index}/${o.shard.count}` : ''} → ${store.results}`,
     );
     const choiceStore = kernelChoiceStore((m) => say(`warning: ${m}`));
     // The ETA starts from the dry run's measured step times when they are kept; a sweep itself times
@@ -535,7 +569,8 @@ async function runSweep(
       },
       exp,
       {
-        shard: o.shard,
+        shard: o.claims ? undefined : o.shard,
+        claim: o.claims ? claimRuns(o.claims) : undefined,
         signal: o.signal,
         // At most --pack (default 8) runs a pack, and no more than the adapter's buffers hold.
         pack: (c) => packCapacity(c, g.limits, o.pack),
