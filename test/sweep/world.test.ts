@@ -1,8 +1,10 @@
-// The world grid keeps T2.md's design rules ("Designing a toy grid that shows it"), checked on its runs.
+// The world grid keeps T2.md's design rules ("Designing a toy grid that shows it"), checked on its runs; so does
+// its fifth level (world-2e12), with the grid's own configs.
 import { describe, expect, it } from 'vitest';
 import { expandRuns, validateExperiment } from '../../src/sweep/experiment.ts';
 import world from '../../experiments/world.ts';
 import calibrateWorld from '../../experiments/calibrate-world.ts';
+import world2e12 from '../../experiments/world-2e12.ts';
 
 describe('experiments/world.ts', () => {
   const runs = expandRuns(validateExperiment(world, 'world'));
@@ -65,5 +67,37 @@ describe('experiments/world.ts', () => {
     expect([8, 12, 24, 32, 40, 64].map(rate)).toEqual([0.024, 0.024, 0.012, 0.012, 0.012, 0.012]);
     expect(rate(16)).toBeCloseTo(0.018, 12); // 0.024 · (12/16): between 12 and 24 the rate halves as C doubles
     expect(rate(20)).toBeCloseTo(0.0144, 12);
+  });
+});
+
+describe('experiments/world-2e12.ts', () => {
+  const runs = expandRuns(validateExperiment(world2e12, 'world-2e12'));
+  const grid = new Map(
+    expandRuns(validateExperiment({ ...world, budgets: { flops: [2e12] } }, 'world')).map((r) => [
+      r.id,
+      r,
+    ]),
+  );
+
+  it("is the world grid's rules at 2e12: its sizes with 1 <= D/N <= 5,000, the same configs and ids", () => {
+    expect(runs.every((r) => r.budget === 'C=2.0e+12')).toBe(true);
+    const Ns = [...new Set(runs.map((r) => r.N_nonemb))].sort((a, b) => a - b);
+    expect(Ns).toHaveLength(9);
+    expect([Ns[0], Ns.at(-1)]).toEqual([10_160, 200_064]);
+    // Seed 1 of each size is the grid's run at 2e12 (same id and config); a second seed differs only by it.
+    for (const r of runs) {
+      const s1 = grid.get(r.id.replace(/\/s\d+$/, '/s1'));
+      expect(s1, r.id).toBeDefined();
+      expect({ ...r.config, seed: 1 }, r.id).toEqual(s1!.config);
+    }
+    expect(world2e12.sampling).toEqual(world.sampling);
+  });
+
+  it('two seeds within two steps of either predicted optimum (14,496-113,184), one elsewhere', () => {
+    for (const N of new Set(runs.map((r) => r.N_nonemb))) {
+      const seeds = runs.filter((r) => r.N_nonemb === N).map((r) => r.config.seed);
+      expect(seeds.sort(), `N ${N}`).toEqual(N >= 14_000 && N <= 120_000 ? [1, 2] : [1]);
+    }
+    expect(runs).toHaveLength(16);
   });
 });
