@@ -543,7 +543,9 @@ async function runSweep(
     const byId = new Map(est.runs.map((r) => [r.id, r]));
     if (todo.length && est.runs.every((r) => r.basis !== 'none'))
       say(
-        `estimate: ${fmtTime(est.total_s)} for the ${todo.length} runs to do (\`t2lab sweep --dry-run\` times what is not yet timed)`,
+        o.claims
+          ? `estimate: ${fmtTime(est.total_s)} in one process for the ${todo.length} runs to do, shared by ${o.shard.count} (\`t2lab sweep --dry-run\` times what is not yet timed)`
+          : `estimate: ${fmtTime(est.total_s)} for the ${todo.length} runs to do (\`t2lab sweep --dry-run\` times what is not yet timed)`,
       );
     o.line.start(runs.length);
     let lastKernels = ''; // printed when a run's versions differ from the previous run's
