@@ -33,6 +33,9 @@ test('the app lands on the idea: a picture from the committed results and every 
   await expect(home.getByTestId('landing-honest')).toContainText('no optimum from it');
   // Each level's shift in the fit's own words, resolution included: two optima at one run are no shift.
   await expect(home.getByTestId('landing-shifts')).toContainText('same run');
+  // The further level, its own run, is listed with its source; the reading names what was trained on.
+  await expect(home.getByTestId('landing-extra-level')).toContainText('world-2e12');
+  await expect(home.getByTestId('landing-reading')).toContainText('facts about 2,000 people');
   const labels = await home
     .getByTestId('landing-chart')
     .evaluate((el) =>

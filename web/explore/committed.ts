@@ -17,6 +17,8 @@ export interface CommittedAnalysis {
   fit: FitReport | null;
   /** Direct per-level optima at the default C_inf (2·largest N), with their bootstrap intervals. */
   iso: IsoflopAnalysis;
+  /** COMMITTED_EXTRA_LEVELS: each file's levels, C_train and measured shift, at COMMITTED_SOURCE's C_inf. */
+  extra?: { source: string; sha256: string; levels: { C_train: number; shift: string }[] }[];
 }
 
 export const committed = data as unknown as CommittedAnalysis;

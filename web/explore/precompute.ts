@@ -2,7 +2,8 @@
 //   npx tsx web/explore/precompute.ts
 // Writes web/explore/committed-analysis.json: records without their sample text (p, n, c per question
 // stay; pass@k of every k follows from them), the laws' fits with Explore's options, and the isoFLOP
-// analysis at the default C_inf. test/browser/committed.test.ts checks it matches the source's bytes.
+// analysis at the default C_inf; COMMITTED_EXTRA_LEVELS' levels' measured shifts. test/browser/committed.test.ts
+// checks it matches the sources' bytes.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fitAll } from '../../src/fit/fit.ts';
@@ -10,7 +11,7 @@ import { pointsFromRecords } from '../../src/fit/points.ts';
 import { isoflopAnalysis } from '../../src/fit/isoflop.ts';
 import { parseRecordsJsonl, type RunRecord } from '../../src/sweep/record.ts';
 import { statedHoldout } from '../../experiments/index.ts';
-import { COMMITTED_SOURCE } from './committed-source.ts';
+import { COMMITTED_EXTRA_LEVELS, COMMITTED_SOURCE } from './committed-source.ts';
 import type { CommittedAnalysis } from './committed.ts';
 
 /**
@@ -44,6 +45,23 @@ const fit = points.length
     })
   : null;
 const iso = isoflopAnalysis(records, { bootstrap: 200, seed: 1 });
+// Further levels, each its own run: analysed alone, at the main file's C_inf, the shift's words kept.
+const extra = COMMITTED_EXTRA_LEVELS.map((source) => {
+  const b = readFileSync(new URL(source, root));
+  const more = isoflopAnalysis(parseRecordsJsonl(b.toString('utf8')).records, {
+    C_inf: iso.C_inf,
+    bootstrap: 200,
+    seed: 1,
+  });
+  return {
+    source,
+    sha256: createHash('sha256').update(b).digest('hex'),
+    levels: more.levels.map((l) => ({
+      C_train: l.C_train,
+      shift: l.shift?.text ?? 'not measured',
+    })),
+  };
+});
 const out: CommittedAnalysis = {
   source: COMMITTED_SOURCE,
   sha256: createHash('sha256').update(bytes).digest('hex'),
@@ -51,6 +69,7 @@ const out: CommittedAnalysis = {
   records: records.map(slim),
   fit,
   iso,
+  extra,
 };
 const file = new URL('./committed-analysis.json', import.meta.url);
 // Compact, one record a line (the file is listed in .prettierignore: data, not code).

@@ -13,6 +13,23 @@ import '../shared/t2-chart.ts';
 import '../labs/t2-lab-card.ts';
 
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
+
+/** What the committed runs trained on, in words, from their task mix (config.tasks). */
+function trainedOn(config: (typeof committed.records)[number]['config'] | undefined): string {
+  const words: Record<string, string> = {
+    bio: 'facts about 2,000 people',
+    hop: 'two-lookup hops',
+    sum: 'sums written out step by step',
+    cpy: 'string copy',
+    rev: 'string reverse',
+    add: `${config?.add_digits ?? 2}-digit addition`,
+  };
+  const names = (config?.tasks ?? '').split(',').map((t) => t.split(':')[0]!.trim());
+  const list = names.map((n) => words[n] ?? n);
+  return list.length > 1
+    ? `a mix of ${list.slice(0, -1).join(', ')} and ${list.at(-1)}`
+    : (list[0] ?? 'its task');
+}
 const n0 = (x: number) => Math.round(x).toLocaleString('en');
 
 export class T2Landing extends LitElement {
@@ -88,7 +105,7 @@ export class T2Landing extends LitElement {
         ${tryIt}
         <div data-testid="landing-reading" class="reading">
           <p><strong>What the picture shows.</strong> ${pic.sizes.length} models, each trained with the same compute
-            (C_train = ${fmt(lv.C_train)} FLOPs) on 2-digit addition: small ones on many tokens, big ones on few.
+            (C_train = ${fmt(lv.C_train)} FLOPs) on ${trainedOn(committed.records[0]?.config)}: small ones on many tokens, big ones on few.
             Grey: each answers once. Blue: each gets the tries the same serving compute buys,
             k = C_inf/(2N): the biggest (N = ${n0(big.N)}) one try, the smallest (N = ${n0(small.N)}) ${fmt(small.k)}.</p>
           <p data-testid="landing-verdict">With one try the best is N = ${n0(pic.best1.N)} (${pct(pic.best1.pass1)} solved);
@@ -99,12 +116,18 @@ export class T2Landing extends LitElement {
             Measured directly, level by level (each level's two optima, with their resolution):
             <ul data-testid="landing-shifts">
               ${committed.iso.levels.map((l) => html`<li>C_train = ${fmt(l.C_train)}: ${l.shift?.text ?? 'not measured'}</li>`)}
+              ${(committed.extra ?? []).flatMap((x) =>
+                x.levels.map(
+                  (l) =>
+                    html`<li data-testid="landing-extra-level">C_train = ${fmt(l.C_train)} (a further level, its own run: <code>${x.source}</code>): ${l.shift}</li>`,
+                ),
+              )}
             </ul>
             The paper's optima sit at 30–150× Chinchilla's tokens per parameter.
             ${
               lossRatios.length
-                ? html`On this one-task toy the loss-optimal model already reads ${n0(Math.min(...lossRatios))}–${n0(Math.max(...lossRatios))} tokens per parameter
-                (Chinchilla: ~20), which leaves little room to move.`
+                ? html`Here the loss-optimal model reads ${n0(Math.min(...lossRatios))}–${n0(Math.max(...lossRatios))} training tokens per
+                (non-embedding) parameter (Chinchilla: ~20).`
                 : ''
             }
             ${
