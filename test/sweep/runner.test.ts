@@ -1,5 +1,6 @@
 // The sweep runner end to end on the GPU, with an in-memory store: every run trained, sampled and
-// recorded; a second call skips finished runs; a pause mid-run resumes to the same record.
+// recorded; a second call skips finished runs; a pause mid-run resumes to the same record; runs another
+// process claimed (SweepOptions.claim, `--jobs`) are left to it and counted as skipped.
 import { expect, it } from 'vitest';
 import { runSweep } from '../../src/sweep/runner.ts';
 import { validateExperiment } from '../../src/sweep/experiment.ts';
@@ -71,6 +72,20 @@ describeGpu('sweep runner', (gpu) => {
     expect(b.curve).toEqual(a.curve);
     expect(b.eval_loss).toBe(a.eval_loss);
     expect(b.questions.map((q) => [q.c, q.p])).toEqual(a.questions.map((q) => [q.c, q.p]));
+  });
+
+  it('trains only the runs its claim gets, leaving the rest to whoever claimed them', async () => {
+    const store = new MemoryStore();
+    const asked: string[][] = [];
+    const r = await runSweep(gpu, experiment, store, {
+      claim: async (runs) => {
+        asked.push(runs.map((x) => x.id));
+        return runs.filter((x) => x.id.includes('0.8'));
+      },
+    });
+    expect(asked).toEqual([['L1-C16-H2/D/N=0.4/s1'], ['L1-C16-H2/D/N=0.8/s1']]);
+    expect(r).toMatchObject({ ran: 1, skipped: 1, remaining: 0, paused: false });
+    expect(store.list.map((x) => x.id)).toEqual(['L1-C16-H2/D/N=0.8/s1']);
   });
 
   it('a corrupt resume checkpoint is reported and the run starts over', async () => {
