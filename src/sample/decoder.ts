@@ -17,7 +17,7 @@
 // with parameters take the pack's Runs, the others see R·S sequences. A sequence's numbers never depend on
 // its pack (each kernel's pack test), so a run's samples are the bits it draws alone.
 import type { ModelShape } from '../config.ts';
-import type { MatmulFlags, Ops, Runs, SampleParams } from '../model/ops.ts';
+import type { MatmulRuns, Ops, Runs, SampleParams } from '../model/ops.ts';
 import { fcGelu, paramLayout } from '../model/gpt.ts';
 import { SEQ_STRIDE } from '../../kernels/sample/seqs.ts';
 
@@ -77,11 +77,16 @@ export class Decoder<T> {
     return this.runs === 1 ? undefined : { R: this.runs, P: this.P };
   }
 
-  /** y = x·wᵀ + b for S rows of each run: w and b per run (stride P), x and y run after run. */
+  /** A pack's strides for an (S·K)·(K·N) product of each run: weights per run (stride P), rows run after run. */
+  private strides(S: number, K: number, N: number): MatmulRuns | undefined {
+    return this.runs === 1
+      ? undefined
+      : { R: this.runs, a: S * K, b: this.P, out: S * N, bias: this.P };
+  }
+
+  /** y = x·wᵀ + b for S rows of each run. */
   private linear(y: T, x: T, w: T, b: T | null, S: number, K: number, N: number): void {
-    const flags: MatmulFlags<T> = { transB: true };
-    if (this.runs > 1) flags.runs = { R: this.runs, a: S * K, b: this.P, out: S * N, bias: this.P };
-    this.ops.matmul(y, x, w, b, S, K, N, flags);
+    this.ops.matmul(y, x, w, b, S, K, N, { transB: true, runs: this.strides(S, K, N) });
   }
 
   /**
@@ -94,7 +99,7 @@ export class Decoder<T> {
     const { n_layer: L, n_embd: C, n_head: H, vocab_size: V, block_size: T } = this.shape;
     const pk = this.pack();
     const RS = this.runs * S;
-    const mlp = pk && { R: pk.R, a: S * C, b: pk.P, out: S * 4 * C, bias: pk.P };
+    const mlp = this.strides(S, C, 4 * C);
     ops.encoder_decode(a.x!, this.tokens, this.seqs, p.wte!, p.wpe!, S, C, pk);
     for (let l = 0; l < L; l++) {
       const w = (n: string) => p[`h${l}.${n}`]!;

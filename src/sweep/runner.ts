@@ -303,12 +303,7 @@ async function runPack(
             runs.map((r) => r.config),
             together.params,
             e.sampling,
-            (p) =>
-              runs.forEach((run) =>
-                progress(run)('sample', trainShareOf(run) + (1 - trainShareOf(run)) * p.fraction, {
-                  sample: p,
-                }),
-              ),
+            (p) => runs.forEach((run) => sampling(trainShareOf(run), progress(run))(p)),
           );
           const sample_s = (performance.now() - t1) / 1000;
           together.order.forEach((i, j) => evaluated.set(i, { evaluation: evs[j]!, sample_s }));
@@ -404,6 +399,15 @@ async function runOne(
   }
 }
 
+/** Sampling progress as the run's: past its training share (`trainShare` of its cost), by the fraction sampled. */
+const sampling =
+  (
+    trainShare: number,
+    progress: (phase: SweepProgress['phase'], f: number, extra: Partial<SweepProgress>) => void,
+  ) =>
+  (p: EvalProgress) =>
+    progress('sample', trainShare + (1 - trainShare) * p.fraction, { sample: p });
+
 /** A run's evaluation made with others of its pack, and the pack's sampling time. */
 interface Evaluated {
   evaluation: Evaluation;
@@ -432,9 +436,7 @@ async function finishRun(
   const evaluation = result.diverged
     ? null
     : (evaluated?.evaluation ??
-      (await evaluateModel(gpu, run.config, params, e.sampling, (p) =>
-        progress('sample', trainShare + (1 - trainShare) * p.fraction, { sample: p }),
-      )));
+      (await evaluateModel(gpu, run.config, params, e.sampling, sampling(trainShare, progress))));
   const sample_s = evaluated?.sample_s ?? (performance.now() - t1) / 1000;
   if (store.saveModel && !result.diverged) await store.saveModel(run.id, await model());
   const empty = {

@@ -218,14 +218,13 @@ export async function sweepCommand(args: string[]): Promise<number> {
       `--jobs ${jobs} runs its own shards; it cannot be combined with a shard (${shard.index}/${shard.count}): use one or the other`,
     );
   if (values.dry_run) return dryRun(exp, runs, shard, values.adapter, overrides, dir, pack);
-  if (jobs > 1) return sweepJobs(file, exp, dir, jobs, args, !!values.no_report);
-
   // Every check before the first step: the folder, its lock, then the device and each size's buffers.
   checkOutput(dir, {
     option: '--out',
     directory: true,
     inputs: [{ option: 'experiment', path: file }],
   });
+  if (jobs > 1) return sweepJobs(file, exp, dir, jobs, args, !!values.no_report);
   const store = new DirStore(dir, shard);
   const lock = acquireLock(store.results, `t2lab sweep ${file}`, (m) =>
     console.error(`notice: ${m}`),
@@ -319,11 +318,6 @@ async function sweepJobs(
     }
     rest.push(a);
   }
-  checkOutput(dir, {
-    option: '--out',
-    directory: true,
-    inputs: [{ option: 'experiment', path: file }],
-  });
   // The processes take runs pack by pack from one list, each run claimed once (a claims file); claims of
   // an earlier, interrupted --jobs are cleared first, under a lock no other --jobs on this folder holds.
   const claims = claimsDir(dir);
