@@ -5,7 +5,7 @@
 // Lives at the bottom of src/: it imports only src/data/ (the tasks and the vocabulary); every folder
 // above may import it.
 import { VOCAB_SIZE } from './data/tokenizer.ts';
-import { taskNames, type Difficulty, type TaskName } from './data/tasks.ts';
+import { TASKS, taskNames, type Difficulty, type TaskName } from './data/tasks.ts';
 
 export const DEFAULTS = {
   // ---- model (a decoder-only GPT, pre-LayerNorm, tied unembedding)
@@ -16,6 +16,7 @@ export const DEFAULTS = {
   // ---- data
   tasks: 'add:1,chain:1', // task mix as name:weight,... (see src/data/tasks.ts)
   add_digits: 3, // digits per addend for the `add` task: the main difficulty knob
+  levels: '', // the corpus tasks' difficulty as task:lo-hi,... (e.g. 'cpy:1-3,sum:1-2'); '' = each task's default (docs/corpus.md)
   eval_tasks: '', // the downstream tasks asked after training (pass@k, p_i), comma-separated; '' = the mix's tasks. A corpus (bio, sum, cpy, ...) is trained as a mix and asked as tasks: docs/corpus.md
   // ---- training
   tokens: 200_000, // D: the run's exact token budget; the schedule ends exactly here
@@ -147,6 +148,7 @@ function validate(c: Config): void {
   if (!(c.grad_clip > 0)) throw new ConfigError(`grad_clip must be > 0, got ${c.grad_clip}`);
   parseMix(c.tasks);
   evalTaskNames(c);
+  parseLevels(c.levels);
 }
 
 /** The model-shape part of a config. */
@@ -203,9 +205,41 @@ export function evalTaskNames(c: Pick<Config, 'tasks' | 'eval_tasks'>): string[]
   return [...names].sort();
 }
 
-/** The difficulty a run trains (and is evaluated) at, per task: add's digits come from the config. */
+/**
+ * 'cpy:1-3,sum:2' -> { cpy: [1, 3], sum: [2, 2] }: each task's range of levels, within the task's own
+ * bounds (`difficulty.min`..`max` in src/data/). `add` keeps its own key, add_digits.
+ */
+export function parseLevels(spec: string): Record<string, readonly [number, number]> {
+  const levels: Record<string, readonly [number, number]> = {};
+  for (const part of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const m = /^([a-z]+):(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m)
+      throw new ConfigError(`levels: "${part}" is not task:lo-hi or task:level (e.g. cpy:1-3)`);
+    const name = m[1]!;
+    const lo = Number(m[2]);
+    const hi = m[3] === undefined ? lo : Number(m[3]);
+    if (!taskNames.includes(name as TaskName))
+      throw new ConfigError(`levels: unknown task "${name}"; known: ${taskNames.join(', ')}`);
+    if (name === 'add')
+      throw new ConfigError(`levels: add's difficulty is add_digits (e.g. --add_digits=2)`);
+    if (name in levels) throw new ConfigError(`levels: "${name}" is given twice`);
+    const spec = TASKS[name as TaskName].difficulty;
+    if (!(spec.min <= lo && lo <= hi && hi <= spec.max))
+      throw new ConfigError(
+        `levels: ${name}'s levels (${spec.what}) must be lo-hi with ${spec.min} <= lo <= hi <= ${spec.max}, got "${part}"`,
+      );
+    levels[name] = [lo, hi];
+  }
+  return levels;
+}
+
+/** The difficulty a run trains (and is evaluated) at, per task: add's digits and `levels` come from the config. */
 export function difficultyOf(c: Config, task: string): Difficulty | undefined {
-  return task === 'add' ? [1, c.add_digits] : undefined;
+  if (task === 'add') return [1, c.add_digits];
+  return parseLevels(c.levels ?? '')[task];
 }
 
 // The test-time half of a run: how a trained model is sampled and graded. Experiment files override it

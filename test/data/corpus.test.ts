@@ -5,7 +5,9 @@ import { WORLD, bio, cpy, drawPerson, getWorld, hop, rev, sum } from '../../src/
 import { evalQuestions, isEvalPrompt, trainingExample, type Task } from '../../src/data/tasks.ts';
 import { TrainStream, documentStats, heldOutTokens } from '../../src/data/stream.ts';
 import { decode } from '../../src/data/tokenizer.ts';
-import { makeConfig } from '../../src/config.ts';
+import { ConfigError, makeConfig, parseLevels } from '../../src/config.ts';
+import { evaluationQuestions } from '../../src/sample/evaluate.ts';
+import { streamOptions } from '../../src/train/trainer.ts';
 import { evalBatches } from '../../src/train/trainer.ts';
 import { Rng } from '../../src/util/rng.ts';
 
@@ -171,6 +173,51 @@ describe('corpus: held out', () => {
       new TrainStream({ seed: 2, mix }).exampleAt(0),
     );
     expect(evalBatches({ ...config, tasks: 'cpy:1' })[0]!.inputs).not.toEqual(one[0]!.inputs);
+  });
+});
+
+describe('levels: the corpus tasks’ difficulty from the config', () => {
+  it('parses task:lo-hi and task:level, and refuses what it cannot mean, naming the fix', () => {
+    expect(parseLevels('')).toEqual({});
+    expect(parseLevels(' cpy:1-3, sum:2 ')).toEqual({ cpy: [1, 3], sum: [2, 2] });
+    const refused = (levels: string, says: RegExp) => {
+      expect(() => makeConfig({ levels })).toThrow(ConfigError);
+      expect(() => makeConfig({ levels })).toThrow(says);
+    };
+    refused('cpy:0-3', /1 <= lo <= hi <= 16/);
+    refused('cpy:4-3', /1 <= lo <= hi <= 16/);
+    refused('sum:1-9', /1 <= lo <= hi <= 8/);
+    refused('cpy:1-3,cpy:2', /given twice/);
+    refused('nope:1', /unknown task "nope"/);
+    refused('add:2', /add_digits/);
+    refused('cpy=3', /task:lo-hi/);
+  });
+
+  it('the training text, the held-out text and the questions all follow it', () => {
+    const config = makeConfig({
+      tasks: 'sum:1,cpy:1,rev:1',
+      levels: 'cpy:7-9,rev:2,sum:5-5',
+      batch_size: 4,
+      block_size: 64,
+    });
+    const letters = (p: string) => p.slice(4, -1).length;
+    const digits = (p: string) => Math.max(...p.slice(4, -1).split('+').map((x) => x.length));
+    const stream = new TrainStream(streamOptions(config));
+    const levelOf = (p: string) =>
+      p.startsWith('sum') ? digits(p) : p.startsWith('cpy') ? letters(p) : letters(p) + 100;
+    const seen = new Set<number>();
+    for (let i = 0; i < 300; i++) seen.add(levelOf(stream.exampleAt(i).prompt));
+    expect([...seen].sort((a, b) => a - b)).toEqual([5, 7, 8, 9, 102]);
+    for (const q of evaluationQuestions(config, 16, 0)) seen.delete(levelOf(q.prompt));
+    expect(seen.size).toBe(0); // every level the stream trains is asked too...
+    for (const q of evaluationQuestions(config, 16, 0))
+      expect([5, 7, 8, 9, 102]).toContain(levelOf(q.prompt)); // ...and no other
+    const heldOut = decode(Array.from(evalBatches(config)[0]!.inputs));
+    expect(heldOut).toMatch(/cpy [a-z]{7,9}=/);
+    expect(heldOut).not.toMatch(/cpy [a-z]{1,6}=/);
+    // The default levels differ: the same mix without `levels` trains 3-6 letters.
+    const plain = new TrainStream(streamOptions(makeConfig({ tasks: 'cpy:1' })));
+    for (let i = 0; i < 50; i++) expect(letters(plain.exampleAt(i).prompt)).toBeLessThanOrEqual(6);
   });
 });
 
