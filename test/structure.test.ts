@@ -233,7 +233,7 @@ const LAYERS: [part: string, mayImport: string[]][] = [
       'src/util',
     ],
   ],
-  ['src/fit', ['src/sweep', 'src/stats', 'src/util']],
+  ['src/fit', ['src/sweep', 'src/stats', 'src/data', 'src/util']],
   ['src/report', ['src/fit', 'src/sweep', 'src/stats', 'src/config.ts']],
   ['experiments', ['src/sweep', 'src/config.ts']],
   // The hosts: the browser's GPU worker, the Node CLI, and the page, which never holds a device (it talks

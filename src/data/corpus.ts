@@ -32,6 +32,7 @@ import {
   badPrompt,
   digitsChance,
   drawLevel,
+  longerOperand,
   randomDigits,
   reverse,
   type Task,
@@ -179,6 +180,9 @@ export const bio: Task = {
     const asked = order[n - 1]!;
     return { prompt: `${p.name}: ${said.join('')}${SENTENCE[asked]}`, answer: `${p[asked]}.` };
   },
+  level(prompt) {
+    return prompt.split('. ').length;
+  },
   check(prompt, completion) {
     const m = BIO_PROMPT.exec(prompt);
     const person = m ? getWorld().byName.get(m[1]!) : undefined;
@@ -281,6 +285,7 @@ export const sum: Task = {
     const [a, b] = rng.int(2) === 0 ? [long, short] : [short, long];
     return { prompt: `sum ${a}+${b}=`, answer: sumSteps(a, b) };
   },
+  level: longerOperand,
   check(prompt, completion) {
     const m = /^sum (\d+)\+(\d+)=$/.exec(prompt);
     if (!m) throw badPrompt('sum', prompt, '"sum <digits>+<digits>="');
@@ -312,6 +317,9 @@ function stringTask(name: 'cpy' | 'rev'): Task {
       let w = '';
       for (let i = 0; i < n; i++) w += LETTERS[rng.int(26)];
       return { prompt: `${name} ${w}=`, answer: op(w) };
+    },
+    level(prompt) {
+      return prompt.length - name.length - 2;
     },
     check(prompt, completion) {
       const m = shape.exec(prompt);

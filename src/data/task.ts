@@ -31,6 +31,8 @@ export interface Task {
   splitKey?(prompt: string): string;
   example(rng: Rng, difficulty?: Difficulty): Example;
   check(prompt: string, completion: string): boolean;
+  /** The level a question was drawn at, read back from its prompt (tasks with graded difficulty). */
+  level?(prompt: string): number;
   /**
    * The chance baseline of one question: the pass@1 of a guesser that knows the answer's format (its
    * length, its alphabet, the set it is drawn from) and nothing else, drawing uniformly from that set.
@@ -38,6 +40,12 @@ export interface Task {
    * samples help for the right reason").
    */
   chance(prompt: string, answer: string): number;
+}
+
+/** The level of an "op <digits>+<digits>=" question (add, sum): the longer operand's digits. */
+export function longerOperand(prompt: string): number {
+  const m = /^[a-z]+ (\d+)\+(\d+)=$/.exec(prompt);
+  return m ? Math.max(m[1]!.length, m[2]!.length) : NaN;
 }
 
 /** Percent of each held-out task's question space reserved for evaluation. */

@@ -1,5 +1,5 @@
 // src/data/: tasks and their verifiers, the tokenizer, the training stream. Imports util; imported
-// by config, checkpoint, train, sample, bench, sweep, worker, node, web (layers:
+// by config, checkpoint, train, sample, bench, sweep, fit, worker, node, web (layers:
 // test/structure.test.ts).
 //
 // Procedural tasks with verifiers and graded difficulty (T2.md, "Designing a toy grid that shows it").
@@ -33,6 +33,7 @@ import {
   badPrompt,
   drawLevel,
   isEvalPrompt,
+  longerOperand,
   randomDigits,
   reverse,
   digitsChance,
@@ -83,6 +84,7 @@ export const add: Task = {
     const [a, b] = rng.int(2) === 0 ? [long, short] : [short, long];
     return { prompt: `add ${a}+${b}=`, answer: addReversed(a, b) };
   },
+  level: longerOperand,
   check(prompt, completion) {
     const m = /^add (\d+)\+(\d+)=$/.exec(prompt);
     if (!m) throw badPrompt('add', prompt, '"add <digits>+<digits>="');
@@ -194,6 +196,9 @@ export const arith: Task = {
       `task arith: no expression with ${ops} operators within ±${ARITH_LIMIT} after 10000 tries`,
     );
   },
+  level(prompt) {
+    return (prompt.match(/[+\-*]/g) ?? []).length;
+  },
   check(prompt, completion) {
     if (!/^[0-9+\-*()]+=$/.test(prompt))
       throw badPrompt('arith', prompt, 'an expression over digits + - * ( ) ending in "="');
@@ -241,6 +246,9 @@ export const chain: Task = {
       [statements[i], statements[j]] = [statements[j]!, statements[i]!];
     }
     return { prompt: `${statements.join(' ')} so ${asked[0]} is in `, answer: asked[hops]! };
+  },
+  level(prompt) {
+    return (prompt.match(/ is in [a-z]+\./g) ?? []).length / 2;
   },
   check(prompt, completion) {
     const m = /^((?:[a-z]+ is in [a-z]+\. )+)so ([a-z]+) is in $/.exec(prompt);

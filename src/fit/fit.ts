@@ -1,4 +1,4 @@
-// src/fit/: the Chinchilla and T² fits, the optimum, isoFLOP profiles. Imports sweep, stats, util;
+// src/fit/: the Chinchilla and T² fits, the optimum, isoFLOP profiles. Imports sweep, stats, data, util;
 // imported by report, worker, node, web (layers: test/structure.test.ts).
 //
 // Every fit in one call: Chinchilla Approach 3 with bootstrap intervals, T² Approaches 1 and 2, coverage

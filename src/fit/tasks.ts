@@ -5,6 +5,7 @@
 import type { RunRecord } from '../sweep/record.ts';
 import { passAtKTable } from '../stats/passk.ts';
 import { levelOf } from './isoflop.ts';
+import { TASKS, type Task } from '../data/tasks.ts';
 
 export interface TaskCell {
   /** Mean over the task's questions (and the size's seeds) of p_i, and of c/n. */
@@ -34,13 +35,10 @@ export interface TaskTable {
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** The table, or null when the records' questions come from one task (the pooled answer says it all). */
-export function taskTable(records: RunRecord[]): TaskTable | null {
-  const usable = records.filter((r) => !r.diverged && r.questions.length);
-  const tasks = [...new Set(usable.flatMap((r) => r.questions.map((q) => q.task)))].sort();
-  if (tasks.length < 2) return null;
+/** The usable runs by isoFLOP level (or budget label), then by size, both in order; seeds of a size together. */
+function bySizeAndLevel(records: RunRecord[]): { label: string; sizes: [number, RunRecord[]][] }[] {
   const groups = new Map<string, { order: number; bySize: Map<number, RunRecord[]> }>();
-  for (const r of usable) {
+  for (const r of records) {
     const level = levelOf(r);
     const label =
       level !== null
@@ -51,6 +49,16 @@ export function taskTable(records: RunRecord[]): TaskTable | null {
       groups.set(label, { order: level ?? Infinity, bySize: new Map() }).get(label)!;
     (g.bySize.get(r.N_nonemb) ?? g.bySize.set(r.N_nonemb, []).get(r.N_nonemb)!).push(r);
   }
+  return [...groups]
+    .sort(([a, x], [b, y]) => x.order - y.order || a.localeCompare(b))
+    .map(([label, g]) => ({ label, sizes: [...g.bySize].sort(([a], [b]) => a - b) }));
+}
+
+/** The table, or null when the records' questions come from one task (the pooled answer says it all). */
+export function taskTable(records: RunRecord[]): TaskTable | null {
+  const usable = records.filter((r) => !r.diverged && r.questions.length);
+  const tasks = [...new Set(usable.flatMap((r) => r.questions.map((q) => q.task)))].sort();
+  if (tasks.length < 2) return null;
   const cellOf = (runs: RunRecord[], task: string): TaskCell => {
     const per = runs.map((r) => r.questions.filter((q) => q.task === task));
     const chances = per.flat().map((q) => q.chance);
@@ -63,22 +71,18 @@ export function taskTable(records: RunRecord[]): TaskTable | null {
   };
   return {
     tasks,
-    groups: [...groups]
-      .sort(([a, x], [b, y]) => x.order - y.order || a.localeCompare(b))
-      .map(([label, g]) => ({
-        label,
-        rows: [...g.bySize]
-          .sort(([a], [b]) => a - b)
-          .map(([N, runs]) => ({
-            N,
-            seeds: runs.length,
-            cells: Object.fromEntries(
-              tasks
-                .filter((t) => runs.every((r) => r.questions.some((q) => q.task === t)))
-                .map((t) => [t, cellOf(runs, t)]),
-            ),
-          })),
+    groups: bySizeAndLevel(usable).map(({ label, sizes }) => ({
+      label,
+      rows: sizes.map(([N, runs]) => ({
+        N,
+        seeds: runs.length,
+        cells: Object.fromEntries(
+          tasks
+            .filter((t) => runs.every((r) => r.questions.some((q) => q.task === t)))
+            .map((t) => [t, cellOf(runs, t)]),
+        ),
       })),
+    })),
   };
 }
 
@@ -107,6 +111,117 @@ export function formatTaskTable(t: TaskTable): string {
             if (!c) return '-'.padEnd(w);
             return `${pct(c.pass1)}${c.chance !== null ? ` (${pct(c.chance)})` : ''}`.padEnd(w);
           })
+          .join('')}`,
+      );
+  }
+  return lines.map((l) => l.trimEnd()).join('\n');
+}
+
+/** One column of the by-level table: a task at one level (or a task with no graded levels). */
+export interface LevelColumn {
+  task: string;
+  /** null: the task has no level (every question of it in one column). */
+  level: number | null;
+}
+
+export interface LevelRow {
+  N: number;
+  seeds: number;
+  /** k = C_inf/(2N), the size's samples per question at the table's C_inf. */
+  k: number;
+  /** Per column (same order as `columns`): mean p_i and mean pass@k from p_i; null when the size has none. */
+  cells: ({ pass1: number; passk: number; questions: number } | null)[];
+}
+
+export interface LevelTable {
+  C_inf: number;
+  columns: LevelColumn[];
+  groups: { label: string; rows: LevelRow[] }[];
+}
+
+/** The level of a question of `task`, or null where the task has none (or is not one this build knows). */
+function questionLevel(task: string, prompt: string): number | null {
+  const t = (TASKS as Record<string, Task>)[task];
+  const level = t?.level?.(prompt);
+  return level === undefined || Number.isNaN(level) ? null : level;
+}
+
+/**
+ * Where samples help and where they cannot (`t2lab fit --by_level`): per isoFLOP level and size, each task
+ * split by difficulty level (string length, digits, sentences), with pass@1 and pass@k at the size's own
+ * k = C_inf/(2N), both from p_i (pass@k = 1 - (1 - p)^k, fractional k exact). A column at 100% for every size
+ * decides nothing; the T² comparison is decided where the columns differ. Null when no task is graded.
+ */
+export function levelTable(records: RunRecord[], C_inf: number): LevelTable | null {
+  const usable = records.filter((r) => !r.diverged && r.questions.length);
+  const key = (c: LevelColumn) => `${c.task}\u0000${c.level ?? ''}`;
+  const columns = new Map<string, LevelColumn>();
+  for (const r of usable)
+    for (const q of r.questions) {
+      const c = { task: q.task, level: questionLevel(q.task, q.prompt) };
+      columns.set(key(c), c);
+    }
+  const sorted = [...columns.values()].sort(
+    (a, b) => a.task.localeCompare(b.task) || (a.level ?? -1) - (b.level ?? -1),
+  );
+  if (!sorted.some((c) => c.level !== null)) return null;
+  const index = new Map(sorted.map((c, i) => [key(c), i]));
+  return {
+    C_inf,
+    columns: sorted,
+    groups: bySizeAndLevel(usable).map(({ label, sizes }) => ({
+      label,
+      rows: sizes.map(([N, runs]) => {
+        const k = C_inf / (2 * N);
+        // Per run, then the runs' (seeds') mean, as the task table averages seeds.
+        const perRun = runs.map((r) => {
+          const sums = sorted.map(() => ({ p: 0, pk: 0, n: 0 }));
+          for (const q of r.questions) {
+            const s =
+              sums[index.get(key({ task: q.task, level: questionLevel(q.task, q.prompt) }))!]!;
+            const p = Math.min(Math.max(q.p, 0), 1);
+            s.p += p;
+            s.pk += p >= 1 ? 1 : -Math.expm1(k * Math.log1p(-p));
+            s.n += 1;
+          }
+          return sums;
+        });
+        return {
+          N,
+          seeds: runs.length,
+          k,
+          cells: sorted.map((_, i) => {
+            const have = perRun.map((s) => s[i]!).filter((s) => s.n > 0);
+            if (have.length < runs.length) return null;
+            return {
+              pass1: mean(have.map((s) => s.p / s.n)),
+              passk: mean(have.map((s) => s.pk / s.n)),
+              questions: have[0]!.n,
+            };
+          }),
+        };
+      }),
+    })),
+  };
+}
+
+export function formatLevelTable(t: LevelTable): string {
+  const names = t.columns.map((c) => `${c.task}${c.level ?? ''}`);
+  const w = Math.max(7, ...names.map((n) => n.length + 1));
+  const whole = (x: number) => String(Math.round(100 * x));
+  const lines = [
+    `by difficulty level: pass@1 / pass@k at each size's own k = C_inf/(2N) (C_inf ${t.C_inf.toExponential(2)}), in %, from p_i, seeds averaged;`,
+    '  a column alike for every size decides nothing: the T² comparison is decided where the columns differ',
+  ];
+  for (const g of t.groups) {
+    lines.push(`  ${g.label}`);
+    lines.push(
+      `  ${'N'.padStart(9)}  ${'k'.padStart(5)}  ${names.map((n) => n.padStart(w)).join('')}`,
+    );
+    for (const r of g.rows)
+      lines.push(
+        `  ${r.N.toLocaleString('en-US').padStart(9)}  ${r.k.toPrecision(3).padStart(5)}  ${r.cells
+          .map((c) => (c ? `${whole(c.pass1)}/${whole(c.passk)}` : '-').padStart(w))
           .join('')}`,
       );
   }

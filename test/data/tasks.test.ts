@@ -308,3 +308,19 @@ describe('held-out evaluation split', () => {
     ).toBe(true);
   });
 });
+
+describe('level: a question’s difficulty read back from its prompt', () => {
+  it('gives back the level every graded task drew, at every level it can draw', () => {
+    const graded = taskNames.filter((n) => TASKS[n].level);
+    expect(graded.sort()).toEqual(['add', 'arith', 'bio', 'chain', 'cpy', 'rev', 'sum']);
+    for (const name of graded) {
+      const task: Task = TASKS[name];
+      const rng = new Rng(7);
+      for (let L = task.difficulty.min; L <= task.difficulty.max; L++)
+        for (let i = 0; i < 20; i++) {
+          const { prompt } = task.example(rng, L);
+          expect(task.level!(prompt), `${name} at level ${L}: ${prompt}`).toBe(L);
+        }
+    }
+  });
+});

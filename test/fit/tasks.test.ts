@@ -1,7 +1,13 @@
 // The per-task table (src/fit/tasks.ts): each task's mean pass@1 per level and size, seeds averaged, chance
 // beside it; null for a one-task grid. onlyTasks (`t2lab fit --tasks`): the subset, pass@k recomputed.
 import { describe, expect, it } from 'vitest';
-import { formatTaskTable, onlyTasks, taskTable } from '../../src/fit/tasks.ts';
+import {
+  formatLevelTable,
+  formatTaskTable,
+  levelTable,
+  onlyTasks,
+  taskTable,
+} from '../../src/fit/tasks.ts';
 import { passAtKTable } from '../../src/stats/passk.ts';
 import { makeConfig } from '../../src/config.ts';
 import { recordOf } from '../sweep/fixture.ts';
@@ -110,5 +116,64 @@ describe('onlyTasks', () => {
       "--tasks: cpy is not among this file's tasks (hop, sum)",
     );
     expect(() => onlyTasks(records, [])).toThrow(/no task is among/);
+  });
+});
+
+describe('levelTable (t2lab fit --by_level)', () => {
+  const at = (task: string, prompt: string, p: number) => ({ ...q(task, p, 0), prompt });
+  const records = [
+    run('L2-C24-H4/C=1.0e+12/s1', 1000, [
+      at('cpy', 'cpy ab=', 0.5),
+      at('cpy', 'cpy abcd=', 0.1),
+      at('cpy', 'cpy wxyz=', 0.3),
+      at('hop', 'the friend of gmih lives in ', 0),
+    ]),
+    run('L2-C24-H4/C=1.0e+12/s2', 1000, [
+      at('cpy', 'cpy ab=', 0.7),
+      at('cpy', 'cpy abcd=', 0.2),
+      at('hop', 'the friend of gmih lives in ', 0.01),
+    ]),
+    run('L2-C16-H2/C=1.0e+12/s1', 250, [
+      at('cpy', 'cpy ab=', 1),
+      at('hop', 'the friend of gmih lives in ', 0),
+    ]),
+  ];
+
+  it("splits a task by the level read from each prompt; pass@k at the size's own k, seeds averaged", () => {
+    const t = levelTable(records, 8000)!;
+    expect(t.columns).toEqual([
+      { task: 'cpy', level: 2 },
+      { task: 'cpy', level: 4 },
+      { task: 'hop', level: null },
+    ]);
+    const [small, big] = t.groups[0]!.rows;
+    expect(big!.N).toBe(1000);
+    expect(big!.k).toBe(4); // 8000 / (2 · 1000)
+    expect(small!.k).toBe(16);
+    const passk = (p: number, k: number) => 1 - (1 - p) ** k;
+    // cpy2: seeds 0.5 and 0.7; cpy4: seed 1 has two questions (0.1, 0.3), seed 2 one (0.2).
+    expect(big!.cells[0]!.pass1).toBeCloseTo(0.6, 12);
+    expect(big!.cells[0]!.passk).toBeCloseTo((passk(0.5, 4) + passk(0.7, 4)) / 2, 12);
+    expect(big!.cells[1]!.pass1).toBeCloseTo((0.2 + 0.2) / 2, 12);
+    expect(big!.cells[1]!.passk).toBeCloseTo(
+      ((passk(0.1, 4) + passk(0.3, 4)) / 2 + passk(0.2, 4)) / 2,
+      12,
+    );
+    expect(big!.cells[2]!.passk).toBeCloseTo(passk(0.01, 4) / 2, 12);
+    // p = 1 stays 1; a level the size was never asked is null, not 0.
+    expect(small!.cells[0]!).toMatchObject({ pass1: 1, passk: 1 });
+    expect(small!.cells[1]).toBeNull();
+    const text = formatLevelTable(t);
+    expect(text).toContain('cpy2');
+    expect(text).toMatch(/1,000\s+4\.00\s+60\/\d+\s+20\/\d+/);
+  });
+
+  it('is null when no question has a level', () => {
+    expect(
+      levelTable(
+        [run('L2-C16-H2/C=1.0e+12/s1', 250, [at('hop', 'the friend of gmih lives in ', 0)])],
+        1e4,
+      ),
+    ).toBeNull();
   });
 });

@@ -105,6 +105,8 @@ describe('the command line', () => {
     expect(c.err()).toMatch(/--tasks needs a JSONL results file/);
     expect(await main(['fit', 'x.jsonl', '--tasks', 'cpy,,rev'])).toBe(2);
     expect(c.err()).toMatch(/--tasks must be task names separated by commas, got "cpy,,rev"/);
+    expect(await main(['fit', 'x.csv', '--by_level'])).toBe(2);
+    expect(c.err()).toMatch(/--by_level needs a JSONL results file/);
   });
 
   it('SLURM_ARRAY_TASK_ID without SLURM_ARRAY_TASK_COUNT is refused, not the whole grid', () => {

@@ -7,7 +7,13 @@ import { fitAll, formatFitReport, trustWarnings, type FitOptions } from '../../f
 import { DataError, pointsFromCsv, pointsFromRecords, type FitPoint } from '../../fit/points.ts';
 import type { RunRecord } from '../../sweep/record.ts';
 import { formatIsoflop, isoflopAnalysis } from '../../fit/isoflop.ts';
-import { formatTaskTable, onlyTasks, taskTable } from '../../fit/tasks.ts';
+import {
+  formatLevelTable,
+  formatTaskTable,
+  levelTable,
+  onlyTasks,
+  taskTable,
+} from '../../fit/tasks.ts';
 import { statedHoldout } from '../../../experiments/index.ts';
 
 /** Percentile intervals settle long before this; more would only spend minutes. */
@@ -54,6 +60,10 @@ values are refused, naming the runs. Exit codes: 0 fitted, 1 bad or insufficient
       arg: 'T,U',
       help: "JSONL only: analyse only these tasks' questions, pass@k recomputed from them (a diagnostic; e.g. --tasks cpy,rev,sum)",
     },
+    by_level: {
+      type: 'boolean',
+      help: "JSONL only: also split each task by difficulty level, pass@1 and pass@k at each size's own k (where samples help and where they cannot)",
+    },
     bootstrap: {
       type: 'string',
       arg: 'B',
@@ -79,13 +89,19 @@ function parse(args: string[]) {
   ) as Record<string, string | undefined>;
   const { positionals } = parsed;
   if (parsed.values.help) return { help: true } as ReturnType<typeof parseRest>;
-  return parseRest(values, positionals, parsed.values.json === true);
+  return parseRest(
+    values,
+    positionals,
+    parsed.values.json === true,
+    parsed.values.by_level === true,
+  );
 }
 
 function parseRest(
   values: Record<string, string | undefined>,
   positionals: string[],
   json: boolean,
+  byLevel = false,
 ) {
   if (positionals.length !== 1)
     throw new ArgError(
@@ -121,6 +137,8 @@ function parseRest(
         ? '--tasks needs a JSONL results file (a CSV has no questions)'
         : `--tasks must be task names separated by commas, got "${values.tasks}"`,
     );
+  if (byLevel && kind !== 'jsonl')
+    throw new ArgError('--by_level needs a JSONL results file (a CSV has no questions)');
   const heldOutRatio =
     values.held_out_ratio === undefined ? undefined : Number(values.held_out_ratio);
   if (heldOutRatio !== undefined && !(heldOutRatio > 0))
@@ -139,6 +157,7 @@ function parseRest(
     method: method as 'likelihood' | 'sampling',
     bootstrap,
     tasks,
+    byLevel,
     help: false,
   };
 }
@@ -244,11 +263,24 @@ export async function fitCommand(args: string[]): Promise<number> {
     ? isoflopAnalysis(records, { C_inf: report.optimum?.C_inf ?? a.cInf, C_inf_list: a.cInfList })
     : null;
   const tasks = records ? taskTable(records) : null;
+  const byLevel =
+    records && a.byLevel
+      ? levelTable(
+          records,
+          isoflop?.C_inf ??
+            report.optimum?.C_inf ??
+            a.cInf ??
+            2 * Math.max(...records.map((r) => r.N_nonemb)),
+        )
+      : null;
+  if (a.byLevel && !byLevel)
+    console.error('warning: --by_level: no question of this file has a difficulty level');
   const full = {
     ...(a.tasks ? { only_tasks: a.tasks } : {}),
     ...report,
     ...(isoflop ? { isoflop } : {}),
     ...(tasks ? { tasks } : {}),
+    ...(byLevel ? { by_level: byLevel } : {}),
   };
   if (a.json) console.log(JSON.stringify(full, null, 2));
   else {
@@ -259,7 +291,7 @@ export async function fitCommand(args: string[]): Promise<number> {
     // The same checks as the report's list; a law named here gets no row in the optimum table.
     const warnings = trustWarnings(report).map((w) => w.message);
     console.log(
-      `${isoflop ? `${formatIsoflop(isoflop)}\n\n` : ''}${tasks ? `${formatTaskTable(tasks)}\n\n` : ''}${formatFitReport(report)}${warnings.length ? `\n\nDo not trust:\n${warnings.map((w) => `  - ${w}`).join('\n')}` : ''}`,
+      `${isoflop ? `${formatIsoflop(isoflop)}\n\n` : ''}${tasks ? `${formatTaskTable(tasks)}\n\n` : ''}${byLevel ? `${formatLevelTable(byLevel)}\n\n` : ''}${formatFitReport(report)}${warnings.length ? `\n\nDo not trust:\n${warnings.map((w) => `  - ${w}`).join('\n')}` : ''}`,
     );
   }
   if (a.out) writeFileAtomic(a.out, JSON.stringify(full, null, 2) + '\n');
