@@ -201,7 +201,13 @@ describe('levels: the corpus tasks’ difficulty from the config', () => {
       block_size: 64,
     });
     const letters = (p: string) => p.slice(4, -1).length;
-    const digits = (p: string) => Math.max(...p.slice(4, -1).split('+').map((x) => x.length));
+    const digits = (p: string) =>
+      Math.max(
+        ...p
+          .slice(4, -1)
+          .split('+')
+          .map((x) => x.length),
+      );
     const stream = new TrainStream(streamOptions(config));
     const levelOf = (p: string) =>
       p.startsWith('sum') ? digits(p) : p.startsWith('cpy') ? letters(p) : letters(p) + 100;
