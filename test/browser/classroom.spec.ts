@@ -86,14 +86,14 @@ test('the train-to-test lab on one screen: predict, its time shown first, run in
   // A teacher shrinks the budget further: the card follows the link at once (run count, decoded runs,
   // the link box), with no reload.
   const grid = JSON.parse(hashOf(page.url()).get('exp')!);
-  grid.budgets = { flops: [2.5e9] };
+  grid.budgets = { flops: [1e9] };
   await page.evaluate((g) => {
     const p = new URLSearchParams(location.hash.slice(1));
     p.set('exp', JSON.stringify(g));
     location.hash = p.toString();
   }, grid);
   await expect(page.getByTestId('lab-runs')).toHaveText('(2 runs, grid edited)');
-  await expect(page.getByTestId('lab')).toContainText('C_train = 2.5e+9 FLOPs');
+  await expect(page.getByTestId('lab')).toContainText('C_train = 1.0e+9 FLOPs');
   await expect(page.getByTestId('lab-link')).toHaveValue(page.url());
 
   // The time on this adapter, measured before anything trains, without asking.
@@ -122,7 +122,7 @@ test('the train-to-test lab on one screen: predict, its time shown first, run in
     trs.map((tr) => Number(tr.querySelectorAll('td')[4]!.textContent)),
   );
   expect(ks[1]).toBeCloseTo(1, 5); // the big model affords one sample
-  expect(ks[0]).toBeCloseTo(25472 / 3312, 1); // the small one, N_big/N_small
+  expect(ks[0]).toBeCloseTo(1908 / 888, 1); // the small one, N_big/N_small
   await expect(page.getByTestId('lab-verdict')).toContainText(/The (small|big) model wins/);
   await expect(page.getByTestId('lab-verdict')).toContainText(
     'the small model with ~8 samples wins',

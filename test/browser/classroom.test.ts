@@ -2,6 +2,7 @@
 // that waits for a measurement; the grid controls' parsing and where a grid error sits; the train-to-test
 // comparison at k = C_inf/(2N); the reversed-digit reading.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import {
   ProgressDisplay,
   lineOf,
@@ -19,6 +20,7 @@ import {
 } from '../../web/shared/classroom-logic.ts';
 import { passAtKFromP, passAtKUnbiased } from '../../src/stats/passk.ts';
 import { expandRuns, validateExperiment } from '../../src/sweep/experiment.ts';
+import type { RunRecord } from '../../src/sweep/record.ts';
 import { defaultSize, labGrid, labs } from '../../web/labs/labs.ts';
 import { syntheticRecords } from '../report/fixture.ts';
 
@@ -95,7 +97,7 @@ describe('the train-to-test lab', () => {
   const lab = labs.find((l) => l.id === 'train-to-test')!;
   const runs = expandRuns(validateExperiment(lab.grid!));
 
-  it("trains both at one C_train: the world grid's loss-optimal size at 5e11 and a smaller one on 3.7× the tokens per parameter", () => {
+  it("trains both at one C_train: a grid's loss-optimal size and a smaller one on more tokens per parameter (world at 5e11; t2 at 4e10 on a CPU)", () => {
     expect(runs).toHaveLength(2);
     const [small, big] = runs;
     expect(
@@ -108,9 +110,28 @@ describe('the train-to-test lab', () => {
     expect(runs.map((r) => r.id)).toEqual(['L2-C20-H2/C=5.0e+11/s1', 'L2-C28-H4/C=5.0e+11/s1']);
     expect(runs.map((r) => r.config.lr)).toEqual([0.0144, 0.012]);
     expect(small!.config.tasks).toBe('bio:2,hop:1,sum:3,cpy:2,rev:2');
-    // Its CPU size stays minutes on a software adapter: the addition toy at 3e9 FLOPs.
+    // Its CPU size: the t2 grid's own runs at 4e10, that level's loss optimum (L1C12) and the next smaller,
+    // so the committed records say what a class should see.
     const cpu = expandRuns(validateExperiment(lab.cpu!));
-    expect(cpu.map((r) => r.config.tasks)).toEqual(['add:1', 'add:1']);
+    expect(cpu.map((r) => r.id)).toEqual(['L1-C8-H2/C=4.0e+10/s1', 'L1-C12-H2/C=4.0e+10/s1']);
+    const committed = readFileSync('docs/results/t2/results.jsonl', 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RunRecord)
+      .filter((r) => cpu.some((c) => c.id === r.id));
+    expect(committed).toHaveLength(2);
+    for (const r of committed) {
+      const c = cpu.find((x) => x.id === r.id)!;
+      // The same run, setting for setting (keys added since the grid ran are at their defaults).
+      const settings = c.config as unknown as Record<string, unknown>;
+      expect(Object.fromEntries(Object.keys(r.config).map((k) => [k, settings[k]]))).toEqual(
+        r.config,
+      );
+      expect(lab.cpu!.sampling).toMatchObject(r.sampling);
+    }
+    expect(readFileSync('docs/results/t2/fit.txt', 'utf8')).toMatch(
+      /C_train 4\.0e\+10[\s\S]*?loss {3}best N 1,908 .*: resolved/,
+    );
   });
 
   it('compares each finished run at its own k = C_inf/(2N): exact from p_i, and from samples at floor(k)', () => {
