@@ -54,10 +54,11 @@ const trainToTest: Experiment = {
  * few minutes on a software adapter: that level's loss-optimal size, resolved beyond seed noise (L1C12,
  * N = 1,908, D/N ≈ 1,830: docs/results/t2/fit.txt), against the next smaller one (L1C8, N = 888) on 4.6×
  * the tokens per parameter, the grid's own runs (ids, rates, sampling). The world corpus teaches no skill
- * at a CPU's budget (docs/results/corpus-cpu/). In the grid (seed 1) the big model is better at one try
- * (pass@1 8.4% against 2.2%) and stays ahead of the small one's k ≈ 2.1 tries (4.6%): at the default C_inf
- * the samples do not pay here, and a class can raise C_inf to find where they would (and where a guesser
- * would too). The grid's runs trained in ~4 minutes on lavapipe (146 s and 78 s).
+ * at a CPU's budget (docs/results/corpus-cpu/). Run at commit 33cc178 on lavapipe (`t2lab sweep` of this
+ * grid: 30 s and 19 s of training), the big model is better at one try (pass@1 6.8% against 2.3%) and stays
+ * ahead of the small one's k ≈ 2.1 tries (4.8%, a guesser's 2.8%): at the default C_inf the samples do not
+ * pay here, and a class can raise C_inf to find where they would (and where a guesser would too). The
+ * grid's own records, from older code, say the same (8.4% against 2.2%, 4.6% at k ≈ 2.1).
  */
 const t2 = presets.t2!;
 const trainToTestCpu: Experiment = {
