@@ -50,8 +50,8 @@ const trainToTest: Experiment = {
 };
 
 /**
- * Its CPU size: the same comparison on the `t2` grid's 4e10 level (2-digit addition, the one narrow task), a
- * few minutes on a software adapter: that level's loss-optimal size, resolved beyond seed noise (L1C12,
+ * Its CPU size: the same comparison on the `t2` grid's 4e10 level (2-digit addition, the one narrow task), about
+ * a minute on a software adapter: that level's loss-optimal size, resolved beyond seed noise (L1C12,
  * N = 1,908, D/N ≈ 1,830: docs/results/t2/fit.txt), against the next smaller one (L1C8, N = 888) on 4.6×
  * the tokens per parameter, the grid's own runs (ids, rates, sampling). The world corpus teaches no skill
  * at a CPU's budget (docs/results/corpus-cpu/). Run at commit 33cc178 on lavapipe (`t2lab sweep` of this
