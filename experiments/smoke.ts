@@ -1,7 +1,8 @@
 // smoke: the whole pipeline (train → sample → fit → report) in under 3 minutes on a CPU-only machine with
 // software WebGPU. Three tiny sizes × three token budgets, one seed; the fits see D/N <= 8 and predict
 // the D/N = 32 runs. Too small a grid for trustworthy fits, big enough that every plot and table of the
-// report has something to draw. CI runs it (test/e2e/smoke.test.ts).
+// report has something to draw. CI runs it (test/e2e/smoke.test.ts). Addition, not the world corpus: at a
+// CPU's couple of minutes the corpus's skills stay at chance (docs/results/corpus-cpu/).
 import type { Experiment } from '../src/sweep/experiment.ts';
 
 export default {
