@@ -181,7 +181,8 @@ export const bio: Task = {
     return { prompt: `${p.name}: ${said.join('')}${SENTENCE[asked]}`, answer: `${p[asked]}.` };
   },
   level(prompt) {
-    return prompt.split('. ').length;
+    const m = BIO_PROMPT.exec(prompt);
+    return m ? (m[2]!.match(/\. /g) ?? []).length + 1 : NaN;
   },
   check(prompt, completion) {
     const m = BIO_PROMPT.exec(prompt);
@@ -285,7 +286,7 @@ export const sum: Task = {
     const [a, b] = rng.int(2) === 0 ? [long, short] : [short, long];
     return { prompt: `sum ${a}+${b}=`, answer: sumSteps(a, b) };
   },
-  level: longerOperand,
+  level: (prompt) => longerOperand('sum', prompt),
   check(prompt, completion) {
     const m = /^sum (\d+)\+(\d+)=$/.exec(prompt);
     if (!m) throw badPrompt('sum', prompt, '"sum <digits>+<digits>="');
@@ -319,7 +320,7 @@ function stringTask(name: 'cpy' | 'rev'): Task {
       return { prompt: `${name} ${w}=`, answer: op(w) };
     },
     level(prompt) {
-      return prompt.length - name.length - 2;
+      return shape.exec(prompt)?.[1]!.length ?? NaN;
     },
     check(prompt, completion) {
       const m = shape.exec(prompt);

@@ -84,7 +84,7 @@ export const add: Task = {
     const [a, b] = rng.int(2) === 0 ? [long, short] : [short, long];
     return { prompt: `add ${a}+${b}=`, answer: addReversed(a, b) };
   },
-  level: longerOperand,
+  level: (prompt) => longerOperand('add', prompt),
   check(prompt, completion) {
     const m = /^add (\d+)\+(\d+)=$/.exec(prompt);
     if (!m) throw badPrompt('add', prompt, '"add <digits>+<digits>="');
@@ -197,7 +197,7 @@ export const arith: Task = {
     );
   },
   level(prompt) {
-    return (prompt.match(/[+\-*]/g) ?? []).length;
+    return /^[0-9+\-*()]+=$/.test(prompt) ? (prompt.match(/[+\-*]/g) ?? []).length : NaN;
   },
   check(prompt, completion) {
     if (!/^[0-9+\-*()]+=$/.test(prompt))
@@ -248,7 +248,8 @@ export const chain: Task = {
     return { prompt: `${statements.join(' ')} so ${asked[0]} is in `, answer: asked[hops]! };
   },
   level(prompt) {
-    return (prompt.match(/ is in [a-z]+\./g) ?? []).length / 2;
+    const m = /^((?:[a-z]+ is in [a-z]+\. )+)so ([a-z]+) is in $/.exec(prompt);
+    return m ? (m[1]!.match(/ is in /g) ?? []).length / 2 : NaN;
   },
   check(prompt, completion) {
     const m = /^((?:[a-z]+ is in [a-z]+\. )+)so ([a-z]+) is in $/.exec(prompt);

@@ -2,11 +2,13 @@
 // imported by node, web (layers: test/structure.test.ts).
 //
 // The sweep report as ONE self-contained HTML file: the direct per-level answer (isoFLOP table and figure),
-// the fit summary with its trust warnings, every plot (Chart.js, inlined by the caller as a string so this
-// module stays host-free) and the overtrained-vs-Chinchilla table.
+// where samples help (each task by difficulty level), the fit summary with its trust warnings, every plot
+// (Chart.js, inlined by the caller as a string so this module stays host-free) and the
+// overtrained-vs-Chinchilla table.
 import type { RunRecord } from '../sweep/record.ts';
 import { fmt, formatFitReport, type FitReport } from '../fit/fit.ts';
 import { isoflopAnalysis, type IsoflopAnalysis } from '../fit/isoflop.ts';
+import { levelTable } from '../fit/tasks.ts';
 import {
   allCharts,
   chartRuntime,
@@ -126,6 +128,36 @@ function isoflopHtml(a: IsoflopAnalysis): string {
 ${[isoflopLossChart(a), isoflopT2Chart(a)].map(figure).join('\n')}</section>`;
 }
 
+/**
+ * Where samples help and where they cannot: per budget and size, each task split by difficulty level, pass@1
+ * and pass@k at the size's own k (`t2lab fit --by_level`, src/fit/tasks.ts); the cell's shade is its pass@k.
+ * Empty when no question has a level (one ungraded task).
+ */
+function levelsHtml(records: RunRecord[], C_inf: number): string {
+  const t = levelTable(records, C_inf);
+  if (!t) return '';
+  const names = t.columns.map((c) => `${c.task}${c.level ?? ''}`);
+  const whole = (x: number) => String(Math.round(100 * x));
+  const cell = (c: { pass1: number; passk: number } | null) =>
+    c
+      ? `<td style="background: rgba(46, 125, 50, ${(0.55 * c.passk).toFixed(3)})">${whole(c.pass1)}/${whole(c.passk)}</td>`
+      : '<td>-</td>';
+  const groups = t.groups
+    .map(
+      (g) => `<h3>${escapeHtml(g.label)}</h3>
+<table class="comparison levels"><tr><th>N</th><th>k</th>${names.map((n) => `<th>${escapeHtml(n)}</th>`).join('')}</tr>${g.rows
+        .map(
+          (r) =>
+            `<tr><td>${r.N.toLocaleString('en-US')}</td><td>${r.k.toPrecision(3)}</td>${r.cells.map(cell).join('')}</tr>`,
+        )
+        .join('')}</table>`,
+    )
+    .join('\n');
+  return `<section id="levels"><h2>Where samples help: each task by difficulty level</h2>
+<p>Per budget and size (seeds averaged), each task split by its level (letters, digits, sentences: read back from every question): pass@1 / pass@k in %, both from p_i, at the size's own k = C_inf/(2N) (C_inf = ${escapeHtml(fmt(C_inf))}); the darker the cell, the higher its pass@k. A column that is dark for every size decides nothing: the T² comparison is decided where the columns differ.</p>
+${groups}</section>`;
+}
+
 export function buildReportHtml(input: ReportInput): string {
   const { records, fit } = input;
   const iso = input.isoflop ?? isoflopAnalysis(records, { C_inf: fit?.optimum?.C_inf });
@@ -155,7 +187,7 @@ export function buildReportHtml(input: ReportInput): string {
 <title>${escapeHtml(title)}</title>
 <style>
 body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1000px; padding: 0 1rem; color: #222; }
-h1 { font-size: 1.5rem; } h2 { font-size: 1.1rem; margin: 0 0 .4rem; }
+h1 { font-size: 1.5rem; } h2 { font-size: 1.1rem; margin: 0 0 .4rem; } h3 { font-size: 1rem; margin: 1rem 0 .3rem; }
 figure { margin: 2rem 0; } figcaption, .meta { color: #555; font-size: .9rem; }
 .chart { position: relative; }
 .note { background: #fff6df; border-left: 3px solid #e0a800; padding: .4rem .7rem; }
@@ -172,6 +204,7 @@ tr.flagged td { background: #fff6df; }
 ${warnings}
 ${solvedHtml(records)}
 ${isoflopHtml(iso)}
+${levelsHtml(records, iso.C_inf)}
 <section id="fits"><h2>Fits</h2>${trust.length ? `<ul class="trust">${trust.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : ''}${summary}</section>
 ${comparisonHtml(table)}
 ${charts.map(figure).join('\n')}

@@ -321,6 +321,10 @@ describe('level: a question’s difficulty read back from its prompt', () => {
           const { prompt } = task.example(rng, L);
           expect(task.level!(prompt), `${name} at level ${L}: ${prompt}`).toBe(L);
         }
+      // A prompt of another shape has no level, rather than a wrong one.
+      for (const foreign of ['q1', '', 'cpy ab=', 'add 1+2=', 'x is in y. so x is in '])
+        if (!(foreign.startsWith(name) || (name === 'chain' && foreign.includes(' is in '))))
+          expect(task.level!(foreign), `${name}: "${foreign}"`).toBeNaN();
     }
   });
 });

@@ -141,6 +141,28 @@ describe('report html', () => {
     expect(html).toContain('<canvas id="isoflop"'); // observations still drawn
   });
 
+  it('splits each task by difficulty level where questions have one, pass@1 / pass@k at each size’s own k', () => {
+    // The fixture's add questions, given real prompts of 1 and 3 digits; chain's keep unreadable ones.
+    const graded = records.map((r) => ({
+      ...r,
+      questions: r.questions.map((q, i) =>
+        q.task === 'add' ? { ...q, prompt: i % 4 === 1 ? 'add 5+3=' : 'add 123+45=' } : q,
+      ),
+    }));
+    const html = buildReportHtml({ records: graded, fit: null, chartJs: FAKE_CHARTJS });
+    const section = html.match(/<section id="levels">[\s\S]*?<\/section>/)![0];
+    expect(section).toContain('<th>add1</th><th>add3</th><th>chain</th>');
+    expect(section.match(/<h3>/g)).toHaveLength(3); // one table per budget
+    const big = graded.find((r) => r.id === 'N64000/C=1.6e+11/s1')!;
+    const ones = big.questions.filter((q, i) => q.task === 'add' && i % 4 === 1);
+    const p1 = Math.round((100 * ones.reduce((a, q) => a + q.p, 0)) / ones.length);
+    expect(section).toMatch(new RegExp(`<td>64,000</td><td>1\\.00</td><td[^>]*>${p1}/${p1}</td>`));
+    // No level anywhere (the fixture as it is): no section.
+    expect(buildReportHtml({ records, fit: null, chartJs: FAKE_CHARTJS })).not.toContain(
+      'id="levels"',
+    );
+  });
+
   it('a sweep without isoFLOP levels says so instead of drawing an empty figure', () => {
     const rs = syntheticRecords({ sizes: [1e3, 4e3, 1.6e4], budgets: [1e10], questions: 4 }).map(
       (r) => ({ ...r, id: r.id.replace(/C=[^/]+/, 'D/N=4') }),
