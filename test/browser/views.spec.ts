@@ -129,7 +129,14 @@ test('every view fits 390 px and 1440 px: nothing wider than the screen, no clip
     sizes: [1e3, 2e3, 4e3, 8e3, 1.6e4, 3.2e4],
     budgets: [1e10, 4e10, 1.6e11],
     questions: 12,
-  }).map((r) => ({ ...r, sweep: 'walk' }));
+  }).map((r) => ({
+    ...r,
+    sweep: 'walk',
+    // Real prompts for the add questions (1 to 3 digits), so the by-level table has columns.
+    questions: r.questions.map((q, i) =>
+      q.task === 'add' ? { ...q, prompt: `add ${'7'.repeat(1 + (i % 3))}+5=` } : q,
+    ),
+  }));
   await page.getByTestId('import').setInputFiles({
     name: 'walk.jsonl',
     mimeType: 'application/jsonl',
@@ -137,6 +144,11 @@ test('every view fits 390 px and 1440 px: nothing wider than the screen, no clip
   });
   await expect(page.getByTestId('results-message')).toContainText('Imported');
   await expect(page.getByTestId('results-table')).toBeVisible({ timeout: 60_000 });
+  await page.getByTestId('levels').locator('summary').click();
+  await expect(page.getByTestId('levels-table')).toHaveCount(3); // one per budget
+  await expect(page.getByTestId('levels-table').first().locator('thead')).toContainText(
+    'add1add2add3chain',
+  );
   await page.goto('./#view=labs&lab=train-to-test');
   for (const width of [1440, 390]) {
     await page.setViewportSize({ width, height: width > 1000 ? 900 : 800 });

@@ -17,6 +17,7 @@ import {
 } from '../../src/report/charts.ts';
 import { tidyPassAtKCsv, tidyQuestionsCsv } from '../../src/report/tidy.ts';
 import type { IsoflopAnalysis } from '../../src/fit/isoflop.ts';
+import { levelTable } from '../../src/fit/tasks.ts';
 import { fittedLabel } from '../../src/report/laws.ts';
 import { analysis } from '../shared/analysis-client.ts';
 import { labs } from '../labs/labs.ts';
@@ -221,6 +222,38 @@ export class T2Results extends LitElement {
     `;
   }
 
+  /** Where samples help: each task by difficulty level, pass@1 / pass@k at each size's own k (as the report). */
+  private renderLevels(rs: RunRecord[]) {
+    const a = this.iso;
+    const t = a ? levelTable(rs, a.C_inf) : null;
+    if (!t) return '';
+    const names = t.columns.map((c) => `${c.task}${c.level ?? ''}`);
+    const whole = (x: number) => Math.round(100 * x);
+    return html`
+      <details data-testid="levels">
+        <summary><h3 style="display: inline">Where samples help: each task by difficulty level</h3></summary>
+        <p class="muted">Per budget and size (seeds averaged), each task split by its level (letters, digits, sentences): pass@1 / pass@k in %, from p_i, at the
+          size's own k = C_inf/(2N) (C_inf = ${fmt(t.C_inf)}); the darker the cell, the higher its pass@k. A column dark for every size decides nothing: the T²
+          comparison is decided where the columns differ.</p>
+        ${t.groups.map(
+          (g) => html`<h4>${g.label}</h4>
+            <div class="scroll"><table data-testid="levels-table">
+              <thead><tr><th class="num">N</th><th class="num">k</th>${names.map((n) => html`<th class="num">${n}</th>`)}</tr></thead>
+              <tbody>${g.rows.map(
+                (r) =>
+                  html`<tr><td class="num">${r.N.toLocaleString('en-US')}</td><td class="num">${r.k.toPrecision(3)}</td>${r.cells.map(
+                    (c) =>
+                      c
+                        ? html`<td class="num" style=${`background: rgba(46, 125, 50, ${(0.55 * c.passk).toFixed(3)})`}>${whole(c.pass1)}/${whole(c.passk)}</td>`
+                        : html`<td class="num">–</td>`,
+                  )}</tr>`,
+              )}</tbody>
+            </table></div>`,
+        )}
+      </details>
+    `;
+  }
+
   /** The frontier in numbers, and the paper's comparison at the largest budget. */
   private renderOptimum(rs: RunRecord[]) {
     const o = this.fit?.optimum;
@@ -306,6 +339,7 @@ export class T2Results extends LitElement {
               : '';
           })()}
           ${this.renderIsoflop()}
+          ${this.renderLevels(rs)}
           <h3>Plots <span class="muted">(<a href="#view=learn">how to read them</a>)</span></h3>
           <div class="grid2">${allCharts(rs, this.fit, this.iso, this.grid()).map((c) => this.renderChart(c))}</div>
           ${this.renderOptimum(rs)}
