@@ -22,9 +22,11 @@ const configOf = (s: (typeof SIZES)[number]) =>
 const shapeOf = (s: (typeof SIZES)[number]) =>
   `L=${s.n_layer} C=${s.n_embd} H=${s.n_head} B=${s.batch_size} T=${s.block_size}`;
 
-// Packs: two small sizes at 512 tokens a step, and issue 12's reference step at 2,048.
+// Packs: two small sizes at 512 tokens a step, the world grid's own step (a mid size of it, 8 × 64 tokens),
+// and issue 12's reference step at 2,048.
 const PACK_SIZES = [
   { n_layer: 1, n_embd: 16, n_head: 2, block_size: 32, batch_size: 16 },
+  { n_layer: 2, n_embd: 24, n_head: 4, block_size: 64, batch_size: 8 },
   { n_layer: 2, n_embd: 64, n_head: 4, block_size: 32, batch_size: 16 },
   SIZES[1]!,
 ];
