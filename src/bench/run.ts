@@ -1,7 +1,7 @@
 // The kernel benchmark, host-agnostic: the CLI prints its rows, the Kernels page draws them.
 import type { Gpu } from '../gpu/context.ts';
 import type { BenchCase } from '../gpu/cases.ts';
-import type { StepOverhead, StepProfile } from '../train/train.bench.ts';
+import type { PackWall, StepOverhead, StepProfile } from '../train/train.bench.ts';
 import type { SweepCompile } from './compile.ts';
 
 export interface BenchRow {
@@ -25,6 +25,7 @@ export interface BenchReport {
   rows: BenchRow[];
   overhead?: StepOverhead[]; // the smallest models' step time, GPU against the rest
   profile?: StepProfile[]; // the same models' step, GPU time per kernel
+  packWall?: PackWall[]; // packed training steps by the wall clock, submitted back to back as a sweep does
   compile?: SweepCompile; // pipelines the smoke grid builds, and their time
 }
 
@@ -100,7 +101,40 @@ export function formatBench(r: BenchReport): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...body.map(line),
     ...(r.overhead?.length ? ['', formatOverhead(r.overhead)] : []),
+    ...(r.packWall?.length ? ['', formatPackWall(r.packWall)] : []),
     ...(r.profile?.length ? ['', formatStepProfile(r.profile)] : []),
+  ].join('\n');
+}
+
+/** Packed steps by the wall clock: per shape and R, ms a pack step, tokens/s in all and a run, and ÷ R = 1. */
+export function formatPackWall(rows: PackWall[]): string {
+  const head = [
+    'packed train step (wall clock)',
+    'R',
+    'ms/step',
+    'tokens/s',
+    'a run',
+    'total ÷ R=1',
+  ];
+  const body = rows.map((w) => {
+    const one = rows.find((x) => x.shape === w.shape && x.R === 1);
+    return [
+      w.shape,
+      String(w.R),
+      w.ms.toFixed(2),
+      w.tokensPerSec.toFixed(0),
+      (w.tokensPerSec / w.R).toFixed(0),
+      one ? `${(w.tokensPerSec / one.tokensPerSec).toFixed(2)}×` : '–',
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [
+    "packed training steps by the wall clock (steps recorded and submitted back to back, one wait at the end, as a sweep runs them; the fastest of 3 rounds): what a sweep's wall time follows, where the rows above count GPU time only",
+    line(head),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...body.map(line),
   ].join('\n');
 }
 

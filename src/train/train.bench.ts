@@ -138,6 +138,58 @@ export async function stepOverhead(gpu: Gpu, reps = 10): Promise<StepOverhead[]>
   return out;
 }
 
+/**
+ * Packed training steps by the wall clock, as a sweep runs them: steps recorded and submitted back to back
+ * with one wait at the end, so the host's recording and the driver's per-dispatch work are counted. The
+ * table above times the same packs by GPU timestamps, which leave that out; on a software adapter it is
+ * where packing saves (one dispatch for R runs), so this is the figure a sweep's wall time follows.
+ */
+export interface PackWall {
+  shape: string;
+  R: number;
+  /** Per pack step: the fastest of the rounds' means. */
+  ms: number;
+  /** Tokens of all R runs per second. */
+  tokensPerSec: number;
+}
+
+export async function packWall(
+  gpu: Gpu,
+  reps = 5,
+  sizes: readonly (typeof SIZES)[number][] = PACK_SIZES,
+  runs: readonly number[] = PACK_RUNS,
+): Promise<PackWall[]> {
+  const out: PackWall[] = [];
+  const steps = Math.max(3, reps);
+  for (const s of sizes)
+    for (const R of runs) {
+      const config = configOf(s);
+      const pack = new PackTrainer(
+        gpu,
+        Array.from({ length: R }, (_, i) => ({ ...config, seed: i + 1 })),
+      );
+      try {
+        for (let i = 0; i < 2; i++) pack.benchStep(); // compile every pipeline first
+        await gpu.sync();
+        let best = Infinity;
+        for (let round = 0; round < 3; round++) {
+          const t0 = performance.now();
+          for (let i = 0; i < steps; i++) {
+            pack.benchStep();
+            gpu.submit();
+          }
+          await gpu.sync();
+          best = Math.min(best, (performance.now() - t0) / steps);
+        }
+        const tokens = R * config.batch_size * config.block_size;
+        out.push({ shape: shapeOf(s), R, ms: best, tokensPerSec: tokens / (best / 1000) });
+      } finally {
+        pack.dispose();
+      }
+    }
+  return out;
+}
+
 /** One kernel's share of a training step: GPU time summed over its dispatches. */
 export interface StepProfileRow {
   kernel: string; // "matmul.v4"

@@ -1,7 +1,7 @@
 // Per-step overhead: the smallest models' step time split into GPU time and the rest, and its table.
 import { expect, it } from 'vitest';
-import { stepOverhead, stepProfile } from '../../src/train/train.bench.ts';
-import { formatOverhead, formatStepProfile } from '../../src/bench/run.ts';
+import { packWall, stepOverhead, stepProfile } from '../../src/train/train.bench.ts';
+import { formatOverhead, formatPackWall, formatStepProfile } from '../../src/bench/run.ts';
 import { describeGpu } from '../helpers.ts';
 
 describeGpu('stepOverhead', (gpu) => {
@@ -41,5 +41,22 @@ describeGpu('stepOverhead', (gpu) => {
     const table = formatStepProfile(profiles);
     expect(table).toMatch(/^step profile/);
     expect(table).toMatch(/\nsum\s+\d+\s+[\d.]+\s+100\.0/);
+  });
+
+  it('times packed steps by the wall clock, tokens of every run counted, against the pack of one', async () => {
+    const size = { n_layer: 1, n_embd: 8, n_head: 2, block_size: 16, batch_size: 4 };
+    const rows = await packWall(gpu, 3, [size], [1, 2]);
+    expect(rows.map((r) => [r.shape, r.R])).toEqual([
+      ['L=1 C=8 H=2 B=4 T=16', 1],
+      ['L=1 C=8 H=2 B=4 T=16', 2],
+    ]);
+    for (const r of rows) {
+      expect(r.ms).toBeGreaterThan(0);
+      expect(r.tokensPerSec).toBeCloseTo((r.R * 4 * 16) / (r.ms / 1000), 6);
+    }
+    const table = formatPackWall(rows);
+    expect(table).toMatch(/\nL=1 C=8 H=2 B=4 T=16\s+1\s+[\d.]+\s+\d+\s+\d+\s+1\.00×/);
+    const ratio = (rows[1]!.tokensPerSec / rows[0]!.tokensPerSec).toFixed(2);
+    expect(table).toContain(`${ratio}×`);
   });
 });

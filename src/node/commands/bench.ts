@@ -8,7 +8,7 @@ import { benchKernel, formatBench, type BenchReport } from '../../bench/run.ts';
 import { fma_peak_gflops } from '../../../kernels/fma_peak/fma_peak.ts';
 import { applyKernelChoices } from '../autotune-store.ts';
 import { benchPeers } from '../peers.ts';
-import { stepOverhead, stepProfile } from '../../train/train.bench.ts';
+import { packWall, stepOverhead, stepProfile } from '../../train/train.bench.ts';
 import { formatSweepCompile, sweepCompile } from '../../bench/compile.ts';
 import smoke from '../../../experiments/smoke.ts';
 import { checkOutput, writeFileAtomic } from '../atomic.ts';
@@ -100,6 +100,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   }
   if (cases.some((c) => c.kernel === 'train_step')) {
     report.overhead = await stepOverhead(gpu, reps);
+    report.packWall = await packWall(gpu, reps);
     report.profile = await stepProfile(gpu, reps);
   }
   if (values.json) console.log(JSON.stringify(report, null, 2));
