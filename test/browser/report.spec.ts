@@ -39,7 +39,10 @@ test('the smoke sweep report opens from a file with every plot drawn', async ({ 
   );
   for (const d of drawn) expect(d.ink, `pixels drawn on #${d.id}`).toBeGreaterThan(1000);
   await expect(page.locator('section#fits pre.summary')).toContainText('Chinchilla Approach 3');
-  await expect(page.locator('table.comparison')).toBeVisible();
+  await expect(page.locator('section#overtrained table.comparison')).toBeVisible();
+  // Where samples help: the addition questions by digits, a table per budget.
+  await expect(page.locator('section#levels table.levels')).toHaveCount(3);
+  await expect(page.locator('section#levels table.levels').first()).toContainText('add2');
   expect(errors).toEqual([]);
   await page.screenshot({ path: info.outputPath('smoke-report.png'), fullPage: true });
 });
