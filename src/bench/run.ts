@@ -68,6 +68,17 @@ export async function timeCase(
   }
 }
 
+/**
+ * Rows aligned in columns under a head and a rule: the first `left` columns padded on the right (names), the
+ * rest on the left (numbers).
+ */
+function columns(head: string[], body: string[][], left = 1): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i >= left ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
+}
+
 /** Column-aligned text table of a report, with the clock and ceiling it was measured against. */
 export function formatBench(r: BenchReport): string {
   const head = [
@@ -90,16 +101,11 @@ export function formatBench(r: BenchReport): string {
     (100 * x.peakFraction).toFixed(1),
     x.tokensPerSec ? x.tokensPerSec.toFixed(0) : '-',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i >= 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   const clocks = [...new Set(r.rows.map((x) => x.clock))].join('+') || 'none';
   return [
     `FMA ceiling: ${r.peakGflops.toFixed(2)} GFLOP/s (fma_peak, ${r.peakClock} clock); kernel clock: ${clocks === 'timestamp' ? 'GPU timestamp queries' : clocks === 'wall' ? 'wall clock around submit (no timestamp-query)' : clocks}`,
     ...(r.kernelChoices ? [`kernel choices: ${r.kernelChoices}`] : []),
-    line(head),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...body.map(line),
+    ...columns(head, body, 3),
     ...(r.overhead?.length ? ['', formatOverhead(r.overhead)] : []),
     ...(r.packWall?.length ? ['', formatPackWall(r.packWall)] : []),
     ...(r.profile?.length ? ['', formatStepProfile(r.profile)] : []),
@@ -127,14 +133,9 @@ export function formatPackWall(rows: PackWall[]): string {
       one ? `${(w.tokensPerSec / one.tokensPerSec).toFixed(2)}×` : '–',
     ];
   });
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   return [
     "packed training steps by the wall clock (steps recorded and submitted back to back, one wait at the end, as a sweep runs them; the fastest of 3 rounds): what a sweep's wall time follows, where the rows above count GPU time only",
-    line(head),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...body.map(line),
+    ...columns(head, body),
   ].join('\n');
 }
 
@@ -157,10 +158,7 @@ export function formatStepProfile(profiles: StepProfile[]): string {
       p.totalMs.toFixed(3),
       '100.0',
     ]);
-    const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-    const line = (cells: string[]) =>
-      cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
-    lines.push(line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line));
+    lines.push(...columns(head, body));
   }
   return lines.join('\n');
 }
@@ -187,13 +185,8 @@ export function formatOverhead(rows: StepOverhead[]): string {
     o.hostMs.toFixed(2),
     o.pipelinedMs.toFixed(2),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => (i ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   return [
     'per-step overhead, fastest of the repetitions (step = one step recorded, submitted and waited for; GPU = first pass begin to last pass end by timestamp queries; else = the rest: recording, submission, waiting):',
-    line(head),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...body.map(line),
+    ...columns(head, body),
   ].join('\n');
 }
