@@ -5,6 +5,9 @@ import { expandRuns, validateExperiment } from '../../src/sweep/experiment.ts';
 import world from '../../experiments/world.ts';
 import calibrateWorld from '../../experiments/calibrate-world.ts';
 import world2e12 from '../../experiments/world-2e12.ts';
+import world2e12hard from '../../experiments/world-2e12-hard.ts';
+import { parseLevels } from '../../src/config.ts';
+import { TASKS } from '../../src/data/tasks.ts';
 
 describe('experiments/world.ts', () => {
   const runs = expandRuns(validateExperiment(world, 'world'));
@@ -99,5 +102,22 @@ describe('experiments/world-2e12.ts', () => {
       expect(seeds.sort(), `N ${N}`).toEqual(N >= 14_000 && N <= 120_000 ? [1, 2] : [1]);
     }
     expect(runs).toHaveLength(16);
+  });
+});
+
+describe('experiments/world-2e12-hard.ts', () => {
+  it('is the 2e12 level with one change, harder questions: same runs and settings but `levels`', () => {
+    const level = expandRuns(validateExperiment(world2e12, 'world-2e12'));
+    const hard = expandRuns(validateExperiment(world2e12hard, 'world-2e12-hard'));
+    expect(hard.map((r) => r.id)).toEqual(level.map((r) => r.id));
+    hard.forEach((r, i) => {
+      expect(r.config.levels).toBe('cpy:3-9,rev:3-9,sum:1-4');
+      expect({ ...r.config, levels: '' }).toEqual(level[i]!.config);
+    });
+    expect(world2e12hard.sampling).toEqual(world2e12.sampling);
+    // Each graded skill keeps its default easy end and gains harder levels.
+    expect(parseLevels(hard[0]!.config.levels)).toEqual({ cpy: [3, 9], rev: [3, 9], sum: [1, 4] });
+    for (const t of ['cpy', 'rev', 'sum'] as const)
+      expect(TASKS[t].difficulty.default[0]).toBe(parseLevels(hard[0]!.config.levels)[t]![0]);
   });
 });
