@@ -1,5 +1,5 @@
 // The world grid keeps T2.md's design rules ("Designing a toy grid that shows it"), checked on its runs; so does
-// its fifth level (world-2e12), with the grid's own configs.
+// its fifth level (world-2e12), with the grid's own configs, and that level with harder questions (world-2e12-hard).
 import { describe, expect, it } from 'vitest';
 import { expandRuns, validateExperiment } from '../../src/sweep/experiment.ts';
 import world from '../../experiments/world.ts';
