@@ -3,7 +3,7 @@
 // sums, copy, reverse). The direct answer's pass@k pools every question; this table says which skill
 // carries it, and which was never learned. Seeds of one size are averaged.
 import type { RunRecord } from '../sweep/record.ts';
-import { passAtKTable } from '../stats/passk.ts';
+import { passAtKFromP, passAtKTable } from '../stats/passk.ts';
 import { levelOf } from './isoflop.ts';
 import { TASKS, type Task } from '../data/tasks.ts';
 
@@ -155,12 +155,15 @@ function questionLevel(task: string, prompt: string): number | null {
 export function levelTable(records: RunRecord[], C_inf: number): LevelTable | null {
   const usable = records.filter((r) => !r.diverged && r.questions.length);
   const key = (c: LevelColumn) => `${c.task}\u0000${c.level ?? ''}`;
+  // Each question's column, read from its prompt once.
+  const columnsOf = new Map(
+    usable.map((r) => [
+      r,
+      r.questions.map((q) => ({ task: q.task, level: questionLevel(q.task, q.prompt) })),
+    ]),
+  );
   const columns = new Map<string, LevelColumn>();
-  for (const r of usable)
-    for (const q of r.questions) {
-      const c = { task: q.task, level: questionLevel(q.task, q.prompt) };
-      columns.set(key(c), c);
-    }
+  for (const cs of columnsOf.values()) for (const c of cs) columns.set(key(c), c);
   const sorted = [...columns.values()].sort(
     (a, b) => a.task.localeCompare(b.task) || (a.level ?? -1) - (b.level ?? -1),
   );
@@ -176,14 +179,14 @@ export function levelTable(records: RunRecord[], C_inf: number): LevelTable | nu
         // Per run, then the runs' (seeds') mean, as the task table averages seeds.
         const perRun = runs.map((r) => {
           const sums = sorted.map(() => ({ p: 0, pk: 0, n: 0 }));
-          for (const q of r.questions) {
-            const s =
-              sums[index.get(key({ task: q.task, level: questionLevel(q.task, q.prompt) }))!]!;
+          const cs = columnsOf.get(r)!;
+          r.questions.forEach((q, j) => {
+            const s = sums[index.get(key(cs[j]!))!]!;
             const p = Math.min(Math.max(q.p, 0), 1);
             s.p += p;
-            s.pk += p >= 1 ? 1 : -Math.expm1(k * Math.log1p(-p));
+            s.pk += passAtKFromP(p, k);
             s.n += 1;
-          }
+          });
           return sums;
         });
         return {
@@ -205,10 +208,16 @@ export function levelTable(records: RunRecord[], C_inf: number): LevelTable | nu
   };
 }
 
+/** A column's name in every table: the task and its level ("cpy6"), or the task alone. */
+export const levelName = (c: LevelColumn) => `${c.task}${c.level ?? ''}`;
+
+/** A cell's text in every table: pass@1 / pass@k in whole percent ("82/99"). */
+export const levelCellText = (c: { pass1: number; passk: number }) =>
+  `${Math.round(100 * c.pass1)}/${Math.round(100 * c.passk)}`;
+
 export function formatLevelTable(t: LevelTable): string {
-  const names = t.columns.map((c) => `${c.task}${c.level ?? ''}`);
+  const names = t.columns.map(levelName);
   const w = Math.max(7, ...names.map((n) => n.length + 1));
-  const whole = (x: number) => String(Math.round(100 * x));
   const lines = [
     `by difficulty level: pass@1 / pass@k at each size's own k = C_inf/(2N) (C_inf ${t.C_inf.toExponential(2)}), in %, from p_i, seeds averaged;`,
     '  a column alike for every size decides nothing: the T² comparison is decided where the columns differ',
@@ -221,7 +230,7 @@ export function formatLevelTable(t: LevelTable): string {
     for (const r of g.rows)
       lines.push(
         `  ${r.N.toLocaleString('en-US').padStart(9)}  ${r.k.toPrecision(3).padStart(5)}  ${r.cells
-          .map((c) => (c ? `${whole(c.pass1)}/${whole(c.passk)}` : '-').padStart(w))
+          .map((c) => (c ? levelCellText(c) : '-').padStart(w))
           .join('')}`,
       );
   }

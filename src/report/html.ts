@@ -8,7 +8,7 @@
 import type { RunRecord } from '../sweep/record.ts';
 import { fmt, formatFitReport, type FitReport } from '../fit/fit.ts';
 import { isoflopAnalysis, type IsoflopAnalysis } from '../fit/isoflop.ts';
-import { levelTable } from '../fit/tasks.ts';
+import { levelCellText, levelName, levelTable } from '../fit/tasks.ts';
 import {
   allCharts,
   chartRuntime,
@@ -128,6 +128,10 @@ function isoflopHtml(a: IsoflopAnalysis): string {
 ${[isoflopLossChart(a), isoflopT2Chart(a)].map(figure).join('\n')}</section>`;
 }
 
+/** A by-level cell's shade, the darker the higher its pass@k (the report's and the app's tables). */
+export const levelShade = (passk: number) =>
+  `background: rgba(46, 125, 50, ${(0.55 * passk).toFixed(3)})`;
+
 /**
  * Where samples help and where they cannot: per budget and size, each task split by difficulty level, pass@1
  * and pass@k at the size's own k (`t2lab fit --by_level`, src/fit/tasks.ts); the cell's shade is its pass@k.
@@ -136,12 +140,9 @@ ${[isoflopLossChart(a), isoflopT2Chart(a)].map(figure).join('\n')}</section>`;
 function levelsHtml(records: RunRecord[], C_inf: number): string {
   const t = levelTable(records, C_inf);
   if (!t) return '';
-  const names = t.columns.map((c) => `${c.task}${c.level ?? ''}`);
-  const whole = (x: number) => String(Math.round(100 * x));
+  const names = t.columns.map(levelName);
   const cell = (c: { pass1: number; passk: number } | null) =>
-    c
-      ? `<td style="background: rgba(46, 125, 50, ${(0.55 * c.passk).toFixed(3)})">${whole(c.pass1)}/${whole(c.passk)}</td>`
-      : '<td>-</td>';
+    c ? `<td style="${levelShade(c.passk)}">${levelCellText(c)}</td>` : '<td>-</td>';
   const groups = t.groups
     .map(
       (g) => `<h3>${escapeHtml(g.label)}</h3>

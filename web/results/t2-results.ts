@@ -17,7 +17,8 @@ import {
 } from '../../src/report/charts.ts';
 import { tidyPassAtKCsv, tidyQuestionsCsv } from '../../src/report/tidy.ts';
 import type { IsoflopAnalysis } from '../../src/fit/isoflop.ts';
-import { levelTable } from '../../src/fit/tasks.ts';
+import { levelCellText, levelName, levelTable } from '../../src/fit/tasks.ts';
+import { levelShade } from '../../src/report/html.ts';
 import { fittedLabel } from '../../src/report/laws.ts';
 import { analysis } from '../shared/analysis-client.ts';
 import { labs } from '../labs/labs.ts';
@@ -227,8 +228,7 @@ export class T2Results extends LitElement {
     const a = this.iso;
     const t = a ? levelTable(rs, a.C_inf) : null;
     if (!t) return '';
-    const names = t.columns.map((c) => `${c.task}${c.level ?? ''}`);
-    const whole = (x: number) => Math.round(100 * x);
+    const names = t.columns.map(levelName);
     return html`
       <details data-testid="levels">
         <summary><h3 style="display: inline">Where samples help: each task by difficulty level</h3></summary>
@@ -244,7 +244,7 @@ export class T2Results extends LitElement {
                   html`<tr><td class="num">${r.N.toLocaleString('en-US')}</td><td class="num">${r.k.toPrecision(3)}</td>${r.cells.map(
                     (c) =>
                       c
-                        ? html`<td class="num" style=${`background: rgba(46, 125, 50, ${(0.55 * c.passk).toFixed(3)})`}>${whole(c.pass1)}/${whole(c.passk)}</td>`
+                        ? html`<td class="num" style=${levelShade(c.passk)}>${levelCellText(c)}</td>`
                         : html`<td class="num">–</td>`,
                   )}</tr>`,
               )}</tbody>

@@ -263,16 +263,8 @@ export async function fitCommand(args: string[]): Promise<number> {
     ? isoflopAnalysis(records, { C_inf: report.optimum?.C_inf ?? a.cInf, C_inf_list: a.cInfList })
     : null;
   const tasks = records ? taskTable(records) : null;
-  const byLevel =
-    records && a.byLevel
-      ? levelTable(
-          records,
-          isoflop?.C_inf ??
-            report.optimum?.C_inf ??
-            a.cInf ??
-            2 * Math.max(...records.map((r) => r.N_nonemb)),
-        )
-      : null;
+  // At the isoFLOP answer's C_inf (the fit's, else 2·N_max), so both tables give a size the same k.
+  const byLevel = records && isoflop && a.byLevel ? levelTable(records, isoflop.C_inf) : null;
   if (a.byLevel && !byLevel)
     console.error('warning: --by_level: no question of this file has a difficulty level');
   const full = {
