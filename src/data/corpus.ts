@@ -258,6 +258,8 @@ function sumSteps(a: string, b: string): string {
   return `${steps.join(',')};${out}`;
 }
 
+const SUM_PROMPT = /^sum (\d+)\+(\d+)=$/;
+
 /**
  * Addition written out digit by digit, every number least significant digit first (as `add`): "sum
  * 743+58=" (347 + 85) -> "7+5=12,4+8+1=13,3+1=4;234" (432). Each step is a one-digit sum and a carry, so
@@ -276,7 +278,7 @@ export const sum: Task = {
     default: [1, 3],
   },
   splitKey(prompt) {
-    const m = /^sum (\d+)\+(\d+)=$/.exec(prompt);
+    const m = SUM_PROMPT.exec(prompt);
     return m ? `sum ${[m[1]!, m[2]!].sort().join('+')}=` : prompt;
   },
   example(rng, difficulty) {
@@ -286,9 +288,9 @@ export const sum: Task = {
     const [a, b] = rng.int(2) === 0 ? [long, short] : [short, long];
     return { prompt: `sum ${a}+${b}=`, answer: sumSteps(a, b) };
   },
-  level: (prompt) => longerOperand('sum', prompt),
+  level: (prompt) => longerOperand(SUM_PROMPT.exec(prompt)),
   check(prompt, completion) {
-    const m = /^sum (\d+)\+(\d+)=$/.exec(prompt);
+    const m = SUM_PROMPT.exec(prompt);
     if (!m) throw badPrompt('sum', prompt, '"sum <digits>+<digits>="');
     const got = answerOf(completion);
     const final = got.slice(got.lastIndexOf(';') + 1);

@@ -42,9 +42,11 @@ export interface Task {
   chance(prompt: string, answer: string): number;
 }
 
-/** The level of an "<op> <digits>+<digits>=" question (add, sum): the longer operand's digits; NaN for another shape. */
-export function longerOperand(op: string, prompt: string): number {
-  const m = new RegExp(`^${op} (\\d+)\\+(\\d+)=$`).exec(prompt);
+/**
+ * The level of an "<op> <digits>+<digits>=" question (add, sum) from its prompt's match: the longer operand's
+ * digits; NaN where the prompt did not match (another shape).
+ */
+export function longerOperand(m: RegExpExecArray | null): number {
   return m ? Math.max(m[1]!.length, m[2]!.length) : NaN;
 }
 

@@ -57,6 +57,8 @@ export {
 
 // ---------------------------------------------------------------------------------------------------- add
 
+const ADD_PROMPT = /^add (\d+)\+(\d+)=$/;
+
 /**
  * Multi-digit addition with EVERY number written least significant digit first (operands and answer), so
  * answer digit i depends only on operand digits <= i: the carry flows in reading order, which is what makes
@@ -74,7 +76,7 @@ export const add: Task = {
     default: [1, 5],
   },
   splitKey(prompt) {
-    const m = /^add (\d+)\+(\d+)=$/.exec(prompt);
+    const m = ADD_PROMPT.exec(prompt);
     return m ? `add ${[m[1]!, m[2]!].sort().join('+')}=` : prompt;
   },
   example(rng, difficulty) {
@@ -84,9 +86,9 @@ export const add: Task = {
     const [a, b] = rng.int(2) === 0 ? [long, short] : [short, long];
     return { prompt: `add ${a}+${b}=`, answer: addReversed(a, b) };
   },
-  level: (prompt) => longerOperand('add', prompt),
+  level: (prompt) => longerOperand(ADD_PROMPT.exec(prompt)),
   check(prompt, completion) {
-    const m = /^add (\d+)\+(\d+)=$/.exec(prompt);
+    const m = ADD_PROMPT.exec(prompt);
     if (!m) throw badPrompt('add', prompt, '"add <digits>+<digits>="');
     const got = answerOf(completion);
     if (!/^\d+$/.test(got)) return false;
@@ -176,6 +178,8 @@ export function evaluateArith(text: string): number {
   return v;
 }
 
+const ARITH_PROMPT = /^[0-9+\-*()]+=$/;
+
 /**
  * Multi-step arithmetic on single digits with + - * and parentheses, standard precedence: "(3+4)*2-5=" ->
  * "9". Results and every intermediate value are kept within ±ARITH_LIMIT by rejection (so large products
@@ -197,10 +201,10 @@ export const arith: Task = {
     );
   },
   level(prompt) {
-    return /^[0-9+\-*()]+=$/.test(prompt) ? (prompt.match(/[+\-*]/g) ?? []).length : NaN;
+    return ARITH_PROMPT.test(prompt) ? (prompt.match(/[+\-*]/g) ?? []).length : NaN;
   },
   check(prompt, completion) {
-    if (!/^[0-9+\-*()]+=$/.test(prompt))
+    if (!ARITH_PROMPT.test(prompt))
       throw badPrompt('arith', prompt, 'an expression over digits + - * ( ) ending in "="');
     const got = answerOf(completion);
     return INTEGER.test(got) && Number(got) === evaluateArith(prompt.slice(0, -1));
@@ -211,6 +215,8 @@ export const arith: Task = {
 };
 
 // -------------------------------------------------------------------------------------------------- chain
+
+const CHAIN_PROMPT = /^((?:[a-z]+ is in [a-z]+\. )+)so ([a-z]+) is in $/;
 
 /**
  * Chains of containment: "a is in b. b is in c. so a is in " -> "c". Each question has the asked chain
@@ -248,11 +254,11 @@ export const chain: Task = {
     return { prompt: `${statements.join(' ')} so ${asked[0]} is in `, answer: asked[hops]! };
   },
   level(prompt) {
-    const m = /^((?:[a-z]+ is in [a-z]+\. )+)so ([a-z]+) is in $/.exec(prompt);
+    const m = CHAIN_PROMPT.exec(prompt);
     return m ? (m[1]!.match(/ is in /g) ?? []).length / 2 : NaN;
   },
   check(prompt, completion) {
-    const m = /^((?:[a-z]+ is in [a-z]+\. )+)so ([a-z]+) is in $/.exec(prompt);
+    const m = CHAIN_PROMPT.exec(prompt);
     if (!m) throw badPrompt('chain', prompt, '"<x> is in <y>. ... so <x> is in "');
     const container = new Map<string, string>();
     for (const s of m[1]!.matchAll(/([a-z]+) is in ([a-z]+)\./g)) container.set(s[1]!, s[2]!);
