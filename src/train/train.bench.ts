@@ -5,7 +5,7 @@
 // tokens/s counts all R runs (per run: divide by R).
 import type { BenchCase } from '../gpu/cases.ts';
 import { median, type Gpu } from '../gpu/context.ts';
-import { makeConfig, modelShape } from '../config.ts';
+import { makeConfig, modelShape, type Config } from '../config.ts';
 import { trainingFlopsPerToken } from '../model/gpt.ts';
 import { Trainer } from './trainer.ts';
 import { PackTrainer } from './pack.ts';
@@ -32,6 +32,13 @@ const PACK_SIZES = [
 ];
 const PACK_RUNS = [1, 2, 4, 8];
 
+/** A pack of R runs of `config`, seeds 1..R. */
+const packOf = (gpu: Gpu, config: Config, R: number) =>
+  new PackTrainer(
+    gpu,
+    Array.from({ length: R }, (_, i) => ({ ...config, seed: i + 1 })),
+  );
+
 const packBench: BenchCase[] = PACK_SIZES.flatMap((s) =>
   PACK_RUNS.map((R): BenchCase => {
     const config = configOf(s);
@@ -44,11 +51,7 @@ const packBench: BenchCase[] = PACK_SIZES.flatMap((s) =>
       bytes: 0,
       tokens,
       setup(gpu) {
-        const seeds = Array.from({ length: R }, (_, i) => i + 1);
-        const pack = new PackTrainer(
-          gpu,
-          seeds.map((seed) => ({ ...config, seed })),
-        );
+        const pack = packOf(gpu, config, R);
         return { record: () => pack.benchStep(), dispose: () => pack.dispose() };
       },
     };
@@ -164,10 +167,7 @@ export async function packWall(
   for (const s of sizes)
     for (const R of runs) {
       const config = configOf(s);
-      const pack = new PackTrainer(
-        gpu,
-        Array.from({ length: R }, (_, i) => ({ ...config, seed: i + 1 })),
-      );
+      const pack = packOf(gpu, config, R);
       try {
         for (let i = 0; i < 2; i++) pack.benchStep(); // compile every pipeline first
         await gpu.sync();
@@ -219,11 +219,7 @@ export async function stepProfile(gpu: Gpu, reps = 5): Promise<StepProfile[]> {
     { shape: shapeOf(s), make: () => new Trainer(gpu, configOf(s)) },
     {
       shape: `${shapeOf(s)}, ${PROFILE_PACK} runs side by side`,
-      make: () =>
-        new PackTrainer(
-          gpu,
-          Array.from({ length: PROFILE_PACK }, (_, i) => ({ ...configOf(s), seed: i + 1 })),
-        ),
+      make: () => packOf(gpu, configOf(s), PROFILE_PACK),
     },
   ]);
   for (const { shape, make } of steppers) {
